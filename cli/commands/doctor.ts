@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { type ProbeResult, probeAll } from '../../common/probes.ts';
+
+/** Prints what this machine can run: one line per component, with how to get what is missing. */
+export function formatDoctor(results: readonly ProbeResult[]): string {
+  const width = Math.max(...results.map((r) => r.component.length));
+  const lines = results.map((r) => {
+    const mark = r.available ? 'ok     ' : r.requiredByDefault ? 'MISSING' : 'absent ';
+    const fix = r.available ? '' : `\n${' '.repeat(width + 11)}-> ${r.howToGet}`;
+    return `${mark}  ${r.component.padEnd(width)}  ${r.detail}${fix}`;
+  });
+  const blocking = results.filter((r) => r.requiredByDefault && !r.available);
+  const verdict =
+    blocking.length === 0
+      ? 'botcap can run its default path (embedded PostgreSQL, in-process fakes) on this machine.'
+      : `botcap cannot run its default path: ${blocking.map((r) => r.component).join(', ')} missing.`;
+  return `${lines.join('\n')}\n\n${verdict}\n`;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'check which components this machine has (Node, embedded Postgres, Docker, PgBouncer, Redis, Chromium)',
+    )
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const results = await probeAll();
+      process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : formatDoctor(results));
+      if (results.some((r) => r.requiredByDefault && !r.available)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,72 @@
+/**
+ * Time as botcap's logic sees it. Scenarios run on a scaled clock (`timeScale` 60 plays a 30-minute
+ * window in 30 s); logic never reads `Date.now()` directly, so the same code runs in real time in
+ * production and compressed in a capacity run.
+ *
+ * @example
+ * const clock = createScaledClock({ timeScale: 60, startAtMs: Date.parse('2026-11-30T09:55:00Z') });
+ * await clock.sleepMs(60_000); // one simulated minute, one real second
+ */
+export interface Clock {
+  /** Simulated wall-clock time, epoch milliseconds. */
+  nowMs(): number;
+  /** Simulated milliseconds since the clock was created; never goes backwards. */
+  monotonicMs(): number;
+  /** Waits for `simulatedMs` of simulated time (real time = simulatedMs / timeScale). */
+  sleepMs(simulatedMs: number, signal?: AbortSignal): Promise<void>;
+  /** Converts a simulated duration into the real milliseconds it takes. */
+  toRealMs(simulatedMs: number): number;
+  /** Simulated seconds per real second; 1 in production. */
+  readonly timeScale: number;
+}
+
+export interface ScaledClockOptions {
+  /** Simulated seconds per real second. Default 1. */
+  timeScale?: number;
+  /** Simulated epoch ms at creation. Default: the real `Date.now()`. */
+  startAtMs?: number;
+}
+
+export const CLOCK_DEFAULTS = { timeScale: 1 } as const;
+
+/** A clock whose simulated time runs `timeScale` times faster than real time. */
+export function createScaledClock(options: ScaledClockOptions = {}): Clock {
+  const timeScale = options.timeScale ?? CLOCK_DEFAULTS.timeScale;
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+    throw new RangeError(`timeScale must be a positive number, got ${timeScale}`);
+  }
+  const realStart = performance.now();
+  const simulatedStart = options.startAtMs ?? Date.now();
+  const monotonicMs = () => (performance.now() - realStart) * timeScale;
+  return {
+    timeScale,
+    monotonicMs,
+    nowMs: () => simulatedStart + monotonicMs(),
+    toRealMs: (simulatedMs) => simulatedMs / timeScale,
+    sleepMs: (simulatedMs, signal) => sleepRealMs(simulatedMs / timeScale, signal),
+  };
+}
+
+/** The production clock: real time, scale 1. */
+export const systemClock: Clock = createScaledClock();
+
+function sleepRealMs(realMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, realMs),
+    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
