@@ -23,8 +23,14 @@ export interface Clock {
 export interface ScaledClockOptions {
   /** Simulated seconds per real second. Default 1. */
   timeScale?: number;
-  /** Simulated epoch ms at creation. Default: the real `Date.now()`. */
+  /** Simulated epoch ms at the anchor instant. Default: the real time at the anchor. */
   startAtMs?: number;
+  /**
+   * Real epoch ms (`Date.now()` scale) at which simulated time equals `startAtMs`. Default: now.
+   * Several processes (bot instances, the load generator) given the same anchor share one simulated
+   * clock, however far apart they started.
+   */
+  anchorRealMs?: number;
 }
 
 export const CLOCK_DEFAULTS = { timeScale: 1 } as const;
@@ -35,9 +41,11 @@ export function createScaledClock(options: ScaledClockOptions = {}): Clock {
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
     throw new RangeError(`timeScale must be a positive number, got ${timeScale}`);
   }
-  const realStart = performance.now();
-  const simulatedStart = options.startAtMs ?? Date.now();
-  const monotonicMs = () => (performance.now() - realStart) * timeScale;
+  // timeOrigin + now() is real epoch time that, unlike Date.now(), never steps backwards within a process.
+  const realNowMs = () => performance.timeOrigin + performance.now();
+  const anchorRealMs = options.anchorRealMs ?? realNowMs();
+  const simulatedStart = options.startAtMs ?? anchorRealMs;
+  const monotonicMs = () => (realNowMs() - anchorRealMs) * timeScale;
   return {
     timeScale,
     monotonicMs,

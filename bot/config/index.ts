@@ -1,0 +1,3 @@
+export { BOT_DEFAULTS, BOT_KNOBS, CONVENTIONAL_ENV, type Knob } from './knobs.ts';
+export { type LoadBotConfigOptions, loadBotConfig } from './load.ts';
+export { type BotConfig, type BotConfigInput, botConfigSchema } from './schema.ts';

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+
+/**
+ * Every knob of the reference bot, declared once: its type, bounds, default and description.
+ * `botcap bot --help`, the env-var mapping (`knobs.ts`) and the README all read from this schema,
+ * so a default is never written twice. Durations are in *simulated* time where the name says so;
+ * the clock's `timeScale` converts them.
+ */
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().min(1);
+const nonNegativeInt = z.coerce.number().int().min(0);
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? !['false', '0', 'no', 'off', ''].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
+
+export const telegramSchema = z
+  .object({
+    token: z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]+$/, 'a bot token looks like 123456:ABC-DEF (from @BotFather)')
+      .default('123456:TEST-TOKEN-botcap-reference-bot-0000')
+      .describe('bot token (env BOT_TOKEN)'),
+    apiRoot: z
+      .url()
+      .default('https://api.telegram.org')
+      .describe('Bot API root without trailing slash (env TELEGRAM_API_ROOT)'),
+    transport: z
+      .enum(['polling', 'webhook'])
+      .default('polling')
+      .describe('how updates arrive: long polling (runner) or webhook'),
+    sinkConcurrency: positiveInt
+      .default(500)
+      .describe('polling: max updates the runner handles at once (runner sink concurrency)'),
+    webhookHost: z.string().default('127.0.0.1').describe('webhook: interface the HTTP server binds'),
+    webhookPort: port.default(8080).describe('webhook: HTTP port, 0 = pick a free one (env PORT)'),
+    webhookPath: z.string().startsWith('/').default('/telegram').describe('webhook: path Telegram posts updates to'),
+    webhookPublicUrl: z
+      .url()
+      .optional()
+      .describe('webhook: URL to register with setWebhook (default: http://host:port/path)'),
+    webhookSecret: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters of A-Z a-z 0-9 _ -')
+      .default('botcap-webhook-secret')
+      .describe('webhook: X-Telegram-Bot-Api-Secret-Token (env WEBHOOK_SECRET)'),
+    webhookMaxConnections: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(40)
+      .describe('webhook: max_connections given to setWebhook'),
+    webhookOnTimeout: z
+      .enum(['throw', 'return'])
+      .default('throw')
+      .describe(
+        'webhook: when a handler outlives the timeout, "throw" (Telegram redelivers) or "return" (answer 200, keep working)',
+      ),
+    webhookTimeoutMs: positiveInt.default(10_000).describe('webhook: handler time before onTimeout applies, real ms'),
+  })
+  .prefault({});
+
+export const databaseSchema = z
+  .object({
+    url: z.string().default('postgres://postgres@127.0.0.1:5432/botcap').describe('PostgreSQL URL (env DATABASE_URL)'),
+    poolMax: positiveInt.default(10).describe('pg Pool max connections per instance'),
+    connectionTimeoutMs: nonNegativeInt
+      .default(5_000)
+      .describe('pg Pool wait for a connection before failing, real ms (pg default 0 = forever; never use 0)'),
+    idleTimeoutMs: nonNegativeInt.default(10_000).describe('pg Pool idle connection lifetime, real ms'),
+    statementTimeoutMs: nonNegativeInt.default(0).describe('per-statement timeout sent on connect, real ms (0 = none)'),
+    migrate: bool
+      .default(true)
+      .describe('run schema migrations at start (safe with several instances: they take a lock)'),
+  })
+  .prefault({});
+
+export const claudeSchema = z
+  .object({
+    baseUrl: z.url().default('https://api.anthropic.com').describe('Anthropic API root (env ANTHROPIC_BASE_URL)'),
+    apiKey: z.string().min(1).default('sk-ant-botcap-fake-key').describe('Anthropic API key (env ANTHROPIC_API_KEY)'),
+    complexModel: z.string().default('claude-sonnet-4-5-20250929').describe('model for complex turns and digests'),
+    simpleModel: z.string().default('claude-haiku-4-5-20251001').describe('model for simple turns when routing is on'),
+    maxOutputTokens: positiveInt.default(600).describe('max_tokens of an answer'),
+    digestMaxOutputTokens: positiveInt.default(900).describe('max_tokens of a digest'),
+    contextTurns: nonNegativeInt.default(6).describe('conversation turns from Postgres sent as context'),
+    sdkMaxRetries: nonNegativeInt
+      .default(0)
+      .describe("the SDK's own retries (0: the resilience policy retries instead)"),
+  })
+  .prefault({});
+
+export const mcpSchema = z
+  .object({
+    url: z.url().optional().describe('MCP server URL (Streamable HTTP) for the knowledge lookup; unset = no lookup'),
+    timeoutMs: positiveInt.default(3_000).describe('knowledge lookup timeout, simulated ms'),
+  })
+  .prefault({});
+
+export const resilienceSchema = z
+  .object({
+    bulkheadConcurrency: positiveInt.default(10).describe('max concurrent calls per upstream (bulkhead)'),
+    bulkheadQueue: nonNegativeInt.default(100).describe('calls waiting for a bulkhead slot before rejection'),
+    retryMaxAttempts: nonNegativeInt
+      .default(2)
+      .describe('retries after the first attempt (429/5xx/529/connection errors)'),
+    retryInitialDelayMs: positiveInt
+      .default(500)
+      .describe('first retry backoff, simulated ms (doubles, with jitter; retry-after wins)'),
+    retryMaxDelayMs: positiveInt.default(8_000).describe('retry backoff cap, simulated ms'),
+    timeoutMs: positiveInt.default(30_000).describe('per-attempt timeout of an upstream call, simulated ms'),
+    breakerScope: z
+      .enum(['none', 'shared', 'per-upstream'])
+      .default('per-upstream')
+      .describe('circuit breaker: none, one shared by every upstream, or one per upstream'),
+    breakerPolicy: z
+      .enum(['consecutive', 'sampling'])
+      .default('consecutive')
+      .describe('breaker opens after N consecutive failures, or on a failure rate over a window'),
+    breakerConsecutiveFailures: positiveInt.default(5).describe('consecutive policy: failures that open the breaker'),
+    breakerFailureRate: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe('sampling policy: failure rate that opens it'),
+    breakerWindowMs: positiveInt.default(10_000).describe('sampling policy: window, simulated ms'),
+    breakerMinimumRps: z.coerce
+      .number()
+      .positive()
+      .default(2)
+      .describe('sampling policy: min calls/s before it may open'),
+    breakerCooldownMs: positiveInt.default(15_000).describe('time open before a half-open trial call, simulated ms'),
+  })
+  .prefault({});
+
+export const costSchema = z
+  .object({
+    routing: bool.default(false).describe('route simple turns to the small model'),
+    routingThreshold: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('complexity score (0-1) at or above which a turn goes to the big model'),
+    digestCache: bool.default(false).describe('reuse one generated digest per topic and day (Postgres content cache)'),
+    promptCaching: bool.default(false).describe('cache_control on the long, stable system prompt'),
+    promptCacheTtl: z.enum(['5m', '1h']).default('5m').describe('prompt cache TTL'),
+    batchDigests: bool.default(false).describe('pre-generate upcoming digests through the Message Batches API'),
+    batchLeadMinutes: positiveInt
+      .default(60)
+      .describe('how far ahead of a slot the batch is submitted, simulated minutes'),
+  })
+  .prefault({});
+
+export const schedulerSchema = z
+  .object({
+    strategy: z
+      .enum(['none', 'advisory-lock', 'skip-locked', 'redis-lock', 'cron-http'])
+      .default('skip-locked')
+      .describe(
+        'how instances agree who sends digests: none (everyone: duplicates), advisory-lock, skip-locked, redis-lock, cron-http',
+      ),
+    enabled: bool.default(true).describe('run the digest scheduler in this instance'),
+    tickMs: positiveInt.default(60_000).describe('scan interval, simulated ms'),
+    sendConcurrency: positiveInt.default(20).describe('digests generated and sent at once per instance'),
+    claimBatch: positiveInt.default(50).describe('skip-locked: jobs claimed per query'),
+    redisUrl: z.string().optional().describe('redis-lock: Redis URL (env REDIS_URL)'),
+    leaseMs: positiveInt.default(30_000).describe('redis-lock: leader lease, simulated ms'),
+    cronPath: z
+      .string()
+      .startsWith('/')
+      .default('/cron/tick')
+      .describe('cron-http: tick endpoint path on the HTTP server'),
+  })
+  .prefault({});
+
+export const slottingSchema = z
+  .object({
+    mode: z
+      .enum(['none', 'offer', 'auto'])
+      .default('none')
+      .describe('full slots: none (no cap), offer the next free slot, or auto-shift'),
+    slotMinutes: positiveInt.default(5).describe('slot length in minutes'),
+    capPerSlot: positiveInt.default(50).describe('users per slot'),
+  })
+  .prefault({});
+
+export const observabilitySchema = z
+  .object({
+    httpHost: z.string().default('127.0.0.1').describe('interface of the metrics/health HTTP server'),
+    httpPort: port.default(9464).describe('port of /metrics, /healthz (and cron-http) when polling; 0 = free port'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino log level'),
+    sentryDsn: z.string().optional().describe('send errors to Sentry (@sentry/node) when set; off by default'),
+  })
+  .prefault({});
+
+export const timeSchema = z
+  .object({
+    timeScale: z.coerce
+      .number()
+      .positive()
+      .max(10_000)
+      .default(1)
+      .describe('simulated seconds per real second (scheduler, timeouts)'),
+    startAt: z.iso.datetime().optional().describe('simulated time at the anchor instant (ISO 8601), default now'),
+    anchorRealMs: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'real epoch ms at which simulated time equals startAt; instances given the same anchor share one clock',
+      ),
+  })
+  .prefault({});
+
+export const botConfigSchema = z.object({
+  instanceId: z.string().min(1).default('bot-1').describe('name of this instance in logs, metrics and the database'),
+  telegram: telegramSchema,
+  database: databaseSchema,
+  claude: claudeSchema,
+  mcp: mcpSchema,
+  resilience: resilienceSchema,
+  cost: costSchema,
+  scheduler: schedulerSchema,
+  slotting: slottingSchema,
+  observability: observabilitySchema,
+  time: timeSchema,
+});
+
+export type BotConfig = z.infer<typeof botConfigSchema>;
+/** What a caller may pass: any subset, strings allowed where env/flags give strings. */
+export type BotConfigInput = z.input<typeof botConfigSchema>;
