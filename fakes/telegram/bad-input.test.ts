@@ -1,0 +1,158 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeTelegram, startFakeTelegram } from './index.ts';
+import { type ApiReply, callApi } from './test-support.ts';
+
+let fake: FakeTelegram;
+let token: string;
+
+beforeAll(async () => {
+  fake = await startFakeTelegram({ maxBodyBytes: 16_384, floodControl: false });
+  token = fake.tokens[0]!;
+  fake.addChat({ chat_id: 1 });
+});
+afterAll(() => fake.close());
+
+async function raw(path: string, init: RequestInit = {}): Promise<{ status: number; body: ApiReply; type: string }> {
+  const response = await fetch(`${fake.url}${path}`, init);
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    body: (await response.json()) as ApiReply,
+  };
+}
+
+function expectError(reply: { status: number; body: ApiReply }, code: number, description: string | RegExp): void {
+  expect(reply.status).toBe(code);
+  expect(reply.body.ok).toBe(false);
+  expect(reply.body.error_code).toBe(code);
+  expect(reply.body.description).toMatch(description);
+}
+
+describe('transport errors in the Bot API shape', () => {
+  it('401 for malformed and unknown tokens, never echoing the token', async () => {
+    expectError(await raw('/botnot-a-token/getMe'), 401, /^Unauthorized: invalid token specified$/);
+    const unknown = await raw('/bot987654:SECRETsecretSECRETsecret123/getMe');
+    expectError(unknown, 401, /^Unauthorized$/);
+    expect(JSON.stringify(unknown.body)).not.toContain('SECRETsecret');
+  });
+
+  it('404 for unknown methods and paths; methods match case-insensitively; GET works', async () => {
+    expectError(await raw(`/bot${token}/sendTelepathy`), 404, 'Not Found: method not found');
+    expectError(await raw(`/bot${token}/`), 404, /^Not Found/);
+    expectError(await raw('/nothing/here'), 404, /^Not Found/);
+    const me = await raw(`/bot${token}/gEtMe`);
+    expect(me.status).toBe(200);
+    expect(me.type).toBe('application/json');
+    expect(me.body.result).toMatchObject({ is_bot: true, username: expect.stringMatching(/bot$/) });
+    const viaQuery = await raw(`/bot${token}/sendMessage?chat_id=1&text=from%20query`);
+    expect(viaQuery.body.result).toMatchObject({ text: 'from query', chat: { id: 1 } });
+  });
+
+  it('400 for malformed JSON, a JSON array and an unsupported content type', async () => {
+    const post = (body: string, type: string) =>
+      raw(`/bot${token}/sendMessage`, { method: 'POST', headers: { 'content-type': type }, body });
+    expectError(await post('{"chat_id": 1,', 'application/json'), 400, "Bad Request: can't parse JSON object");
+    expectError(await post('[1,2]', 'application/json'), 400, /must be a JSON object/);
+    expectError(await post('chat_id=1', 'text/plain'), 400, /unsupported Content-Type "text\/plain"/);
+    expectError(await post('--x\r\nbroken', 'multipart/form-data'), 400, /multipart/);
+  });
+
+  it('413 for a body over the limit, and the server keeps serving', async () => {
+    const big = JSON.stringify({ chat_id: 1, text: 'x'.repeat(40_000) });
+    const reply = await raw(`/bot${token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
+    expectError(reply, 413, 'Request Entity Too Large');
+    expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
+  });
+
+  it('survives garbage on the socket', async () => {
+    await new Promise<void>((resolve) => {
+      const socket = connect(fake.port, '127.0.0.1', () => socket.end('\x00\x01 GARBAGE /bot HTTP/9\r\n\r\n'));
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+      socket.resume();
+    });
+    expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
+  });
+});
+
+describe('method errors as Telegram words them', () => {
+  const send = (params: Record<string, unknown>) => callApi(fake.url, token, 'sendMessage', params);
+
+  it('sendMessage: missing, empty, too long, bad parse_mode, unknown chat, wrong types, blocked', async () => {
+    expectError(await send({ text: 'hi' }), 400, 'Bad Request: chat_id is empty');
+    expectError(await send({ chat_id: 1 }), 400, 'Bad Request: message text is empty');
+    expectError(await send({ chat_id: 1, text: '   ' }), 400, 'Bad Request: message text is empty');
+    expectError(await send({ chat_id: 1, text: 'x'.repeat(4097) }), 400, 'Bad Request: message is too long');
+    expect((await send({ chat_id: 1, text: 'x'.repeat(4096) })).status).toBe(200);
+    expectError(
+      await send({ chat_id: 1, text: 'hi', parse_mode: 'BBCode' }),
+      400,
+      'Bad Request: unsupported parse_mode',
+    );
+    expect((await send({ chat_id: 1, text: '<b>hi</b>', parse_mode: 'HTML' })).status).toBe(200);
+    expectError(await send({ chat_id: 999, text: 'hi' }), 400, 'Bad Request: chat not found');
+    expectError(await send({ chat_id: 'abc', text: 'hi' }), 400, 'Bad Request: chat not found');
+    expectError(await send({ chat_id: { id: 1 }, text: 'hi' }), 400, 'Bad Request: chat not found');
+    expectError(await send({ chat_id: 1, text: 'hi', reply_markup: '{oops' }), 400, /reply_markup/);
+    expectError(await send({ chat_id: 1, text: 'hi', reply_to_message_id: 99_999 }), 400, /replied not found/);
+    fake.setBlocked({ user_id: 1 });
+    expectError(await send({ chat_id: 1, text: 'hi' }), 403, 'Forbidden: bot was blocked by the user');
+    fake.setBlocked({ user_id: 1, blocked: false });
+    expect((await send({ chat_id: 1, text: 'hi' })).status).toBe(200);
+  });
+
+  it('edit, delete, callback answers and chat actions', async () => {
+    const sent = (await send({ chat_id: 1, text: 'v1' })).body.result as { message_id: number };
+    const edit = (text: string) =>
+      callApi(fake.url, token, 'editMessageText', { chat_id: 1, message_id: sent.message_id, text });
+    expect((await edit('v2')).status).toBe(200);
+    expectError(await edit('v2'), 400, /^Bad Request: message is not modified: specified new message content/);
+    expectError(
+      await callApi(fake.url, token, 'editMessageText', { chat_id: 1, message_id: 'x', text: 'a' }),
+      400,
+      /message_id/,
+    );
+    expectError(
+      await callApi(fake.url, token, 'answerCallbackQuery', { callback_query_id: 'nope' }),
+      400,
+      'Bad Request: query is too old and response timeout expired or query ID is invalid',
+    );
+    expectError(
+      await callApi(fake.url, token, 'sendChatAction', { chat_id: 1, action: 'dancing' }),
+      400,
+      'Bad Request: wrong parameter action in request',
+    );
+    expect((await callApi(fake.url, token, 'sendChatAction', { chat_id: 1, action: 'typing' })).body.result).toBe(true);
+    const del = () => callApi(fake.url, token, 'deleteMessage', { chat_id: 1, message_id: sent.message_id });
+    expect((await del()).body.result).toBe(true);
+    expectError(await del(), 400, 'Bad Request: message to delete not found');
+    expect((await callApi(fake.url, token, 'setMyCommands', { commands: [] })).body.result).toBe(true);
+    expectError(await callApi(fake.url, token, 'getUpdates', { limit: 'many' }), 400, /limit/);
+    expectError(await callApi(fake.url, token, 'setWebhook', { url: 'ftp://x' }), 400, /bad webhook/);
+    expectError(
+      await callApi(fake.url, token, 'setWebhook', { url: 'http://127.0.0.1:9/', secret_token: 'a b' }),
+      400,
+      /secret token/,
+    );
+  });
+
+  it('every refused call is recorded with its error code', () => {
+    const refused = fake.calls({ method: 'sendMessage', limit: 100 }).filter((call) => !call.ok);
+    expect(refused.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(refused.map((call) => call.error_code))).toEqual(new Set([400, 403]));
+  });
+
+  it('the test environment (/bot<token>/test/) has its own state', async () => {
+    fake.inject({ kind: 'message', user_id: 2, text: 'for test env', test_environment: true });
+    const testPoll = await raw(`/bot${token}/test/getUpdates`);
+    expect(testPoll.body.result).toHaveLength(1);
+    const prodPoll = await raw(`/bot${token}/getUpdates`);
+    expect(prodPoll.body.result).toHaveLength(0);
+    expectError(await raw(`/bot${token}/sendMessage?chat_id=2&text=x`), 400, 'Bad Request: chat not found');
+  });
+});

@@ -1,0 +1,203 @@
+import { ChatRegistry, type ChatState } from './chats.ts';
+import type { InjectUpdate } from './control-input.ts';
+import { FloodControl } from './flood.ts';
+import type { ResolvedOptions } from './options.ts';
+import { CallRecorder, nowMs } from './recorder.ts';
+import type { BotStats } from './records.ts';
+import { type UpdateEntry, UpdateStore } from './update-store.ts';
+import type { WebhookActor, WebhookConfig, WebhookHost } from './webhook.ts';
+
+/** Shared by every bot of one fake: update ids increase across bots and resets, like Telegram's. */
+export interface UpdateIdSource {
+  next: number;
+}
+
+/**
+ * Everything the fake knows about one bot in one environment (`/bot<token>/` or `/bot<token>/test/`):
+ * chats, pending updates, the webhook, flood buckets and the call record.
+ *
+ * @example
+ * const bot = new BotState('123:abc', false, options, { next: 1 });
+ * bot.inject({ kind: 'message', user_id: 42, text: 'hi' });
+ */
+export class BotState implements WebhookHost {
+  readonly botId: number;
+  /** getMe's result, serialised once. */
+  readonly meJson: string;
+  /** The bot as `from` of its messages, serialised once. */
+  readonly fromJson: string;
+  readonly chats: ChatRegistry;
+  readonly store: UpdateStore;
+  readonly recorder = new CallRecorder();
+  readonly flood: FloodControl;
+  readonly inFlightByChat = new Map<number, number>();
+  /** Open callback queries: id -> update_id. */
+  readonly callbackQueries = new Map<string, number>();
+  webhook: WebhookActor | undefined;
+  /** Set by the methods module, which owns the method table; avoids an import cycle. */
+  executeReply: (body: Record<string, unknown>, entry: UpdateEntry) => void = () => {};
+  readonly requestTimeoutRealMs: number;
+  readonly backoffStartRealMs: number;
+  readonly backoffMaxRealMs: number;
+  readonly timeScale: number;
+  readonly maxReplyBytes: number;
+  private callbackSeq = 0;
+
+  constructor(
+    readonly token: string,
+    readonly testEnvironment: boolean,
+    readonly options: ResolvedOptions,
+    private readonly updateIds: UpdateIdSource,
+  ) {
+    this.botId = Number(token.slice(0, token.indexOf(':')));
+    const username = `botcap_${this.botId}_bot`;
+    this.meJson = JSON.stringify({
+      id: this.botId,
+      is_bot: true,
+      first_name: options.botFirstName,
+      username,
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      can_connect_to_business: false,
+      has_main_web_app: false,
+    });
+    this.fromJson = JSON.stringify({ id: this.botId, is_bot: true, first_name: options.botFirstName, username });
+    this.timeScale = options.clock.timeScale;
+    this.chats = new ChatRegistry(options.messagesKeptPerChat);
+    this.store = new UpdateStore(options.updateExpiryMs / this.timeScale);
+    this.store.onAdded = (entry) => this.webhook?.enqueue(entry);
+    this.flood = new FloodControl(options.floodControl, this.timeScale);
+    this.requestTimeoutRealMs = options.webhookTimeoutMs / this.timeScale;
+    this.backoffStartRealMs = options.webhookBackoffStartMs / this.timeScale;
+    this.backoffMaxRealMs = options.webhookBackoffMaxMs / this.timeScale;
+    this.maxReplyBytes = options.maxWebhookReplyBytes;
+  }
+
+  nowS(): number {
+    return Math.floor(this.options.clock.nowMs() / 1000);
+  }
+
+  /** The update a call to `chatId` answers: the webhook update in flight, else the last one polled. */
+  answeredUpdate(chatId: number): number {
+    return this.inFlightByChat.get(chatId) ?? this.store.lastHandedOut.get(chatId) ?? Number.NaN;
+  }
+
+  /** Builds the Update, makes its user and chat known, and queues it for getUpdates or the webhook. */
+  inject(input: InjectUpdate): UpdateEntry {
+    const user = this.chats.ensureUser({
+      id: input.user_id,
+      first_name: input.first_name ?? `User ${input.user_id}`,
+      username: input.username,
+      language_code: input.language_code ?? 'en',
+    });
+    const chat = this.chats.ensureChat({
+      id: input.chat_id ?? input.user_id,
+      type: input.chat_type,
+      title: input.chat_title,
+      firstName: user.first_name,
+      username: user.username,
+    });
+    const updateId = this.updateIds.next++;
+    const date = this.nowS();
+    const fromJson = JSON.stringify(user);
+    let json: string;
+    let messageId: number;
+    let callbackQueryId: string | null = null;
+    let textLength = 0;
+    if (input.kind === 'callback_query') {
+      messageId = input.message_id ?? chat.lastBotMessageId;
+      if (messageId === 0) {
+        throw new RangeError(
+          `message_id: chat ${chat.id} has no bot message yet for a button to sit on; send one first or pass message_id`,
+        );
+      }
+      callbackQueryId = `${this.botId}${++this.callbackSeq}`;
+      this.callbackQueries.set(callbackQueryId, updateId);
+      const stored = chat.messages.get(messageId);
+      const markup = stored?.markupJson ? `,"reply_markup":${stored.markupJson}` : '';
+      const text = stored === undefined ? '' : `,"text":${JSON.stringify(stored.text)}`;
+      const message = `{"message_id":${messageId},"from":${this.fromJson},"chat":${chat.json},"date":${stored?.dateS ?? date}${text}${markup}}`;
+      json = `{"update_id":${updateId},"callback_query":{"id":"${callbackQueryId}","from":${fromJson},"message":${message},"chat_instance":"${chatInstance(chat)}","data":${JSON.stringify(input.data)}}}`;
+      textLength = input.data.length;
+    } else {
+      const command = input.kind === 'command' ? `/${input.command.replace(/^\//, '')}` : '';
+      const text =
+        input.kind === 'command' ? (input.args === undefined ? command : `${command} ${input.args}`) : input.text;
+      textLength = text.length;
+      messageId = this.chats.addMessage(chat, { text, markupJson: '', fromBot: false, dateS: date, updateId });
+      const entities =
+        input.kind === 'command' ? `,"entities":[{"offset":0,"length":${command.length},"type":"bot_command"}]` : '';
+      json = `{"update_id":${updateId},"message":{"message_id":${messageId},"from":${fromJson},"chat":${chat.json},"date":${date},"text":${JSON.stringify(text)}${entities}}}`;
+    }
+    const entry: UpdateEntry = {
+      update_id: updateId,
+      kind: input.kind,
+      chat_id: chat.id,
+      user_id: user.id,
+      message_id: messageId,
+      callback_query_id: callbackQueryId,
+      text_length: textLength,
+      injected_ms: nowMs(),
+      intended_ms: input.intended_ms ?? null,
+      deliveries: 0,
+      webhook_failures: 0,
+      confirmed_ms: null,
+      dropped: null,
+      json,
+      queueKey: input.kind === 'callback_query' ? `u${user.id}` : `c${chat.id}`,
+    };
+    this.store.add(entry);
+    return entry;
+  }
+
+  /** Deletes the webhook; its undelivered updates stay for getUpdates unless dropped. */
+  closeWebhook(): void {
+    this.webhook?.close();
+    this.webhook = undefined;
+  }
+
+  get webhookConfig(): WebhookConfig | undefined {
+    return this.webhook?.config;
+  }
+
+  stats(): BotStats {
+    return {
+      bot_id: this.botId,
+      test_environment: this.testEnvironment,
+      updates_injected: this.store.log.length,
+      updates_dropped: this.store.dropped,
+      pending_update_count: this.store.pending.size,
+      long_poll_waiting: this.store.pollWaiting,
+      webhook: this.webhook?.stats() ?? null,
+      calls: this.recorder.count,
+      calls_failed: this.recorder.failed,
+      too_many_requests_sent: this.flood.refused,
+      redeliveries: this.store.redeliveries,
+      known_chats: this.chats.chats.size,
+      blocked_users: this.chats.blocked.size,
+    };
+  }
+
+  /** Stops all activity (webhook, long poll, reply waiters) but keeps the records readable. */
+  shutdown(): void {
+    this.closeWebhook();
+    this.store.cancelPoll();
+    this.recorder.cancelWaiters();
+  }
+
+  /** Back to a fresh bot: no chats, no updates, no webhook, no records. Update ids keep increasing. */
+  reset(): void {
+    this.closeWebhook();
+    this.store.reset();
+    this.chats.clear();
+    this.recorder.reset();
+    this.flood.reset();
+    this.inFlightByChat.clear();
+    this.callbackQueries.clear();
+  }
+}
+
+function chatInstance(chat: ChatState): string {
+  return String(Math.abs(chat.id * 2654435761) % 2 ** 52);
+}

@@ -1,0 +1,108 @@
+/** Chat kinds the fake models; private chat id = user id, groups use negative ids. */
+export type ChatType = 'private' | 'group' | 'supergroup';
+
+/** A Telegram user as it appears in `from`. */
+export interface TelegramUser {
+  id: number;
+  is_bot: false;
+  first_name: string;
+  username?: string;
+  language_code?: string;
+}
+
+/** A message the fake remembers, so edits, deletes and callback queries can refer to it. */
+export interface StoredMessage {
+  text: string;
+  /** reply_markup as canonical JSON text, '' when none. */
+  markupJson: string;
+  fromBot: boolean;
+  dateS: number;
+  /** The update that carried a user's message (NaN for the bot's), so a reply to it names its update. */
+  updateId: number;
+}
+
+/** What the fake knows about one chat. */
+export interface ChatState {
+  id: number;
+  type: ChatType;
+  /** The chat object of Telegram messages, serialised once because every reply embeds it. */
+  json: string;
+  nextMessageId: number;
+  lastBotMessageId: number;
+  messages: Map<number, StoredMessage>;
+}
+
+/** Input to register a chat; missing names get readable defaults. */
+export interface ChatInit {
+  id: number;
+  type?: ChatType;
+  title?: string;
+  firstName?: string;
+  username?: string;
+}
+
+/**
+ * Users, chats and the messages in them. A chat becomes known when an update is injected for it (or
+ * through the control API); the Bot API answers "chat not found" for any other chat.
+ *
+ * @example
+ * const chats = new ChatRegistry(1000);
+ * chats.ensureChat({ id: 42 });
+ */
+export class ChatRegistry {
+  readonly chats = new Map<number, ChatState>();
+  readonly users = new Map<number, TelegramUser>();
+  readonly blocked = new Set<number>();
+
+  constructor(private readonly messagesKept: number) {}
+
+  ensureUser(user: Omit<TelegramUser, 'is_bot'>): TelegramUser {
+    const known = this.users.get(user.id);
+    if (known !== undefined) return known;
+    const created: TelegramUser = { ...user, is_bot: false };
+    this.users.set(user.id, created);
+    return created;
+  }
+
+  ensureChat(init: ChatInit): ChatState {
+    const known = this.chats.get(init.id);
+    if (known !== undefined) return known;
+    const type = init.type ?? (init.id < 0 ? 'supergroup' : 'private');
+    const chatObject =
+      type === 'private'
+        ? { id: init.id, type, first_name: init.firstName ?? `User ${init.id}`, username: init.username }
+        : { id: init.id, type, title: init.title ?? `Group ${init.id}` };
+    const chat: ChatState = {
+      id: init.id,
+      type,
+      json: JSON.stringify(chatObject),
+      nextMessageId: 1,
+      lastBotMessageId: 0,
+      messages: new Map(),
+    };
+    this.chats.set(init.id, chat);
+    return chat;
+  }
+
+  /** Stores a message with the chat's next id, forgetting the oldest past the bound. */
+  addMessage(chat: ChatState, message: StoredMessage): number {
+    const id = chat.nextMessageId++;
+    chat.messages.set(id, message);
+    if (message.fromBot) chat.lastBotMessageId = id;
+    // Ids are sequential, so the message that falls out of the window is known without iterating.
+    if (chat.messages.size > this.messagesKept) chat.messages.delete(id - this.messagesKept);
+    return id;
+  }
+
+  /** Marks a user as having blocked the bot (or not); sends to their private chat then get 403. */
+  setBlocked(userId: number, blocked: boolean): void {
+    if (blocked) this.blocked.add(userId);
+    else this.blocked.delete(userId);
+  }
+
+  clear(): void {
+    this.chats.clear();
+    this.users.clear();
+    this.blocked.clear();
+  }
+}

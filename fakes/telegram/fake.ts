@@ -1,0 +1,305 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createScaledClock } from '../../common/clock.ts';
+import { ConfigError, EnvironmentError } from '../../common/errors.ts';
+import { ApiError } from './api-error.ts';
+import { BotState, type UpdateIdSource } from './bot-state.ts';
+import { handleControlRequest } from './control.ts';
+import {
+  type BlockInput,
+  blockSchema,
+  type ChatInput,
+  ControlInputError,
+  chatSchema,
+  type InjectUpdateInput,
+  injectUpdateSchema,
+  type MessageQuery,
+  parseInput,
+  type WaitReplyInput,
+  waitReplySchema,
+} from './control-input.ts';
+import { executeWebhookReply } from './methods.ts';
+import { FAKE_TELEGRAM_DEFAULTS, type FakeTelegramOptions, type ResolvedOptions } from './options.ts';
+import { nowMs } from './recorder.ts';
+import type {
+  CallFilter,
+  CallRecord,
+  FakeTelegramStats,
+  MessageRecord,
+  UpdateFilter,
+  UpdateRecord,
+} from './records.ts';
+import { handleBotRequest, sendReply } from './server.ts';
+import type { UpdateEntry } from './update-store.ts';
+
+/** Which bot a control operation addresses: default the first token, production environment. */
+export interface BotSelector {
+  token?: string;
+  test_environment?: boolean;
+}
+
+/**
+ * A running fake Telegram Bot API. The same operations as the control API, in-process and typed.
+ *
+ * @example
+ * const fake = await startFakeTelegram({ timeScale: 100 });
+ * const bot = new Bot(fake.tokens[0], { client: { apiRoot: fake.url } });
+ * fake.inject({ kind: 'command', user_id: 42, command: 'start' });
+ * const reply = await fake.waitForReply({ chat_id: 42, timeout_ms: 5_000 });
+ * await fake.close();
+ */
+export interface FakeTelegram {
+  /** `http://127.0.0.1:<port>`, no trailing slash (grammY's apiRoot, aiogram's TelegramAPIServer base). */
+  readonly url: string;
+  readonly port: number;
+  readonly tokens: readonly string[];
+  readonly options: ResolvedOptions;
+  /** The records' clock: real monotonic milliseconds (performance.now). */
+  nowMs(): number;
+  /** Injects one update; throws {@link ControlInputError} naming the bad field. */
+  inject(update: InjectUpdateInput): UpdateRecord;
+  injectBatch(updates: readonly InjectUpdateInput[]): UpdateRecord[];
+  calls(filter?: CallFilter & BotSelector): CallRecord[];
+  updates(filter?: UpdateFilter & BotSelector): UpdateRecord[];
+  /** The first successful reply to a chat at or after `since_ms` (default now); null after `timeout_ms`. */
+  waitForReply(input: WaitReplyInput): Promise<CallRecord | null>;
+  /** A message the fake holds, with its text and keyboard; default the bot's last one in the chat; null if none. */
+  message(query: MessageQuery): MessageRecord | null;
+  /** Marks a user as having blocked the bot (default) or not. */
+  setBlocked(input: BlockInput): void;
+  /** Makes a chat known without injecting an update (e.g. a group the bot posts to). */
+  addChat(input: ChatInput): void;
+  stats(selector?: BotSelector): FakeTelegramStats;
+  /** Forgets chats, updates, webhook and records of one bot, or of all when no token is given. */
+  reset(selector?: BotSelector): void;
+  /** Stops the server, webhooks and long polls; records stay readable through this object. */
+  close(): Promise<void>;
+}
+
+const TOKEN_SHAPE = /^\d{1,20}:[A-Za-z0-9_-]{1,}$/;
+
+function resolveOptions(options: FakeTelegramOptions): ResolvedOptions {
+  const D = FAKE_TELEGRAM_DEFAULTS;
+  const tokens = options.tokens ?? [D.token];
+  if (tokens.length === 0)
+    throw new ConfigError('tokens: give at least one bot token (or omit tokens for the default)');
+  tokens.forEach((token, index) => {
+    if (!TOKEN_SHAPE.test(token)) {
+      throw new ConfigError(`tokens[${index}]: not a bot token; use the shape <digits>:<letters, digits, _ or ->`);
+    }
+  });
+  const host = options.host ?? D.host;
+  return {
+    host,
+    port: options.port ?? D.port,
+    tokens,
+    clock: options.clock ?? createScaledClock({ timeScale: options.timeScale ?? D.timeScale }),
+    botFirstName: options.botFirstName ?? D.botFirstName,
+    floodControl:
+      options.floodControl === false
+        ? { ...D.floodControl, enabled: false }
+        : { ...D.floodControl, ...options.floodControl },
+    maxBodyBytes: options.maxBodyBytes ?? D.maxBodyBytes,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? D.webhookTimeoutMs,
+    webhookBackoffStartMs: options.webhookBackoffStartMs ?? D.webhookBackoffStartMs,
+    webhookBackoffMaxMs: options.webhookBackoffMaxMs ?? D.webhookBackoffMaxMs,
+    updateExpiryMs: options.updateExpiryMs ?? D.updateExpiryMs,
+    maxWebhookReplyBytes: options.maxWebhookReplyBytes ?? D.maxWebhookReplyBytes,
+    messagesKeptPerChat: options.messagesKeptPerChat ?? D.messagesKeptPerChat,
+  };
+}
+
+class RunningFake implements FakeTelegram {
+  readonly url: string;
+  readonly port: number;
+  readonly tokens: readonly string[];
+  private readonly bots = new Map<string, BotState>();
+
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly server: Server,
+  ) {
+    this.port = (server.address() as AddressInfo).port;
+    this.url = `http://${options.host}:${this.port}`;
+    this.tokens = options.tokens;
+  }
+
+  /** Creates every bot state (two per token: production and test environment). */
+  initBots(): void {
+    const updateIds: UpdateIdSource = { next: 1 };
+    for (const token of this.options.tokens) {
+      for (const test of [false, true]) {
+        const bot = new BotState(token, test, this.options, updateIds);
+        bot.executeReply = (body, entry: UpdateEntry) => executeWebhookReply(bot, body, entry.update_id);
+        this.bots.set(test ? `${token}/test` : token, bot);
+      }
+    }
+  }
+
+  lookup = (routeKey: string): BotState | undefined => this.bots.get(routeKey);
+
+  private bot(selector: BotSelector = {}): BotState {
+    const token = selector.token ?? this.tokens[0]!;
+    const bot = this.bots.get(selector.test_environment === true ? `${token}/test` : token);
+    if (bot === undefined) {
+      throw new ControlInputError(
+        "token: not one of this fake's tokens; pass one given in startFakeTelegram({ tokens }) or omit it for the first",
+      );
+    }
+    return bot;
+  }
+
+  nowMs(): number {
+    return nowMs();
+  }
+
+  inject(update: InjectUpdateInput): UpdateRecord {
+    const input = parseInput(injectUpdateSchema, update, 'inject');
+    try {
+      return toRecord(this.bot(input).inject(input));
+    } catch (error) {
+      if (error instanceof RangeError) throw new ControlInputError(error.message);
+      throw error;
+    }
+  }
+
+  injectBatch(updates: readonly InjectUpdateInput[]): UpdateRecord[] {
+    return updates.map((update) => this.inject(update));
+  }
+
+  calls(filter: CallFilter & BotSelector = {}): CallRecord[] {
+    return this.bot(filter).recorder.query(filter);
+  }
+
+  updates(filter: UpdateFilter & BotSelector = {}): UpdateRecord[] {
+    const out: UpdateRecord[] = [];
+    const limit = filter.limit ?? 1000;
+    for (const entry of this.bot(filter).store.log) {
+      if (out.length >= limit) break;
+      if (filter.chat_id !== undefined && entry.chat_id !== filter.chat_id) continue;
+      if (filter.since_ms !== undefined && entry.injected_ms < filter.since_ms) continue;
+      out.push(toRecord(entry));
+    }
+    return out;
+  }
+
+  async waitForReply(input: WaitReplyInput): Promise<CallRecord | null> {
+    const valid = parseInput(waitReplySchema, input, 'waitForReply');
+    const call = await this.bot(valid).recorder.waitForReply(
+      valid.chat_id,
+      valid.since_ms ?? nowMs(),
+      valid.timeout_ms,
+    );
+    return call ?? null;
+  }
+
+  message(query: MessageQuery): MessageRecord | null {
+    const valid = query;
+    if (!Number.isSafeInteger(valid.chat_id)) {
+      throw new ControlInputError('chat_id: expected the integer id of a chat the fake knows');
+    }
+    const chat = this.bot(valid).chats.chats.get(valid.chat_id);
+    const messageId = valid.message_id ?? chat?.lastBotMessageId ?? 0;
+    const stored = chat?.messages.get(messageId);
+    if (stored === undefined) return null;
+    return {
+      chat_id: valid.chat_id,
+      message_id: messageId,
+      text: stored.text,
+      from_bot: stored.fromBot,
+      date: stored.dateS,
+      reply_markup: stored.markupJson === '' ? null : JSON.parse(stored.markupJson),
+    };
+  }
+
+  setBlocked(input: BlockInput): void {
+    const valid = parseInput(blockSchema, input, 'setBlocked');
+    const bot = this.bot(valid);
+    bot.chats.ensureChat({ id: valid.user_id });
+    bot.chats.setBlocked(valid.user_id, valid.blocked ?? true);
+  }
+
+  addChat(input: ChatInput): void {
+    const valid = parseInput(chatSchema, input, 'addChat');
+    this.bot(valid).chats.ensureChat({
+      id: valid.chat_id,
+      type: valid.type,
+      title: valid.title,
+      firstName: valid.first_name,
+    });
+  }
+
+  stats(selector: BotSelector = {}): FakeTelegramStats {
+    const bots =
+      selector.token === undefined && selector.test_environment === undefined
+        ? [...this.bots.values()].filter(
+            (bot) => !bot.testEnvironment || bot.store.log.length > 0 || bot.recorder.count > 0,
+          )
+        : [this.bot(selector)];
+    return { now_ms: nowMs(), bots: bots.map((bot) => bot.stats()) };
+  }
+
+  reset(selector: BotSelector = {}): void {
+    if (selector.token === undefined) for (const bot of this.bots.values()) bot.reset();
+    else this.bot(selector).reset();
+  }
+
+  async close(): Promise<void> {
+    for (const bot of this.bots.values()) bot.shutdown();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+function toRecord(entry: UpdateEntry): UpdateRecord {
+  const { json: _json, queueKey: _queueKey, ...record } = entry;
+  return record;
+}
+
+/**
+ * Starts the fake Telegram Bot API on 127.0.0.1 (port 0 = a free one). Any bot runs against `url`
+ * unchanged; the control API lives under `/control/` on the same port.
+ *
+ * @example
+ * const fake = await startFakeTelegram({ timeScale: 100, floodControl: false });
+ * console.log(fake.url); // http://127.0.0.1:39123
+ */
+export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+  const resolved = resolveOptions(options);
+  let fake: RunningFake | undefined;
+  // Long keep-alive, like Telegram's front end: pollers and senders reuse sockets for minutes.
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = req.url ?? '/';
+      if (fake === undefined) sendReply(res, new ApiError(503, 'Service Unavailable: starting'));
+      else if (url.startsWith('/bot')) handleBotRequest(fake.lookup, resolved.maxBodyBytes, req, res, url);
+      else if (url.startsWith('/control/')) handleControlRequest(fake, req, res, url);
+      else {
+        sendReply(res, new ApiError(404, 'Not Found'));
+        req.resume();
+      }
+    } catch {
+      // Defence in depth: handlers already answer every client error in the Bot API shape.
+      sendReply(res, new ApiError(500, 'Internal Server Error: the fake failed on this request'));
+    }
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new EnvironmentError(
+          `fake Telegram cannot listen on ${resolved.host}:${resolved.port} (${error.code ?? error.message}); pass port 0 for a free port`,
+        ),
+      ),
+    );
+    server.listen(resolved.port, resolved.host, () => resolve());
+  });
+  fake = new RunningFake(resolved, server);
+  fake.initBots();
+  return fake;
+}

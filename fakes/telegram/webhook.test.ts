@@ -1,0 +1,193 @@
+import type { Server } from 'node:http';
+import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeTelegram, startFakeTelegram } from './index.ts';
+import { callApi, closeServer, listen, readJson, waitFor } from './test-support.ts';
+
+let fake: FakeTelegram;
+let token: string;
+const servers: Server[] = [];
+
+beforeEach(async () => {
+  // Scale 1000: the 2 s, 4 s, 8 s webhook backoffs take 2, 4, 8 ms. The request timeout would scale to
+  // 60 ms too, shorter than a busy CI machine may need for a real handler, so it is set to 30 s real.
+  fake = await startFakeTelegram({ timeScale: 1000, webhookTimeoutMs: 30_000_000, floodControl: false });
+  token = fake.tokens[0]!;
+});
+afterEach(async () => {
+  await fake.close();
+  await Promise.all(servers.splice(0).map(closeServer));
+});
+
+async function serveBot(bot: Bot, secretToken: string): Promise<string> {
+  await bot.init();
+  const { server, url } = await listen(webhookCallback(bot, 'http', { secretToken }));
+  servers.push(server);
+  return `${url}/hook`;
+}
+
+function newBot(canUseWebhookReply?: (method: string) => boolean): Bot {
+  const bot = new Bot(token, { client: { apiRoot: fake.url, canUseWebhookReply } });
+  bot.catch((error) => {
+    throw error.error;
+  });
+  return bot;
+}
+
+describe('webhook delivery with grammY webhookCallback', () => {
+  it('delivers commands, text and callback queries with the secret header; edits work', async () => {
+    const bot = newBot();
+    bot.command('start', (ctx) => ctx.reply('menu', { reply_markup: new InlineKeyboard().text('A', 'a') }));
+    bot.on('callback_query:data', async (ctx) => {
+      await ctx.answerCallbackQuery({ text: 'ok' });
+      await ctx.editMessageText('chose a');
+    });
+    bot.on('message:text', (ctx) => ctx.reply(`you said ${ctx.message.text}`));
+    const hook = await serveBot(bot, 'right_secret');
+    await bot.api.setWebhook(hook, { secret_token: 'right_secret', max_connections: 5 });
+
+    const start = fake.inject({ kind: 'command', user_id: 21, command: 'start' });
+    const menu = await fake.waitForReply({ chat_id: 21, since_ms: start.injected_ms, timeout_ms: 10_000 });
+    expect(menu).toMatchObject({ method: 'sendMessage', update_id: start.update_id });
+    const press = fake.inject({ kind: 'callback_query', user_id: 21, data: 'a' });
+    const edit = await fake.waitForReply({ chat_id: 21, since_ms: press.injected_ms, timeout_ms: 10_000 });
+    expect(edit).toMatchObject({ method: 'editMessageText', message_id: menu!.message_id, update_id: press.update_id });
+    const text = fake.inject({ kind: 'message', user_id: 21, text: 'hi' });
+    expect(await fake.waitForReply({ chat_id: 21, since_ms: text.injected_ms, timeout_ms: 10_000 })).toMatchObject({
+      update_id: text.update_id,
+    });
+    await waitFor(() => fake.updates().every((update) => update.confirmed_ms !== null), 5_000, 'confirmations');
+
+    const info = await bot.api.getWebhookInfo();
+    expect(info).toMatchObject({ url: hook, pending_update_count: 0, max_connections: 5 });
+    expect(info.last_error_date).toBeUndefined();
+  });
+
+  it('executes a {method,...} webhook reply as a bot call attributed to its update', async () => {
+    const bot = newBot((method) => method === 'sendMessage');
+    bot.on('message:text', (ctx) => ctx.reply('answered in the webhook response'));
+    await bot.api.setWebhook(await serveBot(bot, 'webhook_reply'), { secret_token: 'webhook_reply' });
+    const update = fake.inject({ kind: 'message', user_id: 31, text: 'ping' });
+    const reply = await fake.waitForReply({ chat_id: 31, since_ms: update.injected_ms, timeout_ms: 10_000 });
+    expect(reply).toMatchObject({
+      method: 'sendMessage',
+      source: 'webhook_reply',
+      update_id: update.update_id,
+      ok: true,
+    });
+  });
+
+  it('keeps each chat in order while different chats overlap', async () => {
+    const bot = newBot();
+    let active = 0;
+    let mostActive = 0;
+    const activePerChat = new Map<number, number>();
+    let chatOverlap = false;
+    bot.on('message:text', async (ctx) => {
+      mostActive = Math.max(mostActive, ++active);
+      const inChat = (activePerChat.get(ctx.chat.id) ?? 0) + 1;
+      activePerChat.set(ctx.chat.id, inChat);
+      if (inChat > 1) chatOverlap = true;
+      // Uneven handler times make a reordering visible if the fake sent a chat's updates in parallel.
+      await new Promise((resolve) => setTimeout(resolve, (Number(ctx.message.text) % 3) * 4));
+      await ctx.reply(ctx.message.text);
+      activePerChat.set(ctx.chat.id, inChat - 1);
+      active--;
+    });
+    await bot.api.setWebhook(await serveBot(bot, 'order'), { secret_token: 'order', max_connections: 10 });
+    const chats = [41, 42, 43, 44];
+    for (let n = 0; n < 5; n++) for (const chat of chats) fake.inject({ kind: 'message', user_id: chat, text: `${n}` });
+    await waitFor(() => fake.calls({ method: 'sendMessage' }).length >= 20, 10_000, '20 replies');
+    expect(fake.stats().bots[0]!.redeliveries).toBe(0);
+    for (const chat of chats) {
+      const answered = fake.calls({ method: 'sendMessage', chat_id: chat }).map((call) => call.update_id);
+      expect(answered).toEqual(fake.updates({ chat_id: chat }).map((update) => update.update_id));
+    }
+    expect(chatOverlap).toBe(false);
+    expect(mostActive).toBeGreaterThan(1);
+  });
+
+  it('records a wrong secret (401 from grammY) as last_error and retries the same update', async () => {
+    const bot = newBot();
+    bot.on('message:text', (ctx) => ctx.reply('finally'));
+    const hook = await serveBot(bot, 'the_right_one');
+    await callApi(fake.url, token, 'setWebhook', { url: hook, secret_token: 'a_wrong_one' });
+    const update = fake.inject({ kind: 'message', user_id: 51, text: 'knock' });
+    await waitFor(() => fake.updates()[0]!.webhook_failures >= 3, 10_000, 'three failed attempts');
+    const info = await bot.api.getWebhookInfo();
+    expect(info.last_error_message).toBe('Wrong response from the webhook: 401 Unauthorized');
+    expect(info.last_error_date).toBeGreaterThan(0);
+    expect(info.pending_update_count).toBe(1);
+
+    await callApi(fake.url, token, 'setWebhook', { url: hook, secret_token: 'the_right_one' });
+    const reply = await fake.waitForReply({ chat_id: 51, since_ms: update.injected_ms, timeout_ms: 10_000 });
+    expect(reply).toMatchObject({ update_id: update.update_id });
+    const [record] = fake.updates();
+    expect(record!.deliveries).toBe(record!.webhook_failures + 1);
+    expect(fake.stats().bots[0]!.redeliveries).toBe(record!.webhook_failures);
+  });
+});
+
+describe('webhook queues', () => {
+  it('retries a failing head with backoff while other chats go on, honouring Retry-After', async () => {
+    const seen: number[] = [];
+    let failuresLeft = 2;
+    const { server, url } = await listen(async (req, res) => {
+      const update = (await readJson(req)) as { update_id: number; message: { chat: { id: number } } };
+      seen.push(update.update_id);
+      if (update.message.chat.id === 61 && failuresLeft > 0) {
+        failuresLeft--;
+        res.writeHead(failuresLeft === 1 ? 500 : 429, failuresLeft === 1 ? {} : { 'Retry-After': '1' });
+        res.end();
+        return;
+      }
+      res.end();
+    });
+    servers.push(server);
+    await callApi(fake.url, token, 'setWebhook', { url, max_connections: 2 });
+    const a1 = fake.inject({ kind: 'message', user_id: 61, text: 'a1' }).update_id;
+    const a2 = fake.inject({ kind: 'message', user_id: 61, text: 'a2' }).update_id;
+    const b1 = fake.inject({ kind: 'message', user_id: 62, text: 'b1' }).update_id;
+    await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'all delivered');
+    const chatA = seen.filter((id) => id === a1 || id === a2);
+    expect(chatA).toEqual([a1, a1, a1, a2]);
+    expect(seen.indexOf(b1)).toBeLessThan(seen.lastIndexOf(a1));
+    const info = (await callApi(fake.url, token, 'getWebhookInfo')).body.result;
+    expect(info).toMatchObject({ last_error_message: 'Wrong response from the webhook: 429 Too Many Requests' });
+  });
+
+  it('keeps at most max_connections requests in flight across chats', async () => {
+    let active = 0;
+    let mostActive = 0;
+    const { server, url } = await listen(async (req, res) => {
+      mostActive = Math.max(mostActive, ++active);
+      await readJson(req);
+      // Hold each request briefly so queues of several chats pile up behind the connection limit.
+      setTimeout(() => {
+        active--;
+        res.end();
+      }, 5);
+    });
+    servers.push(server);
+    await callApi(fake.url, token, 'setWebhook', { url, max_connections: 2 });
+    for (let n = 0; n < 3; n++)
+      for (const chat of [81, 82, 83, 84]) fake.inject({ kind: 'message', user_id: chat, text: `${n}` });
+    expect(fake.stats().bots[0]!.webhook).toMatchObject({ in_flight: 2, non_empty_queues: 4, queued: 12 });
+    await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'all delivered');
+    expect(mostActive).toBe(2);
+  });
+
+  it('drop_pending_updates empties the queue; deleteWebhook hands the rest to getUpdates', async () => {
+    await callApi(fake.url, token, 'setWebhook', { url: 'http://127.0.0.1:9/refused' });
+    fake.inject({ kind: 'message', user_id: 71, text: 'x' });
+    await waitFor(() => fake.updates()[0]!.webhook_failures >= 1, 10_000, 'a failed attempt');
+    const info = (await callApi(fake.url, token, 'getWebhookInfo')).body.result;
+    expect(info).toMatchObject({ pending_update_count: 1, last_error_message: 'Connection refused' });
+    await callApi(fake.url, token, 'deleteWebhook');
+    const polled = await callApi(fake.url, token, 'getUpdates');
+    expect(polled.body.result).toHaveLength(1);
+    await callApi(fake.url, token, 'setWebhook', { url: 'http://127.0.0.1:9/refused', drop_pending_updates: true });
+    expect(fake.stats().bots[0]!.pending_update_count).toBe(0);
+    expect(fake.updates()[0]!.dropped).toBe('drop_pending_updates');
+  });
+});

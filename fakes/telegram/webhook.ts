@@ -1,0 +1,293 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { redactSecrets } from '../../common/redact.ts';
+import type { WebhookStats } from './records.ts';
+import type { UpdateEntry, UpdateStore } from './update-store.ts';
+
+/** What setWebhook stored. */
+export interface WebhookConfig {
+  url: string;
+  secretToken: string | undefined;
+  maxConnections: number;
+}
+
+/** What the actor needs from its bot; times in real milliseconds (already divided by the time scale). */
+export interface WebhookHost {
+  store: UpdateStore;
+  /** Chat -> update in flight, so a bot call to that chat can be attributed to the update it answers. */
+  inFlightByChat: Map<number, number>;
+  requestTimeoutRealMs: number;
+  backoffStartRealMs: number;
+  backoffMaxRealMs: number;
+  timeScale: number;
+  maxReplyBytes: number;
+  /** Simulated epoch seconds, for last_error_date. */
+  nowS(): number;
+  /** Runs a `{method,...}` webhook answer as a bot call. */
+  executeReply(body: Record<string, unknown>, entry: UpdateEntry): void;
+}
+
+interface Queue {
+  key: string;
+  items: UpdateEntry[];
+  head: number;
+  inFlight: boolean;
+  failures: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Webhook delivery as tdlib's WebhookActor does it: one FIFO queue per key (chat for messages, user for
+ * callback queries), only each queue's head in flight, at most `max_connections` requests at once. A
+ * failed delivery (non-2xx, reset, timeout) keeps its place at the head and is retried after
+ * Retry-After or a doubling backoff, so the chat's later updates wait behind it.
+ *
+ * @example
+ * const actor = new WebhookActor(host, { url: 'http://127.0.0.1:8080/hook', secretToken: 's', maxConnections: 40 });
+ */
+export class WebhookActor {
+  lastErrorDateS: number | undefined;
+  lastErrorMessage: string | undefined;
+  deliveries = 0;
+  failures = 0;
+  private readonly queues = new Map<string, Queue>();
+  private ready: string[] = [];
+  private readyHead = 0;
+  private inFlight = 0;
+  private closed = false;
+  private readonly agent: HttpAgent;
+  private readonly isHttps: boolean;
+
+  constructor(
+    private readonly host: WebhookHost,
+    public config: WebhookConfig,
+  ) {
+    this.isHttps = config.url.startsWith('https:');
+    const agentOptions = { keepAlive: true, maxSockets: config.maxConnections };
+    this.agent = this.isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    for (const entry of host.store.pending.values()) this.enqueue(entry);
+  }
+
+  /**
+   * New secret or max_connections for the same URL take effect without losing queues. Like tdlib,
+   * which restarts its actor on setWebhook, queues waiting out a backoff are retried at once.
+   */
+  reconfigure(config: WebhookConfig): void {
+    this.config = config;
+    this.agent.maxSockets = config.maxConnections;
+    for (const queue of this.queues.values()) {
+      if (queue.timer === undefined) continue;
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      queue.failures = 0;
+      this.ready.push(queue.key);
+    }
+    this.pump();
+  }
+
+  enqueue(entry: UpdateEntry): void {
+    if (this.closed) return;
+    let queue = this.queues.get(entry.queueKey);
+    if (queue === undefined) {
+      queue = { key: entry.queueKey, items: [], head: 0, inFlight: false, failures: 0, timer: undefined };
+      this.queues.set(entry.queueKey, queue);
+    }
+    queue.items.push(entry);
+    if (queue.items.length - queue.head === 1 && !queue.inFlight && queue.timer === undefined) {
+      this.ready.push(queue.key);
+      this.pump();
+    }
+  }
+
+  /** Stops delivering; unconfirmed updates stay in the store for getUpdates or the next webhook. */
+  close(): void {
+    this.closed = true;
+    for (const queue of this.queues.values()) clearTimeout(queue.timer);
+    this.queues.clear();
+    this.host.inFlightByChat.clear();
+    this.agent.destroy();
+  }
+
+  /** Drops every queued update (drop_pending_updates on a live webhook). */
+  clearQueues(): void {
+    for (const queue of this.queues.values()) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      queue.items.length = queue.inFlight ? queue.head + 1 : 0;
+      if (!queue.inFlight) this.queues.delete(queue.key);
+    }
+  }
+
+  stats(): WebhookStats {
+    let queued = 0;
+    let deepest = 0;
+    for (const queue of this.queues.values()) {
+      const depth = queue.items.length - queue.head;
+      queued += depth;
+      if (depth > deepest) deepest = depth;
+    }
+    return {
+      max_connections: this.config.maxConnections,
+      in_flight: this.inFlight,
+      non_empty_queues: this.queues.size,
+      queued,
+      deepest_queue: deepest,
+      deliveries: this.deliveries,
+      failures: this.failures,
+      last_error_message: this.lastErrorMessage ?? null,
+    };
+  }
+
+  private pump(): void {
+    while (!this.closed && this.inFlight < this.config.maxConnections && this.readyHead < this.ready.length) {
+      const queue = this.queues.get(this.ready[this.readyHead++]!);
+      if (queue === undefined || queue.inFlight || queue.timer !== undefined) continue;
+      this.startHead(queue);
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+
+  /** Sends the queue's head, skipping updates that left the store (expired, dropped) meanwhile. */
+  private startHead(queue: Queue): void {
+    const store = this.host.store;
+    let entry = queue.items[queue.head];
+    while (entry !== undefined && (!store.pending.has(entry.update_id) || store.isExpired(entry))) {
+      if (store.pending.has(entry.update_id)) store.drop(entry, 'expired');
+      entry = queue.items[++queue.head];
+    }
+    if (entry === undefined) {
+      this.queues.delete(queue.key);
+      return;
+    }
+    queue.inFlight = true;
+    this.inFlight++;
+    this.deliveries++;
+    store.countDelivery(entry);
+    this.host.inFlightByChat.set(entry.chat_id, entry.update_id);
+    this.post(entry, (failure, retryAfterS) => this.finish(queue, entry, failure, retryAfterS));
+  }
+
+  private post(entry: UpdateEntry, done: (failure: string | undefined, retryAfterS?: number) => void): void {
+    const body = Buffer.from(entry.json);
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/json',
+      'Content-Length': body.length,
+    };
+    if (this.config.secretToken !== undefined) headers['X-Telegram-Bot-Api-Secret-Token'] = this.config.secretToken;
+    let settled = false;
+    const settle = (failure: string | undefined, retryAfterS?: number) => {
+      if (settled) return;
+      settled = true;
+      done(failure, retryAfterS);
+    };
+    const send = this.isHttps ? httpsRequest : httpRequest;
+    const request = send(this.config.url, {
+      method: 'POST',
+      agent: this.agent,
+      headers,
+      timeout: this.host.requestTimeoutRealMs,
+    });
+    request.on('timeout', () => request.destroy(new Error('Read timeout expired')));
+    request.on('error', (error: NodeJS.ErrnoException) => settle(describeNetworkError(error)));
+    request.on('response', (response) => this.readResponse(response, entry, settle));
+    request.end(body);
+  }
+
+  private readResponse(
+    response: IncomingMessage,
+    entry: UpdateEntry,
+    settle: (failure: string | undefined, retryAfterS?: number) => void,
+  ): void {
+    const status = response.statusCode ?? 0;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    response.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= this.host.maxReplyBytes) chunks.push(chunk);
+    });
+    response.on('error', (error: NodeJS.ErrnoException) => settle(describeNetworkError(error)));
+    response.on('end', () => {
+      if (status < 200 || status > 299) {
+        const retryAfter = Number.parseInt(String(response.headers['retry-after'] ?? ''), 10);
+        const reason = response.statusMessage || STATUS_CODES[status] || '';
+        settle(
+          `Wrong response from the webhook: ${status} ${reason}`.trim(),
+          Number.isFinite(retryAfter) ? retryAfter : undefined,
+        );
+        return;
+      }
+      settle(undefined);
+      if (bytes > 0 && bytes <= this.host.maxReplyBytes) this.runReply(Buffer.concat(chunks), entry);
+    });
+  }
+
+  /** A 2xx body `{method,...}` is a bot call; anything unparsable is ignored, as Telegram does. */
+  private runReply(body: Buffer, entry: UpdateEntry): void {
+    if (body[0] !== 0x7b || this.closed) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { method?: unknown }).method === 'string') {
+      this.host.executeReply(parsed as Record<string, unknown>, entry);
+    }
+  }
+
+  private finish(queue: Queue, entry: UpdateEntry, failure: string | undefined, retryAfterS?: number): void {
+    if (this.closed) return;
+    queue.inFlight = false;
+    this.inFlight--;
+    if (this.host.inFlightByChat.get(entry.chat_id) === entry.update_id) this.host.inFlightByChat.delete(entry.chat_id);
+    if (failure === undefined) {
+      this.host.store.confirm(entry);
+      queue.head++;
+      queue.failures = 0;
+      this.advance(queue);
+    } else {
+      this.failures++;
+      entry.webhook_failures++;
+      this.lastErrorDateS = this.host.nowS();
+      this.lastErrorMessage = redactSecrets(failure);
+      const backoffMs = Math.min(this.host.backoffStartRealMs * 2 ** queue.failures, this.host.backoffMaxRealMs);
+      const delayMs = retryAfterS === undefined ? backoffMs : (retryAfterS * 1000) / this.host.timeScale;
+      queue.failures++;
+      queue.timer = setTimeout(() => {
+        queue.timer = undefined;
+        if (this.closed) return;
+        this.ready.push(queue.key);
+        this.pump();
+      }, delayMs);
+    }
+    this.pump();
+  }
+
+  private advance(queue: Queue): void {
+    if (queue.head >= queue.items.length) {
+      this.queues.delete(queue.key);
+      return;
+    }
+    if (queue.head > 256 && queue.head * 2 > queue.items.length) {
+      queue.items = queue.items.slice(queue.head);
+      queue.head = 0;
+    }
+    this.ready.push(queue.key);
+  }
+}
+
+function describeNetworkError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'Connection refused';
+    case 'ECONNRESET':
+      return 'Connection reset by peer';
+    case 'ENOTFOUND':
+      return 'Failed to resolve host: Name or service not known';
+    default:
+      return error.message;
+  }
+}
