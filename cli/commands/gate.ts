@@ -1,0 +1,153 @@
+import type { Command } from 'commander';
+import { ResultError } from '../../common/errors.ts';
+import type { ThresholdOutcome } from '../../loadgen/result/schema.ts';
+import { readRunResult } from '../../reports/read.ts';
+import {
+  AGGREGATIONS_BY_KIND,
+  evaluateThresholds,
+  METRICS,
+  metricDefinition,
+  parseMetricKey,
+  splitThresholdFlag,
+  ThresholdError,
+  type ThresholdMap,
+  thresholdsFromScenario,
+} from '../../reports/thresholds.ts';
+
+/** k6's exit code for failed thresholds, so CI scripts written for k6 read botcap the same way. */
+export const GATE_EXIT_FAILED = 99;
+export const GATE_EXIT_BAD_INPUT = 1;
+
+export const GATE_DEFAULTS = { format: 'text' } as const;
+const FORMATS = ['text', 'markdown', 'json'] as const;
+type GateFormat = (typeof FORMATS)[number];
+
+interface GateOptions {
+  threshold: string[];
+  format: string;
+  listMetrics?: boolean;
+}
+
+/** The metric registry as a table: what a threshold may name, with its type, aggregations and unit. */
+export function formatMetricList(): string {
+  const width = Math.max(...METRICS.map((m) => m.name.length));
+  const lines = METRICS.map((m) => {
+    const aggregations = AGGREGATIONS_BY_KIND[m.kind].map((a) => (a === 'p' ? 'p(N)' : a)).join(', ');
+    const tags = m.tags.length ? ` {${m.tags.join(',')}}` : '';
+    return `${m.name.padEnd(width)}  ${m.kind.padEnd(7)}  ${aggregations.padEnd(25)}  ${m.unit}${tags}: ${m.description}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Flags -> metric -> expressions, in the order given. */
+export function thresholdsFromFlags(flags: readonly string[]): ThresholdMap {
+  const map: ThresholdMap = {};
+  for (const flag of flags) {
+    const [metric, expression] = splitThresholdFlag(flag);
+    map[metric] = [...(map[metric] ?? []), expression];
+  }
+  return map;
+}
+
+function unitOf(metric: string): string {
+  try {
+    return metricDefinition(parseMetricKey(metric).name)?.unit ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function formatValue(outcome: ThresholdOutcome): string {
+  if (outcome.value === null) return 'no data';
+  const unit = unitOf(outcome.metric);
+  const v = outcome.value;
+  const shown = Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
+  return unit === '' || unit === 'fraction' ? shown : `${shown} ${unit}`;
+}
+
+/** The outcomes as text, a Markdown table (for $GITHUB_STEP_SUMMARY) or JSON. */
+export function formatGate(
+  outcomes: readonly ThresholdOutcome[],
+  file: string,
+  origin: string,
+  format: GateFormat,
+): string {
+  const failed = outcomes.filter((o) => !o.passed).length;
+  const verdict = `${outcomes.length} thresholds: ${outcomes.length - failed} passed, ${failed} failed`;
+  if (format === 'json') {
+    return `${JSON.stringify({ file, thresholdsFrom: origin, passed: failed === 0, outcomes }, null, 2)}\n`;
+  }
+  if (format === 'markdown') {
+    const rows = outcomes.map(
+      (o) => `| ${o.passed ? '✅ pass' : '❌ fail'} | \`${o.metric}\` | \`${o.expression}\` | ${formatValue(o)} |`,
+    );
+    return [
+      `### botcap gate: ${failed === 0 ? 'passed' : 'FAILED'}`,
+      '',
+      `\`${file}\` (thresholds from ${origin})`,
+      '',
+      '| result | metric | threshold | measured |',
+      '| --- | --- | --- | --- |',
+      ...rows,
+      '',
+      verdict,
+      '',
+    ].join('\n');
+  }
+  const metricWidth = Math.max(6, ...outcomes.map((o) => o.metric.length));
+  const exprWidth = Math.max(9, ...outcomes.map((o) => o.expression.length));
+  const lines = outcomes.map(
+    (o) =>
+      `  ${o.passed ? 'ok  ' : 'FAIL'}  ${o.metric.padEnd(metricWidth)}  ${o.expression.padEnd(exprWidth)}  ${formatValue(o)}`,
+  );
+  return `${file} (thresholds from ${origin})\n${lines.join('\n')}\n${verdict}\n`;
+}
+
+export function registerGate(program: Command): void {
+  program
+    .command('gate')
+    .description('check a run result against thresholds (k6 syntax); exit 99 if any fails, 1 on bad input')
+    .argument('[result]', 'RunResult JSON written by botcap run')
+    .option(
+      '-t, --threshold <metric:expression>',
+      "a threshold, repeatable, e.g. 'reply_latency:p(95)<3000' (default: the scenario's thresholds)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--format <format>', `output: ${FORMATS.join(', ')}`, GATE_DEFAULTS.format)
+    .option('--list-metrics', 'print the metrics a threshold may name, with their aggregations, and exit')
+    .action((file: string | undefined, options: GateOptions) => {
+      try {
+        if (options.listMetrics) {
+          process.stdout.write(formatMetricList());
+          return;
+        }
+        if (file === undefined) {
+          throw new ThresholdError(
+            "missing the result file: botcap gate <result.json> [--threshold 'reply_latency:p(95)<3000']",
+          );
+        }
+        if (!(FORMATS as readonly string[]).includes(options.format)) {
+          throw new ThresholdError(`--format must be one of ${FORMATS.join(', ')}; got '${options.format}'`);
+        }
+        const result = readRunResult(file);
+        const fromFlags = options.threshold.length > 0;
+        const thresholds = fromFlags
+          ? thresholdsFromFlags(options.threshold)
+          : thresholdsFromScenario(result.scenario.resolved);
+        if (Object.keys(thresholds).length === 0) {
+          throw new ThresholdError(
+            `no thresholds to check: scenario '${result.scenario.name}' defines none; pass one, e.g. --threshold 'reply_latency:p(95)<3000'`,
+          );
+        }
+        const outcomes = evaluateThresholds(result, thresholds);
+        const origin = fromFlags ? '--threshold' : `scenario ${result.scenario.name}`;
+        process.stdout.write(formatGate(outcomes, file, origin, options.format as GateFormat));
+        process.exitCode = outcomes.every((o) => o.passed) ? 0 : GATE_EXIT_FAILED;
+      } catch (error) {
+        if (!(error instanceof ResultError || error instanceof ThresholdError)) throw error;
+        process.stderr.write(`botcap gate: ${error.message}\n`);
+        process.exitCode = GATE_EXIT_BAD_INPUT;
+      }
+    });
+}
