@@ -1,0 +1,210 @@
+/**
+ * `POST /v1/messages` and `POST /v1/messages/count_tokens`: validate, apply the fault schedule and the rate
+ * limiter, plan the call, wait out the latency on the scaled clock, answer (JSON or SSE) and record.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, type ApiErrorType } from './api-errors.ts';
+import { messageJson, planCall } from './engine.ts';
+import { DEFAULT_FAULT_RETRY_AFTER_MS, type FaultWindow, pickFault } from './faults.ts';
+import { sendApiError, sendJson } from './http-io.ts';
+import type { CallRecord } from './recorder.ts';
+import { countRequestTokens } from './request-tokens.ts';
+import type { FakeClaudeState } from './state.ts';
+import { writeStream } from './stream.ts';
+import { parseJsonBody, validateMessagesRequest } from './validation.ts';
+
+const FAULT_ERRORS: Record<'429' | '500' | '529' | '504', [ApiErrorType, string]> = {
+  '429': ['rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit (injected fault)'],
+  '500': ['api_error', 'Internal server error (injected fault)'],
+  '529': ['overloaded_error', 'Overloaded (injected fault)'],
+  '504': ['timeout_error', 'Request timed out (injected fault)'],
+};
+
+/** Per-call context the handler fills in as it learns more. */
+export interface CallContext {
+  requestId: string;
+  startedMs: number;
+  retryCount: number | undefined;
+}
+
+/**
+ * `retry-after` in real seconds: the SDK sleeps on the wall clock, so a simulated wait is divided by the scale.
+ * At scale 1 it is a whole number of seconds, as the API sends; faster runs get fractions (the SDKs parse floats).
+ */
+export function retryAfterHeader(state: FakeClaudeState, simulatedMs: number): string {
+  const realS = state.clock.toRealMs(simulatedMs) / 1000;
+  return state.clock.timeScale === 1 ? String(Math.max(1, Math.ceil(realS))) : Math.max(0.001, realS).toFixed(3);
+}
+
+function baseRecord(state: FakeClaudeState, ctx: CallContext): Omit<CallRecord, 'seq'> {
+  return {
+    atMs: ctx.startedMs,
+    endpoint: 'messages',
+    model: undefined,
+    stream: false,
+    status: 200,
+    errorType: undefined,
+    fault: undefined,
+    usage: undefined,
+    retryCount: ctx.retryCount,
+    batch: false,
+    latencyMs: state.runMs() - ctx.startedMs,
+  };
+}
+
+/** Answers `POST /v1/messages`. Never throws: every failure becomes an API error response and a record. */
+export async function handleMessages(
+  state: FakeClaudeState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  bodyText: string,
+  ctx: CallContext,
+): Promise<void> {
+  let model: string | undefined;
+  let stream = false;
+  let fault: FaultWindow | undefined;
+  try {
+    const parsed = parseJsonBody(bodyText);
+    // Until validation resolves it, record the model as sent, so rejected calls still show per model.
+    if (parsed !== null && typeof parsed === 'object' && 'model' in parsed && typeof parsed.model === 'string') {
+      model = parsed.model;
+    }
+    const valid = validateMessagesRequest(parsed);
+    model = valid.model.id;
+    stream = valid.body.stream === true;
+    fault = pickFault(state.activeFaults(), ctx.startedMs, [valid.body.model, valid.model.id], state.faultRng);
+    if (fault?.kind === 'never_answer') return holdForever(state, req, ctx, model, stream);
+    if (fault && fault.kind in FAULT_ERRORS) {
+      const [type, message] = FAULT_ERRORS[fault.kind as keyof typeof FAULT_ERRORS];
+      const retryAfterMs = fault.retryAfterMs ?? (fault.kind === '429' ? DEFAULT_FAULT_RETRY_AFTER_MS : undefined);
+      const headers: Record<string, string> =
+        retryAfterMs === undefined ? {} : { 'retry-after': retryAfterHeader(state, retryAfterMs) };
+      throw new ApiError(type, message, headers);
+    }
+    if (fault?.kind === 'mid_stream_error' && !stream)
+      throw new ApiError('overloaded_error', 'Overloaded (injected fault)');
+
+    const call = planCall(valid, state.engine);
+    const modelClass = valid.model.modelClass;
+    const admission = state.limiter.admit(
+      modelClass,
+      call.usage.inputTokens + call.usage.cacheWrite5mTokens + call.usage.cacheWrite1hTokens,
+    );
+    if (admission.retryAfterMs !== undefined) {
+      throw new ApiError(
+        'rate_limit_error',
+        `This request would exceed your organization's rate limit of ${admission.refusedBy} per minute for ${valid.model.id}. Please retry after the time in the retry-after header.`,
+        { ...admission.headers, 'retry-after': retryAfterHeader(state, admission.retryAfterMs) },
+      );
+    }
+    state.limiter.chargeOutput(modelClass, call.usage.outputTokens);
+    const messageId = state.nextId('msg');
+
+    if (call.latency.ttftMs > 0) await state.clock.sleepMs(call.latency.ttftMs);
+    // The response has started: from now on, concurrent requests can read what this one wrote.
+    state.cache.commit(call.cachePlan);
+
+    if (stream) {
+      const streamFault = fault?.kind === 'mid_stream_error' || fault?.kind === 'early_close' ? fault.kind : undefined;
+      const result = await writeStream(
+        res,
+        state.clock,
+        call,
+        messageId,
+        ctx.requestId,
+        admission.headers,
+        streamFault,
+      );
+      const failed = result.outcome !== 'completed';
+      state.recorder.record({
+        ...baseRecord(state, ctx),
+        model,
+        stream,
+        errorType: failed ? (result.outcome === 'mid_stream_error' ? 'overloaded_error' : result.outcome) : undefined,
+        fault: streamFault,
+        usage: failed ? { ...call.usage, outputTokens: result.outputTokensSent } : call.usage,
+      });
+      return;
+    }
+
+    const generationMs = (call.usage.outputTokens - 1) * call.latency.msPerOutputToken;
+    if (generationMs > 0) await state.clock.sleepMs(generationMs);
+    const body = messageJson(call, messageId);
+    if (fault?.kind === 'early_close') {
+      res.writeHead(200, { ...admission.headers, 'content-type': 'application/json', 'request-id': ctx.requestId });
+      res.write(body.slice(0, Math.floor(body.length / 2)));
+      res.destroy();
+      state.recorder.record({
+        ...baseRecord(state, ctx),
+        model,
+        errorType: 'early_close',
+        fault: 'early_close',
+        usage: call.usage,
+      });
+      return;
+    }
+    sendJson(res, 200, body, { ...admission.headers, 'request-id': ctx.requestId });
+    state.recorder.record({ ...baseRecord(state, ctx), model, usage: call.usage });
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError('api_error', 'Internal server error');
+    sendApiError(res, apiError, ctx.requestId);
+    state.recorder.record({
+      ...baseRecord(state, ctx),
+      model,
+      stream,
+      status: apiError.status,
+      errorType: apiError.type,
+      fault: fault?.kind,
+    });
+  }
+}
+
+/** `never_answer`: keep the socket open and silent until the client gives up or the server closes. */
+function holdForever(
+  state: FakeClaudeState,
+  req: IncomingMessage,
+  ctx: CallContext,
+  model: string,
+  stream: boolean,
+): Promise<void> {
+  return new Promise((resolve) => {
+    req.socket.once('close', () => {
+      state.recorder.record({
+        ...baseRecord(state, ctx),
+        model,
+        stream,
+        status: 0,
+        errorType: 'never_answer',
+        fault: 'never_answer',
+      });
+      resolve();
+    });
+  });
+}
+
+/** Answers `POST /v1/messages/count_tokens` with `{input_tokens}` (no caching, no rate limit). */
+export function handleCountTokens(
+  state: FakeClaudeState,
+  res: ServerResponse,
+  bodyText: string,
+  ctx: CallContext,
+): void {
+  let model: string | undefined;
+  try {
+    const valid = validateMessagesRequest(parseJsonBody(bodyText), true);
+    model = valid.model.id;
+    const tokens = countRequestTokens(valid.body, valid.model.id);
+    sendJson(res, 200, JSON.stringify({ input_tokens: tokens.totalTokens }), { 'request-id': ctx.requestId });
+    state.recorder.record({ ...baseRecord(state, ctx), endpoint: 'count_tokens', model });
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError('api_error', 'Internal server error');
+    sendApiError(res, apiError, ctx.requestId);
+    state.recorder.record({
+      ...baseRecord(state, ctx),
+      endpoint: 'count_tokens',
+      model,
+      status: apiError.status,
+      errorType: apiError.type,
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeClaude, startFakeClaude } from './index.ts';
+import { createManualClock } from './testing.ts';
+
+let fake: FakeClaude | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const request = {
+  model: 'claude-haiku-4-5',
+  max_tokens: 50,
+  messages: [{ role: 'user' as const, content: 'Short question?' }],
+};
+
+describe('rate limits', () => {
+  it('moves the ratelimit headers and answers 429 with retry-after when the request bucket empties', async () => {
+    const clock = createManualClock();
+    fake = await startFakeClaude({ latency: 'zero', clock, tier: 'tier-1' }); // Haiku 4.5: 50 RPM
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake.url, maxRetries: 0 });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        client.messages
+          .create(request)
+          .withResponse()
+          .then((r) => r.response),
+      ),
+    );
+    for (const response of responses) {
+      expect(response.headers.get('anthropic-ratelimit-requests-limit')).toBe('50');
+      expect(response.headers.get('anthropic-ratelimit-input-tokens-limit')).toBe('50000');
+      expect(response.headers.get('anthropic-ratelimit-output-tokens-limit')).toBe('10000');
+      expect(Date.parse(response.headers.get('anthropic-ratelimit-requests-reset') ?? '')).toBeGreaterThanOrEqual(
+        clock.nowMs(),
+      );
+    }
+    const remaining = responses.map((r) => Number(r.headers.get('anthropic-ratelimit-requests-remaining')));
+    expect(remaining.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const refused = await client.messages.create(request).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    const error = refused as InstanceType<typeof Anthropic.RateLimitError>;
+    expect(error.headers?.get('retry-after')).toBe('2'); // one request refills in 60 s / 50 = 1.2 s
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    // Buckets refill on the scaled clock.
+    clock.advanceMs(1_200);
+    await expect(client.messages.create(request)).resolves.toMatchObject({ type: 'message' });
+    expect(fake.calls().filter((c) => c.status === 429)).toHaveLength(1);
+  });
+
+  it('counts uncached input and cache writes against ITPM and answers 429 when a prompt does not fit', async () => {
+    const clock = createManualClock();
+    fake = await startFakeClaude({
+      latency: 'zero',
+      clock,
+      tier: {
+        haiku: { requestsPerMin: 1000, inputTokensPerMin: 1000, outputTokensPerMin: 100_000 },
+        sonnet: { requestsPerMin: 1000, inputTokensPerMin: 1000, outputTokensPerMin: 100_000 },
+        opus: { requestsPerMin: 1000, inputTokensPerMin: 1000, outputTokensPerMin: 100_000 },
+      },
+    });
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake.url, maxRetries: 0 });
+    const big = { ...request, messages: [{ role: 'user' as const, content: 'word '.repeat(700) }] }; // ~880 tokens
+    const { response } = await client.messages.create(big).withResponse();
+    const left = Number(response.headers.get('anthropic-ratelimit-input-tokens-remaining'));
+    expect(left).toBeLessThan(200);
+    expect(response.headers.get('anthropic-ratelimit-tokens-remaining')).toBe(String(left));
+    await expect(client.messages.create(big)).rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    clock.advanceMs(60_000);
+    await expect(client.messages.create(big)).resolves.toMatchObject({ type: 'message' });
+  });
+
+  it('switches tier at run time through the control API', async () => {
+    fake = await startFakeClaude({ latency: 'zero' });
+    const put = await fetch(`${fake.url}/control/rate-limits`, {
+      method: 'PUT',
+      body: JSON.stringify({ tier: 'tier-2' }),
+    });
+    expect(await put.json()).toEqual({ tier: 'tier-2' });
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake.url, maxRetries: 0 });
+    const { response } = await client.messages.create(request).withResponse();
+    expect(response.headers.get('anthropic-ratelimit-requests-limit')).toBe('1000');
+    const bad = await fetch(`${fake.url}/control/rate-limits`, {
+      method: 'PUT',
+      body: JSON.stringify({ tier: 'tier-9' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/tier/);
+  });
+});
