@@ -1,0 +1,306 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pg from 'pg';
+import pidusage from 'pidusage';
+import { type PromSample, parsePrometheusText, sumOf } from './prometheus.ts';
+import type { SampleSource } from './sampler.ts';
+
+export const SOURCE_DEFAULTS = {
+  scrapeTimeoutMs: 800,
+  /** The bots' connection-error counter (labels summed); the reference bot exports it per SQLSTATE. */
+  connectionErrorsMetric: 'bot_db_connection_errors_total',
+  /** prom-client's default process_/nodejs_ metrics are left out: the process source measures CPU and RSS. */
+  excludePrefixes: ['process_', 'nodejs_'],
+  probeTimeoutMs: 800,
+  applicationName: 'botcap-sampler',
+  eventLoopResolutionMs: 10,
+} as const;
+
+export interface BotTarget {
+  /** e.g. 'bot-1'. */
+  instance: string;
+  /** Full URL of its /metrics. */
+  url: string;
+}
+
+export interface BotMetricsSample {
+  instance: string;
+  /** Whether /metrics answered 200 and parsed. */
+  up: boolean;
+  scrapeMs: number;
+  /** Sum of the connection-error counter over its labels; undefined when the bot does not export it. */
+  connectionErrorsTotal: number | undefined;
+  samples: PromSample[];
+  /** Why it is down. */
+  error?: string;
+}
+
+/**
+ * Scrapes every bot's `/metrics`. Targets are read each tick, so restarted or added instances appear.
+ *
+ * @example
+ * botMetricsSource(() => [{ instance: 'bot-1', url: 'http://127.0.0.1:8081/metrics' }])
+ */
+export function botMetricsSource(
+  targets: () => readonly BotTarget[],
+  options: { scrapeTimeoutMs?: number; connectionErrorsMetric?: string; include?: (name: string) => boolean } = {},
+): SampleSource<BotMetricsSample[]> {
+  const timeoutMs = options.scrapeTimeoutMs ?? SOURCE_DEFAULTS.scrapeTimeoutMs;
+  const errorsMetric = options.connectionErrorsMetric ?? SOURCE_DEFAULTS.connectionErrorsMetric;
+  const include =
+    options.include ?? ((name: string) => !SOURCE_DEFAULTS.excludePrefixes.some((prefix) => name.startsWith(prefix)));
+  const scrape = async (target: BotTarget): Promise<BotMetricsSample> => {
+    const started = performance.now();
+    try {
+      const response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const all = parsePrometheusText(await response.text());
+      return {
+        instance: target.instance,
+        up: true,
+        scrapeMs: Math.round(performance.now() - started),
+        connectionErrorsTotal: sumOf(all, errorsMetric),
+        samples: all.filter((s) => include(s.name)),
+      };
+    } catch (error) {
+      return {
+        instance: target.instance,
+        up: false,
+        scrapeMs: Math.round(performance.now() - started),
+        connectionErrorsTotal: undefined,
+        samples: [],
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+  };
+  return { collect: () => Promise.all(targets().map(scrape)) };
+}
+
+export interface PostgresActivitySample {
+  /** Client backends on the whole server: what counts against max_connections (the sampler's own included). */
+  clientConnections: number;
+  maxConnections: number;
+  byState: Array<{ state: string; connections: number }>;
+  byApplication: Array<{ database: string; user: string; applicationName: string; connections: number }>;
+  /** Client backends waiting on a heavyweight lock. */
+  lockWaits: number;
+}
+
+/**
+ * `pg_stat_activity` counts through ONE dedicated admin connection, held for the whole run: it occupies
+ * a slot of max_connections (a superuser slot when the admin is a superuser), so budget for it.
+ *
+ * @example
+ * postgresActivitySource({ adminUrl: env.postgres.adminUrl })
+ */
+export function postgresActivitySource(options: { adminUrl: string }): SampleSource<PostgresActivitySample> {
+  let client: pg.Client | undefined;
+  const connect = async () => {
+    const fresh = new pg.Client({
+      connectionString: options.adminUrl,
+      application_name: SOURCE_DEFAULTS.applicationName,
+      connectionTimeoutMillis: SOURCE_DEFAULTS.probeTimeoutMs,
+    });
+    // Reconnect on the next tick rather than crash the generator if the server drops us.
+    fresh.on('error', () => {
+      if (client === fresh) client = undefined;
+    });
+    await fresh.connect();
+    client = fresh;
+    return fresh;
+  };
+  return {
+    async collect() {
+      const db = client ?? (await connect());
+      const [rows, max] = await Promise.all([
+        db.query<{ state: string; database: string; user: string; app: string; n: number; locks: number }>(
+          `SELECT coalesce(state, 'unknown') AS state, coalesce(datname, '') AS database,
+                  coalesce(usename, '') AS user, coalesce(application_name, '') AS app,
+                  count(*)::int AS n, (count(*) FILTER (WHERE wait_event_type = 'Lock'))::int AS locks
+             FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2, 3, 4`,
+        ),
+        db.query<{ max: string }>("SELECT current_setting('max_connections') AS max"),
+      ]);
+      const byState = new Map<string, number>();
+      for (const row of rows.rows) byState.set(row.state, (byState.get(row.state) ?? 0) + row.n);
+      return {
+        clientConnections: rows.rows.reduce((sum, row) => sum + row.n, 0),
+        maxConnections: Number(max.rows[0]!.max),
+        byState: [...byState].map(([state, connections]) => ({ state, connections })),
+        byApplication: rows.rows.map((row) => ({
+          database: row.database,
+          user: row.user,
+          applicationName: row.app,
+          connections: row.n,
+        })),
+        lockWaits: rows.rows.reduce((sum, row) => sum + row.locks, 0),
+      };
+    },
+    async close() {
+      await client?.end().catch(() => undefined);
+      client = undefined;
+    },
+  };
+}
+
+export interface ConnectionProbeSample {
+  /** Whether this tick's fresh connection succeeded. */
+  ok: boolean;
+  connectMs: number;
+  /** SQLSTATE of this tick's failure (53300 = too many clients), or the network error code. */
+  errorCode?: string;
+  /** Refusals with SQLSTATE 53300 seen by the probe since the source was created. */
+  tooManyClientsTotal: number;
+  /** All failed probes since the source was created. */
+  failuresTotal: number;
+}
+
+/**
+ * Opens (and closes) one fresh connection per tick as the bots' user, to see what a bot opening a
+ * connection would see: 53300 when max_connections is exhausted. It briefly takes a slot itself.
+ *
+ * @example
+ * connectionProbeSource({ url: env.databaseUrl })
+ */
+export function connectionProbeSource(options: {
+  url: string;
+  timeoutMs?: number;
+}): SampleSource<ConnectionProbeSample> {
+  let tooManyClientsTotal = 0;
+  let failuresTotal = 0;
+  return {
+    async collect() {
+      const started = performance.now();
+      const client = new pg.Client({
+        connectionString: options.url,
+        application_name: SOURCE_DEFAULTS.applicationName,
+        connectionTimeoutMillis: options.timeoutMs ?? SOURCE_DEFAULTS.probeTimeoutMs,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return { ok: true, connectMs: Math.round(performance.now() - started), tooManyClientsTotal, failuresTotal };
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'unknown';
+        failuresTotal++;
+        if (code === '53300') tooManyClientsTotal++;
+        return {
+          ok: false,
+          connectMs: Math.round(performance.now() - started),
+          errorCode: code,
+          tooManyClientsTotal,
+          failuresTotal,
+        };
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+export interface ProcessStatsSample {
+  name: string;
+  pid: number;
+  /** Percent of one core since the previous sample (can exceed 100 on several cores); children included if asked. */
+  cpuPercent: number;
+  /** Resident memory; with children it is a sum, which counts shared memory (Postgres shared_buffers) more than once. */
+  rssBytes: number;
+  /** 1, or 1 + the direct children measured with it. */
+  processCount: number;
+}
+
+/** A process to measure; `withChildren` adds its direct children (Postgres does its work in backend processes). */
+export interface ProcessTarget {
+  name: string;
+  pid: number;
+  withChildren?: boolean;
+}
+
+/** Direct children of `pid` from /proc (Linux); empty elsewhere. */
+async function childrenOf(pid: number): Promise<number[]> {
+  if (process.platform !== 'linux') return [];
+  const children: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) S ppid ...": split after the last ')' since comm may contain spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+/**
+ * CPU % and RSS of every process in the run (pidusage), the generator itself included as 'generator'.
+ * Processes that exited since the target list was read are left out of that tick. pidusage's CPU % is
+ * the share since its previous reading of that pid, so a child seen for the first time reports its
+ * lifetime average once.
+ *
+ * @example
+ * processStatsSource(() => env.processes())
+ */
+export function processStatsSource(
+  targets: () => readonly ProcessTarget[],
+  options: { includeGenerator?: boolean } = {},
+): SampleSource<ProcessStatsSample[]> {
+  const measure = async (target: ProcessTarget): Promise<ProcessStatsSample | undefined> => {
+    const pids = [target.pid, ...(target.withChildren ? await childrenOf(target.pid) : [])];
+    const stats = await Promise.allSettled(pids.map((pid) => pidusage(pid)));
+    if (stats[0]?.status !== 'fulfilled') return undefined;
+    const alive = stats.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    return {
+      name: target.name,
+      pid: target.pid,
+      cpuPercent: alive.reduce((sum, s) => sum + s.cpu, 0),
+      rssBytes: alive.reduce((sum, s) => sum + s.memory, 0),
+      processCount: alive.length,
+    };
+  };
+  // A tick that timed out may still be reading when the sampler stops; pidusage.clear() under it would throw.
+  let inFlight: Promise<unknown> = Promise.resolve();
+  return {
+    collect() {
+      const generator = (options.includeGenerator ?? true) ? [{ name: 'generator', pid: process.pid }] : [];
+      const measuring = Promise.all([...generator, ...targets()].map(measure)).then((measured) =>
+        measured.filter((m): m is ProcessStatsSample => m !== undefined),
+      );
+      inFlight = measuring.catch(() => undefined);
+      return measuring;
+    },
+    async close() {
+      await inFlight;
+      pidusage.clear();
+    },
+  };
+}
+
+export interface EventLoopLagSample {
+  meanMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * The generator's own event-loop delay since the previous tick (perf_hooks.monitorEventLoopDelay): when
+ * it grows, the load generator - not the system under test - is the bottleneck.
+ *
+ * @example
+ * eventLoopLagSource() // { meanMs: 10.4, p99Ms: 12.1, maxMs: 15.3 } with a 10 ms resolution
+ */
+export function eventLoopLagSource(options: { resolutionMs?: number } = {}): SampleSource<EventLoopLagSample> {
+  const histogram = monitorEventLoopDelay({
+    resolution: options.resolutionMs ?? SOURCE_DEFAULTS.eventLoopResolutionMs,
+  });
+  histogram.enable();
+  const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : 0);
+  return {
+    collect() {
+      const sample = { meanMs: ms(histogram.mean), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) };
+      histogram.reset();
+      return sample;
+    },
+    close() {
+      histogram.disable();
+    },
+  };
+}
