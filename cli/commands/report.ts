@@ -1,0 +1,156 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError, ResultError } from '../../common/errors.ts';
+import type { RunResult } from '../../loadgen/result/schema.ts';
+import { AnalysisError } from '../../reports/analysis/errors.ts';
+import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
+import { loadPricing } from '../../reports/data/pricing.ts';
+import { readRunResult } from '../../reports/read.ts';
+import { type BuildReportOptions, buildReport } from '../../reports/render/build.ts';
+import { renderHtml } from '../../reports/render/html.ts';
+import { renderJson } from '../../reports/render/json.ts';
+import { renderJunit } from '../../reports/render/junit.ts';
+import { renderMarkdown } from '../../reports/render/markdown.ts';
+import { ThresholdError } from '../../reports/thresholds.ts';
+import { thresholdsFromFlags } from './gate.ts';
+
+export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** File written for each format, inside the output directory. */
+export const REPORT_FILES: Record<ReportFormat, string> = {
+  html: 'report.html',
+  md: 'summary.md',
+  json: 'report.json',
+  junit: 'junit.xml',
+};
+
+export const REPORT_DEFAULTS = { outDir: 'out/report', formats: REPORT_FORMATS, dau: 10_000 } as const;
+
+export interface WriteReportsOptions extends BuildReportOptions {
+  /** Formats to write. Default: all of html, md, json, junit. */
+  formats?: readonly ReportFormat[];
+}
+
+/**
+ * Writes the reports for one run (capacity report) or several (comparison) into `outDir` and returns the
+ * paths written, in format order. `botcap run` calls this after a run; `botcap report` after reading files.
+ *
+ * @example
+ * const paths = await writeReports([result], 'out/smoke', { formats: ['html', 'md'] });
+ * // ['out/smoke/report.html', 'out/smoke/summary.md']
+ */
+export async function writeReports(
+  results: readonly RunResult[],
+  outDir: string,
+  options: WriteReportsOptions = {},
+): Promise<string[]> {
+  const formats = options.formats ?? REPORT_DEFAULTS.formats;
+  const doc = buildReport(results, options);
+  const render: Record<ReportFormat, () => string> = {
+    html: () => renderHtml(doc),
+    md: () => renderMarkdown(doc),
+    json: () => renderJson(doc),
+    junit: () => renderJunit(doc),
+  };
+  await mkdir(outDir, { recursive: true });
+  const paths: string[] = [];
+  for (const format of REPORT_FORMATS.filter((f) => formats.includes(f))) {
+    const path = join(outDir, REPORT_FILES[format]);
+    await writeFile(path, render[format](), 'utf8');
+    paths.push(path);
+  }
+  return paths;
+}
+
+/**
+ * Parses `--format`, rejecting unknown names with the list of known ones.
+ *
+ * @example
+ * parseFormats('html,md') // ['html', 'md']
+ */
+export function parseFormats(value: string): ReportFormat[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(REPORT_FORMATS as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError(
+      `--format: unknown format '${unknown.join(',') || value}'; use a comma list of ${REPORT_FORMATS.join(', ')}`,
+    );
+  }
+  return names as ReportFormat[];
+}
+
+interface ReportCliOptions {
+  out: string;
+  format: string;
+  dau: string;
+  pricing?: string;
+  infra?: string;
+  updatesPerUserDay?: string;
+  threshold: string[];
+}
+
+/**
+ * Adds `botcap report <results...>` to the program.
+ *
+ * @example
+ * registerReport(program); // botcap report out/a.json out/b.json --out out/compare
+ */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('write reports for a run (capacity) or several runs (comparison): HTML, Markdown, JSON, JUnit')
+    .argument('<results...>', 'RunResult JSON files written by botcap run')
+    .option('-o, --out <dir>', 'directory to write the reports into', REPORT_DEFAULTS.outDir)
+    .option('-f, --format <list>', `comma list of ${REPORT_FORMATS.join(', ')}`, REPORT_DEFAULTS.formats.join(','))
+    .option('--dau <n>', 'daily active users the cost section projects to', String(REPORT_DEFAULTS.dau))
+    .option('--pricing <file>', 'Claude pricing JSON (default: the shipped reports/data/pricing.json)')
+    .option('--infra <file>', 'infrastructure cost JSON (default: the shipped reports/data/infrastructure.json)')
+    .option(
+      '--updates-per-user-day <n>',
+      "cost section: updates that make one user's day (default: each run is one day of its population)",
+    )
+    .option(
+      '-t, --threshold <metric:expression>',
+      "a threshold to check, repeatable, e.g. 'reply_latency:p(95)<3000' (default: the run's or its scenario's)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .action(async (files: string[], options: ReportCliOptions) => {
+      try {
+        const dau = Number(options.dau);
+        if (!Number.isFinite(dau) || dau <= 0)
+          throw new ConfigError(`--dau: expected a positive number, got '${options.dau}'`);
+        const updatesPerUserDay =
+          options.updatesPerUserDay === undefined ? undefined : Number(options.updatesPerUserDay);
+        if (updatesPerUserDay !== undefined && !(updatesPerUserDay > 0)) {
+          throw new ConfigError(
+            `--updates-per-user-day: expected a positive number, got '${options.updatesPerUserDay}'`,
+          );
+        }
+        const results = files.map((file) => readRunResult(file));
+        const paths = await writeReports(results, options.out, {
+          formats: parseFormats(options.format),
+          dau,
+          pricing: await loadPricing(options.pricing),
+          infrastructure: await loadInfrastructure(options.infra),
+          ...(updatesPerUserDay !== undefined ? { costProfile: { updatesPerUserDay } } : {}),
+          ...(options.threshold.length > 0 ? { thresholds: thresholdsFromFlags(options.threshold) } : {}),
+        });
+        process.stdout.write(`${paths.join('\n')}\n`);
+      } catch (error) {
+        const known =
+          error instanceof ResultError ||
+          error instanceof ConfigError ||
+          error instanceof ThresholdError ||
+          error instanceof AnalysisError;
+        if (!known) throw error;
+        process.stderr.write(`botcap report: ${error.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
