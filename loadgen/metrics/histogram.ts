@@ -1,0 +1,109 @@
+import * as hdr from 'hdr-histogram-js';
+import type { EncodedHistogram } from '../result/schema.ts';
+
+/** Histogram range and precision, stated once: 1 ms to 1 day of simulated time, 3 significant digits. */
+export const HISTOGRAM_DEFAULTS = {
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 24 * 3_600_000,
+  numberOfSignificantValueDigits: 3,
+} as const;
+
+/** The HDR histogram type the recorder uses. */
+export type Histogram = hdr.Histogram;
+
+/**
+ * A new HDR histogram (hdr-histogram-js, as autocannon uses). Values above the range grow it rather
+ * than fail, so one absurd latency never loses the run.
+ *
+ * @example
+ * const h = createHistogram(); h.recordValue(120);
+ */
+export function createHistogram(): Histogram {
+  return hdr.build({ ...HISTOGRAM_DEFAULTS, autoResize: true });
+}
+
+/**
+ * Records a value, rounding to whole units and clamping below at 0 (a reply recorded a hair before the
+ * intended time, from clock granularity, is 0 ms, not an error).
+ *
+ * @example
+ * recordValue(h, reply.timeMs - update.intendedMs);
+ */
+export function recordValue(histogram: Histogram, value: number): void {
+  histogram.recordValue(Math.max(0, Math.round(value)));
+}
+
+/**
+ * Encodes a histogram for RunResult: compressed base64, kept encoded until one aggregate step so runs
+ * and generators merge without losing precision.
+ *
+ * @example
+ * encodeHistogram(h, 'ms') // { encoding: 'hdr-base64', unit: 'ms', data: 'HISTFAA...', count: 1 }
+ */
+export function encodeHistogram(histogram: Histogram, unit: EncodedHistogram['unit']): EncodedHistogram {
+  return {
+    encoding: 'hdr-base64',
+    unit,
+    data: hdr.encodeIntoCompressedBase64(histogram),
+    count: histogram.totalCount,
+  };
+}
+
+/**
+ * Decodes an encoded histogram (for merging or percentiles).
+ *
+ * @example
+ * decodeHistogram(result.latency.replyFinal).getValueAtPercentile(99)
+ */
+export function decodeHistogram(encoded: EncodedHistogram): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded.data, 32, false);
+}
+
+/**
+ * Merges encoded histograms of one unit into one encoded histogram: the aggregate step.
+ *
+ * @example
+ * mergeHistograms([runA.latency.replyFinal, runB.latency.replyFinal])
+ */
+export function mergeHistograms(
+  encoded: readonly EncodedHistogram[],
+  unit: EncodedHistogram['unit'] = 'ms',
+): EncodedHistogram {
+  const merged = createHistogram();
+  for (const one of encoded) {
+    if (one.unit !== unit) throw new RangeError(`cannot merge a '${one.unit}' histogram into '${unit}'`);
+    if (one.count > 0) merged.add(decodeHistogram(one));
+  }
+  return encodeHistogram(merged, unit);
+}
+
+/** Percentiles and extremes of a histogram, for progress events and tests (not for reports' formatting). */
+export interface HistogramStats {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * @example
+ * histogramStats(decodeHistogram(result.latency.replyFinal)).p95
+ */
+export function histogramStats(histogram: Histogram): HistogramStats {
+  if (histogram.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  return {
+    count: histogram.totalCount,
+    min:
+      histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER
+        ? 0
+        : Math.min(histogram.minNonZeroValue, histogram.getValueAtPercentile(0)),
+    mean: histogram.mean,
+    p50: histogram.getValueAtPercentile(50),
+    p95: histogram.getValueAtPercentile(95),
+    p99: histogram.getValueAtPercentile(99),
+    max: histogram.maxValue,
+  };
+}

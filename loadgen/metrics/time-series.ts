@@ -1,0 +1,93 @@
+import type { TimeSeries } from '../result/schema.ts';
+import { createHistogram, recordValue } from './histogram.ts';
+
+/** Inputs of the run's own time series, all on the run's axis (simulated ms since start). */
+export interface TimeSeriesInput {
+  durationMs: number;
+  /** Bucket width, simulated ms (the runner uses one real second: timeScale x 1000). */
+  bucketMs: number;
+  /** Intended times of injected updates. */
+  updatesAtMs: readonly number[];
+  /** Reply times with their latency (replyFinal), simulated ms. */
+  replies: ReadonlyArray<readonly [atMs: number, latencyMs: number]>;
+  /** Times of errors: failed bot calls, lost updates (at their deadline), dropped arrivals. */
+  errorsAtMs: readonly number[];
+  /** Samples of busy VUs, [tMs, vus], in time order. */
+  activeVus: ReadonlyArray<readonly [atMs: number, vus: number]>;
+}
+
+/**
+ * Per-bucket series for the report's charts: updates/s, replies/s, p50/p95/p99 of the replies completed
+ * in the bucket, active VUs, errors/s (names as reports/analysis/series.ts reads them). Rates are per simulated second, points at each bucket's end.
+ *
+ * @example
+ * buildTimeSeries({ durationMs: 10_000, bucketMs: 1000, updatesAtMs: [0, 10], replies: [[120, 110]], errorsAtMs: [], activeVus: [] })
+ * // [{ name: 'updates_per_s', unit: '1/s', source: 'loadgen', points: [[1000, 2], [2000, 0], ...] }, ...]
+ */
+export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
+  const buckets = Math.max(1, Math.ceil(input.durationMs / input.bucketMs));
+  const perS = 1000 / input.bucketMs;
+  const index = (atMs: number) => Math.min(buckets - 1, Math.max(0, Math.floor(atMs / input.bucketMs)));
+  const count = (times: readonly number[]) => {
+    const counts = new Array<number>(buckets).fill(0);
+    for (const atMs of times) counts[index(atMs)]! += 1;
+    return counts;
+  };
+  const end = (i: number) => Math.min((i + 1) * input.bucketMs, input.durationMs);
+  const series = (name: string, unit: string, values: readonly number[]): TimeSeries => ({
+    name,
+    unit,
+    source: 'loadgen',
+    points: values.map((value, i) => [end(i), value] as [number, number]),
+  });
+
+  const p50 = new Array<number>(buckets).fill(0);
+  const p95 = new Array<number>(buckets).fill(0);
+  const p99 = new Array<number>(buckets).fill(0);
+  const histograms = new Map<number, ReturnType<typeof createHistogram>>();
+  for (const [atMs, latencyMs] of input.replies) {
+    const i = index(atMs);
+    let histogram = histograms.get(i);
+    if (histogram === undefined) {
+      histogram = createHistogram();
+      histograms.set(i, histogram);
+    }
+    recordValue(histogram, latencyMs);
+  }
+  for (const [i, histogram] of histograms) {
+    p50[i] = histogram.getValueAtPercentile(50);
+    p95[i] = histogram.getValueAtPercentile(95);
+    p99[i] = histogram.getValueAtPercentile(99);
+  }
+
+  const active = new Array<number>(buckets).fill(0);
+  let sample = 0;
+  let last = 0;
+  for (let i = 0; i < buckets; i++) {
+    while (sample < input.activeVus.length && input.activeVus[sample]![0] <= end(i))
+      last = input.activeVus[sample++]![1];
+    active[i] = last;
+  }
+
+  return [
+    series(
+      'updates_per_s',
+      '1/s',
+      count(input.updatesAtMs).map((c) => c * perS),
+    ),
+    series(
+      'replies_per_s',
+      '1/s',
+      count(input.replies.map(([atMs]) => atMs)).map((c) => c * perS),
+    ),
+    series('reply_p50_ms', 'ms', p50),
+    series('reply_p95_ms', 'ms', p95),
+    series('reply_p99_ms', 'ms', p99),
+    series('active_vus', 'vus', active),
+    series(
+      'errors_per_s',
+      '1/s',
+      count(input.errorsAtMs).map((c) => c * perS),
+    ),
+  ];
+}

@@ -1,0 +1,82 @@
+import { base, en, Faker, generateMersenne53Randomizer, ru } from '@faker-js/faker';
+import type { PopulationSpec } from '../../scenarios/schema.ts';
+import { parseMinuteOfDay } from '../../scenarios/units.ts';
+import type { Language } from './questions.ts';
+import { createRng } from './random.ts';
+
+/** Telegram user ids of the population start here (private chat id = user id, as in Telegram). */
+export const USER_ID_BASE = 700_000_001;
+
+/** One user of the population: who they are and what they chose at onboarding. */
+export interface VirtualUser {
+  index: number;
+  userId: number;
+  /** Private chat: equal to userId. */
+  chatId: number;
+  firstName: string;
+  languageCode: Language;
+  topic: string;
+  /** Preferred digest time, minute of the day (600 = 10:00), UTC. */
+  digestMinute: number;
+  /** The user paused digests: none is expected for them. */
+  digestPaused: boolean;
+}
+
+/** A seeded population with lookup by chat. */
+export interface Population {
+  users: readonly VirtualUser[];
+  byChatId: ReadonlyMap<number, VirtualUser>;
+}
+
+/**
+ * Creates the population: faker names in each user's locale, topics, digest times (mostly the peak),
+ * paused users. The same spec and seed always give the same users.
+ *
+ * @example
+ * const population = createPopulation(scenario.population, scenario.seed);
+ * population.users[0] // { userId: 700000001, firstName: 'Алёна', languageCode: 'ru', digestMinute: 600, ... }
+ */
+export function createPopulation(spec: PopulationSpec, seed: number): Population {
+  const rng = createRng(seed, 'population');
+  const randomizer = generateMersenne53Randomizer();
+  randomizer.seed([seed, 1_000_003]);
+  const fakers: Record<Language, Faker> = {
+    ru: new Faker({ locale: [ru, base], randomizer }),
+    en: new Faker({ locale: [en, base], randomizer }),
+  };
+  const drawMinute = digestMinuteSampler(spec.digestTimes);
+  const users: VirtualUser[] = [];
+  const byChatId = new Map<number, VirtualUser>();
+  for (let index = 0; index < spec.size; index++) {
+    const languageCode = rng.weighted(spec.locales);
+    const userId = USER_ID_BASE + index;
+    const user: VirtualUser = {
+      index,
+      userId,
+      chatId: userId,
+      firstName: fakers[languageCode].person.firstName(),
+      languageCode,
+      topic: rng.pick(spec.topics),
+      digestMinute: drawMinute(rng.next(), rng.next()),
+      digestPaused: rng.next() < spec.pausedShare,
+    };
+    users.push(user);
+    byChatId.set(user.chatId, user);
+  }
+  return { users, byChatId };
+}
+
+/**
+ * Maps two uniform draws to a digest minute: `peakShare` at the peak, the rest uniform on the grid
+ * `spreadFrom..spreadTo` every `stepMinutes`.
+ *
+ * @example
+ * digestMinuteSampler({ peak: '10:00', peakShare: 0.6, spreadFrom: '07:00', spreadTo: '22:00', stepMinutes: 15 })(0.1, 0.5) // 600
+ */
+export function digestMinuteSampler(spec: PopulationSpec['digestTimes']): (u1: number, u2: number) => number {
+  const peak = parseMinuteOfDay(spec.peak) ?? 600;
+  const from = parseMinuteOfDay(spec.spreadFrom) ?? 420;
+  const to = parseMinuteOfDay(spec.spreadTo) ?? 1320;
+  const slots = Math.floor((to - from) / spec.stepMinutes) + 1;
+  return (u1, u2) => (u1 < spec.peakShare ? peak : from + Math.floor(u2 * slots) * spec.stepMinutes);
+}

@@ -1,0 +1,367 @@
+import { EventEmitter, setMaxListeners } from 'node:events';
+import type { Clock } from '../common/clock.ts';
+import type { FakeTelegram } from '../fakes/telegram/index.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+import { OpenDispatcher } from './arrival/dispatcher.ts';
+import { buildSchedule } from './arrival/schedule.ts';
+import type { ClosedSchedule, OpenSchedule, Phase, Schedule, VuPlan } from './arrival/types.ts';
+import { expectedDigests } from './correlate/digests.ts';
+import type { InjectedUpdate } from './correlate/types.ts';
+import { type DriverContext, performAction } from './driver/actions.ts';
+import { CallFeed } from './driver/call-feed.ts';
+import { fakeTelegramTarget, type TelegramTarget } from './driver/target.ts';
+import { type MeasuredRun, measureRun } from './measure.ts';
+import { createHistogram, recordValue } from './metrics/histogram.ts';
+import { conversationLengthSampler, thinkTimeSampler } from './population/distributions.ts';
+import { createPopulation, type Population, type VirtualUser } from './population/population.ts';
+import { createRng } from './population/random.ts';
+
+/** Runner defaults, stated once. */
+export const LOAD_RUNNER_DEFAULTS = {
+  /** How often the fake's call record is read (real ms); the in-process read costs microseconds. */
+  pollIntervalRealMs: 5,
+  /** How often a progress event is emitted (real ms). */
+  progressIntervalRealMs: 1000,
+  /** How often busy VUs are sampled for the time series (real ms). */
+  sampleIntervalRealMs: 100,
+} as const;
+
+/**
+ * Options of {@link LoadRunner}: a started fake Telegram and the bot's token (or any {@link TelegramTarget}),
+ * a validated scenario and the run's clock.
+ */
+export interface LoadRunnerOptions {
+  scenario: Scenario;
+  /** The run's shared clock (its timeScale plays the simulated schedule). */
+  clock: Clock;
+  /** The in-process fake Telegram; with `token`. Ignored when `target` is given. */
+  fake?: FakeTelegram;
+  /** The bot's token on the fake. Default: the fake's first token. */
+  token?: string;
+  /** Any other Telegram target (e.g. a remote fake's control API). */
+  target?: TelegramTarget;
+  /** Default: created from the scenario (same seed, same users) - pass the one the orchestrator seeded the bot with. */
+  population?: Population;
+  /** The minute the bot really assigned a user (slotting); undefined keeps the user's choice. */
+  expectedDigestMinute?: (userId: number) => number | undefined;
+  /** Whether the bot sends digests in this run. Default: unless the scenario's bot config disables its scheduler. */
+  expectDigests?: boolean;
+  /**
+   * When the clock is still before the scenario's simulated start (`date` + `start`), wait for it, so an
+   * orchestrator can anchor the shared clock a little in the future while bots boot. Default true.
+   */
+  waitForStart?: boolean;
+  /** Aborts the run; the measurements cover what ran and `status` is `aborted`. */
+  signal?: AbortSignal;
+  /** Default {@link LOAD_RUNNER_DEFAULTS}.pollIntervalRealMs. */
+  pollIntervalRealMs?: number;
+  /** Default {@link LOAD_RUNNER_DEFAULTS}.progressIntervalRealMs. */
+  progressIntervalRealMs?: number;
+}
+
+/** What a progress printer needs, once a second. Times in simulated ms unless named Real. */
+export interface ProgressEvent {
+  phase: string;
+  elapsedMs: number;
+  durationMs: number;
+  elapsedRealS: number;
+  etaRealS: number;
+  activeVus: number;
+  updatesInjected: number;
+  /** Per simulated second, over the last interval. */
+  updatesPerS: number;
+  repliesPerS: number;
+  /** p95 of the replies seen in the last interval, simulated ms (live estimate; the result is authoritative). */
+  p95Ms: number;
+  errors: number;
+  dropped: number;
+}
+
+export interface LoadRunnerEvents {
+  progress: [ProgressEvent];
+  phase: [Phase];
+}
+
+/**
+ * Plays a scenario's arrival schedule against a bot through the fake Telegram and measures it: the runner
+ * only injects, records and emits events (progress printing belongs to the CLI); the numbers come from
+ * one correlation of the fake's records at the end ({@link measureRun}).
+ *
+ * @example
+ * const runner = new LoadRunner({ fake, token, scenario, clock });
+ * runner.on('progress', (p) => printer.update(p));
+ * const measured = await runner.run(); // load, latency, correctness, telegram, timeSeries, phases
+ */
+export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
+  readonly schedule: Schedule;
+  readonly population: Population;
+  /** Every update injected, on the run's axis (kept for inspection after the run). */
+  readonly updates: InjectedUpdate[] = [];
+  private readonly target: TelegramTarget;
+  private readonly scenario: Scenario;
+  private readonly clock: Clock;
+  private readonly stop = new AbortController();
+  private readonly onboarded = new Map<number, number>();
+  private readonly assignedMinutes = new Map<number, number>();
+  private readonly runnerErrors: Array<{ kind: string; atMs: number }> = [];
+  private readonly droppedAtMs: number[] = [];
+  private readonly activeSamples: Array<[number, number]> = [];
+  private readonly thinkTime: ReturnType<typeof thinkTimeSampler>;
+  private liveLatency = createHistogram();
+  private active = 0;
+  private peakActive = 0;
+  private startRunMs = 0;
+  private startFakeMs = 0;
+  private feed: CallFeed | undefined;
+  private started = false;
+
+  constructor(private readonly options: LoadRunnerOptions) {
+    super();
+    // Every sleeping VU listens for the stop signal: hundreds of listeners are the design, not a leak.
+    setMaxListeners(0, this.stop.signal);
+    this.scenario = options.scenario;
+    this.clock = options.clock;
+    this.target = options.target ?? targetOf(options);
+    this.schedule = buildSchedule(this.scenario);
+    this.population = options.population ?? createPopulation(this.scenario.population, this.scenario.seed);
+    this.thinkTime = thinkTimeSampler(this.scenario.behaviour.thinkTime);
+  }
+
+  /** Runs the schedule to its end (or abort) and returns the measured parts of the RunResult. */
+  async run(): Promise<MeasuredRun> {
+    if (this.started) throw new Error('LoadRunner.run() was already called; create a new LoadRunner for another run');
+    this.started = true;
+    const pollMs = this.options.pollIntervalRealMs ?? LOAD_RUNNER_DEFAULTS.pollIntervalRealMs;
+    const progressMs = this.options.progressIntervalRealMs ?? LOAD_RUNNER_DEFAULTS.progressIntervalRealMs;
+    const onAbort = () => this.stop.abort();
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.options.waitForStart ?? true) {
+      const untilStartMs = Date.parse(`${this.scenario.date}T${this.scenario.start}:00Z`) - this.clock.nowMs();
+      if (untilStartMs > 0) await this.clock.sleepMs(untilStartMs, this.stop.signal).catch(() => {});
+    }
+    this.startFakeMs = this.target.nowMs();
+    this.startRunMs = this.clock.monotonicMs();
+    const startEpochMs = this.clock.nowMs();
+    const startRealMs = performance.now();
+    const feed = new CallFeed(this.target, (fakeMs) => this.toRunMs(fakeMs), this.scenario.replies);
+    this.feed = feed;
+    let lastSampleRealMs = 0;
+    const poller = setInterval(() => {
+      feed.poll();
+      if (performance.now() - lastSampleRealMs >= LOAD_RUNNER_DEFAULTS.sampleIntervalRealMs) {
+        lastSampleRealMs = performance.now();
+        this.activeSamples.push([this.nowRunMs(), this.active]);
+      }
+    }, pollMs);
+    const progress = this.startProgress(progressMs, startRealMs, feed);
+    try {
+      if (this.schedule.kind === 'closed') await this.runClosed(this.schedule);
+      else await this.runOpen(this.schedule);
+    } finally {
+      clearInterval(poller);
+      clearInterval(progress);
+      feed.poll();
+      feed.close();
+      this.options.signal?.removeEventListener('abort', onAbort);
+    }
+    const aborted = this.options.signal?.aborted === true;
+    // An aborted run is measured over what ran: no digests owed, no empty buckets, after the stop.
+    const durationMs = aborted ? Math.min(this.nowRunMs(), this.schedule.durationMs) : this.schedule.durationMs;
+    const digests = this.expectsDigests()
+      ? expectedDigests(
+          this.scenario.population.onboarded
+            ? this.population.users
+            : this.population.users.filter((u) => this.onboarded.has(u.userId)),
+          {
+            startEpochMs,
+            durationMs,
+            expectedDigestMinute: (userId) =>
+              this.options.expectedDigestMinute?.(userId) ?? this.assignedMinutes.get(userId),
+            knownSinceMs: (userId) => this.onboarded.get(userId),
+          },
+        )
+      : { expected: [], usersMoved: 0 };
+    const { accounting: _accounting, ...measured } = measureRun({
+      scenario: this.scenario,
+      phases: this.schedule.phases,
+      durationMs,
+      durationRealS: (performance.now() - startRealMs) / 1000,
+      status: aborted ? 'aborted' : 'completed',
+      timeScale: this.clock.timeScale,
+      updates: this.updates,
+      calls: feed.calls,
+      droppedAtMs: this.droppedAtMs,
+      peakVus: this.peakActive,
+      activeVus: this.activeSamples,
+      runnerErrors: this.runnerErrors,
+      expectedDigests: digests.expected,
+      usersMoved: digests.usersMoved,
+      serverCounters: this.target.counters(),
+    });
+    return measured;
+  }
+
+  private async runClosed(schedule: ClosedSchedule): Promise<void> {
+    const users = new OpenDispatcher(this.population.users.length, schedule.peakVus);
+    await Promise.all(schedule.vus.map((plan) => this.runVu(plan, schedule, users)));
+  }
+
+  /** One closed-model VU: conversations of the next free user, think time between actions, until its interval ends. */
+  private async runVu(plan: VuPlan, schedule: ClosedSchedule, users: OpenDispatcher): Promise<void> {
+    const rng = createRng(schedule.seed, `vu-${plan.vu}`);
+    const length = conversationLengthSampler(this.scenario.behaviour.conversationLength);
+    const size = this.population.users.length;
+    let conversation = 0;
+    for (const [startMs, stopMs] of plan.intervals) {
+      if (!(await this.pauseUntil(startMs, Number.POSITIVE_INFINITY))) return;
+      const ctx = this.driverContext(stopMs);
+      while (this.nowRunMs() < stopMs && !this.stop.signal.aborted) {
+        const taken = users.start({ userIndex: (plan.vu + conversation++ * schedule.peakVus) % size });
+        if (!taken.started) return;
+        const user = this.population.users[taken.userIndex]!;
+        this.setActive(+1);
+        try {
+          let intendedMs = this.nowRunMs();
+          for (let step = length(rng); step > 0; step--) {
+            await performAction(ctx, user, this.nextAction(user, rng), rng, intendedMs);
+            const thinkMs = this.thinkTime(rng);
+            const pausedAtMs = this.nowRunMs();
+            if (!(await ctx.pause(thinkMs))) break;
+            intendedMs = pausedAtMs + thinkMs;
+          }
+        } finally {
+          users.finish(user.index);
+          this.setActive(-1);
+        }
+      }
+    }
+  }
+
+  private async runOpen(schedule: OpenSchedule): Promise<void> {
+    const dispatcher = new OpenDispatcher(this.population.users.length, schedule.maxVus);
+    const inFlight = new Set<Promise<void>>();
+    const ctx = this.driverContext(Number.POSITIVE_INFINITY);
+    for (const [i, arrival] of schedule.arrivals.entries()) {
+      if (!(await this.pauseUntil(arrival.atMs, Number.POSITIVE_INFINITY))) break;
+      const outcome = dispatcher.start(arrival);
+      if (!outcome.started) {
+        this.droppedAtMs.push(arrival.atMs);
+        continue;
+      }
+      const user = this.population.users[outcome.userIndex]!;
+      const rng = createRng(schedule.seed, `arrival-${i}`);
+      const action = this.nextAction(user, rng, arrival.action);
+      this.setActive(+1);
+      const done = performAction(ctx, user, action, rng, arrival.atMs).finally(() => {
+        dispatcher.finish(user.index);
+        this.setActive(-1);
+        inFlight.delete(done);
+      });
+      inFlight.add(done);
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** Users the bot does not know yet start with /start; everyone else follows the mix. */
+  private nextAction(
+    user: VirtualUser,
+    rng: ReturnType<typeof createRng>,
+    planned?: OpenSchedule['arrivals'][number]['action'],
+  ) {
+    if (!this.scenario.population.onboarded && !this.onboarded.has(user.userId)) return 'start' as const;
+    return planned ?? rng.weighted(this.scenario.behaviour.mix);
+  }
+
+  private driverContext(stopMs: number): DriverContext {
+    return {
+      target: this.target,
+      feed: this.feed!,
+      behaviour: this.scenario.behaviour,
+      deadlineMs: this.scenario.replies.deadline,
+      timeScale: this.clock.timeScale,
+      nowRunMs: () => this.nowRunMs(),
+      toRunMs: (fakeMs) => this.toRunMs(fakeMs),
+      toFakeMs: (runMs) => this.startFakeMs + runMs / this.clock.timeScale,
+      pause: (ms) => this.pauseUntil(this.nowRunMs() + ms, stopMs),
+      thinkTimeMs: (rng) => this.thinkTime(rng),
+      recordUpdate: (update) => this.updates.push(update),
+      recordError: (kind, atMs) => this.runnerErrors.push({ kind, atMs }),
+      observeReply: (latencyMs) => recordValue(this.liveLatency, latencyMs),
+      onboarded: this.onboarded,
+      assignedMinutes: this.assignedMinutes,
+    };
+  }
+
+  /** Sleeps until `untilMs` on the run's axis; false if `stopMs` or the run's end came first. */
+  private async pauseUntil(untilMs: number, stopMs: number): Promise<boolean> {
+    const targetMs = Math.min(untilMs, stopMs);
+    const waitMs = targetMs - this.nowRunMs();
+    if (waitMs > 0) {
+      try {
+        await this.clock.sleepMs(waitMs, this.stop.signal);
+      } catch {
+        return false;
+      }
+    }
+    return !this.stop.signal.aborted && untilMs <= stopMs;
+  }
+
+  private nowRunMs(): number {
+    return this.clock.monotonicMs() - this.startRunMs;
+  }
+
+  private toRunMs(fakeMs: number): number {
+    return (fakeMs - this.startFakeMs) * this.clock.timeScale;
+  }
+
+  private setActive(delta: number): void {
+    this.active += delta;
+    this.peakActive = Math.max(this.peakActive, this.active);
+  }
+
+  private expectsDigests(): boolean {
+    if (this.options.expectDigests !== undefined) return this.options.expectDigests;
+    const scheduler = (this.scenario.bot.config as { scheduler?: { enabled?: unknown } }).scheduler;
+    return scheduler?.enabled !== false;
+  }
+
+  private startProgress(intervalRealMs: number, startRealMs: number, feed: CallFeed): NodeJS.Timeout {
+    let phaseName = '';
+    let last = { realMs: startRealMs, injected: 0, replies: 0 };
+    const tick = () => {
+      const nowRealMs = performance.now();
+      const elapsedMs = this.nowRunMs();
+      const phase = this.schedule.phases.find((p) => elapsedMs >= p.startMs && elapsedMs < p.endMs) ??
+        this.schedule.phases.at(-1) ?? { name: 'run', startMs: 0, endMs: this.schedule.durationMs };
+      if (phase.name !== phaseName) {
+        phaseName = phase.name;
+        this.emit('phase', phase);
+      }
+      const intervalSimS = Math.max(1e-9, ((nowRealMs - last.realMs) / 1000) * this.clock.timeScale);
+      const elapsedRealS = (nowRealMs - startRealMs) / 1000;
+      const remainingMs = Math.max(0, this.schedule.durationMs - elapsedMs);
+      this.emit('progress', {
+        phase: phase.name,
+        elapsedMs,
+        durationMs: this.schedule.durationMs,
+        elapsedRealS,
+        etaRealS: remainingMs / 1000 / this.clock.timeScale,
+        activeVus: this.active,
+        updatesInjected: this.updates.length,
+        updatesPerS: (this.updates.length - last.injected) / intervalSimS,
+        repliesPerS: (feed.replies - last.replies) / intervalSimS,
+        p95Ms: this.liveLatency.totalCount === 0 ? 0 : this.liveLatency.getValueAtPercentile(95),
+        errors: feed.failedCalls + this.runnerErrors.length + this.droppedAtMs.length,
+        dropped: this.droppedAtMs.length,
+      });
+      this.liveLatency = createHistogram();
+      last = { realMs: nowRealMs, injected: this.updates.length, replies: feed.replies };
+    };
+    return setInterval(tick, intervalRealMs);
+  }
+}
+
+function targetOf(options: LoadRunnerOptions): TelegramTarget {
+  if (options.fake === undefined) throw new TypeError('LoadRunner needs `fake` (with `token`) or `target`');
+  return fakeTelegramTarget(options.fake, options.token ?? options.fake.tokens[0]!);
+}

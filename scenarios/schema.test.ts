@@ -1,0 +1,173 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScenarioError } from '../common/errors.ts';
+import { listScenarios, loadScenario } from './registry.ts';
+import { parseScenario } from './validate.ts';
+
+function problems(input: unknown): string {
+  try {
+    parseScenario(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+const minimal = { name: 'tiny', load: { executor: 'constant-vus', vus: 5, duration: '30s' } };
+
+describe('scenario validation', () => {
+  it('fills every default and turns durations into simulated ms', () => {
+    const scenario = parseScenario(minimal);
+    expect(scenario.load).toEqual({ executor: 'constant-vus', vus: 5, duration: 30_000 });
+    expect(scenario.replies.deadline).toBe(30_000);
+    expect(scenario.population.locales.ru).toBeGreaterThan(scenario.population.locales.en);
+    expect(scenario.population.digestTimes.peak).toBe('10:00');
+    expect(scenario.environment.maxConnections).toBe(100);
+    // A parsed scenario is valid input: overrides re-validate it unchanged.
+    expect(parseScenario(scenario)).toEqual(scenario);
+  });
+
+  it('names the field, the value and the fix', () => {
+    const message = problems({
+      name: 'bad',
+      load: {
+        executor: 'ramping-vus',
+        stages: [
+          { duration: '1m', target: 10 },
+          { duration: '5 minutes', target: 10 },
+        ],
+      },
+    });
+    expect(message).toContain(
+      `load.stages[1].duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'`,
+    );
+  });
+
+  it('reports every problem at once: executor, clock time, thresholds, bot config', () => {
+    expect(problems({ name: 'x', load: { executor: 'constant-vu', vus: 5 } })).toMatch(
+      /load\.executor: executor must be one of 'constant-vus'.*got "constant-vu"/,
+    );
+    const message = problems({
+      ...minimal,
+      start: '9:45',
+      thresholds: { reply_latency: ['p95<3000'] },
+      bot: { config: { resilence: {}, database: { poolMax: 0 } } },
+    });
+    expect(message).toContain(`start: "9:45" is not a clock time; use 24-hour 'HH:MM'`);
+    expect(message).toContain(
+      "thresholds.reply_latency[0]: bad threshold 'p95<3000' for reply_latency: a percentile needs its value in parentheses, like 'p(95)'",
+    );
+    expect(message).toContain('bot.config.resilence: not a bot config field; known fields here:');
+    expect(message).toMatch(/bot\.config\.database\.poolMax: .*got 0/);
+  });
+
+  it('checks the parts against each other: enough users for the VUs, maxVUs above preAllocatedVUs', () => {
+    expect(problems({ ...minimal, load: { executor: 'constant-vus', vus: 2000, duration: '1m' } })).toContain(
+      'population.size: 1000 users cannot fill 2000 concurrent VUs; set population.size >= 2000',
+    );
+    expect(
+      problems({
+        name: 'x',
+        load: { executor: 'constant-arrival-rate', rate: 5, duration: '1m', preAllocatedVUs: 50, maxVUs: 10 },
+      }),
+    ).toContain('load.maxVUs: maxVUs 10 is below preAllocatedVUs 50; raise maxVUs or omit it');
+  });
+
+  it('checks thresholds with the gate compiler: unknown metrics and aggregations fail at load', () => {
+    const message = problems({ ...minimal, thresholds: { reply_latncy: ['p(95)<3000'], lost_updates: ['p(95)<1'] } });
+    expect(message).toMatch(
+      /thresholds\.reply_latncy\[0\]: unknown metric 'reply_latncy' \(did you mean 'reply_latency'\?\)/,
+    );
+    expect(message).toMatch(
+      /thresholds\.lost_updates\[0\]: 'p\(95\)' does not apply to lost_updates \(a counter\); use count, rate/,
+    );
+  });
+
+  it('accepts a valid partial bot config and k6 thresholds', () => {
+    const scenario = parseScenario({
+      ...minimal,
+      bot: { transport: 'webhook', instances: 3, config: { scheduler: { strategy: 'advisory-lock' } } },
+      thresholds: {
+        reply_latency: ['p(95)<3000', 'max<20000'],
+        lost_updates: ['count==0'],
+        'reply_latency{action:question}': ['p(99)<9000'],
+      },
+    });
+    expect(scenario.bot.config).toEqual({ scheduler: { strategy: 'advisory-lock' } });
+  });
+});
+
+describe('scenario registry', () => {
+  it('lists the built-in scenarios, each valid, with the promised wall time', async () => {
+    expect(listScenarios().map((s) => s.name)).toEqual(['smoke', '500-concurrent', 'peak-10am']);
+    const wallS = async (name: string) => {
+      const s = await loadScenario(name);
+      const durationMs = 'stages' in s.load ? s.load.stages.reduce((sum, st) => sum + st.duration, 0) : s.load.duration;
+      return durationMs / 1000 / s.timeScale;
+    };
+    expect(await wallS('smoke')).toBeLessThan(15);
+    expect(await wallS('500-concurrent')).toBeLessThan(180);
+    expect(await wallS('peak-10am')).toBeLessThan(60);
+    const peak = await loadScenario('peak-10am');
+    expect(peak.start).toBe('09:45');
+    expect(peak.population.size).toBe(10_000);
+  });
+
+  it('loads a user-written .json or .ts file and says what to do for an unknown name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'botcap-scenario-'));
+    try {
+      const json = join(dir, 'mine.json');
+      await writeFile(
+        json,
+        JSON.stringify({ name: 'mine', load: { executor: 'constant-vus', vus: 3, duration: '10s' } }),
+      );
+      expect((await loadScenario(json)).load).toMatchObject({ vus: 3, duration: 10_000 });
+
+      const ts = join(dir, 'night.ts');
+      await writeFile(
+        ts,
+        `export default { name: 'night', start: '03:00', load: { executor: 'constant-arrival-rate', rate: 1, duration: '1m', preAllocatedVUs: 5 } };\n`,
+      );
+      expect((await loadScenario(ts)).start).toBe('03:00');
+
+      const broken = join(dir, 'broken.json');
+      await writeFile(
+        broken,
+        JSON.stringify({ name: 'broken', load: { executor: 'constant-vus', vus: 0, duration: '1m' } }),
+      );
+      await expect(loadScenario(broken)).rejects.toThrow(/load\.vus: .*got 0/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await expect(loadScenario('peak-11am')).rejects.toThrow(
+      "unknown scenario 'peak-11am'; use one of smoke, 500-concurrent, peak-10am, or a path to a .ts or .json scenario file",
+    );
+  });
+});
+
+describe('fake options from a scenario', () => {
+  it('passes latency, tier, faults (as ms windows) and flood control through', async () => {
+    const { fakeClaudeOptions, fakeTelegramOptions } = await import('./fakes.ts');
+    const scenario = parseScenario({
+      ...minimal,
+      seed: 4,
+      fakes: {
+        claude: { tier: 'tier-1', faults: [{ from: '5m', to: '8m', rate: 1, kind: '529' }] },
+        telegram: { floodControl: false },
+      },
+    });
+    expect(fakeClaudeOptions(scenario)).toEqual({
+      seed: 4,
+      latency: 'realistic',
+      tier: 'tier-1',
+      faults: { windows: [{ fromMs: 300_000, toMs: 480_000, rate: 1, kind: '529' }] },
+    });
+    expect(fakeTelegramOptions(scenario)).toEqual({ floodControl: false });
+    expect(
+      problems({ ...minimal, fakes: { claude: { faults: [{ from: '8m', to: '5m', rate: 2, kind: '418' }] } } }),
+    ).toMatch(/fakes\.claude\.faults\[0\]\.rate: .*\n.*fakes\.claude\.faults\[0\]\.kind: kind must be one of 429/);
+  });
+});

@@ -1,0 +1,28 @@
+import { defineScenario } from './validate.ts';
+
+/**
+ * CI smoke: two dozen users who are new to the bot (each starts with /start onboarding), then chat for
+ * two simulated minutes at 20x - about six seconds of wall time. Catches a broken reply path, lost or
+ * duplicated replies, not capacity.
+ */
+export default defineScenario({
+  name: 'smoke',
+  description: 'CI smoke: 24 new users onboard and chat for 2 simulated minutes (about 6 s wall time)',
+  seed: 1,
+  timeScale: 20,
+  start: '12:00',
+  load: { executor: 'constant-vus', vus: 24, duration: '2m' },
+  population: { size: 48, onboarded: false },
+  behaviour: {
+    thinkTime: { distribution: 'lognormal', median: '4s', p95: '15s' },
+    conversationLength: { distribution: 'geometric', mean: 3, max: 8 },
+  },
+  replies: { deadline: '30s' },
+  bot: { transport: 'polling', instances: 1 },
+  fakes: { claude: { latency: 'realistic' }, telegram: { floodControl: false } },
+  thresholds: {
+    reply_latency: ['p(95)<10000'],
+    lost_updates: ['count==0'],
+    duplicate_replies: ['count==0'],
+  },
+});
