@@ -61,9 +61,9 @@ export interface FakeClaude {
 export async function startFakeClaude(options: FakeClaudeOptions = {}): Promise<FakeClaude> {
   const resolved = resolveOptions(options);
   const state = new FakeClaudeState(resolved);
-  const server = await listen(state, resolved.port);
+  const server = await listen(state, resolved.port, resolved.host);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host}:${port}`;
   state.baseUrl = url;
   let closed: Promise<void> | undefined;
   return {

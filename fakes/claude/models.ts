@@ -46,6 +46,28 @@ export const MODELS: readonly ModelInfo[] = [
     createdAt: '2025-10-01T00:00:00Z',
   },
   {
+    // The current Sonnet (Anthropic's model overview, read 2026-11-29). Its minimum cacheable length is not
+    // in the sources botcap read; Sonnet 5's 1,024 tokens is assumed.
+    id: 'claude-sonnet-5-5',
+    aliases: [],
+    displayName: 'Claude Sonnet 5.5',
+    modelClass: 'sonnet',
+    maxOutputTokens: 128_000,
+    minCacheableTokens: 1024,
+    status: 'active',
+    createdAt: '2026-09-28T00:00:00Z',
+  },
+  {
+    id: 'claude-sonnet-4-6',
+    aliases: [],
+    displayName: 'Claude Sonnet 4.6',
+    modelClass: 'sonnet',
+    maxOutputTokens: 64_000,
+    minCacheableTokens: 1024,
+    status: 'active',
+    createdAt: '2026-02-17T00:00:00Z',
+  },
+  {
     id: 'claude-sonnet-4-5-20250929',
     aliases: ['claude-sonnet-4-5'],
     displayName: 'Claude Sonnet 4.5',

@@ -13,7 +13,9 @@ import { type OutputLength, outputLengthSchema } from './output-text.ts';
 import { type TierSetting, tierSettingSchema } from './tiers.ts';
 
 export interface FakeClaudeOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. Default 0. */
+  /** Interface to bind. Default `127.0.0.1`; only a container needs another (`0.0.0.0` inside Docker). */
+  host?: string;
+  /** Port; 0 picks a free one. Default 0. */
   port?: number;
   /** Seed for replies, latencies, fault draws and ids. Default 1. */
   seed?: number;
@@ -46,6 +48,7 @@ export interface FakeClaudeOptions {
  * startFakeClaude({ latency: FAKE_CLAUDE_DEFAULTS.latency, timeScale: 100 })
  */
 export const FAKE_CLAUDE_DEFAULTS = {
+  host: '127.0.0.1',
   port: 0,
   seed: 1,
   timeScale: 1,
@@ -60,6 +63,7 @@ export const FAKE_CLAUDE_DEFAULTS = {
 } as const satisfies Omit<Required<FakeClaudeOptions>, 'clock' | 'apiKeys'> & { apiKeys: undefined };
 
 export interface ResolvedOptions {
+  host: string;
   port: number;
   seed: number;
   clock: Clock;
@@ -84,6 +88,7 @@ export function parseOption<T>(name: string, schema: z.ZodType<T>, value: unknow
 export function resolveOptions(options: FakeClaudeOptions): ResolvedOptions {
   const d = FAKE_CLAUDE_DEFAULTS;
   return {
+    host: parseOption('host', z.string().min(1), options.host ?? d.host),
     port: parseOption('port', z.number().int().min(0).max(65_535), options.port ?? d.port),
     seed: parseOption('seed', z.number().int(), options.seed ?? d.seed),
     clock: options.clock ?? createScaledClock({ timeScale: options.timeScale ?? d.timeScale }),

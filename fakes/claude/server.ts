@@ -92,12 +92,12 @@ function parseBody(text: string): unknown {
 }
 
 /**
- * Starts the HTTP server on 127.0.0.1.
+ * Starts the HTTP server (127.0.0.1 unless the options say otherwise).
  *
  * @example
  * const server = await listen(state, 0); (server.address() as AddressInfo).port
  */
-export function listen(state: FakeClaudeState, port: number): Promise<Server> {
+export function listen(state: FakeClaudeState, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -113,7 +113,7 @@ export function listen(state: FakeClaudeState, port: number): Promise<Server> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server);
     });

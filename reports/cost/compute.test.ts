@@ -57,7 +57,9 @@ describe('cost of a measured run', () => {
     expect(usd['claude-haiku-4-5']).toBeCloseTo(0.2, 10);
     expect(usd['batch:claude-sonnet-4-5']).toBeCloseTo(0.09, 10);
     expect(report.period.usd.totalUsd).toBeCloseTo(1.169, 10);
-    expect(report.warnings).toEqual([]);
+    // The run used Sonnet 4.5, whose end of life (2026-11-30) the installed SDK announces: warned, still priced.
+    expect(report.warnings).toHaveLength(2);
+    for (const warning of report.warnings) expect(warning).toMatch(/claude-sonnet-4-5.*end of life on 2026-11-30/);
   });
 
   it('scales to a user-day and a month at the DAU, and says how', () => {
@@ -121,9 +123,11 @@ describe('cost of a measured run', () => {
 describe('pricing data', () => {
   it('ships the spec table with source and verification date', () => {
     const pricing = defaultPricing();
-    expect(pricing.verifiedOn).toBe('2026-08-07');
+    expect(pricing.verifiedOn).toBe('2026-11-29');
     const sonnet = pricing.models.find((m) => m.aliases.includes('claude-sonnet-4-5'));
     expect(sonnet).toMatchObject({ inputUsdPerMTok: 3, cacheWrite1hUsdPerMTok: 6, outputUsdPerMTok: 15 });
+    expect(sonnet).toMatchObject({ status: 'deprecated', retiresOn: '2026-11-30' });
+    expect(pricing.models.find((m) => m.id === 'claude-sonnet-5-5')).toMatchObject({ inputUsdPerMTok: 2, outputUsdPerMTok: 10 });
     expect(pricing.models.find((m) => m.id === 'claude-3-5-haiku-20241022')?.status).toBe('retired');
   });
 
@@ -131,7 +135,7 @@ describe('pricing data', () => {
     const dir = await mkdtemp(join(tmpdir(), 'botcap-pricing-'));
     const file = join(dir, 'pricing.json');
     const custom = structuredClone(defaultPricing());
-    custom.models[1]!.outputUsdPerMTok = 30; // Sonnet output doubled
+    custom.models.find((m) => m.id === 'claude-sonnet-4-5-20250929')!.outputUsdPerMTok = 30; // Sonnet output doubled
     await writeFile(file, JSON.stringify(custom));
     const report = computeCost(profileFromRun(measuredRun()), { pricing: await loadPricing(file) });
     const sonnet = report.byModel.find((l) => l.key === 'claude-sonnet-4-5-20250929');

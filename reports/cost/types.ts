@@ -12,7 +12,7 @@ export interface ModelCostLine {
   modelId: string;
   /** The pricing entry it resolved to; undefined when unknown (then `usd` is zero and a warning says so). */
   pricedAs: string | undefined;
-  status: 'active' | 'retired' | 'unknown';
+  status: 'active' | 'deprecated' | 'retired' | 'unknown';
   batch: boolean;
   usage: TokenUsage;
   usd: UsdByTokenType;

@@ -18,8 +18,15 @@ export const modelPriceSchema = z.object({
   /** Undated ids that resolve to this model, e.g. `claude-haiku-4-5`. */
   aliases: z.array(z.string().min(1)).default([]),
   displayName: z.string().optional(),
-  /** Retired models still price old runs; the cost report warns when a run used one. */
-  status: z.enum(['active', 'retired']),
+  /**
+   * `deprecated` = end of life announced (`retiresOn`); `retired` = gone from the API. Both still price old
+   * runs; the cost report warns when a run used one.
+   */
+  status: z.enum(['active', 'deprecated', 'retired']),
+  /** End-of-life date (YYYY-MM-DD) of a deprecated model. */
+  retiresOn: z.iso.date().optional(),
+  /** Anything a reader of the price should know (an unverified figure, an assumption). */
+  note: z.string().optional(),
   inputUsdPerMTok: usdPerMTok,
   cacheWrite5mUsdPerMTok: usdPerMTok,
   cacheWrite1hUsdPerMTok: usdPerMTok,
@@ -153,6 +160,12 @@ export function modelPriceWarning(resolved: ResolvedModelPrice, pricing: Pricing
     return (
       `model "${resolved.modelId}" is retired; it is priced at its last known prices, but a production bot ` +
       `cannot use it - rerun with a current model.`
+    );
+  }
+  if (resolved.price.status === 'deprecated') {
+    return (
+      `model "${resolved.modelId}" is deprecated and reaches end of life on ${resolved.price.retiresOn ?? 'an announced date'}; ` +
+      `a bot that keeps it stops working then - plan the move to a current model (e.g. claude-sonnet-5-5).`
     );
   }
   return undefined;

@@ -44,7 +44,7 @@ export const costReportSchema = z.object({
       key: z.string(),
       modelId: z.string(),
       pricedAs: z.string().optional(),
-      status: z.enum(['active', 'retired', 'unknown']),
+      status: z.enum(['active', 'deprecated', 'retired', 'unknown']),
       batch: z.boolean(),
       usage: usageSchema,
       usd: usdSchema,
