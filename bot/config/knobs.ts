@@ -38,6 +38,7 @@ const SECRET_PATHS = new Set([
   'telegram.webhookSecret',
   'claude.apiKey',
   'database.url',
+  'database.migrateUrl',
   'scheduler.redisUrl',
   'observability.sentryDsn',
 ]);

@@ -59,6 +59,21 @@ export const telegramSchema = z
         'webhook: when a handler outlives the timeout, "throw" (Telegram redelivers) or "return" (answer 200, keep working)',
       ),
     webhookTimeoutMs: positiveInt.default(10_000).describe('webhook: handler time before onTimeout applies, real ms'),
+    setWebhook: bool
+      .default(true)
+      .describe(
+        'webhook: call setWebhook at start (off when a load balancer or the load generator registers one URL for all instances)',
+      ),
+    pollTimeoutS: nonNegativeInt.default(30).describe('polling: getUpdates long-poll timeout, real s'),
+    apiTimeoutS: positiveInt
+      .default(45)
+      .describe('Bot API call timeout, real s (polling: must exceed pollTimeoutS, getUpdates shares it)'),
+    apiRetryAttempts: nonNegativeInt
+      .default(3)
+      .describe('retries of a Bot API call after 429 (honouring retry_after) or 5xx, 0 = off (@grammyjs/auto-retry)'),
+    apiRetryMaxDelayS: positiveInt
+      .default(30)
+      .describe('longest retry_after the bot waits for; a longer one fails the call at once, real s'),
   })
   .prefault({});
 
@@ -74,6 +89,12 @@ export const databaseSchema = z
     migrate: bool
       .default(true)
       .describe('run schema migrations at start (safe with several instances: they take a lock)'),
+    migrateUrl: z
+      .string()
+      .optional()
+      .describe(
+        'direct server URL for migrations when url points at a transaction pooler (their lock is a session lock); default url',
+      ),
   })
   .prefault({});
 
@@ -81,7 +102,7 @@ export const claudeSchema = z
   .object({
     baseUrl: z.url().default('https://api.anthropic.com').describe('Anthropic API root (env ANTHROPIC_BASE_URL)'),
     apiKey: z.string().min(1).default('sk-ant-botcap-fake-key').describe('Anthropic API key (env ANTHROPIC_API_KEY)'),
-    complexModel: z.string().default('claude-sonnet-4-5-20250929').describe('model for complex turns and digests'),
+    complexModel: z.string().default('claude-sonnet-5-5').describe('model for complex turns and digests'),
     simpleModel: z.string().default('claude-haiku-4-5-20251001').describe('model for simple turns when routing is on'),
     maxOutputTokens: positiveInt.default(600).describe('max_tokens of an answer'),
     digestMaxOutputTokens: positiveInt.default(900).describe('max_tokens of a digest'),
@@ -152,6 +173,12 @@ export const costSchema = z
     batchLeadMinutes: positiveInt
       .default(60)
       .describe('how far ahead of a slot the batch is submitted, simulated minutes'),
+    batchPollMs: positiveInt
+      .default(60_000)
+      .describe('how often a submitted digest batch is polled for results, simulated ms'),
+    digestCachePollMs: positiveInt
+      .default(1_000)
+      .describe('how often an instance waiting for a digest another instance is generating re-reads it, simulated ms'),
   })
   .prefault({});
 
@@ -167,8 +194,21 @@ export const schedulerSchema = z
     tickMs: positiveInt.default(60_000).describe('scan interval, simulated ms'),
     sendConcurrency: positiveInt.default(20).describe('digests generated and sent at once per instance'),
     claimBatch: positiveInt.default(50).describe('skip-locked: jobs claimed per query'),
+    takeoverGraceMs: nonNegativeInt
+      .default(30_000)
+      .describe(
+        'advisory-lock, redis-lock: a new leader waits this long before its first scan, so digests the old leader was still sending are recorded first, simulated ms',
+      ),
+    claimLeaseMs: positiveInt
+      .default(120_000)
+      .describe('skip-locked: a claimed job not done within this is reclaimed by another instance, simulated ms'),
     redisUrl: z.string().optional().describe('redis-lock: Redis URL (env REDIS_URL)'),
     leaseMs: positiveInt.default(30_000).describe('redis-lock: leader lease, simulated ms'),
+    redisKey: z
+      .string()
+      .min(1)
+      .default('botcap:digest-scheduler:leader')
+      .describe('redis-lock: the key holding the leader lease (one per bot deployment)'),
     cronPath: z
       .string()
       .startsWith('/')

@@ -49,7 +49,10 @@ function measuredRun() {
 }
 
 describe('cost of a measured run', () => {
-  const report = computeCost(profileFromRun(measuredRun()), { dau: 10_000 });
+  // The hand computations below use Sonnet 4.5's prices, the big model of this run.
+  const report = computeCost(profileFromRun(measuredRun(), { baselineModel: 'claude-sonnet-4-5-20250929' }), {
+    dau: 10_000,
+  });
 
   it('prices each model with its own prices and the batch discount', () => {
     const usd = Object.fromEntries(report.byModel.map((line) => [line.key, line.usd.totalUsd]));

@@ -48,7 +48,7 @@ export interface MitigationFlags {
 export const DIGEST_ROUTE = 'digest';
 
 /** Used when the run's bot config does not name the big model (a bring-your-own bot). */
-export const FALLBACK_BASELINE_MODEL = 'claude-sonnet-4-5-20250929';
+export const FALLBACK_BASELINE_MODEL = 'claude-sonnet-5-5';
 
 export interface RunProfileOptions {
   /**

@@ -14,7 +14,9 @@ describe('what-if cost', () => {
    *   digest cache 42 - (24 + 250*0.018 = 28.5) = 13.5; routing 28.5 - (4 + 12 + 4.5) = 8;
    *   prompt caching 20.5 - 15.79 = 4.71; batch 15.79 - 13.54 = 2.25
    */
+  // Hand-computed at Sonnet 4.5's prices ($3/$15), so the big model is pinned to it.
   const assumptions = parseWhatIf({
+    bigModel: 'claude-sonnet-4-5-20250929',
     dau: 1_000,
     messagesPerUserPerDay: 2,
     systemPromptTokens: 2_000,

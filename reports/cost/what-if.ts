@@ -44,7 +44,7 @@ export const whatIfSchema = z.object({
   digestCache: flag.default(true).describe('digest content cache on'),
   promptCaching: flag.default(true).describe('prompt caching on'),
   batchDigests: flag.default(true).describe('digests through the Batch API'),
-  bigModel: z.string().default('claude-sonnet-4-5-20250929').describe('model for complex turns and digests'),
+  bigModel: z.string().default('claude-sonnet-5-5').describe('model for complex turns and digests'),
   smallModel: z.string().default('claude-haiku-4-5-20251001').describe('model for simple turns when routing'),
   botInstances: z.coerce.number().int().min(0).default(2).describe('bot instances (infrastructure lines)'),
 });

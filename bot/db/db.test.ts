@@ -1,0 +1,114 @@
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
+import { classifyDbError } from './errors.ts';
+import { migrate } from './migrate.ts';
+import { PostgresSessionStorage } from './session-storage.ts';
+import { TurnStore } from './turns.ts';
+import { UserStore } from './users.ts';
+
+const logger = pino({ level: 'silent' });
+let server: TestPostgres;
+
+beforeAll(async () => {
+  server = await startTestPostgres();
+});
+afterAll(() => server?.stop());
+
+describe('migrations', () => {
+  it('apply once when several instances start at the same moment, and are a no-op afterwards', async () => {
+    const databaseUrl = await server.createDatabase();
+    const results = await Promise.all([1, 2, 3, 4].map(() => migrate({ databaseUrl, logger })));
+    const applied = results.flat();
+    expect(applied.filter((name) => name.startsWith('0001_'))).toHaveLength(1);
+    expect(applied).toContain('0002_digest_slots');
+    expect(await migrate({ databaseUrl, logger })).toEqual([]);
+
+    const pool = new pg.Pool({ connectionString: databaseUrl });
+    const { rows } = await pool.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(['digest_slots', 'pgmigrations', 'sessions', 'turns', 'users']),
+    );
+    const slots = await pool.query<{ n: string }>('SELECT count(*) AS n FROM digest_slots');
+    expect(Number(slots.rows[0]!.n)).toBe(1440);
+    await pool.end();
+  });
+});
+
+describe('stores', () => {
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    const databaseUrl = await server.createDatabase();
+    await migrate({ databaseUrl, logger });
+    pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  });
+  afterAll(() => pool?.end());
+
+  it('keeps grammY sessions as JSONB, reads back what was written, deletes', async () => {
+    const storage = new PostgresSessionStorage<{ step: string; emoji: string }>(pool);
+    expect(await storage.read('42')).toBeUndefined();
+    await storage.write('42', { step: 'ask-time', emoji: '📰 שלום привет' });
+    await storage.write('42', { step: 'ask-time', emoji: '📰 שלום привет' });
+    expect(await storage.read('42')).toEqual({ step: 'ask-time', emoji: '📰 שלום привет' });
+    await storage.delete('42');
+    expect(await storage.read('42')).toBeUndefined();
+  });
+
+  it('creates a user on first contact and keeps the chosen name when Telegram sends the profile again', async () => {
+    const users = new UserStore(pool);
+    const nowMs = Date.parse('2026-11-30T09:00:00Z');
+    const created = await users.upsertProfile({ userId: 7, chatId: 7, firstName: 'Анна', languageCode: 'ru' }, nowMs);
+    expect(created).toMatchObject({
+      userId: 7,
+      chatId: 7,
+      firstName: 'Анна',
+      digestsPaused: false,
+      digestMinute: null,
+    });
+    await users.setFirstName(7, 'Аня', nowMs);
+    const again = await users.upsertProfile({ userId: 7, chatId: 7, firstName: 'Анна', languageCode: 'en' }, nowMs);
+    expect(again).toMatchObject({ firstName: 'Аня', languageCode: 'en' });
+    await users.setTopic(7, 'science', nowMs);
+    await users.setDigestsPaused(7, true, nowMs);
+    expect(await users.get(7)).toMatchObject({ topic: 'science', digestsPaused: true });
+    expect(await users.get(8)).toBeUndefined();
+  });
+
+  it('returns the last N turns of a user, oldest first', async () => {
+    const turns = new TurnStore(pool);
+    for (let i = 1; i <= 5; i += 1) {
+      await turns.append(
+        99,
+        [
+          { role: 'user', text: `q${i}` },
+          { role: 'assistant', text: `a${i}` },
+        ],
+        Date.now(),
+      );
+    }
+    await turns.append(100, [{ role: 'user', text: 'someone else' }], Date.now());
+    expect(await turns.lastTurns(99, 3)).toEqual([
+      { role: 'assistant', text: 'a4' },
+      { role: 'user', text: 'q5' },
+      { role: 'assistant', text: 'a5' },
+    ]);
+    expect(await turns.lastTurns(99, 0)).toEqual([]);
+  });
+});
+
+describe('classifyDbError', () => {
+  it('tells connection failures (53300, pool wait) from query failures', () => {
+    const tooMany = Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+    expect(classifyDbError(tooMany)).toEqual({ code: '53300', connection: true });
+    expect(classifyDbError(new Error('timeout exceeded when trying to connect'))).toEqual({
+      code: 'pool_timeout',
+      connection: true,
+    });
+    const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    expect(classifyDbError(cancelled)).toEqual({ code: '57014', connection: false });
+    expect(classifyDbError(new Error('unrelated'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,37 @@
+import type { StorageAdapter } from 'grammy';
+import type pg from 'pg';
+
+/**
+ * grammY session storage in the `sessions` table, over the instance's pool.
+ *
+ * Why not `@grammyjs/storage-psql`: its `PsqlAdapter.create({ client })` would accept a Pool (it only
+ * calls `client.query`), but it creates its table at runtime with `CREATE TABLE IF NOT EXISTS`
+ * (outside our migrations, and racy when several instances start at once), stores the value as TEXT
+ * and keeps no `updated_at`, so stale sessions cannot be found. These twenty lines do what we need.
+ *
+ * @example
+ * bot.use(session({ initial: () => ({ step: 'idle' }), storage: new PostgresSessionStorage(pool) }));
+ */
+export class PostgresSessionStorage<T> implements StorageAdapter<T> {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async read(key: string): Promise<T | undefined> {
+    const { rows } = await this.pool.query<{ value: T }>('SELECT value FROM sessions WHERE key = $1', [key]);
+    return rows[0]?.value;
+  }
+
+  async write(key: string, value: T): Promise<void> {
+    // grammY writes back every session a handler looked at, changed or not; the WHERE turns an
+    // unchanged write into a no-op instead of a new row version (less vacuum work at 10K DAU).
+    await this.pool.query(
+      `INSERT INTO sessions (key, value) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+       WHERE sessions.value IS DISTINCT FROM EXCLUDED.value`,
+      [key, JSON.stringify(value)],
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM sessions WHERE key = $1', [key]);
+  }
+}

@@ -1,0 +1,103 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type pino from 'pino';
+import { UpstreamHttpError } from '../resilience/failures.ts';
+import type { UpstreamPolicy } from '../resilience/policy.ts';
+
+/**
+ * Knowledge lookup over MCP: the official SDK client on Streamable HTTP, calling the server's `search` tool.
+ * One session per bot instance, opened on first use and reused by every lookup (an MCP session costs an
+ * initialize round trip; opening one per question would double the lookup's latency). When a call fails the
+ * session is dropped, and the next lookup reconnects - a restarted server forgets its sessions (404).
+ * Every call runs through the `mcp` upstream policy, so a failing knowledge server is retried, limited and
+ * broken like Claude; whether its breaker is Claude's too is the `resilience.breakerScope` knob.
+ */
+
+export interface KnowledgeClient {
+  /**
+   * Snippets relevant to `query` as text for the prompt; undefined when there are none or the lookup failed
+   * (a question is still answered, just without the knowledge).
+   */
+  search(query: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export interface KnowledgeClientDeps {
+  /** MCP endpoint, e.g. `http://127.0.0.1:4100/mcp`. */
+  url: string;
+  policy: UpstreamPolicy;
+  logger: pino.Logger;
+  /** Called once per lookup with its outcome, for metrics. */
+  onOutcome?: (outcome: 'ok' | 'empty' | 'fallback') => void;
+  /** Snippets asked for per lookup. Default 3. */
+  limit?: number;
+}
+
+const CLIENT_INFO = { name: 'botcap-reference-bot', version: '0.1.0' };
+
+/**
+ * @example
+ * const knowledge = createKnowledgeClient({ url: config.mcp.url, policy: policies.forUpstream('mcp'), logger });
+ * const snippets = await knowledge.search('ECB rate decision'); // '- ECB holds rates (2026-11-28): ...'
+ */
+export function createKnowledgeClient(deps: KnowledgeClientDeps): KnowledgeClient {
+  const { policy, logger } = deps;
+  let session: Promise<Client> | undefined;
+
+  function connect(signal: AbortSignal): Promise<Client> {
+    session ??= (async () => {
+      const client = new Client(CLIENT_INFO);
+      await client.connect(new StreamableHTTPClientTransport(new URL(deps.url)), { signal });
+      logger.debug({ url: deps.url }, 'MCP session opened');
+      return client;
+    })();
+    return session;
+  }
+
+  async function dropSession(): Promise<void> {
+    const current = session;
+    session = undefined;
+    if (!current) return;
+    try {
+      await (await current).close();
+    } catch {
+      // the session was already broken; nothing to close
+    }
+  }
+
+  async function callSearch(query: string, signal: AbortSignal): Promise<string[]> {
+    try {
+      const client = await connect(signal);
+      const result = await client.callTool(
+        { name: 'search', arguments: { query, limit: deps.limit ?? 3 } },
+        undefined,
+        { signal },
+      );
+      const texts = (Array.isArray(result.content) ? result.content : [])
+        .map((block: { type: string; text?: string }) => (block.type === 'text' ? (block.text ?? '') : ''))
+        .filter((text: string) => text.length > 0);
+      // A tool-level error means the server is up but the search backend is not: count it as an upstream failure.
+      if (result.isError) throw new UpstreamHttpError(`MCP search failed: ${texts.join(' ').slice(0, 200)}`, 502);
+      return texts;
+    } catch (error) {
+      await dropSession();
+      if (error instanceof StreamableHTTPError && error.code !== undefined) {
+        throw new UpstreamHttpError(`MCP server answered HTTP ${error.code}`, error.code);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    async search(query) {
+      const snippets = await policy.execute(
+        (signal) => callSearch(query, signal),
+        () => undefined,
+      );
+      const outcome = snippets === undefined ? 'fallback' : snippets.length === 0 ? 'empty' : 'ok';
+      deps.onOutcome?.(outcome);
+      return snippets && snippets.length > 0 ? snippets.map((s) => `- ${s}`).join('\n') : undefined;
+    },
+    close: dropSession,
+  };
+}

@@ -1,0 +1,53 @@
+import type { Registry } from 'prom-client';
+import { counterOnce, gaugeOnce, histogramOnce } from '../resilience/metrics.ts';
+
+/**
+ * The scheduler's signals: digests sent (by strategy and digest outcome), lateness (simulated seconds from the
+ * slot to the send), ticks, leadership, and reclaimed jobs. Duplicates are not a metric of one instance - they
+ * are counted across instances from `digest_deliveries`.
+ *
+ * @example
+ * schedulerMetrics(registry).lateness.observe({ strategy: 'skip-locked' }, 12.5);
+ */
+export function schedulerMetrics(registry: Registry) {
+  return {
+    sent: counterOnce(registry, {
+      name: 'bot_digests_sent_total',
+      help: 'digests sent by this instance, by scheduler strategy and digest outcome (ok, cached, batched, fallback)',
+      labelNames: ['strategy', 'outcome'],
+    }),
+    lateness: histogramOnce(registry, {
+      name: 'bot_digest_lateness_seconds',
+      help: 'send time minus the digest slot, simulated seconds',
+      labelNames: ['strategy'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    }),
+    ticks: counterOnce(registry, {
+      name: 'bot_scheduler_ticks_total',
+      help: 'scheduler ticks by strategy and role (leader, follower, worker)',
+      labelNames: ['strategy', 'role'],
+    }),
+    tickErrors: counterOnce(registry, {
+      name: 'bot_scheduler_tick_errors_total',
+      help: 'ticks that failed (database, Redis or send errors), by strategy',
+      labelNames: ['strategy'],
+    }),
+    leader: gaugeOnce(registry, {
+      name: 'bot_scheduler_leader',
+      help: '1 while this instance holds the scheduler leadership (advisory-lock, redis-lock)',
+      labelNames: ['strategy'],
+    }),
+    reclaimed: counterOnce(registry, {
+      name: 'bot_scheduler_jobs_reclaimed_total',
+      help: 'skip-locked: jobs claimed again after an earlier claimer did not finish within the lease',
+      labelNames: [],
+    }),
+    sendErrors: counterOnce(registry, {
+      name: 'bot_digest_send_errors_total',
+      help: 'digests whose generation or sendMessage failed (retried on a later tick)',
+      labelNames: ['strategy'],
+    }),
+  };
+}
+
+export type SchedulerMetrics = ReturnType<typeof schedulerMetrics>;

@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Clock, createScaledClock } from '../../common/clock.ts';
+import { findOnPath } from '../../common/probes.ts';
+import { startFakeClaude } from '../../fakes/claude/index.ts';
+import { type RedisHandle, startRedis } from '../../loadgen/environment/redis.ts';
+import { botConfigSchema } from '../config/schema.ts';
+import { migrate } from '../db/migrate.ts';
+import { type Assistant, createAssistant } from '../llm/assistant.ts';
+import { waitFor } from '../test-support/logger.ts';
+import { startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
+import { createScheduler, type Scheduler } from './scheduler.ts';
+import { claimJobs, materializeJobs } from './skip-locked.ts';
+
+const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
+const TIME_SCALE = 600; // one simulated minute = 100 real ms
+const DAY = '2026-11-30';
+const USERS = 40;
+const FIRST_MINUTE = 600; // 10:00
+const SPREAD_MINUTES = 8; // users due 10:00 .. 10:07
+const LAST_DUE_MS = Date.parse(`${DAY}T10:07:00Z`);
+
+let server: TestPostgres;
+let redis: RedisHandle | undefined;
+let redisSkipReason: string | undefined;
+
+beforeAll(async () => {
+  server = await startTestPostgres();
+  if (process.env.REDIS_URL) redis = await startRedis({ url: process.env.REDIS_URL });
+  else if (await findOnPath('redis-server')) redis = await startRedis({ runtime: 'binary' });
+  else redisSkipReason = 'redis-lock tests skipped: no REDIS_URL and no redis-server on PATH';
+  if (redisSkipReason) console.warn(redisSkipReason);
+});
+afterAll(async () => {
+  await redis?.stop();
+  await server?.stop();
+});
+
+/** A stand-in for the Claude side: digests take 1.5 simulated seconds, like a (fast) model call. */
+function slowAssistant(clock: Clock): Assistant {
+  return {
+    answer: async () => ({ text: 'unused', outcome: 'ok' }),
+    digest: async (input) => {
+      await clock.sleepMs(1_500);
+      return { text: `📰 ${input.topic} ${input.sendDate}`, outcome: 'ok', model: 'test' };
+    },
+    pregenerateDigests: async () => ({ submitted: 0, stored: 0 }),
+    close: async () => {},
+  };
+}
+
+interface Fleet {
+  clock: Clock;
+  admin: pg.Pool;
+  schedulers: Scheduler[];
+  registries: Registry[];
+  pools: pg.Pool[];
+  sent: { chatId: number; instance: string }[];
+}
+
+const fleets: Fleet[] = [];
+afterEach(async () => {
+  for (const fleet of fleets.splice(0)) {
+    await Promise.all(fleet.schedulers.map((s) => s.stop().catch(() => undefined)));
+    await Promise.all(fleet.pools.map((p) => p.end().catch(() => undefined)));
+    await fleet.admin.end();
+  }
+});
+
+/** A fresh database with USERS users due between 10:00 and 10:07, and `instances` schedulers on it. */
+async function startFleet(
+  strategy: 'none' | 'advisory-lock' | 'skip-locked' | 'redis-lock' | 'cron-http',
+  options: {
+    instances?: number;
+    startAt?: string;
+    start?: boolean;
+    scheduler?: Record<string, unknown>;
+    /** Use the real assistant (digest cache on) against this fake Claude instead of the stand-in. */
+    claudeUrl?: string;
+  } = {},
+): Promise<Fleet> {
+  const databaseUrl = await server.createDatabase();
+  await migrate({ databaseUrl, logger });
+  const admin = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  await admin.query(
+    `INSERT INTO users (user_id, chat_id, first_name, language_code, topic, digest_minute)
+     SELECT i, 1000 + i, 'user ' || i, CASE WHEN i % 2 = 0 THEN 'ru' ELSE 'en' END,
+            CASE WHEN i % 3 = 0 THEN 'science' ELSE 'technology' END, $2 + (i % $3)
+     FROM generate_series(1, $1) AS i`,
+    [USERS, FIRST_MINUTE, SPREAD_MINUTES],
+  );
+  const clock = createScaledClock({
+    timeScale: TIME_SCALE,
+    startAtMs: Date.parse(options.startAt ?? `${DAY}T09:59:40Z`),
+  });
+  const fleet: Fleet = { clock, admin, schedulers: [], registries: [], pools: [], sent: [] };
+  fleets.push(fleet);
+  const redisKey = `botcap:test:${randomUUID()}`;
+  for (let i = 1; i <= (options.instances ?? 3); i++) {
+    const instanceId = `bot-${i}`;
+    const config = botConfigSchema.parse({
+      instanceId,
+      time: { timeScale: TIME_SCALE },
+      claude: { baseUrl: options.claudeUrl ?? 'https://api.anthropic.com', apiKey: 'sk-ant-test-key' },
+      resilience: { timeoutMs: 3_000_000 }, // 5 real s: at 600x the default 30 simulated s is 50 real ms
+      cost: { digestCache: true },
+      scheduler: {
+        strategy,
+        tickMs: 10_000,
+        // Leases must outlast the slowest send; at 600x, 10 real ms of database time are 6 simulated seconds.
+        claimLeaseMs: 600_000,
+        leaseMs: 120_000,
+        takeoverGraceMs: 120_000,
+        redisUrl: redis?.url,
+        redisKey,
+        ...options.scheduler,
+      },
+    });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+    // As in production: a pool without an 'error' listener crashes the process when the server drops a
+    // connection it holds (here: the advisory-lock connection after pg_terminate_backend).
+    pool.on('error', () => undefined);
+    const registry = new Registry();
+    const scheduler = createScheduler({
+      config,
+      clock,
+      logger,
+      registry,
+      pool,
+      assistant: options.claudeUrl ? createAssistant({ config, clock, logger, registry, pool }) : slowAssistant(clock),
+      sendDigest: async (chatId) => {
+        fleet.sent.push({ chatId, instance: instanceId });
+      },
+    });
+    fleet.pools.push(pool);
+    fleet.registries.push(registry);
+    fleet.schedulers.push(scheduler);
+  }
+  if (options.start !== false) await Promise.all(fleet.schedulers.map((s) => s.start()));
+  return fleet;
+}
+
+async function deliveryCounts(admin: pg.Pool): Promise<{ delivered: number; duplicates: number; missing: number }> {
+  const { rows } = await admin.query<{ delivered: string; duplicates: string; missing: string }>(
+    `SELECT (SELECT count(DISTINCT user_id) FROM digest_deliveries WHERE send_date = $1) AS delivered,
+            (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM digest_deliveries WHERE send_date = $1
+               GROUP BY user_id HAVING count(*) > 1) d) AS duplicates,
+            (SELECT count(*) FROM users u WHERE NOT EXISTS
+               (SELECT 1 FROM digest_deliveries d WHERE d.user_id = u.user_id AND d.send_date = $1)) AS missing`,
+    [DAY],
+  );
+  const row = rows[0]!;
+  return { delivered: Number(row.delivered), duplicates: Number(row.duplicates), missing: Number(row.missing) };
+}
+
+/** Waits until every user got a digest and the window is well over (three more ticks for stragglers). */
+async function runWindow(fleet: Fleet): Promise<{ delivered: number; duplicates: number; missing: number }> {
+  await waitFor('every user to get a digest', async () => (await deliveryCounts(fleet.admin)).missing === 0, 20_000);
+  await waitFor('the window to be over', () => fleet.clock.nowMs() > LAST_DUE_MS + 3 * 10_000, 20_000);
+  return deliveryCounts(fleet.admin);
+}
+
+async function leaderIndex(fleet: Fleet, strategy: string): Promise<number | undefined> {
+  for (const [i, registry] of fleet.registries.entries()) {
+    const metric = await registry.getSingleMetric('bot_scheduler_leader')?.get();
+    if (metric?.values.some((v) => v.labels.strategy === strategy && v.value === 1)) return i;
+  }
+  return undefined;
+}
+
+describe('scheduler strategies with three instances', () => {
+  it('none: every instance scans and sends, so users get duplicate digests', async () => {
+    const fleet = await startFleet('none');
+    const result = await runWindow(fleet);
+    expect(result.missing).toBe(0);
+    expect(result.duplicates).toBeGreaterThan(0);
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBe(3);
+  });
+
+  it('advisory-lock: one leader sends, no duplicates and none missing', async () => {
+    const fleet = await startFleet('advisory-lock');
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBe(1);
+  });
+
+  it('advisory-lock: when the leader loses its lock connection mid-run, another instance takes over', async () => {
+    const fleet = await startFleet('advisory-lock');
+    await waitFor('some digests sent', async () => (await deliveryCounts(fleet.admin)).delivered >= 5, 20_000);
+    const leader = await waitFor('a leader', () => leaderIndex(fleet, 'advisory-lock'));
+    const { rows } = await fleet.admin.query<{ terminated: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS terminated FROM pg_locks WHERE locktype = 'advisory' AND granted`,
+    );
+    expect(rows.map((r) => r.terminated)).toEqual([true]);
+    await fleet.schedulers[leader]!.kill(); // and the old leader's process is gone for good
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('skip-locked: instances share the work through job claims, no duplicates and none missing', async () => {
+    const fleet = await startFleet('skip-locked');
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    await waitFor('every job marked done', async () => {
+      const { rows } = await fleet.admin.query<{ n: string }>(
+        'SELECT count(*) AS n FROM digest_jobs WHERE done_at_ms IS NULL',
+      );
+      return Number(rows[0]!.n) === 0;
+    });
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThan(1);
+  });
+
+  it('skip-locked: jobs claimed by an instance that died before sending are reclaimed after the lease', async () => {
+    const fleet = await startFleet('skip-locked', { start: false, startAt: `${DAY}T10:03:00Z` });
+    await materializeJobs(fleet.admin, fleet.clock.nowMs());
+    const doomed = await claimJobs(fleet.admin, {
+      instanceId: 'bot-dead',
+      nowMs: fleet.clock.nowMs(),
+      leaseMs: 600_000,
+      limit: 6,
+    });
+    expect(doomed).toHaveLength(6);
+    await Promise.all(fleet.schedulers.map((s) => s.start()));
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    const { rows } = await fleet.admin.query<{ attempts: number; claimed_by: string }>(
+      'SELECT attempts, claimed_by FROM digest_jobs WHERE id = ANY($1)',
+      [doomed.map((d) => d.jobId)],
+    );
+    expect(rows.every((r) => r.attempts === 2 && r.claimed_by !== 'bot-dead')).toBe(true);
+  });
+
+  it.skipIf(!process.env.REDIS_URL && process.env.BOTCAP_NO_REDIS === '1')(
+    'redis-lock: a leader lease in Redis, no duplicates and none missing, also when the leader dies',
+    async (context) => {
+      if (!redis) context.skip(redisSkipReason);
+      const fleet = await startFleet('redis-lock');
+      await waitFor('some digests sent', async () => (await deliveryCounts(fleet.admin)).delivered >= 5, 20_000);
+      const leader = await waitFor('a leader', () => leaderIndex(fleet, 'redis-lock'));
+      await fleet.schedulers[leader]!.kill(); // the lease stays in Redis until it expires
+      expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+      expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThanOrEqual(2);
+    },
+  );
+
+  it('skip-locked with the real assistant: one Claude call per topic and language, the rest from the digest cache', async () => {
+    const fake = await startFakeClaude({ timeScale: TIME_SCALE, latency: 'zero' });
+    try {
+      const fleet = await startFleet('skip-locked', { claudeUrl: fake.url });
+      expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+      const { rows } = await fleet.admin.query<{ outcome: string; n: string }>(
+        'SELECT outcome, count(*) AS n FROM digest_deliveries GROUP BY outcome',
+      );
+      const byOutcome = Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
+      // 2 topics x 2 languages: four digests generated, every other user served from the cache
+      expect(byOutcome).toEqual({ ok: 4, cached: USERS - 4 });
+      expect(fake.calls().filter((c) => c.endpoint === 'messages' && c.status === 200)).toHaveLength(4);
+      expect(fleet.sent.every((s) => s.chatId > 1000)).toBe(true);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('cron-http: nothing is sent without a tick; one external tick sends everything due', async () => {
+    const fleet = await startFleet('cron-http', { instances: 1 });
+    await waitFor('every user to be due', () => fleet.clock.nowMs() > LAST_DUE_MS + 30_000, 20_000);
+    expect((await deliveryCounts(fleet.admin)).delivered).toBe(0);
+    const { sent } = await fleet.schedulers[0]!.handleTick();
+    expect(sent).toBe(USERS);
+    expect(await deliveryCounts(fleet.admin)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    const { rows } = await fleet.admin.query<{ min: string }>('SELECT min(lateness_ms) AS min FROM digest_deliveries');
+    expect(Number(rows[0]!.min)).toBeGreaterThanOrEqual(30_000);
+    const lateness = await fleet.registries[0]!.getSingleMetric('bot_digest_lateness_seconds')?.get();
+    const count = lateness?.values.find(
+      (v) => (v as { metricName?: string }).metricName === 'bot_digest_lateness_seconds_count',
+    );
+    expect(count?.value).toBe(USERS);
+  });
+});

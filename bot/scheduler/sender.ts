@@ -1,0 +1,87 @@
+import { BulkheadPolicy } from 'cockatiel';
+import type pg from 'pg';
+import type pino from 'pino';
+import type { Clock } from '../../common/clock.ts';
+import type { Assistant } from '../llm/assistant.ts';
+import { nowWholeMs } from './day.ts';
+import { type DueDigest, recordDelivery } from './due.ts';
+import type { SchedulerMetrics } from './metrics.ts';
+
+export interface DigestSenderDeps {
+  pool: pg.Pool;
+  clock: Clock;
+  logger: pino.Logger;
+  metrics: SchedulerMetrics;
+  assistant: Assistant;
+  sendDigest(chatId: number, text: string): Promise<void>;
+  instanceId: string;
+  strategy: string;
+  /** Digests generated and sent at once by this instance. */
+  concurrency: number;
+}
+
+/** What happened to one due digest. */
+export type SendResult = 'sent' | 'skipped' | 'failed';
+
+export type DigestSender = (
+  due: DueDigest,
+  options?: {
+    /** Leadership: once aborted, digests not yet sent are skipped. */
+    signal?: AbortSignal;
+    /** Last check right before sendMessage (skip-locked: is the job still ours?); false skips the digest. */
+    beforeSend?: () => Promise<boolean>;
+    /** After the delivery is recorded (skip-locked: mark the job done). */
+    afterSend?: () => Promise<void>;
+  },
+) => Promise<SendResult>;
+
+/**
+ * Generates and sends one digest, then records the delivery and its lateness. At most `concurrency` run at once
+ * per instance (a cockatiel bulkhead with an unbounded queue: a tick's digests wait, none are dropped).
+ * `signal` is the caller's leadership: once it fires, digests not yet sent are skipped rather than sent by an
+ * instance that is no longer the leader (the new leader will find them due).
+ *
+ * @example
+ * const send = createDigestSender(deps);
+ * await Promise.all(due.map((d) => send(d, { signal: leadership })));
+ */
+export function createDigestSender(deps: DigestSenderDeps): DigestSender {
+  const { clock, metrics, strategy, logger } = deps;
+  const limit = new BulkheadPolicy(deps.concurrency, Number.MAX_SAFE_INTEGER);
+  return (due, options = {}) =>
+    limit.execute(async () => {
+      const { signal } = options;
+      if (signal?.aborted) return 'skipped';
+      try {
+        const digest = await deps.assistant.digest({
+          userId: due.userId,
+          topic: due.topic,
+          sendDate: due.sendDate,
+          languageCode: due.languageCode,
+        });
+        // Generation takes seconds; leadership may have moved on meanwhile.
+        if (signal?.aborted) return 'skipped';
+        if (options.beforeSend && !(await options.beforeSend())) return 'skipped';
+        await deps.sendDigest(due.chatId, digest.text);
+        const sentAtMs = nowWholeMs(clock);
+        await recordDelivery(deps.pool, {
+          due,
+          instanceId: deps.instanceId,
+          strategy,
+          outcome: digest.outcome,
+          sentAtMs,
+        });
+        await options.afterSend?.();
+        metrics.sent.inc({ strategy, outcome: digest.outcome });
+        metrics.lateness.observe({ strategy }, Math.max(0, sentAtMs - due.scheduledAtMs) / 1000);
+        return 'sent';
+      } catch (error) {
+        metrics.sendErrors.inc({ strategy });
+        logger.warn(
+          { userId: due.userId, err: error instanceof Error ? error.message : String(error) },
+          'digest not sent',
+        );
+        return 'failed';
+      }
+    });
+}

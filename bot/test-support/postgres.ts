@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../loadgen/environment/postgres-embedded.ts';
+
+/** One real PostgreSQL per test file; each test that needs a clean slate asks for its own database. */
+export interface TestPostgres {
+  /**
+   * A fresh, empty database on the shared server: a superuser URL, or with `connectionLimit` the URL of
+   * its own non-superuser owner allowed that many connections (superusers are exempt from the limit).
+   */
+  createDatabase(options?: { connectionLimit?: number }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an embedded PostgreSQL (real server binaries from npm) for one test file.
+ *
+ * @example
+ * let db: TestPostgres;
+ * beforeAll(async () => { db = await startTestPostgres(); });
+ * afterAll(() => db.stop());
+ */
+export async function startTestPostgres(options: { maxConnections?: number } = {}): Promise<TestPostgres> {
+  const server = await startEmbeddedPostgres({ maxConnections: options.maxConnections ?? 100 });
+  return {
+    async createDatabase(options = {}) {
+      const name = `bot_test_${randomBytes(5).toString('hex')}`;
+      const url = new URL(server.adminUrl);
+      url.pathname = `/${name}`;
+      const admin = new pg.Client({ connectionString: server.adminUrl });
+      await admin.connect();
+      try {
+        if (options.connectionLimit === undefined) {
+          await admin.query(`CREATE DATABASE ${name}`);
+          return url.toString();
+        }
+        const password = randomBytes(8).toString('hex');
+        await admin.query(
+          `CREATE ROLE ${name} LOGIN PASSWORD '${password}' CONNECTION LIMIT ${options.connectionLimit}`,
+        );
+        await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
+        url.username = name;
+        url.password = password;
+        return url.toString();
+      } finally {
+        await admin.end();
+      }
+    },
+    stop: () => server.stop(),
+  };
+}

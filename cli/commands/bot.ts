@@ -1,0 +1,84 @@
+import { type Command, Option } from 'commander';
+import { createBotApp } from '../../bot/app.ts';
+import { BOT_KNOBS, type Knob, loadBotConfig } from '../../bot/config/index.ts';
+
+/** What `--help` says about a knob: its description, default (never a secret's) and env vars. */
+export function knobHelp(knob: Knob): string {
+  const shown = knob.secret || knob.defaultValue === undefined ? '' : `; default: ${JSON.stringify(knob.defaultValue)}`;
+  // Some descriptions already name their conventional variable (BOT_TOKEN, DATABASE_URL...).
+  const envs = [
+    knob.env,
+    knob.conventionalEnv && !knob.description.includes(knob.conventionalEnv) ? knob.conventionalEnv : '',
+  ]
+    .filter(Boolean)
+    .join(' or ');
+  return `${knob.description} (env ${envs}${shown})`;
+}
+
+/** The one line `botcap bot` prints on stdout when it is ready; the load generator waits for it. */
+export interface BotReadyLine {
+  instance: string;
+  transport: 'polling' | 'webhook';
+  http: string;
+  webhook?: string;
+}
+
+/**
+ * `botcap bot`: one instance of the reference bot. Every knob of BOT_KNOBS is a flag; env vars map
+ * too (flags win). Logs go to stderr; stdout carries only the ready line. Exits on SIGTERM/SIGINT
+ * after draining (a second signal exits at once).
+ */
+export function registerBot(program: Command): void {
+  const command = program
+    .command('bot')
+    .description(
+      'run one instance of the reference bot (Telegram + PostgreSQL + Claude); every knob is a flag or env var',
+    );
+  const attributeByPath = new Map<string, string>();
+  for (const knob of BOT_KNOBS) {
+    // No commander defaults: a default here would override the env var; the schema applies defaults.
+    const option = new Option(`${knob.flag} <value>`, knobHelp(knob));
+    if (knob.choices) option.choices([...knob.choices]);
+    attributeByPath.set(knob.path, option.attributeName());
+    command.addOption(option);
+  }
+  command.action(async (options: Record<string, string | undefined>) => {
+    const flags: Record<string, string> = {};
+    for (const [path, attribute] of attributeByPath) {
+      const value = options[attribute];
+      if (value !== undefined) flags[path] = value;
+    }
+    const config = loadBotConfig({ env: process.env, flags });
+    const app = createBotApp(config);
+    try {
+      await app.start();
+    } catch (error) {
+      await app.stop();
+      throw error;
+    }
+    const ready: BotReadyLine = {
+      instance: config.instanceId,
+      transport: config.telegram.transport,
+      http: app.httpUrl,
+      ...(app.webhookUrl ? { webhook: app.webhookUrl } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+    await untilSignal();
+    await app.stop();
+  });
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // A second signal while draining means "now": do not make the operator wait.
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(130));
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
