@@ -1,5 +1,14 @@
 import { Command } from 'commander';
+import { registerBot } from './commands/bot.ts';
+import { registerCost } from './commands/cost.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerExportK6 } from './commands/export-k6.ts';
+import { registerFakes } from './commands/fakes.ts';
+import { registerGate } from './commands/gate.ts';
+import { registerMatrix } from './commands/matrix.ts';
+import { registerReport } from './commands/report.ts';
+import { registerRun } from './commands/run.ts';
+import { registerScenarios } from './commands/scenarios.ts';
 import { BOTCAP_VERSION } from './version.ts';
 
 /**
@@ -14,5 +23,14 @@ export function createProgram(): Command {
     .exitOverride();
 
   registerDoctor(program);
+  registerBot(program);
+  registerFakes(program);
+  registerGate(program);
+  registerReport(program);
+  registerCost(program);
+  registerRun(program);
+  registerScenarios(program);
+  registerMatrix(program);
+  registerExportK6(program);
   return program;
 }

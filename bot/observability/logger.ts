@@ -52,8 +52,11 @@ export function createLogger(config: BotConfig, destination?: DestinationStream)
         censor: '***',
       },
       serializers: {
+        // Callers log `{ err }` with whatever was thrown: an Error, a string, a rejected non-Error value.
+        // A serializer that assumed an Error crashed the whole process on a string (found by botcap run).
         err: (error: unknown) => {
-          const serialized = pino.stdSerializers.err(error as Error);
+          if (!(error instanceof Error)) return { type: typeof error, message: scrub(String(error)) };
+          const serialized = pino.stdSerializers.err(error);
           return {
             ...serialized,
             message: scrub(serialized.message),

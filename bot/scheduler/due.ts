@@ -22,8 +22,15 @@ interface DueRow {
 }
 
 /**
+ * SQL condition (on `users u`, with `$3` = the simulated day's start in epoch ms): today's slot counts only
+ * if the user had it before it came. Someone who signs up at 12:00 and picks 10:00 gets the first digest
+ * tomorrow at 10:00, not a "late" one at once. Users without onboarded_at (imported) are long-standing.
+ */
+export const SLOT_KNOWN_IN_TIME_SQL = `(u.onboarded_at IS NULL OR u.onboarded_at <= to_timestamp(($3::bigint + u.digest_minute * ${MS_PER_MINUTE}::bigint) / 1000.0))`;
+
+/**
  * Users due now and not yet delivered today: not paused, digest_minute <= the current minute of the simulated
- * day, no row in digest_deliveries for today. This is the *check* of check-then-send: between this query and
+ * day, the slot chosen before it came, no row in digest_deliveries for today. This is the *check* of check-then-send: between this query and
  * the delivery insert another instance can run the same query and get the same users - which is exactly the
  * duplicate problem the `none` strategy reproduces.
  *
@@ -37,6 +44,7 @@ export async function findDueDigests(pool: pg.Pool, nowMs: number, limit: number
             $3::bigint + u.digest_minute * ${MS_PER_MINUTE}::bigint AS scheduled_at_ms
      FROM users u
      WHERE NOT u.digests_paused AND u.digest_minute IS NOT NULL AND u.digest_minute <= $2
+       AND ${SLOT_KNOWN_IN_TIME_SQL}
        AND NOT EXISTS (SELECT 1 FROM digest_deliveries d WHERE d.user_id = u.user_id AND d.send_date = $1::date)
      ORDER BY u.digest_minute, u.user_id
      LIMIT $4`,

@@ -90,12 +90,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     try {
       // Batch pre-generation rides on the tick; it coordinates through its own table, so any instance may run it.
       await deps.assistant.pregenerateDigests().catch((error: unknown) => {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'digest pre-generation failed');
+        logger.warn({ err: error }, 'digest pre-generation failed');
       });
       return await coordinator.tick();
     } catch (error) {
       metrics.tickErrors.inc({ strategy });
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'scheduler tick failed');
+      logger.warn({ err: error }, 'scheduler tick failed');
       return 0;
     }
   }

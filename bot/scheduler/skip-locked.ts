@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Coordinator, CoordinatorDeps } from './coordinator.ts';
 import { dayOf, MS_PER_MINUTE, nowWholeMs } from './day.ts';
 import type { DueDigest } from './due.ts';
+import { SLOT_KNOWN_IN_TIME_SQL } from './due.ts';
 
 /**
  * Job claiming, as pg-boss and graphile-worker do it. Every tick, every instance:
@@ -37,6 +38,7 @@ export async function materializeJobs(pool: pg.Pool, nowMs: number): Promise<num
      SELECT u.user_id, $1::date, $3::bigint + u.digest_minute * ${MS_PER_MINUTE}::bigint
      FROM users u
      WHERE NOT u.digests_paused AND u.digest_minute IS NOT NULL AND u.digest_minute <= $2
+       AND ${SLOT_KNOWN_IN_TIME_SQL}
        AND NOT EXISTS (SELECT 1 FROM digest_jobs j WHERE j.user_id = u.user_id AND j.send_date = $1::date)
      ON CONFLICT (user_id, send_date) DO NOTHING`,
     [sendDate, minuteOfDay, dayStartMs],

@@ -79,7 +79,9 @@ export function measuredClaudeRates(result: RunResult): {
   for (const series of active) {
     if (series.points.length > 0) busy += series.points.reduce((sum, [, v]) => sum + v, 0) / series.points.length;
   }
-  const serviceTimeS = active.length > 0 && callsPerS > 0 ? busy / callsPerS : null;
+  // Little's law needs a busy count the sampler actually saw: a run whose 1 s samples never caught a call in
+  // flight has no service-time measurement, not a service time of zero (which would break Erlang C).
+  const serviceTimeS = busy > 0 && callsPerS > 0 ? busy / callsPerS : null;
   // The reference bot's resolved config: resilience.bulkheadConcurrency (bot/config/schema.ts).
   const resilience = result.environment.bot.config?.resilience;
   const configured =

@@ -130,7 +130,10 @@ describe('pricing data', () => {
     const sonnet = pricing.models.find((m) => m.aliases.includes('claude-sonnet-4-5'));
     expect(sonnet).toMatchObject({ inputUsdPerMTok: 3, cacheWrite1hUsdPerMTok: 6, outputUsdPerMTok: 15 });
     expect(sonnet).toMatchObject({ status: 'deprecated', retiresOn: '2026-11-30' });
-    expect(pricing.models.find((m) => m.id === 'claude-sonnet-5-5')).toMatchObject({ inputUsdPerMTok: 2, outputUsdPerMTok: 10 });
+    expect(pricing.models.find((m) => m.id === 'claude-sonnet-5-5')).toMatchObject({
+      inputUsdPerMTok: 2,
+      outputUsdPerMTok: 10,
+    });
     expect(pricing.models.find((m) => m.id === 'claude-3-5-haiku-20241022')?.status).toBe('retired');
   });
 

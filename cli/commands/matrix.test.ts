@@ -1,0 +1,172 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { runResultSchema } from '../../loadgen/result/schema.ts';
+import { makeRun, spread, withDigests } from '../../reports/matrix/testing/outcomes.ts';
+import type { MatrixVerdict } from '../../reports/matrix/types.ts';
+import { getMatrix } from '../../scenarios/matrices/index.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import { createProgram } from '../program.ts';
+import { formatMatrixList, registerMatrix, runMatrix, type ScenarioRunner } from './matrix.ts';
+
+/**
+ * `botcap matrix` in-process. The stubbed tests replace runScenario with a function that returns a
+ * RunResult shaped by the variant's knobs, so the matrix plumbing is tested in milliseconds. One real
+ * `--quick` matrix (scheduler: two variants, about 50 s on 2 cores) runs in the normal suite; the other
+ * six need `BOTCAP_MATRIX_E2E=1` (about 3 minutes for all seven).
+ */
+
+const outRoot = mkdtempSync(join(tmpdir(), 'botcap-matrix-test-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+async function cli(
+  args: string[],
+  run?: ScenarioRunner,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    let program: Command;
+    if (run === undefined) program = createProgram();
+    else {
+      program = new Command('botcap').exitOverride();
+      registerMatrix(program, run);
+    }
+    await program.parseAsync(['node', 'botcap', 'matrix', ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { exitCode: Number(process.exitCode ?? 0), stdout, stderr };
+}
+
+/** Stands in for runScenario: `none` duplicates every digest, the others deliver each once. */
+const stubRunner: ScenarioRunner = async (scenario: Scenario, options) => {
+  const strategy = (scenario.bot.config as { scheduler?: { strategy?: string } }).scheduler?.strategy;
+  if (strategy === 'redis-lock') throw new Error('redis-server is not on PATH; install redis or pass --redis-url');
+  return makeRun({
+    variant: options.variant ?? 'x',
+    instances: scenario.bot.instances,
+    config: scenario.bot.config,
+    edit: (r) =>
+      withDigests(r, {
+        expected: 200,
+        duplicated: strategy === 'none' ? 200 : 0,
+        latenessMs: spread(200, 1_000, 20_000),
+      }),
+  });
+};
+
+function readVerdict(dir: string): MatrixVerdict {
+  return JSON.parse(readFileSync(join(dir, 'verdict.json'), 'utf8')) as MatrixVerdict;
+}
+
+describe('botcap matrix (stubbed runs)', () => {
+  it('--list names the seven with their variants and estimated wall time', async () => {
+    const { stdout, exitCode } = await cli(['--list']);
+    expect(exitCode).toBe(0);
+    expect(stdout).toBe(formatMatrixList());
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(8);
+    expect(stdout).toMatch(
+      /^transport +Long polling or webhooks, and when\? +6 variants \(1 in --quick\), ~\d+ s \/ quick ~\d+ s$/m,
+    );
+    expect(stdout).toMatch(/^all +the seven in order/m);
+  });
+
+  it('rejects an unknown matrix with the list of known ones', async () => {
+    const { stderr, exitCode } = await cli(['nope'], stubRunner);
+    expect(exitCode).toBe(1);
+    expect(stderr).toContain("unknown matrix 'nope'; use one of transport, scheduler, llm-cost");
+  });
+
+  it('runs each variant, writes its result, and keeps a failed variant as failed', async () => {
+    const out = join(outRoot, 'stub');
+    const { exitCode, stdout, stderr } = await cli(['scheduler', '--out', out], stubRunner);
+    expect(exitCode).toBe(1);
+    expect(stderr).toContain(
+      'botcap matrix: 2 variant(s) failed: redis-lock x3, redis-lock x5, one killed at the peak',
+    );
+    const dir = join(out, 'scheduler');
+    const parsed = runResultSchema.parse(JSON.parse(readFileSync(join(dir, 'none-x3', 'result.json'), 'utf8')));
+    expect(parsed.variant).toBe('none x3');
+    expect(JSON.parse(readFileSync(join(dir, 'redis-lock-x3', 'error.json'), 'utf8'))).toEqual({
+      variant: 'redis-lock x3',
+      error: 'redis-server is not on PATH; install redis or pass --redis-url',
+    });
+    expect(stdout.split('\n')).toContain(join(dir, 'report.html'));
+    const verdict = readVerdict(dir);
+    expect(verdict.rows.map((r) => r.variant)).toEqual(getMatrix('scheduler').variants.map((v) => v.label));
+    expect(verdict.rows.find((r) => r.variant === 'redis-lock x3')?.status).toBe('failed');
+    expect(verdict.sentences).toContainEqual(expect.stringMatching(/^none x3 fails: 200 duplicated/));
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('### Matrix scheduler: the verdict');
+  });
+
+  it('passes the kill to runScenario for the variants that kill an instance', async () => {
+    const kills: (string | undefined)[] = [];
+    const recording: ScenarioRunner = async (scenario, options) => {
+      kills.push(options.killInstanceAt === undefined ? undefined : JSON.stringify(options.killInstanceAt));
+      return stubRunner(scenario, options);
+    };
+    await runMatrix(getMatrix('transport'), { size: 'default', outDir: join(outRoot, 'kills'), run: recording });
+    expect(kills).toEqual([undefined, undefined, undefined, undefined, '{"fraction":0.5}', '{"fraction":0.5}']);
+  });
+
+  it('all --quick writes every matrix and one index page', async () => {
+    const out = join(outRoot, 'all');
+    await cli(['all', '--quick', '--out', out], stubRunner);
+    for (const name of ['transport', 'scheduler', 'llm-cost', 'breaker', 'pooling', 'slotting', 'signals']) {
+      expect(existsSync(join(out, name, 'report.html')), name).toBe(true);
+    }
+    const index = readFileSync(join(out, 'index.md'), 'utf8');
+    expect(index).toContain(`Produced by \`botcap matrix all --quick --out ${out}\` (quick size)`);
+    expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(7);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="pooling/report.html">');
+  });
+});
+
+const e2eAll = process.env.BOTCAP_MATRIX_E2E === '1';
+
+describe('botcap matrix, end to end (real runScenario)', () => {
+  it('scheduler --quick: none duplicates digests, the report names it', { timeout: 180_000 }, async () => {
+    const out = join(outRoot, 'e2e');
+    const { stdout } = await cli(['scheduler', '--quick', '--out', out]);
+    const dir = join(out, 'scheduler');
+    expect(stdout.split('\n')).toContain(join(dir, 'summary.md'));
+    const verdict = readVerdict(dir);
+    expect(verdict.rows.map((r) => [r.variant, r.status])).toEqual([
+      ['none x3', 'ok'],
+      ['skip-locked x3', 'ok'],
+    ]);
+    expect(verdict.rows[0]!.values.duplicated).toBeGreaterThan(0);
+    expect(verdict.sentences).toContainEqual(expect.stringMatching(/^none x3 fails: [\d,]+ duplicated/));
+  });
+
+  it.runIf(e2eAll)('all --quick: seven reports and the index (BOTCAP_MATRIX_E2E=1)', { timeout: 600_000 }, async () => {
+    const out = join(outRoot, 'e2e-all');
+    const started = performance.now();
+    await cli(['all', '--quick', '--out', out]);
+    expect(
+      readFileSync(join(out, 'index.md'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('| [')),
+    ).toHaveLength(7);
+    expect(readVerdict(join(out, 'pooling')).expectations[0]).toMatchObject({ variant: '5 x 50 direct', met: true });
+    const slotting = readVerdict(join(out, 'slotting'));
+    expect(slotting.expectations[0]).toMatchObject({ met: true });
+    // The 3-minute budget of issue 6, with slack for a busy machine.
+    expect((performance.now() - started) / 1000).toBeLessThan(240);
+  });
+});

@@ -1,0 +1,230 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { redactSecrets } from '../../common/redact.ts';
+import { EnvironmentStopped } from '../../loadgen/environment/index.ts';
+import type { KillAt, RunScenarioOptions } from '../../loadgen/orchestrate/options.ts';
+import { runScenario } from '../../loadgen/orchestrate/run.ts';
+import { type RunResult, runResultSchema } from '../../loadgen/result/schema.ts';
+import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
+import { ProgressWriter } from '../progress.ts';
+import { GATE_EXIT_FAILED, thresholdsFromFlags } from './gate.ts';
+import { writeReports } from './report.ts';
+import { formatRunSummary } from './run-summary.ts';
+
+/** Exit codes of `botcap run`: k6's 99 for a failed threshold, 130 when stopped by Ctrl-C. */
+export const RUN_EXIT = { ok: 0, error: 1, thresholdFailed: GATE_EXIT_FAILED, interrupted: 130 } as const;
+
+export const RUN_DEFAULTS = { outRoot: 'botcap-out' } as const;
+
+interface RunCliOptions {
+  users?: number;
+  duration?: string;
+  timeScale?: number;
+  transport?: 'polling' | 'webhook';
+  instances?: number;
+  poolMax?: number;
+  scheduler?: string;
+  seed?: number;
+  start?: string;
+  rate?: number;
+  maxConnections?: number;
+  pgbouncerPoolSize?: number;
+  runtime?: 'embedded' | 'docker';
+  databaseUrl?: string;
+  pgbouncerUrl?: string;
+  redisUrl?: string;
+  botCmd?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  telegramPort?: number;
+  claudePort?: number;
+  killInstanceAt?: KillAt;
+  threshold: string[];
+  out?: string;
+  variant?: string;
+  json?: boolean;
+}
+
+const integer = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
+  return n;
+};
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+};
+
+/**
+ * `--kill-instance-at`: a simulated time since the load started (`90s`, `2m`) or a fraction of the run (`0.5`).
+ *
+ * @example
+ * parseKillAt('0.5') // { fraction: 0.5 }
+ * parseKillAt('90s') // { atMs: 90_000 }
+ */
+export function parseKillAt(value: string): KillAt {
+  const fraction = Number(value);
+  if (value.trim() !== '' && Number.isFinite(fraction)) {
+    if (fraction < 0 || fraction > 1) throw new InvalidArgumentError(`a fraction is 0..1, got '${value}'`);
+    return { fraction };
+  }
+  const atMs = parseDurationMs(value);
+  if (atMs === undefined)
+    throw new InvalidArgumentError(`expected a duration like '90s' or a fraction like 0.5, got '${value}'`);
+  return { atMs };
+}
+
+/** `botcap-out/<scenario>-YYYYMMDD-HHMMSS` (UTC). */
+export function defaultOutDir(scenarioName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join(RUN_DEFAULTS.outRoot, `${scenarioName}-${stamp}`);
+}
+
+function overridesFrom(options: RunCliOptions): ScenarioOverrides {
+  const o: ScenarioOverrides = {};
+  if (options.users !== undefined) o.users = options.users;
+  if (options.duration !== undefined) o.duration = options.duration;
+  if (options.timeScale !== undefined) o.timeScale = options.timeScale;
+  if (options.transport !== undefined) o.transport = options.transport;
+  if (options.instances !== undefined) o.instances = options.instances;
+  if (options.poolMax !== undefined) o.poolMax = options.poolMax;
+  if (options.scheduler !== undefined) o.scheduler = options.scheduler;
+  if (options.seed !== undefined) o.seed = options.seed;
+  if (options.start !== undefined) o.start = options.start;
+  if (options.rate !== undefined) o.rate = options.rate;
+  if (options.maxConnections !== undefined) o.maxConnections = options.maxConnections;
+  if (options.pgbouncerPoolSize !== undefined) o.pgbouncerPoolSize = options.pgbouncerPoolSize;
+  return o;
+}
+
+function runOptionsFrom(options: RunCliOptions): RunScenarioOptions {
+  const keep = <K extends keyof RunScenarioOptions>(key: K, value: RunScenarioOptions[K] | undefined) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    ...keep('runtime', options.runtime),
+    ...keep('databaseUrl', options.databaseUrl),
+    ...keep('pgbouncerUrl', options.pgbouncerUrl),
+    ...keep('redisUrl', options.redisUrl),
+    ...keep('botCommand', options.botCmd),
+    ...keep('webhookUrl', options.webhookUrl),
+    ...keep('webhookSecret', options.webhookSecret),
+    ...keep('telegramPort', options.telegramPort),
+    ...keep('claudePort', options.claudePort),
+    ...keep('killInstanceAt', options.killInstanceAt),
+    ...keep('variant', options.variant),
+    ...(options.threshold.length > 0 ? { thresholds: thresholdsFromFlags(options.threshold) } : {}),
+  };
+}
+
+/**
+ * Writes result.json (validated against the schema first), then every report. A report that fails to render
+ * is reported and skipped: the measurements are already safe in result.json (`botcap report` redoes it).
+ */
+async function writeOutputs(result: RunResult, outDir: string): Promise<{ paths: string[]; reportError?: string }> {
+  const valid = runResultSchema.parse(result);
+  await mkdir(outDir, { recursive: true });
+  const resultPath = join(outDir, 'result.json');
+  await writeFile(resultPath, `${JSON.stringify(valid)}\n`, 'utf8');
+  try {
+    return { paths: [resultPath, ...(await writeReports([valid], outDir))] };
+  } catch (error) {
+    return { paths: [resultPath], reportError: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Adds `botcap run <scenario>`: the product's main job in one command.
+ *
+ * @example
+ * registerRun(program); // botcap run smoke --transport webhook --instances 2 --out out/smoke
+ */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a scenario: Postgres, the fakes and N bot instances, a user population, a RunResult and reports')
+    .argument('<scenario>', 'a built-in scenario name (botcap scenarios) or a path to a .ts/.json scenario file')
+    .option('--users <n>', 'closed models: peak concurrent users; open models: the population', integer(1))
+    .option('--duration <duration>', "simulated length, e.g. '2m' (ramps scale proportionally)")
+    .option('--time-scale <x>', 'simulated seconds per real second', positive)
+    .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(['polling', 'webhook']))
+    .option('--instances <n>', 'bot instances', integer(1))
+    .option('--pool-max <n>', "the bot's pg pool size per instance", integer(1))
+    .option(
+      '--scheduler <strategy>',
+      "the bot's digest scheduler strategy (none, advisory-lock, skip-locked, redis-lock, cron-http)",
+    )
+    .option('--seed <n>', 'seed of the population, mix and arrivals', integer(0))
+    .option('--start <HH:MM>', 'simulated start time (UTC)')
+    .option('--rate <n>', 'open models: arrivals per timeUnit (ramps scale to this peak)', positive)
+    .option('--max-connections <n>', 'PostgreSQL max_connections of a server botcap starts', integer(5))
+    .option('--pgbouncer-pool-size <n>', 'put PgBouncer (transaction mode) in front with this pool size', integer(1))
+    .addOption(
+      new Option('--runtime <runtime>', 'where PostgreSQL runs (default: embedded)').choices(['embedded', 'docker']),
+    )
+    .option('--database-url <url>', 'use an existing PostgreSQL: the run creates and drops its own database there')
+    .option('--pgbouncer-url <url>', 'use an existing PgBouncer')
+    .option('--redis-url <url>', 'use an existing Redis (redis-lock scheduler)')
+    .option(
+      '--bot-cmd <command>',
+      'run your own bot (any language) with the bot contract env (loadgen/environment/README.md)',
+    )
+    .option('--webhook-url <url>', 'drive a bot that is already running: the fake Telegram posts updates to this URL')
+    .option('--webhook-secret <secret>', 'with --webhook-url: the X-Telegram-Bot-Api-Secret-Token to send')
+    .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', integer(1))
+    .option('--claude-port <port>', 'fixed port of the fake Claude (default: a free one)', integer(1))
+    .option(
+      '--kill-instance-at <when>',
+      "SIGKILL one bot instance at a simulated time ('90s') or fraction of the run (0.5)",
+      parseKillAt,
+    )
+    .option(
+      '-t, --threshold <metric:expression>',
+      "an extra threshold, repeatable, e.g. 'reply_latency:p(95)<3000' (added to the scenario's)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('-o, --out <dir>', `output directory (default: ${RUN_DEFAULTS.outRoot}/<scenario>-<timestamp>)`)
+    .option('--variant <label>', "a label for comparisons, e.g. 'webhook x3'")
+    .option('--json', 'print the RunResult JSON on stdout (the summary goes to stderr)')
+    .action(async (name: string, options: RunCliOptions) => {
+      const scenario = applyOverrides(await loadScenario(name), overridesFrom(options));
+      const outDir = options.out ?? defaultOutDir(scenario.name);
+      const progress = new ProgressWriter(process.stderr);
+      let result: RunResult;
+      try {
+        result = await runScenario(scenario, {
+          ...runOptionsFrom(options),
+          logDir: join(outDir, 'logs'),
+          onStage: (stage) => progress.stage(stage),
+          onProgress: (event) => progress.update(event),
+        });
+      } catch (error) {
+        if (!(error instanceof EnvironmentStopped)) throw error;
+        // Stopped before the load began: nothing was measured, and everything started is already gone.
+        progress.line(`botcap run: ${error.message}`);
+        process.exitCode = RUN_EXIT.interrupted;
+        return;
+      } finally {
+        progress.done();
+      }
+      const { paths, reportError } = await writeOutputs(result, outDir);
+      if (reportError !== undefined) {
+        process.stderr.write(
+          `botcap run: the reports could not be written (${reportError}); result.json is complete\n`,
+        );
+      }
+      const summary = formatRunSummary(result, outDir);
+      if (options.json) {
+        process.stderr.write(summary);
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } else {
+        process.stdout.write(summary);
+        process.stderr.write(`wrote ${paths.map((p) => redactSecrets(p)).join(', ')}\n`);
+      }
+      if (result.status === 'aborted') process.exitCode = RUN_EXIT.interrupted;
+      else process.exitCode = result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
+    });
+}

@@ -1,0 +1,46 @@
+import { BOT_KNOBS, type BotConfig, loadBotConfig } from '../../bot/config/index.ts';
+
+/** A nested config object (a scenario's `bot.config`) read by dotted knob path. */
+function valueAt(config: Readonly<Record<string, unknown>>, path: string): unknown {
+  let node: unknown = config;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/**
+ * A scenario's bot config (any subset of the reference bot's knobs) as the `BOTCAP_*` variables
+ * `botcap bot` reads, so a child process gets exactly the scenario's knobs without a flag per knob.
+ *
+ * @example
+ * knobEnvironment({ database: { poolMax: 20 } }) // { BOTCAP_DATABASE_POOL_MAX: '20' }
+ */
+export function knobEnvironment(config: Readonly<Record<string, unknown>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const knob of BOT_KNOBS) {
+    const value = valueAt(config, knob.path);
+    if (value !== undefined && value !== null) env[knob.env] = String(value);
+  }
+  return env;
+}
+
+/**
+ * The config the reference bot resolves from that environment, with secret knobs removed, for the
+ * RunResult's environment description.
+ *
+ * @example
+ * publicBotConfig(env).database.poolMax // 10
+ */
+export function publicBotConfig(env: Readonly<Record<string, string>>): Record<string, unknown> {
+  const config: BotConfig = loadBotConfig({ env });
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const knob of BOT_KNOBS) {
+    if (!knob.secret) continue;
+    const parts = knob.path.split('.');
+    const parent = parts.length === 1 ? copy : valueAt(copy, parts.slice(0, -1).join('.'));
+    if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[parts.at(-1)!];
+  }
+  return copy;
+}

@@ -1,0 +1,138 @@
+import type { RunResult } from '../../loadgen/result/schema.ts';
+import { percentileOf } from '../analysis/histogram.ts';
+import { formatMs, formatNumber } from '../render/format.ts';
+import {
+  MATRIX_VERDICT_SCHEMA_VERSION,
+  type MatrixVerdict,
+  type VariantOutcome,
+  type VerdictColumn,
+  type VerdictRow,
+} from './types.ts';
+
+/**
+ * Shared pieces of the verdict rules: which outcomes count, reading knobs back from a RunResult,
+ * and the verdict skeleton with the failed variants already in it.
+ */
+
+/** An outcome with a completed run. */
+export type UsableOutcome = VariantOutcome & { result: RunResult };
+
+/**
+ * Whether a variant produced a completed run the rule may use.
+ *
+ * @example
+ * outcomes.filter(isUsable)
+ */
+export function isUsable(outcome: VariantOutcome): outcome is UsableOutcome {
+  return outcome.error === null && outcome.result !== null && outcome.result.status === 'completed';
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let node = root;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/**
+ * A bot config knob as the run used it: the bot's resolved config when recorded, else the scenario's
+ * `bot.config`, else undefined (a bring-your-own bot).
+ *
+ * @example
+ * botKnob(result, 'database.poolMax') // 50
+ */
+export function botKnob(result: RunResult, path: string): unknown {
+  return valueAt(result.environment.bot.config, path) ?? valueAt(result.scenario.resolved, `bot.config.${path}`);
+}
+
+/** `botKnob` when it is a number, else undefined. */
+export function botKnobNumber(result: RunResult, path: string): number | undefined {
+  const value = botKnob(result, path);
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** p95 reply latency of the run, simulated ms; null with no replies. */
+export function replyP95Ms(result: RunResult): number | null {
+  return percentileOf(result.latency.replyFinal, 95);
+}
+
+/** The failure sentence every rule prints for a variant it could not use. */
+export function failureSentence(outcome: VariantOutcome): string {
+  const status = outcome.result === null ? 'did not run to a result' : `ended ${outcome.result.status}`;
+  return `${outcome.label} failed (${status}): ${outcome.error ?? 'no error recorded'}.`;
+}
+
+/** `1.2 s` / `850 ms` / `n/a`. */
+export function ms(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : formatMs(value);
+}
+
+/** `1,234` / `n/a`. */
+export function num(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : formatNumber(value);
+}
+
+/**
+ * The verdict skeleton: one row per outcome (failed rows without figures), failure sentences first.
+ * Rules fill in the answer; `values` computes a usable variant's figures.
+ *
+ * @example
+ * const v = verdictSkeleton('pooling', question, RULE, outcomes, COLUMNS, (o) => ({ errors53300: ... }));
+ */
+export function verdictSkeleton(
+  matrix: string,
+  question: string,
+  rule: string,
+  outcomes: readonly VariantOutcome[],
+  columns: readonly VerdictColumn[],
+  values: (outcome: UsableOutcome) => Record<string, number | null>,
+): MatrixVerdict {
+  const rows: VerdictRow[] = outcomes.map((o) =>
+    isUsable(o)
+      ? { variant: o.label, status: 'ok', error: null, values: values(o) }
+      : {
+          variant: o.label,
+          status: 'failed',
+          error: o.error ?? `ended ${o.result?.status ?? 'without a result'}`,
+          values: Object.fromEntries(columns.map((c) => [c.key, null])),
+        },
+  );
+  return {
+    schemaVersion: MATRIX_VERDICT_SCHEMA_VERSION,
+    matrix,
+    question,
+    rule,
+    status: 'no-data',
+    answer: '',
+    figure: '',
+    changesIf: '',
+    sentences: outcomes.filter((o) => !isUsable(o)).map(failureSentence),
+    expectations: [],
+    winner: null,
+    columns: [...columns],
+    rows,
+  };
+}
+
+/**
+ * Fills a skeleton as "no data": which variants the rule needed and why it cannot answer.
+ *
+ * @example
+ * noData(v, 'no variant completed with digests expected')
+ */
+export function noData(verdict: MatrixVerdict, why: string): MatrixVerdict {
+  return {
+    ...verdict,
+    status: 'no-data',
+    answer: `No answer: ${why}.`,
+    figure: 'n/a',
+    changesIf: 'Re-run the matrix once the failed variants run to completion.',
+  };
+}
+
+/** The row values of one variant, by label. */
+export function rowOf(verdict: MatrixVerdict, variant: string): Record<string, number | null> {
+  return verdict.rows.find((r) => r.variant === variant)?.values ?? {};
+}

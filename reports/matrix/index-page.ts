@@ -1,0 +1,98 @@
+import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
+import type { MatrixVerdict } from './types.ts';
+
+/** One matrix on the index page: its verdict and the folder its report is in (relative to the index). */
+export interface IndexEntry {
+  verdict: MatrixVerdict;
+  dir: string;
+  /** Variants that failed to produce a completed run. */
+  failedVariants: number;
+  variants: number;
+  wallTimeS: number;
+}
+
+/** How the findings were produced, printed at the top of the index. */
+export interface IndexMeta {
+  /** The command line that produced them, e.g. `botcap matrix all --out docs/findings`. */
+  command: string;
+  size: 'default' | 'quick';
+  /** CPU, cores, memory, OS, Node. */
+  machine: string;
+  startedAt: string;
+  wallTimeS: number;
+  gitCommit: string | null;
+}
+
+/** Files of the index, in the `botcap matrix all` output folder. */
+export const INDEX_FILES = { html: 'index.html', md: 'index.md' } as const;
+
+const status = (entry: IndexEntry) =>
+  `${entry.verdict.status === 'answered' ? 'answered' : 'no data'}${entry.failedVariants > 0 ? `, ${entry.failedVariants} of ${entry.variants} variants failed` : ''}`;
+
+/**
+ * The findings index in Markdown: one line per question with the answer, the figure behind it, and the
+ * conditions under which it would change, each linking its report.
+ *
+ * @example
+ * renderIndexMarkdown(entries, meta).split('\n')[0] // '# botcap findings'
+ */
+export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexMeta): string {
+  const rows = entries.map(
+    (x) =>
+      `| [${escapeMarkdownCell(x.verdict.question)}](${x.dir}/summary.md) | ${escapeMarkdownCell(x.verdict.answer)} | ` +
+      `${escapeMarkdownCell(x.verdict.figure)} | ${escapeMarkdownCell(x.verdict.changesIf)} | ${escapeMarkdownCell(status(x))} |`,
+  );
+  return [
+    '# botcap findings',
+    '',
+    `Produced by \`${escapeMarkdownText(meta.command)}\` (${meta.size} size) on ${escapeMarkdownText(meta.machine)}, ` +
+      `started ${meta.startedAt}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${meta.gitCommit}` : ''}. ` +
+      'Every answer is generated from the measurements by the rule printed in its report; times are simulated.',
+    '',
+    '| question | answer | figure | would change if | status |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...entries.map(
+      (x) =>
+        `- ${x.verdict.matrix}: [HTML report](${x.dir}/report.html), [Markdown](${x.dir}/summary.md), ${Math.round(x.wallTimeS)} s`,
+    ),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The findings index as one HTML page (no scripts), linking each matrix's HTML report.
+ *
+ * @example
+ * writeFileSync('out/index.html', renderIndexHtml(entries, meta));
+ */
+export function renderIndexHtml(entries: readonly IndexEntry[], meta: IndexMeta): string {
+  const rows = entries
+    .map(
+      (x) => `<tr><td><a href="${e(x.dir)}/report.html">${e(x.verdict.question)}</a></td><td>${e(x.verdict.answer)}</td>
+<td>${e(x.verdict.figure)}</td><td>${e(x.verdict.changesIf)}</td><td>${e(status(x))}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>botcap findings</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:0 auto;padding:16px;color:#111827}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#f9fafb}.muted{color:#4b5563}</style>
+</head>
+<body>
+<h1>botcap findings</h1>
+<p class="muted">Produced by <code>${e(meta.command)}</code> (${e(meta.size)} size) on ${e(meta.machine)}, started ${e(meta.startedAt)}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${e(meta.gitCommit)}` : ''}. Every answer is generated from the measurements by the rule printed in its report; times are simulated.</p>
+<div style="overflow-x:auto"><table>
+<thead><tr><th>question</th><th>answer</th><th>figure</th><th>would change if</th><th>status</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></div>
+</body>
+</html>
+`;
+}

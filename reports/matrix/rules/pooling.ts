@@ -1,0 +1,177 @@
+import { percentileOf } from '../../analysis/histogram.ts';
+import { seriesFor } from '../../analysis/series.ts';
+import {
+  botKnobNumber,
+  isUsable,
+  ms,
+  noData,
+  num,
+  replyP95Ms,
+  type UsableOutcome,
+  verdictSkeleton,
+} from '../figures.ts';
+import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
+
+/** PostgreSQL's superuser_reserved_connections default: ordinary clients get max_connections minus this. */
+export const RESERVED_CONNECTIONS = 3;
+
+export const POOLING_RULE =
+  `a direct plan whose pools add up to more than max_connections - ${RESERVED_CONNECTIONS} reserved ` +
+  '(instances x poolMax > usable connections) must show "too many clients" errors (SQLSTATE 53300) once ' +
+  'the load needs the connections; a variant passes with zero 53300 errors, zero lost updates and zero ' +
+  'missing or duplicated digests (so a scheduler strategy that breaks behind the pooler fails it); among ' +
+  "passing variants the lowest p95 reply latency wins. Pool wait is the bots' pg pool waiting clients (peak).";
+
+const COLUMNS: readonly VerdictColumn[] = [
+  { key: 'pooled', label: 'instances x poolMax', unit: 'connections' },
+  { key: 'usable', label: 'usable server connections', unit: 'connections' },
+  { key: 'errors53300', label: '53300 errors', unit: 'errors' },
+  { key: 'connectionsSeen', label: 'server connections (peak)', unit: 'connections' },
+  { key: 'poolWaitingPeak', label: 'pool waiting (peak)', unit: 'clients' },
+  { key: 'poolWaitP95Ms', label: 'pool wait p95', unit: 'ms' },
+  { key: 'replyP95Ms', label: 'p95 reply', unit: 'ms' },
+  { key: 'lost', label: 'lost updates', unit: 'updates' },
+  { key: 'digestsMissing', label: 'digests missing', unit: 'digests' },
+  { key: 'digestsDuplicated', label: 'digests duplicated', unit: 'digests' },
+];
+
+interface Plan {
+  instances: number;
+  poolMax: number | null;
+  pooled: number | null;
+  usable: number;
+  viaPooler: boolean;
+}
+
+function planOf(o: UsableOutcome): Plan {
+  const r = o.result;
+  const poolMax = botKnobNumber(r, 'database.poolMax') ?? null;
+  const instances = r.environment.bot.instances;
+  return {
+    instances,
+    poolMax,
+    pooled: poolMax === null ? null : poolMax * instances,
+    usable: r.environment.postgres.maxConnections - RESERVED_CONNECTIONS,
+    viaPooler: r.environment.pgbouncer !== undefined,
+  };
+}
+
+function figures(o: UsableOutcome): Record<string, number | null> {
+  const r = o.result;
+  const plan = planOf(o);
+  const waiting = seriesFor(r, 'pgPoolWaiting').flatMap((s) => s.points.map(([, value]) => value));
+  return {
+    pooled: plan.pooled,
+    usable: plan.usable,
+    errors53300: r.database.connectionErrors53300,
+    connectionsSeen: r.database.maxConnectionsSeen,
+    poolWaitingPeak: waiting.length > 0 ? Math.max(...waiting) : null,
+    poolWaitP95Ms: r.database.poolWaitMs === undefined ? null : percentileOf(r.database.poolWaitMs, 95),
+    replyP95Ms: replyP95Ms(r),
+    lost: r.correctness.lostUpdates,
+    digestsMissing: r.correctness.digests.expected > 0 ? r.correctness.digests.missing : null,
+    digestsDuplicated: r.correctness.digests.expected > 0 ? r.correctness.digests.duplicated : null,
+  };
+}
+
+function faults(f: Record<string, number | null>): string[] {
+  const out: string[] = [];
+  if ((f.errors53300 ?? 0) > 0) out.push(`${num(f.errors53300)} connection errors (53300)`);
+  if ((f.lost ?? 0) > 0) out.push(`${num(f.lost)} lost updates`);
+  if ((f.digestsMissing ?? 0) > 0) out.push(`${num(f.digestsMissing)} missing digests`);
+  if ((f.digestsDuplicated ?? 0) > 0) out.push(`${num(f.digestsDuplicated)} duplicated digests`);
+  return out;
+}
+
+/**
+ * The pooling verdict: the connection arithmetic predicts which plans overflow; the run shows whether they did.
+ *
+ * @example
+ * poolingRule.decide(outcomes, question).expectations[0]
+ * // { variant: '5 x 50 direct', text: '5 x 50 = 250 pooled > 97 usable: must show 53300 errors', met: true }
+ */
+export const poolingRule: VerdictRule = {
+  rule: POOLING_RULE,
+  decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
+    const v = verdictSkeleton('pooling', question, POOLING_RULE, outcomes, COLUMNS, figures);
+    const usable = outcomes.filter(isUsable);
+    if (usable.length === 0) return noData(v, 'no variant completed');
+    for (const o of usable) {
+      const plan = planOf(o);
+      const f = figures(o);
+      const arithmetic =
+        plan.pooled === null
+          ? `${plan.instances} instances with an unknown pool size`
+          : `${plan.instances} x ${plan.poolMax} = ${plan.pooled} pooled connections`;
+      if (!plan.viaPooler && plan.pooled !== null && plan.pooled > plan.usable) {
+        // Not met only if the bots did use every usable connection and still saw no error; below that the
+        // load never asked for the overflow, so the prediction was not put to the test.
+        const seen = f.connectionsSeen ?? 0;
+        const met = (f.errors53300 ?? 0) > 0 ? true : seen >= plan.usable ? false : null;
+        v.expectations.push({
+          variant: o.label,
+          text: `${arithmetic} > ${plan.usable} usable (max_connections ${plan.usable + RESERVED_CONNECTIONS}): must show 53300 errors`,
+          met,
+        });
+      }
+      const found = faults(f);
+      v.sentences.push(
+        `${o.label}${plan.viaPooler ? ' (through PgBouncer)' : ''}: ${arithmetic} against ${plan.usable} usable; ` +
+          `peak ${num(f.connectionsSeen)} server connections, ${num(f.errors53300)} 53300 errors, ` +
+          `pool waiting peak ${num(f.poolWaitingPeak)}, p95 reply ${ms(f.replyP95Ms)}` +
+          `${found.length > 0 ? `; fails: ${found.join(', ')}` : '; passes'}.`,
+      );
+    }
+    for (const e of v.expectations) {
+      const seen = num(usable.find((o) => o.label === e.variant)?.result.database.maxConnectionsSeen);
+      if (e.met === null) {
+        v.sentences.push(
+          `${e.variant} did not show the predicted 53300 errors: the load needed at most ${seen} server ` +
+            'connections, so the overflow was not reached in this run.',
+        );
+      } else if (e.met === false) {
+        v.sentences.push(
+          `${e.variant} used ${seen} server connections and still saw no 53300 error: the prediction failed.`,
+        );
+      }
+    }
+    const passing = usable
+      .filter((o) => faults(figures(o)).length === 0)
+      .sort(
+        (a, b) =>
+          (replyP95Ms(a.result) ?? Number.POSITIVE_INFINITY) - (replyP95Ms(b.result) ?? Number.POSITIVE_INFINITY),
+      );
+    const overflowing = v.expectations.filter((e) => e.met === true).map((e) => e.variant);
+    const winner = passing[0];
+    const overflowText =
+      overflowing.length > 0
+        ? `${overflowing.join(', ')} hit 53300 as the arithmetic predicts`
+        : 'no variant hit 53300 in this run';
+    if (winner === undefined) {
+      return {
+        ...v,
+        status: 'answered',
+        answer: 'No pooling plan passed: every completed variant had connection errors, lost updates or digest faults.',
+        figure: overflowText,
+        changesIf:
+          'A plan passes once its pools fit the usable connections and its scheduler works through the pooler.',
+      };
+    }
+    const w = figures(winner);
+    const plan = planOf(winner);
+    const headroom = plan.pooled === null || plan.viaPooler ? null : plan.usable - plan.pooled;
+    return {
+      ...v,
+      status: 'answered',
+      answer: `${winner.label}: zero 53300 errors, no lost updates or digest faults, p95 reply ${ms(w.replyP95Ms)}.`,
+      figure: `${overflowText}; ${winner.label} peaked at ${num(w.connectionsSeen)} server connections of ${plan.usable} usable`,
+      changesIf:
+        headroom === null
+          ? `The pick changes if the pooler's server pool (${num(winner.result.environment.pgbouncer?.defaultPoolSize)}) becomes the wait: pool waiting peaked at ${num(w.poolWaitingPeak)}.`
+          : headroom < 0
+            ? `${winner.label}'s pools already exceed the ${plan.usable} usable connections by ${-headroom}; it stayed clean only because the load needed at most ${num(w.connectionsSeen)}, so more load overflows it.`
+            : `The pick changes once instances x poolMax passes ${plan.usable} usable connections (headroom now ${headroom}), e.g. by adding instances or a job-queue pool.`,
+      winner: winner.label,
+    };
+  },
+};

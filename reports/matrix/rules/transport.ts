@@ -1,0 +1,115 @@
+import { findKneeInRamp } from '../../analysis/knee.ts';
+import { botKnob, isUsable, ms, noData, num, replyP95Ms, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
+
+export const TRANSPORT_RULE =
+  "knee per variant = the highest concurrent-user level at which it and every lower level held the scenario's " +
+  'latency budget (median of the per-interval p95 in each level); among variants with no instance killed and ' +
+  'zero lost and duplicate updates, the highest knee wins, then the lower p95 reply latency over the run. ' +
+  'Variants with an instance SIGKILLed mid-run are judged on lost and duplicate updates and webhook ' +
+  'redeliveries, per onTimeout policy.';
+
+const COLUMNS: readonly VerdictColumn[] = [
+  { key: 'kneeVus', label: 'knee (held budget up to)', unit: 'VUs' },
+  { key: 'brokeAtVus', label: 'budget broke at', unit: 'VUs' },
+  { key: 'replyP95Ms', label: 'p95 reply (run)', unit: 'ms' },
+  { key: 'lost', label: 'lost updates', unit: 'updates' },
+  { key: 'duplicates', label: 'duplicate replies', unit: 'replies' },
+  { key: 'redeliveries', label: 'webhook redeliveries', unit: 'deliveries' },
+  { key: 'killed', label: 'instance killed', unit: '0/1' },
+];
+
+function figures(o: UsableOutcome): Record<string, number | null> {
+  const knee = findKneeInRamp(o.result);
+  return {
+    kneeVus: knee.kneeLoad,
+    brokeAtVus: knee.brokeAtLoad,
+    replyP95Ms: replyP95Ms(o.result),
+    lost: o.result.correctness.lostUpdates,
+    duplicates: o.result.correctness.duplicateReplies,
+    redeliveries: o.result.telegram.webhookRedeliveries,
+    killed: o.killed ? 1 : 0,
+  };
+}
+
+function budgetText(o: UsableOutcome): string {
+  const b = findKneeInRamp(o.result).budget;
+  return `p${b.percentile} <= ${ms(b.maxMs)}`;
+}
+
+function peakVus(o: UsableOutcome): number {
+  const levels = findKneeInRamp(o.result).levels.map((l) => l.load);
+  return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
+}
+
+/**
+ * The transport verdict: knees of the clean variants, lost/duplicate updates of the killed ones.
+ *
+ * @example
+ * transportRule.decide(outcomes, question).answer // 'webhook x3: held p95 <= 3 s up to 500 VUs ...'
+ */
+export const transportRule: VerdictRule = {
+  rule: TRANSPORT_RULE,
+  decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
+    const v = verdictSkeleton('transport', question, TRANSPORT_RULE, outcomes, COLUMNS, figures);
+    const usable = outcomes.filter(isUsable);
+    if (usable.length === 0) return noData(v, 'no variant completed');
+    const killed = usable.filter((o) => o.killed);
+    for (const o of usable) {
+      const f = figures(o);
+      const knee =
+        f.brokeAtVus === null
+          ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
+          : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`})`;
+      const policy = botKnob(o.result, 'telegram.webhookOnTimeout');
+      v.sentences.push(
+        `${o.label}: ${knee}; p95 reply ${ms(f.replyP95Ms)}; ${num(f.lost)} lost, ${num(f.duplicates)} duplicate replies, ` +
+          `${num(f.redeliveries)} webhook redeliveries${o.killed ? `, one instance killed mid-run (onTimeout ${typeof policy === 'string' ? policy : 'n/a'})` : ''}.`,
+      );
+    }
+    const rank = (o: UsableOutcome): [number, number, number] => {
+      const f = figures(o);
+      return [f.brokeAtVus === null ? 0 : 1, -(f.kneeVus ?? -1), f.replyP95Ms ?? Number.POSITIVE_INFINITY];
+    };
+    const clean = usable
+      .filter((o) => !o.killed && o.result.correctness.lostUpdates === 0 && o.result.correctness.duplicateReplies === 0)
+      .sort((a, b) => {
+        const [x, y] = [rank(a), rank(b)];
+        return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+      });
+    const killText =
+      killed.length === 0
+        ? 'no variant with a killed instance completed, so lost/duplicate updates under a crash are not measured'
+        : killed
+            .map((o) => {
+              const f = figures(o);
+              return `${o.label}: ${num(f.lost)} lost, ${num(f.duplicates)} duplicated`;
+            })
+            .join('; ');
+    const winner = clean[0];
+    if (winner === undefined) {
+      return {
+        ...v,
+        status: 'answered',
+        answer: 'No transport qualified: every variant without a kill lost or duplicated updates.',
+        figure: killText,
+        changesIf: 'A transport qualifies once it loses and duplicates nothing without a crash.',
+      };
+    }
+    const w = figures(winner);
+    const runnerUp = clean[1];
+    const held = w.brokeAtVus === null;
+    return {
+      ...v,
+      status: 'answered',
+      answer: held
+        ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.`
+        : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (broke at ${num(w.brokeAtVus)}), p95 reply ${ms(w.replyP95Ms)}.`,
+      figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${num(figures(runnerUp).kneeVus)} VUs`}; with a crash: ${killText}`,
+      changesIf: held
+        ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
+        : `Below ${num(w.brokeAtVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
+      winner: winner.label,
+    };
+  },
+};

@@ -1,0 +1,72 @@
+import type { RunResult } from '../../../loadgen/result/schema.ts';
+import { baseResult, encodeHistogram } from '../../fixtures/synth.ts';
+import type { VariantOutcome } from '../types.ts';
+
+/**
+ * RunResults for verdict tests, built on the fixtures' `baseResult` so they are schema-valid, with just
+ * the figures a rule reads set by the caller.
+ */
+export interface RunInput {
+  variant: string;
+  instances?: number;
+  transport?: 'polling' | 'webhook';
+  durationSimulatedS?: number;
+  /** The bot's resolved config (what the verdicts read knobs from). */
+  config?: Record<string, unknown>;
+  /** The scenario as run (`fakes.claude.faults`, thresholds). */
+  resolved?: Record<string, unknown>;
+  edit?: (result: RunResult) => void;
+}
+
+/**
+ * A completed run.
+ *
+ * @example
+ * makeRun({ variant: 'none x3', edit: (r) => { r.correctness.digests.duplicated = 412; } })
+ */
+export function makeRun(input: RunInput): RunResult {
+  const result = baseResult({
+    scenario: 'matrix-test',
+    variant: input.variant,
+    seed: 1,
+    durationSimulatedS: input.durationSimulatedS ?? 300,
+    transport: input.transport ?? 'webhook',
+    instances: input.instances ?? 1,
+    ...(input.resolved === undefined ? {} : { resolved: input.resolved }),
+  });
+  result.environment.bot.config = input.config ?? {};
+  result.load.updatesInjected = 1000;
+  result.latency.replyFinal = encodeHistogram(Array.from({ length: 1000 }, (_, i) => 200 + i));
+  input.edit?.(result);
+  return result;
+}
+
+/** Digest figures: `latenessMs` become the lateness histogram; missing/duplicated as given. */
+export function withDigests(
+  result: RunResult,
+  d: { expected: number; missing?: number; duplicated?: number; latenessMs: readonly number[]; usersMoved?: number },
+): void {
+  result.correctness.digests = {
+    expected: d.expected,
+    delivered: d.expected - (d.missing ?? 0) + (d.duplicated ?? 0),
+    missing: d.missing ?? 0,
+    duplicated: d.duplicated ?? 0,
+    lateness: encodeHistogram(d.latenessMs),
+    usersMoved: d.usersMoved ?? 0,
+  };
+}
+
+/** `count` lateness values spread evenly from `fromMs` to `toMs`. */
+export function spread(count: number, fromMs: number, toMs: number): number[] {
+  return Array.from({ length: count }, (_, i) => fromMs + ((toMs - fromMs) * i) / Math.max(1, count - 1));
+}
+
+/** A variant outcome from a completed run. */
+export function ok(result: RunResult, killed = false): VariantOutcome {
+  return { label: result.variant ?? 'variant', result, error: null, killed };
+}
+
+/** A variant that threw before producing a result. */
+export function failed(label: string, error = 'bot-2 exited with code 1 before it was ready'): VariantOutcome {
+  return { label, result: null, error, killed: false };
+}

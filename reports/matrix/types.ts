@@ -1,0 +1,73 @@
+import type { RunResult } from '../../loadgen/result/schema.ts';
+
+/**
+ * What a matrix run hands to its verdict rule, and what the rule answers. Plain JSON (the verdict is
+ * written as `verdict.json` next to the report), versioned by MATRIX_VERDICT_SCHEMA_VERSION.
+ */
+export const MATRIX_VERDICT_SCHEMA_VERSION = 1;
+
+/** One variant as it ran: its RunResult, or why there is none. A failed variant is kept, never dropped. */
+export interface VariantOutcome {
+  label: string;
+  /** The run's result when runScenario returned one (any status). */
+  result: RunResult | null;
+  /** Why the variant is not usable: the run threw, or its status is not `completed`. Null when it is. */
+  error: string | null;
+  /** Whether one bot instance was SIGKILLed mid-run. */
+  killed: boolean;
+  /** What the variant stands for, when its label does not say it all (printed under the table). */
+  note?: string;
+}
+
+/** A column of the verdict's figures table. */
+export interface VerdictColumn {
+  key: string;
+  label: string;
+  unit: string;
+}
+
+/** One variant's figures; `failed` rows carry the error and no figures. */
+export interface VerdictRow {
+  variant: string;
+  status: 'ok' | 'failed';
+  error: string | null;
+  values: Record<string, number | null>;
+}
+
+/** A prediction the rule checks against the measurement, e.g. "5 x 50 direct overflows max_connections". */
+export interface VerdictExpectation {
+  variant: string;
+  text: string;
+  /** Null when the variant has no data to check it with. */
+  met: boolean | null;
+}
+
+/** The answer to one matrix's question, every sentence generated from the figures it cites. */
+export interface MatrixVerdict {
+  schemaVersion: typeof MATRIX_VERDICT_SCHEMA_VERSION;
+  matrix: string;
+  question: string;
+  /** The rule, in words, exactly as applied. */
+  rule: string;
+  /** `no-data`: the variants the rule needs did not produce results; the answer says which. */
+  status: 'answered' | 'no-data';
+  /** One sentence: the answer. */
+  answer: string;
+  /** The figure behind the answer. */
+  figure: string;
+  /** The conditions under which the answer would change, from the measured margins. */
+  changesIf: string;
+  /** Per-variant findings, failures first. */
+  sentences: string[];
+  expectations: VerdictExpectation[];
+  /** The variant the rule picked; null when none qualified or there was no data. */
+  winner: string | null;
+  columns: VerdictColumn[];
+  rows: VerdictRow[];
+}
+
+/** A verdict rule: its words and the pure function that applies them. */
+export interface VerdictRule {
+  rule: string;
+  decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict;
+}

@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import { getMatrix } from '../../scenarios/matrices/index.ts';
+import { loadFixture } from '../fixtures/index.ts';
+import { TOKENS_PER_CALL, usage } from '../fixtures/synth.ts';
+import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
+import { decideMatrix, VERDICT_RULES } from './verdicts.ts';
+
+const question = (name: string) => getMatrix(name).question;
+
+describe('scheduler verdict', () => {
+  const none = makeRun({
+    variant: 'none x3',
+    instances: 3,
+    config: { scheduler: { strategy: 'none' } },
+    edit: (r) => withDigests(r, { expected: 1000, duplicated: 1000, latenessMs: spread(2000, 1_000, 60_000) }),
+  });
+  const skipLocked = makeRun({
+    variant: 'skip-locked x3',
+    instances: 3,
+    edit: (r) => withDigests(r, { expected: 1000, latenessMs: spread(1000, 1_000, 30_000) }),
+  });
+  const redis = makeRun({
+    variant: 'redis-lock x3',
+    instances: 3,
+    edit: (r) => withDigests(r, { expected: 1000, latenessMs: spread(1000, 2_000, 90_000) }),
+  });
+  const v = decideMatrix('scheduler', question('scheduler'), [
+    ok(none),
+    ok(skipLocked),
+    ok(redis),
+    failed('advisory-lock x3'),
+  ]);
+
+  it('reports none as producing duplicates, and it cannot win', () => {
+    expect(v.sentences).toContainEqual(
+      expect.stringMatching(/^none x3 fails: 1,000 duplicated and 0 missing of 1,000 digests/),
+    );
+    expect(v.figure).toContain('none x3 (1,000 duplicated, 0 missing)');
+    expect(v.winner).toBe('skip-locked x3');
+  });
+
+  it('picks the lowest p95 lateness among passing variants and cites it', () => {
+    expect(v.status).toBe('answered');
+    expect(v.answer).toMatch(/^skip-locked x3: zero duplicated and zero missing of 1,000 digests/);
+    expect(v.figure).toMatch(/^p95 lateness 28\.\d+ s/);
+    expect(v.changesIf).toContain('redis-lock x3 passed too');
+  });
+
+  it('shows a failed variant as failed, never drops it', () => {
+    const row = v.rows.find((r) => r.variant === 'advisory-lock x3');
+    expect(row).toMatchObject({ status: 'failed', error: 'bot-2 exited with code 1 before it was ready' });
+    expect(Object.values(row!.values).every((x) => x === null)).toBe(true);
+    expect(v.sentences[0]).toBe(
+      'advisory-lock x3 failed (did not run to a result): bot-2 exited with code 1 before it was ready.',
+    );
+  });
+
+  it('says so when it lacks data', () => {
+    const empty = decideMatrix('scheduler', question('scheduler'), [failed('none x3'), failed('skip-locked x3')]);
+    expect(empty.status).toBe('no-data');
+    expect(empty.answer).toBe('No answer: no variant completed with digests expected in its window.');
+    expect(empty.rows.map((r) => r.status)).toEqual(['failed', 'failed']);
+  });
+
+  it('treats an aborted run as failed', () => {
+    const aborted = makeRun({ variant: 'none x3', edit: (r) => (r.status = 'aborted') });
+    const out = decideMatrix('scheduler', question('scheduler'), [
+      { label: 'none x3', result: aborted, error: 'the run aborted', killed: false },
+    ]);
+    expect(out.rows[0]!.status).toBe('failed');
+    expect(out.sentences[0]).toBe('none x3 failed (ended aborted): the run aborted.');
+  });
+});
+
+describe('pooling verdict', () => {
+  const pool = (poolMax: number, errors: number, seen: number) =>
+    makeRun({
+      variant: `5 x ${poolMax} direct`,
+      instances: 5,
+      config: { database: { poolMax } },
+      edit: (r) => {
+        r.database.connectionErrors53300 = errors;
+        r.database.maxConnectionsSeen = seen;
+      },
+    });
+
+  it('5 x 50 direct must hit connection errors at max_connections=100', () => {
+    const v = decideMatrix('pooling', question('pooling'), [ok(pool(50, 340, 97)), ok(pool(20, 0, 64))]);
+    expect(v.expectations).toContainEqual({
+      variant: '5 x 50 direct',
+      text: '5 x 50 = 250 pooled connections > 97 usable (max_connections 100): must show 53300 errors',
+      met: true,
+    });
+    // 5 x 20 = 100 is 3 over the usable 97 too, but this load needed only 64: the prediction went untested.
+    expect(v.expectations.find((e) => e.variant === '5 x 20 direct')?.met).toBeNull();
+    expect(v.sentences).toContainEqual(
+      expect.stringContaining('5 x 50 direct: 5 x 50 = 250 pooled connections against 97 usable'),
+    );
+    expect(v.sentences).toContainEqual(expect.stringContaining('fails: 340 connection errors (53300)'));
+    expect(v.winner).toBe('5 x 20 direct');
+    expect(v.figure).toMatch(/^5 x 50 direct hit 53300 as the arithmetic predicts/);
+    expect(v.changesIf).toContain('pools already exceed the 97 usable connections by 3');
+  });
+
+  it('says when the predicted overflow did not show', () => {
+    const v = decideMatrix('pooling', question('pooling'), [ok(pool(50, 0, 40))]);
+    expect(v.expectations[0]!.met).toBeNull();
+    expect(v.sentences).toContainEqual(
+      expect.stringMatching(/5 x 50 direct did not show the predicted 53300 errors: the load needed at most 40/),
+    );
+  });
+});
+
+describe('slotting verdict', () => {
+  const slotted = (variant: string, mode: string, latenessMs: number[], usersMoved: number) =>
+    makeRun({
+      variant,
+      config: { slotting: { mode, slotMinutes: 5, capPerSlot: 50 } },
+      edit: (r) => {
+        withDigests(r, { expected: 1000, latenessMs, usersMoved });
+        r.claude.peakConcurrency = mode === 'none' ? 10 : 6;
+      },
+    });
+  const none = slotted('none', 'none', spread(1000, 1_000, 600_000), 0);
+  const capped = slotted('5-min slots, cap 50, auto', 'auto', spread(1000, 1_000, 60_000), 900);
+
+  it('finds none later at p95 than the capped slots', () => {
+    const v = decideMatrix('slotting', question('slotting'), [ok(none), ok(capped)]);
+    expect(v.answer).toMatch(
+      /^Spread them: 5-min slots, cap 50, auto has p95 lateness 57(\.\d+)? s against none's 9\.5 min \(900 users moved\)\./,
+    );
+    expect(v.expectations).toEqual([
+      { variant: '5-min slots, cap 50, auto', text: "p95 lateness below none's (9.5 min)", met: true },
+    ]);
+    const p95 = (label: string) => v.rows.find((r) => r.variant === label)!.values.latenessP95Ms!;
+    expect(p95('none')).toBeGreaterThan(p95('5-min slots, cap 50, auto'));
+    expect(v.winner).toBe('5-min slots, cap 50, auto');
+  });
+
+  it('lacks data without the none variant', () => {
+    const v = decideMatrix('slotting', question('slotting'), [failed('none'), ok(capped)]);
+    expect(v.status).toBe('no-data');
+    expect(v.answer).toContain("the comparison needs the 'none' variant");
+  });
+});
+
+describe('transport verdict', () => {
+  it('ranks by knee and reports lost/duplicate updates with an instance killed', () => {
+    const polling = loadFixture('variant-polling-x1');
+    const webhook3 = loadFixture('variant-webhook-x3');
+    const killed = structuredClone(webhook3);
+    killed.variant = 'webhook x3, one killed, onTimeout throw';
+    killed.correctness.lostUpdates = 4;
+    killed.correctness.duplicateReplies = 2;
+    killed.environment.bot.config = { telegram: { webhookOnTimeout: 'throw' } };
+    const v = decideMatrix('transport', question('transport'), [ok(polling), ok(webhook3), ok(killed, true)]);
+    expect(v.status).toBe('answered');
+    expect(v.winner).toBe('webhook x3');
+    expect(v.figure).toContain('with a crash: webhook x3, one killed, onTimeout throw: 4 lost, 2 duplicated');
+    expect(v.sentences).toContainEqual(expect.stringContaining('one instance killed mid-run (onTimeout throw)'));
+    expect(v.rows.find((r) => r.variant === 'polling x1')!.values.kneeVus).not.toBeNull();
+  });
+});
+
+describe('llm-cost verdict', () => {
+  const SONNET = 'claude-sonnet-4-5-20250929';
+  const HAIKU = 'claude-haiku-4-5-20251001';
+  const costRun = (variant: string, cost: Record<string, unknown>, sonnetCalls: number, haikuCalls: number) =>
+    makeRun({
+      variant,
+      config: { cost, claude: { complexModel: SONNET, simpleModel: HAIKU } },
+      edit: (r) => {
+        r.load.population = 1000;
+        const sonnet = usage(sonnetCalls, TOKENS_PER_CALL.digest);
+        const haiku = usage(haikuCalls, TOKENS_PER_CALL.simple);
+        r.claude.byModel = { [SONNET]: sonnet, ...(haikuCalls > 0 ? { [HAIKU]: haiku } : {}) };
+        r.claude.total = { ...sonnet, calls: sonnetCalls + haikuCalls };
+      },
+    });
+  const off = { routing: false, digestCache: false, promptCaching: false, batchDigests: false };
+
+  it('prices each variant and names the cheapest with its saving and small-model share', () => {
+    const v = decideMatrix('llm-cost', question('llm-cost'), [
+      ok(costRun('baseline (one big model, no cache)', off, 1000, 0)),
+      ok(costRun('all combined', { ...off, routing: true, digestCache: true }, 400, 600)),
+    ]);
+    expect(v.winner).toBe('all combined');
+    expect(v.answer).toMatch(
+      /^all combined is the cheapest: \$[\d,.]+\/month at 10K DAU \(\$[\d.]+\/user\/day\), 5\d(\.\d)?% less than the baseline's \$/,
+    );
+    const row = v.rows.find((r) => r.variant === 'all combined')!.values;
+    expect(row.smallModelShare).toBeCloseTo(0.6);
+    expect(v.changesIf).toContain('the cheapest variant without routing is baseline (one big model, no cache)');
+  });
+});
+
+describe('breaker verdict', () => {
+  const storm = {
+    fakes: { claude: { faults: [{ from: 60_000, to: 120_000, rate: 1, kind: '529' }] } },
+    thresholds: { reply_latency: ['p(95)<5000'] },
+  };
+  const series = (during: number) => ({
+    name: 'reply_p95_ms',
+    unit: 'ms',
+    source: 'loadgen',
+    points: Array.from({ length: 30 }, (_, i): [number, number] => {
+      const t = (i + 1) * 10_000;
+      return [t, t > 60_000 && t <= 120_000 ? during : t <= 130_000 && t > 120_000 ? 6000 : 1200];
+    }),
+  });
+  const breakerRun = (variant: string, scope: string, lost: number, errors: number, withStorm = true) =>
+    makeRun({
+      variant,
+      config: { resilience: { breakerScope: scope } },
+      resolved: withStorm ? storm : { thresholds: storm.thresholds },
+      edit: (r) => {
+        r.correctness.lostUpdates = lost;
+        r.correctness.fallbackReplies = 30;
+        r.claude.statusCounts = { '200': 500, ...(withStorm ? { '529': errors } : {}) };
+        r.timeSeries = [series(withStorm ? 9000 : 2500)];
+      },
+    });
+
+  it('picks per condition by user-visible failures, then wasted calls, and measures recovery', () => {
+    const v = decideMatrix('breaker', question('breaker'), [
+      ok(breakerRun('no breaker, Claude 529 storm', 'none', 40, 420)),
+      ok(breakerRun('per-upstream, Claude 529 storm', 'per-upstream', 0, 25)),
+      ok(breakerRun('shared, MCP outage', 'shared', 3, 0, false)),
+    ]);
+    expect(v.answer).toBe(
+      'Claude 529 storm: per-upstream, Claude 529 storm (0 failures, 30 fallbacks, 25 wasted calls); MCP outage: shared, MCP outage (3 failures, 30 fallbacks, n/a wasted calls).',
+    );
+    const row = v.rows.find((r) => r.variant === 'per-upstream, Claude 529 storm')!.values;
+    expect(row).toMatchObject({ p95DuringMs: 9000, p95AfterMs: 1200, recoveryMs: 20_000, wastedCalls: 25 });
+  });
+});
+
+describe('signals verdict', () => {
+  it('ranks metrics by lead time before the budget broke in the ramp fixture', () => {
+    const v = decideMatrix('signals', question('signals'), [ok(loadFixture('ramp'))]);
+    expect(v.status).toBe('answered');
+    expect(v.answer).toMatch(/metrics moved before the budget broke at|No metric moved before/);
+    const leads = v.rows.map((r) => r.values.leadMs).filter((x): x is number => x !== null);
+    expect([...leads].sort((a, b) => b - a)).toEqual(leads);
+  });
+
+  it('says when the budget never broke', () => {
+    const v = decideMatrix('signals', question('signals'), [ok(loadFixture('smoke'))]);
+    expect(v.status).toBe('no-data');
+    expect(v.answer).toMatch(/^No answer: the latency budget never broke in the ramp/);
+  });
+});
+
+describe('every rule', () => {
+  it('states its rule in words and prints it in the verdict', () => {
+    for (const [name, rule] of Object.entries(VERDICT_RULES)) {
+      expect(rule.rule.length, name).toBeGreaterThan(80);
+      expect(decideMatrix(name as never, 'q?', [failed('x')]).rule).toBe(rule.rule);
+    }
+  });
+
+  it('answers "no data" when every variant failed', () => {
+    for (const name of Object.keys(VERDICT_RULES)) {
+      const v = decideMatrix(name as never, 'q?', [failed('a'), failed('b')]);
+      expect(v.status, name).toBe('no-data');
+      expect(
+        v.rows.every((r) => r.status === 'failed'),
+        name,
+      ).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunResult } from '../../loadgen/result/schema.ts';
+import { buildReport } from '../render/build.ts';
+import { escapeHtml as e } from '../render/escape.ts';
+import { renderHtml } from '../render/html.ts';
+import { renderJson } from '../render/json.ts';
+import { MARKDOWN_DEFAULTS, renderMarkdown } from '../render/markdown.ts';
+import { matrixHtml, matrixMarkdown, reportVerdict } from './render.ts';
+import type { MatrixVerdict, VariantOutcome } from './types.ts';
+
+/** Files a matrix report writes into its folder. */
+export const MATRIX_REPORT_FILES = {
+  html: 'report.html',
+  md: 'summary.md',
+  json: 'report.json',
+  verdict: 'verdict.json',
+} as const;
+
+/** The three formats' text, before anything is written (tests read them back without a disk). */
+export interface MatrixReportTexts {
+  html: string;
+  md: string;
+  json: string;
+  verdict: string;
+}
+
+/**
+ * Renders a matrix's comparison report with the existing renderers and puts the matrix verdict on top:
+ * the report's verdict box carries the answer and the rule, and the verdict section (every variant,
+ * failed ones with their error) follows it. With no RunResult at all, a page of the verdict alone.
+ *
+ * @example
+ * const texts = renderMatrixReport(verdict, outcomes);
+ * texts.md.startsWith('## Matrix scheduler') // true
+ */
+export function renderMatrixReport(verdict: MatrixVerdict, outcomes: readonly VariantOutcome[]): MatrixReportTexts {
+  const results = outcomes.flatMap((o): RunResult[] => (o.result === null ? [] : [{ ...o.result, variant: o.label }]));
+  const title = `Matrix ${verdict.matrix}: ${verdict.question}`;
+  const section = { md: matrixMarkdown(verdict), html: matrixHtml(verdict) };
+  const verdictJson = `${JSON.stringify(verdict, null, 2)}\n`;
+  if (results.length === 0) {
+    return {
+      md: `## ${title}\n\n${section.md}\n`,
+      html: `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)}</title></head><body><main>\n${section.html}\n</main></body></html>\n`,
+      json: `${JSON.stringify({ title, verdict, runs: [] }, null, 2)}\n`,
+      verdict: verdictJson,
+    };
+  }
+  const doc = buildReport(results, { title });
+  doc.verdict = reportVerdict(verdict);
+  const html = renderHtml(doc);
+  // The verdict box is the first section; the matrix section goes right under it.
+  const boxEnd = html.indexOf('</section>', html.indexOf('id="verdict"'));
+  const htmlOut =
+    boxEnd < 0
+      ? html.replace('<main>', `<main>\n${section.html}`)
+      : `${html.slice(0, boxEnd + '</section>'.length)}\n${section.html}${html.slice(boxEnd + '</section>'.length)}`;
+  const md = renderMarkdown(doc, { maxChars: MARKDOWN_DEFAULTS.maxChars - section.md.length - 2 });
+  const firstSection = md.indexOf('\n### ');
+  const mdOut =
+    firstSection < 0
+      ? `${md}\n${section.md}\n`
+      : `${md.slice(0, firstSection)}\n${section.md}\n${md.slice(firstSection)}`;
+  return { html: htmlOut, md: mdOut, json: renderJson(doc), verdict: verdictJson };
+}
+
+/**
+ * Writes report.html, summary.md, report.json and verdict.json into `outDir`; returns the paths.
+ *
+ * @example
+ * await writeMatrixReport(verdict, outcomes, 'botcap-out/matrices/scheduler');
+ */
+export async function writeMatrixReport(
+  verdict: MatrixVerdict,
+  outcomes: readonly VariantOutcome[],
+  outDir: string,
+): Promise<string[]> {
+  const texts = renderMatrixReport(verdict, outcomes);
+  await mkdir(outDir, { recursive: true });
+  const paths: string[] = [];
+  for (const key of ['html', 'md', 'json', 'verdict'] as const) {
+    const path = join(outDir, MATRIX_REPORT_FILES[key]);
+    await writeFile(path, texts[key], 'utf8');
+    paths.push(path);
+  }
+  return paths;
+}
