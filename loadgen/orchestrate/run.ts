@@ -108,6 +108,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const clock: Clock = createScaledClock({ timeScale: scenario.timeScale, startAtMs: startEpochMs, anchorRealMs });
 
     fakes = await startRunFakes(scenario, clock, options);
+    // Onboarded users pressed /start on some earlier day, so Telegram knows their private chats; without
+    // this the bot's first digest to them would get 400 "chat not found".
+    if (scenario.population.onboarded) {
+      for (const user of population.users) {
+        fakes.telegram.addChat({ chat_id: user.chatId, type: 'private', first_name: user.firstName });
+      }
+    }
     options.onStage?.({
       type: 'fakes-ready',
       telegramUrl: fakes.telegram.url,

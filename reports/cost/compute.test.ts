@@ -220,3 +220,16 @@ describe('usage data problems', () => {
     );
   });
 });
+
+describe('content-cache saving', () => {
+  it('is zero when the run had the digest cache off, however many digests were delivered', () => {
+    const profile = profileFromRun(measuredRun(), { baselineModel: 'claude-sonnet-4-5-20250929' });
+    expect(profile.digests.delivered).toBeGreaterThan(profile.digests.generatedCalls);
+    const flags = { routing: true, promptCaching: true, batchDigests: true };
+    const on = computeCost({ ...profile, mitigations: { ...flags, digestCache: true } }, { dau: 10_000 });
+    const off = computeCost({ ...profile, mitigations: { ...flags, digestCache: false } }, { dau: 10_000 });
+    const saved = (report: typeof on) => report.mitigations.steps.find((s) => s.id === 'digest-cache')?.savedMonthUsd;
+    expect(saved(on)).toBeGreaterThan(0);
+    expect(saved(off)).toBe(0);
+  });
+});

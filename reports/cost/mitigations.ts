@@ -52,7 +52,9 @@ export function computeMitigations(
   let method = MITIGATION_METHOD;
   let baselineUsd = bigModelUsd;
   const { delivered, generatedCalls } = profile.digests;
-  const servedFromCache = Math.max(0, delivered - generatedCalls);
+  // With the content cache off every delivered digest was generated; a surplus of deliveries over digest
+  // calls then comes from calls the bot's metrics missed at the run's edges, not from a cache.
+  const servedFromCache = profile.mitigations?.digestCache === false ? 0 : Math.max(0, delivered - generatedCalls);
   const digestUsage = profile.byRoute[DIGEST_ROUTE];
   if (servedFromCache > 0 && digestUsage && generatedCalls > 0) {
     const addedBack = scaleUsage(digestUsage, servedFromCache / generatedCalls);
