@@ -59,7 +59,13 @@ export async function replyOnce(ctx: BotContext, text: string, options: ReplyOpt
   }
   const chatId = ctx.chat?.id ?? ctx.from?.id;
   if (chatId === undefined) return; // nobody to answer (e.g. a poll update)
-  await ctx.api.sendMessage(chatId, body, extra);
+  // Quote the user's message: the user sees what is answered, and Telegram (or the fake) can tie the reply
+  // to its update exactly, even when an earlier reply arrives late.
+  const quoted = ctx.callbackQuery ? undefined : ctx.msg?.message_id;
+  await ctx.api.sendMessage(chatId, body, {
+    ...extra,
+    ...(quoted === undefined ? {} : { reply_parameters: { message_id: quoted, allow_sending_without_reply: true } }),
+  });
   markReplied(ctx, options);
 }
 
