@@ -108,7 +108,10 @@ export function verdictSkeleton(
     answer: '',
     figure: '',
     changesIf: '',
-    sentences: outcomes.filter((o) => !isUsable(o)).map(failureSentence),
+    sentences: [
+      ...outcomes.filter((o) => !isUsable(o)).map(failureSentence),
+      ...outcomes.flatMap((o) => (o.note === undefined ? [] : [`Note on ${o.label}: ${o.note}.`])),
+    ],
     expectations: [],
     winner: null,
     columns: [...columns],
@@ -122,14 +125,12 @@ export function verdictSkeleton(
  * @example
  * noData(v, 'no variant completed with digests expected')
  */
-export function noData(verdict: MatrixVerdict, why: string): MatrixVerdict {
-  return {
-    ...verdict,
-    status: 'no-data',
-    answer: `No answer: ${why}.`,
-    figure: 'n/a',
-    changesIf: 'Re-run the matrix once the failed variants run to completion.',
-  };
+export function noData(
+  verdict: MatrixVerdict,
+  why: string,
+  changesIf = 'An answer needs the failed variants to run to completion; re-run the matrix.',
+): MatrixVerdict {
+  return { ...verdict, status: 'no-data', answer: `No answer: ${why}.`, figure: 'n/a', changesIf };
 }
 
 /** The row values of one variant, by label. */

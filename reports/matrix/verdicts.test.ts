@@ -259,6 +259,15 @@ describe('every rule', () => {
     }
   });
 
+  it('answers "no data" instead of throwing when a result cannot be read', () => {
+    const broken = makeRun({ variant: 'none x3', edit: (r) => withDigests(r, { expected: 10, latenessMs: [1000] }) });
+    broken.correctness.digests.lateness = { ...broken.correctness.digests.lateness, data: 'not-hdr' };
+    const v = decideMatrix('scheduler', 'q?', [ok(broken)]);
+    expect(v.status).toBe('no-data');
+    expect(v.answer).toMatch(/^No answer: the rule could not be applied to these results \(.+\)\.$/);
+    expect(v.rows[0]!.variant).toBe('none x3');
+  });
+
   it('answers "no data" when every variant failed', () => {
     for (const name of Object.keys(VERDICT_RULES)) {
       const v = decideMatrix(name as never, 'q?', [failed('a'), failed('b')]);

@@ -1,4 +1,5 @@
 import type { MatrixName } from '../../scenarios/matrices/types.ts';
+import { noData, verdictSkeleton } from './figures.ts';
 import { breakerRule } from './rules/breaker.ts';
 import { llmCostRule } from './rules/llm-cost.ts';
 import { poolingRule } from './rules/pooling.ts';
@@ -29,5 +30,15 @@ export const VERDICT_RULES: Readonly<Record<MatrixName, VerdictRule>> = {
  * decideMatrix('scheduler', 'Where does the scheduler live?', outcomes).answer
  */
 export function decideMatrix(matrix: MatrixName, question: string, outcomes: readonly VariantOutcome[]): MatrixVerdict {
-  return VERDICT_RULES[matrix].decide(outcomes, question);
+  const rule = VERDICT_RULES[matrix];
+  try {
+    return rule.decide(outcomes, question);
+  } catch (error) {
+    // A result the rule cannot digest must not cost the other matrices their answers: say so instead.
+    const reason = error instanceof Error ? error.message : String(error);
+    return noData(
+      verdictSkeleton(matrix, question, rule.rule, outcomes, [], () => ({})),
+      `the rule could not be applied to these results (${reason})`,
+    );
+  }
 }

@@ -87,9 +87,19 @@ describe('matrix report', () => {
   it('still writes a page when no variant produced a result', () => {
     const none = [failed('none x3'), failed('skip-locked x3')];
     const texts = renderMatrixReport(decideMatrix('scheduler', QUESTION, none), none);
+    expect(texts.md).toContain('No variant produced a RunResult, so there is no comparison report.');
     expect(texts.md).toContain('**Answer (no data):** No answer: no variant completed');
     expect(texts.html).toContain('id="matrix-verdict"');
     expect(JSON.parse(texts.json)).toMatchObject({ runs: [] });
+  });
+
+  it('keeps the verdict when the comparison report cannot be built from a run', () => {
+    const broken = outcomes();
+    // A run whose analysis throws (here: a latency histogram that does not decode).
+    broken[0]!.result!.latency.replyFinal = { ...broken[0]!.result!.latency.replyFinal, data: 'not-hdr' };
+    const texts = renderMatrixReport(decideMatrix('scheduler', QUESTION, outcomes()), broken);
+    expect(texts.md).toMatch(/The comparison report could not be built \(.+\); the verdict below is complete\./);
+    expect(texts.md).toContain('### Matrix scheduler: the verdict');
   });
 });
 

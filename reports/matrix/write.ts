@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult } from '../../loadgen/result/schema.ts';
 import { buildReport } from '../render/build.ts';
-import { escapeHtml as e } from '../render/escape.ts';
+import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
 import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
 import { MARKDOWN_DEFAULTS, renderMarkdown } from '../render/markdown.ts';
@@ -39,15 +39,21 @@ export function renderMatrixReport(verdict: MatrixVerdict, outcomes: readonly Va
   const title = `Matrix ${verdict.matrix}: ${verdict.question}`;
   const section = { md: matrixMarkdown(verdict), html: matrixHtml(verdict) };
   const verdictJson = `${JSON.stringify(verdict, null, 2)}\n`;
-  if (results.length === 0) {
-    return {
-      md: `## ${title}\n\n${section.md}\n`,
-      html: `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)}</title></head><body><main>\n${section.html}\n</main></body></html>\n`,
-      json: `${JSON.stringify({ title, verdict, runs: [] }, null, 2)}\n`,
-      verdict: verdictJson,
-    };
+  const verdictOnly = (note: string): MatrixReportTexts => ({
+    md: `## ${title}\n\n${escapeMarkdownText(note)}\n\n${section.md}\n`,
+    html: `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)}</title></head><body><main>\n<p>${e(note)}</p>\n${section.html}\n</main></body></html>\n`,
+    json: `${JSON.stringify({ title, note, verdict, runs: [] }, null, 2)}\n`,
+    verdict: verdictJson,
+  });
+  if (results.length === 0) return verdictOnly('No variant produced a RunResult, so there is no comparison report.');
+  let doc: ReturnType<typeof buildReport>;
+  try {
+    doc = buildReport(results, { title });
+  } catch (error) {
+    // The verdict stands on its own; an analysis that cannot digest one run must not cost the matrix its report.
+    const reason = error instanceof Error ? error.message : String(error);
+    return verdictOnly(`The comparison report could not be built (${reason}); the verdict below is complete.`);
   }
-  const doc = buildReport(results, { title });
   doc.verdict = reportVerdict(verdict);
   const html = renderHtml(doc);
   // The verdict box is the first section; the matrix section goes right under it.

@@ -94,7 +94,7 @@ export const llmCostRule: VerdictRule = {
       ...v,
       status: 'answered',
       answer: `${winner.label} is the cheapest: ${formatUsd(w.monthUsd)}/month at 10K DAU (${formatUsd(w.userDayUsd)}/user/day), ${savedText}.`,
-      figure: `${formatUsd(baselineMonth)}/month with no controls -> ${formatUsd(w.monthUsd)}/month; ${formatShare(w.smallModelShare)} of calls on the small model`,
+      figure: `${baselineMonth === null ? 'baseline not measured' : `${formatUsd(baselineMonth)}/month with no controls`}, ${formatUsd(w.monthUsd)}/month with ${winner.label}; ${formatShare(w.smallModelShare)} of calls on the small model`,
       changesIf:
         (w.smallModelShare ?? 0) > 0
           ? `If answers from the small model (${formatShare(w.smallModelShare)} of calls here) are not good enough, the cheapest variant without routing is ${noRouting === undefined ? 'not measured' : `${noRouting.label} at ${formatUsd(figures(noRouting).monthUsd)}/month`}. The dollars scale with the pricing table and with usage per user.`

@@ -131,6 +131,7 @@ export const signalsRule: VerdictRule = {
       return noData(
         v,
         `the latency budget never broke in the ramp (up to ${run.result.load.maxVus} VUs), so no metric can lead a break`,
+        "A ramp that goes past this machine's knee (more users, or a higher time scale) breaks the budget and gives the metrics a break to lead.",
       );
     }
     const ahead = leads.filter((l) => l.leadMs !== null && l.leadMs > 0);

@@ -1,0 +1,88 @@
+import { loadDurationMs } from '../peak-vus.ts';
+import type { Scenario } from '../schema.ts';
+import { parseScenario } from '../validate.ts';
+import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from './types.ts';
+
+/**
+ * Real seconds a run costs besides its load, measured on the 2-core lab machine (a `botcap run smoke`
+ * took 23.5 s for 6.6 s of load, about 3 s of which was the CLI's own start): embedded Postgres start and stop, the fakes, one bot process
+ * (tsx compiles it), seeding and reports. Each further instance adds runScenario's per-instance
+ * start allowance. Budgets are estimates from these; the report prints the measured wall time.
+ */
+export const RUN_OVERHEAD_REAL_S = { first: 13, perExtraInstance: 1.5 } as const;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Deep merge for plain JSON: objects merge, arrays and scalars replace. */
+function merge(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    out[key] = key in base ? merge(base[key], value) : structuredClone(value);
+  }
+  return out;
+}
+
+/**
+ * The scenario one variant runs: the matrix's base at `size` with the variant's patch merged in,
+ * validated by the scenario schema (so a bad knob names itself), named `<matrix>` for reports.
+ *
+ * @example
+ * variantScenario(pooling, pooling.variants[0]!, 'quick').bot.instances // 5
+ */
+export function variantScenario(matrix: MatrixDefinition, variant: MatrixVariant, size: MatrixSize): Scenario {
+  const base = matrix.base(size);
+  const patch: ScenarioPatch = typeof variant.patch === 'function' ? variant.patch(size) : variant.patch;
+  const merged = merge(base, patch);
+  return parseScenario(merged, `matrix ${matrix.name}, variant '${variant.label}' (${size})`);
+}
+
+/**
+ * The variants a size runs: all of them, or those marked `quick`.
+ *
+ * @example
+ * variantsFor(scheduler, 'quick').map((v) => v.label) // ['none x3', 'skip-locked x3']
+ */
+export function variantsFor(matrix: MatrixDefinition, size: MatrixSize): MatrixVariant[] {
+  return matrix.variants.filter((v) => size === 'default' || v.quick);
+}
+
+/**
+ * Estimated wall time of one run of `scenario`: its simulated length over its time scale, plus the
+ * fixed overhead per run (RUN_OVERHEAD_REAL_S).
+ *
+ * @example
+ * estimateRunRealS(scenario) // 29 for 15 s of load on one instance
+ */
+export function estimateRunRealS(scenario: Scenario): number {
+  const loadRealS = loadDurationMs(scenario.load) / 1000 / scenario.timeScale;
+  return RUN_OVERHEAD_REAL_S.first + RUN_OVERHEAD_REAL_S.perExtraInstance * (scenario.bot.instances - 1) + loadRealS;
+}
+
+/**
+ * Estimated wall time of a whole matrix at a size (the sum over the variants it runs).
+ *
+ * @example
+ * estimateMatrixRealS(pooling, 'quick') // 52
+ */
+export function estimateMatrixRealS(matrix: MatrixDefinition, size: MatrixSize): number {
+  return variantsFor(matrix, size).reduce((sum, v) => sum + estimateRunRealS(variantScenario(matrix, v, size)), 0);
+}
+
+/**
+ * A variant label as a folder name: lower case, runs of anything but a-z0-9 as one dash.
+ *
+ * @example
+ * variantSlug('5 x 50 direct') // '5-x-50-direct'
+ */
+export function variantSlug(label: string): string {
+  return (
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'variant'
+  );
+}

@@ -1,0 +1,46 @@
+import type { ScenarioInput } from '../schema.ts';
+import { staircase } from './steps.ts';
+import type { MatrixDefinition, MatrixSize } from './types.ts';
+
+/**
+ * Which production signals matter? One run: the production mix on a staircase past 500 concurrent users
+ * until the latency budget breaks; the verdict ranks every bot, database and process metric by how long
+ * before the break it moved past its own baseline.
+ *
+ * Budget (real s, 2 cores): default 7 steps of 30 s simulated at 5x = 42 s of load ~ 55 s;
+ * quick: 2 steps of 15 s at 15x ~ 15 s.
+ */
+const SIZES: Record<MatrixSize, { levels: number[]; rampMs: number; holdMs: number; timeScale: number }> = {
+  default: { levels: [100, 200, 300, 400, 500, 650, 800], rampMs: 10_000, holdMs: 20_000, timeScale: 5 },
+  quick: { levels: [100, 400], rampMs: 5_000, holdMs: 10_000, timeScale: 15 },
+};
+
+function base(size: MatrixSize): ScenarioInput {
+  const s = SIZES[size];
+  return {
+    name: 'matrix-signals',
+    description: 'signals matrix: the production mix on a staircase past 500 concurrent users',
+    seed: 1,
+    timeScale: s.timeScale,
+    start: '13:00',
+    load: { executor: 'ramping-vus', startVUs: 0, stages: staircase(s.levels, s.rampMs, s.holdMs) },
+    population: { size: 10_000, onboarded: true },
+    behaviour: {
+      mix: { navigation: 0.5, question: 0.35, settings: 0.05, start: 0.1 },
+      thinkTime: { distribution: 'lognormal', median: '15s', p95: '90s' },
+    },
+    replies: { deadline: '30s' },
+    bot: { transport: 'polling', instances: 1 },
+    environment: { maxConnections: 100 },
+    fakes: { claude: { latency: 'realistic', tier: 'start' } },
+    thresholds: { reply_latency: ['p(95)<3000'] },
+  };
+}
+
+export const signals: MatrixDefinition = {
+  name: 'signals',
+  question: 'Which production signals matter?',
+  base,
+  budgetRealS: { default: 57, quick: 15 },
+  variants: [{ label: '500-concurrent ramp to saturation', patch: {}, quick: true }],
+};
