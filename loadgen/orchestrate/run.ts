@@ -1,3 +1,4 @@
+import { BOT_DEFAULTS } from '../../bot/config/index.ts';
 import { BOTCAP_VERSION } from '../../cli/version.ts';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
 import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../../reports/thresholds.ts';
@@ -10,6 +11,7 @@ import { LoadRunner } from '../runner.ts';
 import { publicBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';
 import { claudeSection } from './claude-usage.ts';
+import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
 import { gitCommit, machineInfo, packageVersions, postgresVersion } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
@@ -86,6 +88,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   let fleet: BotFleet | undefined;
   let sampler: RunSampler | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let cron: CronTrigger | undefined;
   try {
     const population = createPopulation(scenario.population, scenario.seed);
     const startEpochMs = scenarioStartEpochMs(scenario);
@@ -165,6 +168,16 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
     sampler.start();
     fakes.armClaudeFaults();
+    const schedulerConfig = scenario.bot.config.scheduler as
+      | { strategy?: string; tickMs?: number; cronPath?: string }
+      | undefined;
+    if (reference && schedulerConfig?.strategy === 'cron-http') {
+      cron = startCronTrigger({
+        baseUrls: () => activeFleet.metricsTargets().map((target) => target.url.replace(/\/metrics$/, '')),
+        path: schedulerConfig.cronPath ?? BOT_DEFAULTS.scheduler.cronPath,
+        intervalRealMs: clock.toRealMs(schedulerConfig.tickMs ?? BOT_DEFAULTS.scheduler.tickMs),
+      });
+    }
     const loadStartMs = clock.monotonicMs();
     const crashes: string[] = [];
     fleet.onCrash((crash) => {
@@ -243,6 +256,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   } finally {
     clearTimeout(killTimer);
     options.onStage?.({ type: 'teardown' });
+    await cron?.stop().catch(() => undefined);
     await sampler?.stop().catch(() => undefined);
     await fleet?.close().catch(() => undefined);
     await fakes?.close().catch(() => undefined);

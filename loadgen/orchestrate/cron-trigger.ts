@@ -1,0 +1,71 @@
+/**
+ * The one external trigger of the `cron-http` scheduler strategy: what a Kubernetes CronJob, a cloud
+ * scheduler or `curl` in crontab does in production. Every tick it POSTs the bots' cron path once, to the
+ * first instance that answers (a dead instance is skipped, as a load balancer would), never to all of them:
+ * that single caller is what makes the strategy duplicate-free.
+ *
+ * @example
+ * const cron = startCronTrigger({ baseUrls: () => ['http://127.0.0.1:4001'], path: '/cron/tick', intervalRealMs: 1_000 });
+ * await cron.stop();
+ */
+export interface CronTriggerOptions {
+  /** Base URLs of the live instances, asked before every tick (instances can die mid-run). */
+  baseUrls: () => readonly string[];
+  /** The bots' cron path, e.g. `/cron/tick`. */
+  path: string;
+  /** Real milliseconds between ticks (the scheduler's simulated tick divided by the time scale). */
+  intervalRealMs: number;
+  /** Per-request timeout, real ms. Default: the interval, at least 1 s. */
+  requestTimeoutRealMs?: number;
+}
+
+export interface CronTrigger {
+  /** Ticks that some instance answered with 2xx. */
+  ticksDelivered(): number;
+  /** Ticks no instance answered. */
+  ticksFailed(): number;
+  stop(): Promise<void>;
+}
+
+export function startCronTrigger(options: CronTriggerOptions): CronTrigger {
+  let delivered = 0;
+  let failed = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const timeoutMs = options.requestTimeoutRealMs ?? Math.max(1_000, options.intervalRealMs);
+
+  const tick = async () => {
+    for (const base of options.baseUrls()) {
+      try {
+        const response = await fetch(`${base}${options.path}`, {
+          method: 'POST',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await response.body?.cancel();
+        if (response.ok) {
+          delivered += 1;
+          return;
+        }
+      } catch {
+        // this instance did not answer: try the next, as a load balancer would
+      }
+    }
+    failed += 1;
+  };
+
+  const timer = setInterval(
+    () => {
+      // One tick at a time: a slow tick delays the next instead of piling up concurrent ones.
+      inFlight = inFlight.then(tick);
+    },
+    Math.max(1, options.intervalRealMs),
+  );
+
+  return {
+    ticksDelivered: () => delivered,
+    ticksFailed: () => failed,
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
