@@ -8,11 +8,11 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * connections) with the two Postgres-based scheduler strategies, to see which still work through it.
  *
  * Budget (real s, 2 cores): default 2 min simulated at 10x = 12 s of load, four 5-instance variants ~ 124 s;
- * quick: 5 x 50 direct only, 1 min at 15x ~ 23 s.
+ * quick: 5 x 50 direct only, 1 min at 20x ~ 22 s.
  */
 const SIZES: Record<MatrixSize, { durationMs: number; vus: number; timeScale: number }> = {
   default: { durationMs: 2 * 60_000, vus: 500, timeScale: 10 },
-  quick: { durationMs: 60_000, vus: 300, timeScale: 15 },
+  quick: { durationMs: 60_000, vus: 300, timeScale: 20 },
 };
 
 /** PgBouncer's own default_pool_size (capacity-methods spec). */
@@ -69,6 +69,6 @@ export const pooling: MatrixDefinition = {
   name: 'pooling',
   question: 'Pool size, PgBouncer or a managed pooler?',
   base,
-  budgetRealS: { default: 125, quick: 23 },
+  budgetRealS: { default: 125, quick: 22 },
   variants: [direct(50, true), direct(20, false), bounced('skip-locked'), bounced('advisory-lock')],
 };
