@@ -45,7 +45,10 @@ function base(size: MatrixSize): ScenarioInput {
     behaviour: { mix: { navigation: 0.55, question: 0.35, settings: 0.1, start: 0 } },
     replies: { deadline: '60s' },
     // Several instances need webhooks: a second long-poller gets 409 Conflict from Telegram.
-    bot: { transport: 'webhook', instances: 3 },
+    // The per-attempt Claude timeout is simulated time: the default 30 s is 1.5 s of real time at 20x, less than
+    // a digest call takes on a busy 2-core machine (the fake's latency scales, the bots' CPU work does not).
+    // Timeouts would turn digests into fallbacks and hide the coordination question, so give them room.
+    bot: { transport: 'webhook', instances: 3, config: { resilience: { timeoutMs: 180_000 } } },
     fakes: { claude: { latency: 'realistic', tier: 'start' } },
     thresholds: { digests_missing: ['count==0'], digests_duplicated: ['count==0'] },
   };
