@@ -47,3 +47,26 @@ describe('cron trigger', () => {
     expect(cron.ticksDelivered()).toBe(0);
   });
 });
+
+describe('cron trigger, slow tick', () => {
+  it('waits for a slow tick instead of sending it to a second instance', async () => {
+    const hits: string[] = [];
+    const slow = createServer((req) => {
+      hits.push(`slow ${req.method}`); // never answers within the timeout
+    });
+    servers.push(slow);
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const other = await instance(hits, 'other');
+    const cron = startCronTrigger({
+      baseUrls: () => [slowUrl, other],
+      path: '/cron/tick',
+      intervalRealMs: 10,
+      requestTimeoutRealMs: 50,
+    });
+    await until(() => cron.ticksFailed() >= 2);
+    await cron.stop();
+    slow.closeAllConnections();
+    expect(hits.filter((h) => h.startsWith('other'))).toEqual([]);
+  });
+});

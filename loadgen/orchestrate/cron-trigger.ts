@@ -1,8 +1,9 @@
 /**
  * The one external trigger of the `cron-http` scheduler strategy: what a Kubernetes CronJob, a cloud
  * scheduler or `curl` in crontab does in production. Every tick it POSTs the bots' cron path once, to the
- * first instance that answers (a dead instance is skipped, as a load balancer would), never to all of them:
- * that single caller is what makes the strategy duplicate-free.
+ * first instance that accepts the connection (a dead instance is skipped, as a load balancer would), never to
+ * all of them: that single caller is what makes the strategy duplicate-free. A tick that is slow is waited
+ * for, not re-sent elsewhere: re-sending a running tick to a second instance would start a second sender.
  *
  * @example
  * const cron = startCronTrigger({ baseUrls: () => ['http://127.0.0.1:4001'], path: '/cron/tick', intervalRealMs: 1_000 });
@@ -15,7 +16,7 @@ export interface CronTriggerOptions {
   path: string;
   /** Real milliseconds between ticks (the scheduler's simulated tick divided by the time scale). */
   intervalRealMs: number;
-  /** Per-request timeout, real ms. Default: the interval, at least 1 s. */
+  /** How long a tick may run before the trigger gives up on it, real ms. Default 10 minutes. */
   requestTimeoutRealMs?: number;
 }
 
@@ -31,7 +32,7 @@ export function startCronTrigger(options: CronTriggerOptions): CronTrigger {
   let delivered = 0;
   let failed = 0;
   let inFlight: Promise<void> = Promise.resolve();
-  const timeoutMs = options.requestTimeoutRealMs ?? Math.max(1_000, options.intervalRealMs);
+  const timeoutMs = options.requestTimeoutRealMs ?? 600_000;
 
   const tick = async () => {
     for (const base of options.baseUrls()) {
@@ -45,8 +46,10 @@ export function startCronTrigger(options: CronTriggerOptions): CronTrigger {
           delivered += 1;
           return;
         }
-      } catch {
-        // this instance did not answer: try the next, as a load balancer would
+      } catch (error) {
+        // Refused or reset: the instance is down, try the next, as a load balancer would. A timeout means it
+        // took the tick and is still working on it: sending it elsewhere would run the tick twice.
+        if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) break;
       }
     }
     failed += 1;

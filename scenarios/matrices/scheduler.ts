@@ -7,14 +7,16 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * elect or claim; cron-http gets its ticks from runScenario's external trigger);
  * and advisory-lock behind PgBouncer in transaction mode (where session locks are known to break).
  *
- * The kill at 40% of the default window (10:01) lands while the 10:00 digests are being sent. The time
- * scale stays low (20x, also in quick) because the bots' real processing time is multiplied by it: at 60x a
- * 100 ms real digest send reads as 6 s of simulated lateness. Quick uses 200 digests at 10:00, not 1,000.
- * Budget (real s, 2 cores): default 09:59-10:04 at 20x = 15 s of load, nine variants on 3-5 instances ~ 289 s;
+ * The default window runs to 10:14 because ~1,200 digests need ~12 minutes of Claude time at 30 concurrent
+ * slots (3 instances x 10); a 5-minute window (the first default) counted every strategy's undelivered tail as
+ * "missing" and hid the coordination answer. The kill at 40% of the window (10:05) lands while the 10:00
+ * digests are being sent. The bots' real processing time is multiplied by the scale (at 60x, 100 ms of real
+ * send time reads as 6 s of lateness - small against minutes of drain). Quick uses ~100 digests at 10:00.
+ * Budget (real s, 2 cores): default 09:59-10:14 at 60x = 15 s of load, nine variants on 3-5 instances ~ 288 s;
  * quick: none x3 and skip-locked x3, 09:59-10:02 at 20x ~ 50 s.
  */
 const SIZES: Record<MatrixSize, { start: string; durationMs: number; timeScale: number; population: number }> = {
-  default: { start: '09:59', durationMs: 5 * 60_000, timeScale: 20, population: 10_000 },
+  default: { start: '09:59', durationMs: 15 * 60_000, timeScale: 60, population: 10_000 },
   // Quick keeps realistic Claude latency (the check-to-record gap is what makes `none` duplicate) and
   // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
   quick: { start: '09:59', durationMs: 3 * 60_000, timeScale: 20, population: 1_000 },
