@@ -1,0 +1,516 @@
+/**
+ * The load generator's own limits (issue 4):
+ * 1. Ceiling: updates/s the LoadRunner injects through the in-process fake Telegram AND correlates with
+ *    their replies, against the bare echo bot (bench/echo-bot.ts), as a ratio to autocannon POSTing updates
+ *    straight at the same bot's webhook in the same run. Same bot, same fake, same concurrency (autocannon's
+ *    40 connections = the webhook's max_connections). Twice: with the echo bot calling sendMessage (usually
+ *    the bot is then the bottleneck of both drivers) and answering in the webhook reply (no outgoing call,
+ *    so the generator's own cost shows).
+ * 2. Memory: the generator process's RSS (runner + in-process fake, as `botcap run` has them) while a
+ *    closed model holds 10,000 virtual users, measured in a child process of its own.
+ * 3. Wall time of `botcap run 500-concurrent` and `botcap run peak-10am` at their defaults.
+ *
+ * Run: `npx tsx bench/loadgen.ts [--duration-s 8] [--vus 10000] [--skip-runs]`; writes section `loadgen`
+ * of docs/BENCHMARKS.md. Parts 1-2 take about 2.5 minutes; part 3 about 4 more (its limits: 180 s and 360 s).
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { createScaledClock } from '../common/clock.ts';
+import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
+import { LoadRunner } from '../loadgen/runner.ts';
+import type { ScenarioInput } from '../scenarios/schema.ts';
+import { parseScenario } from '../scenarios/validate.ts';
+import { type EchoBot, startEchoBot } from './echo-bot.ts';
+import { megabytes } from './proc.ts';
+import {
+  commandLine,
+  formatMachine,
+  loadAverage,
+  type MachineDetails,
+  machineDetails,
+  REPO_ROOT,
+  thousands,
+  verdict,
+  writeBenchmarkSection,
+} from './report-file.ts';
+
+/** Every field optional; defaults in {@link LOADGEN_BENCH_DEFAULTS}. */
+export interface LoadgenBenchOptions {
+  /** Measured seconds of each ceiling measurement. Default 8. */
+  durationS?: number;
+  /** Alternating rounds (autocannon, runner, ...) of the ceiling; the best of each counts. Default 2. */
+  rounds?: number;
+  /** Virtual users held for the memory measurement. Default 10,000. */
+  vus?: number;
+  /** Skip the `botcap run` wall times. Default false. */
+  skipRuns?: boolean;
+}
+
+export const LOADGEN_BENCH_DEFAULTS = { durationS: 8, rounds: 2, vus: 10_000, skipRuns: false } as const;
+
+/** The issue's targets (issue 4). */
+export const LOADGEN_TARGETS = {
+  ratioToAutocannon: 0.5,
+  rssMbFor10kVus: 200,
+  wallS: { 'peak-10am': 60, '500-concurrent': 180 },
+} as const;
+
+/** Telegram's default and the webhook's max_connections: the concurrency both drivers get. */
+const CONNECTIONS = 40;
+/** Closed-loop users of the runner's ceiling run: more than CONNECTIONS, so every delivery slot stays busy. */
+const CEILING_VUS = 200;
+const TOKEN = '700003:BENCH-loadgen-echo-bot-token-0000000';
+const WEBHOOK_SECRET = 'botcap-bench-webhook-secret';
+const FIRST_CHAT_ID = 820_000_001;
+const REPLY_LABEL = { 'api-call': 'sendMessage call', 'webhook-reply': 'in the webhook reply' } as const;
+const BOTCAP_BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
+/** Hard limits on the `botcap run` wall-time measurements: SIGINT after, SIGKILL 30 s later. */
+const RUN_LIMIT_S = { 'peak-10am': 180, '500-concurrent': 360 } as const;
+
+export interface CeilingFigures {
+  /** How the echo bot answers: `api-call` (sendMessage to the fake over HTTP) or `webhook-reply` (in the webhook response). */
+  botReply: 'api-call' | 'webhook-reply';
+  autocannonRequestsPerS: number;
+  autocannonNon2xx: number;
+  autocannonErrors: number;
+  runnerInjectedPerS: number;
+  /** Injected updates whose reply the runner correlated, per real second. */
+  runnerCorrelatedPerS: number;
+  runnerLost: number;
+  runnerDuplicates: number;
+  /** runnerCorrelatedPerS / autocannonRequestsPerS. */
+  ratio: number;
+  /** CPU of the generator process per update (runner + fake vs autocannon + fake), µs. */
+  runnerCpuUsPerUpdate: number;
+  autocannonCpuUsPerRequest: number;
+}
+
+export interface VuMemoryFigures {
+  vus: number;
+  peakActiveVus: number;
+  /** Generator process after the fake and the echo bot are up, before the runner and its population exist. */
+  baselineRssMb: number;
+  peakRssMb: number;
+  peakHeapUsedMb: number;
+  /** (peak - baseline) / vus, KB. */
+  perVuKb: number;
+  updatesInjected: number;
+  lostUpdates: number;
+  durationRealS: number;
+}
+
+export interface RunWallTime {
+  scenario: keyof typeof RUN_LIMIT_S;
+  wallS: number;
+  exitCode: number | null;
+  /** From result.json when the run wrote one. */
+  status?: string;
+  updatesInjected?: number;
+  lostUpdates?: number;
+  /** Why there is no figure (not started, timed out...). */
+  note?: string;
+}
+
+export interface LoadgenBenchResult {
+  options: Required<LoadgenBenchOptions>;
+  /** One per way the echo bot answers: api-call first, then webhook-reply. */
+  ceilings: CeilingFigures[];
+  memory: VuMemoryFigures;
+  runs: RunWallTime[];
+}
+
+const cpuUs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
+/** autocannon POSTing message updates (rotating over CEILING_VUS chats) at the echo bot's webhook. */
+async function autocannonRound(echo: EchoBot, durationS: number): Promise<autocannon.Result> {
+  let sequence = 0;
+  const update = () => {
+    const i = sequence++;
+    const chatId = FIRST_CHAT_ID + (i % CEILING_VUS);
+    const user = { id: chatId, is_bot: false, first_name: 'Bench' };
+    return JSON.stringify({
+      update_id: 1_000_000 + i,
+      message: {
+        message_id: i + 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: 'private', first_name: 'Bench' },
+        from: user,
+        text: 'Привет! Что нового?',
+      },
+    });
+  };
+  return autocannon({
+    url: echo.webhookUrl,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
+    connections: CONNECTIONS,
+    duration: durationS,
+    requests: [{ setupRequest: (request) => ({ ...request, body: update() }) }],
+  });
+}
+
+/** A closed model of CEILING_VUS users asking questions with no think time: as fast as replies come back. */
+function ceilingScenario(durationS: number, seed: number): ScenarioInput {
+  return {
+    name: 'bench-ceiling',
+    seed,
+    timeScale: 1,
+    load: { executor: 'constant-vus', vus: CEILING_VUS, duration: `${durationS}s` },
+    population: { size: CEILING_VUS * 5, onboarded: true },
+    behaviour: {
+      mix: { navigation: 0, question: 1, settings: 0, start: 0 },
+      thinkTime: { distribution: 'constant', median: 0, p95: 0 },
+      conversationLength: { distribution: 'constant', mean: 20, max: 20 },
+    },
+    replies: { deadline: '10s' },
+    bot: { transport: 'webhook', instances: 1 },
+  };
+}
+
+async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) {
+  const scenario = parseScenario(ceilingScenario(durationS, seed));
+  const clock = createScaledClock({ timeScale: 1, startAtMs: Date.parse(`${scenario.date}T${scenario.start}:00Z`) });
+  const runner = new LoadRunner({ scenario, clock, fake, token: TOKEN, expectDigests: false, waitForStart: false });
+  return runner.run();
+}
+
+async function measureCeiling(
+  options: Required<LoadgenBenchOptions>,
+  botReply: CeilingFigures['botReply'],
+): Promise<CeilingFigures> {
+  const fake = await startFakeTelegram({ tokens: [TOKEN], floodControl: false });
+  let echo: EchoBot | undefined;
+  try {
+    for (let i = 0; i < CEILING_VUS; i++) fake.addChat({ chat_id: FIRST_CHAT_ID + i });
+    echo = await startEchoBot({
+      token: TOKEN,
+      telegramApiRoot: fake.url,
+      webhookSecret: WEBHOOK_SECRET,
+      webhookReply: botReply === 'webhook-reply',
+    });
+    // Warm-up of both paths (JIT, sockets, the bot's first handler calls), unmeasured.
+    await autocannonRound(echo, 2);
+    await runnerRound(fake, 2, 99);
+    let best: CeilingFigures | undefined;
+    for (let round = 0; round < options.rounds; round++) {
+      process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: autocannon ...\n`);
+      let mark = process.cpuUsage();
+      const cannon = await autocannonRound(echo, options.durationS);
+      const cannonCpuUs = cpuUs(mark);
+      process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: LoadRunner ...\n`);
+      mark = process.cpuUsage();
+      const measured = await runnerRound(fake, options.durationS, round + 1);
+      const runnerCpuUs = cpuUs(mark);
+      const injected = measured.load.updatesInjected;
+      const correlated = injected - measured.correctness.lostUpdates;
+      const figures: CeilingFigures = {
+        botReply,
+        autocannonRequestsPerS: Math.round(cannon.requests.average),
+        autocannonNon2xx: cannon.non2xx,
+        autocannonErrors: cannon.errors + cannon.timeouts,
+        runnerInjectedPerS: Math.round(injected / measured.durationRealS),
+        runnerCorrelatedPerS: Math.round(correlated / measured.durationRealS),
+        runnerLost: measured.correctness.lostUpdates,
+        runnerDuplicates: measured.correctness.duplicateReplies,
+        ratio: correlated / measured.durationRealS / Math.max(1, cannon.requests.average),
+        runnerCpuUsPerUpdate: Math.round(runnerCpuUs / Math.max(1, injected)),
+        autocannonCpuUsPerRequest: Math.round(cannonCpuUs / Math.max(1, cannon.requests.total)),
+      };
+      // Best of each driver, then the ratio of the bests (as bench/telegram.ts does).
+      if (best === undefined) best = figures;
+      else {
+        if (figures.autocannonRequestsPerS > best.autocannonRequestsPerS) {
+          best.autocannonRequestsPerS = figures.autocannonRequestsPerS;
+          best.autocannonNon2xx = figures.autocannonNon2xx;
+          best.autocannonErrors = figures.autocannonErrors;
+          best.autocannonCpuUsPerRequest = figures.autocannonCpuUsPerRequest;
+        }
+        if (figures.runnerCorrelatedPerS > best.runnerCorrelatedPerS) {
+          best.runnerInjectedPerS = figures.runnerInjectedPerS;
+          best.runnerCorrelatedPerS = figures.runnerCorrelatedPerS;
+          best.runnerLost = figures.runnerLost;
+          best.runnerDuplicates = figures.runnerDuplicates;
+          best.runnerCpuUsPerUpdate = figures.runnerCpuUsPerUpdate;
+        }
+        best.ratio = best.runnerCorrelatedPerS / Math.max(1, best.autocannonRequestsPerS);
+      }
+    }
+    if (best === undefined) throw new RangeError('rounds must be at least 1');
+    return best;
+  } finally {
+    await echo?.process.stop();
+    await fake.close();
+  }
+}
+
+type VuChildMessage = { memory: VuMemoryFigures } | { error: string };
+
+/** Child side of the memory measurement: fake + echo bot + a runner holding `vus` users, sampling its own RSS. */
+async function vuMemoryChild(vus: number): Promise<void> {
+  const fake = await startFakeTelegram({ tokens: [TOKEN], floodControl: false });
+  let echo: EchoBot | undefined;
+  try {
+    echo = await startEchoBot({ token: TOKEN, telegramApiRoot: fake.url, webhookSecret: WEBHOOK_SECRET });
+    globalThis.gc?.();
+    const baselineRss = process.memoryUsage().rss;
+    let peakRss = baselineRss;
+    let peakHeap = process.memoryUsage().heapUsed;
+    const sampler = setInterval(() => {
+      const usage = process.memoryUsage();
+      peakRss = Math.max(peakRss, usage.rss);
+      peakHeap = Math.max(peakHeap, usage.heapUsed);
+    }, 250);
+    // Ramp to `vus` over 30 s and hold 15 s: every user starts a conversation as it arrives, then thinks for
+    // about a minute between actions (~170 updates/s at 10,000), so the bot keeps up and the generator holds
+    // all of them at once.
+    const scenario = parseScenario({
+      name: 'bench-10k-vus',
+      seed: 1,
+      timeScale: 1,
+      load: {
+        executor: 'ramping-vus',
+        startVUs: 0,
+        stages: [
+          { duration: '30s', target: vus },
+          { duration: '15s', target: vus },
+        ],
+        gracefulRampDown: '0s',
+      },
+      population: { size: vus, onboarded: true },
+      behaviour: {
+        mix: { navigation: 0.55, question: 0.35, settings: 0.1, start: 0 },
+        thinkTime: { distribution: 'lognormal', median: '60s', p95: '180s' },
+      },
+      replies: { deadline: '30s' },
+      bot: { transport: 'webhook', instances: 1 },
+    });
+    const clock = createScaledClock({ timeScale: 1, startAtMs: Date.parse(`${scenario.date}T${scenario.start}:00Z`) });
+    const runner = new LoadRunner({ scenario, clock, fake, token: TOKEN, expectDigests: false, waitForStart: false });
+    const measured = await runner.run();
+    clearInterval(sampler);
+    const memory: VuMemoryFigures = {
+      vus,
+      peakActiveVus: measured.load.maxVus,
+      baselineRssMb: megabytes(baselineRss),
+      peakRssMb: megabytes(peakRss),
+      peakHeapUsedMb: megabytes(peakHeap),
+      perVuKb: Math.round(((peakRss - baselineRss) / vus / 1024) * 10) / 10,
+      updatesInjected: measured.load.updatesInjected,
+      lostUpdates: measured.correctness.lostUpdates,
+      durationRealS: Math.round(measured.durationRealS * 10) / 10,
+    };
+    process.send?.({ memory } satisfies VuChildMessage);
+  } catch (error) {
+    process.send?.({ error: error instanceof Error ? error.message : String(error) } satisfies VuChildMessage);
+  } finally {
+    await echo?.process.stop();
+    await fake.close();
+  }
+}
+
+async function measureVuMemory(vus: number): Promise<VuMemoryFigures> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child=vus', String(vus)], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const limit = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  try {
+    return await new Promise<VuMemoryFigures>((resolve, reject) => {
+      child.once('message', (message: VuChildMessage) => {
+        if ('memory' in message) resolve(message.memory);
+        else reject(new Error(`memory child failed: ${message.error}`));
+      });
+      child.once('exit', (code, signal) =>
+        reject(new Error(`memory child exited (${code ?? signal}) without figures`)),
+      );
+    });
+  } finally {
+    clearTimeout(limit);
+    if (child.exitCode === null) {
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        // It exits by itself after sending; this only covers a child stuck in teardown.
+        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+      });
+    }
+  }
+}
+
+/** `botcap run <scenario>` at its defaults into a temp dir; wall time from spawn to exit. */
+async function timeRun(scenario: keyof typeof RUN_LIMIT_S): Promise<RunWallTime> {
+  const out = await mkdtemp(join(tmpdir(), 'botcap-bench-run-'));
+  try {
+    const startMs = performance.now();
+    const child = spawn(process.execPath, [BOTCAP_BIN, 'run', scenario, '-o', out], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const tail: string[] = [];
+    child.stderr?.on('data', (chunk: Buffer) => {
+      tail.push(...chunk.toString().split('\n').filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 20));
+    });
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      // SIGINT: botcap run tears its environment down; SIGKILL only if that hangs.
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    }, RUN_LIMIT_S[scenario] * 1000);
+    const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    clearTimeout(limit);
+    const wallS = Math.round((performance.now() - startMs) / 100) / 10;
+    const figures: RunWallTime = { scenario, wallS, exitCode };
+    if (timedOut) figures.note = `stopped after the ${RUN_LIMIT_S[scenario]} s limit`;
+    try {
+      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as {
+        status?: string;
+        load?: { updatesInjected?: number };
+        correctness?: { lostUpdates?: number };
+      };
+      figures.status = result.status;
+      figures.updatesInjected = result.load?.updatesInjected;
+      figures.lostUpdates = result.correctness?.lostUpdates;
+    } catch {
+      figures.note = `${figures.note ?? 'no result.json'}; last output: ${tail.slice(-3).join(' | ')}`;
+    }
+    return figures;
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the three measurements.
+ *
+ * @example
+ * const result = await runLoadgenBenchmark({ durationS: 5, skipRuns: true });
+ * result.ceilings[1]?.ratio // e.g. 0.6
+ */
+export async function runLoadgenBenchmark(options: LoadgenBenchOptions = {}): Promise<LoadgenBenchResult> {
+  const resolved: Required<LoadgenBenchOptions> = {
+    durationS: options.durationS ?? LOADGEN_BENCH_DEFAULTS.durationS,
+    rounds: options.rounds ?? LOADGEN_BENCH_DEFAULTS.rounds,
+    vus: options.vus ?? LOADGEN_BENCH_DEFAULTS.vus,
+    skipRuns: options.skipRuns ?? LOADGEN_BENCH_DEFAULTS.skipRuns,
+  };
+  const ceilings = [await measureCeiling(resolved, 'api-call'), await measureCeiling(resolved, 'webhook-reply')];
+  process.stderr.write(`bench: ${thousands(resolved.vus)} virtual users, generator RSS ...\n`);
+  const memory = await measureVuMemory(resolved.vus);
+  const runs: RunWallTime[] = [];
+  if (!resolved.skipRuns) {
+    for (const scenario of ['peak-10am', '500-concurrent'] as const) {
+      process.stderr.write(`bench: botcap run ${scenario} ...\n`);
+      runs.push(await timeRun(scenario));
+    }
+  }
+  return { options: resolved, ceilings, memory, runs };
+}
+
+/** The figures as Markdown (pure). */
+export function formatLoadgenBenchmark(
+  result: LoadgenBenchResult,
+  run: { machine: MachineDetails; command: string; loadBefore: readonly number[]; loadAfter: readonly number[] },
+): string {
+  const { memory: m } = result;
+  const runLine = (scenario: keyof typeof RUN_LIMIT_S) => {
+    const measured = result.runs.find((r) => r.scenario === scenario);
+    const target = LOADGEN_TARGETS.wallS[scenario];
+    if (measured === undefined) return `- \`botcap run ${scenario}\`: **not measured** (run with \`--skip-runs\`).`;
+    const completed = measured.exitCode === 0 || measured.exitCode === 99;
+    const detail =
+      `exit code ${measured.exitCode ?? 'none'}${measured.exitCode === 99 ? ' (a threshold failed; the run completed)' : ''}` +
+      `${measured.status ? `, status ${measured.status}` : ''}` +
+      (measured.updatesInjected === undefined ? '' : `, ${thousands(measured.updatesInjected)} updates injected`) +
+      (measured.lostUpdates === undefined ? '' : `, ${thousands(measured.lostUpdates)} lost`) +
+      (measured.note === undefined ? '' : `; ${measured.note}`);
+    return completed
+      ? `- \`botcap run ${scenario}\` at defaults: **${measured.wallS} s** wall time (target < ${target} s: ${verdict(measured.wallS < target)}); ${detail}.`
+      : `- \`botcap run ${scenario}\`: **not measured** - the run did not complete after ${measured.wallS} s (${detail}).`;
+  };
+  return [
+    '## Load generator: its own ceiling, memory per virtual user, scenario wall times',
+    '',
+    formatMachine(run.machine, run),
+    '',
+    '### Ceiling: injected-and-correlated updates/s vs autocannon, same echo bot, same run',
+    '',
+    '| echo bot answers | driver | updates/s | correlated replies/s | generator CPU µs/update | lost | duplicate replies | non-2xx / errors | ratio correlated/s : autocannon/s |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...result.ceilings.flatMap((c) => [
+      `| ${REPLY_LABEL[c.botReply]} | autocannon, ${CONNECTIONS} connections, updates POSTed at the webhook | ${thousands(c.autocannonRequestsPerS)} | - | ${c.autocannonCpuUsPerRequest} | - | - | ${c.autocannonNon2xx} / ${c.autocannonErrors} | |`,
+      `| ${REPLY_LABEL[c.botReply]} | LoadRunner, ${CEILING_VUS} closed-loop VUs, no think time, via the fake's webhook delivery | ${thousands(c.runnerInjectedPerS)} | ${thousands(c.runnerCorrelatedPerS)} | ${c.runnerCpuUsPerUpdate} | ${c.runnerLost} | ${c.runnerDuplicates} | - | **${c.ratio.toFixed(2)}** |`,
+    ]),
+    '',
+    ...result.ceilings.map(
+      (c) =>
+        `- ${REPLY_LABEL[c.botReply]}: ratio ${c.ratio.toFixed(2)} (target >= ${LOADGEN_TARGETS.ratioToAutocannon}: ${verdict(c.ratio >= LOADGEN_TARGETS.ratioToAutocannon)}); ` +
+        `by generator CPU per update (autocannon ${c.autocannonCpuUsPerRequest} µs vs runner ${c.runnerCpuUsPerUpdate} µs, each including the fake's share): ` +
+        `${(c.autocannonCpuUsPerRequest / Math.max(1, c.runnerCpuUsPerUpdate)).toFixed(2)}, i.e. one core runs the generator and the fake at about ` +
+        `${thousands(1e6 / Math.max(1, c.runnerCpuUsPerUpdate))} correlated updates/s.`,
+    ),
+    '',
+    'The echo bot (bench/echo-bot.ts, its own process) is the same in both rows of a pair. With a sendMessage per update it ' +
+      'is usually the bottleneck of both drivers, so that ratio says mostly "the generator keeps up with the bot"; answering ' +
+      'inside the webhook response it does no outgoing request, and the ratio shows the cost of the generator itself. ' +
+      "autocannon replaces the runner AND the fake's webhook delivery (and, with webhook replies, the fake's execution of " +
+      `the reply), so the ratio prices all of them. Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
+      `(autocannon connections = the webhook's max_connections). Best of ${result.options.rounds} alternating rounds of ` +
+      `${result.options.durationS} s after a 2 s warm-up of each. Generator CPU is the benchmark process's (driver + in-process fake) per update.`,
+    '',
+    `### Memory: ${thousands(m.vus)} virtual users in a closed model`,
+    '',
+    '| VUs held (peak) | RSS baseline MB | RSS peak MB | per VU KB | heap used peak MB | updates injected | lost | wall s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${thousands(m.peakActiveVus)} | ${m.baselineRssMb} | ${m.peakRssMb} | ${m.perVuKb} | ${m.peakHeapUsedMb} | ${thousands(m.updatesInjected)} | ${thousands(m.lostUpdates)} | ${m.durationRealS} |`,
+    '',
+    `ramping-vus 0 -> ${thousands(m.vus)} over 30 s, hold 15 s, think time lognormal median 60 s / p95 180 s, production mix without /start, ` +
+      'against the echo bot. RSS is the whole generator process as `botcap run` has it: the runner, its population and the ' +
+      'in-process fake Telegram with its records (baseline: fake and echo bot up, before the runner and its population exist). ' +
+      `Target < ${LOADGEN_TARGETS.rssMbFor10kVus} MB for 10,000 VUs (k6 documents 1-5 MB per VU): ` +
+      `what the ${thousands(m.vus)} VUs add (peak - baseline) is ${Math.round((m.peakRssMb - m.baselineRssMb) * 10) / 10} MB ` +
+      `${verdict(m.peakRssMb - m.baselineRssMb < (LOADGEN_TARGETS.rssMbFor10kVus * m.vus) / 10_000)}; ` +
+      `the whole process peaks at ${m.peakRssMb} MB ${verdict(m.peakRssMb < LOADGEN_TARGETS.rssMbFor10kVus)}` +
+      `${m.peakActiveVus < m.vus ? ` (only ${thousands(m.peakActiveVus)} VUs were active at once)` : ''}. ` +
+      'The baseline is mostly fixed cost: Node, tsx compiling TypeScript at load time, the loaded modules, the fake.',
+    '',
+    '### Scenario wall time (`botcap run` at defaults, embedded Postgres, reference bot)',
+    '',
+    'From spawning `node bin/botcap.js run <scenario> -o <temp dir>` to its exit: Postgres and bot start, the load, ' +
+      'teardown and the reports, as a user waits for it. One run each, after the measurements above.',
+    '',
+    runLine('peak-10am'),
+    runLine('500-concurrent'),
+  ].join('\n');
+}
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+const childArg = process.argv.find((arg) => arg.startsWith('--child='));
+if (childArg === '--child=vus') {
+  await vuMemoryChild(Number(process.argv[process.argv.indexOf(childArg) + 1]));
+} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const machine = await machineDetails();
+  const command = commandLine();
+  const loadBefore = loadAverage();
+  const durationS = flag('duration-s');
+  const vus = flag('vus');
+  const result = await runLoadgenBenchmark({
+    durationS: durationS === undefined ? undefined : Number(durationS),
+    vus: vus === undefined ? undefined : Number(vus),
+    skipRuns: process.argv.includes('--skip-runs'),
+  });
+  const section = formatLoadgenBenchmark(result, { machine, command, loadBefore, loadAfter: loadAverage() });
+  await writeBenchmarkSection('loadgen', section);
+  process.stdout.write(`${section}\n`);
+}
