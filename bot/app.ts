@@ -14,6 +14,7 @@ import { TurnStore } from './db/turns.ts';
 import { UserStore } from './db/users.ts';
 import { cronRoute, healthRoute, metricsRoute } from './http/routes.ts';
 import { type HttpServer, type Route, startHttpServer } from './http/server.ts';
+import { trackInFlight } from './in-flight.ts';
 import { type Assistant, type AssistantDeps, createAssistant } from './llm/index.ts';
 import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
@@ -105,7 +106,8 @@ export function createBotApp(config: BotConfig, deps: BotAppDeps = {}): BotApp {
     slotter: new Slotter(pool, config.slotting),
     assistant,
   };
-  const bot = createBot({ services, pool, metrics, errors });
+  const inFlight = trackInFlight();
+  const bot = createBot({ services, pool, metrics, errors, inFlight });
   const secrets = configSecrets(config);
 
   let server: HttpServer | undefined;
@@ -193,6 +195,15 @@ export function createBotApp(config: BotConfig, deps: BotAppDeps = {}): BotApp {
       // server waits for open webhook requests, whose handlers answer only when done).
       ['polling', () => poller?.stop()],
       ['http server', () => server?.close(drainMs)],
+      // A webhook request may have ended (onTimeout) while its handler runs on: let it finish before the
+      // pool it writes the session through goes away.
+      [
+        'handlers',
+        async () => {
+          if (!(await inFlight.drain(drainMs)))
+            log.warn({ running: inFlight.count() }, 'handlers still running at stop');
+        },
+      ],
       ['scheduler', () => scheduler?.stop()],
       ['assistant', () => assistant.close()],
       ['pool', () => pool.end()],

@@ -11,6 +11,7 @@ import {
   navigationHandlers,
   otherUpdateHandlers,
 } from './handlers/index.ts';
+import type { InFlight } from './in-flight.ts';
 import type { BotMetrics } from './observability/metrics.ts';
 import type { ErrorReporter } from './observability/sentry.ts';
 import { measureUpdates, updateKind } from './observability/update-metrics.ts';
@@ -21,6 +22,8 @@ export interface CreateBotOptions {
   pool: pg.Pool;
   metrics: BotMetrics;
   errors: ErrorReporter;
+  /** Counts running handlers so a stop can wait for them (see in-flight.ts). */
+  inFlight?: InFlight;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface CreateBotOptions {
  * const bot = createBot({ services, pool, metrics, errors });
  * await bot.init(); // getMe: fails fast on a wrong token or an unreachable API root
  */
-export function createBot({ services, pool, metrics, errors }: CreateBotOptions): Bot<BotContext> {
+export function createBot({ services, pool, metrics, errors, inFlight }: CreateBotOptions): Bot<BotContext> {
   const { config, logger } = services;
   const log = logger.child({ component: 'bot' });
   const bot = new Bot<BotContext>(config.telegram.token, {
@@ -49,6 +52,7 @@ export function createBot({ services, pool, metrics, errors }: CreateBotOptions)
     );
   }
 
+  if (inFlight) bot.use(inFlight.middleware);
   bot.use(measureUpdates(metrics));
   bot.use(errorBoundary);
   if (config.telegram.transport === 'polling') {
