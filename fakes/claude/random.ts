@@ -3,25 +3,9 @@
  * fault decisions) comes from here, so a run with the same seed and the same requests repeats exactly.
  */
 
-/** A uniform generator on [0, 1). */
-export type Rng = () => number;
+import { createRng, type Rng } from '../../common/random.ts';
 
-/**
- * mulberry32: tiny, fast and good enough for simulation (not for cryptography).
- *
- * @example
- * const rng = createRng(42); rng(); // 0.6011...
- */
-export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRng, type Rng };
 
 /**
  * FNV-1a over a string, folded with a starting hash: cheap, deterministic, used to derive a per-request seed.

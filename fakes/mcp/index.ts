@@ -11,7 +11,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
-import { createRng, type Rng } from '../claude/random.ts';
+import { createRng, type Rng } from '../../common/random.ts';
 import { searchSnippets } from './snippets.ts';
 
 export interface FakeMcpFaults {
