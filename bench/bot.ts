@@ -15,7 +15,8 @@
  * docs/BENCHMARKS.md.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { BOT_NODE_FLAGS, BOT_READY_LINE, botProcessCommand } from '../cli/commands/bot-process.ts';
 import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { Environment, type ManagedProcess } from '../loadgen/environment/index.ts';
@@ -57,8 +58,6 @@ const PRESS_CYCLE = ['h', 'm', 'tl', 'tv:technology', 'tl', 'm'] as const;
 const REFERENCE_TOKEN = '700001:BENCH-reference-bot-token-00000000';
 const ECHO_TOKEN = '700002:BENCH-bare-echo-bot-token-000000000';
 const WEBHOOK_SECRET = 'botcap-bench-webhook-secret';
-const BOTCAP_BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
-const READY_LINE = /^\{"instance":/;
 const FIRST_CHAT_ID = 810_000_001;
 const REPLY_TIMEOUT_MS = 10_000;
 
@@ -88,7 +87,7 @@ export interface ModuleGraphRss {
 
 export interface BotBenchResult {
   options: Required<BotBenchOptions>;
-  /** Processes that load modules and idle, started by node with tsx as `botcap bot` is. */
+  /** Processes that load modules and idle: where a bot's RSS at rest comes from. */
   moduleGraphs: ModuleGraphRss[];
   echo: BotFigures;
   reference: BotFigures;
@@ -217,8 +216,8 @@ async function startReferenceBot(
 ): Promise<ManagedProcess> {
   return env.startProcess({
     name: 'reference-bot',
-    command: process.execPath,
-    args: [BOTCAP_BIN, 'bot'],
+    // As the load generator starts it: `node <heap flags> bin/botcap.js bot`.
+    ...botProcessCommand(),
     env: {
       BOT_TOKEN: REFERENCE_TOKEN,
       TELEGRAM_API_ROOT: telegram.url,
@@ -232,33 +231,59 @@ async function startReferenceBot(
       BOTCAP_OBSERVABILITY_LOG_LEVEL: 'warn',
     },
     secrets: [REFERENCE_TOKEN, WEBHOOK_SECRET],
-    ready: { kind: 'line', pattern: READY_LINE },
+    ready: { kind: 'line', pattern: BOT_READY_LINE },
     readyTimeoutMs: 60_000,
   });
 }
 
-/** What the module-graph probes load, from the repository root. */
-const MODULE_GRAPHS = [
-  { what: 'node + tsx, nothing imported', specifiers: [] },
-  { what: 'node + tsx + grammy (the echo bot)', specifiers: ['grammy'] },
-  { what: 'node + tsx + bot/app.ts (the reference bot alone)', specifiers: ['./bot/app.ts'] },
-  { what: 'node + tsx + cli/program.ts (every command, what `botcap bot` loads)', specifiers: ['./cli/program.ts'] },
-] as const;
+interface ModuleGraph {
+  what: string;
+  /** node's own flags, e.g. `--import tsx`. */
+  nodeArgs: readonly string[];
+  /** ES module code run from the repository root; the probe reads RSS once it has run. */
+  code: string;
+}
+
+const TSX = ['--import', import.meta.resolve('tsx')] as const;
+/** What bin/botcap.js does for `botcap bot`: import the bundle of the bot's modules, without running it. */
+const IMPORT_BOT_BUNDLE =
+  "const { prebuiltEntry } = await import('./bin/prebuilt.js'); await import(await prebuiltEntry('cli/bot-main.ts'));";
+
+/** What the module-graph probes load. */
+const MODULE_GRAPHS: readonly ModuleGraph[] = [
+  { what: 'node, nothing imported', nodeArgs: [], code: '' },
+  { what: 'node + tsx, nothing imported', nodeArgs: TSX, code: '' },
+  { what: 'node + tsx + grammy (the echo bot)', nodeArgs: TSX, code: "await import('grammy');" },
+  {
+    what: 'node + tsx + cli/program.ts (every command: how `botcap bot` used to start)',
+    nodeArgs: TSX,
+    code: "await import('./cli/program.ts');",
+  },
+  {
+    what: 'node + tsx + cli/bot-main.ts (the bot command only, through tsx)',
+    nodeArgs: TSX,
+    code: "await import('./cli/bot-main.ts');",
+  },
+  {
+    what: `node ${BOT_NODE_FLAGS.join(' ')} + the bundle of cli/bot-main.ts (how \`botcap bot\` starts)`,
+    nodeArgs: BOT_NODE_FLAGS,
+    code: IMPORT_BOT_BUNDLE,
+  },
+];
 
 /**
- * Starts `node --import tsx` loading `specifiers`, lets it settle for a second after the imports, and reads
- * its RSS: the fixed cost of a process before it does any work.
+ * Starts node running `graph.code`, lets it settle for a second, and reads its RSS: the fixed cost of a process
+ * before it does any work.
  */
-async function moduleGraphRss(what: string, specifiers: readonly string[]): Promise<ModuleGraphRss> {
-  const imports = specifiers.map((s) => `await import(${JSON.stringify(s)});`).join(' ');
+async function moduleGraphRss(graph: ModuleGraph): Promise<ModuleGraphRss> {
+  const { what } = graph;
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      import.meta.resolve('tsx'),
+      ...graph.nodeArgs,
       '--input-type=module',
       '-e',
-      `${imports} console.log('loaded'); setInterval(() => {}, 1000);`,
+      `${graph.code} console.log('loaded'); setInterval(() => {}, 1000);`,
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -294,7 +319,7 @@ export async function runBotBenchmark(options: BotBenchOptions = {}): Promise<Bo
     rounds: options.rounds ?? BOT_BENCH_DEFAULTS.rounds,
   };
   const moduleGraphs: ModuleGraphRss[] = [];
-  for (const graph of MODULE_GRAPHS) moduleGraphs.push(await moduleGraphRss(graph.what, graph.specifiers));
+  for (const graph of MODULE_GRAPHS) moduleGraphs.push(await moduleGraphRss(graph));
   const env = await Environment.start({ maxConnections: 100 });
   let telegram: FakeTelegram | undefined;
   let claude: FakeClaude | undefined;
@@ -378,7 +403,7 @@ export function formatBotBenchmark(
       'editMessageText would fail and the error path would be measured. An update counts when its edit is recorded by the fake. ' +
       `Best of ${result.options.rounds} alternating rounds of ${result.options.durationS} s after ${result.options.warmupS} s warm-up; ` +
       'both bots in their own process, Postgres (embedded, max_connections 100) in its own, the fake and the driver in the benchmark process. ' +
-      'The reference bot runs at its defaults (pool max 10, scheduler on) with log level warn, as `botcap run` starts it.',
+      'The reference bot runs at its defaults (pool max 10, scheduler on) with log level warn and its heap flags, as `botcap run` starts it.',
     '',
     `Targets (issue 3): >= ${BOT_TARGETS.ratioToEcho * 100}% of the bare echo bot's updates/s; < ${BOT_TARGETS.rssMb} MB RSS per instance.`,
     '',
@@ -388,8 +413,10 @@ export function formatBotBenchmark(
     `- On ${run.machine.cores} cores the bot shares the CPU with Postgres, the fake and the driver, so measured updates/s is ` +
       "below a dedicated core's; the CPU-cost ratio is the steadier figure.",
     '',
-    'Where the RSS at rest comes from: processes started the way `botcap bot` is (node with tsx compiling TypeScript at load time) ' +
-      'that only load modules and idle, measured in the same run:',
+    'Where the RSS at rest comes from: processes that only load modules and idle, measured in the same run. ' +
+      '`botcap bot` runs from an esbuild bundle of its own modules (bin/prebuilt.js, rebuilt whenever a source changes), ' +
+      "so without tsx's module-loader thread, and loads no other command's modules; " +
+      `its spawners add the heap flags \`${BOT_NODE_FLAGS.join(' ')}\` (cli/commands/bot-process.ts), which bound its growth under load:`,
     '',
     '| process | RSS MB |',
     '| --- | ---: |',

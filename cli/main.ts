@@ -1,19 +1,20 @@
-import { CommanderError } from 'commander';
-import { createProgram } from './program.ts';
+import type { Command } from 'commander';
+import { COMMANDS, isCommandName } from './commands/index.ts';
+import { createRootCommand, runProgram } from './root.ts';
 
 /** Entry point of the `botcap` binary: parses argv, maps errors to exit codes, never prints a stack for user errors. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = createProgram();
-  try {
-    await program.parseAsync([...argv]);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
-      return;
-    }
-    const known = error instanceof Error && /Error$/.test(error.name) && error.name !== 'Error';
-    process.stderr.write(`botcap: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
-  }
+  await runProgram(await programFor(argv), argv);
+}
+
+/**
+ * `botcap <command> ...` gets a program with that one command, whose module alone is imported; anything else
+ * (`--help`, `help <command>`, `--version`, an unknown command) gets the whole program, which lists and suggests.
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const name = argv[2];
+  if (!isCommandName(name)) return (await import('./program.ts')).createProgram();
+  const program = createRootCommand();
+  (await COMMANDS[name]())(program);
+  return program;
 }

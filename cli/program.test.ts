@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from './commands/index.ts';
+import { programFor } from './main.ts';
 import { createProgram } from './program.ts';
 import { BOTCAP_VERSION } from './version.ts';
 
@@ -28,5 +30,22 @@ describe('botcap CLI', () => {
     const { stdout, exitCode } = await runInProcess(['no-such-command']);
     expect(exitCode).not.toBe(0);
     expect(stdout).toMatch(/unknown command/);
+  });
+
+  it('runs `botcap <command>` with that command alone, whose help is the same as in the whole program', async () => {
+    const whole = createProgram();
+    expect(whole.commands.map((c) => c.name())).toEqual(Object.keys(COMMANDS));
+    for (const full of whole.commands) {
+      const program = await programFor(['node', 'botcap', full.name(), '--help']);
+      expect(program.commands.map((c) => c.name())).toEqual([full.name()]);
+      expect(program.commands[0]!.helpInformation()).toBe(full.helpInformation());
+    }
+  });
+
+  it('builds the whole program for --help and for a command it does not know, so it can list and suggest', async () => {
+    for (const args of [['--help'], ['help', 'bot'], ['botx'], []]) {
+      const program = await programFor(['node', 'botcap', ...args]);
+      expect(program.commands.map((c) => c.name())).toEqual(Object.keys(COMMANDS));
+    }
   });
 });

@@ -1,36 +1,17 @@
-import { Command } from 'commander';
-import { registerBot } from './commands/bot.ts';
-import { registerCost } from './commands/cost.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerExportK6 } from './commands/export-k6.ts';
-import { registerFakes } from './commands/fakes.ts';
-import { registerGate } from './commands/gate.ts';
-import { registerMatrix } from './commands/matrix.ts';
-import { registerReport } from './commands/report.ts';
-import { registerRun } from './commands/run.ts';
-import { registerScenarios } from './commands/scenarios.ts';
-import { BOTCAP_VERSION } from './version.ts';
+import type { Command } from 'commander';
+import { COMMANDS } from './commands/index.ts';
+import { createRootCommand } from './root.ts';
+
+// Every command module, loaded once when this module is imported: the whole program is built synchronously
+// (tests, `botcap --help`). Running one command loads only that command's module (cli/main.ts).
+const REGISTER_ALL = await Promise.all(Object.values(COMMANDS).map((load) => load()));
 
 /**
- * Builds the `botcap` program. Tests call it in-process; each command lives in `cli/commands/<name>.ts`,
- * sets `process.exitCode` and returns, so output flushes before exit.
+ * Builds the `botcap` program with every command. Tests call it in-process; each command lives in
+ * `cli/commands/<name>.ts`, sets `process.exitCode` and returns, so output flushes before exit.
  */
 export function createProgram(): Command {
-  const program = new Command('botcap')
-    .description('A capacity lab for Telegram bots on PostgreSQL and Claude.')
-    .version(BOTCAP_VERSION, '-v, --version')
-    .showHelpAfterError('(run botcap --help for usage)')
-    .exitOverride();
-
-  registerDoctor(program);
-  registerBot(program);
-  registerFakes(program);
-  registerGate(program);
-  registerReport(program);
-  registerCost(program);
-  registerRun(program);
-  registerScenarios(program);
-  registerMatrix(program);
-  registerExportK6(program);
+  const program = createRootCommand();
+  for (const register of REGISTER_ALL) register(program);
   return program;
 }

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -34,6 +33,9 @@ export interface MigrateOptions {
  */
 export async function migrate(options: MigrateOptions): Promise<string[]> {
   const log = options.logger.child({ component: 'migrate' });
+  // Imported on demand: instances started with migrate off (every instance of a `botcap run`, whose orchestrator
+  // migrates once) never load node-pg-migrate.
+  const { runner } = await import('node-pg-migrate');
   const clientConfig: pg.ClientConfig = {
     connectionString: options.databaseUrl,
     application_name: options.applicationName ?? 'botcap-migrate',

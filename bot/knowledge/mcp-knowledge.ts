@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type pino from 'pino';
 import { UpstreamHttpError } from '../resilience/failures.ts';
 import type { UpstreamPolicy } from '../resilience/policy.ts';
@@ -36,6 +35,17 @@ export interface KnowledgeClientDeps {
 const CLIENT_INFO = { name: 'botcap-reference-bot', version: '0.1.0' };
 
 /**
+ * The SDK, imported with the first lookup rather than with this module: it adds ~14 MB of RSS to a process that
+ * already holds the bot's other modules (measured), and an instance whose knowledge lookup is off never needs it.
+ */
+function loadSdk() {
+  return Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
+}
+
+/**
  * @example
  * const knowledge = createKnowledgeClient({ url: config.mcp.url, policy: policies.forUpstream('mcp'), logger });
  * const snippets = await knowledge.search('ECB rate decision'); // '- ECB holds rates (2026-11-28): ...'
@@ -46,6 +56,7 @@ export function createKnowledgeClient(deps: KnowledgeClientDeps): KnowledgeClien
 
   function connect(signal: AbortSignal): Promise<Client> {
     session ??= (async () => {
+      const [{ Client }, { StreamableHTTPClientTransport }] = await loadSdk();
       const client = new Client(CLIENT_INFO);
       await client.connect(new StreamableHTTPClientTransport(new URL(deps.url)), { signal });
       logger.debug({ url: deps.url }, 'MCP session opened');
@@ -81,6 +92,7 @@ export function createKnowledgeClient(deps: KnowledgeClientDeps): KnowledgeClien
       return texts;
     } catch (error) {
       await dropSession();
+      const [, { StreamableHTTPError }] = await loadSdk();
       if (error instanceof StreamableHTTPError && error.code !== undefined) {
         throw new UpstreamHttpError(`MCP server answered HTTP ${error.code}`, error.code);
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type pino from 'pino';
 import type { Clock } from '../../common/clock.ts';
 import type { LeaderLock } from './coordinator.ts';
@@ -37,8 +37,19 @@ export interface RedisLockOptions {
  */
 export function createRedisLock(options: RedisLockOptions): LeaderLock {
   const { clock, logger, key } = options;
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+  // ioredis is imported with the first acquire, not with this module: only this strategy needs it, and every
+  // module an instance loads stays in its heap (issue 3's memory budget per instance).
+  let created: Promise<Redis> | undefined;
+  async function connected(): Promise<Redis> {
+    created ??= import('ioredis').then(({ Redis }) => {
+      const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+      redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+      return redis;
+    });
+    const redis = await created;
+    if (redis.status === 'wait') await redis.connect();
+    return redis;
+  }
   const leaseRealMs = () => Math.max(1, Math.round(clock.toRealMs(options.leaseMs)));
   let held: { token: string; controller: AbortController; validUntilMs: number; renewal: AbortController } | undefined;
 
@@ -70,7 +81,7 @@ export function createRedisLock(options: RedisLockOptions): LeaderLock {
       }
       const startedMs = clock.monotonicMs();
       try {
-        const extended = await redis.eval(EXTEND, 1, key, current.token, String(leaseRealMs()));
+        const extended = await (await connected()).eval(EXTEND, 1, key, current.token, String(leaseRealMs()));
         if (extended !== 1) {
           lose('lease expired and was taken by another instance');
           return;
@@ -87,7 +98,7 @@ export function createRedisLock(options: RedisLockOptions): LeaderLock {
     async acquire() {
       if (held && clock.monotonicMs() < held.validUntilMs) return held.controller.signal;
       if (held) lose('lease validity ran out');
-      if (redis.status === 'wait') await redis.connect();
+      const redis = await connected();
       const token = `${options.instanceId}:${randomUUID()}`;
       const startedMs = clock.monotonicMs();
       const ok = await redis.set(key, token, 'PX', leaseRealMs(), 'NX');
@@ -108,16 +119,16 @@ export function createRedisLock(options: RedisLockOptions): LeaderLock {
         held = undefined;
         current.renewal.abort();
         current.controller.abort(new Error('leadership released'));
-        await redis.eval(RELEASE, 1, key, current.token).catch(() => undefined);
+        await (await created)?.eval(RELEASE, 1, key, current.token).catch(() => undefined);
       }
-      redis.disconnect();
+      (await created)?.disconnect();
     },
     async kill() {
       const current = held;
       held = undefined;
       current?.renewal.abort();
       current?.controller.abort(new Error('killed'));
-      redis.disconnect(); // the lease stays in Redis until it expires, as after a crash
+      (await created)?.disconnect(); // the lease stays in Redis until it expires, as after a crash
     },
   };
 }

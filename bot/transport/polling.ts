@@ -1,4 +1,4 @@
-import { type RunnerHandle, run } from '@grammyjs/runner';
+import type { RunnerHandle } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/index.ts';
@@ -23,6 +23,9 @@ export async function startPolling(
   // Telegram refuses getUpdates with 409 forever, so a bot switched from webhook to polling would
   // hang silently. Pending updates are kept: they belong to users waiting for an answer.
   await bot.api.deleteWebhook({ drop_pending_updates: false });
+  // Imported here, not at the top: a webhook instance never needs the runner, and every module loaded stays
+  // in its heap for good (issue 3's memory budget per instance).
+  const { run } = await import('@grammyjs/runner');
   const handle: RunnerHandle = run(bot, {
     runner: {
       fetch: { timeout: config.telegram.pollTimeoutS, allowed_updates: ['message', 'callback_query'] },

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { BOT_READY_LINE, botProcessCommand } from '../../cli/commands/bot-process.ts';
 import { EnvironmentError } from '../../common/errors.ts';
 import type { FakeTelegram } from '../../fakes/telegram/index.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
@@ -15,11 +15,6 @@ import {
 import { type Balancer, startBalancer } from './balancer.ts';
 import { knobEnvironment } from './bot-config.ts';
 import { RUN_SCENARIO_DEFAULTS, type RunBotInfo } from './options.ts';
-
-/** `bin/botcap.js` of this checkout: the reference bot runs as `node bin/botcap.js bot`. */
-const BOTCAP_BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url));
-/** The one line `botcap bot` prints on stdout when ready (cli/commands/bot.ts BotReadyLine). */
-const READY_LINE = /^\{"instance":/;
 
 /** Which bot the run drives. */
 export type BotKind = 'reference' | 'command' | 'url';
@@ -178,11 +173,11 @@ export async function startBotFleet(options: FleetOptions): Promise<BotFleet> {
         fleet.firstEnv ??= env;
         const managed = await options.env.startProcess({
           name,
-          command: process.execPath,
-          args: [BOTCAP_BIN, 'bot'],
+          // `node bin/botcap.js bot` of this checkout, with the heap flags that keep an instance in its memory budget.
+          ...botProcessCommand(),
           env,
           secrets: botSecrets(input),
-          ready: { kind: 'line', pattern: READY_LINE },
+          ready: { kind: 'line', pattern: BOT_READY_LINE },
           readyTimeoutMs: RUN_SCENARIO_DEFAULTS.botReadyTimeoutMs,
         });
         const ready = readyLine(managed);
@@ -248,7 +243,7 @@ function referenceEnv(
 }
 
 function readyLine(managed: ManagedProcess): { http: string; webhook?: string } {
-  const line = managed.recentOutput().findLast((l) => READY_LINE.test(l));
+  const line = managed.recentOutput().findLast((l) => BOT_READY_LINE.test(l));
   if (line === undefined) throw new EnvironmentError(`${managed.name} printed no ready line`);
   return JSON.parse(line) as { http: string; webhook?: string };
 }

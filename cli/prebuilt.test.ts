@@ -1,0 +1,63 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prebuiltEntry } from '../bin/prebuilt.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+describe('bin/prebuilt.js', () => {
+  let root: string;
+  const options = () => ({ root, cacheDir: join(root, 'cache') });
+  const run = async () => {
+    const url = await prebuiltEntry('src/main.ts', options());
+    const module = (await import(url)) as { greeting: string; note: string };
+    return { url, ...module };
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'botcap-prebuilt-'));
+    await mkdir(join(root, 'src'));
+    await writeFile(join(root, 'package.json'), '{ "type": "module" }');
+    await writeFile(join(root, 'tsconfig.json'), '{}');
+    await writeFile(join(root, 'src', 'note.txt'), 'read next to its module');
+    await writeFile(
+      join(root, 'src', 'main.ts'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        "import { name } from './name.ts';",
+        "export const greeting: string = 'hello ' + name;",
+        "export const note = readFileSync(new URL('./note.txt', import.meta.url), 'utf8');",
+      ].join('\n'),
+    );
+    await writeFile(join(root, 'src', 'name.ts'), "export const name: string = 'one';");
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('runs TypeScript as a bundle whose modules still find their files by import.meta.url', async () => {
+    const first = await run();
+    expect(first.greeting).toBe('hello one');
+    expect(first.note).toBe('read next to its module');
+    expect(first.url).toContain('/cache/main-');
+  });
+
+  it('reuses the bundle while the sources are unchanged, and rebuilds after an edit of any of them', async () => {
+    const before = await prebuiltEntry('src/main.ts', options());
+    expect(await prebuiltEntry('src/main.ts', options())).toBe(before);
+    await writeFile(join(root, 'src', 'name.ts'), "export const name: string = 'two';");
+    const after = await run();
+    expect(after.url).not.toBe(before);
+    expect(after.greeting).toBe('hello two');
+  });
+
+  it("bundles `botcap bot` from the bot's modules only, none of the load generator's, reports' or fakes'", async () => {
+    await prebuiltEntry('cli/bot-main.ts');
+    const manifest = JSON.parse(
+      await readFile(join(REPO_ROOT, 'node_modules', '.cache', 'botcap', 'bot-main.json'), 'utf8'),
+    ) as { inputs: string[] };
+    expect(manifest.inputs).toContain('bot/app.ts');
+    expect(manifest.inputs).toContain('cli/commands/bot.ts');
+    expect(manifest.inputs.filter((input) => /^(loadgen|reports|fakes|scenarios)\//.test(input))).toEqual([]);
+  });
+});
