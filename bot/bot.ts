@@ -11,6 +11,7 @@ import {
   navigationHandlers,
   otherUpdateHandlers,
 } from './handlers/index.ts';
+import { settleErrors } from './handlers/settle-errors.ts';
 import type { InFlight } from './in-flight.ts';
 import type { BotMetrics } from './observability/metrics.ts';
 import type { ErrorReporter } from './observability/sentry.ts';
@@ -52,6 +53,7 @@ export function createBot({ services, pool, metrics, errors, inFlight }: CreateB
     );
   }
 
+  bot.use(settleErrors(bot));
   if (inFlight) bot.use(inFlight.middleware);
   bot.use(measureUpdates(metrics));
   bot.use(errorBoundary);
