@@ -1,4 +1,5 @@
 import type { FakeClaudeOptions } from '../fakes/claude/options.ts';
+import type { FakeMcpFaultWindow } from '../fakes/mcp/faults.ts';
 import type { FakeTelegramOptions } from '../fakes/telegram/index.ts';
 import type { Scenario } from './schema.ts';
 
@@ -34,4 +35,32 @@ export function fakeClaudeOptions(scenario: Scenario): Pick<FakeClaudeOptions, '
  */
 export function fakeTelegramOptions(scenario: Scenario): Pick<FakeTelegramOptions, 'floodControl'> {
   return { floodControl: scenario.fakes.telegram.floodControl };
+}
+
+/**
+ * Whether the scenario's bot uses the MCP knowledge lookup: its config has an `mcp` section. Only then is a
+ * fake MCP server started (and its fault windows mean anything).
+ *
+ * @example
+ * scenarioUsesMcp(parseScenario({ ..., bot: { config: { mcp: {} } } })) // true
+ */
+export function scenarioUsesMcp(scenario: Scenario): boolean {
+  const mcp = scenario.bot.config.mcp;
+  return mcp !== null && typeof mcp === 'object';
+}
+
+/**
+ * The scenario's MCP fault windows as the fake MCP's, still relative to the load's start (the orchestrator
+ * shifts them onto the fake's clock when the load starts).
+ *
+ * @example
+ * mcp.setFaults({ windows: fakeMcpFaultWindows(scenario).map((w) => ({ ...w, fromMs: w.fromMs + offset, toMs: w.toMs + offset })) });
+ */
+export function fakeMcpFaultWindows(scenario: Scenario): FakeMcpFaultWindow[] {
+  return scenario.fakes.mcp.faults.map((fault) => ({
+    fromMs: fault.from,
+    toMs: fault.to,
+    rate: fault.rate,
+    kind: fault.kind,
+  }));
 }

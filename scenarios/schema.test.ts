@@ -171,3 +171,48 @@ describe('fake options from a scenario', () => {
     ).toMatch(/fakes\.claude\.faults\[0\]\.rate: .*\n.*fakes\.claude\.faults\[0\]\.kind: kind must be one of 429/);
   });
 });
+
+describe('MCP fault windows', () => {
+  const withMcp = {
+    ...minimal,
+    load: { executor: 'constant-vus', vus: 5, duration: '4m' },
+    bot: { config: { mcp: {} } },
+  };
+
+  it('default to a full 503 outage and reach the fake as ms windows relative to the load', async () => {
+    const { fakeMcpFaultWindows } = await import('./fakes.ts');
+    const scenario = parseScenario({ ...withMcp, fakes: { mcp: { faults: [{ from: '1m', to: '2m' }] } } });
+    expect(scenario.fakes.mcp.faults).toEqual([{ from: 60_000, to: 120_000, rate: 1, kind: 'http-503' }]);
+    expect(fakeMcpFaultWindows(scenario)).toEqual([{ fromMs: 60_000, toMs: 120_000, rate: 1, kind: 'http-503' }]);
+    expect(parseScenario(minimal).fakes.mcp.faults).toEqual([]);
+  });
+
+  it('name the field, the value and the fix', () => {
+    const message = problems({
+      ...withMcp,
+      fakes: {
+        mcp: {
+          faults: [
+            { from: '2m', to: '1m', rate: 1.5, kind: 'timeout' },
+            { from: 'soon', to: '3m' },
+          ],
+        },
+      },
+    });
+    expect(message).toContain('fakes.mcp.faults[0].rate: a share is a fraction from 0 to 1 (got 1.5)');
+    expect(message).toContain('fakes.mcp.faults[0].kind: kind must be one of http-503, tool-error (got "timeout")');
+    expect(message).toMatch(/fakes\.mcp\.faults\[1\]\.from: "soon" is not a duration; use/);
+    expect(problems({ ...withMcp, fakes: { mcp: { faults: [{ from: '2m', to: '1m' }] } } })).toContain(
+      'fakes.mcp.faults[0].to: to must be after from',
+    );
+  });
+
+  it('are refused when no fake MCP server would run, or when the window opens after the load', () => {
+    expect(problems({ ...minimal, fakes: { mcp: { faults: [{ from: '10s', to: '20s' }] } } })).toContain(
+      'fakes.mcp.faults: the bot does not use the MCP knowledge lookup, so no fake MCP server runs and these windows would do nothing; add bot.config.mcp',
+    );
+    expect(problems({ ...withMcp, fakes: { mcp: { faults: [{ from: '5m', to: '6m' }] } } })).toContain(
+      'fakes.mcp.faults[0].from: 300000 ms is not before the load ends (240000 ms), so the window never opens',
+    );
+  });
+});

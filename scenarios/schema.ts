@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FAULT_KINDS } from '../fakes/claude/faults.ts';
 import { latencySettingSchema } from '../fakes/claude/latency.ts';
 import { tierSettingSchema } from '../fakes/claude/tiers.ts';
+import { MCP_FAULT_KINDS } from '../fakes/mcp/faults.ts';
 import { CLOCK_TIME_HINT, DURATION_HINT, parseDurationMs, parseMinuteOfDay } from './units.ts';
 
 /**
@@ -206,6 +207,22 @@ export const claudeFaultSchema = z
   })
   .refine((f) => f.to > f.from, { message: 'to must be after from', path: ['to'] });
 
+/**
+ * A fault window of the fake MCP knowledge server, like Claude's: from `from` to `to` (simulated time since the
+ * load started) `rate` of its requests fail as `kind` - `http-503` (the server is down) or `tool-error` (the
+ * server answers, its search backend does not). The bot must use the lookup (`bot.config.mcp`).
+ */
+export const mcpFaultSchema = z
+  .object({
+    from: duration,
+    to: positiveDuration,
+    rate: share.default(1),
+    kind: z
+      .enum(MCP_FAULT_KINDS, { error: () => `kind must be one of ${MCP_FAULT_KINDS.join(', ')}` })
+      .default('http-503'),
+  })
+  .refine((f) => f.to > f.from, { message: 'to must be after from', path: ['to'] });
+
 export const fakesSchema = z
   .object({
     claude: z
@@ -216,6 +233,7 @@ export const fakesSchema = z
       })
       .prefault({}),
     telegram: z.object({ floodControl: z.union([z.literal(false), floodControlSchema]).default({}) }).prefault({}),
+    mcp: z.object({ faults: z.array(mcpFaultSchema).default([]) }).prefault({}),
   })
   .prefault({});
 

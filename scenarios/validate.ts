@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { botConfigSchema } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
 import { compileThresholds } from '../reports/thresholds.ts';
-import { peakVus } from './peak-vus.ts';
+import { scenarioUsesMcp } from './fakes.ts';
+import { loadDurationMs, peakVus } from './peak-vus.ts';
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.ts';
 
 /**
@@ -136,6 +137,20 @@ function consistencyProblems(scenario: Scenario): string[] {
       `population.size: ${scenario.population.size} users cannot fill ${peak} concurrent VUs; set population.size >= ${peak}`,
     );
   }
+  if (scenario.fakes.mcp.faults.length > 0 && !scenarioUsesMcp(scenario)) {
+    problems.push(
+      'fakes.mcp.faults: the bot does not use the MCP knowledge lookup, so no fake MCP server runs and these windows ' +
+        'would do nothing; add bot.config.mcp (e.g. { timeoutMs: 3000 }) or remove the faults',
+    );
+  }
+  const loadMs = loadDurationMs(scenario.load);
+  scenario.fakes.mcp.faults.forEach((fault, i) => {
+    if (fault.from >= loadMs) {
+      problems.push(
+        `fakes.mcp.faults[${i}].from: ${fault.from} ms is not before the load ends (${loadMs} ms), so the window never opens; move it inside the run`,
+      );
+    }
+  });
   const { spreadFrom, spreadTo } = scenario.population.digestTimes;
   if (spreadTo <= spreadFrom) {
     problems.push(`population.digestTimes.spreadTo: ${spreadTo} is not after spreadFrom ${spreadFrom}; swap them`);

@@ -194,6 +194,16 @@ export const schedulerSchema = z
     tickMs: positiveInt.default(60_000).describe('scan interval, simulated ms'),
     sendConcurrency: positiveInt.default(20).describe('digests generated and sent at once per instance'),
     claimBatch: positiveInt.default(50).describe('skip-locked: jobs claimed per query'),
+    // 'transaction' exists to reproduce how many production job queues use Postgres: a claim that keeps its
+    // transaction (and a pooled connection) open across the seconds of an LLM call. At the 10:00 burst that
+    // is sendConcurrency connections per instance, the load that makes pools above max_connections fail
+    // (the pooling matrix); 'lease' is the default because it holds none.
+    claimMode: z
+      .enum(['lease', 'transaction'])
+      .default('lease')
+      .describe(
+        'skip-locked: "lease" commits a claim at once; "transaction" keeps it open while the digest is generated (one connection per job in flight)',
+      ),
     takeoverGraceMs: nonNegativeInt
       .default(30_000)
       .describe(

@@ -60,13 +60,16 @@ export async function findDueDigests(pool: pg.Pool, nowMs: number, limit: number
   }));
 }
 
+/** Where a statement runs: the pool, or one checked-out client (inside its transaction). */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
 /** Records one sent digest (duplicates included: there is deliberately no unique constraint). */
 export async function recordDelivery(
-  pool: pg.Pool,
+  db: Queryable,
   delivery: { due: DueDigest; instanceId: string; strategy: string; outcome: string; sentAtMs: number },
 ): Promise<void> {
   const { due } = delivery;
-  await pool.query(
+  await db.query(
     `INSERT INTO digest_deliveries
        (user_id, send_date, instance_id, strategy, outcome, scheduled_at_ms, sent_at_ms, lateness_ms)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

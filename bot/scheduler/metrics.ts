@@ -1,4 +1,6 @@
 import type { Registry } from 'prom-client';
+import { classifyDbError } from '../db/errors.ts';
+import { BOT_METRIC_NAMES } from '../observability/metrics.ts';
 import { counterOnce, gaugeOnce, histogramOnce } from '../resilience/metrics.ts';
 
 /**
@@ -10,7 +12,18 @@ import { counterOnce, gaugeOnce, histogramOnce } from '../resilience/metrics.ts'
  * schedulerMetrics(registry).lateness.observe({ strategy: 'skip-locked' }, 12.5);
  */
 export function schedulerMetrics(registry: Registry) {
+  // The bot's own counter (bot/observability), so a 53300 met by the scheduler counts with the handlers' ones.
+  const dbConnectionErrors = counterOnce(registry, {
+    name: BOT_METRIC_NAMES.dbConnectionErrors,
+    help: 'Failures to get a database connection, by SQLSTATE (53300 = too many clients) or pool_timeout',
+    labelNames: ['sqlstate'],
+  });
   return {
+    /** Counts a failure to get a database connection (53300, pool_timeout, ...); other errors are not counted. */
+    recordDbError(error: unknown): void {
+      const classified = classifyDbError(error);
+      if (classified?.connection) dbConnectionErrors.inc({ sqlstate: classified.code });
+    },
     sent: counterOnce(registry, {
       name: 'bot_digests_sent_total',
       help: 'digests sent by this instance, by scheduler strategy and digest outcome (ok, cached, batched, fallback)',

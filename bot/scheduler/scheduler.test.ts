@@ -39,12 +39,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A stand-in for the Claude side: digests take 1.5 simulated seconds, like a (fast) model call. */
-function slowAssistant(clock: Clock): Assistant {
+/** A stand-in for the Claude side: digests take 1.5 simulated seconds by default, like a (fast) model call. */
+function slowAssistant(clock: Clock, digestMs = 1_500): Assistant {
   return {
     answer: async () => ({ text: 'unused', outcome: 'ok' }),
     digest: async (input) => {
-      await clock.sleepMs(1_500);
+      await clock.sleepMs(digestMs);
       return { text: `📰 ${input.topic} ${input.sendDate}`, outcome: 'ok', model: 'test' };
     },
     pregenerateDigests: async () => ({ submitted: 0, stored: 0 }),
@@ -80,6 +80,8 @@ async function startFleet(
     scheduler?: Record<string, unknown>;
     /** Use the real assistant (digest cache on) against this fake Claude instead of the stand-in. */
     claudeUrl?: string;
+    /** How long the stand-in assistant takes per digest, simulated ms. */
+    digestMs?: number;
   } = {},
 ): Promise<Fleet> {
   const databaseUrl = await server.createDatabase();
@@ -130,7 +132,9 @@ async function startFleet(
       logger,
       registry,
       pool,
-      assistant: options.claudeUrl ? createAssistant({ config, clock, logger, registry, pool }) : slowAssistant(clock),
+      assistant: options.claudeUrl
+        ? createAssistant({ config, clock, logger, registry, pool })
+        : slowAssistant(clock, options.digestMs),
       sendDigest: async (chatId) => {
         fleet.sent.push({ chatId, instance: instanceId });
       },
@@ -228,6 +232,30 @@ describe('scheduler strategies with three instances', () => {
       [doomed.map((d) => d.jobId)],
     );
     expect(rows.every((r) => r.attempts === 2 && r.claimed_by !== 'bot-dead')).toBe(true);
+  });
+
+  it('skip-locked, claimMode transaction: every job in flight holds a connection; still once each, none missing', async () => {
+    // Everyone due at the first tick; each digest takes a simulated minute (100 real ms), so claims overlap.
+    const fleet = await startFleet('skip-locked', {
+      startAt: `${DAY}T10:08:00Z`,
+      digestMs: 60_000,
+      scheduler: { claimMode: 'transaction' },
+    });
+    const held = await waitFor('the pools full of open claim transactions', async () => {
+      const { rows } = await fleet.admin.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+      );
+      const n = Number(rows[0]!.n);
+      return n >= 12 ? n : undefined;
+    });
+    // Three pools of five: the claims, not the users, decide how many connections the fleet holds.
+    expect(held).toBeLessThanOrEqual(15);
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    const { rows } = await fleet.admin.query<{ n: string }>(
+      'SELECT count(*) AS n FROM digest_jobs WHERE done_at_ms IS NULL',
+    );
+    expect(Number(rows[0]!.n)).toBe(0);
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBe(3);
   });
 
   it.skipIf(!process.env.REDIS_URL && process.env.BOTCAP_NO_REDIS === '1')(

@@ -95,6 +95,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return await coordinator.tick();
     } catch (error) {
       metrics.tickErrors.inc({ strategy });
+      metrics.recordDbError(error);
       logger.warn({ err: error }, 'scheduler tick failed');
       return 0;
     }

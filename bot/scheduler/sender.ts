@@ -4,7 +4,7 @@ import type pino from 'pino';
 import type { Clock } from '../../common/clock.ts';
 import type { Assistant } from '../llm/assistant.ts';
 import { nowWholeMs } from './day.ts';
-import { type DueDigest, recordDelivery } from './due.ts';
+import { type DueDigest, type Queryable, recordDelivery } from './due.ts';
 import type { SchedulerMetrics } from './metrics.ts';
 
 export interface DigestSenderDeps {
@@ -32,6 +32,11 @@ export type DigestSender = (
     beforeSend?: () => Promise<boolean>;
     /** After the delivery is recorded (skip-locked: mark the job done). */
     afterSend?: () => Promise<void>;
+    /**
+     * Where the delivery is recorded. Default: the pool. skip-locked's `transaction` claim mode passes the
+     * client holding the job's claim, so the delivery commits with the job.
+     */
+    db?: Queryable;
   },
 ) => Promise<SendResult>;
 
@@ -64,7 +69,7 @@ export function createDigestSender(deps: DigestSenderDeps): DigestSender {
         if (options.beforeSend && !(await options.beforeSend())) return 'skipped';
         await deps.sendDigest(due.chatId, digest.text);
         const sentAtMs = nowWholeMs(clock);
-        await recordDelivery(deps.pool, {
+        await recordDelivery(options.db ?? deps.pool, {
           due,
           instanceId: deps.instanceId,
           strategy,

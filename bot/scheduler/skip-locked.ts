@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Coordinator, CoordinatorDeps } from './coordinator.ts';
 import { dayOf, MS_PER_MINUTE, nowWholeMs } from './day.ts';
-import type { DueDigest } from './due.ts';
+import type { DueDigest, Queryable } from './due.ts';
 import { SLOT_KNOWN_IN_TIME_SQL } from './due.ts';
 
 /**
@@ -16,6 +16,12 @@ import { SLOT_KNOWN_IN_TIME_SQL } from './due.ts';
  * the lease between its last check and marking done, causes one duplicate - the window left, measured, not
  * hidden. Keep the lease well above the slowest digest (generation with retries plus sendMessage).
  * Works through a transaction pooler: every statement stands alone.
+ *
+ * `scheduler.claimMode: 'transaction'` is the other classic shape of a Postgres queue: `sendConcurrency` workers
+ * each open a transaction, claim one job `FOR UPDATE SKIP LOCKED`, generate and send its digest, record it and
+ * mark it done, and commit. The row lock is the claim (a crashed worker's transaction rolls back and frees the
+ * job at once), but every job in flight holds a pool connection - and, behind a transaction pooler, a server
+ * connection - for the seconds its digest takes.
  */
 
 interface ClaimedRow {
@@ -46,23 +52,28 @@ export async function materializeJobs(pool: pg.Pool, nowMs: number): Promise<num
   return rowCount ?? 0;
 }
 
+/** A claimed job: the digest to send, its row, and whether its user paused since. */
+export type ClaimedJob = DueDigest & { jobId: number; attempts: number; paused: boolean };
+
 /**
- * Claims up to `limit` open jobs that are due and unclaimed (or whose claim is older than the lease).
+ * Claims up to `limit` open jobs that are due and unclaimed (or whose claim is older than the lease), leaving
+ * out `skipIds`. On the pool the claim commits at once; on a client inside a transaction it lasts as long as it.
  *
  * @example
  * const jobs = await claimJobs(pool, { instanceId: 'bot-2', nowMs: clock.nowMs(), leaseMs: 120_000, limit: 50 });
  */
 export async function claimJobs(
-  pool: pg.Pool,
-  claim: { instanceId: string; nowMs: number; leaseMs: number; limit: number },
-): Promise<(DueDigest & { jobId: number; attempts: number; paused: boolean })[]> {
-  const { rows } = await pool.query<ClaimedRow>(
+  db: Queryable,
+  claim: { instanceId: string; nowMs: number; leaseMs: number; limit: number; skipIds?: readonly number[] },
+): Promise<ClaimedJob[]> {
+  const { rows } = await db.query<ClaimedRow>(
     `WITH claimed AS (
        UPDATE digest_jobs SET claimed_by = $1, claimed_at_ms = $2, attempts = attempts + 1
        WHERE id IN (
          SELECT id FROM digest_jobs
          WHERE done_at_ms IS NULL AND scheduled_at_ms <= $2
            AND (claimed_at_ms IS NULL OR claimed_at_ms < $2 - $3)
+           AND id <> ALL($5::bigint[])
          ORDER BY scheduled_at_ms
          FOR UPDATE SKIP LOCKED
          LIMIT $4
@@ -72,7 +83,7 @@ export async function claimJobs(
      SELECT c.id, c.user_id, c.send_date::text AS send_date, c.scheduled_at_ms, c.attempts,
             u.chat_id, COALESCE(u.topic, 'general') AS topic, u.language_code, u.digests_paused
      FROM claimed c LEFT JOIN users u ON u.user_id = c.user_id`,
-    [claim.instanceId, Math.floor(claim.nowMs), claim.leaseMs, claim.limit],
+    [claim.instanceId, Math.floor(claim.nowMs), claim.leaseMs, claim.limit, claim.skipIds ?? []],
   );
   return rows.map((row) => ({
     jobId: Number(row.id),
@@ -90,14 +101,19 @@ export async function claimJobs(
 
 /** The skip-locked coordinator; see the module comment. */
 export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator {
-  const { pool, clock, config, instanceId } = deps;
+  const { pool, clock, config, instanceId, logger } = deps;
+  const claim = (db: Queryable, limit: number, skipIds?: readonly number[]) =>
+    claimJobs(db, {
+      instanceId,
+      nowMs: nowWholeMs(clock),
+      leaseMs: config.claimLeaseMs,
+      limit,
+      ...(skipIds === undefined ? {} : { skipIds }),
+    });
   // Whoever sent it marks it done, even if the job was reclaimed meanwhile: the new claimer's last check
   // (stillOurs) then sees it done and does not send it again.
-  const markDone = (jobId: number) =>
-    pool.query('UPDATE digest_jobs SET done_at_ms = $2 WHERE id = $1 AND done_at_ms IS NULL', [
-      jobId,
-      nowWholeMs(clock),
-    ]);
+  const markDone = (db: Queryable, jobId: number) =>
+    db.query('UPDATE digest_jobs SET done_at_ms = $2 WHERE id = $1 AND done_at_ms IS NULL', [jobId, nowWholeMs(clock)]);
   // Renews the claim right before sending and says whether it is still ours: a job that waited in this
   // instance's queue past the lease may have been reclaimed by another instance, which then sends it instead.
   const stillOurs = async (jobId: number) => {
@@ -115,39 +131,110 @@ export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator 
     ]);
   let stopped = false;
 
+  /** claimMode 'lease': batches claimed on the pool (each claim commits at once), sent, marked done. */
+  async function leaseTick(): Promise<number> {
+    let sent = 0;
+    const failed: number[] = [];
+    while (!stopped) {
+      const jobs = await claim(pool, config.claimBatch);
+      if (jobs.length === 0) break;
+      const results = await Promise.all(
+        jobs.map(async (job) => {
+          if (job.attempts > 1) deps.metrics.reclaimed.inc();
+          if (job.paused) {
+            await markDone(pool, job.jobId);
+            return 'skipped';
+          }
+          const result = await deps.send(job, {
+            beforeSend: () => stillOurs(job.jobId),
+            afterSend: async () => void (await markDone(pool, job.jobId)),
+          });
+          if (result === 'failed') failed.push(job.jobId);
+          return result;
+        }),
+      );
+      sent += results.filter((r) => r === 'sent').length;
+    }
+    for (const jobId of failed) await unclaim(jobId);
+    return sent;
+  }
+
+  /**
+   * claimMode 'transaction', one job: claim it in a transaction on `client`, send it, record the delivery and
+   * mark it done in the same transaction, commit. A failed send rolls back (the job is free again) and joins
+   * `failed`, which this tick's workers skip, so it waits for the next tick instead of looping.
+   */
+  async function sendOneInTransaction(client: pg.PoolClient, failed: number[]): Promise<'none' | 'sent' | 'other'> {
+    await client.query('BEGIN');
+    try {
+      const [job] = await claim(client, 1, failed);
+      if (job === undefined) {
+        await client.query('COMMIT');
+        return 'none';
+      }
+      if (job.attempts > 1) deps.metrics.reclaimed.inc();
+      if (job.paused) {
+        await markDone(client, job.jobId);
+        await client.query('COMMIT');
+        return 'other';
+      }
+      const result = await deps.send(job, {
+        db: client,
+        afterSend: async () => void (await markDone(client, job.jobId)),
+      });
+      if (result === 'failed') {
+        failed.push(job.jobId);
+        await client.query('ROLLBACK');
+        return 'other';
+      }
+      await client.query('COMMIT');
+      return result === 'sent' ? 'sent' : 'other';
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** claimMode 'transaction': one worker, job after job on a connection of its own, until none is left. */
+  async function transactionWorker(failed: number[]): Promise<number> {
+    let sent = 0;
+    while (!stopped) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        // The server is full (53300) or the pool stayed exhausted: this worker sits the tick out, the jobs wait.
+        deps.metrics.recordDbError(error);
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'skip-locked worker got no connection',
+        );
+        return sent;
+      }
+      let outcome: 'none' | 'sent' | 'other';
+      try {
+        outcome = await sendOneInTransaction(client, failed);
+        client.release();
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        deps.metrics.tickErrors.inc({ strategy: 'skip-locked' });
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'skip-locked worker stopped');
+        return sent;
+      }
+      if (outcome === 'none') return sent;
+      if (outcome === 'sent') sent++;
+    }
+    return sent;
+  }
+
   return {
     async tick() {
       deps.metrics.ticks.inc({ strategy: 'skip-locked', role: 'worker' });
       await materializeJobs(pool, nowWholeMs(clock));
-      let sent = 0;
+      if (config.claimMode === 'lease') return leaseTick();
       const failed: number[] = [];
-      while (!stopped) {
-        const jobs = await claimJobs(pool, {
-          instanceId,
-          nowMs: nowWholeMs(clock),
-          leaseMs: config.claimLeaseMs,
-          limit: config.claimBatch,
-        });
-        if (jobs.length === 0) break;
-        const results = await Promise.all(
-          jobs.map(async (job) => {
-            if (job.attempts > 1) deps.metrics.reclaimed.inc();
-            if (job.paused) {
-              await markDone(job.jobId);
-              return 'skipped';
-            }
-            const result = await deps.send(job, {
-              beforeSend: () => stillOurs(job.jobId),
-              afterSend: async () => void (await markDone(job.jobId)),
-            });
-            if (result === 'failed') failed.push(job.jobId);
-            return result;
-          }),
-        );
-        sent += results.filter((r) => r === 'sent').length;
-      }
-      for (const jobId of failed) await unclaim(jobId);
-      return sent;
+      const workers = Array.from({ length: config.sendConcurrency }, () => transactionWorker(failed));
+      return (await Promise.all(workers)).reduce((sum, n) => sum + n, 0);
     },
     stop: async () => {
       stopped = true;

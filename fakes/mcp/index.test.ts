@@ -38,6 +38,24 @@ describe('fake MCP server', () => {
     await client.close();
   });
 
+  it('fails only inside a scheduled window, as the window says (503 or tool error)', async () => {
+    fake = await startFakeMcp({ timeScale: 1000 });
+    const client = await connect(fake.url);
+    const search = () => client.callTool({ name: 'search', arguments: { query: 'x' } });
+    // A simulated hour from now: not yet.
+    const later = fake.runMs() + 3_600_000;
+    fake.setFaults({ windows: [{ fromMs: later, toMs: later + 60_000 }] });
+    expect((await search()).isError).toBeFalsy();
+    const now = fake.runMs();
+    fake.setFaults({ windows: [{ fromMs: now, toMs: now + 3_600_000, kind: 'tool-error' }] });
+    expect((await search()).isError).toBe(true);
+    fake.setFaults({ windows: [{ fromMs: now, toMs: now + 3_600_000 }] });
+    await expect(search()).rejects.toMatchObject({ code: 503 });
+    expect(fake.stats().injectedErrors).toBe(2);
+    expect(() => fake!.setFaults({ windows: [{ fromMs: 10, toMs: 5 }] })).toThrow(/toMs 5 must be after fromMs 10/);
+    await client.close();
+  });
+
   it('can fail as a tool error (server up, backend down) at a given rate', async () => {
     fake = await startFakeMcp({ timeScale: 1000, faults: { errorRate: 1, errorKind: 'tool-error' } });
     const client = await connect(fake.url);

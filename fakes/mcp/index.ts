@@ -1,7 +1,7 @@
 /**
  * A fake MCP knowledge server: the official MCP SDK's server side on Streamable HTTP (stateful sessions), on
  * 127.0.0.1, with one `search` tool that returns deterministic snippets for a query, a latency knob and fault
- * knobs (error rate, outage window, extra delay) changeable at run time. See README.md in this folder.
+ * knobs (error rate, outage windows, extra delay) changeable at run time. See README.md in this folder.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,18 +12,10 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
 import { createRng, type Rng } from '../../common/random.ts';
+import type { FakeMcpFaults, FakeMcpFaultWindow, McpFaultKind } from './faults.ts';
 import { searchSnippets } from './snippets.ts';
 
-export interface FakeMcpFaults {
-  /** Probability (0..1) that a request fails. Default 0. */
-  errorRate?: number;
-  /** How a failure looks: HTTP 503 (the transport throws) or a tool result with `isError` (server up, backend down). Default `http-503`. */
-  errorKind?: 'http-503' | 'tool-error';
-  /** Every request fails in this window, simulated ms since the fake started (`{ fromMs: 0, toMs: Infinity }` = down). */
-  outage?: { fromMs: number; toMs: number };
-  /** Added to every tool call's latency, simulated ms. Default 0. */
-  extraDelayMs?: number;
-}
+export { type FakeMcpFaults, type FakeMcpFaultWindow, MCP_FAULT_KINDS, type McpFaultKind } from './faults.ts';
 
 export interface FakeMcpOptions {
   /** Interface to bind. Default `127.0.0.1`; only a container needs another (`0.0.0.0` inside Docker). */
@@ -71,6 +63,8 @@ export interface FakeMcp {
   readonly port: number;
   /** Replaces the faults (fields left out take their defaults). */
   setFaults(faults: FakeMcpFaults): void;
+  /** Simulated ms since the fake started: the axis of `outage` and `windows`. */
+  runMs(): number;
   stats(): FakeMcpStats;
   /** Stops the server and drops every session. */
   close(): Promise<void>;
@@ -94,10 +88,17 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const stats = { requests: 0, toolCalls: 0, injectedErrors: 0, sessionsOpened: 0 };
 
-  const failsNow = () => {
-    const runMs = clock.monotonicMs() - startedMs;
-    if (faults.outage && runMs >= faults.outage.fromMs && runMs < faults.outage.toMs) return true;
-    return faults.errorRate > 0 && rng() < faults.errorRate;
+  const runMs = () => clock.monotonicMs() - startedMs;
+  /** Whether this request fails as `kind`; each fault that applies draws on its own. */
+  const failsNow = (kind: McpFaultKind) => {
+    const now = runMs();
+    if (faults.errorKind === kind && faults.outage && now >= faults.outage.fromMs && now < faults.outage.toMs) {
+      return true;
+    }
+    for (const w of faults.windows) {
+      if (w.kind === kind && now >= w.fromMs && now < w.toMs && rng() < w.rate) return true;
+    }
+    return faults.errorKind === kind && faults.errorRate > 0 && rng() < faults.errorRate;
   };
 
   function newSessionServer(): McpServer {
@@ -110,7 +111,7 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
       },
       async ({ query, limit }) => {
         await clock.sleepMs(latencyMs + faults.extraDelayMs);
-        if (faults.errorKind === 'tool-error' && failsNow()) {
+        if (failsNow('tool-error')) {
           stats.injectedErrors++;
           return { isError: true, content: [{ type: 'text', text: 'search backend unavailable (injected fault)' }] };
         }
@@ -126,7 +127,7 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/mcp') return reply(res, 404, { error: 'not found: the MCP endpoint is /mcp' });
     // Only POSTs carry calls; the client's optional GET notification stream is left alone.
-    if (req.method === 'POST' && faults.errorKind === 'http-503' && failsNow()) {
+    if (req.method === 'POST' && failsNow('http-503')) {
       stats.injectedErrors++;
       return reply(res, 503, {
         jsonrpc: '2.0',
@@ -178,6 +179,7 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
     setFaults: (next) => {
       faults = resolveFaults(next);
     },
+    runMs,
     stats: () => ({ ...stats, sessionsOpen: transports.size }),
     close: () => {
       closing ??= (async () => {
@@ -194,18 +196,27 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
 
 interface ResolvedFaults {
   errorRate: number;
-  errorKind: 'http-503' | 'tool-error';
+  errorKind: McpFaultKind;
   outage: { fromMs: number; toMs: number } | undefined;
+  windows: Required<FakeMcpFaultWindow>[];
   extraDelayMs: number;
 }
 
 function resolveFaults(faults: FakeMcpFaults): ResolvedFaults {
   const errorRate = faults.errorRate ?? FAKE_MCP_DEFAULTS.faults.errorRate;
   if (!(errorRate >= 0 && errorRate <= 1)) throw new RangeError(`errorRate must be within 0..1, got ${errorRate}`);
+  const errorKind = faults.errorKind ?? FAKE_MCP_DEFAULTS.faults.errorKind;
+  const windows = (faults.windows ?? []).map((w, i) => {
+    const rate = w.rate ?? 1;
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`windows[${i}].rate must be within 0..1, got ${rate}`);
+    if (!(w.toMs > w.fromMs)) throw new RangeError(`windows[${i}]: toMs ${w.toMs} must be after fromMs ${w.fromMs}`);
+    return { fromMs: w.fromMs, toMs: w.toMs, rate, kind: w.kind ?? errorKind };
+  });
   return {
     errorRate,
-    errorKind: faults.errorKind ?? FAKE_MCP_DEFAULTS.faults.errorKind,
+    errorKind,
     outage: faults.outage,
+    windows,
     extraDelayMs: Math.max(0, faults.extraDelayMs ?? FAKE_MCP_DEFAULTS.faults.extraDelayMs),
   };
 }

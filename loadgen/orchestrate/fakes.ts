@@ -3,7 +3,7 @@ import type { FakeClaude } from '../../fakes/claude/index.ts';
 import { startFakeClaude } from '../../fakes/claude/index.ts';
 import { type FakeMcp, startFakeMcp } from '../../fakes/mcp/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/telegram/index.ts';
-import { fakeClaudeOptions, fakeTelegramOptions } from '../../scenarios/fakes.ts';
+import { fakeClaudeOptions, fakeMcpFaultWindows, fakeTelegramOptions, scenarioUsesMcp } from '../../scenarios/fakes.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 
 /** The run's in-process fakes; `close()` stops whichever started. */
@@ -11,20 +11,20 @@ export interface RunFakes {
   telegram: FakeTelegram;
   claude: FakeClaude;
   mcp: FakeMcp | undefined;
-  /** Applies the scenario's Claude fault windows from now on (they are written relative to the load's start). */
+  /**
+   * Applies the scenario's fault windows - Claude's and the MCP server's - from now on: they are written
+   * relative to the load's start, so this is called when the load starts. (The name predates MCP windows.)
+   */
   armClaudeFaults(): void;
   close(): Promise<void>;
 }
 
-/** Whether the scenario's bot uses the MCP knowledge lookup: its config has an `mcp` section. */
-export function scenarioUsesMcp(scenario: Scenario): boolean {
-  const mcp = scenario.bot.config.mcp;
-  return mcp !== null && typeof mcp === 'object';
-}
+export { scenarioUsesMcp };
 
 /**
  * Starts fake Telegram (time scale and flood limits from the scenario), fake Claude (latency profile and
- * tier; faults are armed when the load starts) and, when the bot uses it, fake MCP - all on the run's clock.
+ * tier) and, when the bot uses it, fake MCP - all on the run's clock. Both fakes' fault windows are armed
+ * when the load starts, each shifted onto its own fake's clock.
  *
  * @example
  * const fakes = await startRunFakes(scenario, clock, {});
@@ -65,6 +65,13 @@ export async function startRunFakes(
           toMs: w.toMs + offsetMs,
         }));
         if (windows.length > 0) claude.setFaults({ windows });
+        const mcpWindows = fakeMcpFaultWindows(scenario);
+        if (mcp !== undefined && mcpWindows.length > 0) {
+          const mcpOffsetMs = mcp.runMs();
+          mcp.setFaults({
+            windows: mcpWindows.map((w) => ({ ...w, fromMs: w.fromMs + mcpOffsetMs, toMs: w.toMs + mcpOffsetMs })),
+          });
+        }
       },
       close,
     };

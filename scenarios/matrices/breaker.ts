@@ -1,28 +1,32 @@
 import type { ScenarioInput } from '../schema.ts';
-import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
+import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from './types.ts';
 
 /**
  * One circuit breaker or one per client? Question-heavy traffic through a Claude 529 storm (every call
- * fails from 25% to 50% of the run, then recovers), and through an MCP (knowledge server) outage, per
- * breaker scope. Every variant uses the MCP lookup, so a shared breaker's effect on the other upstream shows.
+ * fails from 25% to 50% of the run, then recovers), and through an MCP (knowledge server) outage in the
+ * same window (every request answered 503, then back), per breaker scope. Every variant uses the MCP
+ * lookup, so a shared breaker's effect on the other upstream shows; both conditions have a "during" and an
+ * "after", so the verdict measures how fast each scope recovers.
  *
- * The scenario schema has no MCP fault window yet, so the MCP outage is the knowledge lookup timing out
- * (`mcp.timeoutMs: 1`) for the whole run: there is no "after" and no recovery to measure in those variants.
+ * Sized so that without a fault the bot keeps up: a question holds one of the 10 Claude slots (the default
+ * bulkhead) for ~5.5 simulated s, so one instance answers ~1.8 questions/s; 30 users with 5 s think times
+ * ask ~1.2/s. At 100 users (the first runs) the queue was full before the storm and never drained, so
+ * every variant read 30 s "during" and "after" alike.
  *
- * Budget (real s, 2 cores): default 4 min simulated at 20x = 12 s of load, six variants ~ 150 s;
- * quick: per-upstream in the storm, 2 min at 30x ~ 17 s.
+ * Budget (real s, 2 cores): default 4 min simulated at 20x = 12 s of load, six variants ~ 126 s;
+ * quick: per-upstream in the storm, 2 min at 30x ~ 13 s.
  */
 const SIZES: Record<MatrixSize, { durationMs: number; vus: number }> = {
-  default: { durationMs: 4 * 60_000, vus: 100 },
-  quick: { durationMs: 2 * 60_000, vus: 60 },
+  default: { durationMs: 4 * 60_000, vus: 30 },
+  quick: { durationMs: 2 * 60_000, vus: 20 },
 };
 
-/** The storm window as fractions of the run, so both sizes storm the same share of it. */
-export const BREAKER_STORM = { fromFraction: 0.25, toFraction: 0.5 } as const;
+/** The fault window (storm or outage) as fractions of the run, so both sizes fail the same share of it. */
+export const BREAKER_FAULT_WINDOW = { fromFraction: 0.25, toFraction: 0.5 } as const;
 
-function stormWindow(size: MatrixSize): { from: number; to: number; rate: number; kind: '529' } {
+function faultWindow(size: MatrixSize): { from: number; to: number } {
   const d = SIZES[size].durationMs;
-  return { from: d * BREAKER_STORM.fromFraction, to: d * BREAKER_STORM.toFraction, rate: 1, kind: '529' };
+  return { from: d * BREAKER_FAULT_WINDOW.fromFraction, to: d * BREAKER_FAULT_WINDOW.toFraction };
 }
 
 function base(size: MatrixSize): ScenarioInput {
@@ -33,7 +37,16 @@ function base(size: MatrixSize): ScenarioInput {
     seed: 1,
     timeScale: size === 'quick' ? 30 : 20,
     start: '14:00',
-    load: { executor: 'constant-vus', vus: s.vus, duration: s.durationMs },
+    // Users arrive over the first eighth rather than all at once, so the minute before the fault is the
+    // bot's normal, not the start-up queue of every user's first question.
+    load: {
+      executor: 'ramping-vus',
+      startVUs: 0,
+      stages: [
+        { duration: s.durationMs / 8, target: s.vus },
+        { duration: (s.durationMs * 7) / 8, target: s.vus },
+      ],
+    },
     population: { size: 2_000, onboarded: true },
     behaviour: {
       mix: { navigation: 0.3, question: 0.6, settings: 0.1, start: 0 },
@@ -53,7 +66,7 @@ function storm(scope: Scope, quick = false): MatrixVariant {
     label: `${scope === 'none' ? 'no breaker' : scope}, Claude 529 storm`,
     patch: (size) => ({
       bot: { config: { resilience: { breakerScope: scope } } },
-      fakes: { claude: { faults: [stormWindow(size)] } },
+      fakes: { claude: { faults: [{ ...faultWindow(size), rate: 1, kind: '529' }] } },
     }),
     quick,
   };
@@ -62,9 +75,11 @@ function storm(scope: Scope, quick = false): MatrixVariant {
 function mcpOutage(scope: Scope): MatrixVariant {
   return {
     label: `${scope === 'none' ? 'no breaker' : scope}, MCP outage`,
-    patch: { bot: { config: { resilience: { breakerScope: scope }, mcp: { timeoutMs: 1 } } } },
+    patch: (size): ScenarioPatch => ({
+      bot: { config: { resilience: { breakerScope: scope } } },
+      fakes: { mcp: { faults: [{ ...faultWindow(size), rate: 1, kind: 'http-503' }] } },
+    }),
     quick: false,
-    note: 'MCP outage = every knowledge lookup times out (mcp.timeoutMs 1) for the whole run',
   };
 }
 
@@ -72,7 +87,7 @@ export const breaker: MatrixDefinition = {
   name: 'breaker',
   question: 'One circuit breaker or one per client?',
   base,
-  budgetRealS: { default: 152, quick: 17 },
+  budgetRealS: { default: 126, quick: 13 },
   variants: [
     storm('none'),
     storm('per-upstream', true),

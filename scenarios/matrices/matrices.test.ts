@@ -66,14 +66,22 @@ describe('the seven matrices', () => {
     const direct = variantScenario(pooling, pooling.variants[0]!, 'default');
     expect(direct.environment.maxConnections).toBe(100);
     expect(direct.bot.instances).toBe(5);
-    expect(direct.bot.config).toMatchObject({ database: { poolMax: 50 } });
+    // The production plan's job queue holds a connection per digest in flight: what fills max_connections.
+    expect(direct.bot.config).toMatchObject({
+      database: { poolMax: 50 },
+      scheduler: { strategy: 'skip-locked', claimMode: 'transaction' },
+    });
     const bounced = variantScenario(pooling, pooling.variants[2]!, 'default');
     expect(bounced.environment.pgbouncer).toEqual({ poolSize: 20 });
     const breaker = getMatrix('breaker');
     const storm = variantScenario(breaker, breaker.variants[0]!, 'quick');
     expect(storm.fakes.claude.faults).toEqual([{ from: 30_000, to: 60_000, rate: 1, kind: '529' }]);
-    // The MCP outage variants run without a Claude storm.
-    expect(variantScenario(breaker, breaker.variants[3]!, 'quick').fakes.claude.faults).toEqual([]);
+    expect(storm.fakes.mcp.faults).toEqual([]);
+    // The MCP outage variants run without a Claude storm, and their outage ends mid-run, so recovery shows.
+    const outage = variantScenario(breaker, breaker.variants[3]!, 'default');
+    expect(outage.fakes.claude.faults).toEqual([]);
+    expect(outage.fakes.mcp.faults).toEqual([{ from: 60_000, to: 120_000, rate: 1, kind: 'http-503' }]);
+    expect(outage.bot.config).toMatchObject({ mcp: { timeoutMs: 3_000 }, resilience: { breakerScope: 'none' } });
   });
 
   it('fit their stated wall-time budgets, which add up to at most 20 min (default) and 3 min (quick)', () => {

@@ -6,62 +6,72 @@ import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '
 export const BREAKER_RULE =
   'per condition (Claude 529 storm, MCP outage), the variant with the fewest user-visible failures ' +
   '(updates with no reply within the deadline) wins, then the fewest wasted calls (Claude calls answered ' +
-  'with an error, i.e. attempted while the upstream was down), then the fewest fallback replies, then the ' +
-  'lower p95 during the fault. p95 during/after = median of the per-interval p95 reply latency inside/after ' +
-  "the fault window; time to recover = from the window's end to the first interval back within the " +
-  "scenario's latency budget.";
+  "with an error, i.e. attempted while the upstream was down; the MCP server's calls are not in the result, " +
+  'so the MCP outage has none), then the fewest fallback replies, then the lower p95 during the fault. ' +
+  'p95 before/during/after = median of the per-interval p95 reply latency before/inside/after the fault ' +
+  "window (the scenario's Claude or MCP fault window); time to recover = from the window's end to the first " +
+  "interval back within the scenario's latency budget or at the p95 before the fault, whichever is higher " +
+  '(a bot that never held the budget recovers when it is back to its own normal).';
 
 const COLUMNS: readonly VerdictColumn[] = [
   { key: 'failures', label: 'user-visible failures', unit: 'updates' },
   { key: 'fallbacks', label: 'fallback replies', unit: 'replies' },
   { key: 'wastedCalls', label: 'wasted calls', unit: 'calls' },
+  { key: 'p95BeforeMs', label: 'p95 before', unit: 'ms' },
   { key: 'p95DuringMs', label: 'p95 during', unit: 'ms' },
   { key: 'p95AfterMs', label: 'p95 after', unit: 'ms' },
   { key: 'recoveryMs', label: 'time to recover', unit: 'ms' },
 ];
 
+const CONDITIONS = ['Claude 529 storm', 'MCP outage'] as const;
+type Condition = (typeof CONDITIONS)[number];
+
 interface FaultWindow {
+  condition: Condition;
   fromMs: number;
   toMs: number;
 }
 
-/** The Claude fault window the scenario ran with (simulated ms since the load started), if any. */
-function stormOf(o: UsableOutcome): FaultWindow | null {
-  const faults = (
-    o.result.scenario.resolved as { fakes?: { claude?: { faults?: { from?: unknown; to?: unknown }[] } } }
-  ).fakes?.claude?.faults;
-  const first = faults?.[0];
+function firstWindow(faults: unknown): { fromMs: number; toMs: number } | null {
+  const first = Array.isArray(faults) ? (faults[0] as { from?: unknown; to?: unknown } | undefined) : undefined;
   return typeof first?.from === 'number' && typeof first.to === 'number'
     ? { fromMs: first.from, toMs: first.to }
     : null;
 }
 
-function condition(o: UsableOutcome): 'Claude 529 storm' | 'MCP outage' {
-  return stormOf(o) === null ? 'MCP outage' : 'Claude 529 storm';
+/** The fault window the scenario ran with (simulated ms since the load started): Claude's, else the MCP server's. */
+function faultOf(o: UsableOutcome): FaultWindow | null {
+  const fakes = (
+    o.result.scenario.resolved as { fakes?: { claude?: { faults?: unknown }; mcp?: { faults?: unknown } } }
+  ).fakes;
+  const storm = firstWindow(fakes?.claude?.faults);
+  if (storm !== null) return { condition: 'Claude 529 storm', ...storm };
+  const outage = firstWindow(fakes?.mcp?.faults);
+  return outage === null ? null : { condition: 'MCP outage', ...outage };
 }
 
 function figures(o: UsableOutcome): Record<string, number | null> {
   const r = o.result;
-  const storm = stormOf(o);
-  const endMs = r.durationSimulatedS * 1000;
-  // Without a window the outage covers the whole run: everything is "during", nothing is "after".
-  const window = storm ?? { fromMs: 0, toMs: endMs };
+  const fault = faultOf(o);
   const points = seriesFor(r, 'replyLatencyP95Ms')[0]?.points ?? [];
-  const inside = points.filter(([t]) => t > window.fromMs && t <= window.toMs).map(([, v]) => v);
-  const after = points.filter(([t]) => t > window.toMs).map(([, v]) => v);
-  const budget = budgetFromScenario(r) ?? DEFAULT_LATENCY_BUDGET;
-  const back = storm === null ? undefined : points.find(([t, v]) => t > window.toMs && v <= budget.maxMs);
+  const before = fault === null ? [] : points.filter(([t]) => t <= fault.fromMs).map(([, v]) => v);
+  const inside = fault === null ? [] : points.filter(([t]) => t > fault.fromMs && t <= fault.toMs).map(([, v]) => v);
+  const after = fault === null ? [] : points.filter(([t]) => t > fault.toMs).map(([, v]) => v);
+  const p95BeforeMs = quantile(before, 0.5);
+  const normalMs = Math.max((budgetFromScenario(r) ?? DEFAULT_LATENCY_BUDGET).maxMs, p95BeforeMs ?? 0);
+  const back = fault === null ? undefined : points.find(([t, v]) => t > fault.toMs && v <= normalMs);
   const errors = Object.entries(r.claude.statusCounts)
     .filter(([status]) => !status.startsWith('2'))
     .reduce((sum, [, n]) => sum + n, 0);
   return {
     failures: r.correctness.lostUpdates,
     fallbacks: r.correctness.fallbackReplies,
-    // Only Claude's calls are counted by a fake; the MCP fake's are not in the RunResult.
-    wastedCalls: storm === null ? null : errors,
+    // Only Claude's calls are counted by a fake in the RunResult; the MCP fake's are not.
+    wastedCalls: fault?.condition === 'Claude 529 storm' ? errors : null,
+    p95BeforeMs,
     p95DuringMs: quantile(inside, 0.5),
     p95AfterMs: quantile(after, 0.5),
-    recoveryMs: back === undefined ? null : back[0] - window.toMs,
+    recoveryMs: back === undefined || fault === null ? null : back[0] - fault.toMs,
   };
 }
 
@@ -96,18 +106,24 @@ export const breakerRule: VerdictRule = {
     if (usable.length === 0) return noData(v, 'no variant completed');
     for (const o of usable) {
       const f = figures(o);
-      const storm = stormOf(o);
+      const fault = faultOf(o);
+      if (fault === null) {
+        v.sentences.push(
+          `${o.label} (breaker ${scopeOf(o)}) ran without a Claude or MCP fault window: nothing to judge.`,
+        );
+        continue;
+      }
       v.sentences.push(
-        `${o.label} (breaker ${scopeOf(o)}, ${condition(o)}${storm === null ? ' for the whole run' : ` from ${ms(storm.fromMs)} to ${ms(storm.toMs)}`}): ` +
+        `${o.label} (breaker ${scopeOf(o)}, ${fault.condition} from ${ms(fault.fromMs)} to ${ms(fault.toMs)}): ` +
           `${num(f.failures)} user-visible failures, ${num(f.fallbacks)} fallback replies, ${num(f.wastedCalls)} wasted calls; ` +
-          `p95 during ${ms(f.p95DuringMs)}, after ${ms(f.p95AfterMs)}; ` +
-          `${storm === null ? 'no recovery to measure' : f.recoveryMs === null ? 'did not recover within the run' : `recovered ${ms(f.recoveryMs)} after the storm`}.`,
+          `p95 before ${ms(f.p95BeforeMs)}, during ${ms(f.p95DuringMs)}, after ${ms(f.p95AfterMs)}; ` +
+          `${f.recoveryMs === null ? 'did not recover within the run' : `recovered ${ms(f.recoveryMs)} after the ${fault.condition === 'MCP outage' ? 'outage' : 'storm'}`}.`,
       );
     }
     const winners: { condition: string; label: string; f: Record<string, number | null>; runnerUp: string | null }[] =
       [];
-    for (const c of ['Claude 529 storm', 'MCP outage'] as const) {
-      const ranked = usable.filter((o) => condition(o) === c).sort((a, b) => byRank(figures(a), figures(b)));
+    for (const c of CONDITIONS) {
+      const ranked = usable.filter((o) => faultOf(o)?.condition === c).sort((a, b) => byRank(figures(a), figures(b)));
       const best = ranked[0];
       if (best === undefined) {
         v.sentences.push(`No variant completed in the ${c}: that half of the question has no data.`);
@@ -127,7 +143,7 @@ export const breakerRule: VerdictRule = {
       figure: winners
         .map(
           (w) =>
-            `${w.condition}: p95 during ${ms(w.f.p95DuringMs)}, after ${ms(w.f.p95AfterMs)}, recovery ${ms(w.f.recoveryMs)}`,
+            `${w.condition}: p95 before ${ms(w.f.p95BeforeMs)}, during ${ms(w.f.p95DuringMs)}, after ${ms(w.f.p95AfterMs)}, ${w.f.recoveryMs === null ? 'not recovered within the run' : `recovered in ${ms(w.f.recoveryMs)}`}`,
         )
         .join('; '),
       changesIf: winners

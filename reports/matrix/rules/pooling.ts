@@ -20,13 +20,15 @@ export const POOLING_RULE =
   '(instances x poolMax > usable connections) must show "too many clients" errors (SQLSTATE 53300) once ' +
   'the load needs the connections; a variant passes with zero 53300 errors, zero lost updates and zero ' +
   'missing or duplicated digests (so a scheduler strategy that breaks behind the pooler fails it); among ' +
-  "passing variants the lowest p95 reply latency wins. Pool wait is the bots' pg pool waiting clients (peak).";
+  "passing variants the lowest p95 reply latency wins. Pool wait is the bots' pg pool waiting clients (peak); " +
+  "connections per instance is the most one instance's pool had open at once (what the instance's work held).";
 
 const COLUMNS: readonly VerdictColumn[] = [
   { key: 'pooled', label: 'instances x poolMax', unit: 'connections' },
   { key: 'usable', label: 'usable server connections', unit: 'connections' },
   { key: 'errors53300', label: '53300 errors', unit: 'errors' },
   { key: 'connectionsSeen', label: 'server connections (peak)', unit: 'connections' },
+  { key: 'perInstancePeak', label: 'connections per instance (peak)', unit: 'connections' },
   { key: 'poolWaitingPeak', label: 'pool waiting (peak)', unit: 'clients' },
   { key: 'poolWaitP95Ms', label: 'pool wait p95', unit: 'ms' },
   { key: 'replyP95Ms', label: 'p95 reply', unit: 'ms' },
@@ -60,11 +62,13 @@ function figures(o: UsableOutcome): Record<string, number | null> {
   const r = o.result;
   const plan = planOf(o);
   const waiting = seriesFor(r, 'pgPoolWaiting').flatMap((s) => s.points.map(([, value]) => value));
+  const open = seriesFor(r, 'pgPoolTotal').flatMap((s) => s.points.map(([, value]) => value));
   return {
     pooled: plan.pooled,
     usable: plan.usable,
     errors53300: r.database.connectionErrors53300,
     connectionsSeen: r.database.maxConnectionsSeen,
+    perInstancePeak: open.length > 0 ? Math.max(...open) : null,
     poolWaitingPeak: waiting.length > 0 ? Math.max(...waiting) : null,
     poolWaitP95Ms: r.database.poolWaitMs === undefined ? null : percentileOf(r.database.poolWaitMs, 95),
     replyP95Ms: replyP95Ms(r),
@@ -148,13 +152,32 @@ export const poolingRule: VerdictRule = {
         ? `${overflowing.join(', ')} hit 53300 as the arithmetic predicts`
         : 'no variant hit 53300 in this run';
     if (winner === undefined) {
+      const why = usable.map((o) => {
+        const f = figures(o);
+        const found = faults(f);
+        return `${o.label}: ${found.join(', ')}${(f.poolWaitingPeak ?? 0) > 0 ? ` (pool waiting peak ${num(f.poolWaitingPeak)})` : ''}`;
+      });
+      // The demand is what the least constrained direct plan (the largest pool) held: the others cap it.
+      const roomiest = usable
+        .filter((o) => !planOf(o).viaPooler && figures(o).perInstancePeak !== null)
+        .sort((a, b) => (planOf(b).poolMax ?? 0) - (planOf(a).poolMax ?? 0))[0];
+      const demand =
+        roomiest === undefined
+          ? 'no direct plan recorded its pools'
+          : (() => {
+              const { instances, usable: room } = planOf(roomiest);
+              const held = figures(roomiest).perInstancePeak ?? 0;
+              return `${roomiest.label} held up to ${num(held)} connections per instance at once (${instances} x ${num(held)} = ${num(instances * held)} against ${num(room)} usable)`;
+            })();
       return {
         ...v,
         status: 'answered',
-        answer: 'No pooling plan passed: every completed variant had connection errors, lost updates or digest faults.',
-        figure: overflowText,
+        answer: `No pooling plan passed. ${why.join('; ')}.`,
+        figure: `${overflowText}; ${demand}`,
         changesIf:
-          'A plan passes once its pools fit the usable connections and its scheduler works through the pooler.',
+          'A direct plan passes once instances x the connections each instance holds at once fits the usable ' +
+          'connections, and a pooler once its server pool is not held by open transactions and its scheduler ' +
+          'works through it.',
       };
     }
     const w = figures(winner);
