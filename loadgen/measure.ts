@@ -55,23 +55,29 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
   const replyFirst = createHistogram();
   const byAction = new Map<string, Histogram>();
   const replies: Array<[number, number]> = [];
+  const timedOut: Array<[number, number]> = [];
   const errorTimes: number[] = [...records.droppedAtMs, ...records.runnerErrors.map((e) => e.atMs)];
+  const firsts: Array<[number, number]> = [];
+  const { deadline } = scenario.replies;
   for (const outcome of accounting.outcomes) {
     const { update } = outcome;
-    if (outcome.firstMs !== undefined && outcome.firstMs <= scenario.replies.deadline)
-      recordValue(replyFirst, outcome.firstMs);
-    if (outcome.finalMs === undefined) {
-      errorTimes.push(update.intendedMs + scenario.replies.deadline);
-      continue;
-    }
-    recordValue(replyFinal, outcome.finalMs);
+    // An update with no output by its deadline is recorded AT the deadline, as k6 records a timed-out
+    // request at its timeout: a lower bound of its latency, so a stalled bot cannot hide behind the replies
+    // it did send (coordinated omission). It is also counted as lost.
+    const firstMs = outcome.firstMs !== undefined && outcome.firstMs <= deadline ? outcome.firstMs : deadline;
+    recordValue(replyFirst, firstMs);
+    firsts.push([update.intendedMs + firstMs, firstMs]);
+    if (outcome.finalMs === undefined) errorTimes.push(update.intendedMs + deadline);
+    const finalMs = outcome.finalMs ?? deadline;
+    recordValue(replyFinal, finalMs);
     let histogram = byAction.get(update.action);
     if (histogram === undefined) {
       histogram = createHistogram();
       byAction.set(update.action, histogram);
     }
-    recordValue(histogram, outcome.finalMs);
-    replies.push([update.intendedMs + outcome.finalMs, outcome.finalMs]);
+    recordValue(histogram, finalMs);
+    if (outcome.finalMs !== undefined) replies.push([update.intendedMs + finalMs, finalMs]);
+    else timedOut.push([update.intendedMs + deadline, deadline]);
   }
   for (const call of records.calls) if (!call.ok) errorTimes.push(call.timeMs);
 
@@ -143,6 +149,8 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
       bucketMs: 1000 * records.timeScale,
       updatesAtMs: records.updates.map((u) => u.intendedMs),
       replies,
+      timedOut,
+      firsts,
       errorsAtMs: errorTimes,
       activeVus: records.activeVus,
     }),

@@ -3,9 +3,10 @@ import type { EncodedHistogram, RunResult } from '../../loadgen/result/schema.ts
 import { formatGate } from './gate.ts';
 
 function latencyLine(label: string, encoded: EncodedHistogram): string {
-  if (encoded.count === 0) return `${label}: no replies`;
+  if (encoded.count === 0) return `${label}: no updates`;
   const s = histogramStats(decodeHistogram(encoded));
-  return `${label}: p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms  (${s.count} replies)`;
+  // One value per update; updates without a reply count at the deadline (see RunResult.latency).
+  return `${label}: p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms  (${s.count} updates)`;
 }
 
 function sumValues(record: Readonly<Record<string, number>>): number {

@@ -10,6 +10,10 @@ export interface TimeSeriesInput {
   updatesAtMs: readonly number[];
   /** Reply times with their latency (replyFinal), simulated ms. */
   replies: ReadonlyArray<readonly [atMs: number, latencyMs: number]>;
+  /** Updates with no reply by the deadline, at their deadline with the deadline as latency (a lower bound). */
+  timedOut?: ReadonlyArray<readonly [atMs: number, latencyMs: number]>;
+  /** First visible output of each update (replyFirst), at the time it appeared (or the deadline). */
+  firsts?: ReadonlyArray<readonly [atMs: number, latencyMs: number]>;
   /** Times of errors: failed bot calls, lost updates (at their deadline), dropped arrivals. */
   errorsAtMs: readonly number[];
   /** Samples of busy VUs, [tMs, vus], in time order. */
@@ -18,7 +22,10 @@ export interface TimeSeriesInput {
 
 /**
  * Per-bucket series for the report's charts: updates/s, replies/s, p50/p95/p99 of the replies completed
- * in the bucket, active VUs, errors/s (names as reports/analysis/series.ts reads them). Rates are per simulated second, points at each bucket's end.
+ * in the bucket (updates that timed out count in the bucket of their deadline, at the deadline, so a stall
+ * shows as slow intervals rather than empty, "fast" ones), the same for the first visible output, active
+ * VUs, errors/s (names as reports/analysis/series.ts reads them). Rates are per simulated second, points
+ * at each bucket's end; a bucket without any reply has latency 0.
  *
  * @example
  * buildTimeSeries({ durationMs: 10_000, bucketMs: 1000, updatesAtMs: [0, 10], replies: [[120, 110]], errorsAtMs: [], activeVus: [] })
@@ -41,24 +48,26 @@ export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
     points: values.map((value, i) => [end(i), value] as [number, number]),
   });
 
-  const p50 = new Array<number>(buckets).fill(0);
-  const p95 = new Array<number>(buckets).fill(0);
-  const p99 = new Array<number>(buckets).fill(0);
-  const histograms = new Map<number, ReturnType<typeof createHistogram>>();
-  for (const [atMs, latencyMs] of input.replies) {
-    const i = index(atMs);
-    let histogram = histograms.get(i);
-    if (histogram === undefined) {
-      histogram = createHistogram();
-      histograms.set(i, histogram);
+  const percentiles = (samples: ReadonlyArray<readonly [number, number]>) => {
+    const histograms = new Map<number, ReturnType<typeof createHistogram>>();
+    for (const [atMs, latencyMs] of samples) {
+      const i = index(atMs);
+      let histogram = histograms.get(i);
+      if (histogram === undefined) {
+        histogram = createHistogram();
+        histograms.set(i, histogram);
+      }
+      recordValue(histogram, latencyMs);
     }
-    recordValue(histogram, latencyMs);
-  }
-  for (const [i, histogram] of histograms) {
-    p50[i] = histogram.getValueAtPercentile(50);
-    p95[i] = histogram.getValueAtPercentile(95);
-    p99[i] = histogram.getValueAtPercentile(99);
-  }
+    const at = (percentile: number) => {
+      const values = new Array<number>(buckets).fill(0);
+      for (const [i, histogram] of histograms) values[i] = histogram.getValueAtPercentile(percentile);
+      return values;
+    };
+    return { p50: at(50), p95: at(95), p99: at(99) };
+  };
+  const final = percentiles([...input.replies, ...(input.timedOut ?? [])]);
+  const first = percentiles(input.firsts ?? []);
 
   const active = new Array<number>(buckets).fill(0);
   let sample = 0;
@@ -80,9 +89,16 @@ export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
       '1/s',
       count(input.replies.map(([atMs]) => atMs)).map((c) => c * perS),
     ),
-    series('reply_p50_ms', 'ms', p50),
-    series('reply_p95_ms', 'ms', p95),
-    series('reply_p99_ms', 'ms', p99),
+    series('reply_p50_ms', 'ms', final.p50),
+    series('reply_p95_ms', 'ms', final.p95),
+    series('reply_p99_ms', 'ms', final.p99),
+    ...(input.firsts === undefined
+      ? []
+      : [
+          series('reply_first_p50_ms', 'ms', first.p50),
+          series('reply_first_p95_ms', 'ms', first.p95),
+          series('reply_first_p99_ms', 'ms', first.p99),
+        ]),
     series('active_vus', 'vus', active),
     series(
       'errors_per_s',

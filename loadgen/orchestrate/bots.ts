@@ -165,7 +165,11 @@ export async function startBotFleet(options: FleetOptions): Promise<BotFleet> {
             readyTimeoutMs: RUN_SCENARIO_DEFAULTS.botReadyTimeoutMs,
             ...(port === undefined ? {} : { ready: { kind: 'port' as const, port } }),
           });
-          const managed = await options.env.startProcess({ ...spec, env: { ...spec.env, ...clockEnv } });
+          const managed = await options.env.startProcess({
+            ...spec,
+            env: { ...spec.env, ...clockEnv },
+            stopGraceMs: RUN_SCENARIO_DEFAULTS.botStopGraceMs,
+          });
           const base = port === undefined ? undefined : `http://127.0.0.1:${port}`;
           return { name, managed, httpUrl: base, webhookBase: base };
         }
@@ -179,6 +183,7 @@ export async function startBotFleet(options: FleetOptions): Promise<BotFleet> {
           secrets: botSecrets(input),
           ready: { kind: 'line', pattern: BOT_READY_LINE },
           readyTimeoutMs: RUN_SCENARIO_DEFAULTS.botReadyTimeoutMs,
+          stopGraceMs: RUN_SCENARIO_DEFAULTS.botStopGraceMs,
         });
         const ready = readyLine(managed);
         return {

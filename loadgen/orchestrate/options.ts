@@ -79,8 +79,15 @@ export interface RunScenarioOptions {
 }
 
 export const RUN_SCENARIO_DEFAULTS = {
-  startAllowanceRealMs: 6_000,
-  perInstanceAllowanceRealMs: 1_500,
+  // A reference bot starts in ~1 s from its prebuilt bundle (bin/prebuilt.js; ~0.3 s more after an edit).
+  startAllowanceRealMs: 4_000,
+  perInstanceAllowanceRealMs: 1_000,
+  /**
+   * SIGTERM -> SIGKILL grace for the bots once the load is over, real ms. Their graceful stop would wait
+   * for handlers still queued behind Claude, which nothing measures any more; 5 s per run was a fifth of a
+   * short matrix variant's wall time.
+   */
+  botStopGraceMs: 1_500,
   /** The bots log at this level unless the scenario sets `observability.logLevel` (info per update costs CPU). */
   botLogLevel: 'warn',
   /** The key the fake Claude accepts from the bots (any non-empty key). */

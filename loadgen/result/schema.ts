@@ -113,9 +113,13 @@ export const runResultSchema = z.object({
   }),
 
   latency: z.object({
-    /** Intended injection -> the bot's last reply to that update, simulated ms (coordinated-omission safe). */
+    /**
+     * Intended injection -> the bot's last reply to that update, simulated ms (coordinated-omission safe).
+     * One value per injected update: an update with no reply by the deadline is recorded at the deadline
+     * (a lower bound, as k6 records a timed-out request at its timeout) and also counted as lost.
+     */
     replyFinal: encodedHistogramSchema,
-    /** Intended injection -> the bot's first visible output (chat action, first message or edit). */
+    /** Intended injection -> the bot's first visible output (chat action, answer, message or edit); none by the deadline = the deadline. */
     replyFirst: encodedHistogramSchema,
     /** replyFinal split by action kind. */
     byAction: z.record(z.string(), encodedHistogramSchema),

@@ -53,6 +53,37 @@ describe('findKneeInRamp', () => {
     expect(budgetFromScenario(broken)).toBeNull();
   });
 
+  it('judges a first-output budget on the first-output series, not on the final reply', () => {
+    const ramp = loadFixture('ramp');
+    // The final reply is slow everywhere (an LLM answer); the first output is fast up to 180 VUs.
+    const firstOutput: RunResult = {
+      ...ramp,
+      scenario: { ...ramp.scenario, resolved: { thresholds: { reply_first_latency: ['p(95)<3000'] } } },
+      timeSeries: [
+        ...ramp.timeSeries.map((s) =>
+          s.name.startsWith('reply_p') ? { ...s, points: s.points.map(([t]) => [t, 9000] as [number, number]) } : s,
+        ),
+        ...ramp.timeSeries
+          .filter((s) => s.name === 'reply_p95_ms')
+          .map((s) => ({
+            ...s,
+            name: 'reply_first_p95_ms',
+            points: s.points.map(([t]) => {
+              const vus = ramp.phases.find((p) => t > p.startMs && t <= p.endMs)?.targetVus ?? 0;
+              return [t, vus <= 180 ? 800 : 4000] as [number, number];
+            }),
+          })),
+      ],
+    };
+    const budget = budgetFromScenario(firstOutput, 'reply_first_latency');
+    expect(budget).toEqual({ percentile: 95, maxMs: 3000, metric: 'reply_first_latency' });
+    expect(budgetFromScenario(firstOutput)).toBeNull();
+    const k = findKneeInRamp(firstOutput, { budget: budget! });
+    expect(k.kneeLoad).toBe(180);
+    expect(k.sentences[0]).toMatch(/p95 first-output latency held the 3000 ms budget up to 180 VUs/);
+    expect(findKneeInRamp(firstOutput).brokeAtLoad).toBe(k.levels[0]!.load);
+  });
+
   it('says why there is no knee when the per-interval series is missing', () => {
     const ramp = loadFixture('ramp');
     const bare: RunResult = { ...ramp, timeSeries: ramp.timeSeries.filter((s) => !s.name.startsWith('reply_p')) };

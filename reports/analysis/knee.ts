@@ -3,7 +3,13 @@ import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
 import { percentileOf } from './histogram.ts';
 import { quantile, type SeriesKey, seriesFor, seriesName } from './series.ts';
-import { ANALYSIS_SCHEMA_VERSION, type KneeAnalysis, type LatencyBudget, type LoadLevel } from './types.ts';
+import {
+  ANALYSIS_SCHEMA_VERSION,
+  type KneeAnalysis,
+  type LatencyBudget,
+  type LatencyMetric,
+  type LoadLevel,
+} from './types.ts';
 
 /** The budget used when none is given: p95 reply latency within 3 s. */
 export const DEFAULT_LATENCY_BUDGET: LatencyBudget = { percentile: 95, maxMs: 3000 };
@@ -16,21 +22,23 @@ export interface KneeOptions extends SaturationOptions {
 const BUDGET_PERCENTILES: readonly number[] = [50, 90, 95, 99];
 
 /**
- * The latency budget a scenario states as a `reply_latency` threshold (`p(95)<2000`, `med<=800`; the first
- * upper bound on p50/p90/p95/p99 wins), so the knee is judged by the same budget the gate checks; null when
- * the scenario states none the knee can use.
+ * The latency budget a scenario states as a `reply_latency` threshold (or `reply_first_latency` when asked
+ * for: `p(95)<2000`, `med<=800`; the first upper bound on p50/p90/p95/p99 wins), so the knee is judged by
+ * the same budget the gate checks; null when the scenario states none the knee can use.
  *
  * @example
  * budgetFromScenario(result) // { percentile: 95, maxMs: 3000 }
+ * budgetFromScenario(result, 'reply_first_latency') // { percentile: 95, maxMs: 3000, metric: 'reply_first_latency' }
  */
-export function budgetFromScenario(result: RunResult): LatencyBudget | null {
+export function budgetFromScenario(result: RunResult, metric: LatencyMetric = 'reply_latency'): LatencyBudget | null {
   try {
-    for (const text of thresholdsFromScenario(result.scenario.resolved).reply_latency ?? []) {
-      const e = parseThresholdExpression(text, 'reply_latency');
+    for (const text of thresholdsFromScenario(result.scenario.resolved)[metric] ?? []) {
+      const e = parseThresholdExpression(text, metric);
       const percentile = e.aggregation === 'med' ? 50 : e.aggregation === 'p' ? e.percentile : undefined;
       if (percentile === undefined || !BUDGET_PERCENTILES.includes(percentile)) continue;
       if (e.operator !== '<' && e.operator !== '<=') continue;
-      return { percentile: percentile as LatencyBudget['percentile'], maxMs: e.limit };
+      const budget: LatencyBudget = { percentile: percentile as LatencyBudget['percentile'], maxMs: e.limit };
+      return metric === 'reply_latency' ? budget : { ...budget, metric };
     }
   } catch (error) {
     // A malformed threshold is the gate's to report; the knee falls back to the default budget.
@@ -39,11 +47,9 @@ export function budgetFromScenario(result: RunResult): LatencyBudget | null {
   return null;
 }
 
-const LATENCY_SERIES: Record<LatencyBudget['percentile'], SeriesKey | null> = {
-  50: 'replyLatencyP50Ms',
-  90: null,
-  95: 'replyLatencyP95Ms',
-  99: 'replyLatencyP99Ms',
+const LATENCY_SERIES: Record<LatencyMetric, Record<LatencyBudget['percentile'], SeriesKey | null>> = {
+  reply_latency: { 50: 'replyLatencyP50Ms', 90: null, 95: 'replyLatencyP95Ms', 99: 'replyLatencyP99Ms' },
+  reply_first_latency: { 50: 'replyFirstP50Ms', 90: null, 95: 'replyFirstP95Ms', 99: 'replyFirstP99Ms' },
 };
 
 function isOpenModel(result: RunResult): boolean {
@@ -66,7 +72,7 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
   const budget = options.budget ?? budgetFromScenario(result) ?? DEFAULT_LATENCY_BUDGET;
   const open = isOpenModel(result);
   const loadUnit = open ? 'updates/s' : 'VUs';
-  const latencyKey = LATENCY_SERIES[budget.percentile];
+  const latencyKey = LATENCY_SERIES[budget.metric ?? 'reply_latency'][budget.percentile];
   const latency = latencyKey === null ? undefined : seriesFor(result, latencyKey)[0];
   const rate = seriesFor(result, 'repliesPerS')[0];
   const windows: LoadWindow[] = [];
@@ -115,7 +121,8 @@ export function findKneeAcrossRuns(results: readonly RunResult[], options: KneeO
   });
   runs.sort((a, b) => a.load - b.load);
   const levels: LoadLevel[] = runs.map(({ result, load }) => {
-    const latencyMs = percentileOf(result.latency.replyFinal, budget.percentile);
+    const histogram = budget.metric === 'reply_first_latency' ? result.latency.replyFirst : result.latency.replyFinal;
+    const latencyMs = percentileOf(histogram, budget.percentile);
     const replies = result.load.updatesInjected - result.correctness.lostUpdates;
     return {
       load,
@@ -142,7 +149,7 @@ function assemble(
   const kneeLevel = firstBreak === -1 ? levels[levels.length - 1] : levels[firstBreak - 1];
   const brokeLevel = firstBreak === -1 ? undefined : levels[firstBreak];
   const bottleneck = signals[0] ?? null;
-  const name = `p${budget.percentile} reply latency`;
+  const name = `p${budget.percentile} ${budget.metric === 'reply_first_latency' ? 'first-output' : 'reply'} latency`;
   const sentences: string[] = [];
   if (missing !== null) sentences.push(`No knee: ${missing}.`);
   else if (levels.length === 0) sentences.push('No knee: no load levels (phases with a target load) to compare.');

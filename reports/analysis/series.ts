@@ -17,6 +17,10 @@ export const SERIES = {
   replyLatencyP50Ms: ['reply_p50_ms', 'reply_latency_p50_ms'],
   replyLatencyP95Ms: ['reply_p95_ms', 'reply_latency_p95_ms'],
   replyLatencyP99Ms: ['reply_p99_ms', 'reply_latency_p99_ms'],
+  /** The same for the first visible output of each update (source `loadgen`). */
+  replyFirstP50Ms: ['reply_first_p50_ms'],
+  replyFirstP95Ms: ['reply_first_p95_ms'],
+  replyFirstP99Ms: ['reply_first_p99_ms'],
   /** node-postgres Pool.waitingCount / totalCount per bot process (source `bot-N`). */
   pgPoolWaiting: ['bot_db_pool_waiting_clients', 'pg_pool_waiting'],
   pgPoolTotal: ['bot_db_pool_total_connections', 'pg_pool_total'],

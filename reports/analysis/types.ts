@@ -130,7 +130,16 @@ export interface RunAnalysis {
 export interface LatencyBudget {
   percentile: 50 | 90 | 95 | 99;
   maxMs: number;
+  /**
+   * Which latency the budget bounds: the final reply (`reply_latency`, the default) or the first visible
+   * output (`reply_first_latency`: a chat action, a callback answer or a message), which leaves out the
+   * LLM's generation time and so isolates the bot's own delivery and queueing.
+   */
+  metric?: LatencyMetric;
 }
+
+/** The two latency metrics a budget can bound, named as in thresholds. */
+export type LatencyMetric = 'reply_latency' | 'reply_first_latency';
 
 /** One load level of a ramp (a phase) or one run of a set, with the latency it showed. */
 export interface LoadLevel {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../loadgen/result/schema.ts';
 import { getMatrix } from '../../scenarios/matrices/index.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { TOKENS_PER_CALL, usage } from '../fixtures/synth.ts';
@@ -102,6 +103,46 @@ describe('pooling verdict', () => {
     expect(v.changesIf).toContain('pools already exceed the 97 usable connections by 3');
   });
 
+  it('explains a matrix where no plan passes by what each instance held', () => {
+    const held = (r: RunResult, perInstance: number, waiting = 0) => {
+      r.timeSeries = Array.from({ length: r.environment.bot.instances }, (_, i) => [
+        {
+          name: 'bot_db_pool_total_connections',
+          unit: 'connections',
+          source: `bot-${i + 1}`,
+          points: [[10_000, perInstance]],
+        },
+        { name: 'bot_db_pool_waiting_clients', unit: 'count', source: `bot-${i + 1}`, points: [[10_000, waiting]] },
+      ]).flat() as RunResult['timeSeries'];
+    };
+    const fifty = pool(50, 149, 100);
+    held(fifty, 25);
+    const twenty = pool(20, 32, 98);
+    held(twenty, 20, 12);
+    const bounced = makeRun({
+      variant: '5 x 50 via PgBouncer (transaction), skip-locked',
+      instances: 5,
+      config: { database: { poolMax: 50 } },
+      edit: (r) => {
+        r.environment.pgbouncer = { source: 'binary', poolMode: 'transaction', defaultPoolSize: 20 };
+        r.database.maxConnectionsSeen = 21;
+        r.correctness.lostUpdates = 400;
+      },
+    });
+    const v = decideMatrix('pooling', question('pooling'), [ok(fifty), ok(twenty), ok(bounced)]);
+    expect(v.winner).toBeNull();
+    expect(v.answer).toBe(
+      'No pooling plan passed. 5 x 50 direct: 149 connection errors (53300); 5 x 20 direct: 32 connection errors (53300) (pool waiting peak 12); 5 x 50 via PgBouncer (transaction), skip-locked: 400 lost updates.',
+    );
+    expect(v.figure).toBe(
+      '5 x 50 direct, 5 x 20 direct hit 53300 as the arithmetic predicts; 5 x 50 direct held up to 25 connections per instance at once (5 x 25 = 125 against 97 usable)',
+    );
+    expect(v.rows.find((r) => r.variant === '5 x 20 direct')!.values).toMatchObject({
+      perInstancePeak: 20,
+      poolWaitingPeak: 12,
+    });
+  });
+
   it('says when the predicted overflow did not show', () => {
     const v = decideMatrix('pooling', question('pooling'), [ok(pool(50, 0, 40))]);
     expect(v.expectations[0]!.met).toBeNull();
@@ -160,6 +201,15 @@ describe('transport verdict', () => {
     expect(v.sentences).toContainEqual(expect.stringContaining('one instance killed mid-run (onTimeout throw)'));
     expect(v.rows.find((r) => r.variant === 'polling x1')!.values.kneeVus).not.toBeNull();
   });
+
+  it("judges the knee on the scenario's first-output budget when it states one", () => {
+    const polling = loadFixture('variant-polling-x1');
+    polling.scenario.resolved = { thresholds: { reply_first_latency: ['p(95)<3000'], reply_latency: ['p(95)<1'] } };
+    const p95 = polling.timeSeries.find((s) => s.name === 'reply_p95_ms')!;
+    polling.timeSeries.push({ ...p95, name: 'reply_first_p95_ms', points: p95.points.map(([t]) => [t, 500]) });
+    const v = decideMatrix('transport', question('transport'), [ok(polling)]);
+    expect(v.answer).toMatch(/^polling x1: held first output p95 <= 3 s at every level up to/);
+  });
 });
 
 describe('llm-cost verdict', () => {
@@ -195,10 +245,13 @@ describe('llm-cost verdict', () => {
 });
 
 describe('breaker verdict', () => {
-  const storm = {
-    fakes: { claude: { faults: [{ from: 60_000, to: 120_000, rate: 1, kind: '529' }] } },
-    thresholds: { reply_latency: ['p(95)<5000'] },
+  const thresholds = { reply_latency: ['p(95)<5000'] };
+  const storm = { fakes: { claude: { faults: [{ from: 60_000, to: 120_000, rate: 1, kind: '529' }] } }, thresholds };
+  const outage = {
+    fakes: { claude: { faults: [] }, mcp: { faults: [{ from: 60_000, to: 120_000, rate: 1, kind: 'http-503' }] } },
+    thresholds,
   };
+  // p95 per 10 s: 1.2 s before, `during` inside the window (60-120 s), 6 s for one interval after, then 1.2 s.
   const series = (during: number) => ({
     name: 'reply_p95_ms',
     unit: 'ms',
@@ -208,30 +261,70 @@ describe('breaker verdict', () => {
       return [t, t > 60_000 && t <= 120_000 ? during : t <= 130_000 && t > 120_000 ? 6000 : 1200];
     }),
   });
-  const breakerRun = (variant: string, scope: string, lost: number, errors: number, withStorm = true) =>
+  const breakerRun = (variant: string, scope: string, lost: number, errors: number, fault: 'storm' | 'outage') =>
     makeRun({
       variant,
       config: { resilience: { breakerScope: scope } },
-      resolved: withStorm ? storm : { thresholds: storm.thresholds },
+      resolved: fault === 'storm' ? storm : outage,
       edit: (r) => {
         r.correctness.lostUpdates = lost;
         r.correctness.fallbackReplies = 30;
-        r.claude.statusCounts = { '200': 500, ...(withStorm ? { '529': errors } : {}) };
-        r.timeSeries = [series(withStorm ? 9000 : 2500)];
+        r.claude.statusCounts = { '200': 500, ...(fault === 'storm' ? { '529': errors } : {}) };
+        r.timeSeries = [series(fault === 'storm' ? 9000 : 2500)];
       },
     });
 
   it('picks per condition by user-visible failures, then wasted calls, and measures recovery', () => {
     const v = decideMatrix('breaker', question('breaker'), [
-      ok(breakerRun('no breaker, Claude 529 storm', 'none', 40, 420)),
-      ok(breakerRun('per-upstream, Claude 529 storm', 'per-upstream', 0, 25)),
-      ok(breakerRun('shared, MCP outage', 'shared', 3, 0, false)),
+      ok(breakerRun('no breaker, Claude 529 storm', 'none', 40, 420, 'storm')),
+      ok(breakerRun('per-upstream, Claude 529 storm', 'per-upstream', 0, 25, 'storm')),
+      ok(breakerRun('shared, MCP outage', 'shared', 3, 0, 'outage')),
     ]);
     expect(v.answer).toBe(
       'Claude 529 storm: per-upstream, Claude 529 storm (0 failures, 30 fallbacks, 25 wasted calls); MCP outage: shared, MCP outage (3 failures, 30 fallbacks, n/a wasted calls).',
     );
     const row = v.rows.find((r) => r.variant === 'per-upstream, Claude 529 storm')!.values;
     expect(row).toMatchObject({ p95DuringMs: 9000, p95AfterMs: 1200, recoveryMs: 20_000, wastedCalls: 25 });
+  });
+
+  it('measures the MCP outage from its own window: p95 during and after, time to recover', () => {
+    const v = decideMatrix('breaker', question('breaker'), [
+      ok(breakerRun('no breaker, MCP outage', 'none', 12, 0, 'outage')),
+      ok(breakerRun('per-upstream, MCP outage', 'per-upstream', 2, 0, 'outage')),
+    ]);
+    const row = v.rows.find((r) => r.variant === 'per-upstream, MCP outage')!.values;
+    expect(row).toMatchObject({ p95DuringMs: 2500, p95AfterMs: 1200, recoveryMs: 20_000, wastedCalls: null });
+    expect(v.sentences).toContainEqual(
+      'per-upstream, MCP outage (breaker per-upstream, MCP outage from 60 s to 2 min): 2 user-visible failures, 30 fallback replies, n/a wasted calls; p95 before 1.2 s, during 2.5 s, after 1.2 s; recovered 20 s after the outage.',
+    );
+    expect(v.figure).toBe('MCP outage: p95 before 1.2 s, during 2.5 s, after 1.2 s, recovered in 20 s');
+    expect(v.sentences).toContainEqual(
+      'No variant completed in the Claude 529 storm: that half of the question has no data.',
+    );
+    expect(v.answer).toMatch(/^MCP outage: per-upstream, MCP outage \(2 failures/);
+  });
+
+  it('counts a bot that never held the budget as recovered once it is back to its own p95 before the fault', () => {
+    const slow = breakerRun('per-upstream, MCP outage', 'per-upstream', 0, 0, 'outage');
+    // 8 s before (over the 5 s budget), 20 s in the window, 12 s then 7.5 s after it.
+    slow.timeSeries[0]!.points = slow.timeSeries[0]!.points.map(([t]) => [
+      t,
+      t <= 60_000 ? 8000 : t <= 120_000 ? 20_000 : t <= 140_000 ? 12_000 : 7500,
+    ]);
+    const v = decideMatrix('breaker', question('breaker'), [ok(slow)]);
+    expect(v.rows[0]!.values).toMatchObject({ p95BeforeMs: 8000, p95DuringMs: 20_000, recoveryMs: 30_000 });
+  });
+
+  it('says so for a run without a fault window instead of judging it', () => {
+    const plain = makeRun({ variant: 'shared, no fault', config: { resilience: { breakerScope: 'shared' } } });
+    const v = decideMatrix('breaker', question('breaker'), [
+      ok(plain),
+      ok(breakerRun('shared, MCP outage', 'shared', 3, 0, 'outage')),
+    ]);
+    expect(v.sentences).toContainEqual(
+      'shared, no fault (breaker shared) ran without a Claude or MCP fault window: nothing to judge.',
+    );
+    expect(v.winner).toBe('shared, MCP outage');
   });
 });
 

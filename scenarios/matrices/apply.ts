@@ -4,12 +4,15 @@ import { parseScenario } from '../validate.ts';
 import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from './types.ts';
 
 /**
- * Real seconds a run costs besides its load, measured on the 2-core lab machine (a `botcap run smoke`
- * took 23.5 s for 6.6 s of load, about 3 s of which was the CLI's own start): embedded Postgres start and stop, the fakes, one bot process
- * (tsx compiles it), seeding and reports. Each further instance adds runScenario's per-instance
- * start allowance. Budgets are estimates from these; the report prints the measured wall time.
+ * Real seconds a run costs besides its load, measured on the 2-core lab machine: embedded Postgres start
+ * and stop (~3 s), the fakes, the start allowance of the bots (4 s; each starts in ~1 s from its bundle),
+ * seeding, waiting out the reply deadline after the last update, the bots' stop grace and the reports.
+ * `botcap matrix all --quick` took 138 s against 181 s estimated with the earlier 13 s (when bots started
+ * through tsx with a 6 s allowance and 5 s of stop grace); 9 s matches it. Each further instance adds
+ * runScenario's per-instance start allowance. Budgets are estimates from these; the report prints the
+ * measured wall time.
  */
-export const RUN_OVERHEAD_REAL_S = { first: 13, perExtraInstance: 1.5 } as const;
+export const RUN_OVERHEAD_REAL_S = { first: 9, perExtraInstance: 1 } as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

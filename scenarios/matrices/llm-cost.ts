@@ -8,7 +8,7 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * report prices each run's measured tokens and scales them to 10K DAU.
  *
  * Budget (real s, 2 cores): default 09:58-10:04 at 60x = 6 s of load, eight single-instance variants
- * ~ 152 s; quick: all combined only, 09:59-10:02 at 60x ~ 16 s. Tokens, not latency, decide here, so the
+ * ~ 120 s; quick: all combined only, 09:59-10:02 at 60x ~ 12 s. Tokens, not latency, decide here, so the
  * high time scale costs little accuracy.
  */
 const SIZES: Record<MatrixSize, { start: string; durationMs: number }> = {
@@ -54,7 +54,7 @@ export const llmCost: MatrixDefinition = {
   name: 'llm-cost',
   question: 'What will Claude cost at 10K DAU, and what cuts it?',
   base,
-  budgetRealS: { default: 155, quick: 16 },
+  budgetRealS: { default: 120, quick: 12 },
   variants: [
     cost('baseline (one big model, no cache)', NONE),
     cost('routing, threshold 0.3', { ...NONE, routing: true, routingThreshold: 0.3 }),

@@ -12,8 +12,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * "missing" and hid the coordination answer. The kill at 40% of the window (10:05) lands while the 10:00
  * digests are being sent. The bots' real processing time is multiplied by the scale (at 60x, 100 ms of real
  * send time reads as 6 s of lateness - small against minutes of drain). Quick uses ~100 digests at 10:00.
- * Budget (real s, 2 cores): default 09:59-10:14 at 60x = 15 s of load, nine variants on 3-5 instances ~ 288 s;
- * quick: none x3 and skip-locked x3, 09:59-10:02 at 20x ~ 50 s.
+ * Budget (real s, 2 cores): default 09:59-10:14 at 60x = 15 s of load, nine variants on 3-5 instances ~ 240 s;
+ * quick: none x3 and skip-locked x3, 09:59-10:02 at 20x ~ 40 s.
  */
 const SIZES: Record<MatrixSize, { start: string; durationMs: number; timeScale: number; population: number }> = {
   default: { start: '09:59', durationMs: 15 * 60_000, timeScale: 60, population: 10_000 },
@@ -72,7 +72,7 @@ export const scheduler: MatrixDefinition = {
   name: 'scheduler',
   question: 'Where does the scheduler live with 5-10 instances?',
   base,
-  budgetRealS: { default: 290, quick: 50 },
+  budgetRealS: { default: 240, quick: 40 },
   variants: [
     on('none', 3, { quick: true }),
     on('advisory-lock', 3),

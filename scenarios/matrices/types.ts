@@ -35,6 +35,8 @@ export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { defau
  * knob fails the type check here rather than at run time.
  */
 export interface ScenarioPatch {
+  /** A different arrival model for this variant (e.g. a steady load for a kill run instead of a staircase). */
+  load?: ScenarioInput['load'];
   bot?: {
     transport?: 'polling' | 'webhook';
     instances?: number;
@@ -45,7 +47,10 @@ export interface ScenarioPatch {
     pgbouncer?: { poolSize: number };
     redis?: boolean;
   };
-  fakes?: { claude?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['claude']>['faults'] } };
+  fakes?: {
+    claude?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['claude']>['faults'] };
+    mcp?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['mcp']>['faults'] };
+  };
 }
 
 /** When to SIGKILL one instance (the last): a fraction of the load's duration. */

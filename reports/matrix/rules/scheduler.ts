@@ -3,7 +3,9 @@ import { isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const SCHEDULER_RULE =
-  'pass = zero duplicated and zero missing digests (of those expected in the window); among passing variants ' +
+  'pass = zero duplicated and zero missing digests (of those expected in the window; "missing" = not sent when ' +
+  'the run ended, whether lost or still queued: a strategy that sends from one instance drains the burst ' +
+  'slower and shows it here); among passing variants ' +
   'the lowest p95 digest lateness wins (ties: the lower max lateness). DB load is the peak server connections.';
 
 const COLUMNS: readonly VerdictColumn[] = [

@@ -1,10 +1,14 @@
-import { findKneeInRamp } from '../../analysis/knee.ts';
+import { budgetFromScenario, findKneeInRamp } from '../../analysis/knee.ts';
+import type { KneeAnalysis } from '../../analysis/types.ts';
 import { botKnob, isUsable, ms, noData, num, replyP95Ms, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const TRANSPORT_RULE =
   "knee per variant = the highest concurrent-user level at which it and every lower level held the scenario's " +
-  'latency budget (median of the per-interval p95 in each level); among variants with no instance killed and ' +
+  'first-output latency budget (`reply_first_latency`, else its `reply_latency` budget; median of the ' +
+  'per-interval p95 in each level; an update without output by the deadline counts at the deadline). The ' +
+  "first visible output (typing, a callback answer or the reply) leaves out Claude's generation time, which " +
+  'no transport changes, and keeps what a transport does: deliver updates and let handlers run. Among variants with no instance killed and ' +
   'zero duplicate replies, the highest knee wins, then the lower p95 reply latency over the run (updates lost ' +
   'to overload past the knee are printed, not disqualifying: the knee already counts them). ' +
   'Variants with an instance SIGKILLed mid-run are judged on lost and duplicate updates and webhook ' +
@@ -20,8 +24,14 @@ const COLUMNS: readonly VerdictColumn[] = [
   { key: 'killed', label: 'instance killed', unit: '0/1' },
 ];
 
+/** The knee on the scenario's first-output budget when it states one, else on its reply budget. */
+function kneeOf(o: UsableOutcome): KneeAnalysis {
+  const firstOutput = budgetFromScenario(o.result, 'reply_first_latency');
+  return findKneeInRamp(o.result, firstOutput === null ? {} : { budget: firstOutput });
+}
+
 function figures(o: UsableOutcome): Record<string, number | null> {
-  const knee = findKneeInRamp(o.result);
+  const knee = kneeOf(o);
   return {
     kneeVus: knee.kneeLoad,
     brokeAtVus: knee.brokeAtLoad,
@@ -34,12 +44,12 @@ function figures(o: UsableOutcome): Record<string, number | null> {
 }
 
 function budgetText(o: UsableOutcome): string {
-  const b = findKneeInRamp(o.result).budget;
-  return `p${b.percentile} <= ${ms(b.maxMs)}`;
+  const b = kneeOf(o).budget;
+  return `${b.metric === 'reply_first_latency' ? 'first output' : 'reply'} p${b.percentile} <= ${ms(b.maxMs)}`;
 }
 
 function peakVus(o: UsableOutcome): number {
-  const levels = findKneeInRamp(o.result).levels.map((l) => l.load);
+  const levels = kneeOf(o).levels.map((l) => l.load);
   return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
 }
 
