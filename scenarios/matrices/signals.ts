@@ -14,8 +14,8 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * bot needs: one instance's 10 Claude slots saturate below 100 users, so a single instance breaks at the
  * first step and, again, leaves nothing to lead.
  *
- * Budget (real s, 2 cores): default 7 steps of 30 s simulated at 5x = 42 s of load, 5 instances ~ 55 s;
- * quick: 2 steps of 15 s at 15x on 2 instances ~ 12 s.
+ * Budget (real s, 2 cores): default 7 steps of 30 s simulated at 5x = 42 s of load, 5 instances ~ 57 s;
+ * quick: 2 steps of 15 s at 15x on 2 instances ~ 13 s.
  */
 const SIZES: Record<
   MatrixSize,
@@ -25,6 +25,9 @@ const SIZES: Record<
   quick: { levels: [100, 400], rampMs: 5_000, holdMs: 10_000, timeScale: 15, instances: 2 },
 };
 
+/** Users arrive over 20 s simulated at first, not in one burst of first messages (see staircase). */
+const FIRST_RAMP_MS = 20_000;
+
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
   return {
@@ -33,7 +36,7 @@ function base(size: MatrixSize): ScenarioInput {
     seed: 1,
     timeScale: s.timeScale,
     start: '13:01',
-    load: { executor: 'ramping-vus', startVUs: 0, stages: staircase(s.levels, s.rampMs, s.holdMs) },
+    load: { executor: 'ramping-vus', startVUs: 0, stages: staircase(s.levels, s.rampMs, s.holdMs, FIRST_RAMP_MS) },
     population: { size: 10_000, onboarded: true },
     behaviour: {
       mix: { navigation: 0.5, question: 0.35, settings: 0.05, start: 0.1 },
@@ -51,6 +54,6 @@ export const signals: MatrixDefinition = {
   name: 'signals',
   question: 'Which production signals matter?',
   base,
-  budgetRealS: { default: 55, quick: 12 },
+  budgetRealS: { default: 57, quick: 13 },
   variants: [{ label: '500-concurrent ramp to saturation', patch: {}, quick: true }],
 };

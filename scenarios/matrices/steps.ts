@@ -4,15 +4,17 @@ type Stages = Extract<ScenarioInput['load'], { executor: 'ramping-vus' }>['stage
 
 /**
  * k6 stages that climb a staircase: for each level, a ramp to it then a hold at it. Each stage becomes a
- * phase with a target load, so the knee analysis gets one measured level per step.
+ * phase with a target load, so the knee analysis gets one measured level per step. The first ramp may be
+ * longer: a new VU acts at once (as in k6), so 100 users arriving within 5 s send a burst of first
+ * messages several times the level's steady rate, and the first level would be judged on that burst.
  *
  * @example
  * staircase([100, 200], 10_000, 30_000)
  * // [{ duration: 10000, target: 100 }, { duration: 30000, target: 100 }, { duration: 10000, target: 200 }, ...]
  */
-export function staircase(levels: readonly number[], rampMs: number, holdMs: number): Stages {
-  return levels.flatMap((target) => [
-    { duration: rampMs, target },
+export function staircase(levels: readonly number[], rampMs: number, holdMs: number, firstRampMs = rampMs): Stages {
+  return levels.flatMap((target, i) => [
+    { duration: i === 0 ? firstRampMs : rampMs, target },
     { duration: holdMs, target },
   ]);
 }
