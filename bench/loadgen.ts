@@ -18,7 +18,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { createScaledClock } from '../common/clock.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
@@ -146,7 +146,9 @@ async function autocannonRound(echo: EchoBot, durationS: number): Promise<autoca
       },
     });
   };
-  return autocannon({
+  // Loaded here: the memory child (this same module) must not carry autocannon, which no generator loads.
+  const { default: run } = await import('autocannon');
+  return run({
     url: echo.webhookUrl,
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },

@@ -36,15 +36,20 @@ afterEach(async () => {
 });
 
 /**
- * Onboarding (topic, then time), menus, echo with reply_parameters, and a digest scheduler: at 12:00
- * (simulated) it sends one 📰 to every chat onboarded by then, as a real bot's scheduler would.
+ * Onboarding (topic, then time), menus, echo with reply_parameters, and a digest scheduler: just after 12:00
+ * (simulated) it sends one 📰 to every chat whose onboarding was confirmed before 12:00, as a real bot's
+ * scheduler would.
  */
-function echoBot(token: string, apiRoot: string, stall: { fromMs: number; forMs: number } | undefined) {
-  const created = new Bot(token, { client: { apiRoot } });
+function echoBot(telegram: FakeTelegram, token: string, stall: { fromMs: number; forMs: number } | undefined) {
+  const created = new Bot(token, { client: { apiRoot: telegram.url } });
   const startedAt = performance.now();
   let stalled = false;
   let edits = 0;
-  const onboarded = new Set<number>();
+  /**
+   * Chat -> when the fake recorded the bot's first onboarding confirmation (its clock): the instant the
+   * runner owes digests from, so a confirmation in flight across 12:00 counts the same on both sides.
+   */
+  const confirmedAtFakeMs = new Map<number, number>();
   created.use(async (_ctx, next) => {
     // Planted stall: once, the whole (sequential) bot stops for `forMs` of real time.
     if (stall !== undefined && !stalled && performance.now() - startedAt >= stall.fromMs) {
@@ -69,8 +74,12 @@ function echoBot(token: string, apiRoot: string, stall: { fromMs: number; forMs:
   });
   created.callbackQuery(/^time:/, async (ctx) => {
     await ctx.answerCallbackQuery();
+    const sentAtFakeMs = telegram.nowMs();
     await ctx.editMessageText(`Готово! Дайджест в 12:00 #${++edits}`);
-    onboarded.add(ctx.chat!.id);
+    const chatId = ctx.chat!.id;
+    const [confirmation] = telegram.calls({ chat_id: chatId, method: 'editMessageText', since_ms: sentAtFakeMs });
+    if (confirmation !== undefined && !confirmedAtFakeMs.has(chatId))
+      confirmedAtFakeMs.set(chatId, confirmation.time_ms);
   });
   created.callbackQuery(/^nav:/, async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -87,10 +96,14 @@ function echoBot(token: string, apiRoot: string, stall: { fromMs: number; forMs:
   });
   const startScheduler = (clock: Clock) => {
     const noonMs = Date.parse('2026-11-30T12:00:00Z');
+    // The digest run waits 10 s (simulated) past 12:00, so confirmations sent just before it are booked.
     scheduler = setInterval(() => {
-      if (clock.nowMs() < noonMs) return;
+      if (clock.nowMs() < noonMs + 10_000) return;
       clearInterval(scheduler);
-      for (const chatId of onboarded) void created.api.sendMessage(chatId, '📰 Дайджест дня');
+      const noonFakeMs = telegram.nowMs() - clock.toRealMs(clock.nowMs() - noonMs);
+      for (const [chatId, atFakeMs] of confirmedAtFakeMs) {
+        if (atFakeMs < noonFakeMs) void created.api.sendMessage(chatId, '📰 Дайджест дня');
+      }
     }, 5);
   };
   return { created, startScheduler };
@@ -108,7 +121,7 @@ async function setUp(input: ScenarioInput, { startAtIso, stall, transport = 'pol
   const scenario = parseScenario(input);
   fake = await startFakeTelegram({ timeScale: scenario.timeScale, floodControl: false });
   const token = fake.tokens[0]!;
-  const echo = echoBot(token, fake.url, stall);
+  const echo = echoBot(fake, token, stall);
   bot = echo.created;
   if (transport === 'polling') polling = bot.start({ timeout: 1 });
   else {

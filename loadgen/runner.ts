@@ -1,4 +1,4 @@
-import { EventEmitter, setMaxListeners } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { Clock } from '../common/clock.ts';
 import type { FakeTelegram } from '../fakes/telegram/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
@@ -7,14 +7,18 @@ import { buildSchedule } from './arrival/schedule.ts';
 import type { ClosedSchedule, OpenSchedule, Phase, Schedule, VuPlan } from './arrival/types.ts';
 import { expectedDigests } from './correlate/digests.ts';
 import type { InjectedUpdate } from './correlate/types.ts';
-import { type DriverContext, performAction } from './driver/actions.ts';
+import { type DriverContext, performAction, type VuState } from './driver/actions.ts';
 import { CallFeed } from './driver/call-feed.ts';
 import { fakeTelegramTarget, type TelegramTarget } from './driver/target.ts';
+import { Wakeups } from './driver/wakeups.ts';
 import { type MeasuredRun, measureRun } from './measure.ts';
 import { createHistogram, recordValue } from './metrics/histogram.ts';
 import { conversationLengthSampler, thinkTimeSampler } from './population/distributions.ts';
 import { createPopulation, type Population, type VirtualUser } from './population/population.ts';
-import { createRng } from './population/random.ts';
+import { createRng, type Rng } from './population/random.ts';
+
+const RESOLVED_TRUE = Promise.resolve(true);
+const RESOLVED_FALSE = Promise.resolve(false);
 
 /** Runner defaults, stated once. */
 export const LOAD_RUNNER_DEFAULTS = {
@@ -101,30 +105,36 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   private readonly scenario: Scenario;
   private readonly clock: Clock;
   private readonly stop = new AbortController();
+  /** Every sleeping VU, on one timer. */
+  private readonly wakeups: Wakeups;
   private readonly onboarded = new Map<number, number>();
   private readonly assignedMinutes = new Map<number, number>();
   private readonly runnerErrors: Array<{ kind: string; atMs: number }> = [];
   private readonly droppedAtMs: number[] = [];
   private readonly activeSamples: Array<[number, number]> = [];
   private readonly thinkTime: ReturnType<typeof thinkTimeSampler>;
+  private readonly conversationLength: ReturnType<typeof conversationLengthSampler>;
   private liveLatency = createHistogram();
   private active = 0;
   private peakActive = 0;
   private startRunMs = 0;
   private startFakeMs = 0;
-  private feed: CallFeed | undefined;
   private started = false;
 
   constructor(private readonly options: LoadRunnerOptions) {
     super();
-    // Every sleeping VU listens for the stop signal: hundreds of listeners are the design, not a leak.
-    setMaxListeners(0, this.stop.signal);
     this.scenario = options.scenario;
     this.clock = options.clock;
+    this.wakeups = new Wakeups(
+      () => this.nowRunMs(),
+      (ms) => this.clock.toRealMs(ms),
+    );
+    this.stop.signal.addEventListener('abort', () => this.wakeups.close(), { once: true });
     this.target = options.target ?? targetOf(options);
     this.schedule = buildSchedule(this.scenario);
     this.population = options.population ?? createPopulation(this.scenario.population, this.scenario.seed);
     this.thinkTime = thinkTimeSampler(this.scenario.behaviour.thinkTime);
+    this.conversationLength = conversationLengthSampler(this.scenario.behaviour.conversationLength);
   }
 
   /** Runs the schedule to its end (or abort) and returns the measured parts of the RunResult. */
@@ -144,7 +154,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     const startEpochMs = this.clock.nowMs();
     const startRealMs = performance.now();
     const feed = new CallFeed(this.target, (fakeMs) => this.toRunMs(fakeMs), this.scenario.replies);
-    this.feed = feed;
+    const ctx = this.driverContext(feed);
     let lastSampleRealMs = 0;
     const poller = setInterval(() => {
       feed.poll();
@@ -155,9 +165,10 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     }, pollMs);
     const progress = this.startProgress(progressMs, startRealMs, feed);
     try {
-      if (this.schedule.kind === 'closed') await this.runClosed(this.schedule);
-      else await this.runOpen(this.schedule);
+      if (this.schedule.kind === 'closed') await this.runClosed(ctx, this.schedule);
+      else await this.runOpen(ctx, this.schedule);
     } finally {
+      this.wakeups.close();
       clearInterval(poller);
       clearInterval(progress);
       feed.poll();
@@ -201,46 +212,68 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     return measured;
   }
 
-  private async runClosed(schedule: ClosedSchedule): Promise<void> {
+  /**
+   * Starts each VU when its first interval begins (a ramp to 10,000 does not hold 10,000 sleeping VUs from
+   * the first second), then waits for all of them.
+   */
+  private async runClosed(ctx: DriverContext, schedule: ClosedSchedule): Promise<void> {
     const users = new OpenDispatcher(this.population.users.length, schedule.peakVus);
-    await Promise.all(schedule.vus.map((plan) => this.runVu(plan, schedule, users)));
+    const byStart = schedule.vus
+      .filter((plan) => plan.intervals.length > 0)
+      .sort((a, b) => a.intervals[0]![0] - b.intervals[0]![0] || a.vu - b.vu);
+    const running: Array<Promise<void>> = [];
+    for (const plan of byStart) {
+      if (!(await this.pauseUntil(plan.intervals[0]![0], Number.POSITIVE_INFINITY))) break;
+      running.push(this.runVu(ctx, plan, schedule, users));
+    }
+    await Promise.all(running);
   }
 
-  /** One closed-model VU: conversations of the next free user, think time between actions, until its interval ends. */
-  private async runVu(plan: VuPlan, schedule: ClosedSchedule, users: OpenDispatcher): Promise<void> {
-    const rng = createRng(schedule.seed, `vu-${plan.vu}`);
-    const length = conversationLengthSampler(this.scenario.behaviour.conversationLength);
+  /**
+   * One closed-model VU: conversations of the next free user, think time between actions, until its interval
+   * ends. Its state is this function's locals and one {@link VuState} per conversation; the driver context
+   * and the functions are the run's, shared by every VU.
+   */
+  private async runVu(
+    ctx: DriverContext,
+    plan: VuPlan,
+    schedule: ClosedSchedule,
+    users: OpenDispatcher,
+  ): Promise<void> {
     const size = this.population.users.length;
+    let rng: Rng | undefined;
     let conversation = 0;
-    for (const [startMs, stopMs] of plan.intervals) {
+    // An index loop: a for-of would keep an iterator object per VU for the whole run.
+    for (let i = 0; i < plan.intervals.length; i++) {
+      const [startMs, stopMs] = plan.intervals[i]!;
       if (!(await this.pauseUntil(startMs, Number.POSITIVE_INFINITY))) return;
-      const ctx = this.driverContext(stopMs);
+      // Created when the VU first starts, so VUs still waiting for their ramp hold no stream.
+      rng ??= createRng(schedule.seed, `vu-${plan.vu}`);
       while (this.nowRunMs() < stopMs && !this.stop.signal.aborted) {
         const taken = users.start({ userIndex: (plan.vu + conversation++ * schedule.peakVus) % size });
         if (!taken.started) return;
-        const user = this.population.users[taken.userIndex]!;
+        const vu: VuState = { user: this.population.users[taken.userIndex]!, rng, stopMs };
         this.setActive(+1);
         try {
           let intendedMs = this.nowRunMs();
-          for (let step = length(rng); step > 0; step--) {
-            await performAction(ctx, user, this.nextAction(user, rng), rng, intendedMs);
+          for (let step = this.conversationLength(rng); step > 0; step--) {
+            await performAction(ctx, vu, this.nextAction(vu.user, rng), intendedMs);
             const thinkMs = this.thinkTime(rng);
             const pausedAtMs = this.nowRunMs();
-            if (!(await ctx.pause(thinkMs))) break;
+            if (!(await this.pauseUntil(pausedAtMs + thinkMs, stopMs))) break;
             intendedMs = pausedAtMs + thinkMs;
           }
         } finally {
-          users.finish(user.index);
+          users.finish(vu.user.index);
           this.setActive(-1);
         }
       }
     }
   }
 
-  private async runOpen(schedule: OpenSchedule): Promise<void> {
+  private async runOpen(ctx: DriverContext, schedule: OpenSchedule): Promise<void> {
     const dispatcher = new OpenDispatcher(this.population.users.length, schedule.maxVus);
     const inFlight = new Set<Promise<void>>();
-    const ctx = this.driverContext(Number.POSITIVE_INFINITY);
     for (const [i, arrival] of schedule.arrivals.entries()) {
       if (!(await this.pauseUntil(arrival.atMs, Number.POSITIVE_INFINITY))) break;
       const outcome = dispatcher.start(arrival);
@@ -252,7 +285,8 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       const rng = createRng(schedule.seed, `arrival-${i}`);
       const action = this.nextAction(user, rng, arrival.action);
       this.setActive(+1);
-      const done = performAction(ctx, user, action, rng, arrival.atMs).finally(() => {
+      const vu: VuState = { user, rng, stopMs: Number.POSITIVE_INFINITY };
+      const done = performAction(ctx, vu, action, arrival.atMs).finally(() => {
         dispatcher.finish(user.index);
         this.setActive(-1);
         inFlight.delete(done);
@@ -263,26 +297,23 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   }
 
   /** Users the bot does not know yet start with /start; everyone else follows the mix. */
-  private nextAction(
-    user: VirtualUser,
-    rng: ReturnType<typeof createRng>,
-    planned?: OpenSchedule['arrivals'][number]['action'],
-  ) {
+  private nextAction(user: VirtualUser, rng: Rng, planned?: OpenSchedule['arrivals'][number]['action']) {
     if (!this.scenario.population.onboarded && !this.onboarded.has(user.userId)) return 'start' as const;
     return planned ?? rng.weighted(this.scenario.behaviour.mix);
   }
 
-  private driverContext(stopMs: number): DriverContext {
+  /** The run's one driver context: every VU shares it (per-VU state travels in {@link VuState}). */
+  private driverContext(feed: CallFeed): DriverContext {
     return {
       target: this.target,
-      feed: this.feed!,
+      feed,
       behaviour: this.scenario.behaviour,
       deadlineMs: this.scenario.replies.deadline,
       timeScale: this.clock.timeScale,
       nowRunMs: () => this.nowRunMs(),
       toRunMs: (fakeMs) => this.toRunMs(fakeMs),
       toFakeMs: (runMs) => this.startFakeMs + runMs / this.clock.timeScale,
-      pause: (ms) => this.pauseUntil(this.nowRunMs() + ms, stopMs),
+      pause: (ms, stopMs) => this.pauseUntil(this.nowRunMs() + ms, stopMs),
       thinkTimeMs: (rng) => this.thinkTime(rng),
       recordUpdate: (update) => this.updates.push(update),
       recordError: (kind, atMs) => this.runnerErrors.push({ kind, atMs }),
@@ -292,18 +323,17 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     };
   }
 
-  /** Sleeps until `untilMs` on the run's axis; false if `stopMs` or the run's end came first. */
-  private async pauseUntil(untilMs: number, stopMs: number): Promise<boolean> {
-    const targetMs = Math.min(untilMs, stopMs);
-    const waitMs = targetMs - this.nowRunMs();
-    if (waitMs > 0) {
-      try {
-        await this.clock.sleepMs(waitMs, this.stop.signal);
-      } catch {
-        return false;
-      }
-    }
-    return !this.stop.signal.aborted && untilMs <= stopMs;
+  /**
+   * Sleeps until `untilMs` on the run's axis; false if `stopMs` or the run's end came first. Not an async
+   * function: a sleeping VU holds the sleep's one promise and nothing more.
+   */
+  private pauseUntil(untilMs: number, stopMs: number): Promise<boolean> {
+    if (this.stop.signal.aborted) return RESOLVED_FALSE;
+    const inTime = untilMs <= stopMs;
+    const targetMs = inTime ? untilMs : stopMs;
+    if (targetMs <= this.nowRunMs()) return inTime ? RESOLVED_TRUE : RESOLVED_FALSE;
+    // Woken at `stopMs` before `untilMs`, or by the run's abort: false either way.
+    return inTime ? this.wakeups.sleepUntil(targetMs) : this.wakeups.sleepUntil(targetMs).then(() => false);
   }
 
   private nowRunMs(): number {

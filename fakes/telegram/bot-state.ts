@@ -145,7 +145,6 @@ export class BotState implements WebhookHost {
       confirmed_ms: null,
       dropped: null,
       json,
-      queueKey: input.kind === 'callback_query' ? `u${user.id}` : `c${chat.id}`,
     };
     this.store.add(entry);
     return entry;

@@ -1,3 +1,6 @@
+/** Distinct reply_markup texts the registry shares; beyond it a new keyboard is stored as sent. */
+const MARKUPS_INTERNED = 1024;
+
 /** Chat kinds the fake models; private chat id = user id, groups use negative ids. */
 export type ChatType = 'private' | 'group' | 'supergroup';
 
@@ -53,15 +56,36 @@ export class ChatRegistry {
   readonly chats = new Map<number, ChatState>();
   readonly users = new Map<number, TelegramUser>();
   readonly blocked = new Set<number>();
+  /** reply_markup texts seen (at most {@link MARKUPS_INTERNED}): the same keyboard on many messages is one string. */
+  private readonly markups = new Map<string, string>();
 
   constructor(private readonly messagesKept: number) {}
 
   ensureUser(user: Omit<TelegramUser, 'is_bot'>): TelegramUser {
     const known = this.users.get(user.id);
     if (known !== undefined) return known;
-    const created: TelegramUser = { ...user, is_bot: false };
+    // Built field by field: a spread copy would give every user a hidden class of its own (~200 bytes each).
+    const created: TelegramUser = {
+      id: user.id,
+      first_name: user.first_name,
+      username: user.username,
+      language_code: user.language_code,
+      is_bot: false,
+    };
     this.users.set(user.id, created);
     return created;
+  }
+
+  /**
+   * The stored copy of a canonical reply_markup text: a bot sends the same few keyboards to every chat, and
+   * each message the fake keeps would otherwise hold its own copy.
+   */
+  internMarkup(markupJson: string): string {
+    if (markupJson === '') return markupJson;
+    const known = this.markups.get(markupJson);
+    if (known !== undefined) return known;
+    if (this.markups.size < MARKUPS_INTERNED) this.markups.set(markupJson, markupJson);
+    return markupJson;
   }
 
   ensureChat(init: ChatInit): ChatState {
@@ -104,5 +128,6 @@ export class ChatRegistry {
     this.chats.clear();
     this.users.clear();
     this.blocked.clear();
+    this.markups.clear();
   }
 }

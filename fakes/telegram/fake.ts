@@ -253,9 +253,23 @@ class RunningFake implements FakeTelegram {
   }
 }
 
+/** The entry's record without its JSON, field by field (a rest copy is several times slower on the inject path). */
 function toRecord(entry: UpdateEntry): UpdateRecord {
-  const { json: _json, queueKey: _queueKey, ...record } = entry;
-  return record;
+  return {
+    update_id: entry.update_id,
+    kind: entry.kind,
+    chat_id: entry.chat_id,
+    user_id: entry.user_id,
+    message_id: entry.message_id,
+    callback_query_id: entry.callback_query_id,
+    text_length: entry.text_length,
+    injected_ms: entry.injected_ms,
+    intended_ms: entry.intended_ms,
+    deliveries: entry.deliveries,
+    webhook_failures: entry.webhook_failures,
+    confirmed_ms: entry.confirmed_ms,
+    dropped: entry.dropped,
+  };
 }
 
 /**

@@ -95,7 +95,7 @@ function checkReplyTo(chat: ChatState, params: Params, facts: CallFacts): void {
 export const sendMessage: Handler = (bot, params, facts) => {
   const chat = resolveChat(bot, params, facts);
   const text = checkText(params, facts);
-  const markup = paramJsonText(params, 'reply_markup');
+  const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
   if (params.reply_parameters !== undefined || params.reply_to_message_id !== undefined) {
     checkReplyTo(chat, params, facts);
   }
@@ -120,7 +120,7 @@ function editableMessage(bot: BotState, params: Params, facts: CallFacts) {
 export const editMessageText: Handler = (bot, params, facts) => {
   const text = checkText(params, facts);
   const { chat, id, stored } = editableMessage(bot, params, facts);
-  const markup = paramJsonText(params, 'reply_markup');
+  const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
   if (stored.text === text && stored.markupJson === markup) throw ERRORS.notModified();
   checkCanSend(bot, chat);
   stored.text = text;
@@ -130,7 +130,7 @@ export const editMessageText: Handler = (bot, params, facts) => {
 
 export const editMessageReplyMarkup: Handler = (bot, params, facts) => {
   const { chat, id, stored } = editableMessage(bot, params, facts);
-  const markup = paramJsonText(params, 'reply_markup');
+  const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
   if (stored.markupJson === markup) throw ERRORS.notModified();
   checkCanSend(bot, chat);
   stored.markupJson = markup;

@@ -6,8 +6,6 @@ import type { DropReason, UpdateKind, UpdateRecord } from './records.ts';
 export interface UpdateEntry extends UpdateRecord {
   /** The Update object as JSON, serialised once at injection; '' once it has left the queue. */
   json: string;
-  /** Webhook queue key: messages queue by chat, callback queries by user (as WebhookActor). */
-  queueKey: string;
 }
 
 /** The Update types each kind belongs to, for allowed_updates. */

@@ -190,4 +190,28 @@ describe('webhook queues', () => {
     expect(fake.stats().bots[0]!.pending_update_count).toBe(0);
     expect(fake.updates()[0]!.dropped).toBe('drop_pending_updates');
   });
+
+  it('fails a request that outlives the timeout with "Read timeout expired" and delivers it again', async () => {
+    // Its own fake: a 100 ms (real) request timeout at scale 1000, backoffs of a few ms.
+    const quick = await startFakeTelegram({ timeScale: 1000, webhookTimeoutMs: 100_000, floodControl: false });
+    try {
+      let attempts = 0;
+      const { server, url } = await listen(async (req, res) => {
+        await readJson(req);
+        // The first attempt never gets an answer; the retry does.
+        if (++attempts > 1) res.end();
+      });
+      servers.push(server);
+      await callApi(quick.url, quick.tokens[0]!, 'setWebhook', { url });
+      const sentAt = performance.now();
+      quick.inject({ kind: 'message', user_id: 91, text: 'slow' });
+      await waitFor(() => quick.stats().bots[0]!.pending_update_count === 0, 10_000, 'delivered on retry');
+      expect(performance.now() - sentAt).toBeGreaterThanOrEqual(100);
+      expect(quick.updates()[0]).toMatchObject({ deliveries: 2, webhook_failures: 1 });
+      const info = (await callApi(quick.url, quick.tokens[0]!, 'getWebhookInfo')).body.result;
+      expect(info).toMatchObject({ last_error_message: 'Read timeout expired' });
+    } finally {
+      await quick.close();
+    }
+  });
 });

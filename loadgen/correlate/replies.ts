@@ -50,11 +50,15 @@ export function correlateReplies(
 ): ReplyAccounting {
   const visible = new Set(conventions.visibleMethods);
   const output = new Set([...conventions.outputMethods, ...conventions.visibleMethods]);
-  const chats = groupUpdatesByChat(updates);
-  const state = new Map<InjectedUpdate, { first?: number; finals: number[]; fallback: boolean; outOfOrder: boolean }>();
-  for (const update of updates) state.set(update, { finals: [], fallback: false, outOfOrder: false });
-  const byUpdateId = new Map(updates.map((u) => [u.updateId, u]));
-  const highestAnswered = new Map<number, number>();
+  const index = indexUpdates(updates);
+  // Per update, by its index in `updates`: typed arrays, not an object and a list per update.
+  const n = updates.length;
+  const firstMs = new Float64Array(n).fill(Number.NaN);
+  const finals = new Int32Array(n);
+  const completeMs = new Float64Array(n).fill(Number.NaN);
+  const fallback = new Uint8Array(n);
+  const outOfOrder = new Uint8Array(n);
+  const highestAnswered = new Int32Array(index.chatCount).fill(-1);
   const accounting: ReplyAccounting = {
     outcomes: [],
     lostUpdates: 0,
@@ -67,7 +71,7 @@ export function correlateReplies(
     errorsByKind: {},
   };
 
-  for (const call of [...calls].sort((a, b) => a.seq - b.seq)) {
+  for (const call of inSeqOrder(calls)) {
     if (!call.ok) {
       const kind = `telegram_${call.errorCode ?? 'error'}`;
       accounting.errorsByKind[kind] = (accounting.errorsByKind[kind] ?? 0) + 1;
@@ -79,96 +83,154 @@ export function correlateReplies(
       accounting.digests.push(call);
       continue;
     }
-    const chat = chats.get(call.chatId);
-    const update = chat === undefined ? undefined : attribute(call, chat, byUpdateId);
-    if (update === undefined || chat === undefined) {
+    const chat = index.chatSlot.get(call.chatId);
+    const u = chat === undefined ? -1 : attribute(call, chat, index, updates);
+    if (u < 0 || chat === undefined) {
       if (isVisible) accounting.unsolicitedReplies++;
       continue;
     }
-    const entry = state.get(update)!;
-    if (entry.first === undefined) entry.first = call.timeMs;
+    if (Number.isNaN(firstMs[u]!)) firstMs[u] = call.timeMs;
     if (!isVisible) continue;
-    entry.finals.push(call.timeMs);
-    if (entry.finals.length === 1) {
-      const position = chat.positions.get(update)!;
-      const highest = highestAnswered.get(call.chatId) ?? -1;
-      if (position < highest) entry.outOfOrder = true;
-      else highestAnswered.set(call.chatId, position);
-      if (call.text?.startsWith(conventions.fallbackPrefix) === true) entry.fallback = true;
+    const count = ++finals[u]!;
+    if (count === conventions.perUpdate) completeMs[u] = call.timeMs;
+    if (count === 1) {
+      const position = index.positionInChat[u]!;
+      if (position < highestAnswered[chat]!) outOfOrder[u] = 1;
+      else highestAnswered[chat] = position;
+      if (call.text?.startsWith(conventions.fallbackPrefix) === true) fallback[u] = 1;
     }
   }
 
-  for (const update of updates) {
-    const entry = state.get(update)!;
-    const complete = entry.finals[conventions.perUpdate - 1];
-    const inTime = complete !== undefined && complete - update.intendedMs <= conventions.deadline;
+  for (let u = 0; u < n; u++) {
+    const update = updates[u]!;
+    const complete = completeMs[u]!;
+    const answered = !Number.isNaN(complete);
+    const inTime = answered && complete - update.intendedMs <= conventions.deadline;
     const outcome: UpdateOutcome = {
       update,
-      visibleReplies: entry.finals.length,
+      visibleReplies: finals[u]!,
       lost: !inTime,
-      fallback: entry.fallback,
-      outOfOrder: entry.outOfOrder,
+      fallback: fallback[u] === 1,
+      outOfOrder: outOfOrder[u] === 1,
     };
-    if (entry.first !== undefined) outcome.firstMs = entry.first - update.intendedMs;
+    if (!Number.isNaN(firstMs[u]!)) outcome.firstMs = firstMs[u]! - update.intendedMs;
     if (inTime) outcome.finalMs = complete - update.intendedMs;
-    else if (complete !== undefined) accounting.repliesAfterDeadline++;
+    else if (answered) accounting.repliesAfterDeadline++;
     if (outcome.lost) accounting.lostUpdates++;
     if (outcome.fallback) accounting.fallbackReplies++;
     if (outcome.outOfOrder) accounting.outOfOrderReplies++;
-    accounting.duplicateReplies += Math.max(0, entry.finals.length - conventions.perUpdate);
+    accounting.duplicateReplies += Math.max(0, finals[u]! - conventions.perUpdate);
     accounting.outcomes.push(outcome);
   }
   return accounting;
 }
 
-interface ChatUpdates {
-  /** In injection order. */
-  ordered: InjectedUpdate[];
-  positions: Map<InjectedUpdate, number>;
-  byMessageId: Map<number, InjectedUpdate>;
+/**
+ * The updates grouped by chat, in injection order, as index arrays: chat `k`'s updates are
+ * `byChat[chatStart[k] .. chatStart[k + 1])`. Two typed arrays and a map of chats, where a map (or two) per
+ * chat and an entry per update cost tens of megabytes on a 10,000-user run.
+ */
+interface UpdateIndex {
+  chatCount: number;
+  /** Chat id -> chat slot. */
+  chatSlot: Map<number, number>;
+  chatStart: Int32Array;
+  /** Update indices, grouped by chat, each chat in injection order (time, then update id). */
+  byChat: Int32Array;
+  /** Each update's position in its chat's injection order. */
+  positionInChat: Int32Array;
+  /** Update indices in update id order, for attribution by id. */
+  byUpdateId: Int32Array;
+  /** `chatId:messageId` of the users' own messages -> update index; built on the first call that needs it. */
+  byMessage: Map<string, number> | undefined;
 }
 
-function groupUpdatesByChat(updates: readonly InjectedUpdate[]): Map<number, ChatUpdates> {
-  const chats = new Map<number, ChatUpdates>();
-  const sorted = [...updates].sort((a, b) => a.injectedMs - b.injectedMs || a.updateId - b.updateId);
-  for (const update of sorted) {
-    let chat = chats.get(update.chatId);
-    if (chat === undefined) {
-      chat = { ordered: [], positions: new Map(), byMessageId: new Map() };
-      chats.set(update.chatId, chat);
-    }
-    chat.positions.set(update, chat.ordered.length);
-    chat.ordered.push(update);
-    // Only the user's own messages can be replied to; a callback's message id is the bot's message.
-    if (update.kind !== 'callback_query') chat.byMessageId.set(update.messageId, update);
+function indexUpdates(updates: readonly InjectedUpdate[]): UpdateIndex {
+  const n = updates.length;
+  const chatSlot = new Map<number, number>();
+  for (const update of updates) if (!chatSlot.has(update.chatId)) chatSlot.set(update.chatId, chatSlot.size);
+  const chatCount = chatSlot.size;
+  const slotOf = new Int32Array(n);
+  const chatStart = new Int32Array(chatCount + 1);
+  for (let u = 0; u < n; u++) {
+    slotOf[u] = chatSlot.get(updates[u]!.chatId)!;
+    chatStart[slotOf[u]! + 1]!++;
   }
-  return chats;
+  for (let k = 0; k < chatCount; k++) chatStart[k + 1]! += chatStart[k]!;
+  const byChat = new Int32Array(n);
+  const filled = chatStart.slice(0, chatCount);
+  for (let u = 0; u < n; u++) byChat[filled[slotOf[u]!]!++] = u;
+  const positionInChat = new Int32Array(n);
+  for (let k = 0; k < chatCount; k++) {
+    const chat = byChat.subarray(chatStart[k]!, chatStart[k + 1]!);
+    chat.sort((a, b) => injectionOrder(updates[a]!, updates[b]!));
+    for (let p = 0; p < chat.length; p++) positionInChat[chat[p]!] = p;
+  }
+  const byUpdateId = Int32Array.from(updates.keys()).sort(
+    (a, b) => updates[a]!.updateId - updates[b]!.updateId || a - b,
+  );
+  return { chatCount, chatSlot, chatStart, byChat, positionInChat, byUpdateId, byMessage: undefined };
 }
 
-function attribute(
-  call: ObservedCall,
-  chat: ChatUpdates,
-  byUpdateId: ReadonlyMap<number, InjectedUpdate>,
-): InjectedUpdate | undefined {
+function injectionOrder(a: InjectedUpdate, b: InjectedUpdate): number {
+  return a.injectedMs - b.injectedMs || a.updateId - b.updateId;
+}
+
+/** The calls by seq; the feed's calls already are, so usually without a copy. */
+function inSeqOrder(calls: readonly ObservedCall[]): readonly ObservedCall[] {
+  for (let i = 1; i < calls.length; i++) {
+    if (calls[i]!.seq < calls[i - 1]!.seq) return [...calls].sort((a, b) => a.seq - b.seq);
+  }
+  return calls;
+}
+
+/** The update (index) a call in chat slot `chat` answers, or -1. */
+function attribute(call: ObservedCall, chat: number, index: UpdateIndex, updates: readonly InjectedUpdate[]): number {
   if (call.replyToMessageId != null) {
-    const replied = chat.byMessageId.get(call.replyToMessageId);
+    const replied = messageIndex(index, updates).get(`${call.chatId}:${call.replyToMessageId}`);
     if (replied !== undefined) return replied;
   }
   if (call.updateId != null) {
-    const attributed = byUpdateId.get(call.updateId);
-    if (attributed !== undefined && attributed.chatId === call.chatId) return attributed;
+    const attributed = updateWithId(index, updates, call.updateId);
+    if (attributed >= 0 && updates[attributed]!.chatId === call.chatId) return attributed;
   }
-  return latestBefore(chat.ordered, call.timeMs);
+  return latestBefore(index.byChat.subarray(index.chatStart[chat]!, index.chatStart[chat + 1]!), updates, call.timeMs);
 }
 
-/** The last update injected at or before `timeMs` (binary search over injection order). */
-function latestBefore(ordered: readonly InjectedUpdate[], timeMs: number): InjectedUpdate | undefined {
+/** Only the user's own messages can be replied to; a callback's message id is the bot's message. */
+function messageIndex(index: UpdateIndex, updates: readonly InjectedUpdate[]): Map<string, number> {
+  if (index.byMessage !== undefined) return index.byMessage;
+  const byMessage = new Map<string, number>();
+  // Chat by chat in injection order, so a later update with the same message id wins, as it always has.
+  for (const u of index.byChat) {
+    const update = updates[u]!;
+    if (update.kind !== 'callback_query') byMessage.set(`${update.chatId}:${update.messageId}`, u);
+  }
+  index.byMessage = byMessage;
+  return byMessage;
+}
+
+/** The update (index) with this id - the last one, should an id repeat - or -1 (binary search over ids). */
+function updateWithId(index: UpdateIndex, updates: readonly InjectedUpdate[], updateId: number): number {
+  const ids = index.byUpdateId;
   let low = 0;
-  let high = ordered.length;
+  let high = ids.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (ordered[mid]!.injectedMs <= timeMs) low = mid + 1;
+    if (updates[ids[mid]!]!.updateId <= updateId) low = mid + 1;
     else high = mid;
   }
-  return low === 0 ? undefined : ordered[low - 1];
+  return low > 0 && updates[ids[low - 1]!]!.updateId === updateId ? ids[low - 1]! : -1;
+}
+
+/** The last update (index) of a chat injected at or before `timeMs`, or -1 (binary search over injection order). */
+function latestBefore(chat: Int32Array, updates: readonly InjectedUpdate[], timeMs: number): number {
+  let low = 0;
+  let high = chat.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (updates[chat[mid]!]!.injectedMs <= timeMs) low = mid + 1;
+    else high = mid;
+  }
+  return low === 0 ? -1 : chat[low - 1]!;
 }

@@ -12,7 +12,10 @@ import type { InlineButton, TelegramTarget } from './target.ts';
 const BUTTON_PAUSE_CAP_MS = 8_000;
 const CLOCK_IN_TEXT = /\b([01]?\d|2[0-3]):([0-5]\d)\b/;
 
-/** Everything a VU action needs from the runner: the target, the feed, the run's axis and the records. */
+/**
+ * Everything a VU action needs from the runner: the target, the feed, the run's axis and the records. One
+ * per run, shared by every VU; what differs per VU is in {@link VuState}.
+ */
 export interface DriverContext {
   target: TelegramTarget;
   feed: CallFeed;
@@ -24,8 +27,8 @@ export interface DriverContext {
   nowRunMs(): number;
   toRunMs(fakeMs: number): number;
   toFakeMs(runMs: number): number;
-  /** Waits simulated ms; resolves early (false) when the run is stopping. */
-  pause(simulatedMs: number): Promise<boolean>;
+  /** Waits simulated ms; resolves early (false) at `stopMs` (run ms) or when the run is stopping. */
+  pause(simulatedMs: number, stopMs: number): Promise<boolean>;
   thinkTimeMs(rng: Rng): number;
   recordUpdate(update: InjectedUpdate): void;
   recordError(kind: string, atMs: number): void;
@@ -37,6 +40,15 @@ export interface DriverContext {
   assignedMinutes: Map<number, number>;
 }
 
+/** One virtual user while it plays a conversation: plain data, the functions that act on it are shared. */
+export interface VuState {
+  user: VirtualUser;
+  /** The VU's own stream, so its draws never depend on other VUs' timing. */
+  rng: Rng;
+  /** Run ms at which the VU stops (its active interval's end; Infinity for an open-model arrival). */
+  stopMs: number;
+}
+
 /**
  * Plays one action of one user as Telegram updates, each injected at its intended time and awaited until
  * its reply (or the reply deadline) - so a user never has two updates outstanding:
@@ -46,16 +58,16 @@ export interface DriverContext {
  * - `start`: /start, then the buttons the bot offers (the user's topic, then their digest time).
  *
  * @example
- * await performAction(ctx, user, 'question', rng, ctx.nowRunMs());
+ * await performAction(ctx, { user, rng, stopMs }, 'question', ctx.nowRunMs());
  */
 export async function performAction(
   ctx: DriverContext,
-  user: VirtualUser,
+  vu: VuState,
   action: ActionKind,
-  rng: Rng,
   intendedMs: number,
 ): Promise<void> {
   const { commands } = ctx.behaviour;
+  const { user, rng } = vu;
   switch (action) {
     case 'question': {
       const { text } = drawQuestion(rng, user.languageCode, user.topic, ctx.behaviour.questionComplexity);
@@ -83,12 +95,13 @@ export async function performAction(
       return;
     }
     case 'start':
-      await onboard(ctx, user, rng, intendedMs);
+      await onboard(ctx, vu, intendedMs);
       return;
   }
 }
 
-async function onboard(ctx: DriverContext, user: VirtualUser, rng: Rng, intendedMs: number): Promise<void> {
+async function onboard(ctx: DriverContext, vu: VuState, intendedMs: number): Promise<void> {
+  const { user, rng } = vu;
   let reply = await step(ctx, user, 'start', { kind: 'command', command: ctx.behaviour.commands.start }, intendedMs);
   let choseTime: number | undefined;
   let answeredName = false;
@@ -107,7 +120,7 @@ async function onboard(ctx: DriverContext, user: VirtualUser, rng: Rng, intended
     } else {
       break;
     }
-    if (!(await ctx.pause(Math.min(ctx.thinkTimeMs(rng), BUTTON_PAUSE_CAP_MS)))) return;
+    if (!(await ctx.pause(Math.min(ctx.thinkTimeMs(rng), BUTTON_PAUSE_CAP_MS), vu.stopMs))) return;
     reply = await step(ctx, user, 'start', next, ctx.nowRunMs());
   }
   if (reply === undefined) return;

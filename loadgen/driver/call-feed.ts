@@ -6,15 +6,17 @@ import type { TelegramTarget } from './target.ts';
 interface Waiter {
   updateId: number;
   sinceFakeMs: number;
+  /** performance.now() after which the waiter gets undefined (checked on each poll, no timer per wait). */
+  deadlineRealMs: number;
   resolve: (call: ObservedCall | undefined) => void;
-  timer: NodeJS.Timeout;
 }
 
 /**
  * Reads the fake's call record as it grows, converts each call once to the run's axis (with the message
  * text, so fallbacks and digests can be told apart), keeps them for the final correlation and wakes the
  * VU waiting in that chat. One reader for all VUs: reading the in-process record is a few array reads,
- * so a short poll interval costs nothing and the VUs never poll themselves.
+ * so a short poll interval costs nothing and the VUs never poll themselves. Reply deadlines are checked
+ * on the same polls, so a waiting VU holds one small object and no timer.
  *
  * @example
  * const feed = new CallFeed(target, (fakeMs) => (fakeMs - startFakeMs) * timeScale, scenario.replies);
@@ -25,8 +27,15 @@ export class CallFeed {
   private nextSeq = 0;
   private readonly visible: ReadonlySet<string>;
   private readonly waiters = new Map<number, Waiter>();
-  /** Update ids injected per chat: a reply the fake attributes to another of them is not this update's. */
-  private readonly chatUpdates = new Map<number, Set<number>>();
+  /** Earliest deadline of the waiters (may be one already answered: then the next sweep recomputes it). */
+  private nextDeadlineRealMs = Number.POSITIVE_INFINITY;
+  /**
+   * The updates injected, in injection order (so in increasing update id) with their chats: a reply the fake
+   * attributes to another update of the same chat is not the waiting update's. Two number arrays, not a
+   * set per chat.
+   */
+  private readonly updateIds: number[] = [];
+  private readonly updateChats: number[] = [];
   /** Live counters for progress events. */
   replies = 0;
   failedCalls = 0;
@@ -41,27 +50,33 @@ export class CallFeed {
 
   /** Remembers an injected update of a chat (call before waiting). */
   noteUpdate(chatId: number, updateId: number): void {
-    let ids = this.chatUpdates.get(chatId);
-    if (ids === undefined) {
-      ids = new Set();
-      this.chatUpdates.set(chatId, ids);
+    const last = this.updateIds.length - 1;
+    if (last >= 0 && updateId <= this.updateIds[last]!) {
+      // Ids come from the server in injection order; anything else (another injector's ids) goes in its place.
+      const at = this.indexOfUpdate(updateId);
+      this.updateIds.splice(at, 0, updateId);
+      this.updateChats.splice(at, 0, chatId);
+      return;
     }
-    ids.add(updateId);
+    this.updateIds.push(updateId);
+    this.updateChats.push(chatId);
   }
 
-  /** Reads every call recorded since the last read. */
+  /** Reads every call recorded since the last read, then releases the waiters whose deadline passed. */
   poll(): void {
     for (;;) {
       const page = this.target.calls(this.nextSeq);
-      if (page.length === 0) return;
+      if (page.length === 0) break;
       for (const record of page) this.accept(record);
       this.nextSeq = page.at(-1)!.seq + 1;
     }
+    if (performance.now() >= this.nextDeadlineRealMs) this.expireWaiters();
   }
 
   /**
    * Resolves with the visible, non-digest reply to `updateId` in `chatId` recorded at or after
-   * `sinceFakeMs`, or undefined after `timeoutRealMs` (the reply deadline in real time).
+   * `sinceFakeMs`, or undefined once `timeoutRealMs` (the reply deadline in real time) has passed, at the
+   * first {@link poll} after it.
    */
   waitForReply(
     chatId: number,
@@ -69,25 +84,54 @@ export class CallFeed {
     sinceFakeMs: number,
     timeoutRealMs: number,
   ): Promise<ObservedCall | undefined> {
-    this.waiters.get(chatId)?.resolve(undefined);
+    const previous = this.waiters.get(chatId);
+    if (previous !== undefined) {
+      this.waiters.delete(chatId);
+      previous.resolve(undefined);
+    }
+    const deadlineRealMs = performance.now() + Math.max(0, timeoutRealMs);
+    if (deadlineRealMs < this.nextDeadlineRealMs) this.nextDeadlineRealMs = deadlineRealMs;
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        updateId,
-        sinceFakeMs,
-        resolve: (call) => {
-          clearTimeout(waiter.timer);
-          if (this.waiters.get(chatId) === waiter) this.waiters.delete(chatId);
-          resolve(call);
-        },
-        timer: setTimeout(() => waiter.resolve(undefined), Math.max(0, timeoutRealMs)),
-      };
-      this.waiters.set(chatId, waiter);
+      this.waiters.set(chatId, { updateId, sinceFakeMs, deadlineRealMs, resolve });
     });
   }
 
   /** Releases every waiter (the run is aborting). */
   close(): void {
-    for (const waiter of [...this.waiters.values()]) waiter.resolve(undefined);
+    const waiting = [...this.waiters.values()];
+    this.waiters.clear();
+    this.nextDeadlineRealMs = Number.POSITIVE_INFINITY;
+    for (const waiter of waiting) waiter.resolve(undefined);
+  }
+
+  private expireWaiters(): void {
+    const nowRealMs = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [chatId, waiter] of this.waiters) {
+      if (waiter.deadlineRealMs <= nowRealMs) {
+        this.waiters.delete(chatId);
+        waiter.resolve(undefined);
+      } else if (waiter.deadlineRealMs < next) next = waiter.deadlineRealMs;
+    }
+    this.nextDeadlineRealMs = next;
+  }
+
+  /** Position of `updateId` in the injected ids (or where it would go). */
+  private indexOfUpdate(updateId: number): number {
+    let low = 0;
+    let high = this.updateIds.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.updateIds[mid]! < updateId) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** Whether `updateId` is an update this feed saw injected into `chatId`. */
+  private isUpdateOf(updateId: number, chatId: number): boolean {
+    const at = this.indexOfUpdate(updateId);
+    return this.updateIds[at] === updateId && this.updateChats[at] === chatId;
   }
 
   private accept(record: CallRecord): void {
@@ -117,7 +161,9 @@ export class CallFeed {
     const other =
       record.update_id !== null &&
       record.update_id !== waiter.updateId &&
-      this.chatUpdates.get(record.chat_id)?.has(record.update_id) === true;
-    if (!other) waiter.resolve(call);
+      this.isUpdateOf(record.update_id, record.chat_id);
+    if (other) return;
+    this.waiters.delete(record.chat_id);
+    waiter.resolve(call);
   }
 }

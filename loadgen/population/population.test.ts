@@ -50,6 +50,49 @@ describe('population', () => {
   });
 });
 
+describe('seeded streams', () => {
+  const draw = (seed: number, stream: string) => {
+    const rng = createRng(seed, stream);
+    return Array.from({ length: 50 }, () => rng.next());
+  };
+
+  it('give the same sequence for the same seed and stream, unrelated ones for another seed or stream', () => {
+    expect(draw(7, 'vu-3')).toEqual(draw(7, 'vu-3'));
+    expect(draw(7, 'vu-3')).not.toEqual(draw(7, 'vu-4'));
+    expect(draw(7, 'vu-3')).not.toEqual(draw(8, 'vu-3'));
+    // Seeds beyond 32 bits still count in full.
+    expect(draw(2 ** 40 + 7, 'vu-3')).not.toEqual(draw(7, 'vu-3'));
+  });
+
+  it('are uniform on [0, 1) and draw weighted keys in proportion', () => {
+    const values = draw(1, 'uniform').concat(...Array.from({ length: 400 }, (_, i) => draw(1, `u-${i}`)));
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThan(1);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean).toBeGreaterThan(0.49);
+    expect(mean).toBeLessThan(0.51);
+    const rng = createRng(3, 'mix');
+    const counts = { navigation: 0, question: 0, settings: 0, start: 0 };
+    for (let i = 0; i < 20_000; i++)
+      counts[rng.weighted({ navigation: 0.55, question: 0.35, settings: 0.1, start: 0 })]++;
+    expect(counts.start).toBe(0);
+    expect(counts.navigation / 20_000).toBeCloseTo(0.55, 1);
+    expect(counts.settings / 20_000).toBeCloseTo(0.1, 1);
+    expect(() => rng.weighted({ a: 0 })).toThrow(RangeError);
+  });
+
+  it('give every virtual user of a run the same actions again for the same seed', () => {
+    const mix = { navigation: 0.55, question: 0.35, settings: 0.1, start: 0 };
+    const actions = (seed: number) =>
+      Array.from({ length: 200 }, (_, vu) => {
+        const rng = createRng(seed, `vu-${vu}`);
+        return Array.from({ length: 5 }, () => rng.weighted(mix)).join(',');
+      });
+    expect(actions(11)).toEqual(actions(11));
+    expect(actions(11)).not.toEqual(actions(12));
+  });
+});
+
 describe('behaviour distributions', () => {
   const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor(q * values.length)]!;
 

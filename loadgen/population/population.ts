@@ -1,4 +1,6 @@
-import { base, en, Faker, generateMersenne53Randomizer, ru } from '@faker-js/faker';
+// One locale each, not the package's index: the index loads every locale faker has (~30 MB of RSS).
+import { faker as fakerEn } from '@faker-js/faker/locale/en';
+import { faker as fakerRu } from '@faker-js/faker/locale/ru';
 import type { PopulationSpec } from '../../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../../scenarios/units.ts';
 import type { Language } from './questions.ts';
@@ -38,12 +40,11 @@ export interface Population {
  */
 export function createPopulation(spec: PopulationSpec, seed: number): Population {
   const rng = createRng(seed, 'population');
-  const randomizer = generateMersenne53Randomizer();
-  randomizer.seed([seed, 1_000_003]);
-  const fakers: Record<Language, Faker> = {
-    ru: new Faker({ locale: [ru, base], randomizer }),
-    en: new Faker({ locale: [en, base], randomizer }),
-  };
+  // The locale modules' instances, seeded here: this function draws all its names synchronously, so no
+  // other caller can interleave with them.
+  const fakers = { ru: fakerRu, en: fakerEn } as const satisfies Record<Language, typeof fakerRu>;
+  fakers.ru.seed([seed, 1_000_003, 1]);
+  fakers.en.seed([seed, 1_000_003, 2]);
   const drawMinute = digestMinuteSampler(spec.digestTimes);
   const users: VirtualUser[] = [];
   const byChatId = new Map<number, VirtualUser>();
