@@ -84,6 +84,42 @@ describe('findKneeInRamp', () => {
     expect(findKneeInRamp(firstOutput).brokeAtLoad).toBe(k.levels[0]!.load);
   });
 
+  it('judges a staircase step on its hold, not on the ramp to it', () => {
+    const ramp = loadFixture('ramp');
+    const step = (name: string, startMs: number, targetVus: number) => ({
+      name,
+      startMs,
+      endMs: startMs + 10_000,
+      targetVus,
+    });
+    // Steps of 100 and 200 VUs, each a ramp then a hold; the ramp to 200 is still fast, the hold at 200 is not.
+    const phases = [
+      step('ramp 1', 0, 100),
+      step('hold 1', 10_000, 100),
+      step('ramp 2', 20_000, 200),
+      step('hold 2', 30_000, 200),
+    ];
+    const p95 = [500, 500, 500, 500, 900, 900, 9000, 9000];
+    const stairs: RunResult = {
+      ...ramp,
+      phases,
+      timeSeries: [
+        {
+          name: 'reply_p95_ms',
+          unit: 'ms',
+          source: 'loadgen',
+          points: p95.map((v, i) => [(i + 1) * 5_000, v] as [number, number]),
+        },
+      ],
+    };
+    const k = findKneeInRamp(stairs, { budget: { percentile: 95, maxMs: 3000 } });
+    expect(k.levels.map((l) => [l.load, l.label])).toEqual([
+      [100, 'hold 1'],
+      [200, 'hold 2'],
+    ]);
+    expect([k.kneeLoad, k.brokeAtLoad]).toEqual([100, 200]);
+  });
+
   it('says why there is no knee when the per-interval series is missing', () => {
     const ramp = loadFixture('ramp');
     const bare: RunResult = { ...ramp, timeSeries: ramp.timeSeries.filter((s) => !s.name.startsWith('reply_p')) };

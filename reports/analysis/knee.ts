@@ -61,8 +61,9 @@ function fmtMs(ms: number | null): string {
 }
 
 /**
- * The knee within one ramp run: each phase with a target load is a level; its latency is the median of
- * the per-interval `reply_latency_pXX_ms` points inside it (robust to one slow interval). The knee is the
+ * The knee within one ramp run: each phase with a target load is a level (of phases with the same target,
+ * the last: a staircase's hold, not its ramp); its latency is the median of the per-interval
+ * `reply_latency_pXX_ms` points inside it (robust to one slow interval). The knee is the
  * highest level at which it and every lower level held the budget.
  *
  * @example
@@ -76,7 +77,10 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
   const latency = latencyKey === null ? undefined : seriesFor(result, latencyKey)[0];
   const rate = seriesFor(result, 'repliesPerS')[0];
   const windows: LoadWindow[] = [];
-  const levels: LoadLevel[] = [];
+  // One level per target load. A staircase has two phases per step with the same target - the ramp to
+  // it and the hold at it - and the later one (the hold, with every VU there) is the level: judging both
+  // read "held up to 500 VUs, broke at 500 VUs" when the ramp held and the hold did not.
+  const byLoad = new Map<number, LoadLevel>();
   for (const phase of result.phases) {
     const load = open ? phase.targetRatePerS : phase.targetVus;
     if (load === undefined) continue;
@@ -84,7 +88,7 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
     const inPhase = (t: number) => t > phase.startMs && t <= phase.endMs;
     const latencyMs = quantile(latency?.points.filter(([t]) => inPhase(t)).map(([, v]) => v) ?? [], 0.5);
     const rates = rate?.points.filter(([t]) => inPhase(t)).map(([, v]) => v) ?? [];
-    levels.push({
+    byLoad.set(load, {
       load,
       label: phase.name,
       latencyMs,
@@ -93,7 +97,7 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
     });
     windows.push({ load, result, fromMs: phase.startMs, toMs: phase.endMs });
   }
-  levels.sort((a, b) => a.load - b.load);
+  const levels = [...byLoad.values()].sort((a, b) => a.load - b.load);
   windows.sort((a, b) => a.load - b.load);
   const missing =
     latency === undefined
