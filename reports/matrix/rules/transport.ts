@@ -9,8 +9,8 @@ export const TRANSPORT_RULE =
   'per-interval p95 in each level; an update without output by the deadline counts at the deadline). The ' +
   "first visible output (typing, a callback answer or the reply) leaves out Claude's generation time, which " +
   'no transport changes, and keeps what a transport does: deliver updates and let handlers run. Among variants with no instance killed and ' +
-  'zero duplicate replies, the highest knee wins, then the lower p95 reply latency over the run (updates lost ' +
-  'to overload past the knee are printed, not disqualifying: the knee already counts them). ' +
+  'zero duplicate replies, the highest knee wins, then the lower p95 reply latency over the run (lost updates ' +
+  'count in it at the deadline, so a variant whose answers time out loses the tie; they are printed too). ' +
   'Variants with an instance SIGKILLed mid-run are judged on lost and duplicate updates and webhook ' +
   'redeliveries, per onTimeout policy.';
 
