@@ -127,12 +127,14 @@ describe('pooling verdict', () => {
         r.environment.pgbouncer = { source: 'binary', poolMode: 'transaction', defaultPoolSize: 20 };
         r.database.maxConnectionsSeen = 21;
         r.correctness.lostUpdates = 400;
+        r.correctness.digests.expected = 100;
+        r.correctness.digests.duplicated = 30;
       },
     });
     const v = decideMatrix('pooling', question('pooling'), [ok(fifty), ok(twenty), ok(bounced)]);
     expect(v.winner).toBeNull();
     expect(v.answer).toBe(
-      'No pooling plan passed. 5 x 50 direct: 149 connection errors (53300); 5 x 20 direct: 32 connection errors (53300) (pool waiting peak 12); 5 x 50 via PgBouncer (transaction), skip-locked: 400 lost updates.',
+      'No pooling plan qualified. 5 x 50 direct: 149 connection errors (53300); 5 x 20 direct: 32 connection errors (53300) (pool waiting peak 12); 5 x 50 via PgBouncer (transaction), skip-locked: 30 duplicated digests.',
     );
     expect(v.figure).toBe(
       '5 x 50 direct, 5 x 20 direct hit 53300 as the arithmetic predicts; 5 x 50 direct held up to 25 connections per instance at once (5 x 25 = 125 against 97 usable)',
@@ -141,6 +143,28 @@ describe('pooling verdict', () => {
       perInstancePeak: 20,
       poolWaitingPeak: 12,
     });
+  });
+
+  it('ranks the plans that qualify by lost updates, then unsent digests', () => {
+    const bounced = (label: string, lost: number) =>
+      makeRun({
+        variant: label,
+        instances: 5,
+        config: { database: { poolMax: 50 } },
+        edit: (r) => {
+          r.environment.pgbouncer = { source: 'binary', poolMode: 'transaction', defaultPoolSize: 20 };
+          r.database.maxConnectionsSeen = 21;
+          r.correctness.lostUpdates = lost;
+        },
+      });
+    const v = decideMatrix('pooling', question('pooling'), [
+      ok(pool(50, 149, 100)),
+      ok(bounced('5 x 50 via PgBouncer (transaction), skip-locked', 400)),
+      ok(bounced('5 x 50 via PgBouncer (transaction), skip-locked, lease claims', 100)),
+    ]);
+    expect(v.winner).toBe('5 x 50 via PgBouncer (transaction), skip-locked, lease claims');
+    expect(v.answer).toContain('the fewest losses of the plans that qualify (100 lost updates');
+    expect(v.figure).toContain('next: 5 x 50 via PgBouncer (transaction), skip-locked (400 lost updates');
   });
 
   it('says when the predicted overflow did not show', () => {
