@@ -10,7 +10,7 @@ import type { InlineButton, TelegramTarget } from './target.ts';
 
 /** Onboarding presses come after a human pause, capped so a flow stays a flow. */
 const BUTTON_PAUSE_CAP_MS = 8_000;
-const CLOCK_IN_TEXT = /\b([01]?\d|2[0-3]):([0-5]\d)\b/;
+const CLOCK_IN_TEXT = /\b([01]?\d|2[0-3]):([0-5]\d)\b/g;
 
 /**
  * Everything a VU action needs from the runner: the target, the feed, the run's axis and the records. One
@@ -127,7 +127,7 @@ async function onboard(ctx: DriverContext, vu: VuState, intendedMs: number): Pro
   // Known to the bot from its last onboarding reply on: digests scheduled before that are not owed.
   if (!ctx.onboarded.has(user.userId)) ctx.onboarded.set(user.userId, reply.timeMs);
   // Slotting may move the user: the bot's confirmation names the time it actually booked.
-  const booked = reply.text == null ? undefined : minuteInText(reply.text);
+  const booked = reply.text == null ? undefined : lastMinuteInText(reply.text);
   const assigned = booked ?? choseTime;
   if (assigned !== undefined && assigned !== user.digestMinute) ctx.assignedMinutes.set(user.userId, assigned);
 }
@@ -148,7 +148,7 @@ export function chooseOnboardingButton(
   const topical = buttons.find((b) => names.some((n) => `${b.text} ${b.data ?? ''}`.toLowerCase().includes(n)));
   if (topical !== undefined) return { button: topical };
   const timed = buttons
-    .map((button) => ({ button, minute: minuteInText(button.text) }))
+    .map((button) => ({ button, minute: lastMinuteInText(button.text) }))
     .filter((b): b is { button: InlineButton; minute: number } => b.minute !== undefined);
   if (timed.length > 0) {
     const wanted = user.digestMinute;
@@ -160,11 +160,20 @@ export function chooseOnboardingButton(
   return { button: rng.pick(buttons) };
 }
 
-/** The first `H:MM`/`HH:MM` in a text as a minute of the day. */
-function minuteInText(text: string): number | undefined {
-  const match = CLOCK_IN_TEXT.exec(text);
-  if (match === null) return undefined;
-  return parseMinuteOfDay(formatMinuteOfDay(Number(match[1]) * 60 + Number(match[2])));
+/**
+ * The last `H:MM`/`HH:MM` in a text (a button's time, or the booked time of a confirmation), as a minute of
+ * the day. A confirmation that moved the user names the requested time first and the booked one last ("10:00 is
+ * full, so your daily digest arrives at 10:05 UTC"); reading the first one counted moved users as
+ * booked at 10:00 and their 10:05 digests as late.
+ *
+ * @example
+ * lastMinuteInText('10:00 is full, so your daily digest arrives at 10:05 UTC.') // 605
+ */
+export function lastMinuteInText(text: string): number | undefined {
+  let last: RegExpExecArray | undefined;
+  for (const match of text.matchAll(CLOCK_IN_TEXT)) last = match;
+  if (last === undefined) return undefined;
+  return parseMinuteOfDay(formatMinuteOfDay(Number(last[1]) * 60 + Number(last[2])));
 }
 
 type StepInput =
