@@ -49,7 +49,7 @@ export interface RunRecords {
 export function measureRun(records: RunRecords): MeasuredRun & { accounting: ReplyAccounting } {
   const { scenario } = records;
   const accounting = correlateReplies(records.updates, records.calls, scenario.replies);
-  const digests = accountDigests(records.expectedDigests, accounting.digests);
+  const digests = accountDigests(records.expectedDigests, accounting.digests, records.durationMs);
 
   const replyFinal = createHistogram();
   const replyFirst = createHistogram();
@@ -87,6 +87,8 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
     if (ms < 0) early++;
     recordValue(lateness, ms);
   }
+  // Digests still unsent at the end count at how late they already were (a lower bound), as replies do.
+  for (const ms of digests.unsentLatenessMs) recordValue(lateness, ms);
 
   const errorsByKind: Record<string, number> = { ...accounting.errorsByKind };
   const add = (kind: string, n: number) => {

@@ -70,6 +70,19 @@ describe('digest accounting', () => {
     ]);
     expect(result).toMatchObject({ expected: 3, delivered: 4, missing: 1, duplicated: 1, unexpected: 1 });
     expect(result.latenessMs).toEqual([2_000, 120_000]);
+    expect(result.unsentLatenessMs).toEqual([]);
+  });
+
+  it('counts a digest unsent at the end as late by then, and one whose slot is still ahead as not late', () => {
+    const expected = [
+      { chatId: 1, userId: 1, scheduledMs: 600_000 },
+      { chatId: 2, userId: 2, scheduledMs: 600_000 },
+      { chatId: 3, userId: 3, scheduledMs: 1_500_000 },
+    ];
+    const result = accountDigests(expected, [digest(1, 610_000)], 1_200_000);
+    expect(result.missing).toBe(2);
+    expect(result.latenessMs).toEqual([10_000]);
+    expect(result.unsentLatenessMs).toEqual([600_000]);
   });
 
   it('gives each delivery to the nearest open slot of its chat', () => {

@@ -77,11 +77,18 @@ export interface DigestAccounting {
   unexpected: number;
   /** Delivered - scheduled, simulated ms, for each first delivery (negative = early). */
   latenessMs: number[];
+  /**
+   * End of the run - scheduled, for each missing digest whose slot had passed: how late it already was
+   * when the run ended (a lower bound; empty without `endMs`). Lateness percentiles include these, so a
+   * burst that did not drain cannot look punctual by the digests it did send.
+   */
+  unsentLatenessMs: number[];
 }
 
 /**
  * Matches delivered digests ("📰" messages) to expected ones per chat: each delivery goes to the
- * nearest expected slot of its chat; a slot's second delivery is a duplicate; a slot with none is missing.
+ * nearest expected slot of its chat; a slot's second delivery is a duplicate; a slot with none is missing
+ * (and, given the run's end, already late by `endMs - scheduled`).
  *
  * @example
  * accountDigests(expected, accounting.digests).missing // 0
@@ -89,6 +96,7 @@ export interface DigestAccounting {
 export function accountDigests(
   expected: readonly ExpectedDigest[],
   delivered: readonly ObservedCall[],
+  endMs?: number,
 ): DigestAccounting {
   const slotsByChat = new Map<number, Array<{ scheduledMs: number; deliveries: number }>>();
   for (const digest of expected) {
@@ -103,6 +111,7 @@ export function accountDigests(
     duplicated: 0,
     unexpected: 0,
     latenessMs: [],
+    unsentLatenessMs: [],
   };
   for (const call of [...delivered].sort((a, b) => a.timeMs - b.timeMs)) {
     const slots = call.chatId === null ? undefined : slotsByChat.get(call.chatId);
@@ -122,7 +131,11 @@ export function accountDigests(
     else result.duplicated++;
   }
   for (const slots of slotsByChat.values()) {
-    for (const slot of slots) if (slot.deliveries === 0) result.missing++;
+    for (const slot of slots) {
+      if (slot.deliveries > 0) continue;
+      result.missing++;
+      if (endMs !== undefined && endMs >= slot.scheduledMs) result.unsentLatenessMs.push(endMs - slot.scheduledMs);
+    }
   }
   return result;
 }

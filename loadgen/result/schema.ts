@@ -139,7 +139,10 @@ export const runResultSchema = z.object({
       delivered: z.number().int().min(0),
       missing: z.number().int().min(0),
       duplicated: z.number().int().min(0),
-      /** Delivered - scheduled, simulated ms. */
+      /**
+       * Delivered - scheduled, simulated ms; a digest still unsent at the end of the run counts at
+       * end - scheduled (a lower bound, so an undrained burst cannot look punctual) and as missing.
+       */
       lateness: encodedHistogramSchema,
       /** Users whose slot was moved from the time they asked for (slotting). */
       usersMoved: z.number().int().min(0),
