@@ -256,14 +256,18 @@ export function processStatsSource(
       processCount: alive.length,
     };
   };
+  // pidusage's first call per process runs `getconf` in a shell for the clock tick and page size: on a
+  // busy machine that alone outlasted a tick's timeout, so a run of a few real seconds had no CPU series
+  // at all. Pay it now, while the load starts, not inside the first tick.
+  const warmUp = pidusage(process.pid).catch(() => undefined);
   // A tick that timed out may still be reading when the sampler stops; pidusage.clear() under it would throw.
-  let inFlight: Promise<unknown> = Promise.resolve();
+  let inFlight: Promise<unknown> = warmUp;
   return {
     collect() {
       const generator = (options.includeGenerator ?? true) ? [{ name: 'generator', pid: process.pid }] : [];
-      const measuring = Promise.all([...generator, ...targets()].map(measure)).then((measured) =>
-        measured.filter((m): m is ProcessStatsSample => m !== undefined),
-      );
+      const measuring = warmUp
+        .then(() => Promise.all([...generator, ...targets()].map(measure)))
+        .then((measured) => measured.filter((m): m is ProcessStatsSample => m !== undefined));
       inFlight = measuring.catch(() => undefined);
       return measuring;
     },
