@@ -122,6 +122,10 @@ async function onboard(ctx: DriverContext, vu: VuState, intendedMs: number): Pro
     }
     if (!(await ctx.pause(Math.min(ctx.thinkTimeMs(rng), BUTTON_PAUSE_CAP_MS), vu.stopMs))) return;
     reply = await step(ctx, user, 'start', next, ctx.nowRunMs());
+    // After a time was chosen, a reply that names a time without offering times to press is the
+    // confirmation: onboarding is done. It comes with the main menu; pressing on through it made the last
+    // reply a menu page, so the booked time was lost and moved users counted as booked at their request.
+    if (choseTime !== undefined && reply !== undefined && confirmsTime(ctx, user, reply)) break;
   }
   if (reply === undefined) return;
   // Known to the bot from its last onboarding reply on: digests scheduled before that are not owed.
@@ -158,6 +162,17 @@ export function chooseOnboardingButton(
     return nearest;
   }
   return { button: rng.pick(buttons) };
+}
+
+/** Whether a reply names a time and offers no time buttons (an offer "10:00 is full. How about ...?" does). */
+function confirmsTime(
+  ctx: DriverContext,
+  user: VirtualUser,
+  reply: { text?: string | null; messageId: number | null },
+): boolean {
+  if (reply.text == null || lastMinuteInText(reply.text) === undefined) return false;
+  const shown = reply.messageId === null ? undefined : ctx.target.message(user.chatId, reply.messageId);
+  return !(shown?.buttons.some((b) => b.data !== undefined && lastMinuteInText(b.text) !== undefined) ?? false);
 }
 
 /**
