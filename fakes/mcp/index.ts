@@ -92,11 +92,8 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
   /** Whether this request fails as `kind`; each fault that applies draws on its own. */
   const failsNow = (kind: McpFaultKind) => {
     const now = runMs();
-    if (faults.errorKind === kind && faults.outage && now >= faults.outage.fromMs && now < faults.outage.toMs) {
-      return true;
-    }
     for (const w of faults.windows) {
-      if (w.kind === kind && now >= w.fromMs && now < w.toMs && rng() < w.rate) return true;
+      if (w.kind === kind && now >= w.fromMs && now < w.toMs && (w.rate >= 1 || rng() < w.rate)) return true;
     }
     return faults.errorKind === kind && faults.errorRate > 0 && rng() < faults.errorRate;
   };
@@ -197,7 +194,7 @@ export async function startFakeMcp(options: FakeMcpOptions = {}): Promise<FakeMc
 interface ResolvedFaults {
   errorRate: number;
   errorKind: McpFaultKind;
-  outage: { fromMs: number; toMs: number } | undefined;
+  /** `outage` comes first, as a window of rate 1 and the faults' `errorKind`. */
   windows: Required<FakeMcpFaultWindow>[];
   extraDelayMs: number;
 }
@@ -212,11 +209,11 @@ function resolveFaults(faults: FakeMcpFaults): ResolvedFaults {
     if (!(w.toMs > w.fromMs)) throw new RangeError(`windows[${i}]: toMs ${w.toMs} must be after fromMs ${w.fromMs}`);
     return { fromMs: w.fromMs, toMs: w.toMs, rate, kind: w.kind ?? errorKind };
   });
+  const outage = faults.outage === undefined ? [] : [{ ...faults.outage, rate: 1, kind: errorKind }];
   return {
     errorRate,
     errorKind,
-    outage: faults.outage,
-    windows,
+    windows: [...outage, ...windows],
     extraDelayMs: Math.max(0, faults.extraDelayMs ?? FAKE_MCP_DEFAULTS.faults.extraDelayMs),
   };
 }

@@ -30,7 +30,7 @@ describe('run fakes', () => {
       // The load starts a simulated minute after the fakes: the window must count from the load, not the fake.
       const startedMs = clock.monotonicMs();
       await waitFor('a simulated minute', async () => clock.monotonicMs() - startedMs >= 60_000 || undefined);
-      fakes.armClaudeFaults();
+      fakes.armFaults();
       const loadStartMs = clock.monotonicMs();
       expect(await search()).toBe('up');
       await waitFor('the outage', async () => (await search()) === 503 || undefined, { timeoutMs: 10_000 });

@@ -15,11 +15,9 @@ export interface RunFakes {
    * Applies the scenario's fault windows - Claude's and the MCP server's - from now on: they are written
    * relative to the load's start, so this is called when the load starts. (The name predates MCP windows.)
    */
-  armClaudeFaults(): void;
+  armFaults(): void;
   close(): Promise<void>;
 }
-
-export { scenarioUsesMcp };
 
 /**
  * Starts fake Telegram (time scale and flood limits from the scenario), fake Claude (latency profile and
@@ -28,7 +26,7 @@ export { scenarioUsesMcp };
  *
  * @example
  * const fakes = await startRunFakes(scenario, clock, {});
- * try { ... fakes.armClaudeFaults(); ... } finally { await fakes.close(); }
+ * try { ... fakes.armFaults(); ... } finally { await fakes.close(); }
  */
 export async function startRunFakes(
   scenario: Scenario,
@@ -57,7 +55,7 @@ export async function startRunFakes(
       telegram,
       claude,
       mcp,
-      armClaudeFaults() {
+      armFaults() {
         const offsetMs = claude.runMs();
         const windows = (faults?.windows ?? []).map((w) => ({
           ...w,

@@ -167,7 +167,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     options.onLoadStart?.(bots);
     options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
     sampler.start();
-    fakes.armClaudeFaults();
+    fakes.armFaults();
     const schedulerConfig = scenario.bot.config.scheduler as
       | { strategy?: string; tickMs?: number; cronPath?: string }
       | undefined;

@@ -25,9 +25,6 @@ const SIZES: Record<
   quick: { levels: [100, 400], rampMs: 5_000, holdMs: 10_000, timeScale: 15, instances: 2 },
 };
 
-/** Users arrive over 20 s simulated at first, not in one burst of first messages (see staircase). */
-const FIRST_RAMP_MS = 20_000;
-
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
   return {
@@ -36,7 +33,7 @@ function base(size: MatrixSize): ScenarioInput {
     seed: 1,
     timeScale: s.timeScale,
     start: '13:01',
-    load: { executor: 'ramping-vus', startVUs: 0, stages: staircase(s.levels, s.rampMs, s.holdMs, FIRST_RAMP_MS) },
+    load: { executor: 'ramping-vus', startVUs: 0, stages: staircase(s.levels, s.rampMs, s.holdMs) },
     population: { size: 10_000, onboarded: true },
     behaviour: {
       mix: { navigation: 0.5, question: 0.35, settings: 0.05, start: 0.1 },
