@@ -51,7 +51,14 @@ export function createScaledClock(options: ScaledClockOptions = {}): Clock {
     monotonicMs,
     nowMs: () => simulatedStart + monotonicMs(),
     toRealMs: (simulatedMs) => simulatedMs / timeScale,
-    sleepMs: (simulatedMs, signal) => sleepRealMs(simulatedMs / timeScale, signal),
+    sleepMs: async (simulatedMs, signal) => {
+      // setTimeout counts from the event loop's cached time, which can lag performance.now() by up to a
+      // millisecond, so a timer may fire that much before its deadline on this clock: at 1000x that is a
+      // simulated second early. Sleep again for whatever is left.
+      const untilMs = monotonicMs() + simulatedMs;
+      do await sleepRealMs((untilMs - monotonicMs()) / timeScale, signal);
+      while (monotonicMs() < untilMs);
+    },
   };
 }
 
