@@ -63,8 +63,17 @@ function echoBot(telegram: FakeTelegram, token: string, stall: { fromMs: number;
       reply_markup: new InlineKeyboard().text('Технологии', 'topic:tech').text('Финансы', 'topic:finance'),
     }),
   );
+  /** Presses per callback data: every menu page offers a pause and a time button, which navigation must never press. */
+  const pressed = new Map<string, number>();
+  created.on('callback_query:data', async (ctx, next) => {
+    pressed.set(ctx.callbackQuery.data, (pressed.get(ctx.callbackQuery.data) ?? 0) + 1);
+    await next();
+  });
+  const menuPage = (browse: InlineKeyboard) => browse.text('⏸ Пауза', 'nav:pause').text('09:00', 'nav:time');
   created.command(['settings', 'menu'], (ctx) =>
-    ctx.reply('Меню', { reply_markup: new InlineKeyboard().text('Темы', 'nav:topics').text('Помощь', 'nav:help') }),
+    ctx.reply('Меню', {
+      reply_markup: menuPage(new InlineKeyboard().text('Темы', 'nav:topics').text('Помощь', 'nav:help')),
+    }),
   );
   created.callbackQuery(/^topic:/, async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -85,7 +94,7 @@ function echoBot(telegram: FakeTelegram, token: string, stall: { fromMs: number;
     await ctx.answerCallbackQuery();
     // A counter keeps every edit different: Telegram (and the fake) refuse an edit that changes nothing.
     await ctx.editMessageText(`Раздел ${ctx.callbackQuery.data} #${++edits}`, {
-      reply_markup: new InlineKeyboard().text('Темы', 'nav:topics').text('Назад', 'nav:back'),
+      reply_markup: menuPage(new InlineKeyboard().text('Темы', 'nav:topics').text('Назад', 'nav:back')),
     });
   });
   created.on('message:text', async (ctx) => {
@@ -106,7 +115,7 @@ function echoBot(telegram: FakeTelegram, token: string, stall: { fromMs: number;
       }
     }, 5);
   };
-  return { created, startScheduler };
+  return { created, startScheduler, pressed };
 }
 
 interface SetUp {
@@ -140,13 +149,17 @@ async function setUp(input: ScenarioInput, { startAtIso, stall, transport = 'pol
     startAtMs: Date.parse(startAtIso ?? `${scenario.date}T${scenario.start}:00Z`),
   });
   echo.startScheduler(clock);
-  return { scenario, runner: new LoadRunner({ fake, token, scenario, clock, signal, progressIntervalRealMs: 250 }) };
+  return {
+    scenario,
+    pressed: echo.pressed,
+    runner: new LoadRunner({ fake, token, scenario, clock, signal, progressIntervalRealMs: 250 }),
+  };
 }
 
 describe('LoadRunner against the fake Telegram', () => {
   it('closed model: new users onboard through the buttons, chat, and every reply and digest is accounted for', async () => {
     // 11:59 to 12:01 simulated at 30x: users onboard before the bot's 12:00 digest run (or after it, and are owed none).
-    const { runner } = await setUp(
+    const { runner, pressed } = await setUp(
       {
         name: 'e2e-closed',
         seed: 7,
@@ -178,6 +191,11 @@ describe('LoadRunner against the fake Telegram', () => {
     expect(result.telegram.callsByMethod.editMessageText).toBeGreaterThan(0);
     expect(progress.length).toBeGreaterThan(0);
     expect(result.timeSeries.map((s) => s.name)).toContain('reply_p95_ms');
+    // Navigation browses: it pressed menu buttons, but never pause (behaviour.neverPress) nor a time of day.
+    const browsed = ['nav:topics', 'nav:help', 'nav:back'].reduce((sum, data) => sum + (pressed.get(data) ?? 0), 0);
+    expect(browsed).toBeGreaterThan(5);
+    expect(pressed.get('nav:pause')).toBeUndefined();
+    expect(pressed.get('nav:time')).toBeUndefined();
   });
 
   it('open model: a planted 2 s stall shows in p99 and max, and arrivals with no idle VU are dropped', async () => {

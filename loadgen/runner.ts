@@ -308,6 +308,8 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       target: this.target,
       feed,
       behaviour: this.scenario.behaviour,
+      neverPress:
+        this.scenario.behaviour.neverPress === '' ? undefined : new RegExp(this.scenario.behaviour.neverPress, 'iu'),
       deadlineMs: this.scenario.replies.deadline,
       timeScale: this.clock.timeScale,
       nowRunMs: () => this.nowRunMs(),

@@ -46,6 +46,12 @@ describe('scenario validation', () => {
     );
   });
 
+  it('refuses a neverPress that is not a regular expression, and says how to write one', () => {
+    expect(problems({ ...minimal, behaviour: { neverPress: 'pause|(stop' } })).toMatch(
+      /behaviour\.neverPress: not a valid regular expression; write alternatives as 'pause\|stop'.*got "pause\|\(stop"/,
+    );
+  });
+
   it('reports every problem at once: executor, clock time, thresholds, bot config', () => {
     expect(problems({ name: 'x', load: { executor: 'constant-vu', vus: 5 } })).toMatch(
       /load\.executor: executor must be one of 'constant-vus'.*got "constant-vu"/,

@@ -20,6 +20,8 @@ export interface DriverContext {
   target: TelegramTarget;
   feed: CallFeed;
   behaviour: BehaviourSpec;
+  /** `behaviour.neverPress` compiled; undefined presses anything. */
+  neverPress: RegExp | undefined;
   /** Reply deadline, simulated ms. */
   deadlineMs: number;
   timeScale: number;
@@ -79,7 +81,7 @@ export async function performAction(
       return;
     case 'navigation': {
       const shown = ctx.target.lastBotMessage(user.chatId);
-      const pressable = shown?.buttons.filter((b) => b.data !== undefined) ?? [];
+      const pressable = shown?.buttons.filter((b) => b.data !== undefined && browsable(ctx, b)) ?? [];
       if (shown === undefined || pressable.length === 0) {
         await step(ctx, user, action, { kind: 'command', command: commands.menu }, intendedMs);
       } else {
@@ -134,6 +136,18 @@ async function onboard(ctx: DriverContext, vu: VuState, intendedMs: number): Pro
   const booked = reply.text == null ? undefined : lastMinuteInText(reply.text);
   const assigned = booked ?? choseTime;
   if (assigned !== undefined && assigned !== user.digestMinute) ctx.assignedMinutes.set(user.userId, assigned);
+}
+
+/**
+ * Whether navigation may press a button: not one the scenario's `neverPress` names, and not a time of day
+ * (choosing a digest time is onboarding's part, which reads the time the bot booked).
+ *
+ * @example
+ * browsable(ctx, { text: '⏸ Pause digests', data: 'p' }) // false with the default neverPress
+ */
+export function browsable(ctx: Pick<DriverContext, 'neverPress'>, button: InlineButton): boolean {
+  if (lastMinuteInText(button.text) !== undefined) return false;
+  return ctx.neverPress === undefined || !ctx.neverPress.test(button.text);
 }
 
 /**
