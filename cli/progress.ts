@@ -28,7 +28,7 @@ export function formatProgress(p: ProgressEvent): string {
     `eta ${Math.ceil(p.etaRealS)}s`,
     `${p.activeVus} users`,
     `${rate(p.updatesPerS)} upd/s`,
-    `p95 ${Math.round(p.p95Ms)} ms`,
+    p.p95Ms === null ? 'no replies' : `p95 ${Math.round(p.p95Ms)} ms`,
     `${p.errors} errors`,
   ];
   if (p.dropped > 0) parts.push(`${p.dropped} dropped`);

@@ -75,8 +75,11 @@ export interface ProgressEvent {
   /** Per simulated second, over the last interval. */
   updatesPerS: number;
   repliesPerS: number;
-  /** p95 of the replies seen in the last interval, simulated ms (live estimate; the result is authoritative). */
-  p95Ms: number;
+  /**
+   * p95 of the replies seen in the last interval, simulated ms (live estimate; the result is authoritative).
+   * Null when none came: a stalled bot must not read as a fast one.
+   */
+  p95Ms: number | null;
   errors: number;
   dropped: number;
 }
@@ -382,7 +385,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
         updatesInjected: this.updates.length,
         updatesPerS: (this.updates.length - last.injected) / intervalSimS,
         repliesPerS: (feed.replies - last.replies) / intervalSimS,
-        p95Ms: this.liveLatency.totalCount === 0 ? 0 : this.liveLatency.getValueAtPercentile(95),
+        p95Ms: this.liveLatency.totalCount === 0 ? null : this.liveLatency.getValueAtPercentile(95),
         errors: feed.failedCalls + this.runnerErrors.length + this.droppedAtMs.length,
         dropped: this.droppedAtMs.length,
       });

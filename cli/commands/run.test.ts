@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeHistogram, histogramStats } from '../../loadgen/metrics/histogram.ts';
 import { type RunResult, runResultSchema } from '../../loadgen/result/schema.ts';
+import type { ProgressEvent } from '../../loadgen/runner.ts';
 import { listScenarios } from '../../scenarios/index.ts';
 import { createProgram } from '../program.ts';
 import { formatProgress, ProgressWriter } from '../progress.ts';
@@ -127,7 +128,7 @@ describe('run flags and progress', () => {
     expect(defaultOutDir('smoke', new Date('2026-11-30T12:03:04Z'))).toBe(join('botcap-out', 'smoke-20261130-120304'));
   });
 
-  const event = {
+  const event: ProgressEvent = {
     phase: 'hold',
     elapsedMs: 65_000,
     durationMs: 120_000,
@@ -144,6 +145,12 @@ describe('run flags and progress', () => {
 
   it('formats one status line', () => {
     expect(formatProgress(event)).toBe('hold  1:05/2:00 sim  eta 3s  24 users  11.8 upd/s  p95 420 ms  0 errors');
+  });
+
+  it('says so when no reply came in the interval, instead of a p95 of 0 ms', () => {
+    expect(formatProgress({ ...event, repliesPerS: 0, p95Ms: null })).toBe(
+      'hold  1:05/2:00 sim  eta 3s  24 users  11.8 upd/s  no replies  0 errors',
+    );
   });
 
   it('redraws one line on a TTY and prints plain periodic lines otherwise', () => {
