@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['{bot,cli,common,fakes,loadgen,reports,scenarios}/**/*.test.ts'],
+    // The measuring end-to-end runs go alone, after the rest: vitest.e2e.config.ts.
+    exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
     // Real servers (Postgres, fakes, bot processes) start in tests: give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

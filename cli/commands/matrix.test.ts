@@ -12,10 +12,9 @@ import { createProgram } from '../program.ts';
 import { formatMatrixList, registerMatrix, runMatrix, type ScenarioRunner } from './matrix.ts';
 
 /**
- * `botcap matrix` in-process. The stubbed tests replace runScenario with a function that returns a
- * RunResult shaped by the variant's knobs, so the matrix plumbing is tested in milliseconds. One real
- * `--quick` matrix (scheduler: two variants, about 50 s on 2 cores) runs in the normal suite; the other
- * six need `BOTCAP_MATRIX_E2E=1` (about 3 minutes for all seven).
+ * `botcap matrix` in-process, with runScenario replaced by a function that returns a RunResult shaped by the
+ * variant's knobs, so the matrix plumbing is tested in milliseconds. The real `botcap matrix all --quick`
+ * is matrix.e2e.test.ts.
  */
 
 const outRoot = mkdtempSync(join(tmpdir(), 'botcap-matrix-test-'));
@@ -134,39 +133,5 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(index).toContain(`Produced by \`botcap matrix all --quick --out ${out}\` (quick size)`);
     expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(7);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="pooling/report.html">');
-  });
-});
-
-const e2eAll = process.env.BOTCAP_MATRIX_E2E === '1';
-
-describe('botcap matrix, end to end (real runScenario)', () => {
-  it('scheduler --quick: none duplicates digests, the report names it', { timeout: 180_000 }, async () => {
-    const out = join(outRoot, 'e2e');
-    const { stdout } = await cli(['scheduler', '--quick', '--out', out]);
-    const dir = join(out, 'scheduler');
-    expect(stdout.split('\n')).toContain(join(dir, 'summary.md'));
-    const verdict = readVerdict(dir);
-    expect(verdict.rows.map((r) => [r.variant, r.status])).toEqual([
-      ['none x3', 'ok'],
-      ['skip-locked x3', 'ok'],
-    ]);
-    expect(verdict.rows[0]!.values.duplicated).toBeGreaterThan(0);
-    expect(verdict.sentences).toContainEqual(expect.stringMatching(/^none x3 fails: [\d,]+ duplicated/));
-  });
-
-  it.runIf(e2eAll)('all --quick: seven reports and the index (BOTCAP_MATRIX_E2E=1)', { timeout: 600_000 }, async () => {
-    const out = join(outRoot, 'e2e-all');
-    const started = performance.now();
-    await cli(['all', '--quick', '--out', out]);
-    expect(
-      readFileSync(join(out, 'index.md'), 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('| [')),
-    ).toHaveLength(7);
-    expect(readVerdict(join(out, 'pooling')).expectations[0]).toMatchObject({ variant: '5 x 50 direct', met: true });
-    const slotting = readVerdict(join(out, 'slotting'));
-    expect(slotting.expectations[0]).toMatchObject({ met: true });
-    // The 3-minute budget of issue 6, with slack for a busy machine.
-    expect((performance.now() - started) / 1000).toBeLessThan(240);
   });
 });

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * End-to-end runs that measure (`*.e2e.test.ts`): `npm test` runs them after the rest of the suite, one file
+ * at a time, so no other test's CPU shows up as simulated latency in their time-scaled runs.
+ */
+export default defineConfig({
+  test: {
+    include: ['{bot,cli,common,fakes,loadgen,reports,scenarios}/**/*.e2e.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    pool: 'forks',
+    maxWorkers: 1,
+  },
+});
