@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { type FakeMcp, startFakeMcp } from '../../fakes/mcp/index.ts';
 import { type BotConfigInput, botConfigSchema } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { waitFor } from '../test-support/logger.ts';
-import { startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
+import { openTestPool, startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
 import { type Assistant, createAssistant } from './assistant.ts';
 
 const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -63,8 +63,7 @@ function assistantWith(sections: Sections = {}): { assistant: Assistant; registr
     cost: sections.cost,
     mcp: sections.mcp,
   });
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
-  pool.on('error', () => undefined);
+  const pool = openTestPool(databaseUrl, { max: 5 });
   pools.push(pool);
   const registry = new Registry();
   const assistant = createAssistant({ config, clock, logger, registry, pool });
@@ -152,7 +151,7 @@ describe('cost controls', () => {
   });
 
   it('pre-generates upcoming digests in a Message Batch and serves them as "batched"', async () => {
-    const admin = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    const admin = openTestPool(databaseUrl, { max: 2 });
     pools.push(admin);
     const minuteNow = Math.floor((clock.nowMs() - Date.parse(`${DAY}T00:00:00Z`)) / 60_000);
     await admin.query(

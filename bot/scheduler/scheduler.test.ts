@@ -11,7 +11,7 @@ import { botConfigSchema } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Assistant, createAssistant } from '../llm/assistant.ts';
 import { waitFor } from '../test-support/logger.ts';
-import { startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
+import { openTestPool, startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
 import { claimJobs, materializeJobs } from './skip-locked.ts';
 
@@ -86,7 +86,7 @@ async function startFleet(
 ): Promise<Fleet> {
   const databaseUrl = await server.createDatabase();
   await migrate({ databaseUrl, logger });
-  const admin = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  const admin = openTestPool(databaseUrl, { max: 3 });
   await admin.query(
     `INSERT INTO users (user_id, chat_id, first_name, language_code, topic, digest_minute)
      SELECT i, 1000 + i, 'user ' || i, CASE WHEN i % 2 = 0 THEN 'ru' ELSE 'en' END,

@@ -49,3 +49,18 @@ export async function startTestPostgres(options: { maxConnections?: number } = {
     stop: () => server.stop(),
   };
 }
+
+/**
+ * A pg pool for a test, with an 'error' listener. When the test file's server stops, an idle client's
+ * backend ends with 57P01 (terminating connection due to administrator command), which pg reports on the
+ * pool; without a listener Node makes it an uncaught exception that vitest charges to whichever file is
+ * running, and fails the whole run (seen in CI, on an admin pool of assistant.test.ts).
+ *
+ * @example
+ * const admin = openTestPool(databaseUrl, { max: 2 });
+ */
+export function openTestPool(connectionString: string, options: Omit<pg.PoolConfig, 'connectionString'> = {}): pg.Pool {
+  const pool = new pg.Pool({ ...options, connectionString });
+  pool.on('error', () => undefined);
+  return pool;
+}
