@@ -10,12 +10,17 @@ import type { Scenario } from './schema.ts';
  * @example
  * const claude = await startFakeClaude({ ...fakeClaudeOptions(scenario), clock });
  */
-export function fakeClaudeOptions(scenario: Scenario): Pick<FakeClaudeOptions, 'seed' | 'latency' | 'tier' | 'faults'> {
+export function fakeClaudeOptions(
+  scenario: Scenario,
+): Pick<FakeClaudeOptions, 'seed' | 'latency' | 'tier' | 'faults' | 'batchProcessing'> {
   const { claude } = scenario.fakes;
   return {
     seed: scenario.seed,
     latency: claude.latency,
     tier: claude.tier,
+    ...(claude.batchProcessing === undefined
+      ? {}
+      : { batchProcessing: { minMs: claude.batchProcessing.min, maxMs: claude.batchProcessing.max } }),
     faults: {
       windows: claude.faults.map((fault) => ({
         fromMs: fault.from,

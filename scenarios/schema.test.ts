@@ -155,7 +155,7 @@ describe('scenario registry', () => {
 });
 
 describe('fake options from a scenario', () => {
-  it('passes latency, tier, faults (as ms windows) and flood control through', async () => {
+  it('passes latency, tier, faults (as ms windows), batch processing time and flood control through', async () => {
     const { fakeClaudeOptions, fakeTelegramOptions } = await import('./fakes.ts');
     const scenario = parseScenario({
       ...minimal,
@@ -172,6 +172,11 @@ describe('fake options from a scenario', () => {
       faults: { windows: [{ fromMs: 300_000, toMs: 480_000, rate: 1, kind: '529' }] },
     });
     expect(fakeTelegramOptions(scenario)).toEqual({ floodControl: false });
+    const batched = parseScenario({ ...minimal, fakes: { claude: { batchProcessing: { min: '20s', max: '1m' } } } });
+    expect(fakeClaudeOptions(batched).batchProcessing).toEqual({ minMs: 20_000, maxMs: 60_000 });
+    expect(problems({ ...minimal, fakes: { claude: { batchProcessing: { min: '2m', max: '1m' } } } })).toContain(
+      'fakes.claude.batchProcessing.max: max must be at least min',
+    );
     expect(
       problems({ ...minimal, fakes: { claude: { faults: [{ from: '8m', to: '5m', rate: 2, kind: '418' }] } } }),
     ).toMatch(/fakes\.claude\.faults\[0\]\.rate: .*\n.*fakes\.claude\.faults\[0\]\.kind: kind must be one of 429/);

@@ -253,6 +253,15 @@ export const fakesSchema = z
         latency: latencySettingSchema.default('realistic'),
         tier: tierSettingSchema.default('unlimited'),
         faults: z.array(claudeFaultSchema).default([]),
+        /**
+         * How long a Message Batch takes, simulated (default the fake's 1 min to 1 h, as the Batch API's
+         * "most batches finish within an hour"). Shorten it with the bot's cost.batchLeadMinutes when a run is
+         * shorter than the lead a production bot would use.
+         */
+        batchProcessing: z
+          .object({ min: duration, max: duration })
+          .refine((b) => b.max >= b.min, { message: 'max must be at least min', path: ['max'] })
+          .optional(),
       })
       .prefault({}),
     telegram: z.object({ floodControl: z.union([z.literal(false), floodControlSchema]).default({}) }).prefault({}),

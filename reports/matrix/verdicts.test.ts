@@ -265,6 +265,22 @@ describe('llm-cost verdict', () => {
     const row = v.rows.find((r) => r.variant === 'all combined')!.values;
     expect(row.smallModelShare).toBeCloseTo(0.6);
     expect(v.changesIf).toContain('the cheapest variant without routing is baseline (one big model, no cache)');
+    expect(v.expectations.map((e) => e.met)).toEqual([true, true]);
+  });
+
+  it('flags a variant that did less work: its unsent digests and lost questions cost nothing', () => {
+    const lazy = costRun('prompt caching', { ...off, promptCaching: true }, 300, 0);
+    withDigests(lazy, { expected: 212, missing: 141, latenessMs: spread(71, 1_000, 60_000) });
+    lazy.correctness.lostUpdates = 230;
+    const v = decideMatrix('llm-cost', question('llm-cost'), [
+      ok(costRun('baseline (one big model, no cache)', off, 1000, 0)),
+      ok(lazy),
+    ]);
+    expect(v.expectations).toContainEqual({
+      variant: 'prompt caching',
+      text: 'did the whole load: every digest due sent and every update answered (here 141 unsent, 230 lost)',
+      met: false,
+    });
   });
 });
 

@@ -10,7 +10,9 @@ export const LLM_COST_RULE =
   "simulated user's activity in the run counted as one user-day, scaled to 10,000 DAU x 30 days); the " +
   'cheapest variant wins; savings are against the baseline (the variant with every cost control off). ' +
   'Quality proxy = share of Claude calls routed to the small model (higher = more answers from the cheaper ' +
-  'model); answer latency = p95 of question replies.';
+  'model); answer latency = p95 of question replies. Costs compare only across variants that did the same ' +
+  'work: each is checked for every digest due sent and every update answered, since an unsent digest or a lost ' +
+  'question costs nothing and makes a variant that did less read cheaper.';
 
 const COLUMNS: readonly VerdictColumn[] = [
   { key: 'monthUsd', label: 'Claude $/month at 10K DAU', unit: 'USD' },
@@ -81,6 +83,15 @@ export const llmCostRule: VerdictRule = {
           `${f.savedShare === null || o === baseline ? '' : `, ${formatShare(f.savedShare)} vs baseline`}; ` +
           `${formatShare(f.smallModelShare)} of calls to the small model; p95 answer ${ms(f.questionP95Ms)}.`,
       );
+    }
+    for (const o of priced) {
+      const missing = o.result.correctness.digests?.missing ?? 0;
+      const lost = o.result.correctness.lostUpdates;
+      v.expectations.push({
+        variant: o.label,
+        text: `did the whole load: every digest due sent and every update answered (here ${missing} unsent, ${lost} lost)`,
+        met: missing === 0 && lost === 0,
+      });
     }
     const cheapest = [...priced].sort((a, b) => (figures(a).monthUsd ?? 0) - (figures(b).monthUsd ?? 0));
     const winner = cheapest[0]!;
