@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_ROOTS } from './vitest.config.ts';
 
 /**
  * End-to-end runs that measure (`*.e2e.test.ts`): `npm test` runs them after the rest of the suite, one file
@@ -6,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['{bot,cli,common,fakes,loadgen,reports,scenarios}/**/*.e2e.test.ts'],
+    include: [`${TEST_ROOTS}/**/*.e2e.test.ts`],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../common/clock.ts';
 import type { FakeTelegram } from '../fakes/telegram/index.ts';
-import type { Scenario } from '../scenarios/schema.ts';
+import { neverPressRegExp, type Scenario } from '../scenarios/schema.ts';
 import { OpenDispatcher } from './arrival/dispatcher.ts';
 import { buildSchedule } from './arrival/schedule.ts';
 import type { ClosedSchedule, OpenSchedule, Phase, Schedule, VuPlan } from './arrival/types.ts';
@@ -311,8 +311,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       target: this.target,
       feed,
       behaviour: this.scenario.behaviour,
-      neverPress:
-        this.scenario.behaviour.neverPress === '' ? undefined : new RegExp(this.scenario.behaviour.neverPress, 'iu'),
+      neverPress: neverPressRegExp(this.scenario.behaviour.neverPress),
       deadlineMs: this.scenario.replies.deadline,
       timeScale: this.clock.timeScale,
       nowRunMs: () => this.nowRunMs(),

@@ -33,10 +33,21 @@ const clockTime = z.string().refine((text) => parseMinuteOfDay(text) !== undefin
 const share = z.number().min(0, 'a share is a fraction from 0 to 1').max(1, 'a share is a fraction from 0 to 1');
 const weight = z.number().min(0, 'weights are >= 0 (0 turns the kind off)');
 const command = z.string().regex(/^[a-z0-9_]{1,32}$/, 'a command is 1-32 of a-z 0-9 _ without the slash');
-const pattern = z.string().refine(
+/**
+ * `behaviour.neverPress` as the driver matches it: case-insensitive, Unicode-aware (the labels may be Cyrillic);
+ * undefined for '' (press anything). Throws a SyntaxError for a broken pattern, which the schema refuses first.
+ *
+ * @example
+ * neverPressRegExp('pause|пауза')?.test('⏸ Пауза') // true
+ */
+export function neverPressRegExp(source: string): RegExp | undefined {
+  return source === '' ? undefined : new RegExp(source, 'iu');
+}
+
+const buttonPattern = z.string().refine(
   (text) => {
     try {
-      new RegExp(text, 'iu');
+      neverPressRegExp(text);
       return true;
     } catch {
       return false;
@@ -178,7 +189,7 @@ export const behaviourSchema = z
      * the slotting matrix with random presses, 155 of 500 users ended paused. Default: the reference bot's
      * pause, resume and change-time buttons, in English and Russian.
      */
-    neverPress: pattern.default('pause|resume|change time|пауза|возобновить|сменить время'),
+    neverPress: buttonPattern.default('pause|resume|change time|пауза|возобновить|сменить время'),
     /** Button presses a VU makes at most in one /start onboarding flow. */
     maxOnboardingSteps: z.number().int().min(0).max(20).default(5),
     /** Actions per conversation (a closed-model VU iteration). */

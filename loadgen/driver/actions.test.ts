@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { en, ru } from '../../bot/i18n/messages.ts';
-import { behaviourSchema } from '../../scenarios/schema.ts';
+import { behaviourSchema, neverPressRegExp } from '../../scenarios/schema.ts';
 import { browsable, lastMinuteInText } from './actions.ts';
 
 describe('lastMinuteInText', () => {
@@ -16,7 +16,7 @@ describe('lastMinuteInText', () => {
 });
 
 describe('browsable', () => {
-  const defaults = { neverPress: new RegExp(behaviourSchema.parse({}).neverPress, 'iu') };
+  const defaults = { neverPress: neverPressRegExp(behaviourSchema.parse({}).neverPress) };
   const button = (text: string) => ({ text, data: 'x' });
 
   it("skips the reference bot's pause, resume and change-time buttons in both languages by default", () => {

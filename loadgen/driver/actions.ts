@@ -1,6 +1,5 @@
 import type { InjectUpdateInput } from '../../fakes/telegram/index.ts';
 import type { ActionKind, BehaviourSpec } from '../../scenarios/schema.ts';
-import { formatMinuteOfDay, parseMinuteOfDay } from '../../scenarios/units.ts';
 import type { InjectedUpdate, ObservedCall } from '../correlate/types.ts';
 import type { VirtualUser } from '../population/population.ts';
 import { drawQuestion, topicNames } from '../population/questions.ts';
@@ -202,7 +201,7 @@ export function lastMinuteInText(text: string): number | undefined {
   let last: RegExpExecArray | undefined;
   for (const match of text.matchAll(CLOCK_IN_TEXT)) last = match;
   if (last === undefined) return undefined;
-  return parseMinuteOfDay(formatMinuteOfDay(Number(last[1]) * 60 + Number(last[2])));
+  return Number(last[1]) * 60 + Number(last[2]);
 }
 
 type StepInput =

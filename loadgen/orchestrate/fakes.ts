@@ -13,7 +13,7 @@ export interface RunFakes {
   mcp: FakeMcp | undefined;
   /**
    * Applies the scenario's fault windows - Claude's and the MCP server's - from now on: they are written
-   * relative to the load's start, so this is called when the load starts. (The name predates MCP windows.)
+   * relative to the load's start, so this is called when the load starts.
    */
   armFaults(): void;
   close(): Promise<void>;
@@ -56,20 +56,10 @@ export async function startRunFakes(
       claude,
       mcp,
       armFaults() {
-        const offsetMs = claude.runMs();
-        const windows = (faults?.windows ?? []).map((w) => ({
-          ...w,
-          fromMs: w.fromMs + offsetMs,
-          toMs: w.toMs + offsetMs,
-        }));
-        if (windows.length > 0) claude.setFaults({ windows });
+        const claudeWindows = faults?.windows ?? [];
+        if (claudeWindows.length > 0) claude.setFaults({ windows: shifted(claudeWindows, claude.runMs()) });
         const mcpWindows = fakeMcpFaultWindows(scenario);
-        if (mcp !== undefined && mcpWindows.length > 0) {
-          const mcpOffsetMs = mcp.runMs();
-          mcp.setFaults({
-            windows: mcpWindows.map((w) => ({ ...w, fromMs: w.fromMs + mcpOffsetMs, toMs: w.toMs + mcpOffsetMs })),
-          });
-        }
+        if (mcp !== undefined && mcpWindows.length > 0) mcp.setFaults({ windows: shifted(mcpWindows, mcp.runMs()) });
       },
       close,
     };
@@ -77,4 +67,9 @@ export async function startRunFakes(
     await close();
     throw error;
   }
+}
+
+/** Fault windows written relative to the load's start, moved onto a fake's clock (`offsetMs` = its run ms now). */
+function shifted<W extends { fromMs: number; toMs: number }>(windows: readonly W[], offsetMs: number): W[] {
+  return windows.map((w) => ({ ...w, fromMs: w.fromMs + offsetMs, toMs: w.toMs + offsetMs }));
 }

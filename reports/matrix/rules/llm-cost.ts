@@ -85,7 +85,7 @@ export const llmCostRule: VerdictRule = {
       );
     }
     for (const o of priced) {
-      const missing = o.result.correctness.digests?.missing ?? 0;
+      const { missing } = o.result.correctness.digests;
       const lost = o.result.correctness.lostUpdates;
       v.expectations.push({
         variant: o.label,
