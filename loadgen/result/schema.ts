@@ -48,6 +48,41 @@ export const thresholdOutcomeSchema = z.object({
 });
 export type ThresholdOutcome = z.infer<typeof thresholdOutcomeSchema>;
 
+/**
+ * How much of the run's simulated latency the lab itself added (issue "Fidelity first"). Every real ms of
+ * the lab's own delay (CPU, GC, event-loop lag, the generator's injection lag) reads as `timeScale`
+ * simulated ms; a run whose estimate exceeds the bound is `distorted` and is never judged by a gate
+ * unless `overridden`. Optional only so results written before it still read; every new run carries it.
+ */
+export const fidelitySchema = z.object({
+  timeScale: z.number().positive(),
+  /** Where the scale came from: the scenario, an explicit `--time-scale`, or `--time-scale auto` calibration. */
+  timeScaleSource: z.enum(['scenario', 'flag', 'auto']),
+  /** The estimation method, named (e.g. `lag-x-scale`), as the report states it. */
+  method: z.string(),
+  /** The lab's estimated added delay per update over the run, simulated ms. */
+  estimatedDistortionMs: z.number().min(0),
+  /** The bound it was judged against, simulated ms (a share of the tightest latency budget, with a floor). */
+  boundMs: z.number().positive(),
+  status: z.enum(['ok', 'distorted']),
+  /** The sampling intervals with the largest estimate, worst first (simulated ms since the run started). */
+  worstIntervals: z.array(
+    z.object({
+      startMs: z.number(),
+      endMs: z.number(),
+      distortionMs: z.number().min(0),
+      limitingProcess: z.string(),
+    }),
+  ),
+  /** The process whose delay contributed most (e.g. `loadgen`, `bot-1`, `fake-telegram`, `postgres`). */
+  limitingProcess: z.string(),
+  /** The largest time scale at which the estimate would have stayed within the bound, when estimable. */
+  maxFaithfulTimeScale: z.number().positive().optional(),
+  /** Thresholds were judged although the run was distorted, because the user asked (`--allow-distorted`). */
+  overridden: z.boolean().optional(),
+});
+export type Fidelity = z.infer<typeof fidelitySchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RUN_RESULT_SCHEMA_VERSION),
   botcapVersion: z.string(),
@@ -62,6 +97,7 @@ export const runResultSchema = z.object({
   durationSimulatedS: z.number().min(0),
   status: z.enum(['completed', 'aborted', 'failed']),
   error: z.string().optional(),
+  fidelity: fidelitySchema.optional(),
 
   environment: z.object({
     gitCommit: z.string().optional(),
