@@ -4,6 +4,7 @@ import { messageJson, messageObject, planCall } from './engine.ts';
 import { LATENCY_PROFILES } from './latency.ts';
 import { PromptCache } from './prompt-cache.ts';
 import { createManualClock } from './testing.ts';
+import { createThinkingSigner } from './thinking.ts';
 import { countTextTokens } from './tokenizer.ts';
 import { validateMessagesRequest } from './validation.ts';
 
@@ -14,7 +15,13 @@ const context = {
   cache: new PromptCache(clock),
   latency: LATENCY_PROFILES.realistic,
   outputLength: { medianTokens: 180, p95Tokens: 600 },
+  thinkingLength: { medianTokens: 600, p95Tokens: 3000 },
+  toolUse: { share: 0.8, maxRounds: 2, parallelShare: 0.1, preambleShare: 0.5 },
+  signer: createThinkingSigner(7),
+  nextId: (prefix: string) => `${prefix}_01test`,
 };
+const textOf = (call: ReturnType<typeof planCall>) =>
+  call.reply.blocks.map((block) => (block.type === 'text' ? block.text : '')).join('');
 
 const block = fc.record({
   type: fc.constant('text' as const),
@@ -59,7 +66,7 @@ describe('usage invariants (property)', () => {
           expect(call.usage.outputTokens).toBeLessThanOrEqual(body.max_tokens);
           if (call.reply.stopReason === 'max_tokens') expect(call.usage.outputTokens).toBe(body.max_tokens);
         }
-        expect(second.reply.text).toBe(first.reply.text);
+        expect(textOf(second)).toBe(textOf(first));
         expect(second.usage.cacheWrite5mTokens + second.usage.cacheWrite1hTokens).toBe(0);
         return true;
       }),
@@ -77,7 +84,7 @@ describe('reply text', () => {
         messages: [{ role: 'user', content }],
       });
       const call = planCall(valid, context);
-      const recounted = countTextTokens(call.reply.text);
+      const recounted = countTextTokens(textOf(call));
       expect(Math.abs(recounted - call.usage.outputTokens)).toBeLessThanOrEqual(
         Math.max(2, call.usage.outputTokens * 0.02),
       );
@@ -93,7 +100,10 @@ describe('messageJson', () => {
       messages: [{ role: 'user', content: 'Привет "quoted" \\ \n' }],
     });
     const call = planCall(valid, context);
-    const tricky = { ...call, reply: { ...call.reply, text: 'a "b" \\ \n \u2028 é' } };
+    const tricky = {
+      ...call,
+      reply: { ...call.reply, blocks: [{ type: 'text' as const, text: 'a "b" \\ \n \u2028 é', tokens: 5 }] },
+    };
     for (const c of [call, tricky]) expect(JSON.parse(messageJson(c, 'msg_1'))).toEqual(messageObject(c, 'msg_1'));
   });
 });
