@@ -15,7 +15,6 @@
  */
 import { z } from 'zod';
 import { INTERLEAVED_THINKING_BETA } from './conversation-rules.ts';
-import type { ModelInfo } from './models.ts';
 import { generateReply, type OutputLength } from './output-text.ts';
 import { lognormalFromMedianP95, type Rng } from './random.ts';
 import { currentTurnStart, toolUseTokens } from './request-tokens.ts';

@@ -193,6 +193,13 @@ export function validateMessagesRequest(input: unknown, options: ValidateOptions
     throw new ApiError('invalid_request_error', formatZodIssues(parsed.error, input).join('; '));
   }
   const body = parsed.data;
+  if ('thread' in body && body.thread !== undefined) {
+    throw new ApiError(
+      'invalid_request_error',
+      'thread: server-held message threads are not modelled by this fake; send the whole conversation in `messages` ' +
+        '(the SDK tool runner: toolRunner({ ..., thread: false }))',
+    );
+  }
   const model = resolveModel(body.model);
   if (!model) throw new ApiError('not_found_error', `model: ${body.model}`);
   if (body.max_tokens !== undefined && body.max_tokens > model.maxOutputTokens) {
