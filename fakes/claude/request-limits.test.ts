@@ -50,9 +50,9 @@ describe('context window', () => {
   const prompt = (tokens: number) => [{ role: 'user' as const, content: 'word '.repeat(Math.ceil(tokens / 1.25)) }];
 
   it('refuses a prompt over the model window with the API message', async () => {
-    const error = await client.messages
+    const error = (await client.messages
       .create({ ...request, messages: prompt(201_000) })
-      .catch((e: unknown) => e as InstanceType<typeof Anthropic.BadRequestError>);
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.BadRequestError>;
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect(error.message).toMatch(/prompt is too long: \d+ tokens > 200000 maximum/);
   });
@@ -60,9 +60,9 @@ describe('context window', () => {
   it('refuses a prompt whose max_tokens does not fit beside it, and accepts it on a 1M-token model', async () => {
     const messages = prompt(190_000);
     const { input_tokens } = await client.messages.countTokens({ model: request.model, messages });
-    const error = await client.messages
+    const error = (await client.messages
       .create({ ...request, max_tokens: 20_000, messages })
-      .catch((e: unknown) => e as InstanceType<typeof Anthropic.BadRequestError>);
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.BadRequestError>;
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect(error.error).toMatchObject({
       error: {

@@ -49,6 +49,14 @@ const search: Tool = {
 const ask = (content: string): MessageParam[] => [{ role: 'user', content }];
 const base = { model: 'claude-haiku-4-5', max_tokens: 1_000 };
 
+/** The fields of the SSE events this file reads. */
+interface SseEvent {
+  type: string;
+  index?: number;
+  content_block?: { type: string; id?: string; name?: string; input?: object };
+  delta: { type?: string; partial_json?: string; stop_reason?: string };
+}
+
 async function raw(body: object, headers: Record<string, string> = {}) {
   const response = await fetch(`${fake.url}/v1/messages`, {
     method: 'POST',
@@ -119,7 +127,7 @@ describe('tool use', () => {
         }),
       ],
     });
-    const messages = [];
+    const messages: Anthropic.Beta.BetaMessage[] = [];
     for await (const message of runner) messages.push(message);
     const final = messages.at(-1)!;
     expect(final.stop_reason).toBe('end_turn');
@@ -157,15 +165,15 @@ describe('tool use', () => {
     const events = text
       .trim()
       .split('\n\n')
-      .map((chunk) => JSON.parse(chunk.split('\n')[1]!.slice('data: '.length)) as Record<string, any>);
+      .map((chunk) => JSON.parse(chunk.split('\n')[1]!.slice('data: '.length)) as SseEvent);
     const start = events.find((e) => e.type === 'content_block_start')!;
     expect(start.content_block).toMatchObject({ type: 'tool_use', name: 'get_weather', input: {} });
-    expect(start.content_block.id).toMatch(/^toolu_/);
+    expect(start.content_block?.id).toMatch(/^toolu_/);
     const fragments = events
       .filter((e) => e.type === 'content_block_delta' && e.index === start.index)
       .map((e) => e.delta);
     expect(fragments.every((d) => d.type === 'input_json_delta')).toBe(true);
-    expect(fragments[0].partial_json).toBe('');
+    expect(fragments[0]?.partial_json).toBe('');
     expect(ajv.validate(weather.input_schema, JSON.parse(fragments.map((d) => d.partial_json).join('')))).toBe(true);
     const delta = events.find((e) => e.type === 'message_delta')!;
     expect(delta.delta).toEqual({ stop_reason: 'tool_use', stop_sequence: null, stop_details: null });
