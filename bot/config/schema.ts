@@ -120,7 +120,9 @@ export const mcpSchema = z
     mode: z
       .enum(['lookup', 'tools'])
       .default('lookup')
-      .describe('knowledge per question: "lookup" searches first and adds the snippets; "tools" lets Claude call the tools'),
+      .describe(
+        'knowledge per question: "lookup" searches first and adds the snippets; "tools" lets Claude call the tools',
+      ),
     maxToolRounds: positiveInt
       .default(3)
       .describe('tools mode: tool rounds per question before Claude must answer (its last call forbids tools)'),
