@@ -106,6 +106,11 @@ describe('llm-cost verdict: the knowledge variants', () => {
     );
   });
 
+  it('never takes a knowledge variant for the baseline, though its cost controls are all off', () => {
+    expect(v.sentences.some((s) => s.includes('vs baseline'))).toBe(false);
+    expect(v.figure).toMatch(/^baseline not measured/);
+  });
+
   it('shows prompt caching cutting the tool loop dollars per question', () => {
     expect(row('knowledge: tool loop + prompt caching').usdPerQuestion).toBeLessThan(
       row('knowledge: tool loop').usdPerQuestion!,

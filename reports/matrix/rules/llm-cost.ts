@@ -97,8 +97,9 @@ function questionSentence(label: string, q: QuestionFigures, direct: QuestionFig
 
 const COST_KNOBS = ['routing', 'digestCache', 'promptCaching', 'batchDigests'] as const;
 
+/** The baseline: every cost control off, and no knowledge server (the knowledge variants keep the controls off too). */
 function isBaseline(o: UsableOutcome): boolean {
-  return COST_KNOBS.every((k) => botKnob(o.result, `cost.${k}`) !== true);
+  return !o.label.startsWith(KNOWLEDGE_PREFIX) && COST_KNOBS.every((k) => botKnob(o.result, `cost.${k}`) !== true);
 }
 
 function smallModelShare(o: UsableOutcome): number | null {
