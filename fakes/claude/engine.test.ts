@@ -107,3 +107,46 @@ describe('messageJson', () => {
     for (const c of [call, tricky]) expect(JSON.parse(messageJson(c, 'msg_1'))).toEqual(messageObject(c, 'msg_1'));
   });
 });
+
+describe('replies with tools and thinking (property)', () => {
+  const tool = {
+    name: 'search',
+    input_schema: {
+      type: 'object',
+      properties: { query: { type: 'string', minLength: 1 }, limit: { type: 'integer', minimum: 1, maximum: 10 } },
+      required: ['query'],
+    },
+  };
+  it('keep 1 <= output <= max_tokens, bill every block, and stop with tool_use exactly when they call a tool', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6_000 }),
+        fc.constantFrom('auto', 'any', 'none', undefined),
+        fc.boolean(),
+        fc.string({ maxLength: 200 }),
+        (maxTokens, choice, think, text) => {
+          const thinking = think && maxTokens > 1024 && choice !== 'any';
+          const valid = validateMessagesRequest({
+            model: 'claude-haiku-4-5',
+            max_tokens: maxTokens,
+            tools: [tool],
+            ...(choice === undefined ? {} : { tool_choice: { type: choice } }),
+            ...(thinking ? { thinking: { type: 'enabled', budget_tokens: 1024 } } : {}),
+            messages: [{ role: 'user', content: text || 'hi' }],
+          });
+          const call = planCall(valid, context);
+          const { reply } = call;
+          expect(reply.outputTokens).toBeGreaterThanOrEqual(1);
+          expect(reply.outputTokens).toBeLessThanOrEqual(maxTokens);
+          expect(reply.outputTokens).toBe(reply.blocks.reduce((sum, b) => sum + b.tokens, 0));
+          const calls = reply.blocks.filter((b) => b.type === 'tool_use');
+          expect(reply.stopReason === 'tool_use').toBe(calls.length > 0);
+          if (choice === 'none') expect(calls).toHaveLength(0);
+          for (const use of calls) if (use.type === 'tool_use') expect(typeof use.input.query).toBe('string');
+          return true;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
