@@ -336,4 +336,22 @@ describe('tool tokens and prompt caching', () => {
     });
     expect(changed.usage.cache_read_input_tokens).toBe(0);
   });
+
+  it('writes and reads a breakpoint on a tool: the tools are the start of the cached prefix', async () => {
+    // Sonnet 4.5 caches from 1,024 tokens: a long tool description makes the tools alone cacheable.
+    const manual: Tool = { ...search, description: 'Look things up in the manual. '.repeat(300) };
+    const tools: Tool[] = [weather, { ...manual, cache_control: { type: 'ephemeral' } }];
+    const model = 'claude-sonnet-4-5';
+    const first = await client.messages.create({ ...base, model, tools, messages: ask('Rates?') });
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(1_024);
+    // Another system prompt and question after the tools: the tools' entry is still read.
+    const second = await client.messages.create({
+      ...base,
+      model,
+      tools,
+      system: 'Be brief.',
+      messages: ask('Other?'),
+    });
+    expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
+  });
 });
