@@ -117,6 +117,15 @@ export const mcpSchema = z
   .object({
     url: z.url().optional().describe('MCP server URL (Streamable HTTP) for the knowledge lookup; unset = no lookup'),
     timeoutMs: positiveInt.default(3_000).describe('knowledge lookup timeout, simulated ms'),
+    mode: z
+      .enum(['lookup', 'tools'])
+      .default('lookup')
+      .describe(
+        'knowledge per question: "lookup" searches first and adds the snippets; "tools" lets Claude call the tools',
+      ),
+    maxToolRounds: positiveInt
+      .default(3)
+      .describe('tools mode: tool rounds per question before Claude must answer (its last call forbids tools)'),
   })
   .prefault({});
 

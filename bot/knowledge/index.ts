@@ -1,2 +1,7 @@
-/** Knowledge lookup over MCP (Streamable HTTP), one reused session per instance. */
-export { createKnowledgeClient, type KnowledgeClient, type KnowledgeClientDeps } from './mcp-knowledge.ts';
+/** Knowledge over MCP (Streamable HTTP), one reused session per instance: a direct lookup, or tools for Claude. */
+export {
+  createKnowledgeClient,
+  type KnowledgeClient,
+  type KnowledgeClientDeps,
+  type ToolCallResult,
+} from './mcp-knowledge.ts';

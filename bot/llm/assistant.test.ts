@@ -257,3 +257,56 @@ describe('resilience against the fake Claude', () => {
     expect(await counterValue(perUpstream.registry, 'bot_breaker_state', { upstream: 'claude' })).toBe(0);
   });
 });
+
+describe('the tool loop (mcp.mode tools) against the fake MCP server and the fake Claude', () => {
+  const questions = [
+    'What is new on rates?',
+    'Any rail news?',
+    'How is the chipmaker doing?',
+    'Museum news?',
+    'Flu advice?',
+  ];
+
+  it("gives Claude the MCP server's tools, runs each call it asks for, and stops after maxToolRounds", async () => {
+    mcp = await startFakeMcp({ clock, latencyMs: 10 });
+    const { assistant, registry } = assistantWith({
+      mcp: { url: mcp.url, timeoutMs: 5_000_000, mode: 'tools', maxToolRounds: 1 },
+    });
+    for (const question of questions) {
+      const since = fake.calls().at(-1)?.seq ?? 0;
+      const reply = await ask(assistant, question);
+      expect(reply.outcome).toBe('ok');
+      const rounds = fake
+        .calls({ since })
+        .filter((c) => c.endpoint === 'messages')
+        .map((c) => c.stopReason);
+      // One round of tools at most: then the bot sends tool_choice none and Claude must answer.
+      expect(rounds.length).toBeLessThanOrEqual(2);
+      expect(rounds.at(-1)).not.toBe('tool_use');
+      expect(rounds.slice(0, -1).every((r) => r === 'tool_use')).toBe(true);
+    }
+    const toolUses = fake.calls().filter((c) => c.stopReason === 'tool_use').length;
+    expect(toolUses).toBeGreaterThan(0);
+    // No direct lookup: every search the MCP server ran was a tool call Claude asked for.
+    const asked = await counterValue(registry, 'bot_tool_calls_total', { tool: 'search', outcome: 'ok' });
+    expect(asked).toBeGreaterThanOrEqual(toolUses);
+    expect(mcp.stats()).toMatchObject({ toolCalls: asked, sessionsOpened: 1 });
+    expect(await counterValue(registry, 'bot_claude_calls_total', { route: 'question', outcome: 'ok' })).toBe(
+      messageCalls().length,
+    );
+  });
+
+  it('answers without the knowledge when the MCP server fails mid-loop: the tool result is an error', async () => {
+    mcp = await startFakeMcp({ clock, latencyMs: 10 });
+    const { assistant, registry } = assistantWith({
+      mcp: { url: mcp.url, timeoutMs: 5_000_000, mode: 'tools', maxToolRounds: 2 },
+      resilience: { retryMaxAttempts: 0, breakerScope: 'per-upstream' },
+    });
+    expect((await ask(assistant, questions[0]!)).outcome).toBe('ok'); // opens the session, lists the tools
+    mcp.setFaults({ errorRate: 1, errorKind: 'tool-error' });
+    const replies = [];
+    for (const question of questions) replies.push(await ask(assistant, question));
+    expect(replies.every((r) => r.outcome === 'ok')).toBe(true);
+    expect(await counterValue(registry, 'bot_tool_calls_total', { outcome: 'error' })).toBeGreaterThan(0);
+  });
+});

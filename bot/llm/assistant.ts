@@ -13,6 +13,7 @@ import { llmMetrics } from './metrics.ts';
 import { digestMessages, questionMessages, type Turn } from './prompts.ts';
 import { answerFallback, asDigestText, digestFallback, replyLanguage } from './reply-texts.ts';
 import { chooseModel } from './routing.ts';
+import { runToolLoop } from './tool-loop.ts';
 
 export interface AnswerInput {
   userId: number;
@@ -67,7 +68,8 @@ export interface AssistantDeps {
 }
 
 /**
- * Composes the Claude client, the MCP knowledge lookup, the resilience policies and the cost controls.
+ * Composes the Claude client, the MCP knowledge (a lookup before each question, or tools in a tool loop), the
+ * resilience policies and the cost controls.
  *
  * @example
  * const assistant = createAssistant({ config, clock, logger, registry, pool });
@@ -138,10 +140,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const language = replyLanguage(input.languageCode);
       const { model, score } = chooseModel(input.text, { ...config.cost, ...config.claude });
       metrics.routed.inc({ model });
-      const snippets = knowledge ? await knowledge.search(input.text) : undefined;
+      // With the tool loop Claude decides whether to search; with the lookup the bot searches first.
+      const toolLoop = knowledge !== undefined && config.mcp.mode === 'tools';
+      const snippets = knowledge && !toolLoop ? await knowledge.search(input.text) : undefined;
       if (!knowledge) metrics.knowledge.inc({ outcome: 'skipped' });
-      const reply = await callClaude({
-        route: 'question',
+      const request = {
+        route: 'question' as const,
         model,
         maxTokens: config.claude.maxOutputTokens,
         messages: questionMessages({
@@ -153,7 +157,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           topic: input.topic,
           knowledge: snippets,
         }),
-      });
+      };
+      const reply = toolLoop
+        ? await runToolLoop(
+            { callClaude, source: knowledge, metrics },
+            { ...request, maxToolRounds: config.mcp.maxToolRounds },
+          )
+        : await callClaude(request);
       logger.debug({ userId: input.userId, model, score, fallback: !reply }, 'answered');
       if (!reply || reply.text.length === 0) return { text: answerFallback(language), outcome: 'fallback' };
       return { text: reply.text, outcome: 'ok', model: reply.model };

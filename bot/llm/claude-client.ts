@@ -1,5 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { MessageParam, Usage } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  ContentBlock,
+  MessageParam,
+  StopReason,
+  Tool,
+  ToolChoice,
+  Usage,
+} from '@anthropic-ai/sdk/resources/messages';
 import type pino from 'pino';
 import type { Clock } from '../../common/clock.ts';
 import type { BotConfig } from '../config/schema.ts';
@@ -16,12 +23,20 @@ export interface ClaudeRequest {
   model: string;
   maxTokens: number;
   messages: MessageParam[];
+  /** Tools Claude may call (the tool loop); none by default. */
+  tools?: Tool[];
+  /** With `tools`: how Claude may use them. Default: the API's (`auto`). */
+  toolChoice?: ToolChoice;
 }
 
 export interface ClaudeReply {
+  /** The text blocks, joined and trimmed. */
   text: string;
   /** The dated model id the API answered with. */
   model: string;
+  /** Every content block (the tool loop reads `tool_use` blocks and sends them back). */
+  content: ContentBlock[];
+  stopReason: StopReason | null;
 }
 
 /**
@@ -80,6 +95,8 @@ export function createClaudeCaller(deps: ClaudeCallerDeps): ClaudeCaller {
               max_tokens: request.maxTokens,
               system: systemBlocks(config.cost),
               messages: request.messages,
+              ...(request.tools === undefined ? {} : { tools: request.tools }),
+              ...(request.toolChoice === undefined ? {} : { tool_choice: request.toolChoice }),
             },
             { signal },
           );
@@ -89,7 +106,7 @@ export function createClaudeCaller(deps: ClaudeCallerDeps): ClaudeCaller {
             .map((block) => (block.type === 'text' ? block.text : ''))
             .join('')
             .trim();
-          return { text, model: message.model };
+          return { text, model: message.model, content: message.content, stopReason: message.stop_reason };
         } catch (error) {
           const status = statusOf(error);
           metrics.calls.inc({

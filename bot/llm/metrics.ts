@@ -42,6 +42,17 @@ export function llmMetrics(registry: Registry) {
       help: 'Batch API pre-generation: submitted requests, batches ended, results stored or errored',
       labelNames: ['event'],
     }),
+    toolCalls: counterOnce(registry, {
+      name: 'bot_tool_calls_total',
+      help: 'tool calls Claude asked for in the tool loop, by tool and outcome (ok, error)',
+      labelNames: ['tool', 'outcome'],
+    }),
+    toolRounds: histogramOnce(registry, {
+      name: 'bot_tool_loop_rounds',
+      help: 'rounds of tool calls per answered question in the tool loop (0 = answered at once)',
+      labelNames: [],
+      buckets: [0, 1, 2, 3, 4, 6, 8],
+    }),
     knowledge: counterOnce(registry, {
       name: 'bot_knowledge_lookups_total',
       help: 'MCP knowledge lookups by outcome (ok, empty, fallback, skipped)',

@@ -171,12 +171,18 @@ export class Batches {
         if (request.params.stream === true) {
           throw new ApiError('invalid_request_error', 'stream: streaming is not supported inside a message batch');
         }
-        const valid = validateMessagesRequest(request.params);
+        const valid = validateMessagesRequest(request.params, { verifySignature: engine.signer.verify });
         const call = planCall(valid, engine);
         engine.cache.commit(call.cachePlan);
         const message = messageObject(call, makeId('msg', counter, `${batch.id.slice(-8)}b`), 'batch');
         batch.results.push({ custom_id: request.custom_id, result: { type: 'succeeded', message } });
-        recorder.record({ ...recordBase(atMs), model: valid.model.id, status: 200, usage: call.usage });
+        recorder.record({
+          ...recordBase(atMs),
+          model: valid.model.id,
+          status: 200,
+          usage: call.usage,
+          stopReason: call.reply.stopReason,
+        });
       } catch (error) {
         const apiError =
           error instanceof ApiError ? error : new ApiError('api_error', 'Internal error while processing the request');
@@ -221,6 +227,7 @@ function recordBase(atMs: number) {
     errorType: undefined,
     fault: undefined,
     usage: undefined,
+    stopReason: undefined,
     retryCount: undefined,
     batch: true,
     latencyMs: 0,

@@ -79,6 +79,8 @@ export interface ApiRequestHeaders {
   authorization: string | undefined;
   retryCount: string | undefined;
   contentLength: string | undefined;
+  /** `anthropic-beta`: comma-separated beta names (interleaved thinking ...). */
+  beta: string | undefined;
 }
 
 /**
@@ -94,6 +96,7 @@ export function apiRequestHeaders(req: IncomingMessage): ApiRequestHeaders {
     authorization: undefined,
     retryCount: undefined,
     contentLength: undefined,
+    beta: undefined,
   };
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -106,9 +109,13 @@ export function apiRequestHeaders(req: IncomingMessage): ApiRequestHeaders {
       case 13:
         if (out.authorization === undefined && name.toLowerCase() === 'authorization') out.authorization = raw[i + 1];
         break;
-      case 14:
-        if (out.contentLength === undefined && name.toLowerCase() === 'content-length') out.contentLength = raw[i + 1];
+      case 14: {
+        const lower = name.toLowerCase();
+        if (out.contentLength === undefined && lower === 'content-length') out.contentLength = raw[i + 1];
+        else if (lower === 'anthropic-beta')
+          out.beta = out.beta === undefined ? raw[i + 1] : `${out.beta},${raw[i + 1]}`;
         break;
+      }
       case 23:
         if (out.retryCount === undefined && name.toLowerCase() === 'x-stainless-retry-count')
           out.retryCount = raw[i + 1];

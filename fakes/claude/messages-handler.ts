@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type ApiErrorType } from './api-errors.ts';
-import { messageJson, planCall } from './engine.ts';
+import { messageJson, type PlannedCall, planCall } from './engine.ts';
 import { DEFAULT_FAULT_RETRY_AFTER_MS, type FaultWindow, pickFault } from './faults.ts';
 import { sendApiError, sendJson } from './http-io.ts';
 import type { CallRecord } from './recorder.ts';
@@ -25,6 +25,8 @@ export interface CallContext {
   requestId: string;
   startedMs: number;
   retryCount: number | undefined;
+  /** The request's `anthropic-beta` values. */
+  betas: ReadonlySet<string>;
 }
 
 /**
@@ -46,6 +48,7 @@ function baseRecord(state: FakeClaudeState, ctx: CallContext): Omit<CallRecord, 
     errorType: undefined,
     fault: undefined,
     usage: undefined,
+    stopReason: undefined,
     retryCount: ctx.retryCount,
     batch: false,
     latencyMs: state.runMs() - ctx.startedMs,
@@ -69,7 +72,7 @@ export async function handleMessages(
     if (parsed !== null && typeof parsed === 'object' && 'model' in parsed && typeof parsed.model === 'string') {
       model = parsed.model;
     }
-    const valid = validateMessagesRequest(parsed);
+    const valid = validateMessagesRequest(parsed, { betas: ctx.betas, verifySignature: state.signer.verify });
     model = valid.model.id;
     stream = valid.body.stream === true;
     fault = pickFault(state.activeFaults(), ctx.startedMs, [valid.body.model, valid.model.id], state.faultRng);
@@ -86,9 +89,11 @@ export async function handleMessages(
 
     const call = planCall(valid, state.engine);
     const modelClass = valid.model.modelClass;
+    const reservedTokens = valid.body.max_tokens ?? 0;
     const admission = state.limiter.admit(
       modelClass,
       call.usage.inputTokens + call.usage.cacheWrite5mTokens + call.usage.cacheWrite1hTokens,
+      reservedTokens,
     );
     if (admission.retryAfterMs !== undefined) {
       throw new ApiError(
@@ -97,54 +102,18 @@ export async function handleMessages(
         { ...admission.headers, 'retry-after': retryAfterHeader(state, admission.retryAfterMs) },
       );
     }
-    state.limiter.chargeOutput(modelClass, call.usage.outputTokens);
-    const messageId = state.nextId('msg');
-
-    if (call.latency.ttftMs > 0) await state.clock.sleepMs(call.latency.ttftMs);
-    // The response has started: from now on, concurrent requests can read what this one wrote.
-    state.cache.commit(call.cachePlan);
-
-    if (stream) {
-      const streamFault = fault?.kind === 'mid_stream_error' || fault?.kind === 'early_close' ? fault.kind : undefined;
-      const result = await writeStream(
-        res,
-        state.clock,
-        call,
-        messageId,
-        ctx.requestId,
-        admission.headers,
-        streamFault,
-      );
-      const failed = result.outcome !== 'completed';
-      state.recorder.record({
-        ...baseRecord(state, ctx),
-        model,
-        stream,
-        errorType: failed ? (result.outcome === 'mid_stream_error' ? 'overloaded_error' : result.outcome) : undefined,
-        fault: streamFault,
-        usage: failed ? { ...call.usage, outputTokens: result.outputTokensSent } : call.usage,
-      });
-      return;
+    let settled = false;
+    const settle = (outputTokens: number) => {
+      if (settled) return;
+      settled = true;
+      state.limiter.settleOutput(modelClass, reservedTokens, outputTokens);
+    };
+    try {
+      await answer(state, res, ctx, call, { stream, fault, streamHeaders: admission.headers, model, settle });
+    } finally {
+      // A call that failed before settling gives its whole reservation back.
+      settle(0);
     }
-
-    const generationMs = (call.usage.outputTokens - 1) * call.latency.msPerOutputToken;
-    if (generationMs > 0) await state.clock.sleepMs(generationMs);
-    const body = messageJson(call, messageId);
-    if (fault?.kind === 'early_close') {
-      res.writeHead(200, { ...admission.headers, 'content-type': 'application/json', 'request-id': ctx.requestId });
-      res.write(body.slice(0, Math.floor(body.length / 2)));
-      res.destroy();
-      state.recorder.record({
-        ...baseRecord(state, ctx),
-        model,
-        errorType: 'early_close',
-        fault: 'early_close',
-        usage: call.usage,
-      });
-      return;
-    }
-    sendJson(res, 200, body, { ...admission.headers, 'request-id': ctx.requestId });
-    state.recorder.record({ ...baseRecord(state, ctx), model, usage: call.usage });
   } catch (error) {
     const apiError = error instanceof ApiError ? error : new ApiError('api_error', 'Internal server error');
     sendApiError(res, apiError, ctx.requestId);
@@ -157,6 +126,71 @@ export async function handleMessages(
       fault: fault?.kind,
     });
   }
+}
+
+interface AnswerOptions {
+  stream: boolean;
+  fault: FaultWindow | undefined;
+  /** Rate-limit headers as of admission: a stream sends them before its output exists. */
+  streamHeaders: Readonly<Record<string, string>>;
+  model: string;
+  /** Corrects the output reservation to the tokens produced (once). */
+  settle: (outputTokens: number) => void;
+}
+
+/** Sends an admitted call's answer (JSON or SSE, with its latency), settles its output reservation, records it. */
+async function answer(
+  state: FakeClaudeState,
+  res: ServerResponse,
+  ctx: CallContext,
+  call: PlannedCall,
+  options: AnswerOptions,
+): Promise<void> {
+  const { stream, fault, streamHeaders, model, settle } = options;
+  const messageId = state.nextId('msg');
+  if (call.latency.ttftMs > 0) await state.clock.sleepMs(call.latency.ttftMs);
+  // The response has started: from now on, concurrent requests can read what this one wrote.
+  state.cache.commit(call.cachePlan);
+  const stopReason = call.reply.stopReason;
+
+  if (stream) {
+    const streamFault = fault?.kind === 'mid_stream_error' || fault?.kind === 'early_close' ? fault.kind : undefined;
+    const result = await writeStream(res, state.clock, call, messageId, ctx.requestId, streamHeaders, streamFault);
+    const failed = result.outcome !== 'completed';
+    state.recorder.record({
+      ...baseRecord(state, ctx),
+      model,
+      stream,
+      errorType: failed ? (result.outcome === 'mid_stream_error' ? 'overloaded_error' : result.outcome) : undefined,
+      fault: streamFault,
+      usage: failed ? { ...call.usage, outputTokens: result.outputTokensSent } : call.usage,
+      stopReason: failed ? undefined : stopReason,
+    });
+    settle(result.outputTokensSent);
+    return;
+  }
+
+  const generationMs = (call.usage.outputTokens - 1) * call.latency.msPerOutputToken;
+  if (generationMs > 0) await state.clock.sleepMs(generationMs);
+  const body = messageJson(call, messageId);
+  // A non-streamed answer's rate-limit headers are those after its output reservation is corrected.
+  settle(call.usage.outputTokens);
+  const headers = state.limiter.headersFor(call.model.modelClass);
+  if (fault?.kind === 'early_close') {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'request-id': ctx.requestId });
+    res.write(body.slice(0, Math.floor(body.length / 2)));
+    res.destroy();
+    state.recorder.record({
+      ...baseRecord(state, ctx),
+      model,
+      errorType: 'early_close',
+      fault: 'early_close',
+      usage: call.usage,
+    });
+    return;
+  }
+  sendJson(res, 200, body, { ...headers, 'request-id': ctx.requestId });
+  state.recorder.record({ ...baseRecord(state, ctx), model, usage: call.usage, stopReason });
 }
 
 /** `never_answer`: keep the socket open and silent until the client gives up or the server closes. */
@@ -191,9 +225,13 @@ export function handleCountTokens(
 ): void {
   let model: string | undefined;
   try {
-    const valid = validateMessagesRequest(parseJsonBody(bodyText), true);
+    const valid = validateMessagesRequest(parseJsonBody(bodyText), {
+      forCountTokens: true,
+      betas: ctx.betas,
+      verifySignature: state.signer.verify,
+    });
     model = valid.model.id;
-    const tokens = countRequestTokens(valid.body, valid.model.id);
+    const tokens = countRequestTokens(valid.body, valid.model);
     sendJson(res, 200, JSON.stringify({ input_tokens: tokens.totalTokens }), { 'request-id': ctx.requestId });
     state.recorder.record({ ...baseRecord(state, ctx), endpoint: 'count_tokens', model });
   } catch (error) {

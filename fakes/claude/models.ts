@@ -1,6 +1,7 @@
 /**
  * The model catalog the fake serves, as data. Prices are not here: `reports/` owns the pricing data file.
- * Sources: Anthropic model overview and prompt-caching docs (minimum cacheable prompt length per model).
+ * Sources: Anthropic model overview (context windows), prompt-caching docs (minimum cacheable prompt length per
+ * model), tool use docs (the tool-use system prompt), extended thinking docs (which models keep earlier thinking).
  */
 
 /** A model family with its own rate-limit buckets and latency profile. */
@@ -17,6 +18,18 @@ export interface ModelInfo {
   maxOutputTokens: number;
   /** Shortest prefix (tokens) a cache breakpoint can write; below it nothing is cached and no error. */
   minCacheableTokens: number;
+  /** Context window: a prompt over it, or a prompt plus `max_tokens` over it, is refused with a 400. */
+  contextWindowTokens: number;
+  /**
+   * Whether thinking blocks of earlier assistant turns stay in context (and are billed as input). Opus 4.5+ and
+   * Sonnet 4.6+ keep them all; older models and every Haiku through 4.5 keep only the current turn's.
+   */
+  keepsAllThinking: boolean;
+  /**
+   * The system prompt the API adds when `tools` are given, in input tokens, by `tool_choice`: `auto`/`none`, or
+   * `any`/`tool` (forced).
+   */
+  toolSystemPromptTokens: { auto: number; forced: number };
   /**
    * `deprecated` = announced end of life (see `retiresOn`); `retired` = gone from the real API. Both still answer
    * here, so old scenarios run; the cost report warns about them.
@@ -27,6 +40,12 @@ export interface ModelInfo {
   /** RFC 3339 release date, as `GET /v1/models` reports it. */
   createdAt: string;
 }
+
+/**
+ * The tool-use system prompt of the Claude 4.x models (tool use docs, "Pricing": 346 tokens for `auto`/`none`,
+ * 313 for `any`/`tool`).
+ */
+const TOOL_PROMPT_CLAUDE_4 = { auto: 346, forced: 313 } as const;
 
 /**
  * Models the fake knows. Add a row to serve another model; unknown ids get 404 `model: <id>` as the API does.
@@ -42,6 +61,9 @@ export const MODELS: readonly ModelInfo[] = [
     modelClass: 'haiku',
     maxOutputTokens: 64_000,
     minCacheableTokens: 4096,
+    contextWindowTokens: 200_000,
+    keepsAllThinking: false,
+    toolSystemPromptTokens: TOOL_PROMPT_CLAUDE_4,
     status: 'active',
     createdAt: '2025-10-01T00:00:00Z',
   },
@@ -54,6 +76,10 @@ export const MODELS: readonly ModelInfo[] = [
     modelClass: 'sonnet',
     maxOutputTokens: 128_000,
     minCacheableTokens: 1024,
+    // 1M like Sonnet 4.6 (models overview, May 2026); its tool prompt size is assumed equal to the 4.x models'.
+    contextWindowTokens: 1_000_000,
+    keepsAllThinking: true,
+    toolSystemPromptTokens: TOOL_PROMPT_CLAUDE_4,
     status: 'active',
     createdAt: '2026-09-28T00:00:00Z',
   },
@@ -64,6 +90,9 @@ export const MODELS: readonly ModelInfo[] = [
     modelClass: 'sonnet',
     maxOutputTokens: 64_000,
     minCacheableTokens: 1024,
+    contextWindowTokens: 1_000_000,
+    keepsAllThinking: true,
+    toolSystemPromptTokens: TOOL_PROMPT_CLAUDE_4,
     status: 'active',
     createdAt: '2026-02-17T00:00:00Z',
   },
@@ -74,6 +103,10 @@ export const MODELS: readonly ModelInfo[] = [
     modelClass: 'sonnet',
     maxOutputTokens: 64_000,
     minCacheableTokens: 1024,
+    // 200K; 1M needs the context-1m beta header, not modelled.
+    contextWindowTokens: 200_000,
+    keepsAllThinking: false,
+    toolSystemPromptTokens: TOOL_PROMPT_CLAUDE_4,
     // End of life as listed in @anthropic-ai/sdk 1.14.0 (internal/data/deprecated-models).
     status: 'deprecated',
     retiresOn: '2026-11-30',
@@ -86,6 +119,9 @@ export const MODELS: readonly ModelInfo[] = [
     modelClass: 'opus',
     maxOutputTokens: 64_000,
     minCacheableTokens: 4096,
+    contextWindowTokens: 200_000,
+    keepsAllThinking: true,
+    toolSystemPromptTokens: TOOL_PROMPT_CLAUDE_4,
     status: 'deprecated',
     retiresOn: '2027-01-22',
     createdAt: '2025-11-01T00:00:00Z',
@@ -97,6 +133,9 @@ export const MODELS: readonly ModelInfo[] = [
     modelClass: 'haiku',
     maxOutputTokens: 8192,
     minCacheableTokens: 2048,
+    contextWindowTokens: 200_000,
+    keepsAllThinking: false,
+    toolSystemPromptTokens: { auto: 264, forced: 340 },
     status: 'retired',
     createdAt: '2024-10-22T00:00:00Z',
   },

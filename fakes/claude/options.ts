@@ -10,6 +10,7 @@ import { type BatchProcessing, batchProcessingSchema } from './batches.ts';
 import { type FaultSchedule, faultScheduleSchema, NO_FAULTS } from './faults.ts';
 import { type LatencySetting, latencySettingSchema } from './latency.ts';
 import { type OutputLength, outputLengthSchema } from './output-text.ts';
+import { type ToolUseBehaviour, toolUseBehaviourSchema } from './reply-plan.ts';
 import { type TierSetting, tierSettingSchema } from './tiers.ts';
 
 export interface FakeClaudeOptions {
@@ -27,6 +28,15 @@ export interface FakeClaudeOptions {
   latency?: LatencySetting;
   /** Reply length distribution in output tokens, before the `max_tokens` cap. Default median 180, p95 600. */
   outputLength?: OutputLength;
+  /**
+   * Extended thinking length in output tokens, before the `budget_tokens` cap. Default median 600, p95 3,000.
+   */
+  thinkingLength?: OutputLength;
+  /**
+   * How often Claude calls a tool when offered custom tools with `tool_choice: auto`, for how many rounds per
+   * turn, in parallel, and after a sentence. Default share 0.8, maxRounds 2, parallelShare 0.1, preambleShare 0.5.
+   */
+  toolUse?: ToolUseBehaviour;
   /** Rate-limit tier name (`tier-1`, `tier-2`, `start`, `unlimited`) or a custom table. Default `unlimited`. */
   tier?: TierSetting;
   /** Fault schedule. Default: no faults. */
@@ -54,6 +64,8 @@ export const FAKE_CLAUDE_DEFAULTS = {
   timeScale: 1,
   latency: 'realistic',
   outputLength: { medianTokens: 180, p95Tokens: 600 },
+  thinkingLength: { medianTokens: 600, p95Tokens: 3000 },
+  toolUse: { share: 0.8, maxRounds: 2, parallelShare: 0.1, preambleShare: 0.5 },
   tier: 'unlimited',
   faults: NO_FAULTS,
   apiKeys: undefined,
@@ -69,6 +81,8 @@ export interface ResolvedOptions {
   clock: Clock;
   latency: LatencySetting;
   outputLength: OutputLength;
+  thinkingLength: OutputLength;
+  toolUse: ToolUseBehaviour;
   tier: TierSetting;
   faults: FaultSchedule;
   apiKeys: readonly string[] | undefined;
@@ -94,6 +108,8 @@ export function resolveOptions(options: FakeClaudeOptions): ResolvedOptions {
     clock: options.clock ?? createScaledClock({ timeScale: options.timeScale ?? d.timeScale }),
     latency: parseOption('latency', latencySettingSchema, options.latency ?? d.latency),
     outputLength: parseOption('outputLength', outputLengthSchema, options.outputLength ?? d.outputLength),
+    thinkingLength: parseOption('thinkingLength', outputLengthSchema, options.thinkingLength ?? d.thinkingLength),
+    toolUse: parseOption('toolUse', toolUseBehaviourSchema, options.toolUse ?? d.toolUse),
     tier: parseOption('tier', tierSettingSchema, options.tier ?? d.tier),
     faults: parseOption('faults', faultScheduleSchema, options.faults ?? d.faults),
     apiKeys: options.apiKeys ?? d.apiKeys,

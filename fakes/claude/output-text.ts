@@ -113,16 +113,35 @@ export function generateReply(rng: Rng, lastUserText: string, maxTokens: number,
 }
 
 /**
- * Cuts a reply into the word pieces a stream sends as `text_delta`s, with the output tokens each stands for
- * (they sum to `outputTokens`; used to pace the deltas). Only streams pay for this.
+ * Cuts a text into the word pieces a stream sends as deltas, with the output tokens each stands for (they sum to
+ * `outputTokens`; used to pace the deltas). Only streams pay for this.
  *
  * @example
- * replyPieces(reply).map((p) => p.text).join('') === reply.text // true
+ * textPieces(reply.text, reply.outputTokens).map((p) => p.text).join('') === reply.text // true
  */
-export function replyPieces(reply: GeneratedReply): ReplyPiece[] {
-  const texts = reply.text.match(/\s*\S+/g) ?? [reply.text];
+export function textPieces(text: string, outputTokens: number): ReplyPiece[] {
+  const texts = text.match(/\s*\S+/g) ?? [text];
   const raw = texts.map((piece) => fractionalTextTokens(piece));
   const total = raw.reduce((sum, t) => sum + t, 0);
-  const scale = total > 0 ? reply.outputTokens / total : 0;
-  return texts.map((text, i) => ({ text, tokens: raw[i]! * scale }));
+  const scale = total > 0 ? outputTokens / total : 0;
+  return texts.map((piece, i) => ({ text: piece, tokens: raw[i]! * scale }));
+}
+
+/** Characters of a tool input's JSON per `input_json_delta` (the API sends it in short fragments). */
+const JSON_PIECE_CHARS = 12;
+
+/**
+ * Cuts a tool input's JSON into `partial_json` fragments with the output tokens each stands for; the first is empty,
+ * as the API's first `input_json_delta` is.
+ *
+ * @example
+ * jsonPieces('{"query":"rates"}', 8).map((p) => p.text).join('') // '{"query":"rates"}'
+ */
+export function jsonPieces(json: string, outputTokens: number): ReplyPiece[] {
+  const pieces: ReplyPiece[] = [{ text: '', tokens: 0 }];
+  const count = Math.max(1, Math.ceil(json.length / JSON_PIECE_CHARS));
+  for (let i = 0; i < count; i++) {
+    pieces.push({ text: json.slice(i * JSON_PIECE_CHARS, (i + 1) * JSON_PIECE_CHARS), tokens: outputTokens / count });
+  }
+  return pieces;
 }

@@ -63,9 +63,11 @@ describe('rate limits', () => {
     const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake.url, maxRetries: 0 });
     const big = { ...request, messages: [{ role: 'user' as const, content: 'word '.repeat(700) }] }; // ~880 tokens
     const { response } = await client.messages.create(big).withResponse();
-    const left = Number(response.headers.get('anthropic-ratelimit-input-tokens-remaining'));
-    expect(left).toBeLessThan(200);
-    expect(response.headers.get('anthropic-ratelimit-tokens-remaining')).toBe(String(left));
+    // ~120 of 1,000 left: remaining token counts are rounded to the nearest thousand, as the API sends them.
+    expect(response.headers.get('anthropic-ratelimit-input-tokens-remaining')).toBe('0');
+    // tokens-* is input and output combined.
+    expect(response.headers.get('anthropic-ratelimit-tokens-limit')).toBe('101000');
+    expect(response.headers.get('anthropic-ratelimit-tokens-remaining')).toBe('100000');
     await expect(client.messages.create(big)).rejects.toBeInstanceOf(Anthropic.RateLimitError);
     clock.advanceMs(60_000);
     await expect(client.messages.create(big)).resolves.toMatchObject({ type: 'message' });
@@ -87,5 +89,32 @@ describe('rate limits', () => {
     });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/tier/);
+  });
+
+  it('reserves max_tokens of the output bucket at admission and corrects it to the actual output at the end', async () => {
+    const clock = createManualClock();
+    fake = await startFakeClaude({ latency: 'zero', clock, tier: 'tier-1' }); // Haiku 4.5: 10,000 OTPM
+    const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake.url, maxRetries: 0 });
+    const asking = { ...request, max_tokens: 8_000 };
+    // A stream sends its headers before it has output: the whole max_tokens is reserved then.
+    const stream = client.messages.stream(asking);
+    const streamed = await stream.finalMessage();
+    const atStart = (await stream.withResponse()).response.headers;
+    expect(atStart.get('anthropic-ratelimit-output-tokens-remaining')).toBe('2000');
+    // A non-streamed answer sends them at its end, after the correction to what was produced.
+    const { data, response } = await client.messages.create(asking).withResponse();
+    const produced = streamed.usage.output_tokens + data.usage.output_tokens;
+    expect(produced).toBeLessThan(2_000);
+    expect(response.headers.get('anthropic-ratelimit-output-tokens-remaining')).toBe(
+      String(Math.round((10_000 - produced) / 1000) * 1000),
+    );
+    // Little output was used, but a max_tokens the bucket cannot hold is refused until it refills.
+    const refused = await client.messages.create({ ...request, max_tokens: 10_000 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((refused as InstanceType<typeof Anthropic.RateLimitError>).message).toMatch(/output tokens per minute/);
+    clock.advanceMs(60_000);
+    await expect(client.messages.create({ ...request, max_tokens: 10_000 })).resolves.toMatchObject({
+      type: 'message',
+    });
   });
 });

@@ -1,8 +1,12 @@
 /**
  * Token buckets per model class for requests, input tokens (uncached input + cache writes) and output tokens
- * per minute, refilling continuously on the scaled clock as the API's do. A request is admitted when a
- * request token is available, its input cost fits, and the output bucket is not empty; output is charged
- * once known. Produces the `anthropic-ratelimit-*` headers and the 429's `retry-after`.
+ * per minute, refilling continuously on the scaled clock as the API's do (rate limits docs). A request is
+ * admitted when a request token is available, its input cost fits, and its output estimate fits: the output
+ * bucket is charged `max_tokens` at admission and corrected to the actual output when the call ends ("OTPM rate
+ * limits are estimated based on max_tokens at the beginning of each request and adjusted at the end").
+ * Produces the `anthropic-ratelimit-*` headers as the API sends them: token `remaining` values rounded to the
+ * nearest thousand, and `tokens-*` for input and output combined (limit = ITPM + OTPM; a real answer's headers
+ * read `tokens-limit: 96000` beside input 80000 and output 16000). And the 429's `retry-after`.
  */
 import type { Clock } from '../../common/clock.ts';
 import type { ModelClass } from './models.ts';
@@ -34,7 +38,7 @@ const MINUTE_MS = 60_000;
 /**
  * @example
  * const limiter = new RateLimiter(clock, 'tier-1');
- * const admission = limiter.admit('haiku', 1200); // then limiter.chargeOutput('haiku', 300)
+ * const admission = limiter.admit('haiku', 1200, 600); // then limiter.settleOutput('haiku', 600, 300)
  */
 export class RateLimiter {
   private limits: TierLimits;
@@ -64,8 +68,11 @@ export class RateLimiter {
     this.buckets.clear();
   }
 
-  /** Tries to take one request and `inputCostTokens` (input + cache writes) from the class's buckets. */
-  admit(modelClass: ModelClass, inputCostTokens: number): Admission {
+  /**
+   * Tries to take one request, `inputCostTokens` (input + cache writes) and an output reservation of
+   * `maxOutputTokens` from the class's buckets. Settle the reservation with `settleOutput` when the call ends.
+   */
+  admit(modelClass: ModelClass, inputCostTokens: number, maxOutputTokens: number): Admission {
     const buckets = this.bucketsFor(modelClass);
     if (!buckets) return { headers: {} };
     const now = this.clock.monotonicMs();
@@ -80,21 +87,35 @@ export class RateLimiter {
     } else if (buckets.input.available < inputCostTokens) {
       refusedBy = 'input tokens';
       retryAfterMs = waitMs(buckets.input, Math.min(inputCostTokens, buckets.input.limit));
-    } else if (buckets.output.available < 1) {
+    } else if (buckets.output.available < Math.min(maxOutputTokens, buckets.output.limit)) {
       refusedBy = 'output tokens';
-      retryAfterMs = waitMs(buckets.output, 1);
+      retryAfterMs = waitMs(buckets.output, Math.min(maxOutputTokens, buckets.output.limit));
     } else {
       buckets.requests.available -= 1;
       buckets.input.available -= inputCostTokens;
+      buckets.output.available -= maxOutputTokens;
     }
     const headers = this.headers(buckets);
     return refusedBy ? { headers, retryAfterMs, refusedBy } : { headers };
   }
 
-  /** Charges the output tokens of an admitted request (the bucket may go negative, as the API's does). */
-  chargeOutput(modelClass: ModelClass, outputTokens: number): void {
+  /** Corrects an admitted call's output reservation to what it produced (returns the unused part). */
+  settleOutput(modelClass: ModelClass, reservedTokens: number, outputTokens: number): void {
     const buckets = this.bucketsFor(modelClass);
-    if (buckets) buckets.output.available -= outputTokens;
+    if (!buckets) return;
+    refill(buckets.output, this.clock.monotonicMs());
+    buckets.output.available = Math.min(buckets.output.limit, buckets.output.available + reservedTokens - outputTokens);
+  }
+
+  /** The headers as of now (a non-streamed answer sends them at its end, after the correction). */
+  headersFor(modelClass: ModelClass): Record<string, string> {
+    const buckets = this.bucketsFor(modelClass);
+    if (!buckets) return {};
+    const now = this.clock.monotonicMs();
+    refill(buckets.requests, now);
+    refill(buckets.input, now);
+    refill(buckets.output, now);
+    return this.headers(buckets);
   }
 
   private bucketsFor(modelClass: ModelClass): ClassBuckets | undefined {
@@ -118,20 +139,25 @@ export class RateLimiter {
     const wallNow = this.clock.nowMs();
     const resetAt = (bucket: Bucket) => new Date(wallNow + waitMs(bucket, bucket.limit)).toISOString();
     const out: Record<string, string> = {};
-    const put = (name: string, bucket: Bucket) => {
-      out[`anthropic-ratelimit-${name}-limit`] = String(bucket.limit);
-      out[`anthropic-ratelimit-${name}-remaining`] = String(Math.max(0, Math.floor(bucket.available)));
-      out[`anthropic-ratelimit-${name}-reset`] = resetAt(bucket);
+    const put = (name: string, limit: number, remaining: number, reset: string) => {
+      out[`anthropic-ratelimit-${name}-limit`] = String(limit);
+      out[`anthropic-ratelimit-${name}-remaining`] = String(remaining);
+      out[`anthropic-ratelimit-${name}-reset`] = reset;
     };
-    put('requests', buckets.requests);
-    put('input-tokens', buckets.input);
-    put('output-tokens', buckets.output);
-    // `tokens-*` reports the most restrictive of the two token limits currently in effect.
-    const inputShare = buckets.input.available / buckets.input.limit;
-    const outputShare = buckets.output.available / buckets.output.limit;
-    put('tokens', inputShare <= outputShare ? buckets.input : buckets.output);
+    const { requests, input, output } = buckets;
+    put('requests', requests.limit, Math.max(0, Math.floor(requests.available)), resetAt(requests));
+    put('input-tokens', input.limit, roundToThousand(input.available), resetAt(input));
+    put('output-tokens', output.limit, roundToThousand(output.available), resetAt(output));
+    // Input and output combined; full again when the later of the two is.
+    const later = waitMs(input, input.limit) >= waitMs(output, output.limit) ? input : output;
+    put('tokens', input.limit + output.limit, roundToThousand(input.available + output.available), resetAt(later));
     return out;
   }
+}
+
+/** Token `remaining` headers are rounded to the nearest thousand (rate limits docs, response headers). */
+function roundToThousand(tokens: number): number {
+  return Math.max(0, Math.round(tokens / 1000) * 1000);
 }
 
 function refill(bucket: Bucket, now: number): void {

@@ -28,6 +28,8 @@ export interface CallRecord {
   /** Set when the fault schedule caused the outcome. */
   fault: string | undefined;
   usage: UsageBreakdown | undefined;
+  /** The answer's `stop_reason` (`end_turn`, `tool_use`, `max_tokens`, `stop_sequence`); undefined when it failed. */
+  stopReason?: string;
   /** The SDK's `X-Stainless-Retry-Count` header (0 = first attempt); undefined if absent. */
   retryCount: number | undefined;
   /** True for requests run inside a message batch (billed at 50%). */

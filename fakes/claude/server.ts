@@ -9,6 +9,7 @@ import { type ApiRequestHeaders, apiRequestHeaders, readBody, sendApiError, send
 import { type CallContext, handleCountTokens, handleMessages } from './messages-handler.ts';
 import { MODELS, resolveModel } from './models.ts';
 import type { FakeClaudeState } from './state.ts';
+import { parseBetas } from './validation.ts';
 
 const BATCH_PATH = /^\/v1\/messages\/batches\/([A-Za-z0-9_-]+)(\/results|\/cancel)?$/;
 
@@ -37,6 +38,7 @@ async function handleApi(
     requestId: state.nextId('req'),
     startedMs: state.runMs(),
     retryCount: retryHeader === undefined ? undefined : Number(retryHeader),
+    betas: parseBetas(headers.beta),
   };
   const method = req.method ?? 'GET';
   try {

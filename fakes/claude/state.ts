@@ -12,6 +12,7 @@ import { PromptCache } from './prompt-cache.ts';
 import { createRng, idSalt, makeId, type Rng } from './random.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { type CallRecord, Recorder, type UsageSummary } from './recorder.ts';
+import { createThinkingSigner, type ThinkingSigner } from './thinking.ts';
 import { type TierSetting, tierSettingSchema } from './tiers.ts';
 
 /**
@@ -28,6 +29,8 @@ export class FakeClaudeState {
   readonly engine: EngineContext;
   readonly idSalt: string;
   readonly faultRng: Rng;
+  /** Signs and checks thinking blocks. */
+  readonly signer: ThinkingSigner;
   /** Run time origin for fault windows and call records (simulated ms on the clock's monotonic scale). */
   private readonly startedAtMs: number;
   private faults: FaultSchedule;
@@ -43,12 +46,17 @@ export class FakeClaudeState {
     this.idSalt = idSalt(options.seed);
     this.faultRng = createRng(options.seed ^ 0x0fa17);
     this.faults = options.faults;
+    this.signer = createThinkingSigner(options.seed);
     this.engine = {
       seed: options.seed,
       clock: this.clock,
       cache: this.cache,
       latency: resolveLatency(options.latency),
       outputLength: options.outputLength,
+      thinkingLength: options.thinkingLength,
+      toolUse: options.toolUse,
+      signer: this.signer,
+      nextId: (prefix) => this.nextId(prefix),
     };
     this.batches = new Batches({
       clock: this.clock,

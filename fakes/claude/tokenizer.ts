@@ -6,7 +6,8 @@
  * - anything else (accented Latin, Greek, symbols, emoji halves): 0.5 token.
  * A non-empty text costs at least 1 token; fractions round up per text block.
  * Structural overhead: 4 tokens per request (the assistant turn prompt), 3 per message, 3 for a system prompt,
- * 8 per tool plus its name, description and JSON schema text; an image counts 1,600 tokens (the API's cap
+ * 8 per tool plus its name, description and JSON schema text (plus the API's tool-use system prompt, per model: see
+ * models.ts); 4 per tool_use or tool_result block plus its name and input JSON or its content; an image counts 1,600 tokens (the API's cap
  * for a ~1.15 megapixel image); other non-text blocks count their JSON text.
  */
 
@@ -20,6 +21,8 @@ export const TOKEN_OVERHEAD = {
   message: 3,
   system: 3,
   tool: 8,
+  /** A tool_use or tool_result block's structure, on top of its name, input or content. */
+  toolBlock: 4,
   image: 1600,
 } as const;
 

@@ -13,8 +13,14 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * CLAUDE_SLOTS and as many digests at once, and the scale is 30x: at 60x one instance's CPU saturated
  * (99-105%) and still lost 49 questions; at 30x the baseline sent 212 of 212 and lost none.
  *
- * Budget (real s, 2 cores): default 09:58-10:03 at 30x = 10 s of load, eight single-instance variants
- * ~ 152 s; quick: all combined only, 09:59-10:02 at 30x ~ 15 s.
+ * The knowledge variants answer "what does a tool loop cost, and what does it do to the Claude concurrency the bot
+ * needs?": the same load with the MCP knowledge server, once as a direct lookup before each question, once as
+ * tools Claude calls in a tool loop (at most KNOWLEDGE_TOOL_ROUNDS rounds), and once more with prompt caching (the
+ * system prompt's breakpoint covers the tool definitions, which come first in the prefix). Every other cost
+ * control is off in all three, so the difference is the knowledge path alone.
+ *
+ * Budget (real s, 2 cores): default 09:58-10:03 at 30x = 10 s of load, eleven single-instance variants
+ * ~ 209 s; quick: all combined only, 09:59-10:02 at 30x ~ 15 s.
  */
 /** Claude calls in flight per instance, and digests generated at once. The tier is 'unlimited': no 429 caps it. */
 const CLAUDE_SLOTS = 60;
@@ -80,11 +86,26 @@ function cost(label: string, knobs: NonNullable<BotConfigInput['cost']>, quick =
 
 const NONE = { routing: false, digestCache: false, promptCaching: false, batchDigests: false };
 
+/** Tool rounds per question the tool-loop variants allow (the bot's `mcp.maxToolRounds`). */
+export const KNOWLEDGE_TOOL_ROUNDS = 3;
+
+function knowledge(label: string, mode: 'lookup' | 'tools', promptCaching: boolean): MatrixVariant {
+  return {
+    label,
+    patch: {
+      bot: {
+        config: { cost: { ...NONE, promptCaching }, mcp: { mode, maxToolRounds: KNOWLEDGE_TOOL_ROUNDS } },
+      },
+    },
+    quick: false,
+  };
+}
+
 export const llmCost: MatrixDefinition = {
   name: 'llm-cost',
   question: 'What will Claude cost at 10K DAU, and what cuts it?',
   base,
-  budgetRealS: { default: 152, quick: 15 },
+  budgetRealS: { default: 209, quick: 15 },
   variants: [
     cost('baseline (one big model, no cache)', NONE),
     cost('routing, threshold 0.3', { ...NONE, routing: true, routingThreshold: 0.3 }),
@@ -98,5 +119,8 @@ export const llmCost: MatrixDefinition = {
       { routing: true, routingThreshold: 0.5, digestCache: true, promptCaching: true, batchDigests: true },
       true,
     ),
+    knowledge('knowledge: direct lookup', 'lookup', false),
+    knowledge('knowledge: tool loop', 'tools', false),
+    knowledge('knowledge: tool loop + prompt caching', 'tools', true),
   ],
 };
