@@ -64,8 +64,8 @@ describe('botcap cost', () => {
       await botcap('cost', fixturePath('smoke'), '--json', join(dir, 'c.json'), ...extra);
       return costReportSchema.parse(JSON.parse(await readFile(join(dir, 'c.json'), 'utf8')));
     };
-    const base = await json();
-    const longer = await json('--user-day-s', '120'); // the smoke run lasts 60 s
+    const base = await json('--user-day-s', '60'); // the smoke run lasts 60 s
+    const longer = await json('--user-day-s', '120');
     expect(longer.perMonth.llmUsd).toBeCloseTo(base.perMonth.llmUsd * 2, 6);
   });
 

@@ -10,6 +10,7 @@ import { loadPricing } from '../../reports/data/pricing.ts';
 import { readRunResult } from '../../reports/read.ts';
 import { renderCostText } from '../../reports/render/cost-tables.ts';
 import { renderCostMarkdown } from '../../reports/render/markdown.ts';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 
 /** What-if fields that have their own general flag (`--dau`, `--instances`). */
 type GeneralField = 'dau' | 'botInstances';
@@ -113,11 +114,11 @@ export function registerCost(program: Command): void {
     .option('--infra <file>', 'infrastructure cost JSON (default: the shipped reports/data/infrastructure.json)')
     .option(
       '--user-day-s <seconds>',
-      "with a run: simulated seconds at the run's pace that make one user's day (default: the run's duration)",
+      "with a run: simulated seconds at the run's pace that make one user's day (replaces the day model's updates per user per day)",
     )
     .option(
       '--updates-per-user-day <n>',
-      "with a run: updates (in the run's action mix) that make one user's day; replaces --user-day-s",
+      `with a run: updates (in the run's action mix) that make one user's day (default: the run's day model, ${DAY_MODEL_DEFAULTS.updatesPerUserPerDay} unless its scenario says)`,
     )
     .option('--markdown <file>', 'also write the breakdown as Markdown')
     .option('--json <file>', 'also write the breakdown as JSON');

@@ -13,6 +13,7 @@ import { renderJson } from '../../reports/render/json.ts';
 import { renderJunit } from '../../reports/render/junit.ts';
 import { renderMarkdown } from '../../reports/render/markdown.ts';
 import { ThresholdError } from '../../reports/thresholds.ts';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { thresholdsFromFlags } from './gate.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;
@@ -26,7 +27,11 @@ export const REPORT_FILES: Record<ReportFormat, string> = {
   junit: 'junit.xml',
 };
 
-export const REPORT_DEFAULTS = { outDir: 'out/report', formats: REPORT_FORMATS, dau: 10_000 } as const;
+export const REPORT_DEFAULTS = {
+  outDir: 'out/report',
+  formats: REPORT_FORMATS,
+  dau: DAY_MODEL_DEFAULTS.dailyActiveUsers,
+} as const;
 
 export interface WriteReportsOptions extends BuildReportOptions {
   /** Formats to write. Default: all of html, md, json, junit. */
@@ -112,7 +117,7 @@ export function registerReport(program: Command): void {
     .option('--infra <file>', 'infrastructure cost JSON (default: the shipped reports/data/infrastructure.json)')
     .option(
       '--updates-per-user-day <n>',
-      "cost section: updates that make one user's day (default: each run is one day of its population)",
+      "cost section: updates that make one user's day (default: the run's day model)",
     )
     .option(
       '-t, --threshold <metric:expression>',
