@@ -92,7 +92,7 @@ export function parseFormats(value: string): ReportFormat[] {
 interface ReportCliOptions {
   out: string;
   format: string;
-  dau: string;
+  dau?: string;
   pricing?: string;
   infra?: string;
   updatesPerUserDay?: string;
@@ -112,7 +112,10 @@ export function registerReport(program: Command): void {
     .argument('<results...>', 'RunResult JSON files written by botcap run')
     .option('-o, --out <dir>', 'directory to write the reports into', REPORT_DEFAULTS.outDir)
     .option('-f, --format <list>', `comma list of ${REPORT_FORMATS.join(', ')}`, REPORT_DEFAULTS.formats.join(','))
-    .option('--dau <n>', 'daily active users the cost section projects to', String(REPORT_DEFAULTS.dau))
+    .option(
+      '--dau <n>',
+      `daily active users the cost section projects to (default: the run's day model, else ${REPORT_DEFAULTS.dau})`,
+    )
     .option('--pricing <file>', 'Claude pricing JSON (default: the shipped reports/data/pricing.json)')
     .option('--infra <file>', 'infrastructure cost JSON (default: the shipped reports/data/infrastructure.json)')
     .option(
@@ -127,8 +130,8 @@ export function registerReport(program: Command): void {
     )
     .action(async (files: string[], options: ReportCliOptions) => {
       try {
-        const dau = Number(options.dau);
-        if (!Number.isFinite(dau) || dau <= 0)
+        const dau = options.dau === undefined ? undefined : Number(options.dau);
+        if (dau !== undefined && !(Number.isFinite(dau) && dau > 0))
           throw new ConfigError(`--dau: expected a positive number, got '${options.dau}'`);
         const updatesPerUserDay =
           options.updatesPerUserDay === undefined ? undefined : Number(options.updatesPerUserDay);
@@ -140,7 +143,7 @@ export function registerReport(program: Command): void {
         const results = files.map((file) => readRunResult(file));
         const paths = await writeReports(results, options.out, {
           formats: parseFormats(options.format),
-          dau,
+          ...(dau !== undefined ? { dau } : {}),
           pricing: await loadPricing(options.pricing),
           infrastructure: await loadInfrastructure(options.infra),
           ...(updatesPerUserDay !== undefined ? { costProfile: { updatesPerUserDay } } : {}),
