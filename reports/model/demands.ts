@@ -304,14 +304,15 @@ function fitResource(resource: ResourceSpec, intervals: readonly Interval[], sep
     unit: resource.unit,
     intervals: rows.length,
   };
-  if (rows.length < DEMAND_CLASSES.length + 2) {
+  const activeClasses = DEMAND_CLASSES.filter((c) => rows.some((i) => i.ratePerS[c] > 0)).length;
+  if (rows.length < activeClasses + 2) {
     return {
       ...base,
       perClass: perClassRecord(() => null),
       method: 'none',
       intercept: null,
       rSquared: null,
-      note: `only ${rows.length} usable intervals (at least ${DEMAND_CLASSES.length + 2} needed)`,
+      note: `only ${rows.length} usable intervals (at least ${activeClasses + 2} needed)`,
     };
   }
   const full = fitUtilizationLaw(

@@ -35,11 +35,11 @@ export interface Interval {
 
 /** Options of {@link intervalsOf}; every field optional. */
 export interface IntervalOptions {
-  /** Window length in real seconds (several sampler ticks, to smooth work that lands a tick later). Default 5. */
+  /** Window length in real seconds (a few sampler ticks, to smooth work that lands a tick later). Default 2. */
   windowRealS?: number;
 }
 
-export const INTERVAL_DEFAULTS = { windowRealS: 5 } as const;
+export const INTERVAL_DEFAULTS = { windowRealS: 2 } as const;
 
 /** Mean of a series' points inside [fromMs, toMs); null when it has none. */
 function meanIn(series: TimeSeries | undefined, fromMs: number, toMs: number): number | null {
