@@ -60,7 +60,7 @@ export interface EvaluateOptions {
 export const EVALUATE_DEFAULTS = { seed: 1, windowMinutes: 20, largeWindowMinutes: 5, saturation: 0.95 } as const;
 
 /** Mean over the interactive mix of a per-class figure. */
-function mixMean(demands: ServiceDemands, day: DayModel, pick: (c: (typeof INTERACTIVE_CLASSES)[number]) => number) {
+function mixMean(day: DayModel, pick: (c: (typeof INTERACTIVE_CLASSES)[number]) => number) {
   return INTERACTIVE_CLASSES.reduce((s, c) => s + day.mix[c] * pick(c), 0);
 }
 
@@ -81,11 +81,11 @@ export function resourceLoads(
   const d = demands.classes;
   const vcpu = host.kind === 'production' ? host.vcpuPerInstance : 1;
   const serving = config.transport === 'polling' ? 1 : config.instances;
-  const cpuS = mixMean(demands, day, (c) => d[c].botCpuS);
-  const slotS = mixMean(demands, day, (c) => d[c].claudeSlotS);
-  const holdS = mixMean(demands, day, (c) => d[c].dbHoldS);
-  const pgS = mixMean(demands, day, (c) => d[c].postgresCpuS);
-  const callsPerS = rate * mixMean(demands, day, (c) => d[c].claudeCalls);
+  const cpuS = mixMean(day, (c) => d[c].botCpuS);
+  const slotS = mixMean(day, (c) => d[c].claudeSlotS);
+  const holdS = mixMean(day, (c) => d[c].dbHoldS);
+  const pgS = mixMean(day, (c) => d[c].postgresCpuS);
+  const callsPerS = rate * mixMean(day, (c) => d[c].claudeCalls);
   const handlerS = cpuS / vcpu + holdS + slotS;
   const loads: ResourceLoad[] = [
     { resource: 'bot event loop', utilization: (rate / serving) * (cpuS / vcpu), remedy: 'instances' },

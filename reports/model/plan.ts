@@ -234,7 +234,8 @@ function describeConfiguration(c: Configuration): string {
     c.pgbouncerPoolSize === null ? `pool ${c.poolMax}` : `pool ${c.poolMax} via PgBouncer ${c.pgbouncerPoolSize}`;
   const slotting =
     c.slotting.mode === 'none' ? 'no slotting' : `${c.slotting.slotMinutes}-min slots cap ${c.slotting.capPerSlot}`;
-  return `${transport}, Claude bulkhead ${c.bulkheadConcurrency}, ${db}, tier ${c.claudeTier}, ${slotting}`;
+  const controls = (['routing', 'digestCache', 'promptCaching', 'batchDigests'] as const).filter((k) => c[k]);
+  return `${transport}, Claude bulkhead ${c.bulkheadConcurrency}, ${db}, tier ${c.claudeTier}, ${slotting}, cost controls: ${controls.join(' + ') || 'none'}`;
 }
 
 function planSentences(
