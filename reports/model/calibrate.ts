@@ -139,8 +139,9 @@ export function calibrate(
 
   // Rows: coefficients on log(u), log(q), log(p), log(W) = log(value), with a weight.
   const rows: Array<{ a: number[]; b: number; w: number; figure: FigureCheck['figure'] | null; given: number }> = [];
-  const add = (a: number[], value: number, w: number, figure: FigureCheck['figure'] | null, given: number) =>
+  const add = (a: number[], value: number, w: number, figure: FigureCheck['figure'] | null, given: number) => {
     rows.push({ a, b: Math.log(value), w, figure, given });
+  };
   UNKNOWNS.forEach((name, i) =>
     add(
       UNKNOWNS.map((_, j) => (i === j ? 1 : 0)),
