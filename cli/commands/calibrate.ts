@@ -121,7 +121,11 @@ export async function calibrateReportFor(options: CalibrateCliOptions): Promise<
   const slo = serviceLevelFromFlags(options.slo);
   const calibration = calibrate(figures, demands, {
     configuration,
-    kneeConcurrentUsers: kneeConcurrentUsers(demands, configuration, host, slo),
+    // "Holds N concurrent users" is about replies: the digest burst has a figure of its own.
+    kneeConcurrentUsers: kneeConcurrentUsers(demands, configuration, host, {
+      ...slo,
+      digestLatenessP95Ms: Number.POSITIVE_INFINITY,
+    }),
   });
   const plan = options.plan
     ? planCapacity(demands, calibration.day, configuration, host, slo, LATENCY_PROFILES.realistic)

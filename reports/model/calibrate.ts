@@ -86,7 +86,15 @@ export interface CalibrateOptions {
   kneeConcurrentUsers?: (day: DayModel) => number;
 }
 
-export const CALIBRATE_DEFAULTS = { tolerance: 0.25, priorWeight: 0.2 } as const;
+/**
+ * How firmly each default holds when figures pull on it (weights of the priors, against 1 for a figure): the
+ * busiest hour's share of a consumer bot's day is well known (5-15%), so it moves least; updates per user per
+ * day are the least known, so they move most.
+ */
+export const CALIBRATE_DEFAULTS = {
+  tolerance: 0.25,
+  priorWeights: { updatesPerUserPerDay: 0.05, questionShare: 0.2, peakHourShare: 1, cycleS: 0.5 },
+} as const;
 
 /** The unknowns: log of updates/user/day, question share, peak-hour share, and the user's cycle (think + reply). */
 const UNKNOWNS = ['updatesPerUserPerDay', 'questionShare', 'peakHourShare', 'cycleS'] as const;
@@ -142,15 +150,15 @@ export function calibrate(
   const add = (a: number[], value: number, w: number, figure: FigureCheck['figure'] | null, given: number) => {
     rows.push({ a, b: Math.log(value), w, figure, given });
   };
-  UNKNOWNS.forEach((name, i) =>
+  UNKNOWNS.forEach((name, i) => {
     add(
       UNKNOWNS.map((_, j) => (i === j ? 1 : 0)),
       prior[name],
-      CALIBRATE_DEFAULTS.priorWeight,
+      CALIBRATE_DEFAULTS.priorWeights[name],
       null,
       prior[name],
-    ),
-  );
+    );
+  });
   const spendQuestions =
     figures.claudeUsdPerMonth === undefined ? undefined : (figures.claudeUsdPerMonth - digestUsd) / perQuestionUsd;
   const checks: FigureCheck[] = [];
