@@ -194,6 +194,27 @@ export function simulate(input: SimulationInput): SimulationOutput {
     });
   };
 
+  // Claude's latency: the profile's shape (TTFT, output speed per model class), scaled to the measured mean call
+  // duration of the class (slot-seconds / calls) when the demands carry one, so the simulation and the
+  // operational analysis agree on the offered load.
+  const latencyScale = new Map<ClassDemand, number>();
+  const scaleFor = (demand: ClassDemand): number => {
+    let factor = latencyScale.get(demand);
+    if (factor !== undefined) return factor;
+    const targetMs = demand.claudeCalls > 0 ? (demand.claudeSlotS / demand.claudeCalls) * 1000 : 0;
+    const probe = createRng(0x1b873593);
+    let sum = 0;
+    const draws = 2_000;
+    for (let i = 0; i < draws; i++) {
+      const cls = probe() < demand.smallModelShare ? models.small : models.big;
+      const d = drawLatency(input.latency, cls, demand.tokensPerCall.input, probe);
+      sum += d.ttftMs + demand.tokensPerCall.output * d.msPerOutputToken;
+    }
+    factor = targetMs > 0 && sum > 0 ? targetMs / (sum / draws) : 1;
+    latencyScale.set(demand, factor);
+    return factor;
+  };
+
   /** One Claude call through the instance's bulkhead and the tier's buckets, with the bot's retries. */
   const claude = (instance: Instance, demand: ClassDemand, small: boolean, done: (ok: boolean) => void) => {
     const modelClass = small ? models.small : models.big;
@@ -219,7 +240,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
           }
         }
         const draw = drawLatency(input.latency, modelClass, t.input, claudeRng);
-        sim.after(draw.ttftMs + t.output * draw.msPerOutputToken, () => {
+        sim.after((draw.ttftMs + t.output * draw.msPerOutputToken) * scaleFor(demand), () => {
           instance.bulkhead.release();
           done(true);
         });
