@@ -10,10 +10,8 @@ import {
   productionFiguresSchema,
   SEED_FIGURES,
 } from '../../reports/model/calibrate.ts';
-import type { Configuration, Host } from '../../reports/model/configuration.ts';
-import { concurrentUsersAt, type DayModel, meanThinkTimeS, peakHour } from '../../reports/model/day-model.ts';
-import { estimateDemands, type ServiceDemands } from '../../reports/model/demands.ts';
-import { evaluateConfiguration, type ServiceLevel } from '../../reports/model/evaluate.ts';
+import { estimateDemands } from '../../reports/model/demands.ts';
+import { modelKnee } from '../../reports/model/knee.ts';
 import { describeConfiguration, type Plan, planCapacity } from '../../reports/model/plan.ts';
 import { referenceDemands } from '../../reports/model/reference.ts';
 import { readRunResult } from '../../reports/read.ts';
@@ -45,38 +43,6 @@ type CalibrateCliOptions = ConfigurationFlags &
 /** `peakConcurrentUsers` -> `peak-concurrent-users`. */
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/**
- * The most concurrent users a configuration holds under the SLO for a behaviour: bisection over DAU with the
- * full evaluation (analysis, then simulation of the busiest hour and the digest peak), converted to the busiest
- * hour's concurrency by Little's law.
- */
-export function kneeConcurrentUsers(
-  demands: ServiceDemands,
-  config: Configuration,
-  host: Host,
-  slo: ServiceLevel,
-): (day: DayModel) => number {
-  return (day) => {
-    const holds = (dau: number) =>
-      evaluateConfiguration(demands, { ...day, dailyActiveUsers: dau }, config, host, slo, LATENCY_PROFILES.realistic, {
-        windowMinutes: 10,
-      }).holds;
-    let low = 10;
-    let high = 10;
-    if (!holds(low)) return 0;
-    while (holds(high * 2) && high < 10_000_000) high *= 2;
-    low = high;
-    high *= 2;
-    for (let i = 0; i < 6; i++) {
-      const mid = Math.sqrt(low * high);
-      if (holds(mid)) low = mid;
-      else high = mid;
-    }
-    const replyS = demands.classes.question.claudeSlotS * day.mix.question;
-    return concurrentUsersAt(peakHour({ ...day, dailyActiveUsers: low }).updatesPerS, meanThinkTimeS(day), replyS);
-  };
 }
 
 export interface CalibrateReport {
@@ -122,10 +88,15 @@ export async function calibrateReportFor(options: CalibrateCliOptions): Promise<
   const calibration = calibrate(figures, demands, {
     configuration,
     // "Holds N concurrent users" is about replies: the digest burst has a figure of its own.
-    kneeConcurrentUsers: kneeConcurrentUsers(demands, configuration, host, {
-      ...slo,
-      digestLatenessP95Ms: Number.POSITIVE_INFINITY,
-    }),
+    kneeConcurrentUsers: (day) =>
+      modelKnee(
+        demands,
+        day,
+        configuration,
+        host,
+        { ...slo, digestLatenessP95Ms: Number.POSITIVE_INFINITY },
+        LATENCY_PROFILES.realistic,
+      ).concurrentUsers,
   });
   const plan = options.plan
     ? planCapacity(demands, calibration.day, configuration, host, slo, LATENCY_PROFILES.realistic)

@@ -1,13 +1,15 @@
 import type { LatencyProfile } from '../../fakes/claude/latency.ts';
+import { parseMinuteOfDay } from '../../scenarios/units.ts';
 import { computeCost } from '../cost/compute.ts';
 import type { CostReport } from '../cost/types.ts';
 import { parseWhatIf, profileFromWhatIf, WHAT_IF_DEFAULTS } from '../cost/what-if.ts';
 import type { Infrastructure } from '../data/infrastructure.ts';
 import type { Pricing } from '../data/pricing.ts';
 import { type Configuration, type Host, TIER_ORDER } from './configuration.ts';
-import { type DayModel, describeDayModel, perUserPerDay } from './day-model.ts';
+import { type DayModel, describeDayModel, perUserPerDay, updatesPerSecondAt } from './day-model.ts';
 import type { ServiceDemands } from './demands.ts';
 import { type EvaluateOptions, type Evaluation, evaluateConfiguration, type ServiceLevel } from './evaluate.ts';
+import { type ModelKnee, modelKnee } from './knee.ts';
 import { DIGEST_CACHE_KEYS } from './predict.ts';
 
 /** One configuration tried, with its verdict and monthly cost. */
@@ -25,6 +27,8 @@ export interface Plan {
   host: Host;
   /** The configuration given (the current one) at the target. */
   current: PlanStep;
+  /** Where the current and the chosen configuration stop holding the SLO (daily and concurrent users). */
+  knees: { current: ModelKnee; chosen: ModelKnee | null } | null;
   /** The configurations tried, in order: each fixes the previous one's bottleneck. */
   steps: PlanStep[];
   /** The cheapest configuration found that holds the SLO all day; null when none in the searched space does. */
@@ -39,6 +43,8 @@ export interface PlanOptions extends EvaluateOptions {
   infrastructure?: Infrastructure;
   /** Configurations tried at most. Default 30. */
   maxSteps?: number;
+  /** Find each configuration's knee by bisection (a dozen more simulations). Default true up to 200K DAU. */
+  knees?: boolean;
   /** Cost controls to plan with (each is a config knob); default: all on (they cut cost, not capacity). */
   costControls?: Partial<Pick<Configuration, 'routing' | 'digestCache' | 'promptCaching' | 'batchDigests'>>;
 }
@@ -94,7 +100,11 @@ export function monthlyCost(
 }
 
 /** The next configuration to try: the knob that lifts the bottleneck, or null when none can. */
-function fix(config: Configuration, evaluation: Evaluation): { config: Configuration; change: string } | null {
+function fix(
+  config: Configuration,
+  evaluation: Evaluation,
+  day: DayModel,
+): { config: Configuration; change: string } | null {
   const remedy = evaluation.bottleneck?.remedy ?? 'none';
   const next = structuredClone(config);
   switch (remedy) {
@@ -150,9 +160,12 @@ function fix(config: Configuration, evaluation: Evaluation): { config: Configura
       return { config: next, change: `pg pool ${config.poolMax} -> ${next.poolMax} per instance` };
     }
     case 'slotting': {
-      // Spread digests so a slot's sends fit Telegram's 30 msg/s with room: 80% of 30/s over the slot.
+      // Spread digests so a slot's sends fit what Telegram's 30 msg/s leaves after the replies of that hour, with room.
       const slotMinutes = next.slotting.mode === 'none' ? 5 : Math.min(30, next.slotting.slotMinutes * 3);
-      const cap = Math.floor(0.8 * 30 * slotMinutes * 60);
+      const digestHour = Math.floor((parseMinuteOfDay(day.digestTimes.peak) ?? 600) / 60);
+      const headroomPerS = 30 - updatesPerSecondAt(day, digestHour);
+      if (headroomPerS <= 1) return null;
+      const cap = Math.max(1, Math.floor(0.8 * headroomPerS * slotMinutes * 60));
       if (next.slotting.mode === 'auto' && next.slotting.slotMinutes === slotMinutes) return null;
       next.slotting = { mode: 'auto', slotMinutes, capPerSlot: cap };
       return { config: next, change: `slotting: ${slotMinutes}-min slots, cap ${cap} (auto-shift)` };
@@ -218,13 +231,30 @@ export function planCapacity(
       chosen = step;
       break;
     }
-    const next = fix(config, step.evaluation);
+    const next = fix(config, step.evaluation, day);
     if (next === null) break;
     config = next.config;
     change = next.change;
   }
   const cost = chosen === null ? null : monthlyCost(demands, day, chosen.configuration, options);
-  return { day, slo, host, current, steps, chosen, cost, sentences: planSentences(day, slo, current, chosen, steps) };
+  const knees =
+    (options.knees ?? day.dailyActiveUsers <= 200_000)
+      ? {
+          current: modelKnee(demands, day, base, host, slo, latency),
+          chosen: chosen === null ? null : modelKnee(demands, day, chosen.configuration, host, slo, latency),
+        }
+      : null;
+  const sentences = planSentences(day, slo, current, chosen, steps);
+  if (knees !== null) {
+    const k = (x: ModelKnee) =>
+      `${Math.round(x.dailyActiveUsers).toLocaleString('en-US')} DAU (~${Math.round(x.concurrentUsers).toLocaleString('en-US')} concurrent users at the busiest hour)`;
+    sentences.splice(
+      3,
+      0,
+      `Knee of the current configuration: it holds the SLO up to ${k(knees.current)}${knees.chosen === null ? '' : `; the chosen one up to ${k(knees.chosen)}`}.`,
+    );
+  }
+  return { day, slo, host, current, knees, steps, chosen, cost, sentences };
 }
 
 function describeConfiguration(c: Configuration): string {
