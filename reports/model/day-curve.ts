@@ -1,11 +1,8 @@
-import { createRng } from '../../common/random.ts';
 import type { LatencyProfile } from '../../fakes/claude/latency.ts';
 import type { Configuration, Host } from './configuration.ts';
 import { type DayModel, updatesPerSecondAt } from './day-model.ts';
 import type { ServiceDemands } from './demands.ts';
-import { DIGEST_CACHE_KEYS } from './predict.ts';
-import { simulate } from './simulate.ts';
-import { dayWorkload } from './workload.ts';
+import { percentile, simulateWindow } from './evaluate.ts';
 
 /** One hour of the predicted day. */
 export interface HourPrediction {
@@ -26,12 +23,6 @@ export interface DayCurveOptions {
   seed?: number;
 }
 
-function quantile(values: number[], q: number): number | null {
-  if (values.length === 0) return null;
-  values.sort((a, b) => a - b);
-  return values[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))]!;
-}
-
 /**
  * The day's predicted load, latency and queues per resource, hour by hour: each hour simulated from its start
  * for a few minutes (the hour's rate; at the digest peak, the burst). Instances are summed by resource kind.
@@ -50,22 +41,10 @@ export function predictDay(
   const minutes = options.minutesPerHour ?? (day.dailyActiveUsers > 100_000 ? 3 : 10);
   const seed = options.seed ?? 1;
   return Array.from({ length: 24 }, (_, hour) => {
-    const workload = dayWorkload(
-      day,
-      config,
-      { fromMinute: hour * 60, durationMs: minutes * 60_000 },
-      DIGEST_CACHE_KEYS,
-      createRng(seed + hour),
-    );
-    const out = simulate({
-      demands: demands.classes,
-      configuration: config,
-      host,
-      latency,
-      workload,
-      replyDeadlineMs: 60_000,
+    const out = simulateWindow(demands, day, config, host, latency, {
+      fromMinute: hour * 60,
+      minutes,
       seed: seed + hour,
-      bucketMs: 60_000,
     });
     const latencies = out.updates.map((u) => (Number.isNaN(u.finalMs) ? 60_000 : u.finalMs - u.arrivalMs));
     const kinds = new Map<string, { busy: number; servers: number; maxQueue: number }>();
@@ -81,11 +60,11 @@ export function predictDay(
       hour,
       updatesPerS: updatesPerSecondAt(day, hour),
       digestsDue: out.digests.length,
-      p50Ms: quantile([...latencies], 0.5),
-      p95Ms: quantile(latencies, 0.95),
-      digestLatenessP95Ms: quantile(
+      p50Ms: percentile([...latencies], 50),
+      p95Ms: percentile(latencies, 95),
+      digestLatenessP95Ms: percentile(
         out.digests.map((d) => (Number.isNaN(d.sentMs) ? out.durationMs - d.scheduledMs : d.sentMs - d.scheduledMs)),
-        0.95,
+        95,
       ),
       resources: [...kinds].map(([name, k]) => ({
         name,

@@ -5,7 +5,7 @@ import { type Configuration, connectionsFit, type Host, tierLimits } from './con
 import { type DayModel, INTERACTIVE_CLASSES, peakHour } from './day-model.ts';
 import type { ServiceDemands } from './demands.ts';
 import { DIGEST_CACHE_KEYS } from './predict.ts';
-import { simulate } from './simulate.ts';
+import { type SimulationOutput, simulate } from './simulate.ts';
 import { dayWorkload } from './workload.ts';
 
 /** The service level a plan must hold all day. */
@@ -132,8 +132,41 @@ export function resourceLoads(
   return loads.sort((a, b) => b.utilization - a.utilization);
 }
 
-/** The `percentile` of `values` (nearest rank); null when empty. */
-function percentile(values: number[], p: number): number | null {
+/**
+ * Simulates `minutes` of a day from `fromMinute` (its arrivals at that hour's rate and the digests due then).
+ *
+ * @example
+ * simulateWindow(demands, day, config, host, latency, { fromMinute: 600, minutes: 20, seed: 1 }).digests.length
+ */
+export function simulateWindow(
+  demands: ServiceDemands,
+  day: DayModel,
+  config: Configuration,
+  host: Host,
+  latency: LatencyProfile,
+  window: { fromMinute: number; minutes: number; seed: number },
+): SimulationOutput {
+  const workload = dayWorkload(
+    day,
+    config,
+    { fromMinute: window.fromMinute, durationMs: window.minutes * 60_000 },
+    DIGEST_CACHE_KEYS,
+    createRng(window.seed),
+  );
+  return simulate({
+    demands: demands.classes,
+    configuration: config,
+    host,
+    latency,
+    workload,
+    replyDeadlineMs: 60_000,
+    seed: window.seed,
+    bucketMs: 60_000,
+  });
+}
+
+/** The `p`-th percentile (0-100) of `values` by nearest rank (sorts them in place); null when empty. */
+export function percentile(values: number[], p: number): number | null {
   if (values.length === 0) return null;
   values.sort((a, b) => a - b);
   return values[Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1))]!;
@@ -184,25 +217,8 @@ export function evaluateConfiguration(
     options.windowMinutes ??
     (day.dailyActiveUsers > 200_000 ? EVALUATE_DEFAULTS.largeWindowMinutes : EVALUATE_DEFAULTS.windowMinutes);
   const seed = options.seed ?? EVALUATE_DEFAULTS.seed;
-  const run = (fromMinute: number) => {
-    const workload = dayWorkload(
-      day,
-      config,
-      { fromMinute, durationMs: windowMinutes * 60_000 },
-      DIGEST_CACHE_KEYS,
-      createRng(seed),
-    );
-    return simulate({
-      demands: demands.classes,
-      configuration: config,
-      host,
-      latency,
-      workload,
-      replyDeadlineMs: 60_000,
-      seed,
-      bucketMs: 60_000,
-    });
-  };
+  const run = (fromMinute: number) =>
+    simulateWindow(demands, day, config, host, latency, { fromMinute, minutes: windowMinutes, seed });
   const latencyOf = (out: ReturnType<typeof run>) => {
     const warmupMs = Math.min(5 * 60_000, out.durationMs / 4);
     const kept = out.updates.filter((u) => u.arrivalMs >= warmupMs);
