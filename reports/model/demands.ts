@@ -228,6 +228,13 @@ export function estimateDemands(results: readonly RunResult[], options: DemandOp
   }
 
   const claude = claudeFromRoutes(usable);
+  // Calls per question and per digest by the forced flow law over the intervals where Claude was not queued:
+  // under overload questions fail before they call Claude, and the run's totals would undercount them.
+  const unqueued = intervals.filter((i) => i.claudeCallsPerS !== null && !i.claudeQueued);
+  const callsFit =
+    unqueued.length >= 4
+      ? fitUtilizationLaw(unqueued.map((i) => ({ x: [i.ratePerS.question, i.ratePerS.digest], y: i.claudeCallsPerS! })))
+      : null;
   const crossChecks: string[] = [];
   for (const c of ['question', 'digest'] as const) {
     const route = claude.perClass[c];
@@ -241,12 +248,20 @@ export function estimateDemands(results: readonly RunResult[], options: DemandOp
       }
       continue;
     }
-    classes[c].claudeCalls = route.callsPerUpdate;
+    const flow = callsFit?.coefficients[c === 'question' ? 0 : 1] ?? null;
+    const flowUsable = flow !== null && flow.stdError !== null && flow.stdError <= 0.2 * Math.max(flow.value, 1e-9);
+    classes[c].claudeCalls = flowUsable ? flow.value : route.callsPerUpdate;
+    methods[c].claudeCalls = flowUsable ? 'regression' : 'bot-metrics';
+    if (flowUsable && flow.stdError !== null) {
+      uncertainty[c].claudeCalls = flow.stdError;
+      crossChecks.push(
+        `Claude calls per ${c}: ${fmt(flow.value)} (± ${fmt(flow.stdError)}) over the ${unqueued.length} intervals without a bulkhead queue, against ${fmt(route.callsPerUpdate)} over the whole run (the bot's route metrics; calls that failed or never started under overload lower it).`,
+      );
+    }
     classes[c].tokensPerCall = route.tokensPerCall;
     classes[c].smallModelShare = route.smallModelShare;
-    methods[c].claudeCalls = 'bot-metrics';
     if (claude.callS === null) continue;
-    const byMetrics = route.callsPerUpdate * claude.callS;
+    const byMetrics = classes[c].claudeCalls * claude.callS;
     const regressed = fits.find((f) => f.resource === 'claudeSlot')?.perClass[c] ?? null;
     const pooled = methods[c].claudeSlotS === 'pooled';
     if (regressed === null || pooled) {
@@ -254,12 +269,12 @@ export function estimateDemands(results: readonly RunResult[], options: DemandOp
       classes[c].claudeSlotS = byMetrics;
       methods[c].claudeSlotS = 'bot-metrics';
       crossChecks.push(
-        `Claude slot-seconds per ${c}: ${fmt(byMetrics)} s from the bot's metrics (${fmt(route.callsPerUpdate)} calls x ${fmt(claude.callS)} s by Little's law); the regression ${regressed === null ? 'had no intervals for it' : 'could not separate classes'}, so the bot's figure is used.`,
+        `Claude slot-seconds per ${c}: ${fmt(byMetrics)} s from the bot's metrics (${fmt(classes[c].claudeCalls)} calls x ${fmt(claude.callS)} s by Little's law); the regression ${regressed === null ? 'had no intervals for it' : 'could not separate classes'}, so the bot's figure is used.`,
       );
     } else {
       const gap = byMetrics > 0 ? regressed.value / byMetrics - 1 : 0;
       crossChecks.push(
-        `Claude slot-seconds per ${c}: regression ${fmt(regressed.value)} s (± ${fmt(regressed.stdError ?? 0)}), bot metrics ${fmt(byMetrics)} s (${fmt(route.callsPerUpdate)} calls x ${fmt(claude.callS)} s): ${gap >= 0 ? '+' : ''}${Math.round(gap * 100)}%.`,
+        `Claude slot-seconds per ${c}: regression ${fmt(regressed.value)} s (± ${fmt(regressed.stdError ?? 0)}), bot metrics ${fmt(byMetrics)} s (${fmt(classes[c].claudeCalls)} calls x ${fmt(claude.callS)} s): ${gap >= 0 ? '+' : ''}${Math.round(gap * 100)}%.`,
       );
     }
   }

@@ -28,6 +28,8 @@ export interface Interval {
   claudeInFlight: number | null;
   /** Bot API calls per simulated second. */
   telegramCallsPerS: number | null;
+  /** Claude calls started per simulated second (the fake Claude's counter). */
+  claudeCallsPerS: number | null;
   /** Saturation flags: a queue formed in the window, so the resource's reading is capped, not proportional. */
   dbPoolWaiting: boolean;
   claudeQueued: boolean;
@@ -65,6 +67,19 @@ function summedMean(series: readonly TimeSeries[], fromMs: number, toMs: number)
   return total;
 }
 
+/** The increase of a cumulative counter over [fromMs, toMs), per simulated second; null without points. */
+function rateOfCounter(series: TimeSeries | undefined, fromMs: number, toMs: number): number | null {
+  if (series === undefined) return null;
+  let before: number | undefined;
+  let last: number | undefined;
+  for (const [t, v] of series.points) {
+    if (t < fromMs) before = v;
+    else if (t < toMs) last = v;
+  }
+  if (before === undefined || last === undefined) return null;
+  return (Math.max(0, last - before) * 1000) / (toMs - fromMs);
+}
+
 const byName = (result: RunResult, name: string) => result.timeSeries.filter((s) => s.name === name);
 const bySource = (series: readonly TimeSeries[], test: (source: string) => boolean) =>
   series.filter((s) => test(s.source));
@@ -98,6 +113,7 @@ export function intervalsOf(result: RunResult, options: IntervalOptions = {}): I
     (s) => !s.name.includes('upstream=') || s.name.includes('claude'),
   );
   const telegram = byName(result, 'telegram_calls_per_s')[0];
+  const claudeCalls = byName(result, 'claude_calls_total')[0];
   const intervals: Interval[] = [];
   for (let fromMs = windowMs; fromMs + windowMs <= durationMs; fromMs += windowMs) {
     const toMs = fromMs + windowMs;
@@ -121,6 +137,7 @@ export function intervalsOf(result: RunResult, options: IntervalOptions = {}): I
       dbConnectionsInUse: total === null || idle === null ? null : Math.max(0, total - idle),
       claudeInFlight: summedMean(claudeActive, fromMs, toMs),
       telegramCallsPerS: meanIn(telegram, fromMs, toMs),
+      claudeCallsPerS: rateOfCounter(claudeCalls, fromMs, toMs),
       dbPoolWaiting: (summedMean(poolWaiting, fromMs, toMs) ?? 0) > 0,
       claudeQueued: (summedMean(claudeQueue, fromMs, toMs) ?? 0) > 0,
     });
