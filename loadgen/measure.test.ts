@@ -126,4 +126,26 @@ describe('measureRun', () => {
     expect(series.errors_per_s?.[0]).toEqual([10_000, 0]);
     expect(series.errors_per_s?.[1]?.[1]).toBeCloseTo(0.3, 9);
   });
+
+  it("records each interval's mix for the capacity model: updates per action, digests and Bot API calls", () => {
+    const series = Object.fromEntries(measureRun(records()).timeSeries.map((s) => [s.name, s.points]));
+    // Questions at 0 s and 12 s, the navigation at 1 s; 10 s buckets.
+    expect(series['updates_per_s{action="question"}']).toEqual([
+      [10_000, 0.1],
+      [20_000, 0.1],
+    ]);
+    expect(series['updates_per_s{action="navigation"}']).toEqual([
+      [10_000, 0.1],
+      [20_000, 0],
+    ]);
+    // The one digest delivered, at 11 s; five Bot API calls, three in the first bucket.
+    expect(series.digests_sent_per_s).toEqual([
+      [10_000, 0],
+      [20_000, 0.1],
+    ]);
+    expect(series.telegram_calls_per_s?.map(([t, v]) => [t, Math.round(v * 10)])).toEqual([
+      [10_000, 3],
+      [20_000, 2],
+    ]);
+  });
 });

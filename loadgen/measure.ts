@@ -155,6 +155,9 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
       firsts,
       errorsAtMs: errorTimes,
       activeVus: records.activeVus,
+      updatesByAction: records.updates.map((u) => [u.intendedMs, u.action] as const),
+      digestsAtMs: accounting.digests.map((call) => call.timeMs),
+      botCallsAtMs: records.calls.map((call) => call.timeMs),
     }),
   };
 }

@@ -3,6 +3,7 @@ import { FAULT_KINDS } from '../fakes/claude/faults.ts';
 import { latencySettingSchema } from '../fakes/claude/latency.ts';
 import { tierSettingSchema } from '../fakes/claude/tiers.ts';
 import { MCP_FAULT_KINDS } from '../fakes/mcp/faults.ts';
+import { dayModelSchema } from './day-model.ts';
 import { CLOCK_TIME_HINT, DURATION_HINT, parseDurationMs, parseMinuteOfDay } from './units.ts';
 
 /**
@@ -325,6 +326,8 @@ export const scenarioSchema = z.object({
   environment: environmentSchema,
   fakes: fakesSchema,
   thresholds: thresholdsSchema,
+  /** How the run's figures extrapolate to a day and a month (reports, `botcap plan`); defaults in day-model.ts. */
+  dayModel: dayModelSchema.prefault({}),
 });
 
 /** A validated scenario: durations in simulated ms, every default applied. */

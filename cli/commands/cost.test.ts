@@ -1,33 +1,12 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { defaultPricing } from '../../reports/data/pricing.ts';
 import { fixturePath } from '../../reports/fixtures/index.ts';
 import { costReportSchema } from '../../reports/render/json.ts';
 import { createProgram } from '../program.ts';
-
-async function botcap(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    await createProgram().parseAsync(['node', 'botcap', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
+import { botcap } from '../testing/in-process.ts';
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -64,8 +43,8 @@ describe('botcap cost', () => {
       await botcap('cost', fixturePath('smoke'), '--json', join(dir, 'c.json'), ...extra);
       return costReportSchema.parse(JSON.parse(await readFile(join(dir, 'c.json'), 'utf8')));
     };
-    const base = await json();
-    const longer = await json('--user-day-s', '120'); // the smoke run lasts 60 s
+    const base = await json('--user-day-s', '60'); // the smoke run lasts 60 s
+    const longer = await json('--user-day-s', '120');
     expect(longer.perMonth.llmUsd).toBeCloseTo(base.perMonth.llmUsd * 2, 6);
   });
 

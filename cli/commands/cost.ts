@@ -7,9 +7,11 @@ import type { CostReport } from '../../reports/cost/types.ts';
 import { parseWhatIf, profileFromWhatIf, WHAT_IF_DEFAULTS, whatIfSchema } from '../../reports/cost/what-if.ts';
 import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
 import { loadPricing } from '../../reports/data/pricing.ts';
+import { dayModelOfRun } from '../../reports/model/day-model.ts';
 import { readRunResult } from '../../reports/read.ts';
 import { renderCostText } from '../../reports/render/cost-tables.ts';
 import { renderCostMarkdown } from '../../reports/render/markdown.ts';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 
 /** What-if fields that have their own general flag (`--dau`, `--instances`). */
 type GeneralField = 'dau' | 'botInstances';
@@ -78,11 +80,17 @@ export async function costReportFor(input: { file?: string; options: CostCliOpti
     if (userDaySimulatedS !== undefined && updatesPerUserDay !== undefined) {
       throw new ConfigError('--user-day-s and --updates-per-user-day both define a user-day; pass one');
     }
-    const profile = profileFromRun(readRunResult(file), {
+    const result = readRunResult(file);
+    const day = dayModelOfRun(result, {
+      ...(dau !== undefined ? { dailyActiveUsers: dau } : {}),
+      ...(daysPerMonth !== undefined ? { daysPerMonth } : {}),
+    });
+    const profile = profileFromRun(result, {
+      dayModel: day,
       ...(userDaySimulatedS !== undefined ? { userDaySimulatedS } : {}),
       ...(updatesPerUserDay !== undefined ? { updatesPerUserDay } : {}),
     });
-    return computeCost(profile, { ...common, dau: dau ?? COST_DEFAULTS.dau });
+    return computeCost(profile, { ...common, dau: day.dailyActiveUsers, daysPerMonth: day.daysPerMonth });
   }
   const assumptions = parseWhatIf({
     ...Object.fromEntries(givenWhatIf.map((key) => [key, options[key]])),
@@ -106,18 +114,18 @@ export function registerCost(program: Command): void {
         'cost control saves; from a run, or from what-if assumptions when no run is given',
     )
     .argument('[result]', 'RunResult JSON written by botcap run (omit for what-if mode)')
-    .option('--dau <n>', `daily active users to project to (default ${COST_DEFAULTS.dau})`)
-    .option('--days <n>', `days per month (default ${COST_DEFAULTS.daysPerMonth})`)
+    .option('--dau <n>', `daily active users to project to (default: the run's day model, else ${COST_DEFAULTS.dau})`)
+    .option('--days <n>', `days per month (default: the run's day model, else ${COST_DEFAULTS.daysPerMonth})`)
     .option('--instances <n>', "bot instances for the infrastructure lines (default: the run's, or 2)")
     .option('--pricing <file>', 'Claude pricing JSON (default: the shipped reports/data/pricing.json)')
     .option('--infra <file>', 'infrastructure cost JSON (default: the shipped reports/data/infrastructure.json)')
     .option(
       '--user-day-s <seconds>',
-      "with a run: simulated seconds at the run's pace that make one user's day (default: the run's duration)",
+      "with a run: simulated seconds at the run's pace that make one user's day (replaces the day model's updates per user per day)",
     )
     .option(
       '--updates-per-user-day <n>',
-      "with a run: updates (in the run's action mix) that make one user's day; replaces --user-day-s",
+      `with a run: updates (in the run's action mix) that make one user's day (default: the run's day model, ${DAY_MODEL_DEFAULTS.updatesPerUserPerDay} unless its scenario says)`,
     )
     .option('--markdown <file>', 'also write the breakdown as Markdown')
     .option('--json <file>', 'also write the breakdown as JSON');

@@ -19,6 +19,8 @@ export const COMMANDS = {
   scenarios: async () => (await import('./scenarios.ts')).registerScenarios,
   matrix: async () => (await import('./matrix.ts')).registerMatrix,
   'export-k6': async () => (await import('./export-k6.ts')).registerExportK6,
+  plan: async () => (await import('./plan.ts')).registerPlan,
+  calibrate: async () => (await import('./calibrate.ts')).registerCalibrate,
 } satisfies Record<string, () => Promise<RegisterCommand>>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -1,34 +1,13 @@
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fixturePath, loadFixture } from '../../reports/fixtures/index.ts';
 import { reportDocumentSchema } from '../../reports/render/json.ts';
-import { createProgram } from '../program.ts';
+import { botcap } from '../testing/in-process.ts';
 import { writeReports } from './report.ts';
 
 /** Runs `botcap ...args` in-process, capturing what the command writes. */
-async function botcap(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    await createProgram().parseAsync(['node', 'botcap', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
 
 afterEach(() => {
   process.exitCode = undefined;

@@ -13,6 +13,7 @@ import { renderJson } from '../../reports/render/json.ts';
 import { renderJunit } from '../../reports/render/junit.ts';
 import { renderMarkdown } from '../../reports/render/markdown.ts';
 import { ThresholdError } from '../../reports/thresholds.ts';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { thresholdsFromFlags } from './gate.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;
@@ -26,7 +27,11 @@ export const REPORT_FILES: Record<ReportFormat, string> = {
   junit: 'junit.xml',
 };
 
-export const REPORT_DEFAULTS = { outDir: 'out/report', formats: REPORT_FORMATS, dau: 10_000 } as const;
+export const REPORT_DEFAULTS = {
+  outDir: 'out/report',
+  formats: REPORT_FORMATS,
+  dau: DAY_MODEL_DEFAULTS.dailyActiveUsers,
+} as const;
 
 export interface WriteReportsOptions extends BuildReportOptions {
   /** Formats to write. Default: all of html, md, json, junit. */
@@ -87,7 +92,7 @@ export function parseFormats(value: string): ReportFormat[] {
 interface ReportCliOptions {
   out: string;
   format: string;
-  dau: string;
+  dau?: string;
   pricing?: string;
   infra?: string;
   updatesPerUserDay?: string;
@@ -107,12 +112,15 @@ export function registerReport(program: Command): void {
     .argument('<results...>', 'RunResult JSON files written by botcap run')
     .option('-o, --out <dir>', 'directory to write the reports into', REPORT_DEFAULTS.outDir)
     .option('-f, --format <list>', `comma list of ${REPORT_FORMATS.join(', ')}`, REPORT_DEFAULTS.formats.join(','))
-    .option('--dau <n>', 'daily active users the cost section projects to', String(REPORT_DEFAULTS.dau))
+    .option(
+      '--dau <n>',
+      `daily active users the cost section projects to (default: the run's day model, else ${REPORT_DEFAULTS.dau})`,
+    )
     .option('--pricing <file>', 'Claude pricing JSON (default: the shipped reports/data/pricing.json)')
     .option('--infra <file>', 'infrastructure cost JSON (default: the shipped reports/data/infrastructure.json)')
     .option(
       '--updates-per-user-day <n>',
-      "cost section: updates that make one user's day (default: each run is one day of its population)",
+      "cost section: updates that make one user's day (default: the run's day model)",
     )
     .option(
       '-t, --threshold <metric:expression>',
@@ -122,8 +130,8 @@ export function registerReport(program: Command): void {
     )
     .action(async (files: string[], options: ReportCliOptions) => {
       try {
-        const dau = Number(options.dau);
-        if (!Number.isFinite(dau) || dau <= 0)
+        const dau = options.dau === undefined ? undefined : Number(options.dau);
+        if (dau !== undefined && !(Number.isFinite(dau) && dau > 0))
           throw new ConfigError(`--dau: expected a positive number, got '${options.dau}'`);
         const updatesPerUserDay =
           options.updatesPerUserDay === undefined ? undefined : Number(options.updatesPerUserDay);
@@ -135,7 +143,7 @@ export function registerReport(program: Command): void {
         const results = files.map((file) => readRunResult(file));
         const paths = await writeReports(results, options.out, {
           formats: parseFormats(options.format),
-          dau,
+          ...(dau !== undefined ? { dau } : {}),
           pricing: await loadPricing(options.pricing),
           infrastructure: await loadInfrastructure(options.infra),
           ...(updatesPerUserDay !== undefined ? { costProfile: { updatesPerUserDay } } : {}),

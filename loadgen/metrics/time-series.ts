@@ -18,14 +18,22 @@ export interface TimeSeriesInput {
   errorsAtMs: readonly number[];
   /** Samples of busy VUs, [tMs, vus], in time order. */
   activeVus: ReadonlyArray<readonly [atMs: number, vus: number]>;
+  /** Intended times of injected updates with their action kind: one `updates_per_s{action="..."}` series each. */
+  updatesByAction?: ReadonlyArray<readonly [atMs: number, action: string]>;
+  /** Times digests were delivered (the bot's digest sends). */
+  digestsAtMs?: readonly number[];
+  /** Times of every Bot API call the bot made (replies, chat actions, digests, ...). */
+  botCallsAtMs?: readonly number[];
 }
 
 /**
  * Per-bucket series for the report's charts: updates/s, replies/s, p50/p95/p99 of the replies completed
  * in the bucket (updates that timed out count in the bucket of their deadline, at the deadline, so a stall
  * shows as slow intervals rather than empty, "fast" ones), the same for the first visible output, active
- * VUs, errors/s (names as reports/analysis/series.ts reads them). Rates are per simulated second, points
- * at each bucket's end; a bucket without any reply has latency 0.
+ * VUs, errors/s (names as reports/analysis/series.ts reads them), and - for the capacity model's
+ * utilization-law regression, which needs each interval's mix - updates/s per action kind
+ * (`updates_per_s{action="question"}`), digests delivered/s and Bot API calls/s. Rates are per simulated
+ * second, points at each bucket's end; a bucket without any reply has latency 0.
  *
  * @example
  * buildTimeSeries({ durationMs: 10_000, bucketMs: 1000, updatesAtMs: [0, 10], replies: [[120, 110]], errorsAtMs: [], activeVus: [] })
@@ -105,5 +113,44 @@ export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
       '1/s',
       count(input.errorsAtMs).map((c) => c * perS),
     ),
+    ...byActionSeries(input.updatesByAction ?? []).map(([action, times]) =>
+      series(
+        `updates_per_s{action="${action}"}`,
+        '1/s',
+        count(times).map((c) => c * perS),
+      ),
+    ),
+    ...(input.digestsAtMs === undefined
+      ? []
+      : [
+          series(
+            'digests_sent_per_s',
+            '1/s',
+            count(input.digestsAtMs).map((c) => c * perS),
+          ),
+        ]),
+    ...(input.botCallsAtMs === undefined
+      ? []
+      : [
+          series(
+            'telegram_calls_per_s',
+            '1/s',
+            count(input.botCallsAtMs).map((c) => c * perS),
+          ),
+        ]),
   ];
+}
+
+/** Injection times grouped by action kind, kinds in first-seen order. */
+function byActionSeries(updates: ReadonlyArray<readonly [number, string]>): Array<[string, number[]]> {
+  const byAction = new Map<string, number[]>();
+  for (const [atMs, action] of updates) {
+    let times = byAction.get(action);
+    if (times === undefined) {
+      times = [];
+      byAction.set(action, times);
+    }
+    times.push(atMs);
+  }
+  return [...byAction];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { projectToTarget } from './projection.ts';
 
@@ -9,25 +10,30 @@ describe('projectToTarget', () => {
   const assumption = (name: string) => p.assumptions.find((a) => a.name === name);
 
   it('lists every assumption with where it came from', () => {
-    expect(p.target).toEqual({ dailyActiveUsers: 10_000, concurrentUsers: 500 });
-    expect(assumption('updates_per_vu_hour')?.source).toBe('measured');
-    expect(assumption('active_hours_per_user_per_day')).toMatchObject({ value: 0.5, source: 'default' });
+    expect(p.target.dailyActiveUsers).toBe(DAY_MODEL_DEFAULTS.dailyActiveUsers);
+    expect(assumption('claude_calls_per_question')?.source).toBe('measured');
+    expect(assumption('updates_per_user_per_day')).toMatchObject({
+      value: DAY_MODEL_DEFAULTS.updatesPerUserPerDay,
+      source: 'default',
+    });
     expect(assumption('knee_vus_per_instance')).toMatchObject({ value: 140, source: 'given' });
   });
 
-  it('projects from measured per-user rates', () => {
-    const perVuHour = assumption('updates_per_vu_hour')!.value;
-    expect(figure('peak_updates_per_s')).toBeCloseTo((500 * perVuHour) / 3600, 6);
-    expect(figure('bot_instances')).toBe(4);
+  it("projects the day model's busiest hour, with concurrency from Little's law", () => {
+    const perDay = DAY_MODEL_DEFAULTS.dailyActiveUsers * DAY_MODEL_DEFAULTS.updatesPerUserPerDay;
+    expect(figure('peak_updates_per_s')).toBeCloseTo((perDay * assumption('peak_hour_share')!.value) / 3600, 6);
+    const cycleS = assumption('mean_think_time')!.value + assumption('mean_reply_time')!.value;
+    expect(figure('peak_concurrent_users')).toBeCloseTo(figure('peak_updates_per_s')! * cycleS, 6);
+    expect(figure('bot_instances')).toBe(Math.ceil(figure('peak_concurrent_users')! / 140));
     expect(figure('claude_concurrency_for_target_wait')).toBeGreaterThan(figure('peak_claude_in_flight')!);
-    expect(p.sentences.join(' ')).toMatch(/4 instances hold 500 concurrent users/);
+    expect(p.sentences.join(' ')).toMatch(/Day model: 10,000 daily active users/);
   });
 
   it('takes the target as given', () => {
-    const small = projectToTarget(ramp, { dailyActiveUsers: 300, concurrentUsers: 15 });
+    const small = projectToTarget(ramp, { dailyActiveUsers: 300 });
     expect(small.assumptions.find((a) => a.name === 'daily_active_users')?.source).toBe('given');
     expect(small.figures.find((f) => f.name === 'peak_updates_per_s')!.value).toBeCloseTo(
-      figure('peak_updates_per_s')! * (15 / 500),
+      figure('peak_updates_per_s')! * (300 / DAY_MODEL_DEFAULTS.dailyActiveUsers),
       6,
     );
   });

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { defaultInfrastructure, loadInfrastructure } from '../data/infrastructure.ts';
 import { defaultPricing, loadPricing } from '../data/pricing.ts';
 import { computeCost } from './compute.ts';
@@ -9,8 +10,8 @@ import { profileFromRun } from './profile.ts';
 import { tinyRunResult, tokens } from './testing/tiny-run.ts';
 
 /**
- * A run of 100 simulated users over 600 simulated s, at DAU 10,000 x 30 days: every period dollar is
- * worth 10,000 * 30 / 100 = 3,000 monthly dollars.
+ * A run of 200 updates at 2 updates per user-day (100 user-days), at DAU 10,000 x 30 days: every period
+ * dollar is worth 10,000 * 30 / 100 = 3,000 monthly dollars.
  *   sonnet:  0.1M in*3 + 0.02M w5*3.75 + 0.18M read*0.3 + 0.03M out*15 = 0.30+0.075+0.054+0.45 = 0.879
  *   haiku:   0.15M in*1 + 0.01M out*5                                   = 0.15+0.05             = 0.200
  *   batch:   (0.03M in*3 + 0.006M out*15) * 0.5                         = (0.09+0.09)*0.5       = 0.090
@@ -50,9 +51,10 @@ function measuredRun() {
 
 describe('cost of a measured run', () => {
   // The hand computations below use Sonnet 4.5's prices, the big model of this run.
-  const report = computeCost(profileFromRun(measuredRun(), { baselineModel: 'claude-sonnet-4-5-20250929' }), {
-    dau: 10_000,
-  });
+  const report = computeCost(
+    profileFromRun(measuredRun(), { baselineModel: 'claude-sonnet-4-5-20250929', updatesPerUserDay: 2 }),
+    { dau: 10_000 },
+  );
 
   it('prices each model with its own prices and the batch discount', () => {
     const usd = Object.fromEntries(report.byModel.map((line) => [line.key, line.usd.totalUsd]));
@@ -69,11 +71,17 @@ describe('cost of a measured run', () => {
     expect(report.userDaysInPeriod).toBe(100);
     expect(report.perUserDay.usd).toBeCloseTo(0.01169, 10);
     expect(report.perMonth.llmUsd).toBeCloseTo(3_507, 6);
-    expect(report.assumptions.join(' ')).toMatch(/one day of one daily active user/);
+    expect(report.assumptions.join(' ')).toMatch(/200 updates injected \/ 2 updates per user per day/);
+  });
+
+  it("takes a user-day from the run's day model, never from the run's length", () => {
+    const byDay = computeCost(profileFromRun(measuredRun()), { dau: 10_000 });
+    expect(byDay.userDaysInPeriod).toBeCloseTo(200 / DAY_MODEL_DEFAULTS.updatesPerUserPerDay, 10);
+    expect(byDay.assumptions.join(' ')).toMatch(/updates per user per day, the day model/);
   });
 
   it('scales by simulated duration when told how long a user-day of activity is', () => {
-    // 600 s of activity at the run's pace per user per day, run 600 s: the same; 1,200 s: double.
+    // 100 users, 600 s of activity at the run's pace per user per day, run 600 s: 100 user-days; 1,200 s: double.
     const doubled = computeCost(profileFromRun(measuredRun(), { userDaySimulatedS: 1_200 }), { dau: 10_000 });
     expect(doubled.perMonth.llmUsd).toBeCloseTo(7_014, 6);
   });

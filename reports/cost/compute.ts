@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { defaultInfrastructure, type Infrastructure, priceInfrastructure } from '../data/infrastructure.ts';
 import { defaultPricing, modelPriceWarning, type Pricing, resolveModelPrice } from '../data/pricing.ts';
 import { computeMitigations } from './mitigations.ts';
@@ -12,15 +13,19 @@ export interface CostOptions {
   pricing?: Pricing;
   /** Infrastructure estimates. Default: the shipped `reports/data/infrastructure.json`. */
   infrastructure?: Infrastructure;
-  /** Daily active users the monthly figures are for. Default 10 000 (the target the questions come from). */
+  /** Daily active users the monthly figures are for. Default: the day model's (DAY_MODEL_DEFAULTS, 10,000). */
   dau?: number;
-  /** Days in a month. Default 30. */
+  /** Days in a month. Default: the day model's (30). */
   daysPerMonth?: number;
   /** Bot instances for the infrastructure lines. Default: the profile's (the run's instance count). */
   botInstances?: number;
 }
 
-export const COST_DEFAULTS = { dau: 10_000, daysPerMonth: 30 } as const;
+/** From the day model (scenarios/day-model.ts), the one place these defaults live. */
+export const COST_DEFAULTS = {
+  dau: DAY_MODEL_DEFAULTS.dailyActiveUsers,
+  daysPerMonth: DAY_MODEL_DEFAULTS.daysPerMonth,
+} as const;
 
 /** The production bot's own figures (capacity-methods spec), printed next to every estimate for scale. */
 export const PRODUCTION_BOT_REFERENCE = { dau: 10_000, monthUsd: 5_000, llmShare: 0.96 } as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RunResult, TokenUsage } from '../../loadgen/result/schema.ts';
 import { BATCH_KEY_PREFIX } from '../data/pricing.ts';
+import { type DayModel, dayModelOfRun } from '../model/day-model.ts';
 
 /**
  * The traffic a cost report prices, whether measured in a run or derived from what-if assumptions.
@@ -52,16 +53,18 @@ export const FALLBACK_BASELINE_MODEL = 'claude-sonnet-5-5';
 
 export interface RunProfileOptions {
   /**
-   * Simulated seconds of activity, at the run's pace, that make one user's day. Default: the run's own
-   * simulated duration, i.e. each simulated user's activity in the run is one day of one daily active user.
-   * Pass 86 400 to say "users keep this pace all day".
+   * The day model the run's usage extrapolates with. Default: the one the run's scenario states
+   * (`dayModelOfRun`): usage per user per day = the run's usage per update x the day's updates per user.
+   */
+  dayModel?: DayModel;
+  /**
+   * Simulated seconds of activity, at the run's pace, that make one user's day; replaces the day model's
+   * updates per user per day. Pass 86 400 to say "users keep this pace all day".
    */
   userDaySimulatedS?: number;
   /**
-   * Updates (Telegram messages and taps, in the run's action mix) that make one user's day. When set, it
-   * replaces the time-based scaling: user-days = updates injected / this. Use it to compare variants of a
-   * closed-model scenario fairly - a slower system injects fewer updates in the same time, so time-based
-   * scaling makes it look cheaper per user.
+   * Updates (Telegram messages and taps, in the run's action mix) that make one user's day; replaces the day
+   * model's figure (same meaning, given on the command line).
    */
   updatesPerUserDay?: number;
   /** Overrides the baseline model. Default: the run's `claude.complexModel`, else Sonnet 4.5. */
@@ -88,32 +91,34 @@ const botConfigSlice = z
  * The measured usage of one run, with the user-days it covers.
  *
  * @example
- * const profile = profileFromRun(result); // userDays = population (the run is one day of its users)
+ * const profile = profileFromRun(result); // userDays = updates injected / the day model's updates per user per day
  */
 export function profileFromRun(result: RunResult, options: RunProfileOptions = {}): UsageProfile {
   const durationS = result.durationSimulatedS;
-  const userDayS = options.userDaySimulatedS ?? durationS;
   const population = Math.max(result.load.population, 1);
   const config = botConfigSlice.safeParse(result.environment.bot.config ?? {});
   const botConfig = config.success ? config.data : {};
   const baselineModel = options.baselineModel ?? botConfig.claude?.complexModel ?? FALLBACK_BASELINE_MODEL;
   const injected = result.load.updatesInjected;
-  const byUpdates = options.updatesPerUserDay !== undefined && options.updatesPerUserDay > 0;
-  const userDays = byUpdates
-    ? injected / options.updatesPerUserDay!
-    : durationS > 0 && userDayS > 0
-      ? (population * durationS) / userDayS
-      : population;
+  const day = options.dayModel ?? dayModelOfRun(result);
+  const updatesPerUserDay = options.updatesPerUserDay ?? day.updatesPerUserPerDay;
+  const byTime = options.userDaySimulatedS !== undefined && options.userDaySimulatedS > 0;
+  // No run is "one day": a user-day is the day model's updates per user (or a stated span of activity).
+  const userDays = byTime
+    ? durationS > 0
+      ? (population * durationS) / options.userDaySimulatedS!
+      : population
+    : injected > 0 && updatesPerUserDay > 0
+      ? injected / updatesPerUserDay
+      : 0;
 
   const assumptions = [
-    byUpdates
-      ? `Usage per user per day = the run's usage / (${injected} updates injected / ${options.updatesPerUserDay} ` +
-        `updates per user per day), in the run's mix of actions.`
-      : options.userDaySimulatedS === undefined
-        ? `Usage per user per day = the run's usage / its population (${population} users): each simulated user's ` +
-          `activity in the run (${formatDuration(durationS)} simulated) counts as one day of one daily active user.`
-        : `Usage per user per day = the run's usage / (${population} users x ${formatDuration(durationS)} simulated) ` +
-          `x ${formatDuration(userDayS)} of activity per user per day.`,
+    byTime
+      ? `Usage per user per day = the run's usage / (${population} users x ${formatDuration(durationS)} simulated) ` +
+        `x ${formatDuration(options.userDaySimulatedS!)} of activity per user per day.`
+      : `Usage per user per day = the run's usage / (${injected} updates injected / ${formatCount(updatesPerUserDay)} ` +
+        `updates per user per day${options.updatesPerUserDay === undefined ? ', the day model' : ''}): the run's mix of ` +
+        "actions stands for a day's.",
     `Monthly figures = usage per user per day x DAU x days per month; usage grows linearly with users ` +
       `(no change in cache hit rates at larger scale).`,
   ];
@@ -121,9 +126,9 @@ export function profileFromRun(result: RunResult, options: RunProfileOptions = {
   const perUserDay = (count: number) => formatCount(userDays > 0 ? count / userDays : 0);
   assumptions.push(
     `That makes ${perUserDay(result.load.updatesInjected)} updates and ${perUserDay(result.claude.total.calls)} ` +
-      `Claude calls per user per day; if that is not a realistic day, set it (botcap cost --updates-per-user-day ` +
-      `or --user-day-s) or price stated assumptions instead (botcap cost without a result). To compare variants, ` +
-      `use the cost per 1,000 updates, which does not depend on this scaling.`,
+      `Claude calls per user per day; if that is not a realistic day, set it (botcap cost --updates-per-user-day, ` +
+      `--user-day-s, or the scenario's dayModel) or price stated assumptions instead (botcap cost without a run). ` +
+      `To compare variants, use the cost per 1,000 updates, which does not depend on this scaling.`,
   );
 
   const warnings: string[] = [];
@@ -135,6 +140,12 @@ export function profileFromRun(result: RunResult, options: RunProfileOptions = {
     );
   }
   const digestRoute = result.claude.byRoute[DIGEST_ROUTE];
+  if ((digestRoute?.calls ?? 0) === 0 && result.correctness.digests.delivered === 0 && day.digestsPerUserPerDay > 0) {
+    warnings.push(
+      `The run sent no digests, so this cost leaves out the day model's ${day.digestsPerUserPerDay} digest(s) per user ` +
+        'per day; `botcap plan` and `botcap cost` without a run price them.',
+    );
+  }
   return {
     kind: 'run',
     label: result.variant ? `${result.scenario.name} (${result.variant})` : result.scenario.name,

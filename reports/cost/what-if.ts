@@ -2,11 +2,19 @@ import { z } from 'zod';
 import { ConfigError } from '../../common/errors.ts';
 import { formatZodIssues } from '../../common/validation.ts';
 import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { BATCH_KEY_PREFIX, defaultPricing, type Pricing, resolveModelPrice } from '../data/pricing.ts';
+import { perUserPerDay, resolveDayModel } from '../model/day-model.ts';
 import { DIGEST_ROUTE, type UsageProfile } from './profile.ts';
 import { addUsage, ZERO_USAGE } from './usage.ts';
 
 const share = z.coerce.number().min(0).max(1);
+
+/** The day model's updates per user per day, split by the default action mix: questions, and the rest. */
+const DAY_UPDATES = (() => {
+  const perUser = perUserPerDay(resolveDayModel());
+  return { question: perUser.question, other: perUser.navigation + perUser.settings + perUser.start };
+})();
 const count = z.coerce.number().min(0);
 const flag = z.preprocess(
   (v) => (typeof v === 'string' ? !['false', '0', 'no', 'off'].includes(v.toLowerCase()) : v),
@@ -19,9 +27,13 @@ const flag = z.preprocess(
  * messages (each a Claude call) and receives `digestsPerUserPerDay` digests; navigation costs no tokens.
  */
 export const whatIfSchema = z.object({
-  dau: count.default(10_000).describe('daily active users'),
-  messagesPerUserPerDay: count.default(3).describe('free-text messages per user per day (each one Claude call)'),
-  navigationPerUserPerDay: count.default(10).describe('inline-keyboard taps per user per day (no Claude call)'),
+  dau: count.default(DAY_MODEL_DEFAULTS.dailyActiveUsers).describe('daily active users'),
+  messagesPerUserPerDay: count
+    .default(DAY_UPDATES.question)
+    .describe('free-text messages per user per day (each one Claude call)'),
+  navigationPerUserPerDay: count
+    .default(DAY_UPDATES.other)
+    .describe('inline-keyboard taps and commands per user per day (no Claude call)'),
   systemPromptTokens: count
     .default(2_000)
     .describe('stable system prompt, tokens: the prefix prompt caching can store'),
@@ -30,7 +42,9 @@ export const whatIfSchema = z.object({
     .describe('input tokens per message besides the system prompt (context + the message)'),
   outputTokensPerMessage: count.default(300).describe('output tokens per answer'),
   simpleTurnShare: share.default(0.6).describe('share of messages simple enough for the small model (0-1)'),
-  digestsPerUserPerDay: count.default(1).describe('digests delivered per user per day'),
+  digestsPerUserPerDay: count
+    .default(DAY_MODEL_DEFAULTS.digestsPerUserPerDay)
+    .describe('digests delivered per user per day'),
   digestInputTokens: count.default(3_000).describe('input tokens per generated digest'),
   digestOutputTokens: count.default(700).describe('output tokens per generated digest'),
   digestCacheHitRate: share

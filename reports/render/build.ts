@@ -11,6 +11,7 @@ import { computeCost } from '../cost/compute.ts';
 import { profileFromRun, type RunProfileOptions } from '../cost/profile.ts';
 import type { Infrastructure } from '../data/infrastructure.ts';
 import type { Pricing } from '../data/pricing.ts';
+import { dayModelOfRun } from '../model/day-model.ts';
 import { evaluateThresholds, ThresholdError, type ThresholdMap, thresholdsFromScenario } from '../thresholds.ts';
 import { decideVerdict, REPORT_SCHEMA_VERSION, type ReportDocument, type RunReport, runFacts } from './document.ts';
 
@@ -19,7 +20,7 @@ export interface BuildReportOptions {
   pricing?: Pricing;
   /** Infrastructure estimates for the cost section. Default: the shipped file. */
   infrastructure?: Infrastructure;
-  /** DAU the monthly cost is projected to. Default 10 000. */
+  /** DAU the monthly cost and the projection are for. Default: the run's day model (scenario `dayModel`). */
   dau?: number;
   /** How the cost section turns a run into user-days (see RunProfileOptions). Default: the run is one day of its population. */
   costProfile?: RunProfileOptions;
@@ -108,10 +109,12 @@ function buildRunReport(result: RunResult, options: BuildReportOptions, withUsl:
           }),
         )
       : null;
-  const cost = computeCost(profileFromRun(result, options.costProfile), {
+  const day = dayModelOfRun(result, options.dau !== undefined ? { dailyActiveUsers: options.dau } : {});
+  const cost = computeCost(profileFromRun(result, { dayModel: day, ...options.costProfile }), {
     ...(options.pricing ? { pricing: options.pricing } : {}),
     ...(options.infrastructure ? { infrastructure: options.infrastructure } : {}),
-    ...(options.dau !== undefined ? { dau: options.dau } : {}),
+    dau: day.dailyActiveUsers,
+    daysPerMonth: day.daysPerMonth,
   });
   return {
     label: result.variant ?? result.scenario.name,
@@ -121,7 +124,7 @@ function buildRunReport(result: RunResult, options: BuildReportOptions, withUsl:
     knee,
     usl,
     sizing,
-    projection: attempt('Projection', () => projectToTarget(result)),
+    projection: attempt('Projection', () => projectToTarget(result, { dayModel: day })),
     cost,
     notes,
   };

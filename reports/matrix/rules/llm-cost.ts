@@ -1,3 +1,4 @@
+import { DAY_MODEL_DEFAULTS } from '../../../scenarios/day-model.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
 import { projectToTarget } from '../../analysis/projection.ts';
 import { computeCost } from '../../cost/compute.ts';
@@ -9,9 +10,13 @@ import { formatNumber, formatShare, formatUsd } from '../../render/format.ts';
 import { botKnob, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
+const DAU = DAY_MODEL_DEFAULTS.dailyActiveUsers;
+const DAU_SHORT = DAU >= 1000 && DAU % 1000 === 0 ? `${DAU / 1000}K` : DAU.toLocaleString('en-US');
+
 export const LLM_COST_RULE =
-  "$/month at 10K DAU and $/user/day per variant from reports/cost (the run's measured tokens, priced, each " +
-  "simulated user's activity in the run counted as one user-day, scaled to 10,000 DAU x 30 days); the " +
+  `$/month at ${DAU_SHORT} DAU and $/user/day per variant from reports/cost (the run's measured tokens per update, ` +
+  `priced, times the day model's ${DAY_MODEL_DEFAULTS.updatesPerUserPerDay} updates per user per day, scaled to ` +
+  `${DAU.toLocaleString('en-US')} DAU x ${DAY_MODEL_DEFAULTS.daysPerMonth} days); the ` +
   'cheapest variant wins; savings are against the baseline (the variant with every cost control off). ' +
   'Quality proxy = share of Claude calls routed to the small model (higher = more answers from the cheaper ' +
   'model); answer latency = p95 of question replies. Costs compare only across variants that did the same ' +
@@ -25,7 +30,7 @@ export const LLM_COST_RULE =
   'direct lookup, tool loop, tool loop with prompt caching) are compared on these figures against the direct lookup.';
 
 const COLUMNS: readonly VerdictColumn[] = [
-  { key: 'monthUsd', label: 'Claude $/month at 10K DAU', unit: 'USD' },
+  { key: 'monthUsd', label: `Claude $/month at ${DAU_SHORT} DAU`, unit: 'USD' },
   { key: 'userDayUsd', label: '$/user/day', unit: 'USD' },
   { key: 'savedShare', label: 'saved vs baseline', unit: 'share' },
   { key: 'smallModelShare', label: 'routed to the small model', unit: 'share' },
@@ -117,7 +122,7 @@ function smallModelShare(o: UsableOutcome): number | null {
 }
 
 function monthAndDay(o: UsableOutcome): { monthUsd: number; userDayUsd: number } {
-  const cost = computeCost(profileFromRun(o.result), { dau: 10_000 });
+  const cost = computeCost(profileFromRun(o.result), { dau: DAU });
   return { monthUsd: cost.perMonth.llmUsd, userDayUsd: cost.perUserDay.usd };
 }
 
@@ -160,7 +165,7 @@ export const llmCostRule: VerdictRule = {
     for (const o of priced) {
       const f = figures(o);
       v.sentences.push(
-        `${o.label}: ${formatUsd(f.monthUsd)}/month at 10K DAU, ${formatUsd(f.userDayUsd)}/user/day` +
+        `${o.label}: ${formatUsd(f.monthUsd)}/month at ${DAU_SHORT} DAU, ${formatUsd(f.userDayUsd)}/user/day` +
           `${f.savedShare === null || o === baseline ? '' : `, ${formatShare(f.savedShare)} vs baseline`}; ` +
           `${formatShare(f.smallModelShare)} of calls to the small model; p95 answer ${ms(f.questionP95Ms)}.`,
       );
@@ -199,7 +204,7 @@ export const llmCostRule: VerdictRule = {
     return {
       ...v,
       status: 'answered',
-      answer: `${winner.label} is the cheapest: ${formatUsd(w.monthUsd)}/month at 10K DAU (${formatUsd(w.userDayUsd)}/user/day), ${savedText}.`,
+      answer: `${winner.label} is the cheapest: ${formatUsd(w.monthUsd)}/month at ${DAU_SHORT} DAU (${formatUsd(w.userDayUsd)}/user/day), ${savedText}.`,
       figure: `${baselineMonth === null ? 'baseline not measured' : `${formatUsd(baselineMonth)}/month with no controls`}, ${formatUsd(w.monthUsd)}/month with ${winner.label}; ${formatShare(w.smallModelShare)} of calls on the small model`,
       changesIf:
         (w.smallModelShare ?? 0) > 0

@@ -1,0 +1,142 @@
+/**
+ * Regenerates docs/findings/model-validation.md: runs the real replays the capacity model is fitted on and
+ * checked against, fits service demands on some, predicts the others, and writes predicted vs measured with
+ * the error. Also writes the built-in reference demands (`reports/model/reference-demands.json`) from the fit.
+ *
+ * Run (it generates load, so under the lock, on a quiet machine for figures worth committing):
+ *   flock /tmp/botcap-load.lock npx tsx bench/model-validation.ts [--size quick|default] [--out DIR]
+ *       [--reuse DIR] [--doc docs/findings/model-validation.md] [--reference reports/model/reference-demands.json]
+ *       [--final]
+ * `--reuse DIR` skips the runs whose result.json is already in DIR; without `--final` the doc is marked
+ * "figures pending regeneration". About 7 minutes at the default size, 2 at quick.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gitCommit, machineInfo } from '../loadgen/orchestrate/environment-info.ts';
+import { runScenario } from '../loadgen/orchestrate/run.ts';
+import { type RunResult, runResultSchema } from '../loadgen/result/schema.ts';
+import { estimateDemands } from '../reports/model/demands.ts';
+import { referenceDemandsFile } from '../reports/model/reference.ts';
+import { renderValidationMarkdown, validateRun } from '../reports/model/validate.ts';
+import { getMatrix, type MatrixSize, variantScenario } from '../scenarios/matrices/index.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+import { parseScenario } from '../scenarios/validate.ts';
+
+interface ValidationRun {
+  slug: string;
+  label: string;
+  role: 'fit' | 'predict';
+  scenario: (size: MatrixSize) => Scenario;
+}
+
+const matrixVariant = (matrix: string, variant: string) => (size: MatrixSize) => {
+  const m = getMatrix(matrix);
+  return variantScenario(m, m.variants.find((v) => v.label === variant)!, size);
+};
+
+/** The burst without slotting, with the job queue's claims held in transactions and a pool of `poolMax`. */
+const poolChange = (poolMax: number) => (size: MatrixSize) => {
+  const base = matrixVariant('slotting', 'none')(size);
+  const config = base.bot.config as Record<string, Record<string, unknown>>;
+  return parseScenario({
+    ...base,
+    bot: {
+      ...base.bot,
+      config: {
+        ...config,
+        database: { ...(config.database ?? {}), poolMax },
+        scheduler: { ...(config.scheduler ?? {}), claimMode: 'transaction' },
+      },
+    },
+  });
+};
+
+export const VALIDATION_RUNS: readonly ValidationRun[] = [
+  { slug: 'webhook-x1', label: 'webhook x1', role: 'fit', scenario: matrixVariant('transport', 'webhook x1') },
+  { slug: 'burst-none', label: '10:00 burst, no slotting', role: 'fit', scenario: matrixVariant('slotting', 'none') },
+  { slug: 'webhook-x3', label: 'webhook x3', role: 'predict', scenario: matrixVariant('transport', 'webhook x3') },
+  { slug: 'webhook-x5', label: 'webhook x5', role: 'predict', scenario: matrixVariant('transport', 'webhook x5') },
+  {
+    slug: 'burst-slotted',
+    label: '10:00 burst, 5-min slots cap 50',
+    role: 'predict',
+    scenario: matrixVariant('slotting', '5-min slots, cap 50, auto'),
+  },
+  {
+    slug: 'burst-pool-10',
+    label: '10:00 burst, transaction claims, pool 10',
+    role: 'predict',
+    scenario: poolChange(10),
+  },
+  { slug: 'burst-pool-4', label: '10:00 burst, transaction claims, pool 4', role: 'predict', scenario: poolChange(4) },
+];
+
+async function readIfThere(path: string): Promise<RunResult | undefined> {
+  try {
+    return runResultSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: 'default' },
+      out: { type: 'string', default: 'botcap-out/model-validation' },
+      reuse: { type: 'string' },
+      doc: { type: 'string', default: 'docs/findings/model-validation.md' },
+      reference: { type: 'string' },
+      final: { type: 'boolean', default: false },
+    },
+  });
+  const size = values.size === 'quick' ? 'quick' : 'default';
+  const startedRealMs = performance.now();
+  const results = new Map<string, RunResult>();
+  const reusedFrom: string[] = [];
+  for (const run of VALIDATION_RUNS) {
+    const reused =
+      values.reuse === undefined ? undefined : await readIfThere(join(values.reuse, run.slug, 'result.json'));
+    if (reused !== undefined) {
+      results.set(run.slug, reused);
+      reusedFrom.push(run.label);
+      continue;
+    }
+    process.stderr.write(`model validation: running ${run.label} (${size})\n`);
+    const dir = join(values.out, run.slug);
+    await mkdir(dir, { recursive: true });
+    const result = await runScenario(run.scenario(size), { variant: run.label, logDir: join(dir, 'logs') });
+    await writeFile(join(dir, 'result.json'), `${JSON.stringify(result)}\n`, 'utf8');
+    results.set(run.slug, result);
+  }
+  const fit = VALIDATION_RUNS.filter((r) => r.role === 'fit').map((r) => results.get(r.slug)!);
+  // Quick runs last seconds: one-second windows give the regression enough intervals to try.
+  const demands = estimateDemands(fit, { windowRealS: size === 'quick' ? 1 : 2 });
+  const runs = VALIDATION_RUNS.map((r) => validateRun(demands, results.get(r.slug)!, r.role));
+  const m = machineInfo();
+  const commit = (await gitCommit()) ?? 'unknown';
+  const provenance = [
+    `Generated by \`npx tsx bench/model-validation.ts --size ${size}\` on commit ${commit}, ${new Date().toISOString().slice(0, 10)}: ` +
+      `${m.cpuModel} x${m.cpuCount}, ${Math.round(m.memoryBytes / 2 ** 30)} GiB, ${m.os}, Node ${m.node}; ` +
+      `${Math.round((performance.now() - startedRealMs) / 1000)} s of wall time` +
+      (reusedFrom.length > 0 ? `; runs reused from ${values.reuse}: ${reusedFrom.join(', ')}.` : '.'),
+    ...VALIDATION_RUNS.map((r) => {
+      const result = results.get(r.slug)!;
+      return `${r.label}: ${result.scenario.name} at x${result.timeScale}, ${result.environment.bot.instances} instance(s), ${result.durationRealS.toFixed(0)} s real, run ${result.startedAt}, commit ${result.environment.gitCommit ?? 'unknown'}.`;
+    }),
+  ];
+  await mkdir(values.out, { recursive: true });
+  await writeFile(
+    values.doc,
+    renderValidationMarkdown({ demands, runs, provenance, provisional: !values.final }),
+    'utf8',
+  );
+  await writeFile(join(values.out, 'validation.json'), `${JSON.stringify({ demands, runs }, null, 2)}\n`, 'utf8');
+  if (values.reference !== undefined) {
+    await writeFile(values.reference, `${JSON.stringify(referenceDemandsFile(demands, provenance[0]!), null, 2)}\n`);
+  }
+  process.stdout.write(`${values.doc}\n`);
+}
+
+await main();
