@@ -42,12 +42,13 @@ async function spawnBot(command: string, args: string[], env: Record<string, str
   return managed;
 }
 
-const nowRealMs = () => performance.timeOrigin + performance.now();
-
 describe('a polling bot', () => {
+  const firstPolls = (bot: ManagedProcess, timeoutMs: number) =>
+    awaitFirstPolls({ telegram: fake, token: fake.tokens[0]!, processes: [bot], signal, timeoutMs });
+
   it('is ready when its first getUpdates arrives, while that 25 s long poll is still open', async () => {
     const bot = await spawnBot('python3', [PYTHON_BOT]);
-    await awaitFirstPolls({ telegram: fake, token: fake.tokens[0]!, processes: [bot], signal, timeoutMs: 20_000 });
+    await firstPolls(bot, 20_000);
     // Ready already, though the poll has not returned: its call record is written only when it does.
     expect(fake.stats().bots[0]).toMatchObject({ get_updates_received: 1, long_poll_waiting: true });
     expect(fake.calls({ method: 'getUpdates' })).toEqual([]);
@@ -56,14 +57,7 @@ describe('a polling bot', () => {
   it('that never polls fails the start with what the fake saw', async () => {
     const bot = await spawnBot(process.execPath, NEVER_POLLS);
     await fetch(`${fake.url}/bot999:not-this-bot/getMe`);
-    const waiting = awaitFirstPolls({
-      telegram: fake,
-      token: fake.tokens[0]!,
-      processes: [bot],
-      signal,
-      timeoutMs: 300,
-    });
-    await expect(waiting).rejects.toThrow(
+    await expect(firstPolls(bot, 300)).rejects.toThrow(
       /^the bot never polled: no getUpdates call reached the fake Telegram .* The fake saw only 1 request\(s\) with a token it does not know/,
     );
   });
@@ -73,53 +67,41 @@ describe('a polling bot', () => {
       '-e',
       'setTimeout(() => { console.error("no BOT_TOKEN"); process.exit(3); }, 100)',
     ]);
-    const waiting = awaitFirstPolls({
-      telegram: fake,
-      token: fake.tokens[0]!,
-      processes: [bot],
-      signal,
-      timeoutMs: 20_000,
-    });
-    await expect(waiting).rejects.toThrow(
+    await expect(firstPolls(bot, 20_000)).rejects.toThrow(
       /bot-1 exited before it was ready \(code 3, signal null\); its last lines:\n {2}no BOT_TOKEN/,
     );
   });
 });
 
 describe('a webhook bot', () => {
-  it('keeps the webhook it registered itself, on its own path', async () => {
-    const port = await freePort();
-    const bot = await spawnBot('python3', [PYTHON_BOT], {
-      PORT: String(port),
-      WEBHOOK_URL: 'http://127.0.0.1:4100/webhook',
-      WEBHOOK_SECRET: 'run-secret',
-    });
-    const by = await awaitWebhookRegistration({
+  const WEBHOOK_URL = 'http://127.0.0.1:4100/webhook';
+  /** Waits for the bot's registration until `waitRealMs` from now, as the fleet does until the scenario start. */
+  const registration = (bot: ManagedProcess, waitRealMs: number) =>
+    awaitWebhookRegistration({
       telegram: fake,
       token: fake.tokens[0]!,
       processes: [bot],
       signal,
-      untilRealMs: nowRealMs() + 20_000,
-      fallbackUrl: 'http://127.0.0.1:4100/webhook',
+      untilRealMs: performance.timeOrigin + performance.now() + waitRealMs,
+      fallbackUrl: WEBHOOK_URL,
       secret: 'run-secret',
     });
-    expect(by).toBe('bot');
+
+  it('keeps the webhook it registered itself, on its own path', async () => {
+    const port = await freePort();
+    const bot = await spawnBot('python3', [PYTHON_BOT], {
+      PORT: String(port),
+      WEBHOOK_URL,
+      WEBHOOK_SECRET: 'run-secret',
+    });
+    expect(await registration(bot, 20_000)).toBe('bot');
     expect(fake.webhookInfo().url).toBe('http://127.0.0.1:4100/py/hook');
   });
 
   it('that registers nothing by the scenario start gets WEBHOOK_URL registered for it', async () => {
     const bot = await spawnBot(process.execPath, NEVER_POLLS);
-    const by = await awaitWebhookRegistration({
-      telegram: fake,
-      token: fake.tokens[0]!,
-      processes: [bot],
-      signal,
-      untilRealMs: nowRealMs() + 100,
-      fallbackUrl: 'http://127.0.0.1:4100/webhook',
-      secret: 'run-secret',
-    });
-    expect(by).toBe('botcap');
-    expect(fake.webhookInfo().url).toBe('http://127.0.0.1:4100/webhook');
+    expect(await registration(bot, 100)).toBe('botcap');
+    expect(fake.webhookInfo().url).toBe(WEBHOOK_URL);
     expect(fake.calls({ method: 'setWebhook' })).toMatchObject([{ ok: true }]);
   });
 });

@@ -14,8 +14,11 @@ export const BOT_READINESS_DEFAULTS = {
   checkIntervalRealMs: 20,
 } as const;
 
-/** Who registered the webhook the fake delivers to. */
-export type WebhookRegistrar = 'bot' | 'botcap';
+/**
+ * Who registered the webhook the fake delivers to: the bot itself, botcap on the bot's behalf (it registered
+ * none by the scenario's start), or botcap with the operator's `--webhook-url`.
+ */
+export type WebhookRegistrar = 'bot' | 'botcap' | 'webhook-url';
 
 interface ReadinessOptions {
   telegram: FakeTelegram;

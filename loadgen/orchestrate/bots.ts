@@ -41,10 +41,7 @@ export interface BotFleet {
   kind: BotKind;
   /** The variables each instance was given (the first instance's, for the result's config description). */
   firstEnv: Readonly<Record<string, string>> | undefined;
-  /**
-   * Who registered the webhook the fake delivers to: the bot, or botcap (`--webhook-url`, or a `--bot-cmd`
-   * bot that registered none by the scenario's start). Undefined when the bots poll.
-   */
+  /** Who registered the webhook the fake delivers to; undefined when the bots poll. */
   webhookRegisteredBy: WebhookRegistrar | undefined;
   /** Live instances with their /metrics, for the sampler (read each tick: a killed one disappears). */
   metricsTargets(): Array<{ instance: string; url: string }>;
@@ -132,7 +129,7 @@ function fleetParts(options: FleetOptions): FleetParts {
 async function driveRunningBot(parts: FleetParts): Promise<void> {
   const { telegram, webhookUrl, webhookSecret } = parts.options;
   await registerWebhook(telegram, parts.token, webhookUrl!, webhookSecret);
-  parts.webhookRegisteredBy = 'botcap';
+  parts.webhookRegisteredBy = 'webhook-url';
   parts.instances.push({ name: 'bot-1', managed: undefined, httpUrl: undefined, webhookBase: undefined });
 }
 

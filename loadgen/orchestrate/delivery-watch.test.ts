@@ -102,11 +102,26 @@ describe('judging whether updates get through', () => {
     );
   });
 
-  it('keeps credentials in a registered URL out of the message', () => {
-    const snapshot = failingWebhook(NOT_FOUND, { url: 'https://hook:hunter2-secret@bot.example.com/tg' });
-    const message = judgeDelivery(snapshot, { graceRealMs: 2_000 });
-    expect(message).toContain('bot.example.com/tg');
+  it('points a --webhook-url run at its flags', () => {
+    const context = { webhookRegisteredBy: 'webhook-url' } as const;
+    expect(judgeDelivery(failingWebhook(NOT_FOUND), { graceRealMs: 2_000 }, context)).toContain(
+      '(given with --webhook-url): 404 Not Found x24. getWebhookInfo: last_error_message "Wrong response from the webhook: 404 Not Found". Nothing serves that path: give --webhook-url the exact URL',
+    );
+    expect(judgeDelivery(failingWebhook(UNAUTHORIZED), { graceRealMs: 2_000 }, context)).toContain(
+      'give --webhook-secret the secret it checks',
+    );
+  });
+
+  it('keeps credentials and secrets in a registered URL out of the message', () => {
+    const url = 'https://hook:hunter2-secret@bot.example.com/tg/op-secret-path';
+    const message = judgeDelivery(
+      failingWebhook(NOT_FOUND, { url }),
+      { graceRealMs: 2_000 },
+      { secrets: ['op-secret-path'] },
+    );
+    expect(message).toContain('bot.example.com/tg/');
     expect(message).not.toContain('hunter2-secret');
+    expect(message).not.toContain('op-secret-path');
   });
 });
 
@@ -114,7 +129,9 @@ describe('watching a live fake Telegram', () => {
   let fake: FakeTelegram;
   let server: Server | undefined;
   beforeEach(async () => {
-    fake = await startFakeTelegram({ timeScale: 1000, floodControl: false });
+    // Backoffs of a few ms at scale 1000; the request timeout stays 30 s real, so a busy machine cannot turn a
+    // 404 into a timeout.
+    fake = await startFakeTelegram({ timeScale: 1000, webhookTimeoutMs: 30_000_000, floodControl: false });
   });
   afterEach(async () => {
     await fake.close();

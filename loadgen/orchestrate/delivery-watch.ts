@@ -52,6 +52,8 @@ export interface DeliveryContext {
   webhookRegisteredBy?: WebhookRegistrar;
   /** Where the bots' logs are, when they are kept. */
   logDir?: string;
+  /** Literals to mask in the message besides the shapes botcap knows (e.g. the operator's webhook secret). */
+  secrets?: readonly string[];
 }
 
 export interface JudgeOptions {
@@ -176,15 +178,16 @@ function describeUndelivered(snapshot: DeliverySnapshot, waitedMs: number, conte
       ? ` The fake also answered ${snapshot.unknownTokenRequests} request(s) with 401 Unauthorized: a token other than BOT_TOKEN is in use.`
       : '';
   const logs = context.logDir === undefined ? '' : ` The bots' logs: ${context.logDir}`;
-  return redactSecrets(`${lead} ${body}${strangers}${logs}`);
+  return redactSecrets(`${lead} ${body}${strangers}${logs}`, context.secrets);
 }
 
 function webhookFindings(snapshot: DeliverySnapshot, context: DeliveryContext): string {
   const webhook = snapshot.webhook!;
-  const registrar =
-    context.webhookRegisteredBy === 'botcap'
-      ? 'registered by botcap, since the bot registered no webhook by the scenario start'
-      : 'as registered';
+  const registrar = {
+    bot: 'as registered',
+    botcap: 'registered by botcap, since the bot registered no webhook by the scenario start',
+    'webhook-url': 'given with --webhook-url',
+  }[context.webhookRegisteredBy ?? 'bot'];
   const reasons = Object.entries(webhook.failuresByReason)
     .sort(([, a], [, b]) => b - a)
     .map(([reason, count]) => `${shortReason(reason)} x${count}`)
@@ -206,12 +209,16 @@ function shortReason(reason: string): string {
 function webhookHint(failuresByReason: Readonly<Record<string, number>>, context: DeliveryContext): string {
   const top = Object.entries(failuresByReason).sort(([, a], [, b]) => b - a)[0]?.[0];
   const status = Number(/: (\d{3})\b/.exec(top ?? '')?.[1] ?? Number.NaN);
+  const byFlag = context.webhookRegisteredBy === 'webhook-url';
   if (status === 404 || status === 405) {
+    if (byFlag) return 'Nothing serves that path: give --webhook-url the exact URL the bot serves its webhook at.';
     return context.webhookRegisteredBy === 'botcap'
       ? 'Nothing serves that path: serve WEBHOOK_PATH, or register your own URL with setWebhook (botcap delivers to the path you register).'
       : 'Nothing serves that path: serve exactly the path the bot registers with setWebhook (botcap delivers to it unchanged).';
   }
   if (status === 401 || status === 403) {
+    if (byFlag)
+      return 'The bot refused the requests: give --webhook-secret the secret it checks in X-Telegram-Bot-Api-Secret-Token.';
     return 'The bot refused the requests: it must check X-Telegram-Bot-Api-Secret-Token against the secret_token it registered (botcap gives WEBHOOK_SECRET for both); some frameworks (telegraf) also answer 403 for a path they do not serve.';
   }
   if (status === 502 || status === 503) {

@@ -204,6 +204,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       context: {
         ...(fleet.webhookRegisteredBy === undefined ? {} : { webhookRegisteredBy: fleet.webhookRegisteredBy }),
         ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
+        ...(options.webhookSecret === undefined ? {} : { secrets: [options.webhookSecret] }),
       },
       onVerdict: () => abort.abort(),
     });
