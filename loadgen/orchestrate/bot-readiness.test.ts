@@ -75,14 +75,14 @@ describe('a polling bot', () => {
 
 describe('a webhook bot', () => {
   const WEBHOOK_URL = 'http://127.0.0.1:4100/webhook';
-  /** Waits for the bot's registration until `waitRealMs` from now, as the fleet does until the scenario start. */
-  const registration = (bot: ManagedProcess, waitRealMs: number) =>
+  /** Waits for the bot's registration as the fleet does, with the load starting `loadInRealMs` from now. */
+  const registration = (bot: ManagedProcess, loadInRealMs: number) =>
     awaitWebhookRegistration({
       telegram: fake,
       token: fake.tokens[0]!,
       processes: [bot],
       signal,
-      untilRealMs: performance.timeOrigin + performance.now() + waitRealMs,
+      loadStartRealMs: performance.timeOrigin + performance.now() + loadInRealMs,
       fallbackUrl: WEBHOOK_URL,
       secret: 'run-secret',
     });
@@ -98,9 +98,9 @@ describe('a webhook bot', () => {
     expect(fake.webhookInfo().url).toBe('http://127.0.0.1:4100/py/hook');
   });
 
-  it('that registers nothing by the scenario start gets WEBHOOK_URL registered for it', async () => {
+  it('that registers nothing before the load starts gets WEBHOOK_URL registered for it', async () => {
     const bot = await spawnBot(process.execPath, NEVER_POLLS);
-    expect(await registration(bot, 100)).toBe('botcap');
+    expect(await registration(bot, 700)).toBe('botcap');
     expect(fake.webhookInfo().url).toBe(WEBHOOK_URL);
     expect(fake.calls({ method: 'setWebhook' })).toMatchObject([{ ok: true }]);
   });

@@ -12,11 +12,16 @@ import { EnvironmentStopped, type ManagedProcess, waitFor } from '../environment
 export const BOT_READINESS_DEFAULTS = {
   /** How often the fake's counters are read while waiting, real ms (an in-process read costs microseconds). */
   checkIntervalRealMs: 20,
+  /**
+   * For a webhook bot that registered nothing, botcap registers WEBHOOK_URL this long before the load starts,
+   * so its own setWebhook never makes the load late.
+   */
+  fallbackLeadRealMs: 500,
 } as const;
 
 /**
  * Who registered the webhook the fake delivers to: the bot itself, botcap on the bot's behalf (it registered
- * none by the scenario's start), or botcap with the operator's `--webhook-url`.
+ * none before the load), or botcap with the operator's `--webhook-url`.
  */
 export type WebhookRegistrar = 'bot' | 'botcap' | 'webhook-url';
 
@@ -58,20 +63,21 @@ export async function awaitFirstPolls(options: ReadinessOptions & { timeoutMs: n
 }
 
 /**
- * Waits for the bot to register its webhook until `untilRealMs` (the moment the load starts anyway, so the
- * wait costs no time); a bot that has registered none by then gets `fallbackUrl` registered on its behalf,
- * as an operator would with curl. Returns who registered.
+ * Waits for the bot to register its webhook until shortly before the load starts (`loadStartRealMs`, epoch ms:
+ * the load waits for it anyway, so the wait costs no time); a bot that has registered none by then gets
+ * `fallbackUrl` registered on its behalf, as an operator would with curl. Returns who registered.
  *
  * @example
- * const by = await awaitWebhookRegistration({ telegram, token, processes, signal, untilRealMs: anchorRealMs,
+ * const by = await awaitWebhookRegistration({ telegram, token, processes, signal, loadStartRealMs: anchorRealMs,
  *   fallbackUrl: 'http://127.0.0.1:4100/webhook', secret });
  */
 export async function awaitWebhookRegistration(
-  options: ReadinessOptions & { untilRealMs: number; fallbackUrl: string; secret: string },
+  options: ReadinessOptions & { loadStartRealMs: number; fallbackUrl: string; secret: string },
 ): Promise<WebhookRegistrar> {
   const { telegram, token, processes } = options;
   const registered = () => telegram.webhookInfo({ token }).url !== '';
-  const waitMs = options.untilRealMs - (performance.timeOrigin + performance.now());
+  const untilRealMs = options.loadStartRealMs - BOT_READINESS_DEFAULTS.fallbackLeadRealMs;
+  const waitMs = untilRealMs - (performance.timeOrigin + performance.now());
   if (waitMs > 0) {
     await waitFor(
       'the bot registering its webhook',

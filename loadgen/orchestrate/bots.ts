@@ -253,7 +253,7 @@ function readyLine(managed: ManagedProcess): { http: string; webhook?: string } 
 
 /**
  * A `--bot-cmd` bot is ready by what the fake sees: a polling one once its getUpdates calls arrive, a
- * webhook one once it registered its webhook - or, at the scenario's start, botcap registers `WEBHOOK_URL`
+ * webhook one once it registered its webhook - or, just before the load starts, botcap registers `WEBHOOK_URL`
  * for it, as an operator would.
  */
 async function awaitCommandBots(parts: FleetParts): Promise<void> {
@@ -266,7 +266,7 @@ async function awaitCommandBots(parts: FleetParts): Promise<void> {
   }
   parts.webhookRegisteredBy = await awaitWebhookRegistration({
     ...common,
-    untilRealMs: anchorRealMs,
+    loadStartRealMs: anchorRealMs,
     fallbackUrl: `${parts.front.url}${BOT_CONTRACT_DEFAULTS.webhookPath}`,
     secret: RUN_SCENARIO_DEFAULTS.webhookSecret,
   });

@@ -54,7 +54,7 @@ describe('judging whether updates get through', () => {
       { graceRealMs: 2_000 },
       { webhookRegisteredBy: 'botcap', logDir: '/tmp/run/logs' },
     );
-    expect(message).toContain('registered by botcap, since the bot registered no webhook');
+    expect(message).toContain('registered by botcap, since the bot registered no webhook before the load');
     expect(message).toContain('serve WEBHOOK_PATH');
     expect(message).toMatch(/The bots' logs: \/tmp\/run\/logs$/);
   });

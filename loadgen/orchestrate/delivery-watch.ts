@@ -185,7 +185,7 @@ function webhookFindings(snapshot: DeliverySnapshot, context: DeliveryContext): 
   const webhook = snapshot.webhook!;
   const registrar = {
     bot: 'as registered',
-    botcap: 'registered by botcap, since the bot registered no webhook by the scenario start',
+    botcap: 'registered by botcap, since the bot registered no webhook before the load',
     'webhook-url': 'given with --webhook-url',
   }[context.webhookRegisteredBy ?? 'bot'];
   const reasons = Object.entries(webhook.failuresByReason)
