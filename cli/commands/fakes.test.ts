@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { FAKE_TELEGRAM_DEFAULTS } from '../../fakes/telegram/index.ts';
-import type { FakesReadyLine } from './fakes.ts';
+import { type FakesReadyLine, startFakes } from './fakes.ts';
 
 const BIN = new URL('../../bin/botcap.js', import.meta.url).pathname;
 
@@ -21,10 +21,12 @@ describe('botcap fakes', () => {
     lines.on('line', (line) => stdoutLines.push(line));
     const ready = JSON.parse(await firstLine) as FakesReadyLine;
 
-    expect(Object.keys(ready).sort()).toEqual(['claude', 'mcp', 'telegram']);
-    for (const url of Object.values(ready)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    expect(Object.keys(ready).sort()).toEqual(['claude', 'mcp', 'telegram', 'telegramTokens']);
+    for (const url of [ready.telegram, ready.claude, ready.mcp]) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    // A bot started by hand takes its token from the line, without reading the help.
+    expect(ready.telegramTokens).toEqual([FAKE_TELEGRAM_DEFAULTS.token]);
 
-    const getMe = (await (await fetch(`${ready.telegram}/bot${FAKE_TELEGRAM_DEFAULTS.token}/getMe`)).json()) as {
+    const getMe = (await (await fetch(`${ready.telegram}/bot${ready.telegramTokens[0]}/getMe`)).json()) as {
       ok: boolean;
       result: { is_bot: boolean };
     };
@@ -48,6 +50,27 @@ describe('botcap fakes', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
     expect(stdoutLines).toHaveLength(1);
+  });
+
+  it('lists every --token it was given in the JSON line', async () => {
+    const tokens = ['111:first-token', '222:second-token'];
+    const { ready, stop } = await startFakes({
+      host: '127.0.0.1',
+      telegramPort: 0,
+      claudePort: 0,
+      mcpPort: 0,
+      token: tokens,
+      seed: 1,
+      timeScale: 1,
+      latency: 'zero',
+      tier: 'unlimited',
+      flood: false,
+      floodPrivatePerS: 1,
+      floodGlobalPerS: 30,
+      floodGroupPerMin: 20,
+    });
+    await stop();
+    expect(ready.telegramTokens).toEqual(tokens);
   });
 
   it('rejects a bad flag with the reason and a non-zero exit', async () => {

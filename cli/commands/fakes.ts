@@ -25,6 +25,8 @@ export interface FakesReadyLine {
   telegram: string;
   claude: string;
   mcp: string;
+  /** The bot tokens the fake Telegram accepts (a bot started by hand uses one as its BOT_TOKEN). */
+  telegramTokens: string[];
 }
 
 const integerIn = (min: number, max: number) => (value: string) => {
@@ -44,7 +46,7 @@ const flood = FAKE_TELEGRAM_DEFAULTS.floodControl;
 
 /**
  * Starts the fake Telegram, the fake Claude and the fake MCP server, prints one JSON line with their
- * URLs, and runs until SIGINT/SIGTERM. Returns a `stop` so tests can run it in-process.
+ * URLs and the bot tokens the fake Telegram accepts, and runs until SIGINT/SIGTERM. Returns a `stop` so tests can run it in-process.
  *
  * @example
  * const { ready, stop } = await startFakes({ ...defaults, timeScale: 60 });
@@ -87,7 +89,7 @@ export async function startFakes(
     throw error;
   });
   return {
-    ready: { telegram: telegram.url, claude: claude.url, mcp: mcp.url },
+    ready: { telegram: telegram.url, claude: claude.url, mcp: mcp.url, telegramTokens: [...telegram.tokens] },
     stop: async () => {
       await Promise.all([telegram.close(), claude.close(), mcp.close()]);
     },
@@ -98,7 +100,7 @@ export function registerFakes(program: Command): void {
   program
     .command('fakes')
     .description(
-      'start the fake Telegram Bot API, fake Claude API and fake MCP server; print one JSON line with their URLs; stop on Ctrl-C',
+      'start the fake Telegram Bot API, fake Claude API and fake MCP server; print one JSON line with their URLs and the bot tokens the fake Telegram accepts; stop on Ctrl-C',
     )
     .addOption(
       new Option('--host <host>', 'interface to bind (0.0.0.0 only inside a container)').default(

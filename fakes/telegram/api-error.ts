@@ -46,6 +46,7 @@ export const ERRORS = {
   badParseMode: () => new ApiError(400, 'Bad Request: unsupported parse_mode'),
   chatNotFound: () => new ApiError(400, 'Bad Request: chat not found'),
   chatIdEmpty: () => new ApiError(400, 'Bad Request: chat_id is empty'),
+  chatIdMissing: () => new ApiError(400, 'Bad Request: chat identifier is not specified'),
   blocked: () => new ApiError(403, 'Forbidden: bot was blocked by the user'),
   notModified: () =>
     new ApiError(

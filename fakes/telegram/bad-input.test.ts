@@ -35,6 +35,8 @@ describe('transport errors in the Bot API shape', () => {
     const unknown = await raw('/bot987654:SECRETsecretSECRETsecret123/getMe');
     expectError(unknown, 401, /^Unauthorized$/);
     expect(JSON.stringify(unknown.body)).not.toContain('SECRETsecret');
+    // A bot started with the wrong BOT_TOKEN shows up here, since no bot's record holds its calls.
+    expect(fake.stats().unknown_token_requests).toBe(2);
   });
 
   it('404 for unknown methods and paths; methods match case-insensitively; GET works', async () => {
@@ -139,6 +141,40 @@ describe('method errors as Telegram words them', () => {
       400,
       /secret token/,
     );
+  });
+
+  it("checks a method's parameters before the chat, as Telegram's server does", async () => {
+    const unknownChat = 424_242;
+    expectError(await send({ chat_id: unknownChat, text: '' }), 400, 'Bad Request: message text is empty');
+    expectError(await send({ chat_id: unknownChat }), 400, 'Bad Request: message text is empty');
+    expectError(await send({ text: '' }), 400, 'Bad Request: message text is empty');
+    expectError(
+      await send({ chat_id: unknownChat, text: 'hi', parse_mode: 'BBCode' }),
+      400,
+      'Bad Request: unsupported parse_mode',
+    );
+    expectError(await send({ chat_id: unknownChat, text: 'hi', reply_markup: '{oops' }), 400, /reply_markup/);
+    expectError(await send({ chat_id: unknownChat, text: 'hi', reply_parameters: 7 }), 400, /reply parameters/);
+    // What the server checks only once it knows the chat: blanks, length, the message replied to.
+    expectError(await send({ chat_id: unknownChat, text: '   ' }), 400, 'Bad Request: chat not found');
+    expectError(await send({ chat_id: unknownChat, text: 'x'.repeat(4097) }), 400, 'Bad Request: chat not found');
+    const edit = (params: Record<string, unknown>) => callApi(fake.url, token, 'editMessageText', params);
+    expectError(
+      await edit({ chat_id: unknownChat, message_id: 1, text: '' }),
+      400,
+      'Bad Request: message text is empty',
+    );
+    expectError(await edit({ text: 'a' }), 400, 'Bad Request: message identifier is not specified');
+    expectError(await edit({ chat_id: unknownChat, message_id: 1, text: 'a' }), 400, 'Bad Request: chat not found');
+    expectError(
+      await callApi(fake.url, token, 'sendChatAction', { chat_id: unknownChat, action: 'dancing' }),
+      400,
+      'Bad Request: wrong parameter action in request',
+    );
+    const del = (params: Record<string, unknown>) => callApi(fake.url, token, 'deleteMessage', params);
+    expectError(await del({ message_id: 1 }), 400, 'Bad Request: chat identifier is not specified');
+    expectError(await del({ chat_id: unknownChat }), 400, 'Bad Request: message identifier is not specified');
+    expectError(await del({ chat_id: unknownChat, message_id: 1 }), 400, 'Bad Request: chat not found');
   });
 
   it('every refused call is recorded with its error code', () => {

@@ -5,7 +5,7 @@ import type { ResolvedOptions } from './options.ts';
 import { CallRecorder, nowMs } from './recorder.ts';
 import type { BotStats } from './records.ts';
 import { type UpdateEntry, UpdateStore } from './update-store.ts';
-import type { WebhookActor, WebhookConfig, WebhookHost } from './webhook.ts';
+import { WebhookActor, type WebhookConfig, type WebhookHost } from './webhook.ts';
 
 /** Shared by every bot of one fake: update ids increase across bots and resets, like Telegram's. */
 export interface UpdateIdSource {
@@ -34,6 +34,10 @@ export class BotState implements WebhookHost {
   /** Open callback queries: id -> update_id. */
   readonly callbackQueries = new Map<string, number>();
   webhook: WebhookActor | undefined;
+  /** Where webhook deliveries really go (see `FakeTelegram.routeWebhooks`); undefined = the registered URL. */
+  webhookRoute: URL | undefined;
+  /** getUpdates requests received, counted on arrival (a long poll's call record is written when it returns). */
+  getUpdatesReceived = 0;
   /** Set by the methods module, which owns the method table; avoids an import cycle. */
   executeReply: (body: Record<string, unknown>, entry: UpdateEntry) => void = () => {};
   readonly requestTimeoutRealMs: number;
@@ -145,9 +149,22 @@ export class BotState implements WebhookHost {
       confirmed_ms: null,
       dropped: null,
       json,
+      accepted: false,
     };
     this.store.add(entry);
     return entry;
+  }
+
+  /**
+   * Sends webhook deliveries to `origin` from now on, keeping each registered URL's path and query (undefined:
+   * to the registered URL). A webhook already set restarts on the new route, as setWebhook restarts it.
+   */
+  routeWebhook(origin: URL | undefined): void {
+    this.webhookRoute = origin;
+    const config = this.webhook?.config;
+    if (config === undefined) return;
+    this.closeWebhook();
+    this.webhook = new WebhookActor(this, config);
   }
 
   /** Deletes the webhook; its undelivered updates stay for getUpdates unless dropped. */
@@ -165,9 +182,11 @@ export class BotState implements WebhookHost {
       bot_id: this.botId,
       test_environment: this.testEnvironment,
       updates_injected: this.store.log.length,
+      updates_delivered: this.store.delivered,
       updates_dropped: this.store.dropped,
       pending_update_count: this.store.pending.size,
       long_poll_waiting: this.store.pollWaiting,
+      get_updates_received: this.getUpdatesReceived,
       webhook: this.webhook?.stats() ?? null,
       calls: this.recorder.count,
       calls_failed: this.recorder.failed,
@@ -192,6 +211,7 @@ export class BotState implements WebhookHost {
     this.chats.clear();
     this.recorder.reset();
     this.flood.reset();
+    this.getUpdatesReceived = 0;
     this.inFlightByChat.clear();
     this.callbackQueries.clear();
   }

@@ -28,8 +28,10 @@ import type {
   MessageRecord,
   UpdateFilter,
   UpdateRecord,
+  WebhookInfo,
 } from './records.ts';
 import { handleBotRequest, sendReply } from './server.ts';
+import { webhookInfoOf } from './update-methods.ts';
 import type { UpdateEntry } from './update-store.ts';
 
 /** Which bot a control operation addresses: default the first token, production environment. */
@@ -70,6 +72,16 @@ export interface FakeTelegram {
   /** Makes a chat known without injecting an update (e.g. a group the bot posts to). */
   addChat(input: ChatInput): void;
   stats(selector?: BotSelector): FakeTelegramStats;
+  /** What getWebhookInfo answers the bot: the URL it registered ('' if none), pending updates, the last delivery error. */
+  webhookInfo(selector?: BotSelector): WebhookInfo;
+  /**
+   * Delivers every bot's webhook to `origin` (scheme, host, port), keeping the path and query the bot
+   * registered - the way DNS and a TLS-terminating load balancer route Telegram's requests to a bot in
+   * production, so a bot that registers `https://bot.example.com/hook` is reached at `<origin>/hook` over
+   * plain HTTP. getWebhookInfo still shows the registered URL. Undefined delivers to the registered URL again.
+   * Throws {@link ControlInputError} for anything but an http(s) origin.
+   */
+  routeWebhooks(origin: string | undefined): void;
   /** Forgets chats, updates, webhook and records of one bot, or of all when no token is given. */
   reset(selector?: BotSelector): void;
   /** Stops the server, webhooks and long polls; records stay readable through this object. */
@@ -114,6 +126,7 @@ class RunningFake implements FakeTelegram {
   readonly port: number;
   readonly tokens: readonly string[];
   private readonly bots = new Map<string, BotState>();
+  private unknownTokenRequests = 0;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -136,7 +149,11 @@ class RunningFake implements FakeTelegram {
     }
   }
 
-  lookup = (routeKey: string): BotState | undefined => this.bots.get(routeKey);
+  lookup = (routeKey: string): BotState | undefined => {
+    const bot = this.bots.get(routeKey);
+    if (bot === undefined) this.unknownTokenRequests++;
+    return bot;
+  };
 
   private bot(selector: BotSelector = {}): BotState {
     const token = selector.token ?? this.tokens[0]!;
@@ -236,12 +253,33 @@ class RunningFake implements FakeTelegram {
             (bot) => !bot.testEnvironment || bot.store.log.length > 0 || bot.recorder.count > 0,
           )
         : [this.bot(selector)];
-    return { now_ms: nowMs(), bots: bots.map((bot) => bot.stats()) };
+    return { now_ms: nowMs(), unknown_token_requests: this.unknownTokenRequests, bots: bots.map((bot) => bot.stats()) };
+  }
+
+  webhookInfo(selector: BotSelector = {}): WebhookInfo {
+    return webhookInfoOf(this.bot(selector));
+  }
+
+  routeWebhooks(origin: string | undefined): void {
+    let route: URL | undefined;
+    if (origin !== undefined) {
+      route = URL.canParse(origin) ? new URL(origin) : undefined;
+      if (route === undefined || (route.protocol !== 'http:' && route.protocol !== 'https:')) {
+        throw new ControlInputError(
+          `routeWebhooks: '${origin}' is not an http(s) origin; pass one like http://127.0.0.1:8080`,
+        );
+      }
+    }
+    for (const bot of this.bots.values()) bot.routeWebhook(route);
   }
 
   reset(selector: BotSelector = {}): void {
-    if (selector.token === undefined) for (const bot of this.bots.values()) bot.reset();
-    else this.bot(selector).reset();
+    if (selector.token !== undefined) {
+      this.bot(selector).reset();
+      return;
+    }
+    for (const bot of this.bots.values()) bot.reset();
+    this.unknownTokenRequests = 0;
   }
 
   async close(): Promise<void> {

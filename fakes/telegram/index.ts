@@ -31,5 +31,6 @@ export type {
   UpdateFilter,
   UpdateKind,
   UpdateRecord,
+  WebhookInfo,
   WebhookStats,
 } from './records.ts';

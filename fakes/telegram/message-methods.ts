@@ -7,10 +7,11 @@ import { type Params, paramBool, paramInt, paramJson, paramJsonText, paramString
 
 /**
  * Methods about chats and messages: send, edit, delete, callback answers, chat actions. Each checks
- * what Telegram checks, in its order, and throws Telegram's own error text.
+ * what Telegram checks, in its order (tdlib/telegram-bot-api's Client.cpp: a method's own parameters,
+ * then the chat, then what needs the chat), and throws Telegram's own error text.
  */
 
-const PARSE_MODES = new Set(['', 'html', 'markdown', 'markdownv2']);
+const PARSE_MODES = new Set(['', 'none', 'html', 'markdown', 'markdownv2']);
 const CHAT_ACTIONS = new Set([
   'typing',
   'upload_photo',
@@ -25,9 +26,14 @@ const CHAT_ACTIONS = new Set([
   'upload_video_note',
 ]);
 
-export function resolveChat(bot: BotState, params: Params, facts: CallFacts): ChatState {
+function hasChatId(params: Params): boolean {
   const raw = params.chat_id;
-  if (raw === undefined || raw === null || raw === '') throw ERRORS.chatIdEmpty();
+  return raw !== undefined && raw !== null && raw !== '';
+}
+
+export function resolveChat(bot: BotState, params: Params, facts: CallFacts): ChatState {
+  if (!hasChatId(params)) throw ERRORS.chatIdEmpty();
+  const raw = params.chat_id;
   if (typeof raw === 'string' && raw.startsWith('@')) throw ERRORS.chatNotFound();
   let id: number | undefined;
   try {
@@ -41,16 +47,25 @@ export function resolveChat(bot: BotState, params: Params, facts: CallFacts): Ch
   return chat;
 }
 
-function checkText(params: Params, facts: CallFacts): string {
+/**
+ * The text parameters, checked before the chat as the Bot API server does: an absent or empty text and an
+ * unknown parse_mode. Length and whitespace-only text are {@link checkTextContent}'s, after the chat.
+ */
+function checkTextParams(params: Params, facts: CallFacts): string {
   const text = paramString(params, 'text') ?? '';
   facts.textLength = text.length;
-  if (text.trim().length === 0) throw ERRORS.textEmpty();
-  if (text.length > D.messageTextMaxChars) throw ERRORS.textTooLong();
+  if (text.length === 0) throw ERRORS.textEmpty();
   const parseMode = params.parse_mode;
   if (parseMode !== undefined && parseMode !== null) {
     if (typeof parseMode !== 'string' || !PARSE_MODES.has(parseMode.toLowerCase())) throw ERRORS.badParseMode();
   }
   return text;
+}
+
+/** What Telegram's servers refuse once the chat is known: a text of blanks only, or one over 4096 characters. */
+function checkTextContent(text: string): void {
+  if (text.trim().length === 0) throw ERRORS.textEmpty();
+  if (text.length > D.messageTextMaxChars) throw ERRORS.textTooLong();
 }
 
 function checkCanSend(bot: BotState, chat: ChatState): void {
@@ -65,40 +80,50 @@ function messageJson(bot: BotState, chat: ChatState, id: number, dateS: number, 
   return `{"message_id":${id},"from":${bot.fromJson},"chat":${chat.json},"date":${dateS}${textPart}${markupPart}`;
 }
 
-function messageIdOf(params: Params): number {
-  const id = paramInt(params, 'message_id');
-  if (id === undefined) throw ERRORS.messageIdMissing();
-  return id;
+interface ReplyTo {
+  messageId: number;
+  allowWithoutReply: boolean;
+}
+
+/** The message a send replies to, parsed (before the chat, as the server parses reply_parameters first). */
+function parseReplyTo(params: Params): ReplyTo | undefined {
+  let messageId = paramInt(params, 'reply_to_message_id');
+  let allowWithoutReply = paramBool(params, 'allow_sending_without_reply');
+  if (messageId === undefined && params.reply_parameters !== undefined) {
+    const parameters = paramJson(params, 'reply_parameters');
+    if (parameters === null || typeof parameters !== 'object') throw ERRORS.badRequest("can't parse reply parameters");
+    const { message_id: id, allow_sending_without_reply: allow } = parameters as Params;
+    if (typeof id !== 'number') throw ERRORS.badRequest('message to be replied not found');
+    messageId = id;
+    allowWithoutReply ||= allow === true;
+  }
+  return messageId === undefined ? undefined : { messageId, allowWithoutReply };
 }
 
 /** A reply to a user's message names its update exactly: the best correlation a bot can give. */
-function checkReplyTo(chat: ChatState, params: Params, facts: CallFacts): void {
-  let replyTo = paramInt(params, 'reply_to_message_id');
-  let allowWithoutReply = paramBool(params, 'allow_sending_without_reply');
-  if (replyTo === undefined && params.reply_parameters !== undefined) {
-    const parameters = paramJson(params, 'reply_parameters');
-    if (parameters === null || typeof parameters !== 'object') throw ERRORS.badRequest("can't parse reply parameters");
-    const { message_id: messageId, allow_sending_without_reply: allow } = parameters as Params;
-    if (typeof messageId !== 'number') throw ERRORS.badRequest('message to be replied not found');
-    replyTo = messageId;
-    allowWithoutReply ||= allow === true;
-  }
-  if (replyTo === undefined) return;
-  const original = chat.messages.get(replyTo);
+function checkReplyTo(chat: ChatState, replyTo: ReplyTo, facts: CallFacts): void {
+  const original = chat.messages.get(replyTo.messageId);
   if (original === undefined) {
-    if (!allowWithoutReply) throw ERRORS.badRequest('message to be replied not found');
+    if (!replyTo.allowWithoutReply) throw ERRORS.badRequest('message to be replied not found');
     return;
   }
   if (!Number.isNaN(original.updateId)) facts.updateId = original.updateId;
 }
 
+/**
+ * Telegram's order: the parameters first (text, reply, markup), then the chat, then what needs the chat.
+ * So an empty text to an unknown chat answers "message text is empty", as the real server does.
+ */
 export const sendMessage: Handler = (bot, params, facts) => {
-  const chat = resolveChat(bot, params, facts);
-  const text = checkText(params, facts);
+  const text = checkTextParams(params, facts);
+  const replyTo =
+    params.reply_parameters !== undefined || params.reply_to_message_id !== undefined
+      ? parseReplyTo(params)
+      : undefined;
   const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
-  if (params.reply_parameters !== undefined || params.reply_to_message_id !== undefined) {
-    checkReplyTo(chat, params, facts);
-  }
+  const chat = resolveChat(bot, params, facts);
+  checkTextContent(text);
+  if (replyTo !== undefined) checkReplyTo(chat, replyTo, facts);
   checkCanSend(bot, chat);
   const dateS = bot.nowS();
   const id = bot.chats.addMessage(chat, { text, markupJson: markup, fromBot: true, dateS, updateId: Number.NaN });
@@ -106,21 +131,30 @@ export const sendMessage: Handler = (bot, params, facts) => {
   return `${messageJson(bot, chat, id, dateS, text, markup)}}`;
 };
 
+/**
+ * The bot message an edit targets. Without chat_id and message_id it is an inline message, which the fake
+ * never holds; the message id's type is checked before the chat, its existence after.
+ */
 function editableMessage(bot: BotState, params: Params, facts: CallFacts) {
-  if (params.inline_message_id !== undefined) throw ERRORS.messageToEditNotFound();
+  const messageId = paramInt(params, 'message_id');
+  if (!hasChatId(params) && messageId === undefined) {
+    if ((paramString(params, 'inline_message_id') ?? '') === '') throw ERRORS.messageIdMissing();
+    throw ERRORS.messageToEditNotFound();
+  }
   const chat = resolveChat(bot, params, facts);
-  const id = messageIdOf(params);
-  facts.messageId = id;
-  const stored = chat.messages.get(id);
+  if (messageId === undefined) throw ERRORS.messageToEditNotFound();
+  facts.messageId = messageId;
+  const stored = chat.messages.get(messageId);
   if (stored === undefined) throw ERRORS.messageToEditNotFound();
   if (!stored.fromBot) throw ERRORS.badRequest("message can't be edited");
-  return { chat, id, stored };
+  return { chat, id: messageId, stored };
 }
 
 export const editMessageText: Handler = (bot, params, facts) => {
-  const text = checkText(params, facts);
-  const { chat, id, stored } = editableMessage(bot, params, facts);
+  const text = checkTextParams(params, facts);
   const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
+  const { chat, id, stored } = editableMessage(bot, params, facts);
+  checkTextContent(text);
   if (stored.text === text && stored.markupJson === markup) throw ERRORS.notModified();
   checkCanSend(bot, chat);
   stored.text = text;
@@ -129,8 +163,8 @@ export const editMessageText: Handler = (bot, params, facts) => {
 };
 
 export const editMessageReplyMarkup: Handler = (bot, params, facts) => {
-  const { chat, id, stored } = editableMessage(bot, params, facts);
   const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
+  const { chat, id, stored } = editableMessage(bot, params, facts);
   if (stored.markupJson === markup) throw ERRORS.notModified();
   checkCanSend(bot, chat);
   stored.markupJson = markup;
@@ -148,16 +182,18 @@ export const answerCallbackQuery: Handler = (bot, params, facts) => {
 };
 
 export const sendChatAction: Handler = (bot, params, facts) => {
-  const chat = resolveChat(bot, params, facts);
   const action = paramString(params, 'action');
   if (action === undefined || !CHAT_ACTIONS.has(action)) throw ERRORS.wrongAction();
+  const chat = resolveChat(bot, params, facts);
   if (chat.type === 'private' && bot.chats.blocked.has(chat.id)) throw ERRORS.blocked();
   return 'true';
 };
 
 export const deleteMessage: Handler = (bot, params, facts) => {
+  if (!hasChatId(params)) throw ERRORS.chatIdMissing();
+  const id = paramInt(params, 'message_id');
+  if (id === undefined || id <= 0) throw ERRORS.messageIdMissing();
   const chat = resolveChat(bot, params, facts);
-  const id = messageIdOf(params);
   facts.messageId = id;
   if (!chat.messages.delete(id)) throw ERRORS.messageToDeleteNotFound();
   return 'true';

@@ -116,6 +116,20 @@ describe('getUpdates with grammY', () => {
     expect(fake.stats().bots[0]!.redeliveries).toBe(2);
   });
 
+  it('counts a long poll when it arrives, and each update the bot took once', async () => {
+    const waiting = callApi(fake.url, token, 'getUpdates', { timeout: 30 });
+    await waitFor(() => fake.stats().bots[0]!.get_updates_received === 1, 5_000, 'the poll to arrive');
+    // The call record is written when the poll returns, with its outcome.
+    expect(fake.calls({ method: 'getUpdates' })).toEqual([]);
+    const update = fake.inject({ kind: 'message', user_id: 4, text: 'wake up' });
+    expect((await waiting).body.result).toHaveLength(1);
+    expect(fake.calls({ method: 'getUpdates' })).toHaveLength(1);
+    // Handed out again (not confirmed yet), then confirmed: still one update delivered.
+    await callApi(fake.url, token, 'getUpdates', { offset: update.update_id });
+    await callApi(fake.url, token, 'getUpdates', { offset: update.update_id + 1 });
+    expect(fake.stats().bots[0]).toMatchObject({ get_updates_received: 3, updates_delivered: 1, redeliveries: 1 });
+  });
+
   it('a second concurrent getUpdates ends the first with 409, and offsets confirm or keep updates', async () => {
     const waiting = callApi(fake.url, token, 'getUpdates', { timeout: 5 });
     await waitFor(() => fake.stats().bots[0]!.long_poll_waiting, 5_000, 'the long poll');

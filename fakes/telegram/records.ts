@@ -93,9 +93,19 @@ export interface BotStats {
   bot_id: number;
   test_environment: boolean;
   updates_injected: number;
+  /**
+   * Updates the bot took: returned by getUpdates, or answered 2xx by its webhook. Zero while updates wait
+   * means nothing gets through (wrong webhook path or secret, a bot that does not poll).
+   */
+  updates_delivered: number;
   updates_dropped: number;
   pending_update_count: number;
   long_poll_waiting: boolean;
+  /**
+   * getUpdates requests received, counted as each one arrives: a long poll shows here at once, while its
+   * call record is written when it returns (with its outcome, e.g. 409 when another poll ended it).
+   */
+  get_updates_received: number;
   webhook: WebhookStats | null;
   calls: number;
   calls_failed: number;
@@ -114,11 +124,28 @@ export interface WebhookStats {
   deepest_queue: number;
   deliveries: number;
   failures: number;
+  /** Failed deliveries by what went wrong, e.g. `{ "Wrong response from the webhook: 404 Not Found": 12 }`. */
+  failures_by_reason: Record<string, number>;
   last_error_message: string | null;
+}
+
+/** What getWebhookInfo answers: the Bot API's WebhookInfo (optional fields absent when unset). */
+export interface WebhookInfo {
+  /** The URL the bot registered ('' when none is set). */
+  url: string;
+  has_custom_certificate: boolean;
+  pending_update_count: number;
+  /** Unix seconds (simulated clock) of the last failed delivery. */
+  last_error_date?: number;
+  last_error_message?: string;
+  max_connections?: number;
+  allowed_updates?: string[];
 }
 
 /** Stats of every bot the fake serves, with the fake's clock. */
 export interface FakeTelegramStats {
   now_ms: number;
+  /** Bot API requests answered 401 because their token is not one of the fake's (a bot with the wrong BOT_TOKEN). */
+  unknown_token_requests: number;
   bots: BotStats[];
 }

@@ -102,6 +102,8 @@ export function handleBotRequest(
     req.resume();
     return;
   }
+  // Counted on arrival: a long poll is recorded as a call only when it returns, up to 50 s later.
+  if (def.poll !== undefined) bot.getUpdatesReceived++;
   const run = (body: Buffer) => {
     const bytes = body.length + query.length;
     let parsed: Params | Promise<Params>;

@@ -3,6 +3,7 @@ import type { BotState } from './bot-state.ts';
 import type { Handler } from './methods.ts';
 import { FAKE_TELEGRAM_DEFAULTS as D } from './options.ts';
 import { type Params, paramBool, paramInt, paramJson, paramString } from './params.ts';
+import type { WebhookInfo } from './records.ts';
 import type { PollHandle } from './update-store.ts';
 import { WebhookActor } from './webhook.ts';
 
@@ -86,9 +87,10 @@ export const setWebhook: Handler = (bot, params, facts) => {
   return 'true';
 };
 
-export const getWebhookInfo: Handler = (bot) => {
+/** The bot's WebhookInfo, as getWebhookInfo answers it. */
+export function webhookInfoOf(bot: BotState): WebhookInfo {
   const webhook = bot.webhook;
-  const info: Record<string, unknown> = {
+  const info: WebhookInfo = {
     url: webhook?.config.url ?? '',
     has_custom_certificate: false,
     pending_update_count: bot.store.pending.size,
@@ -99,10 +101,12 @@ export const getWebhookInfo: Handler = (bot) => {
       info.last_error_message = webhook.lastErrorMessage;
     }
     info.max_connections = webhook.config.maxConnections;
-    if (bot.store.allowedUpdates.length > 0) info.allowed_updates = bot.store.allowedUpdates;
+    if (bot.store.allowedUpdates.length > 0) info.allowed_updates = [...bot.store.allowedUpdates];
   }
-  return JSON.stringify(info);
-};
+  return info;
+}
+
+export const getWebhookInfo: Handler = (bot) => JSON.stringify(webhookInfoOf(bot));
 
 export const getUpdatesPoll = (bot: BotState, params: Params): PollHandle => {
   if (bot.webhook !== undefined) throw ERRORS.webhookActive();

@@ -6,6 +6,8 @@ import type { DropReason, UpdateKind, UpdateRecord } from './records.ts';
 export interface UpdateEntry extends UpdateRecord {
   /** The Update object as JSON, serialised once at injection; '' once it has left the queue. */
   json: string;
+  /** Whether the bot has taken it once (polled, or answered 2xx); counted once in `delivered`. */
+  accepted: boolean;
 }
 
 /** The Update types each kind belongs to, for allowed_updates. */
@@ -44,6 +46,8 @@ export class UpdateStore {
   allowedUpdates: readonly string[] = [];
   redeliveries = 0;
   dropped = 0;
+  /** Updates the bot has taken at least once: see {@link markAccepted}. */
+  delivered = 0;
   private poller: PendingPoll | undefined;
   /** Called for every accepted update (the webhook actor queues it). */
   onAdded: ((entry: UpdateEntry) => void) | undefined;
@@ -153,6 +157,13 @@ export class UpdateStore {
     return now - entry.injected_ms > this.expiryRealMs;
   }
 
+  /** The bot took the update (a getUpdates result, or a 2xx webhook answer); counted once per update. */
+  markAccepted(entry: UpdateEntry): void {
+    if (entry.accepted) return;
+    entry.accepted = true;
+    this.delivered++;
+  }
+
   /** Counts one hand-out to the bot; a second one is a redelivery. */
   countDelivery(entry: UpdateEntry): void {
     entry.deliveries++;
@@ -165,6 +176,7 @@ export class UpdateStore {
       if (out.length >= limit) break;
       out.push(entry);
       this.countDelivery(entry);
+      this.markAccepted(entry);
       this.lastHandedOut.set(entry.chat_id, entry.update_id);
     }
     return out;
@@ -187,5 +199,6 @@ export class UpdateStore {
     this.allowedUpdates = [];
     this.redeliveries = 0;
     this.dropped = 0;
+    this.delivered = 0;
   }
 }

@@ -128,6 +128,52 @@ describe('webhook delivery with grammY webhookCallback', () => {
   });
 });
 
+describe('where deliveries go', () => {
+  it('routeWebhooks keeps the registered path, query and secret, so an https URL is served over plain http', async () => {
+    const seen: Array<{ url: string; host: string; secret: string | undefined }> = [];
+    const { server, url: origin } = await listen(async (req, res) => {
+      await readJson(req);
+      seen.push({
+        url: req.url ?? '',
+        host: req.headers.host ?? '',
+        secret: req.headers['x-telegram-bot-api-secret-token'] as string | undefined,
+      });
+      res.end();
+    });
+    servers.push(server);
+    fake.routeWebhooks(origin);
+    const registered = 'https://bot.example.com:8443/tg/hook?from=telegram';
+    await callApi(fake.url, token, 'setWebhook', { url: registered, secret_token: 's3cret' });
+    fake.inject({ kind: 'message', user_id: 31, text: 'routed' });
+    await waitFor(() => fake.stats().bots[0]!.updates_delivered === 1, 10_000, 'the routed delivery');
+    // As behind a TLS-terminating proxy: the bot sees its own path and the Host it registered.
+    expect(seen).toEqual([{ url: '/tg/hook?from=telegram', host: 'bot.example.com:8443', secret: 's3cret' }]);
+    expect(fake.webhookInfo()).toMatchObject({ url: registered, pending_update_count: 0 });
+    expect(() => fake.routeWebhooks('ftp://127.0.0.1:21')).toThrow(/http\(s\) origin/);
+  });
+
+  it('counts failed deliveries by reason and delivered updates once each', async () => {
+    const { server, url } = await listen(async (req, res) => {
+      await readJson(req);
+      res.writeHead(req.url === '/served' ? 200 : 404).end();
+    });
+    servers.push(server);
+    await callApi(fake.url, token, 'setWebhook', { url: `${url}/not-served` });
+    fake.inject({ kind: 'message', user_id: 32, text: 'lost?' });
+    await waitFor(() => fake.updates()[0]!.webhook_failures >= 2, 10_000, 'two failed attempts');
+    const failing = fake.stats().bots[0]!;
+    expect(failing.updates_delivered).toBe(0);
+    expect(failing.webhook!.failures_by_reason).toEqual({
+      'Wrong response from the webhook: 404 Not Found': failing.webhook!.failures,
+    });
+    expect(fake.webhookInfo().last_error_message).toBe('Wrong response from the webhook: 404 Not Found');
+
+    await callApi(fake.url, token, 'setWebhook', { url: `${url}/served` });
+    await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'the delivery');
+    expect(fake.stats().bots[0]!.updates_delivered).toBe(1);
+  });
+});
+
 describe('webhook queues', () => {
   it('retries a failing head with backoff while other chats go on, honouring Retry-After', async () => {
     const seen: number[] = [];

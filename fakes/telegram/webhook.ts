@@ -29,6 +29,11 @@ export interface WebhookHost {
   backoffMaxRealMs: number;
   timeScale: number;
   maxReplyBytes: number;
+  /**
+   * Where deliveries really go: this origin with the registered URL's path and query, the way DNS and a
+   * TLS-terminating load balancer route Telegram's requests to a bot; undefined = the registered URL itself.
+   */
+  webhookRoute: URL | undefined;
   /** Simulated epoch seconds, for last_error_date. */
   nowS(): number;
   /** Runs a `{method,...}` webhook answer as a bot call. */
@@ -62,6 +67,8 @@ export class WebhookActor {
   lastErrorMessage: string | undefined;
   deliveries = 0;
   failures = 0;
+  /** Failed deliveries by reason (bounded: reasons past the limit count under one key). */
+  readonly failuresByReason = new Map<string, number>();
   /** Message queues by chat and callback-query queues by user: two maps, so the ids never collide. */
   private readonly chatQueues = new Map<number, Queue>();
   private readonly userQueues = new Map<number, Queue>();
@@ -83,12 +90,13 @@ export class WebhookActor {
     private readonly host: WebhookHost,
     public config: WebhookConfig,
   ) {
-    this.isHttps = config.url.startsWith('https:');
+    const url = new URL(config.url);
+    const delivery = routedUrl(url, host.webhookRoute);
+    this.isHttps = delivery.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: config.maxConnections };
     this.agent = this.isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    const url = new URL(config.url);
     // Only what a request needs: Node copies these options twice per request (request, agent).
-    const { protocol, hostname, port, path } = urlToHttpOptions(url);
+    const { protocol, hostname, port, path } = urlToHttpOptions(delivery);
     this.target = { protocol, hostname, port, path, method: 'POST', agent: this.agent };
     this.fixedHeaders = fixedHeaders(url, config);
     for (const entry of host.store.pending.values()) this.enqueue(entry);
@@ -170,6 +178,7 @@ export class WebhookActor {
       deepest_queue: deepest,
       deliveries: this.deliveries,
       failures: this.failures,
+      failures_by_reason: Object.fromEntries(this.failuresByReason),
       last_error_message: this.lastErrorMessage ?? null,
     };
   }
@@ -301,6 +310,7 @@ export class WebhookActor {
     this.inFlight--;
     if (this.host.inFlightByChat.get(entry.chat_id) === entry.update_id) this.host.inFlightByChat.delete(entry.chat_id);
     if (failure === undefined) {
+      this.host.store.markAccepted(entry);
       this.host.store.confirm(entry);
       queue.head++;
       queue.failures = 0;
@@ -310,6 +320,7 @@ export class WebhookActor {
       entry.webhook_failures++;
       this.lastErrorDateS = this.host.nowS();
       this.lastErrorMessage = redactSecrets(failure);
+      this.countFailure(this.lastErrorMessage);
       const backoffMs = Math.min(this.host.backoffStartRealMs * 2 ** queue.failures, this.host.backoffMaxRealMs);
       const delayMs = retryAfterS === undefined ? backoffMs : (retryAfterS * 1000) / this.host.timeScale;
       queue.failures++;
@@ -321,6 +332,12 @@ export class WebhookActor {
       }, delayMs);
     }
     this.pump();
+  }
+
+  private countFailure(reason: string): void {
+    const key =
+      this.failuresByReason.has(reason) || this.failuresByReason.size < FAILURE_REASONS_KEPT ? reason : 'other';
+    this.failuresByReason.set(key, (this.failuresByReason.get(key) ?? 0) + 1);
   }
 
   private advance(queue: Queue): void {
@@ -346,8 +363,22 @@ export class WebhookActor {
   }
 }
 
+/** Distinct failure reasons counted by name; network errors and status lines are few, so this is a bound, not a limit. */
+const FAILURE_REASONS_KEPT = 32;
+
+/** The registered URL with its origin replaced by the route's (path, query and credentials kept). */
+function routedUrl(registered: URL, route: URL | undefined): URL {
+  if (route === undefined) return registered;
+  const delivery = new URL(registered.href);
+  delivery.protocol = route.protocol;
+  delivery.hostname = route.hostname;
+  delivery.port = route.port;
+  return delivery;
+}
+
 /**
- * What every delivery to `url` sends besides Content-Length: Host (as Node would write it), Basic auth when
+ * What every delivery to `url` sends besides Content-Length: Host (the registered URL's, as a proxy in front
+ * of the bot passes it on), Basic auth when
  * the URL has credentials, Content-Type, and the secret header when setWebhook gave one. Node adds
  * `Connection: keep-alive` itself. Every value here is already valid: the URL parsed and the secret
  * matched `[A-Za-z0-9_-]`.

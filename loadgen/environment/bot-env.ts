@@ -1,5 +1,11 @@
 import type { ProcessSpec, ReadyCheck } from './supervisor.ts';
 
+/** Defaults of the bot contract, stated once (the README's table reads the same values). */
+export const BOT_CONTRACT_DEFAULTS = {
+  /** The path part of `WEBHOOK_URL`, for a bot that takes its path from the environment. */
+  webhookPath: '/webhook',
+} as const;
+
 /**
  * What any bot under test is given, whatever its language. The contract is documented in
  * loadgen/environment/README.md; the reference bot (`botcap bot`) reads the same variables (bot/config/knobs.ts).
@@ -16,10 +22,16 @@ export interface BotEnvInput {
   databaseUrl: string;
   /** Only for the redis scheduler strategy. */
   redisUrl?: string;
-  /** Webhook mode: the port the bot listens on (127.0.0.1). */
+  /** Webhook mode: the port the bot listens on (127.0.0.1, plain HTTP). */
   port?: number;
-  /** Webhook mode: Telegram's `X-Telegram-Bot-Api-Secret-Token` value the bot must check. */
+  /** Webhook mode: the secret to register with setWebhook (`secret_token`) and check in `X-Telegram-Bot-Api-Secret-Token`. */
   webhookSecret?: string;
+  /**
+   * Webhook mode: the public URL to register with setWebhook, the same for every instance: botcap's
+   * balancer in front of them, at {@link BOT_CONTRACT_DEFAULTS}.webhookPath. A bot may register any other
+   * path (or an https:// URL) instead; botcap delivers to the path it registered.
+   */
+  webhookUrl?: string;
   /** Name of this instance in logs, metrics and the database, e.g. 'bot-1'. */
   instanceId?: string;
   /** Simulated seconds per real second for the bot's scheduler clock. */
@@ -36,6 +48,9 @@ export interface BotEnv {
   REDIS_URL?: string;
   PORT?: string;
   WEBHOOK_SECRET?: string;
+  WEBHOOK_URL?: string;
+  /** The path of WEBHOOK_URL (`/webhook`), for frameworks that take the path and the domain apart. */
+  WEBHOOK_PATH?: string;
   /** The reference bot's `instanceId` knob. */
   BOTCAP_INSTANCE_ID?: string;
   /** The reference bot's `time.timeScale` knob. */
@@ -47,7 +62,8 @@ export interface BotEnv {
  *
  * @example
  * botEnvironment({ botToken, telegramApiRoot: tg.url, anthropicBaseUrl: claude.url,
- *   anthropicApiKey: 'sk-ant-fake', databaseUrl: env.databaseUrl, port: 8081, webhookSecret: 's3cret' })
+ *   anthropicApiKey: 'sk-ant-fake', databaseUrl: env.databaseUrl, port: 8081, webhookSecret: 's3cret',
+ *   webhookUrl: 'http://127.0.0.1:8080/webhook' })
  */
 export function botEnvironment(input: BotEnvInput): BotEnv {
   const env: BotEnv = {
@@ -60,6 +76,10 @@ export function botEnvironment(input: BotEnvInput): BotEnv {
   if (input.redisUrl !== undefined) env.REDIS_URL = input.redisUrl;
   if (input.port !== undefined) env.PORT = String(input.port);
   if (input.webhookSecret !== undefined) env.WEBHOOK_SECRET = input.webhookSecret;
+  if (input.webhookUrl !== undefined) {
+    env.WEBHOOK_URL = input.webhookUrl;
+    env.WEBHOOK_PATH = new URL(input.webhookUrl).pathname;
+  }
   if (input.instanceId !== undefined) env.BOTCAP_INSTANCE_ID = input.instanceId;
   if (input.timeScale !== undefined) env.BOTCAP_TIME_TIME_SCALE = String(input.timeScale);
   return env;

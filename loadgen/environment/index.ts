@@ -6,7 +6,14 @@
  * const env = await Environment.start({ maxConnections: 100, pgbouncer: true });
  * try { ... } finally { await env.stop(); }
  */
-export { type BotEnv, type BotEnvInput, botCommandSpec, botEnvironment, botSecrets } from './bot-env.ts';
+export {
+  BOT_CONTRACT_DEFAULTS,
+  type BotEnv,
+  type BotEnvInput,
+  botCommandSpec,
+  botEnvironment,
+  botSecrets,
+} from './bot-env.ts';
 export type { ComponentHandle } from './component.ts';
 export {
   checkEnvironment,

@@ -12,6 +12,7 @@ import { publicBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';
 import { claudeSection } from './claude-usage.ts';
 import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
+import { BotUnreachableError, DELIVERY_WATCH_DEFAULTS, watchDelivery } from './delivery-watch.ts';
 import { gitCommit, machineInfo, packageVersions, postgresVersion } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
@@ -89,6 +90,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   let sampler: RunSampler | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let cron: CronTrigger | undefined;
+  let watch: ReturnType<typeof watchDelivery> | undefined;
   try {
     const population = createPopulation(scenario.population, scenario.seed);
     const startEpochMs = scenarioStartEpochMs(scenario);
@@ -195,7 +197,21 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
         });
       }, clock.toRealMs(atMs));
     }
+    // A bot that takes no update at all (wrong webhook path or secret, not polling) stops the run early.
+    watch = watchDelivery({
+      telegram: fakes.telegram,
+      graceRealMs: Math.max(DELIVERY_WATCH_DEFAULTS.minGraceRealMs, clock.toRealMs(scenario.replies.deadline)),
+      context: {
+        ...(fleet.webhookRegisteredBy === undefined ? {} : { webhookRegisteredBy: fleet.webhookRegisteredBy }),
+        ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
+        ...(options.webhookSecret === undefined ? {} : { secrets: [options.webhookSecret] }),
+      },
+      onVerdict: () => abort.abort(),
+    });
     const measured = await runner.run();
+    watch.stop();
+    const verdict = watch.verdict();
+    if (verdict !== undefined) throw new BotUnreachableError(verdict);
     clearTimeout(killTimer);
     options.onStage?.({ type: 'load-finished', status: measured.status });
     const samples = await sampler.stop();
@@ -249,12 +265,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     return result;
   } catch (error) {
     // Ctrl-C while starting tears components down under whatever was using them: say that, not what broke.
-    if (abort.signal.aborted && !(error instanceof EnvironmentStopped)) {
+    if (abort.signal.aborted && !(error instanceof EnvironmentStopped) && !(error instanceof BotUnreachableError)) {
       throw new EnvironmentStopped(`stopped while starting: ${error instanceof Error ? error.message : String(error)}`);
     }
     throw error;
   } finally {
     clearTimeout(killTimer);
+    watch?.stop();
     options.onStage?.({ type: 'teardown' });
     await cron?.stop().catch(() => undefined);
     await sampler?.stop().catch(() => undefined);
