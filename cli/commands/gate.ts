@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ResultError } from '../../common/errors.ts';
-import type { ThresholdOutcome } from '../../loadgen/result/schema.ts';
+import type { ThresholdOutcome } from '../../contracts/run-result.ts';
 import { readRunResult } from '../../reports/read.ts';
 import {
   AGGREGATIONS_BY_KIND,

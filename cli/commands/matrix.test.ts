@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { runResultSchema } from '../../loadgen/result/schema.ts';
+import { runResultSchema } from '../../contracts/run-result.ts';
 import { makeRun, spread, withDigests } from '../../reports/matrix/testing/outcomes.ts';
 import type { MatrixVerdict } from '../../reports/matrix/types.ts';
 import { getMatrix } from '../../scenarios/matrices/index.ts';

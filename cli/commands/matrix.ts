@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ScenarioError } from '../../common/errors.ts';
 import { redactSecrets } from '../../common/redact.ts';
+import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
 import { gitCommit, machineInfo } from '../../loadgen/orchestrate/environment-info.ts';
 import type { RunScenarioOptions } from '../../loadgen/orchestrate/options.ts';
 import { runScenario } from '../../loadgen/orchestrate/run.ts';
-import { type RunResult, runResultSchema } from '../../loadgen/result/schema.ts';
 import {
   decideMatrix,
   INDEX_FILES,

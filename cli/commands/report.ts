@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ResultError } from '../../common/errors.ts';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { AnalysisError } from '../../reports/analysis/errors.ts';
 import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
 import { loadPricing } from '../../reports/data/pricing.ts';

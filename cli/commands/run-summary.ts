@@ -1,5 +1,5 @@
+import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
 import { decodeHistogram, histogramStats } from '../../loadgen/metrics/histogram.ts';
-import type { EncodedHistogram, RunResult } from '../../loadgen/result/schema.ts';
 import { formatGate } from './gate.ts';
 
 function latencyLine(label: string, encoded: EncodedHistogram): string {

@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import type { EncodedHistogram } from '../result/schema.ts';
+import type { EncodedHistogram } from '../../contracts/run-result.ts';
 
 /** Histogram range and precision, stated once: 1 ms to 1 day of simulated time, 3 significant digits. */
 export const HISTOGRAM_DEFAULTS = {

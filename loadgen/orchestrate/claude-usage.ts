@@ -1,5 +1,5 @@
+import type { RunResult, TokenUsage } from '../../contracts/run-result.ts';
 import type { CallRecord, UsageSummary, UsageTotals } from '../../fakes/claude/index.ts';
-import type { RunResult, TokenUsage } from '../result/schema.ts';
 import type { BotMetricsSample } from '../sampler/index.ts';
 
 const emptyUsage = (): TokenUsage => ({

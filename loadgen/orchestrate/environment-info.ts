@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, type as osType, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { RunResult } from '../result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 
 const REPO_ROOT = new URL('../../', import.meta.url);
 /** Packages whose versions change the numbers: the bot's stack and the generator's histogram. */

@@ -1,12 +1,12 @@
 import { BOT_DEFAULTS } from '../../bot/config/index.ts';
 import { BOTCAP_VERSION } from '../../cli/version.ts';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../../reports/thresholds.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../../scenarios/units.ts';
 import { Environment, type EnvironmentOptions, EnvironmentStopped } from '../environment/index.ts';
 import { createPopulation } from '../population/population.ts';
-import type { RunResult } from '../result/schema.ts';
 import { LoadRunner } from '../runner.ts';
 import { publicBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';

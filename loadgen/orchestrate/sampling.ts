@@ -1,6 +1,6 @@
+import type { TimeSeries } from '../../contracts/run-result.ts';
 import type { FakeClaude } from '../../fakes/claude/index.ts';
 import type { FakeTelegram } from '../../fakes/telegram/index.ts';
-import type { TimeSeries } from '../result/schema.ts';
 import {
   type BotMetricsSample,
   type BotTarget,

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runResultSchema } from '../../contracts/run-result.ts';
 import { applyOverrides, loadScenario } from '../../scenarios/index.ts';
 import { isAlive, waitFor } from '../environment/index.ts';
-import { runResultSchema } from '../result/schema.ts';
 import { runScenario } from './run.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { quantile, type SeriesKey, seriesFor, seriesName } from './series.ts';
 import type { SaturationSignal } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from './histogram.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET, findKneeInRamp } from './knee.ts';
 import {

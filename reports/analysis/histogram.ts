@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import type { EncodedHistogram } from '../../loadgen/result/schema.ts';
+import type { EncodedHistogram } from '../../contracts/run-result.ts';
 import type { HistogramBucket, LatencySummary } from './types.ts';
 
 const EMPTY_SUMMARY: LatencySummary = {

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../thresholds/parse.ts';
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
 import { percentileOf } from './histogram.ts';

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { smallestServersFor } from './erlang.ts';
 import { seriesFor } from './series.ts';
 import { measuredClaudeRates } from './sizing.ts';

@@ -1,4 +1,4 @@
-import type { RunResult, TimeSeries } from '../../loadgen/result/schema.ts';
+import type { RunResult, TimeSeries } from '../../contracts/run-result.ts';
 import type { Point, SeriesSummary } from './types.ts';
 
 /**

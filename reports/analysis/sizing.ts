@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { erlangC, smallestServersFor } from './erlang.ts';
 import { seriesFor } from './series.ts';
 import { ANALYSIS_SCHEMA_VERSION, type SizingAdvice } from './types.ts';

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import type { TokenUsage } from '../../contracts/run-result.ts';
 import { defaultInfrastructure, type Infrastructure, priceInfrastructure } from '../data/infrastructure.ts';
 import { defaultPricing, modelPriceWarning, type Pricing, resolveModelPrice } from '../data/pricing.ts';
 import { computeMitigations } from './mitigations.ts';

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import type { TokenUsage } from '../../contracts/run-result.ts';
 import type { ModelPrice } from '../data/pricing.ts';
 import { totalInputTokens } from './usage.ts';
 

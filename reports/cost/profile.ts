@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RunResult, TokenUsage } from '../../loadgen/result/schema.ts';
+import type { RunResult, TokenUsage } from '../../contracts/run-result.ts';
 import { BATCH_KEY_PREFIX } from '../data/pricing.ts';
 
 /**

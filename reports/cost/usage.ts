@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import type { TokenUsage } from '../../contracts/run-result.ts';
 
 /** Token usage with every count zero. */
 export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({

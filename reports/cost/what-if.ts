@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../common/errors.ts';
 import { formatZodIssues } from '../../common/validation.ts';
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import type { TokenUsage } from '../../contracts/run-result.ts';
 import { BATCH_KEY_PREFIX, defaultPricing, type Pricing, resolveModelPrice } from '../data/pricing.ts';
 import { DIGEST_ROUTE, type UsageProfile } from './profile.ts';
 import { addUsage, ZERO_USAGE } from './usage.ts';

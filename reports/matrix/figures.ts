@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from '../analysis/histogram.ts';
 import { formatMs, formatNumber } from '../render/format.ts';
 import {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { buildReport } from '../render/build.ts';
 import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
 import { renderHtml } from '../render/html.ts';

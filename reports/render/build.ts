@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { compareVariants } from '../analysis/compare.ts';
 import { AnalysisError } from '../analysis/errors.ts';
 import { findKneeInRamp } from '../analysis/knee.ts';

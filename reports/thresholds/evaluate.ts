@@ -1,4 +1,4 @@
-import type { RunResult, ThresholdOutcome } from '../../loadgen/result/schema.ts';
+import type { RunResult, ThresholdOutcome } from '../../contracts/run-result.ts';
 import { decodeHistogram } from '../analysis/histogram.ts';
 import {
   type MetricKey,

@@ -1,4 +1,4 @@
-import type { EncodedHistogram, RunResult } from '../../loadgen/result/schema.ts';
+import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
 import { type SeriesKey, seriesFor } from '../analysis/series.ts';
 import type { Aggregation } from './parse.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from '../analysis/histogram.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import {

@@ -1,4 +1,4 @@
-import { RUN_RESULT_SCHEMA_VERSION, type RunResult, type TokenUsage } from '../../../loadgen/result/schema.ts';
+import { RUN_RESULT_SCHEMA_VERSION, type RunResult, type TokenUsage } from '../../../contracts/run-result.ts';
 import { encodeHistogram } from '../../fixtures/synth.ts';
 
 /** Usage with the given counts and zeros elsewhere (for hand-computed tests). */

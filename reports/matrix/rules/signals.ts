@@ -1,4 +1,4 @@
-import type { RunResult, TimeSeries } from '../../../loadgen/result/schema.ts';
+import type { RunResult, TimeSeries } from '../../../contracts/run-result.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET } from '../../analysis/knee.ts';
 import { seriesFor } from '../../analysis/series.ts';
 import { isUsable, ms, noData, verdictSkeleton } from '../figures.ts';

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../../loadgen/result/schema.ts';
+import type { RunResult } from '../../../contracts/run-result.ts';
 import { baseResult, encodeHistogram } from '../../fixtures/synth.ts';
 import type { VariantOutcome } from '../types.ts';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * `RunResult`: the contract between `loadgen/` (which writes it) and `reports/` (pure functions of it).
- * Plain JSON; histograms stay HDR-encoded so results from several generators or runs merge.
+ * `RunResult`: the contract between a run (`orchestration/` assembles it from what `loadgen/` measured) and
+ * `reports/` (pure functions of it); it lives in `contracts/` so neither side reaches into the other. Plain JSON; histograms stay HDR-encoded so results from several generators or runs merge.
  * Bump RUN_RESULT_SCHEMA_VERSION on any breaking change and keep the reader accepting older versions.
  * Times: `...Ms` fields on the run's own axis are *simulated* milliseconds since the run started unless
  * a name says `Real`; latencies are simulated milliseconds too (the time scale divides them back out).
