@@ -1,5 +1,5 @@
-import { BOTCAP_VERSION } from '../../cli/version.ts';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../contracts/run-result.ts';
+import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { MeasuredRun } from '../measure.ts';
 

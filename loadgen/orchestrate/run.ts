@@ -1,7 +1,7 @@
 import { BOT_DEFAULTS } from '../../bot/config/index.ts';
-import { BOTCAP_VERSION } from '../../cli/version.ts';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
+import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../../reports/thresholds.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../../scenarios/units.ts';
