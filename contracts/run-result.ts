@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tokenUsageSchema } from './token-usage.ts';
 
 /**
  * `RunResult`: the contract between a run (`orchestration/` assembles it from what `loadgen/` measured) and
@@ -28,16 +29,6 @@ export const timeSeriesSchema = z.object({
   points: z.array(z.tuple([z.number(), z.number()])),
 });
 export type TimeSeries = z.infer<typeof timeSeriesSchema>;
-
-export const tokenUsageSchema = z.object({
-  calls: z.number().int().min(0),
-  inputTokens: z.number().int().min(0),
-  outputTokens: z.number().int().min(0),
-  cacheWrite5mTokens: z.number().int().min(0),
-  cacheWrite1hTokens: z.number().int().min(0),
-  cacheReadTokens: z.number().int().min(0),
-});
-export type TokenUsage = z.infer<typeof tokenUsageSchema>;
 
 export const thresholdOutcomeSchema = z.object({
   metric: z.string(),

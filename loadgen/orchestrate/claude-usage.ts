@@ -1,15 +1,7 @@
-import type { RunResult, TokenUsage } from '../../contracts/run-result.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { addUsage, type TokenUsage, ZERO_USAGE } from '../../contracts/token-usage.ts';
 import type { CallRecord, UsageSummary, UsageTotals } from '../../fakes/claude/index.ts';
 import type { BotMetricsSample } from '../sampler/index.ts';
-
-const emptyUsage = (): TokenUsage => ({
-  calls: 0,
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheWrite5mTokens: 0,
-  cacheWrite1hTokens: 0,
-  cacheReadTokens: 0,
-});
 
 function fromTotals(totals: UsageTotals): TokenUsage {
   return {
@@ -19,17 +11,6 @@ function fromTotals(totals: UsageTotals): TokenUsage {
     cacheWrite5mTokens: totals.cacheWrite5mTokens,
     cacheWrite1hTokens: totals.cacheWrite1hTokens,
     cacheReadTokens: totals.cacheReadTokens,
-  };
-}
-
-function sum(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    calls: a.calls + b.calls,
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheWrite5mTokens: a.cacheWrite5mTokens + b.cacheWrite5mTokens,
-    cacheWrite1hTokens: a.cacheWrite1hTokens + b.cacheWrite1hTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
   };
 }
 
@@ -52,7 +33,7 @@ const TOKEN_KIND: Readonly<Record<string, Exclude<keyof TokenUsage, 'calls'>>> =
 export function usageByRoute(scrapes: Iterable<BotMetricsSample>): Record<string, TokenUsage> {
   const byRoute: Record<string, TokenUsage> = {};
   const of = (route: string) => {
-    byRoute[route] ??= emptyUsage();
+    byRoute[route] ??= { ...ZERO_USAGE };
     return byRoute[route];
   };
   for (const scrape of scrapes) {
@@ -126,7 +107,7 @@ export function claudeSection(
   }
   const batch = fromTotals(usage.batch);
   return {
-    total: sum(fromTotals(usage.standard), batch),
+    total: addUsage(fromTotals(usage.standard), batch),
     byModel,
     batch,
     byRoute: usageByRoute(scrapes),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { RunResult, TokenUsage } from '../../contracts/run-result.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import type { TokenUsage } from '../../contracts/token-usage.ts';
 import { BATCH_KEY_PREFIX } from '../data/pricing.ts';
 
 /**

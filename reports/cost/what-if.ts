@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { ConfigError } from '../../common/errors.ts';
 import { formatZodIssues } from '../../common/validation.ts';
-import type { TokenUsage } from '../../contracts/run-result.ts';
+import { addUsage, type TokenUsage, ZERO_USAGE } from '../../contracts/token-usage.ts';
 import { BATCH_KEY_PREFIX, defaultPricing, type Pricing, resolveModelPrice } from '../data/pricing.ts';
 import { DIGEST_ROUTE, type UsageProfile } from './profile.ts';
-import { addUsage, ZERO_USAGE } from './usage.ts';
 
 const share = z.coerce.number().min(0).max(1);
 const count = z.coerce.number().min(0);

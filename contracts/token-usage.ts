@@ -1,4 +1,20 @@
-import type { TokenUsage } from '../../contracts/run-result.ts';
+import { z } from 'zod';
+
+/**
+ * Claude token usage as RunResult and the cost reports count it, and the one place its arithmetic lives:
+ * the orchestrator sums the fake's accounting with it, the cost model scales and adds it, fixtures build it.
+ */
+
+/** Calls and tokens by kind; cache writes split by TTL because they are billed differently. */
+export const tokenUsageSchema = z.object({
+  calls: z.number().int().min(0),
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  cacheWrite5mTokens: z.number().int().min(0),
+  cacheWrite1hTokens: z.number().int().min(0),
+  cacheReadTokens: z.number().int().min(0),
+});
+export type TokenUsage = z.infer<typeof tokenUsageSchema>;
 
 /** Token usage with every count zero. */
 export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
