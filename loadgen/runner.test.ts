@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, createScaledClock } from '../common/clock.ts';
+import { decodeHistogram } from '../contracts/histogram.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { applyOverrides } from '../scenarios/overrides.ts';
 import { loadScenario } from '../scenarios/registry.ts';
 import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
-import { decodeHistogram, histogramStats } from './metrics/histogram.ts';
+import { histogramStats } from './metrics/histogram.ts';
 import { LoadRunner, type ProgressEvent } from './runner.ts';
 
 /**

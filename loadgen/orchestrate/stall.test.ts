@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { decodeHistogram } from '../../contracts/histogram.ts';
 import { parseScenario } from '../../scenarios/index.ts';
-import { decodeHistogram, histogramStats } from '../metrics/histogram.ts';
+import { histogramStats } from '../metrics/histogram.ts';
 import { runScenario } from './run.ts';
 
 /**
