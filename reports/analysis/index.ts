@@ -31,16 +31,7 @@ export {
 } from './knee.ts';
 export { PROJECTION_DEFAULTS, type ProjectionOptions, projectToTarget } from './projection.ts';
 export { ANALYZE_RUN_DEFAULTS, type AnalyzeRunOptions, analyzeRun, breakerPeriods } from './run.ts';
-export {
-  downsample,
-  quantile,
-  SERIES,
-  type SeriesKey,
-  seriesFor,
-  seriesName,
-  seriesNamed,
-  summariseSeries,
-} from './series.ts';
+export { downsample, quantile, summariseSeries } from './series.ts';
 export { adviseConcurrency, measuredClaudeRates, SIZING_DEFAULTS, type SizingInput } from './sizing.ts';
 export type * from './types.ts';
 export { ANALYSIS_SCHEMA_VERSION } from './types.ts';

@@ -1,6 +1,6 @@
 import type { RunResult } from '../../contracts/run-result.ts';
+import { seriesFor } from '../../contracts/series.ts';
 import { smallestServersFor } from './erlang.ts';
-import { seriesFor } from './series.ts';
 import { measuredClaudeRates } from './sizing.ts';
 import { ANALYSIS_SCHEMA_VERSION, type Assumption, type ProjectedFigure, type Projection } from './types.ts';
 

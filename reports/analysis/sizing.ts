@@ -1,6 +1,6 @@
 import type { RunResult } from '../../contracts/run-result.ts';
+import { seriesFor } from '../../contracts/series.ts';
 import { erlangC, smallestServersFor } from './erlang.ts';
-import { seriesFor } from './series.ts';
 import { ANALYSIS_SCHEMA_VERSION, type SizingAdvice } from './types.ts';
 
 export interface SizingInput {

@@ -1,5 +1,6 @@
+import { seriesFor } from '../../../contracts/series.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET } from '../../analysis/knee.ts';
-import { quantile, seriesFor } from '../../analysis/series.ts';
+import { quantile } from '../../analysis/series.ts';
 import { botKnob, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
