@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { botConfigSchema } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
-import { compileThresholds } from '../reports/thresholds.ts';
+import { compileThresholds } from '../contracts/thresholds/index.ts';
 import { scenarioUsesMcp } from './fakes.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.ts';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ResultError } from '../../common/errors.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
+import { ThresholdError } from '../../contracts/thresholds/index.ts';
 import { AnalysisError } from '../../reports/analysis/errors.ts';
 import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
 import { loadPricing } from '../../reports/data/pricing.ts';
@@ -12,7 +13,6 @@ import { renderHtml } from '../../reports/render/html.ts';
 import { renderJson } from '../../reports/render/json.ts';
 import { renderJunit } from '../../reports/render/junit.ts';
 import { renderMarkdown } from '../../reports/render/markdown.ts';
-import { ThresholdError } from '../../reports/thresholds.ts';
 import { thresholdsFromFlags } from './gate.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;

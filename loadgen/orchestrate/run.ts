@@ -1,8 +1,8 @@
 import { BOT_DEFAULTS } from '../../bot/config/index.ts';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
+import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../../contracts/thresholds/index.ts';
 import { BOTCAP_VERSION } from '../../contracts/version.ts';
-import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../../reports/thresholds.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../../scenarios/units.ts';
 import { Environment, type EnvironmentOptions, EnvironmentStopped } from '../environment/index.ts';

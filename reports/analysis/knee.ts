@@ -1,6 +1,6 @@
 import type { RunResult } from '../../contracts/run-result.ts';
 import { type SeriesKey, seriesFor, seriesName } from '../../contracts/series.ts';
-import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../thresholds/parse.ts';
+import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../../contracts/thresholds/parse.ts';
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
 import { percentileOf } from './histogram.ts';
 import { quantile } from './series.ts';

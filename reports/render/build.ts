@@ -1,4 +1,10 @@
 import type { RunResult } from '../../contracts/run-result.ts';
+import {
+  evaluateThresholds,
+  ThresholdError,
+  type ThresholdMap,
+  thresholdsFromScenario,
+} from '../../contracts/thresholds/index.ts';
 import { compareVariants } from '../analysis/compare.ts';
 import { AnalysisError } from '../analysis/errors.ts';
 import { findKneeInRamp } from '../analysis/knee.ts';
@@ -11,7 +17,6 @@ import { computeCost } from '../cost/compute.ts';
 import { profileFromRun, type RunProfileOptions } from '../cost/profile.ts';
 import type { Infrastructure } from '../data/infrastructure.ts';
 import type { Pricing } from '../data/pricing.ts';
-import { evaluateThresholds, ThresholdError, type ThresholdMap, thresholdsFromScenario } from '../thresholds.ts';
 import { decideVerdict, REPORT_SCHEMA_VERSION, type ReportDocument, type RunReport, runFacts } from './document.ts';
 
 export interface BuildReportOptions {

@@ -1,8 +1,8 @@
 /**
  * Thresholds in k6's vocabulary over RunResult metrics: parse, check against the metric registry, evaluate.
- * `botcap gate` and the reports use this barrel.
+ * One contract for `botcap gate`, the orchestrator (a run judges itself), scenario validation and the reports.
  */
-export { type CompiledThreshold, compileThresholds, evaluateThresholds, measure } from './thresholds/evaluate.ts';
+export { type CompiledThreshold, compileThresholds, evaluateThresholds, measure } from './evaluate.ts';
 export {
   AGGREGATIONS,
   type Aggregation,
@@ -16,7 +16,7 @@ export {
   type ThresholdExpression,
   type ThresholdMap,
   thresholdsFromScenario,
-} from './thresholds/parse.ts';
+} from './parse.ts';
 export {
   AGGREGATIONS_BY_KIND,
   METRICS,
@@ -24,4 +24,4 @@ export {
   type MetricDefinition,
   type MetricKind,
   metricDefinition,
-} from './thresholds/registry.ts';
+} from './registry.ts';

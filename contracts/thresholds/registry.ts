@@ -1,5 +1,5 @@
-import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
-import { type SeriesKey, seriesFor } from '../../contracts/series.ts';
+import type { EncodedHistogram, RunResult } from '../run-result.ts';
+import { type SeriesKey, seriesFor } from '../series.ts';
 import type { Aggregation } from './parse.ts';
 
 /** k6's metric types, and the aggregations each supports (as in k6). */

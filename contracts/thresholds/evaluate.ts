@@ -1,5 +1,5 @@
-import { decodeHistogram } from '../../contracts/histogram.ts';
-import type { RunResult, ThresholdOutcome } from '../../contracts/run-result.ts';
+import { decodeHistogram } from '../histogram.ts';
+import type { RunResult, ThresholdOutcome } from '../run-result.ts';
 import {
   type MetricKey,
   parseMetricKey,

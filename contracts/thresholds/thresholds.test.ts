@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../contracts/run-result.ts';
-import { percentileOf } from '../analysis/histogram.ts';
-import { loadFixture } from '../fixtures/index.ts';
+import { percentileOf } from '../../reports/analysis/histogram.ts';
+import { loadFixture } from '../../reports/fixtures/index.ts';
+import type { RunResult } from '../run-result.ts';
 import {
   evaluateThresholds,
   METRICS,
@@ -10,7 +10,7 @@ import {
   splitThresholdFlag,
   ThresholdError,
   thresholdsFromScenario,
-} from '../thresholds.ts';
+} from './index.ts';
 
 describe('parseThresholdExpression (k6 syntax)', () => {
   it.each([
