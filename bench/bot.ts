@@ -17,9 +17,9 @@
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { BOT_NODE_FLAGS, BOT_READY_LINE, botProcessCommand } from '../cli/commands/bot-process.ts';
+import { Environment, type ManagedProcess } from '../environment/index.ts';
 import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
-import { Environment, type ManagedProcess } from '../loadgen/environment/index.ts';
 import { createHistogram, type Histogram, recordValue } from '../loadgen/metrics/histogram.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { megabytes, processCpuMs, processRssBytes, sampleRss } from './proc.ts';

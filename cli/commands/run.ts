@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { redactSecrets } from '../../common/redact.ts';
 import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
-import { EnvironmentStopped } from '../../loadgen/environment/index.ts';
+import { EnvironmentStopped } from '../../environment/index.ts';
 import type { KillAt, RunScenarioOptions } from '../../loadgen/orchestrate/options.ts';
 import { runScenario } from '../../loadgen/orchestrate/run.ts';
 import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
@@ -167,10 +167,7 @@ export function registerRun(program: Command): void {
     .option('--database-url <url>', 'use an existing PostgreSQL: the run creates and drops its own database there')
     .option('--pgbouncer-url <url>', 'use an existing PgBouncer')
     .option('--redis-url <url>', 'use an existing Redis (redis-lock scheduler)')
-    .option(
-      '--bot-cmd <command>',
-      'run your own bot (any language) with the bot contract env (loadgen/environment/README.md)',
-    )
+    .option('--bot-cmd <command>', 'run your own bot (any language) with the bot contract env (environment/README.md)')
     .option('--webhook-url <url>', 'drive a bot that is already running: the fake Telegram posts updates to this URL')
     .option('--webhook-secret <secret>', 'with --webhook-url: the X-Telegram-Bot-Api-Secret-Token to send')
     .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', integer(1))

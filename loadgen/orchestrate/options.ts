@@ -1,5 +1,5 @@
-import type { EnvironmentEvent } from '../environment/index.ts';
-import type { PostgresRuntime } from '../environment/postgres.ts';
+import type { EnvironmentEvent } from '../../environment/index.ts';
+import type { PostgresRuntime } from '../../environment/postgres.ts';
 import type { ProgressEvent } from '../runner.ts';
 
 /** When to SIGKILL one bot instance mid-run: a simulated time since the run started, or a fraction of the run. */

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runResultSchema } from '../../contracts/run-result.ts';
+import { isAlive, waitFor } from '../../environment/index.ts';
 import { applyOverrides, loadScenario } from '../../scenarios/index.ts';
-import { isAlive, waitFor } from '../environment/index.ts';
 import { runScenario } from './run.ts';
 
 /**

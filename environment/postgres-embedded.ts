@@ -2,9 +2,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { EnvironmentError } from '../../common/errors.ts';
-import { probeEmbeddedPostgres } from '../../common/probes.ts';
-import { redactSecrets, redactUrl } from '../../common/redact.ts';
+import { EnvironmentError } from '../common/errors.ts';
+import { probeEmbeddedPostgres } from '../common/probes.ts';
+import { redactSecrets, redactUrl } from '../common/redact.ts';
 import { once } from './component.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle, type PostgresOptions, provisionAppDatabase } from './postgres.ts';
 import {

@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
-import { EnvironmentError } from '../../common/errors.ts';
+import { EnvironmentError } from '../common/errors.ts';
 import {
   type ProbeResult,
   probeDockerEngine,
   probeEmbeddedPostgres,
   probePgBouncer,
   probeRedis,
-} from '../../common/probes.ts';
+} from '../common/probes.ts';
 import type { ComponentHandle } from './component.ts';
 import { type PgBouncerHandle, type PgBouncerOptions, startPgBouncer } from './pgbouncer.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle, type PostgresRuntime, startPostgres } from './postgres.ts';

@@ -5,7 +5,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { EnvironmentError } from '../../common/errors.ts';
+import { EnvironmentError } from '../common/errors.ts';
 
 /**
  * A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. Another process can take it

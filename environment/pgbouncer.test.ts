@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probePgBouncer } from '../../common/probes.ts';
+import { probePgBouncer } from '../common/probes.ts';
 import { type PgBouncerHandle, pgBouncerIni, startPgBouncer } from './pgbouncer.ts';
 import { type PostgresHandle, startPostgres } from './postgres.ts';
 import { isAlive } from './util.ts';

@@ -2,7 +2,7 @@ import type { ProcessSpec, ReadyCheck } from './supervisor.ts';
 
 /**
  * What any bot under test is given, whatever its language. The contract is documented in
- * loadgen/environment/README.md; the reference bot (`botcap bot`) reads the same variables (bot/config/knobs.ts).
+ * environment/README.md; the reference bot (`botcap bot`) reads the same variables (bot/config/knobs.ts).
  */
 export interface BotEnvInput {
   /** Telegram bot token the fake Telegram accepts. */

@@ -1,6 +1,6 @@
-import { EnvironmentError } from '../../common/errors.ts';
-import { probeDockerEngine } from '../../common/probes.ts';
-import { redactUrl } from '../../common/redact.ts';
+import { EnvironmentError } from '../common/errors.ts';
+import { probeDockerEngine } from '../common/probes.ts';
+import { redactUrl } from '../common/redact.ts';
 import { once } from './component.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle, type PostgresOptions, provisionAppDatabase } from './postgres.ts';
 import { randomToken, withDeadline } from './util.ts';

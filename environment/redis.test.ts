@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { probeRedis } from '../../common/probes.ts';
+import { probeRedis } from '../common/probes.ts';
 import { pingRedis, startRedis } from './redis.ts';
 import { canConnect } from './supervisor.ts';
 import { isAlive } from './util.ts';

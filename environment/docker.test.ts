@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { probeDockerEngine } from '../../common/probes.ts';
+import { probeDockerEngine } from '../common/probes.ts';
 import { startPgBouncer } from './pgbouncer.ts';
 import { startPostgres } from './postgres.ts';
 import { pingRedis, startRedis } from './redis.ts';

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { EnvironmentError } from '../../common/errors.ts';
-import { findOnPath, probeDockerEngine, probeRedis } from '../../common/probes.ts';
-import { redactUrl } from '../../common/redact.ts';
+import { EnvironmentError } from '../common/errors.ts';
+import { findOnPath, probeDockerEngine, probeRedis } from '../common/probes.ts';
+import { redactUrl } from '../common/redact.ts';
 import { type ComponentHandle, once } from './component.ts';
 import { startProcess } from './supervisor.ts';
 import { freePort, makeTempDir, onProcessExit, removeDir, waitFor, withDeadline } from './util.ts';

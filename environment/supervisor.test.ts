@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvironmentError } from '../../common/errors.ts';
+import { EnvironmentError } from '../common/errors.ts';
 import { botCommandSpec, botEnvironment } from './bot-env.ts';
 import { httpOk, type ProcessSpec, Supervisor, startProcess } from './supervisor.ts';
 import { freePort, isAlive, makeTempDir, removeDir, waitFor } from './util.ts';

@@ -5,8 +5,8 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { EnvironmentError } from '../../common/errors.ts';
-import { redactSecrets } from '../../common/redact.ts';
+import { EnvironmentError } from '../common/errors.ts';
+import { redactSecrets } from '../common/redact.ts';
 import type { ComponentHandle } from './component.ts';
 import { EnvironmentStopped, GiveUp, isGroupAlive, onProcessExit, signalQuietly, waitFor } from './util.ts';
 

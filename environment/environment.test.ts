@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EnvironmentError } from '../../common/errors.ts';
-import { probeDockerEngine, probePgBouncer, probeRedis } from '../../common/probes.ts';
+import { EnvironmentError } from '../common/errors.ts';
+import { probeDockerEngine, probePgBouncer, probeRedis } from '../common/probes.ts';
 import { Environment, type EnvironmentEvent } from './environment.ts';
 import { isAlive, waitFor } from './util.ts';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { EnvironmentError } from '../../common/errors.ts';
-import { redactUrl } from '../../common/redact.ts';
+import { EnvironmentError } from '../common/errors.ts';
+import { redactUrl } from '../common/redact.ts';
 import { type ComponentHandle, once } from './component.ts';
 import { randomToken } from './util.ts';
 

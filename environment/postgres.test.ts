@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvironmentError } from '../../common/errors.ts';
+import { EnvironmentError } from '../common/errors.ts';
 import { connectAdmin, type PostgresHandle, startPostgres } from './postgres.ts';
 import { canConnect } from './supervisor.ts';
 import { isAlive } from './util.ts';

@@ -2,7 +2,7 @@
  * Environment orchestration: the real components of a run and their teardown.
  *
  * @example
- * import { Environment } from './loadgen/environment/index.ts';
+ * import { Environment } from './environment/index.ts';
  * const env = await Environment.start({ maxConnections: 100, pgbouncer: true });
  * try { ... } finally { await env.stop(); }
  */
