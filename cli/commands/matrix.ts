@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import { ScenarioError } from '../../common/errors.ts';
 import { redactSecrets } from '../../common/redact.ts';
 import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
-import { gitCommit, machineInfo } from '../../loadgen/orchestrate/environment-info.ts';
-import type { RunScenarioOptions } from '../../loadgen/orchestrate/options.ts';
-import { runScenario } from '../../loadgen/orchestrate/run.ts';
+import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
+import type { RunScenarioOptions } from '../../orchestration/options.ts';
+import { runScenario } from '../../orchestration/run.ts';
 import {
   decideMatrix,
   INDEX_FILES,

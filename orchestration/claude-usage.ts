@@ -1,7 +1,7 @@
-import type { RunResult } from '../../contracts/run-result.ts';
-import { addUsage, type TokenUsage, ZERO_USAGE } from '../../contracts/token-usage.ts';
-import type { CallRecord, UsageSummary, UsageTotals } from '../../fakes/claude/index.ts';
-import type { BotMetricsSample } from '../sampler/index.ts';
+import type { RunResult } from '../contracts/run-result.ts';
+import { addUsage, type TokenUsage, ZERO_USAGE } from '../contracts/token-usage.ts';
+import type { CallRecord, UsageSummary, UsageTotals } from '../fakes/claude/index.ts';
+import type { BotMetricsSample } from '../loadgen/sampler/index.ts';
 
 function fromTotals(totals: UsageTotals): TokenUsage {
   return {

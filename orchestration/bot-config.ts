@@ -1,4 +1,4 @@
-import { BOT_KNOBS, type BotConfig, loadBotConfig } from '../../bot/config/index.ts';
+import { BOT_KNOBS, type BotConfig, loadBotConfig } from '../bot/config/index.ts';
 
 /** A nested config object (a scenario's `bot.config`) read by dotted knob path. */
 function valueAt(config: Readonly<Record<string, unknown>>, path: string): unknown {

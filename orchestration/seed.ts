@@ -1,7 +1,7 @@
 import pg from 'pg';
 import pino from 'pino';
-import { migrate } from '../../bot/db/migrate.ts';
-import type { Population } from '../population/population.ts';
+import { migrate } from '../bot/db/migrate.ts';
+import type { Population } from '../loadgen/population/population.ts';
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_DAY = 86_400_000;

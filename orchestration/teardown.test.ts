@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runResultSchema } from '../../contracts/run-result.ts';
-import { isAlive, waitFor } from '../../environment/index.ts';
-import { applyOverrides, loadScenario } from '../../scenarios/index.ts';
+import { runResultSchema } from '../contracts/run-result.ts';
+import { isAlive, waitFor } from '../environment/index.ts';
+import { applyOverrides, loadScenario } from '../scenarios/index.ts';
 import { runScenario } from './run.ts';
 
 /**
@@ -15,7 +15,7 @@ import { runScenario } from './run.ts';
  * the temp dirs; a run against an existing server drops the database it created.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const scratch = mkdtempSync(join(tmpdir(), 'botcap-teardown-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

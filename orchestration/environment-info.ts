@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { cpus, type as osType, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { RunResult } from '../../contracts/run-result.ts';
+import type { RunResult } from '../contracts/run-result.ts';
 
-const REPO_ROOT = new URL('../../', import.meta.url);
+const REPO_ROOT = new URL('../', import.meta.url);
 /** Packages whose versions change the numbers: the bot's stack and the generator's histogram. */
 const VERSIONED_PACKAGES = [
   'grammy',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // `yaml` is installed as a dependency of the toolchain, not of botcap: good enough for a parse check.
 import { parse } from 'yaml';
-import { createProgram } from '../../cli/program.ts';
+import { createProgram } from '../cli/program.ts';
 
 interface ComposeService {
   image?: string;
@@ -12,7 +12,7 @@ interface ComposeService {
 }
 
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
+  const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as {
     services: Record<string, ComposeService>;
   };
 

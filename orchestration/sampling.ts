@@ -1,6 +1,6 @@
-import type { TimeSeries } from '../../contracts/run-result.ts';
-import type { FakeClaude } from '../../fakes/claude/index.ts';
-import type { FakeTelegram } from '../../fakes/telegram/index.ts';
+import type { TimeSeries } from '../contracts/run-result.ts';
+import type { FakeClaude } from '../fakes/claude/index.ts';
+import type { FakeTelegram } from '../fakes/telegram/index.ts';
 import {
   type BotMetricsSample,
   type BotTarget,
@@ -12,7 +12,7 @@ import {
   processStatsSource,
   Sampler,
   type SampleSource,
-} from '../sampler/index.ts';
+} from '../loadgen/sampler/index.ts';
 
 /** The fakes' counters, once a tick. */
 export interface FakesSample {

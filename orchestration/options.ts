@@ -1,6 +1,6 @@
-import type { EnvironmentEvent } from '../../environment/index.ts';
-import type { PostgresRuntime } from '../../environment/postgres.ts';
-import type { ProgressEvent } from '../runner.ts';
+import type { EnvironmentEvent } from '../environment/index.ts';
+import type { PostgresRuntime } from '../environment/postgres.ts';
+import type { ProgressEvent } from '../loadgen/runner.ts';
 
 /** When to SIGKILL one bot instance mid-run: a simulated time since the run started, or a fraction of the run. */
 export type KillAt = { atMs: number } | { fraction: number };

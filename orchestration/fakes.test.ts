@@ -1,9 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
-import { createScaledClock } from '../../common/clock.ts';
-import { waitFor } from '../../environment/util.ts';
-import { parseScenario } from '../../scenarios/validate.ts';
+import { createScaledClock } from '../common/clock.ts';
+import { waitFor } from '../environment/util.ts';
+import { parseScenario } from '../scenarios/validate.ts';
 import { startRunFakes } from './fakes.ts';
 
 const TIME_SCALE = 120; // a simulated minute is half a real second

@@ -1,5 +1,5 @@
-import { BOT_READY_LINE, botProcessCommand } from '../../cli/commands/bot-process.ts';
-import { EnvironmentError } from '../../common/errors.ts';
+import { BOT_READY_LINE, botProcessCommand } from '../cli/commands/bot-process.ts';
+import { EnvironmentError } from '../common/errors.ts';
 import {
   type BotEnvInput,
   botCommandSpec,
@@ -9,9 +9,9 @@ import {
   freePort,
   type ManagedProcess,
   waitFor,
-} from '../../environment/index.ts';
-import type { FakeTelegram } from '../../fakes/telegram/index.ts';
-import type { Scenario } from '../../scenarios/schema.ts';
+} from '../environment/index.ts';
+import type { FakeTelegram } from '../fakes/telegram/index.ts';
+import type { Scenario } from '../scenarios/schema.ts';
 import { type Balancer, startBalancer } from './balancer.ts';
 import { knobEnvironment } from './bot-config.ts';
 import { RUN_SCENARIO_DEFAULTS, type RunBotInfo } from './options.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram } from '../../contracts/histogram.ts';
-import { parseScenario } from '../../scenarios/index.ts';
-import { histogramStats } from '../metrics/histogram.ts';
+import { decodeHistogram } from '../contracts/histogram.ts';
+import { histogramStats } from '../loadgen/metrics/histogram.ts';
+import { parseScenario } from '../scenarios/index.ts';
 import { runScenario } from './run.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../fakes/claude/index.ts';
-import { loadScenario } from '../../scenarios/registry.ts';
+import type { CallRecord } from '../fakes/claude/index.ts';
+import { loadScenario } from '../scenarios/registry.ts';
 import { knobEnvironment, publicBotConfig } from './bot-config.ts';
 import { peakConcurrency, usageByRoute } from './claude-usage.ts';
 import { killAtMs, mergedThresholds, scenarioStartEpochMs } from './run.ts';

@@ -1,10 +1,10 @@
-import type { Clock } from '../../common/clock.ts';
-import type { FakeClaude } from '../../fakes/claude/index.ts';
-import { startFakeClaude } from '../../fakes/claude/index.ts';
-import { type FakeMcp, startFakeMcp } from '../../fakes/mcp/index.ts';
-import { type FakeTelegram, startFakeTelegram } from '../../fakes/telegram/index.ts';
-import { fakeClaudeOptions, fakeMcpFaultWindows, fakeTelegramOptions, scenarioUsesMcp } from '../../scenarios/fakes.ts';
-import type { Scenario } from '../../scenarios/schema.ts';
+import type { Clock } from '../common/clock.ts';
+import type { FakeClaude } from '../fakes/claude/index.ts';
+import { startFakeClaude } from '../fakes/claude/index.ts';
+import { type FakeMcp, startFakeMcp } from '../fakes/mcp/index.ts';
+import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
+import { fakeClaudeOptions, fakeMcpFaultWindows, fakeTelegramOptions, scenarioUsesMcp } from '../scenarios/fakes.ts';
+import type { Scenario } from '../scenarios/schema.ts';
 
 /** The run's in-process fakes; `close()` stops whichever started. */
 export interface RunFakes {
