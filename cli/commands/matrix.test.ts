@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runResultSchema } from '../../contracts/run-result.ts';
+import type { ScenarioRunner } from '../../orchestration/matrix.ts';
 import { makeRun, spread, withDigests } from '../../reports/matrix/testing/outcomes.ts';
 import type { MatrixVerdict } from '../../reports/matrix/types.ts';
 import { getMatrix } from '../../scenarios/matrices/index.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { createProgram } from '../program.ts';
-import { formatMatrixList, registerMatrix, runMatrix, type ScenarioRunner } from './matrix.ts';
+import { formatMatrixList, registerMatrix } from './matrix.ts';
 
 /**
  * `botcap matrix` in-process, with runScenario replaced by a function that returns a RunResult shaped by the
@@ -111,16 +112,6 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(verdict.rows.find((r) => r.variant === 'redis-lock x3')?.status).toBe('failed');
     expect(verdict.sentences).toContainEqual(expect.stringMatching(/^none x3 fails: 200 duplicated/));
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('### Matrix scheduler: the verdict');
-  });
-
-  it('passes the kill to runScenario for the variants that kill an instance', async () => {
-    const kills: (string | undefined)[] = [];
-    const recording: ScenarioRunner = async (scenario, options) => {
-      kills.push(options.killInstanceAt === undefined ? undefined : JSON.stringify(options.killInstanceAt));
-      return stubRunner(scenario, options);
-    };
-    await runMatrix(getMatrix('transport'), { size: 'default', outDir: join(outRoot, 'kills'), run: recording });
-    expect(kills).toEqual([undefined, undefined, undefined, undefined, '{"fraction":0.5}', '{"fraction":0.5}']);
   });
 
   it('all --quick writes every matrix and one index page', async () => {
