@@ -1,4 +1,4 @@
-import { BOT_READY_LINE, botProcessCommand } from '../cli/commands/bot-process.ts';
+import { BOT_READY_LINE, botProcessCommand } from '../bot/launch.ts';
 import { EnvironmentError } from '../common/errors.ts';
 import {
   type BotEnvInput,

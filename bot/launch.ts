@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
+import type { BotConfig } from './config/schema.ts';
+
+/**
+ * The reference bot as a child process: the command line that starts one instance (`botcap bot` of this
+ * checkout, with the heap flags that keep it in its memory budget) and the ready line it prints. The
+ * orchestrator's bot fleet and the benchmarks start bots with it; `botcap bot` prints the line.
+ */
 
 /** `bin/botcap.js` of this checkout. */
-const BOTCAP_BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url));
+const BOTCAP_BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
 
 /**
  * V8 heap flags for a bot instance's node process, for issue 3's budget of < 150 MB RSS per instance under load.
@@ -19,7 +26,15 @@ const BOTCAP_BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url)
  */
 export const BOT_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'] as const;
 
-/** The one line `botcap bot` prints on stdout when it is ready (`BotReadyLine` in cli/commands/bot.ts). */
+/** The one line `botcap bot` prints on stdout when it is ready; whoever started it waits for it. */
+export interface BotReadyLine {
+  instance: string;
+  transport: BotConfig['telegram']['transport'];
+  http: string;
+  webhook?: string;
+}
+
+/** Matches {@link BotReadyLine} among an instance's output lines. */
 export const BOT_READY_LINE = /^\{"instance":/;
 
 /**
