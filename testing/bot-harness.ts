@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream';
-import { type FakeClaude, startFakeClaude } from '../../fakes/claude/index.ts';
-import { type FakeTelegram, type InjectUpdateInput, startFakeTelegram } from '../../fakes/telegram/index.ts';
-import { type BotApp, type BotAppDeps, createBotApp } from '../app.ts';
-import { loadBotConfig } from '../config/index.ts';
-import { captureLogs, waitFor } from './logger.ts';
+import { type BotApp, type BotAppDeps, createBotApp } from '../bot/app.ts';
+import { loadBotConfig } from '../bot/config/index.ts';
+import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
+import { type FakeTelegram, type InjectUpdateInput, startFakeTelegram } from '../fakes/telegram/index.ts';
+import { captureLogs } from './logs.ts';
 import { startTestPostgres, type TestPostgres } from './postgres.ts';
+import { waitFor } from './wait.ts';
 
 /** One Bot API call the bot made, as the test sees it (the payload the bot sent and whether Telegram took it). */
 export interface SentCall {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../environment/postgres-embedded.ts';
+import { startEmbeddedPostgres } from '../environment/postgres-embedded.ts';
 
 /** One real PostgreSQL per test file; each test that needs a clean slate asks for its own database. */
 export interface TestPostgres {
