@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { valueAt } from './path.ts';
 
 /**
  * Turns a zod error into lines a person can act on: the field path, what was wrong and the value
@@ -14,13 +15,4 @@ export function formatZodIssues(error: z.ZodError, input?: unknown): string[] {
     const shown = given === undefined ? '' : `, got ${JSON.stringify(given)?.slice(0, 80)}`;
     return `${path}: ${issue.message}${shown}`;
   });
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }

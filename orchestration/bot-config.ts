@@ -1,14 +1,5 @@
 import { BOT_KNOBS, type BotConfig, loadBotConfig } from '../bot/config/index.ts';
-
-/** A nested config object (a scenario's `bot.config`) read by dotted knob path. */
-function valueAt(config: Readonly<Record<string, unknown>>, path: string): unknown {
-  let node: unknown = config;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}
+import { valueAt } from '../common/path.ts';
 
 /**
  * A scenario's bot config (any subset of the reference bot's knobs) as the `BOTCAP_*` variables

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { botConfigSchema } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
+import { valueAt } from '../common/path.ts';
 import { compileThresholds } from '../contracts/thresholds/index.ts';
 import { scenarioUsesMcp } from './fakes.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
@@ -59,15 +60,6 @@ function issueLines(error: z.ZodError, input: unknown): string[] {
     const shown = given === undefined || quoted ? '' : ` (got ${JSON.stringify(given)?.slice(0, 80)})`;
     return `${formatPath(issue.path)}: ${issue.message}${shown}`;
   });
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** Each threshold compiled by the same code `botcap gate` uses, so a typo fails at load, not after the run. */

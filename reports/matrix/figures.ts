@@ -1,3 +1,4 @@
+import { valueAt } from '../../common/path.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from '../analysis/histogram.ts';
 import { formatMs, formatNumber } from '../render/format.ts';
@@ -25,15 +26,6 @@ export type UsableOutcome = VariantOutcome & { result: RunResult };
  */
 export function isUsable(outcome: VariantOutcome): outcome is UsableOutcome {
   return outcome.error === null && outcome.result !== null && outcome.result.status === 'completed';
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let node = root;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
 }
 
 /**
