@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ScenarioError } from '../common/errors.ts';
+import { formatZodIssues } from '../common/validation.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
 import type { Scenario } from './schema.ts';
 import { DURATION_HINT, parseDurationMs } from './units.ts';
-import { formatPath, parseScenario } from './validate.ts';
+import { parseScenario } from './validate.ts';
 
 /**
  * What `botcap run` flags may change in a scenario. Every field optional; a given field replaces the
@@ -46,7 +47,7 @@ export type ScenarioOverrides = z.input<typeof overridesSchema>;
 export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides): Scenario {
   const parsed = overridesSchema.safeParse(overrides);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const lines = formatZodIssues(parsed.error);
     throw new ScenarioError(`overrides are invalid:\n  ${lines.join('\n  ')}`);
   }
   const o = parsed.data;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { botConfigSchema } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
 import { valueAt } from '../common/path.ts';
+import { formatPath, formatZodIssues } from '../common/validation.ts';
 import { compileThresholds } from '../contracts/thresholds/index.ts';
 import { scenarioUsesMcp } from './fakes.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
@@ -14,7 +15,7 @@ import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.ts';
  * @example
  * parseScenario({ name: 'x', load: { executor: 'ramping-vus', stages: [{ duration: '5 minutes', target: 5 }] } })
  * // ScenarioError: scenario x is invalid:
- * //   load.stages[0].duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'
+ * //   load.stages.0.duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'
  */
 export function parseScenario(input: unknown, source?: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
@@ -24,7 +25,7 @@ export function parseScenario(input: unknown, source?: string): Scenario {
     ...botConfigProblems(valueAt(input, ['bot', 'config'])),
     ...thresholdProblems(valueAt(input, ['thresholds'])),
   ];
-  if (!parsed.success) throw new ScenarioError(message(label, [...issueLines(parsed.error, input), ...problems]));
+  if (!parsed.success) throw new ScenarioError(message(label, [...formatZodIssues(parsed.error, input), ...problems]));
   problems.push(...consistencyProblems(parsed.data));
   if (problems.length > 0) throw new ScenarioError(message(label, problems));
   return parsed.data;
@@ -39,27 +40,6 @@ export function parseScenario(input: unknown, source?: string): Scenario {
  */
 export function defineScenario(input: ScenarioInput): Scenario {
   return parseScenario(input);
-}
-
-/**
- * `load.stages[1].duration` rather than zod's `load.stages.1.duration`.
- *
- * @example
- * formatPath(['load', 'stages', 1, 'duration']) // 'load.stages[1].duration'
- */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
-}
-
-function issueLines(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
-    const given = valueAt(input, issue.path);
-    // Messages that already quote the value (durations, clock times) need no ", got".
-    const quoted = given !== undefined && issue.message.includes(JSON.stringify(given));
-    const shown = given === undefined || quoted ? '' : ` (got ${JSON.stringify(given)?.slice(0, 80)})`;
-    return `${formatPath(issue.path)}: ${issue.message}${shown}`;
-  });
 }
 
 /** Each threshold compiled by the same code `botcap gate` uses, so a typo fails at load, not after the run. */
@@ -87,7 +67,7 @@ function botConfigProblems(config: unknown): string[] {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return [];
   const problems = unknownKeys(config, botConfigSchema, ['bot', 'config']);
   const parsed = botConfigSchema.safeParse(config);
-  if (!parsed.success) problems.push(...issueLines(parsed.error, config).map((line) => `bot.config.${line}`));
+  if (!parsed.success) problems.push(...formatZodIssues(parsed.error, config).map((line) => `bot.config.${line}`));
   return problems;
 }
 
@@ -139,7 +119,7 @@ function consistencyProblems(scenario: Scenario): string[] {
   scenario.fakes.mcp.faults.forEach((fault, i) => {
     if (fault.from >= loadMs) {
       problems.push(
-        `fakes.mcp.faults[${i}].from: ${fault.from} ms is not before the load ends (${loadMs} ms), so the window never opens; move it inside the run`,
+        `${formatPath(['fakes', 'mcp', 'faults', i, 'from'])}: ${fault.from} ms is not before the load ends (${loadMs} ms), so the window never opens; move it inside the run`,
       );
     }
   });
