@@ -15,7 +15,7 @@ import { type MeasuredRun, measureRun } from './measure.ts';
 import { createHistogram, recordValue } from './metrics/histogram.ts';
 import { conversationLengthSampler, thinkTimeSampler } from './population/distributions.ts';
 import { createPopulation, type Population, type VirtualUser } from './population/population.ts';
-import { createRng, type Rng } from './population/random.ts';
+import { createStream, type RandomStream } from './population/random.ts';
 
 const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
@@ -244,14 +244,14 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     users: OpenDispatcher,
   ): Promise<void> {
     const size = this.population.users.length;
-    let rng: Rng | undefined;
+    let rng: RandomStream | undefined;
     let conversation = 0;
     // An index loop: a for-of would keep an iterator object per VU for the whole run.
     for (let i = 0; i < plan.intervals.length; i++) {
       const [startMs, stopMs] = plan.intervals[i]!;
       if (!(await this.pauseUntil(startMs, Number.POSITIVE_INFINITY))) return;
       // Created when the VU first starts, so VUs still waiting for their ramp hold no stream.
-      rng ??= createRng(schedule.seed, `vu-${plan.vu}`);
+      rng ??= createStream(schedule.seed, `vu-${plan.vu}`);
       while (this.nowRunMs() < stopMs && !this.stop.signal.aborted) {
         const taken = users.start({ userIndex: (plan.vu + conversation++ * schedule.peakVus) % size });
         if (!taken.started) return;
@@ -285,7 +285,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
         continue;
       }
       const user = this.population.users[outcome.userIndex]!;
-      const rng = createRng(schedule.seed, `arrival-${i}`);
+      const rng = createStream(schedule.seed, `arrival-${i}`);
       const action = this.nextAction(user, rng, arrival.action);
       this.setActive(+1);
       const vu: VuState = { user, rng, stopMs: Number.POSITIVE_INFINITY };
@@ -300,7 +300,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   }
 
   /** Users the bot does not know yet start with /start; everyone else follows the mix. */
-  private nextAction(user: VirtualUser, rng: Rng, planned?: OpenSchedule['arrivals'][number]['action']) {
+  private nextAction(user: VirtualUser, rng: RandomStream, planned?: OpenSchedule['arrivals'][number]['action']) {
     if (!this.scenario.population.onboarded && !this.onboarded.has(user.userId)) return 'start' as const;
     return planned ?? rng.weighted(this.scenario.behaviour.mix);
   }

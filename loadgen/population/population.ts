@@ -4,7 +4,7 @@ import { faker as fakerRu } from '@faker-js/faker/locale/ru';
 import type { PopulationSpec } from '../../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../../scenarios/units.ts';
 import type { Language } from './questions.ts';
-import { createRng } from './random.ts';
+import { createStream } from './random.ts';
 
 /** Telegram user ids of the population start here (private chat id = user id, as in Telegram). */
 export const USER_ID_BASE = 700_000_001;
@@ -39,7 +39,7 @@ export interface Population {
  * population.users[0] // { userId: 700000001, firstName: 'Алёна', languageCode: 'ru', digestMinute: 600, ... }
  */
 export function createPopulation(spec: PopulationSpec, seed: number): Population {
-  const rng = createRng(seed, 'population');
+  const rng = createStream(seed, 'population');
   // The locale modules' instances, seeded here: this function draws all its names synchronously, so no
   // other caller can interleave with them.
   const fakers = { ru: fakerRu, en: fakerEn } as const satisfies Record<Language, typeof fakerRu>;

@@ -10,7 +10,7 @@ export {
   type SaturationOptions,
   saturationRules,
 } from './bottleneck.ts';
-export { COMPARISON_COLUMNS, type CompareOptions, compareVariants, VERDICT_RULES } from './compare.ts';
+export { COMPARISON_COLUMNS, COMPARISON_RULES, type CompareOptions, compareVariants } from './compare.ts';
 export {
   burstDrainTimeS,
   erlangB,
