@@ -124,8 +124,3 @@ export function noData(
 ): MatrixVerdict {
   return { ...verdict, status: 'no-data', answer: `No answer: ${why}.`, figure: 'n/a', changesIf };
 }
-
-/** The row values of one variant, by label. */
-export function rowOf(verdict: MatrixVerdict, variant: string): Record<string, number | null> {
-  return verdict.rows.find((r) => r.variant === variant)?.values ?? {};
-}
