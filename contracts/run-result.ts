@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tokenUsageSchema } from './token-usage.ts';
+import { TRANSPORTS } from './transport.ts';
 
 /**
  * `RunResult`: the contract between a run (`orchestration/` assembles it from what `loadgen/` measured) and
@@ -111,7 +112,7 @@ export const runResultSchema = z.object({
     bot: z.object({
       kind: z.enum(['reference', 'command', 'url']),
       instances: z.number().int().min(0),
-      transport: z.enum(['polling', 'webhook']),
+      transport: z.enum(TRANSPORTS),
       /** The reference bot's resolved config (secrets removed), when kind is `reference`. */
       config: z.record(z.string(), z.unknown()).optional(),
     }),

@@ -4,6 +4,7 @@ import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, createScaledClock } from '../common/clock.ts';
 import { decodeHistogram } from '../contracts/histogram.ts';
+import type { Transport } from '../contracts/transport.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { applyOverrides } from '../scenarios/overrides.ts';
 import { loadScenario } from '../scenarios/registry.ts';
@@ -123,7 +124,7 @@ interface SetUp {
   /** Simulated clock start; default the scenario's date and start. */
   startAtIso?: string;
   stall?: { fromMs: number; forMs: number };
-  transport?: 'polling' | 'webhook';
+  transport?: Transport;
   signal?: AbortSignal;
 }
 

@@ -28,6 +28,10 @@ export const LOAD_RUNNER_DEFAULTS = {
   progressIntervalRealMs: 1000,
   /** How often busy VUs are sampled for the time series (real ms). */
   sampleIntervalRealMs: 100,
+  /** Whether the bot sends digests the run must account for. */
+  expectDigests: true,
+  /** Whether to wait for the scenario's simulated start when the clock is still before it. */
+  waitForStart: true,
 } as const;
 
 /**
@@ -48,11 +52,15 @@ export interface LoadRunnerOptions {
   population?: Population;
   /** The minute the bot really assigned a user (slotting); undefined keeps the user's choice. */
   expectedDigestMinute?: (userId: number) => number | undefined;
-  /** Whether the bot sends digests in this run. Default: unless the scenario's bot config disables its scheduler. */
+  /**
+   * Whether the bot sends digests in this run (the orchestrator knows from the bot's resolved config).
+   * Default {@link LOAD_RUNNER_DEFAULTS}.expectDigests.
+   */
   expectDigests?: boolean;
   /**
    * When the clock is still before the scenario's simulated start (`date` + `start`), wait for it, so an
-   * orchestrator can anchor the shared clock a little in the future while bots boot. Default true.
+   * orchestrator can anchor the shared clock a little in the future while bots boot.
+   * Default {@link LOAD_RUNNER_DEFAULTS}.waitForStart.
    */
   waitForStart?: boolean;
   /** Aborts the run; the measurements cover what ran and `status` is `aborted`. */
@@ -148,7 +156,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     const progressMs = this.options.progressIntervalRealMs ?? LOAD_RUNNER_DEFAULTS.progressIntervalRealMs;
     const onAbort = () => this.stop.abort();
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (this.options.waitForStart ?? true) {
+    if (this.options.waitForStart ?? LOAD_RUNNER_DEFAULTS.waitForStart) {
       const untilStartMs = Date.parse(`${this.scenario.date}T${this.scenario.start}:00Z`) - this.clock.nowMs();
       if (untilStartMs > 0) await this.clock.sleepMs(untilStartMs, this.stop.signal).catch(() => {});
     }
@@ -354,9 +362,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   }
 
   private expectsDigests(): boolean {
-    if (this.options.expectDigests !== undefined) return this.options.expectDigests;
-    const scheduler = (this.scenario.bot.config as { scheduler?: { enabled?: unknown } }).scheduler;
-    return scheduler?.enabled !== false;
+    return this.options.expectDigests ?? LOAD_RUNNER_DEFAULTS.expectDigests;
   }
 
   private startProgress(intervalRealMs: number, startRealMs: number, feed: CallFeed): NodeJS.Timeout {

@@ -1,5 +1,18 @@
 import { BOT_KNOBS, type BotConfig, loadBotConfig } from '../bot/config/index.ts';
 import { valueAt } from '../common/path.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+
+/**
+ * The reference bot's config for a run, resolved once: the scenario's knobs over the bot's own defaults,
+ * with the run's transport (`scenario.bot.transport`, that knob's one home). The orchestrator reads knobs
+ * here (the scheduler's strategy, the slot length) rather than re-supplying a default.
+ *
+ * @example
+ * resolveBotConfig(scenario).slotting.slotMinutes // 5 unless the scenario sets it
+ */
+export function resolveBotConfig(scenario: Scenario): BotConfig {
+  return loadBotConfig({ overrides: scenario.bot.config, flags: { 'telegram.transport': scenario.bot.transport } });
+}
 
 /**
  * A scenario's bot config (any subset of the reference bot's knobs) as the `BOTCAP_*` variables
@@ -26,7 +39,7 @@ export function knobEnvironment(config: Readonly<Record<string, unknown>>): Reco
  */
 export function publicBotConfig(env: Readonly<Record<string, string>>): Record<string, unknown> {
   const config: BotConfig = loadBotConfig({ env });
-  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  const copy: Record<string, unknown> = structuredClone(config);
   for (const knob of BOT_KNOBS) {
     if (!knob.secret) continue;
     const parts = knob.path.split('.');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { BOT_DEFAULTS } from '../bot/config/index.ts';
 import type { CallRecord } from '../fakes/claude/index.ts';
 import { loadScenario } from '../scenarios/registry.ts';
-import { knobEnvironment, publicBotConfig } from './bot-config.ts';
+import { knobEnvironment, publicBotConfig, resolveBotConfig } from './bot-config.ts';
 import { peakConcurrency, usageByRoute } from './claude-usage.ts';
 import { killAtMs, mergedThresholds, scenarioStartEpochMs } from './run.ts';
 import { databaseFigures, type RunSample, samplesToSeries } from './sampling.ts';
@@ -37,6 +38,17 @@ const botScrape = (
 });
 
 describe('orchestration parts', () => {
+  it("resolves a scenario's bot config once: its knobs over the bot's defaults, with the scenario's transport", async () => {
+    const scenario = await loadScenario('smoke');
+    const config = resolveBotConfig({
+      ...scenario,
+      bot: { ...scenario.bot, transport: 'webhook', config: { scheduler: { strategy: 'cron-http' } } },
+    });
+    expect(config.telegram.transport).toBe('webhook');
+    expect(config.scheduler.strategy).toBe('cron-http');
+    expect(config.slotting.slotMinutes).toBe(BOT_DEFAULTS.slotting.slotMinutes);
+  });
+
   it("passes a scenario's bot knobs to `botcap bot` as BOTCAP_* variables and hides secrets in the result", () => {
     const env = knobEnvironment({ database: { poolMax: 20 }, scheduler: { strategy: 'advisory-lock' }, unknown: 1 });
     expect(env).toEqual({ BOTCAP_DATABASE_POOL_MAX: '20', BOTCAP_SCHEDULER_STRATEGY: 'advisory-lock' });

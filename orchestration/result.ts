@@ -27,7 +27,7 @@ export function assembleResult(parts: ResultParts): RunResult {
   return {
     schemaVersion: RUN_RESULT_SCHEMA_VERSION,
     botcapVersion: BOTCAP_VERSION,
-    scenario: { name: scenario.name, resolved: structuredClone(scenario) as unknown as Record<string, unknown> },
+    scenario: { name: scenario.name, resolved: structuredClone(scenario) },
     ...(parts.variant === undefined ? {} : { variant: parts.variant }),
     seed: scenario.seed,
     timeScale: scenario.timeScale,

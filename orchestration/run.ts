@@ -1,4 +1,4 @@
-import { BOT_DEFAULTS } from '../bot/config/index.ts';
+import type { BotConfig } from '../bot/config/index.ts';
 import { type Clock, createScaledClock } from '../common/clock.ts';
 import type { RunResult } from '../contracts/run-result.ts';
 import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../contracts/thresholds/index.ts';
@@ -8,7 +8,7 @@ import { createPopulation } from '../loadgen/population/population.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../scenarios/units.ts';
-import { publicBotConfig } from './bot-config.ts';
+import { publicBotConfig, resolveBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';
 import { claudeSection } from './claude-usage.ts';
 import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
@@ -18,8 +18,6 @@ import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './o
 import { assembleResult } from './result.ts';
 import { createRunSampler, databaseFigures, lastScrapes, type RunSampler, samplesToSeries } from './sampling.ts';
 import { migrateReferenceBot, seedReferenceBot } from './seed.ts';
-
-const BOT_SLOT_MINUTES_DEFAULT = 5;
 
 /** Simulated epoch ms of the scenario's start (its date and `HH:MM`, UTC). */
 export function scenarioStartEpochMs(scenario: Scenario): number {
@@ -40,9 +38,8 @@ export function killAtMs(killAt: KillAt, durationMs: number): number {
   return 'atMs' in killAt ? killAt.atMs : killAt.fraction * durationMs;
 }
 
-function environmentOptions(scenario: Scenario, options: RunScenarioOptions): EnvironmentOptions {
-  const config = scenario.bot.config as { scheduler?: { strategy?: unknown } };
-  const needsRedis = scenario.environment.redis || config.scheduler?.strategy === 'redis-lock';
+function environmentOptions(scenario: Scenario, botConfig: BotConfig, options: RunScenarioOptions): EnvironmentOptions {
+  const needsRedis = scenario.environment.redis || botConfig.scheduler.strategy === 'redis-lock';
   const bouncer = scenario.environment.pgbouncer;
   return {
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
@@ -77,8 +74,9 @@ function environmentOptions(scenario: Scenario, options: RunScenarioOptions): En
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<RunResult> {
   const thresholds = mergedThresholds(scenario, options.thresholds);
   compileThresholds(thresholds); // a typo in a threshold fails before anything starts
+  const botConfig = resolveBotConfig(scenario);
   const startedAt = new Date();
-  const env = await Environment.start(environmentOptions(scenario, options));
+  const env = await Environment.start(environmentOptions(scenario, botConfig, options));
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   env.signal.addEventListener('abort', onAbort, { once: true });
@@ -95,12 +93,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const reference = options.botCommand === undefined && options.webhookUrl === undefined;
     if (reference && !scenario.population.onboarded) await migrateReferenceBot(env.postgres.url);
     if (reference && scenario.population.onboarded) {
-      const slotting = scenario.bot.config.slotting as { slotMinutes?: number } | undefined;
       await seedReferenceBot({
         databaseUrl: env.postgres.url,
         population,
         startEpochMs,
-        slotMinutes: slotting?.slotMinutes ?? BOT_SLOT_MINUTES_DEFAULT,
+        slotMinutes: botConfig.slotting.slotMinutes,
       });
     }
     const allowanceRealMs =
@@ -150,7 +147,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       fake: fakes.telegram,
       population,
       signal: abort.signal,
-      ...(reference ? {} : { expectDigests: false }),
+      expectDigests: reference && botConfig.scheduler.enabled,
     });
     if (options.onProgress !== undefined) runner.on('progress', options.onProgress);
     const activeFleet = fleet;
@@ -168,14 +165,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
     sampler.start();
     fakes.armFaults();
-    const schedulerConfig = scenario.bot.config.scheduler as
-      | { strategy?: string; tickMs?: number; cronPath?: string }
-      | undefined;
-    if (reference && schedulerConfig?.strategy === 'cron-http') {
+    if (reference && botConfig.scheduler.strategy === 'cron-http') {
       cron = startCronTrigger({
         baseUrls: () => activeFleet.metricsTargets().map((target) => target.url.replace(/\/metrics$/, '')),
-        path: schedulerConfig.cronPath ?? BOT_DEFAULTS.scheduler.cronPath,
-        intervalRealMs: clock.toRealMs(schedulerConfig.tickMs ?? BOT_DEFAULTS.scheduler.tickMs),
+        path: botConfig.scheduler.cronPath,
+        intervalRealMs: clock.toRealMs(botConfig.scheduler.tickMs),
       });
     }
     const loadStartMs = clock.monotonicMs();

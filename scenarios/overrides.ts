@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { type BotConfigInput, SCHEDULER_STRATEGIES } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
 import { formatZodIssues } from '../common/validation.ts';
+import { TRANSPORTS } from '../contracts/transport.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
 import type { Scenario } from './schema.ts';
 import { DURATION_HINT, parseDurationMs } from './units.ts';
@@ -17,12 +19,12 @@ export const overridesSchema = z
     /** Simulated length: the duration, or the stages scaled proportionally to it. */
     duration: z.union([z.string(), z.number()]).optional(),
     timeScale: z.number().positive().max(10_000).optional(),
-    transport: z.enum(['polling', 'webhook']).optional(),
+    transport: z.enum(TRANSPORTS).optional(),
     instances: z.number().int().min(1).max(64).optional(),
     /** The bot's pg pool size per instance (bot config database.poolMax). */
     poolMax: z.number().int().min(1).optional(),
     /** The bot's scheduler strategy (bot config scheduler.strategy). */
-    scheduler: z.string().min(1).optional(),
+    scheduler: z.enum(SCHEDULER_STRATEGIES).optional(),
     seed: z.number().int().optional(),
     /** Simulated start, `HH:MM`. */
     start: z.string().optional(),
@@ -47,7 +49,7 @@ export type ScenarioOverrides = z.input<typeof overridesSchema>;
 export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides): Scenario {
   const parsed = overridesSchema.safeParse(overrides);
   if (!parsed.success) {
-    const lines = formatZodIssues(parsed.error);
+    const lines = formatZodIssues(parsed.error, overrides);
     throw new ScenarioError(`overrides are invalid:\n  ${lines.join('\n  ')}`);
   }
   const o = parsed.data;
@@ -68,14 +70,10 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
   return parseScenario(next, 'after overrides');
 }
 
-function botConfigWith(config: Record<string, unknown>, o: z.output<typeof overridesSchema>): Record<string, unknown> {
-  const section = (key: string) => {
-    const value = config[key];
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  };
+function botConfigWith(config: BotConfigInput, o: z.output<typeof overridesSchema>): BotConfigInput {
   const out = { ...config };
-  if (o.poolMax !== undefined) out.database = { ...section('database'), poolMax: o.poolMax };
-  if (o.scheduler !== undefined) out.scheduler = { ...section('scheduler'), strategy: o.scheduler };
+  if (o.poolMax !== undefined) out.database = { ...config.database, poolMax: o.poolMax };
+  if (o.scheduler !== undefined) out.scheduler = { ...config.scheduler, strategy: o.scheduler };
   return out;
 }
 

@@ -70,6 +70,18 @@ describe('scenario validation', () => {
     expect(message).toMatch(/bot\.config\.database\.poolMax: .*got 0/);
   });
 
+  it("keeps a scenario's bot config as written, typed by the bot's schema, and its transport in bot.transport only", () => {
+    const scenario = parseScenario({
+      ...minimal,
+      bot: { transport: 'webhook', config: { database: { poolMax: 20 } } },
+    });
+    // The bot's defaults are not applied here: the orchestrator resolves the config once per run.
+    expect(scenario.bot.config).toEqual({ database: { poolMax: 20 } });
+    expect(problems({ ...minimal, bot: { config: { telegram: { transport: 'webhook' } } } })).toContain(
+      'bot.config.telegram.transport: set bot.transport instead',
+    );
+  });
+
   it('checks the parts against each other: enough users for the VUs, maxVUs above preAllocatedVUs', () => {
     expect(problems({ ...minimal, load: { executor: 'constant-vus', vus: 2000, duration: '1m' } })).toContain(
       'population.size: 1000 users cannot fill 2000 concurrent VUs; set population.size >= 2000',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { botConfigInputSchema } from '../bot/config/input.ts';
+import { transportSchema } from '../bot/config/schema.ts';
 import { FAULT_KINDS } from '../fakes/claude/faults.ts';
 import { latencySettingSchema } from '../fakes/claude/latency.ts';
 import { tierSettingSchema } from '../fakes/claude/tiers.ts';
@@ -292,10 +294,26 @@ export const environmentSchema = z
 
 export const botSchema = z
   .object({
-    transport: z.enum(['polling', 'webhook']).default('polling'),
+    /**
+     * How the fake Telegram delivers updates to the bot under test, whichever bot it is: the one home of this
+     * knob in a scenario (the orchestrator gives it to the reference bot as its `telegram.transport`).
+     */
+    transport: transportSchema,
     instances: z.number().int().min(1).max(64).default(1),
-    /** Any subset of the reference bot's config (bot/config/schema.ts); checked against it on load. */
-    config: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Any subset of the reference bot's config, typed and checked by the bot's own schema (bot/config), kept as
+     * written: the orchestrator resolves it with the bot's defaults once per run.
+     */
+    config: botConfigInputSchema.default({}),
+  })
+  .superRefine((bot, ctx) => {
+    if (bot.config.telegram?.transport !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config', 'telegram', 'transport'],
+        message: 'set bot.transport instead: it decides how updates reach any bot, and the reference bot is given it',
+      });
+    }
   })
   .prefault({});
 

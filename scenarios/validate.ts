@@ -1,5 +1,3 @@
-import { z } from 'zod';
-import { botConfigSchema } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
 import { valueAt } from '../common/path.ts';
 import { formatPath, formatZodIssues } from '../common/validation.ts';
@@ -20,11 +18,8 @@ import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.ts';
 export function parseScenario(input: unknown, source?: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   const label = scenarioLabel(input, source);
-  // Bot config problems are reported with the schema's, so one run of the command shows every mistake.
-  const problems = [
-    ...botConfigProblems(valueAt(input, ['bot', 'config'])),
-    ...thresholdProblems(valueAt(input, ['thresholds'])),
-  ];
+  // Threshold problems are reported with the schema's, so one run of the command shows every mistake.
+  const problems = thresholdProblems(valueAt(input, ['thresholds']));
   if (!parsed.success) throw new ScenarioError(message(label, [...formatZodIssues(parsed.error, input), ...problems]));
   problems.push(...consistencyProblems(parsed.data));
   if (problems.length > 0) throw new ScenarioError(message(label, problems));
@@ -62,45 +57,6 @@ function thresholdProblems(thresholds: unknown): string[] {
   return problems;
 }
 
-/** Bot config overrides must be a valid partial of the bot's own schema, with no unknown (misspelt) keys. */
-function botConfigProblems(config: unknown): string[] {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) return [];
-  const problems = unknownKeys(config, botConfigSchema, ['bot', 'config']);
-  const parsed = botConfigSchema.safeParse(config);
-  if (!parsed.success) problems.push(...formatZodIssues(parsed.error, config).map((line) => `bot.config.${line}`));
-  return problems;
-}
-
-function unknownKeys(value: unknown, schema: z.ZodType, path: PropertyKey[]): string[] {
-  const object = unwrapObject(schema);
-  if (object === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-  const shape = object.shape as Record<string, z.ZodType>;
-  const problems: string[] = [];
-  for (const [key, child] of Object.entries(value)) {
-    const childSchema = shape[key];
-    if (childSchema === undefined) {
-      problems.push(
-        `${formatPath([...path, key])}: not a bot config field; known fields here: ${Object.keys(shape).join(', ')}`,
-      );
-    } else {
-      problems.push(...unknownKeys(child, childSchema, [...path, key]));
-    }
-  }
-  return problems;
-}
-
-/** Sees through default/prefault/optional wrappers to the object schema, if there is one. */
-function unwrapObject(schema: z.ZodType): z.ZodObject | undefined {
-  let current: z.ZodType = schema;
-  for (let depth = 0; depth < 5; depth++) {
-    if (current instanceof z.ZodObject) return current;
-    const inner = (current.def as { innerType?: z.ZodType }).innerType;
-    if (inner === undefined) return undefined;
-    current = inner;
-  }
-  return undefined;
-}
-
 function consistencyProblems(scenario: Scenario): string[] {
   const problems: string[] = [];
   const peak = peakVus(scenario.load);
@@ -131,10 +87,8 @@ function consistencyProblems(scenario: Scenario): string[] {
 }
 
 function scenarioLabel(input: unknown, source: string | undefined): string {
-  const name =
-    input !== null && typeof input === 'object' && typeof (input as { name?: unknown }).name === 'string'
-      ? (input as { name: string }).name
-      : '(unnamed)';
+  const given = valueAt(input, ['name']);
+  const name = typeof given === 'string' ? given : '(unnamed)';
   return source === undefined ? `scenario ${name}` : `scenario ${name} (${source})`;
 }
 

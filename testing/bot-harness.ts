@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { type BotApp, type BotAppDeps, createBotApp } from '../bot/app.ts';
 import { loadBotConfig } from '../bot/config/index.ts';
+import type { Transport } from '../contracts/transport.ts';
 import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
 import { type FakeTelegram, type InjectUpdateInput, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { captureLogs } from './logs.ts';
@@ -69,7 +70,7 @@ export class BotHarness {
 
   static async start(
     backends: Backends,
-    transport: 'polling' | 'webhook',
+    transport: Transport,
     /** Knob values by path, e.g. `{ 'database.poolMax': 2 }`, applied over the harness defaults. */
     flags: Readonly<Record<string, unknown>> = {},
     deps: BotAppDeps = {},

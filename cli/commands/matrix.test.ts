@@ -55,7 +55,7 @@ async function cli(
 
 /** Stands in for runScenario: `none` duplicates every digest, the others deliver each once. */
 const stubRunner: ScenarioRunner = async (scenario: Scenario, options) => {
-  const strategy = (scenario.bot.config as { scheduler?: { strategy?: string } }).scheduler?.strategy;
+  const strategy = scenario.bot.config.scheduler?.strategy;
   if (strategy === 'redis-lock') throw new Error('redis-server is not on PATH; install redis or pass --redis-url');
   return makeRun({
     variant: options.variant ?? 'x',

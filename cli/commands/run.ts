@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { SCHEDULER_STRATEGIES } from '../../bot/config/schema.ts';
 import { redactSecrets } from '../../common/redact.ts';
 import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
+import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
 import { EnvironmentStopped } from '../../environment/index.ts';
 import type { KillAt, RunScenarioOptions } from '../../orchestration/options.ts';
 import { runScenario } from '../../orchestration/run.ts';
@@ -21,10 +23,10 @@ interface RunCliOptions {
   users?: number;
   duration?: string;
   timeScale?: number;
-  transport?: 'polling' | 'webhook';
+  transport?: Transport;
   instances?: number;
   poolMax?: number;
-  scheduler?: string;
+  scheduler?: (typeof SCHEDULER_STRATEGIES)[number];
   seed?: number;
   start?: string;
   rate?: number;
@@ -149,13 +151,10 @@ export function registerRun(program: Command): void {
     .option('--users <n>', 'closed models: peak concurrent users; open models: the population', integer(1))
     .option('--duration <duration>', "simulated length, e.g. '2m' (ramps scale proportionally)")
     .option('--time-scale <x>', 'simulated seconds per real second', positive)
-    .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(['polling', 'webhook']))
+    .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(TRANSPORTS))
     .option('--instances <n>', 'bot instances', integer(1))
     .option('--pool-max <n>', "the bot's pg pool size per instance", integer(1))
-    .option(
-      '--scheduler <strategy>',
-      "the bot's digest scheduler strategy (none, advisory-lock, skip-locked, redis-lock, cron-http)",
-    )
+    .option('--scheduler <strategy>', `the bot's digest scheduler strategy (${SCHEDULER_STRATEGIES.join(', ')})`)
     .option('--seed <n>', 'seed of the population, mix and arrivals', integer(0))
     .option('--start <HH:MM>', 'simulated start time (UTC)')
     .option('--rate <n>', 'open models: arrivals per timeUnit (ramps scale to this peak)', positive)

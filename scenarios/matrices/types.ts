@@ -1,4 +1,3 @@
-import type { BotConfigInput } from '../../bot/config/schema.ts';
 import type { ScenarioInput } from '../schema.ts';
 
 /**
@@ -37,16 +36,8 @@ export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { defau
 export interface ScenarioPatch {
   /** A different arrival model for this variant (e.g. a steady load for a kill run instead of a staircase). */
   load?: ScenarioInput['load'];
-  bot?: {
-    transport?: 'polling' | 'webhook';
-    instances?: number;
-    config?: BotConfigInput;
-  };
-  environment?: {
-    maxConnections?: number;
-    pgbouncer?: { poolSize: number };
-    redis?: boolean;
-  };
+  bot?: ScenarioInput['bot'];
+  environment?: ScenarioInput['environment'];
   fakes?: {
     claude?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['claude']>['faults'] };
     mcp?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['mcp']>['faults'] };
