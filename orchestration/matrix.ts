@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactSecrets } from '../common/redact.ts';
+import type { MatrixName } from '../contracts/matrices.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
 import {
   decideMatrix,
@@ -15,7 +16,6 @@ import {
 } from '../reports/matrix/index.ts';
 import {
   type MatrixDefinition,
-  type MatrixName,
   type MatrixSize,
   type MatrixVariant,
   variantScenario,

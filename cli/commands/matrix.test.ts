@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import { runResultSchema } from '../../contracts/run-result.ts';
 import type { ScenarioRunner } from '../../orchestration/matrix.ts';
 import { makeRun, spread, withDigests } from '../../reports/matrix/testing/outcomes.ts';
@@ -75,15 +76,15 @@ function readVerdict(dir: string): MatrixVerdict {
 }
 
 describe('botcap matrix (stubbed runs)', () => {
-  it('--list names the seven with their variants and estimated wall time', async () => {
+  it('--list names every matrix with its variants and estimated wall time', async () => {
     const { stdout, exitCode } = await cli(['--list']);
     expect(exitCode).toBe(0);
     expect(stdout).toBe(formatMatrixList());
-    expect(stdout.split('\n').filter(Boolean)).toHaveLength(8);
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(MATRIX_NAMES.length + 1);
     expect(stdout).toMatch(
       /^transport +Long polling or webhooks, and when\? +6 variants \(1 in --quick\), ~\d+ s \/ quick ~\d+ s$/m,
     );
-    expect(stdout).toMatch(/^all +the seven in order/m);
+    expect(stdout).toMatch(new RegExp(`^all +the ${MATRIX_NAMES.length} in order`, 'm'));
   });
 
   it('rejects an unknown matrix with the list of known ones', async () => {
@@ -117,12 +118,12 @@ describe('botcap matrix (stubbed runs)', () => {
   it('all --quick writes every matrix and one index page', async () => {
     const out = join(outRoot, 'all');
     await cli(['all', '--quick', '--out', out], stubRunner);
-    for (const name of ['transport', 'scheduler', 'llm-cost', 'breaker', 'pooling', 'slotting', 'signals']) {
+    for (const name of MATRIX_NAMES) {
       expect(existsSync(join(out, name, 'report.html')), name).toBe(true);
     }
     const index = readFileSync(join(out, 'index.md'), 'utf8');
     expect(index).toContain(`Produced by \`botcap matrix all --quick --out ${out}\` (quick size)`);
-    expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(7);
+    expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(MATRIX_NAMES.length);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="pooling/report.html">');
   });
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ScenarioError } from '../../common/errors.ts';
+import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
 import { type MatrixRun, runMatrix, type ScenarioRunner, writeIndex } from '../../orchestration/matrix.ts';
 import {
@@ -9,6 +10,7 @@ import {
   listMatrices,
   type MatrixDefinition,
   type MatrixSize,
+  TOTAL_BUDGET_REAL_S,
   variantsFor,
 } from '../../scenarios/matrices/index.ts';
 import { ProgressWriter } from '../progress.ts';
@@ -32,7 +34,7 @@ export function formatMatrixList(): string {
   });
   const total = (size: MatrixSize) => Math.round(matrices.reduce((s, m) => s + estimateMatrixRealS(m, size), 0));
   lines.push(
-    `${'all'.padEnd(width)}  the seven in order, then index.html + index.md: ~${total('default')} s / quick ~${total('quick')} s`,
+    `${'all'.padEnd(width)}  the ${matrices.length} in order, then index.html + index.md: ~${total('default')} s / quick ~${total('quick')} s`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -57,14 +59,19 @@ interface MatrixCliOptions {
 export function registerMatrix(program: Command, run?: ScenarioRunner): void {
   program
     .command('matrix')
-    .description('run an experiment matrix (a question, its variants, a verdict) or all seven with an index page')
+    .description(
+      `run an experiment matrix (a question, its variants, a verdict) or all ${MATRIX_NAMES.length} with an index page`,
+    )
     .argument(
       '[name]',
       `a matrix (${listMatrices()
         .map((m) => m.name)
         .join(', ')}) or all`,
     )
-    .option('--quick', 'the CI size: fewer, shorter variants (all seven in about 3 minutes)')
+    .option(
+      '--quick',
+      `the CI size: fewer, shorter variants (all ${MATRIX_NAMES.length} in about ${Math.round(TOTAL_BUDGET_REAL_S.quick / 60)} minutes)`,
+    )
     .option(
       '-o, --out <dir>',
       'output folder: <out>/<matrix>/<variant>/result.json and the reports',

@@ -1,3 +1,4 @@
+import type { MatrixName } from '../../contracts/matrices.ts';
 import type { ScenarioInput } from '../schema.ts';
 
 /**
@@ -9,18 +10,6 @@ import type { ScenarioInput } from '../schema.ts';
 /** The two sizes every matrix runs at: the full run, and `--quick` for CI. */
 export const MATRIX_SIZES = ['default', 'quick'] as const;
 export type MatrixSize = (typeof MATRIX_SIZES)[number];
-
-/** The seven matrices, in the order the index page lists them. */
-export const MATRIX_NAMES = [
-  'transport',
-  'scheduler',
-  'llm-cost',
-  'breaker',
-  'pooling',
-  'slotting',
-  'signals',
-] as const;
-export type MatrixName = (typeof MATRIX_NAMES)[number];
 
 /**
  * Wall-time budgets (real seconds) of `botcap matrix all` on a 2-core machine, from issue 6.
