@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type BotConfigInput, SCHEDULER_STRATEGIES } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
+import { unreachable } from '../common/unreachable.ts';
 import { formatZodIssues } from '../common/validation.ts';
 import { TRANSPORTS } from '../contracts/transport.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
@@ -108,9 +109,13 @@ function setUsers(scenario: Scenario, users: number): void {
       load.stages = load.stages.map((stage) => ({ ...stage, target: Math.round(stage.target * factor) }));
       break;
     }
-    default:
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+    case 'scheduled-peak':
       scenario.population.size = users;
       return;
+    default:
+      unreachable(load);
   }
   // More concurrent users than people would fail validation; grow the population to fit instead.
   scenario.population.size = Math.max(scenario.population.size, users);
@@ -118,15 +123,24 @@ function setUsers(scenario: Scenario, users: number): void {
 
 function setRate(scenario: Scenario, rate: number): void {
   const load = scenario.load;
-  if (load.executor === 'constant-arrival-rate' || load.executor === 'scheduled-peak') load.rate = rate;
-  else if (load.executor === 'ramping-arrival-rate') {
-    const peak = Math.max(load.startRate, ...load.stages.map((stage) => stage.target));
-    const factor = peak > 0 ? rate / peak : 1;
-    load.startRate *= factor;
-    load.stages = load.stages.map((stage) => ({ ...stage, target: stage.target * factor }));
-  } else {
-    throw new ScenarioError(
-      `overrides.rate: ${load.executor} is a closed model (VUs, not a rate); use users instead, or an arrival-rate executor`,
-    );
+  switch (load.executor) {
+    case 'constant-arrival-rate':
+    case 'scheduled-peak':
+      load.rate = rate;
+      return;
+    case 'ramping-arrival-rate': {
+      const peak = Math.max(load.startRate, ...load.stages.map((stage) => stage.target));
+      const factor = peak > 0 ? rate / peak : 1;
+      load.startRate *= factor;
+      load.stages = load.stages.map((stage) => ({ ...stage, target: stage.target * factor }));
+      return;
+    }
+    case 'constant-vus':
+    case 'ramping-vus':
+      throw new ScenarioError(
+        `overrides.rate: ${load.executor} is a closed model (VUs, not a rate); use users instead, or an arrival-rate executor`,
+      );
+    default:
+      unreachable(load);
   }
 }

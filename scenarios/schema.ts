@@ -72,51 +72,53 @@ const openVus = {
   maxVUs: vus.min(1).optional(),
 };
 
-/** Executors, with k6's names and fields (https://grafana.com/docs/k6/latest/using-k6/scenarios/executors/). */
+/**
+ * The executor registry: one zod object per executor, with k6's names, fields and defaults
+ * (https://grafana.com/docs/k6/latest/using-k6/scenarios/executors/). To add one, see scenarios/README.md.
+ */
+const EXECUTOR_SCHEMAS = [
+  z.object({ executor: z.literal('constant-vus'), vus: vus.min(1), duration: positiveDuration }),
+  z.object({
+    executor: z.literal('ramping-vus'),
+    startVUs: vus.default(0),
+    stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 50 }]'),
+    /**
+     * k6's gracefulRampDown (default 30s), kept for k6 export. A VU removed by a ramp-down stops its
+     * conversation at once but always waits for its outstanding reply up to the reply deadline, so no
+     * update is counted lost because the generator stopped looking.
+     */
+    gracefulRampDown: duration.default(30_000),
+  }),
+  z.object({
+    executor: z.literal('constant-arrival-rate'),
+    rate: z.number().positive('rate is > 0 arrivals per timeUnit'),
+    timeUnit: positiveDuration.default(1000),
+    duration: positiveDuration,
+    ...openVus,
+  }),
+  z.object({
+    executor: z.literal('ramping-arrival-rate'),
+    startRate: z.number().min(0).default(0),
+    timeUnit: positiveDuration.default(1000),
+    stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 20 }]'),
+    ...openVus,
+  }),
+  z.object({
+    executor: z.literal('scheduled-peak'),
+    duration: positiveDuration,
+    /** The normal traffic around the bot's own digests: an open rate per timeUnit. */
+    rate: z.number().min(0).default(1),
+    timeUnit: positiveDuration.default(1000),
+    ...openVus,
+  }),
+] as const;
+
+/** A scenario's arrival model: one of the executors above, chosen by `executor`. */
 export const loadSchema = z
-  .discriminatedUnion(
-    'executor',
-    [
-      z.object({ executor: z.literal('constant-vus'), vus: vus.min(1), duration: positiveDuration }),
-      z.object({
-        executor: z.literal('ramping-vus'),
-        startVUs: vus.default(0),
-        stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 50 }]'),
-        /**
-         * k6's gracefulRampDown (default 30s), kept for k6 export. A VU removed by a ramp-down stops its
-         * conversation at once but always waits for its outstanding reply up to the reply deadline, so no
-         * update is counted lost because the generator stopped looking.
-         */
-        gracefulRampDown: duration.default(30_000),
-      }),
-      z.object({
-        executor: z.literal('constant-arrival-rate'),
-        rate: z.number().positive('rate is > 0 arrivals per timeUnit'),
-        timeUnit: positiveDuration.default(1000),
-        duration: positiveDuration,
-        ...openVus,
-      }),
-      z.object({
-        executor: z.literal('ramping-arrival-rate'),
-        startRate: z.number().min(0).default(0),
-        timeUnit: positiveDuration.default(1000),
-        stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 20 }]'),
-        ...openVus,
-      }),
-      z.object({
-        executor: z.literal('scheduled-peak'),
-        duration: positiveDuration,
-        /** The normal traffic around the bot's own digests: an open rate per timeUnit. */
-        rate: z.number().min(0).default(1),
-        timeUnit: positiveDuration.default(1000),
-        ...openVus,
-      }),
-    ],
-    {
-      error: () =>
-        "executor must be one of 'constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate', 'scheduled-peak'",
-    },
-  )
+  .discriminatedUnion('executor', EXECUTOR_SCHEMAS, {
+    error: () =>
+      `executor must be one of ${EXECUTOR_SCHEMAS.map((schema) => `'${schema.shape.executor.value}'`).join(', ')}`,
+  })
   .superRefine((load, ctx) => {
     if ('maxVUs' in load && load.maxVUs !== undefined && load.maxVUs < load.preAllocatedVUs) {
       ctx.addIssue({
