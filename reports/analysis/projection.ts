@@ -43,7 +43,30 @@ const DAYS_PER_MONTH = 30;
  * p.figures.find((f) => f.name === 'claude_calls_per_day')?.value
  */
 export function projectToTarget(result: RunResult, options: ProjectionOptions = {}): Projection {
-  const o = {
+  const target = projectionTarget(options);
+  const rates = measuredRates(result, options);
+  const figures = projectedFigures(target, rates);
+  return {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    target: { dailyActiveUsers: target.dailyActiveUsers, concurrentUsers: target.concurrentUsers },
+    assumptions: projectionAssumptions(result, options, target, rates),
+    figures,
+    sentences: projectionSentences(target, rates, figures),
+  };
+}
+
+/** The target and the assumptions, with their defaults applied. */
+interface ProjectionTarget {
+  dailyActiveUsers: number;
+  concurrentUsers: number;
+  activeHoursPerUserPerDay: number;
+  digestsPerUserPerDay: number;
+  targetWaitProbability: number;
+  kneeVusPerInstance: number | undefined;
+}
+
+function projectionTarget(options: ProjectionOptions): ProjectionTarget {
+  return {
     dailyActiveUsers: options.dailyActiveUsers ?? PROJECTION_DEFAULTS.dailyActiveUsers,
     concurrentUsers: options.concurrentUsers ?? PROJECTION_DEFAULTS.concurrentUsers,
     activeHoursPerUserPerDay: options.activeHoursPerUserPerDay ?? PROJECTION_DEFAULTS.activeHoursPerUserPerDay,
@@ -51,102 +74,139 @@ export function projectToTarget(result: RunResult, options: ProjectionOptions = 
     targetWaitProbability: options.targetWaitProbability ?? PROJECTION_DEFAULTS.targetWaitProbability,
     kneeVusPerInstance: options.kneeVusPerInstance,
   };
+}
+
+/** What the run measured per user and per call, and the Claude call duration with where it came from. */
+interface MeasuredRates {
+  meanVus: number;
+  hours: number;
+  updatesPerVuHour: number;
+  claudeCallsPerUpdate: number;
+  inputPerCall: number;
+  outputPerCall: number;
+  serviceTimeS: number;
+  serviceSource: Assumption['source'];
+}
+
+function measuredRates(result: RunResult, options: ProjectionOptions): MeasuredRates {
   const vus = seriesFor(result, 'vus')[0];
   const meanVus =
     vus !== undefined && vus.points.length > 0
       ? vus.points.reduce((sum, [, v]) => sum + v, 0) / vus.points.length
       : result.load.maxVus;
   const hours = result.durationSimulatedS / 3600;
-  const updatesPerVuHour = meanVus > 0 && hours > 0 ? result.load.updatesInjected / (meanVus * hours) : 0;
   const interactiveCalls = result.claude.byRoute.question?.calls ?? result.claude.total.calls;
-  const claudeCallsPerUpdate = result.load.updatesInjected > 0 ? interactiveCalls / result.load.updatesInjected : 0;
   const calls = result.claude.total.calls;
-  const inputPerCall = calls > 0 ? result.claude.total.inputTokens / calls : 0;
-  const outputPerCall = calls > 0 ? result.claude.total.outputTokens / calls : 0;
   const rates = measuredClaudeRates(result);
-  const serviceTimeS = options.serviceTimeS ?? rates.serviceTimeS ?? PROJECTION_DEFAULTS.serviceTimeS;
-  const serviceSource: Assumption['source'] =
-    options.serviceTimeS !== undefined ? 'given' : rates.serviceTimeS !== null ? 'measured' : 'default';
+  return {
+    meanVus,
+    hours,
+    updatesPerVuHour: meanVus > 0 && hours > 0 ? result.load.updatesInjected / (meanVus * hours) : 0,
+    claudeCallsPerUpdate: result.load.updatesInjected > 0 ? interactiveCalls / result.load.updatesInjected : 0,
+    inputPerCall: calls > 0 ? result.claude.total.inputTokens / calls : 0,
+    outputPerCall: calls > 0 ? result.claude.total.outputTokens / calls : 0,
+    serviceTimeS: options.serviceTimeS ?? rates.serviceTimeS ?? PROJECTION_DEFAULTS.serviceTimeS,
+    serviceSource: options.serviceTimeS !== undefined ? 'given' : rates.serviceTimeS !== null ? 'measured' : 'default',
+  };
+}
+
+/** Every input of the projection, named, with its value and whether it was measured, targeted, given or defaulted. */
+function projectionAssumptions(
+  result: RunResult,
+  options: ProjectionOptions,
+  target: ProjectionTarget,
+  rates: MeasuredRates,
+): Assumption[] {
   const src = (key: keyof ProjectionOptions): Assumption['source'] =>
     options[key] === undefined ? 'default' : 'given';
-
   const assumptions: Assumption[] = [
     {
       name: 'daily_active_users',
-      value: o.dailyActiveUsers,
+      value: target.dailyActiveUsers,
       unit: 'users',
       source: options.dailyActiveUsers === undefined ? 'target' : 'given',
       note: 'the target',
     },
     {
       name: 'concurrent_users',
-      value: o.concurrentUsers,
+      value: target.concurrentUsers,
       unit: 'users',
       source: options.concurrentUsers === undefined ? 'target' : 'given',
       note: 'peak concurrent users, each behaving like one VU',
     },
     {
       name: 'updates_per_vu_hour',
-      value: updatesPerVuHour,
+      value: rates.updatesPerVuHour,
       unit: 'updates/VU-hour',
       source: 'measured',
-      note: `updates injected / (mean VUs ${meanVus.toFixed(0)} x ${hours.toFixed(2)} h) in ${result.scenario.name}`,
+      note: `updates injected / (mean VUs ${rates.meanVus.toFixed(0)} x ${rates.hours.toFixed(2)} h) in ${result.scenario.name}`,
     },
     {
       name: 'claude_calls_per_update',
-      value: claudeCallsPerUpdate,
+      value: rates.claudeCallsPerUpdate,
       unit: 'calls/update',
       source: 'measured',
       note: 'interactive Claude calls / updates injected',
     },
     {
       name: 'input_tokens_per_call',
-      value: inputPerCall,
+      value: rates.inputPerCall,
       unit: 'tokens',
       source: 'measured',
       note: 'uncached input tokens, all models',
     },
-    { name: 'output_tokens_per_call', value: outputPerCall, unit: 'tokens', source: 'measured', note: 'all models' },
+    {
+      name: 'output_tokens_per_call',
+      value: rates.outputPerCall,
+      unit: 'tokens',
+      source: 'measured',
+      note: 'all models',
+    },
     {
       name: 'claude_call_duration',
-      value: serviceTimeS,
+      value: rates.serviceTimeS,
       unit: 's',
-      source: serviceSource,
+      source: rates.serviceSource,
       note:
-        serviceSource === 'measured' ? 'Little: mean busy bulkhead slots / calls per s' : 'not measured in this run',
+        rates.serviceSource === 'measured'
+          ? 'Little: mean busy bulkhead slots / calls per s'
+          : 'not measured in this run',
     },
     {
       name: 'active_hours_per_user_per_day',
-      value: o.activeHoursPerUserPerDay,
+      value: target.activeHoursPerUserPerDay,
       unit: 'h',
       source: src('activeHoursPerUserPerDay'),
       note: 'not measurable in a load test; set it from production analytics',
     },
     {
       name: 'digests_per_user_per_day',
-      value: o.digestsPerUserPerDay,
+      value: target.digestsPerUserPerDay,
       unit: 'digests',
       source: src('digestsPerUserPerDay'),
       note: 'one daily digest per user',
     },
     { name: 'days_per_month', value: DAYS_PER_MONTH, unit: 'days', source: 'default', note: 'monthly = daily x 30' },
   ];
-  if (o.kneeVusPerInstance !== undefined) {
+  if (target.kneeVusPerInstance !== undefined) {
     assumptions.push({
       name: 'knee_vus_per_instance',
-      value: o.kneeVusPerInstance,
+      value: target.kneeVusPerInstance,
       unit: 'VUs',
       source: 'given',
       note: 'measured knee; instances are assumed to scale linearly',
     });
   }
+  return assumptions;
+}
 
-  const peakUpdatesPerS = (o.concurrentUsers * updatesPerVuHour) / 3600;
-  const peakCallsPerS = peakUpdatesPerS * claudeCallsPerUpdate;
-  const updatesPerDay = o.dailyActiveUsers * updatesPerVuHour * o.activeHoursPerUserPerDay;
-  const callsPerDay = updatesPerDay * claudeCallsPerUpdate + o.dailyActiveUsers * o.digestsPerUserPerDay;
-  const recommended =
-    peakCallsPerS > 0 ? smallestServersFor(peakCallsPerS, serviceTimeS, o.targetWaitProbability) : null;
+/** The projected figures, each with the formula that gives it from the assumptions. */
+function projectedFigures(target: ProjectionTarget, rates: MeasuredRates): ProjectedFigure[] {
+  const peakUpdatesPerS = (target.concurrentUsers * rates.updatesPerVuHour) / 3600;
+  const peakCallsPerS = peakUpdatesPerS * rates.claudeCallsPerUpdate;
+  const updatesPerDay = target.dailyActiveUsers * rates.updatesPerVuHour * target.activeHoursPerUserPerDay;
+  const callsPerDay =
+    updatesPerDay * rates.claudeCallsPerUpdate + target.dailyActiveUsers * target.digestsPerUserPerDay;
   const figures: ProjectedFigure[] = [
     {
       name: 'peak_updates_per_s',
@@ -162,7 +222,7 @@ export function projectToTarget(result: RunResult, options: ProjectionOptions = 
     },
     {
       name: 'peak_claude_in_flight',
-      value: peakCallsPerS * serviceTimeS,
+      value: peakCallsPerS * rates.serviceTimeS,
       unit: 'calls',
       formula: "Little's law: peak_claude_calls_per_s x claude_call_duration",
     },
@@ -180,57 +240,64 @@ export function projectToTarget(result: RunResult, options: ProjectionOptions = 
     },
     {
       name: 'claude_calls_per_user_per_day',
-      value: callsPerDay / o.dailyActiveUsers,
+      value: callsPerDay / target.dailyActiveUsers,
       unit: 'calls',
       formula: 'claude_calls_per_day / daily_active_users',
     },
     {
       name: 'input_tokens_per_month',
-      value: callsPerDay * inputPerCall * DAYS_PER_MONTH,
+      value: callsPerDay * rates.inputPerCall * DAYS_PER_MONTH,
       unit: 'tokens',
       formula: 'claude_calls_per_day x input_tokens_per_call x days_per_month',
     },
     {
       name: 'output_tokens_per_month',
-      value: callsPerDay * outputPerCall * DAYS_PER_MONTH,
+      value: callsPerDay * rates.outputPerCall * DAYS_PER_MONTH,
       unit: 'tokens',
       formula: 'claude_calls_per_day x output_tokens_per_call x days_per_month',
     },
   ];
+  const recommended =
+    peakCallsPerS > 0 ? smallestServersFor(peakCallsPerS, rates.serviceTimeS, target.targetWaitProbability) : null;
   if (recommended !== null) {
     figures.push({
       name: 'claude_concurrency_for_target_wait',
       value: recommended,
       unit: 'slots',
-      formula: `smallest c with Erlang C P(wait) < ${o.targetWaitProbability} at peak_claude_calls_per_s`,
+      formula: `smallest c with Erlang C P(wait) < ${target.targetWaitProbability} at peak_claude_calls_per_s`,
     });
   }
-  if (o.kneeVusPerInstance !== undefined && o.kneeVusPerInstance > 0) {
+  if (target.kneeVusPerInstance !== undefined && target.kneeVusPerInstance > 0) {
     figures.push({
       name: 'bot_instances',
-      value: Math.ceil(o.concurrentUsers / o.kneeVusPerInstance),
+      value: Math.ceil(target.concurrentUsers / target.kneeVusPerInstance),
       unit: 'instances',
       formula: 'ceil(concurrent_users / knee_vus_per_instance)',
     });
   }
-  const f = (name: string) => figures.find((x) => x.name === name)?.value ?? 0;
+  return figures;
+}
+
+/** The projection in words, read from the figures. */
+function projectionSentences(
+  target: ProjectionTarget,
+  rates: MeasuredRates,
+  figures: readonly ProjectedFigure[],
+): string[] {
+  const figure = (name: string) => figures.find((x) => x.name === name)?.value;
+  const f = (name: string) => figure(name) ?? 0;
   const sentences = [
-    `At ${o.concurrentUsers} concurrent users the bot sees about ${f('peak_updates_per_s').toFixed(1)} updates/s and ${f('peak_claude_calls_per_s').toFixed(2)} Claude calls/s (${f('peak_claude_in_flight').toFixed(1)} in flight at ${serviceTimeS.toFixed(1)} s per call).`,
-    `At ${o.dailyActiveUsers.toLocaleString('en-US')} DAU: about ${Math.round(f('claude_calls_per_day')).toLocaleString('en-US')} Claude calls per day (${f('claude_calls_per_user_per_day').toFixed(1)} per user), assuming ${o.activeHoursPerUserPerDay} active h per user per day.`,
+    `At ${target.concurrentUsers} concurrent users the bot sees about ${f('peak_updates_per_s').toFixed(1)} updates/s and ${f('peak_claude_calls_per_s').toFixed(2)} Claude calls/s (${f('peak_claude_in_flight').toFixed(1)} in flight at ${rates.serviceTimeS.toFixed(1)} s per call).`,
+    `At ${target.dailyActiveUsers.toLocaleString('en-US')} DAU: about ${Math.round(f('claude_calls_per_day')).toLocaleString('en-US')} Claude calls per day (${f('claude_calls_per_user_per_day').toFixed(1)} per user), assuming ${target.activeHoursPerUserPerDay} active h per user per day.`,
   ];
-  if (recommended !== null)
+  const recommended = figure('claude_concurrency_for_target_wait');
+  if (recommended !== undefined)
     sentences.push(
-      `A Claude concurrency of ${recommended} keeps P(wait) under ${Math.round(o.targetWaitProbability * 100)}% at that peak.`,
+      `A Claude concurrency of ${recommended} keeps P(wait) under ${Math.round(target.targetWaitProbability * 100)}% at that peak.`,
     );
-  if (o.kneeVusPerInstance !== undefined)
+  if (target.kneeVusPerInstance !== undefined)
     sentences.push(
-      `With a knee of ${o.kneeVusPerInstance} VUs per instance, ${f('bot_instances')} instances hold ${o.concurrentUsers} concurrent users (if they scale linearly; verify with a run).`,
+      `With a knee of ${target.kneeVusPerInstance} VUs per instance, ${f('bot_instances')} instances hold ${target.concurrentUsers} concurrent users (if they scale linearly; verify with a run).`,
     );
-  return {
-    schemaVersion: ANALYSIS_SCHEMA_VERSION,
-    target: { dailyActiveUsers: o.dailyActiveUsers, concurrentUsers: o.concurrentUsers },
-    assumptions,
-    figures,
-    sentences,
-  };
+  return sentences;
 }
