@@ -4,6 +4,12 @@ import { cpus, type as osType, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { RunResult } from '../contracts/run-result.ts';
+import { BOTCAP_VERSION } from '../contracts/version.ts';
+import type { Environment } from '../environment/index.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+import { publicBotConfig } from './bot-config.ts';
+import type { BotFleet } from './bots.ts';
+import type { RunScenarioOptions } from './options.ts';
 
 const REPO_ROOT = new URL('../', import.meta.url);
 /** Packages whose versions change the numbers: the bot's stack and the generator's histogram. */
@@ -40,7 +46,7 @@ export async function gitCommit(): Promise<string | undefined> {
 }
 
 /** Installed versions of the packages that shape the numbers (missing ones are left out). */
-export async function packageVersions(): Promise<Record<string, string>> {
+async function packageVersions(): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   await Promise.all(
     VERSIONED_PACKAGES.map(async (name) => {
@@ -56,7 +62,7 @@ export async function packageVersions(): Promise<Record<string, string>> {
 }
 
 /** The server's version string (`SHOW server_version`), or 'unknown' if it cannot be asked. */
-export async function postgresVersion(adminUrl: string): Promise<string> {
+async function postgresVersion(adminUrl: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl, application_name: 'botcap-admin' });
   client.on('error', () => undefined);
   try {
@@ -68,4 +74,57 @@ export async function postgresVersion(adminUrl: string): Promise<string> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** What {@link describeEnvironment} reads: the run's scenario and options, and what it started. */
+export interface RunEnvironmentParts {
+  scenario: Scenario;
+  options: RunScenarioOptions;
+  env: Environment;
+  fleet: BotFleet;
+}
+
+/**
+ * A RunResult's environment: the machine, Postgres and the poolers as they ran, the bots (the reference
+ * bot's config as it resolved it, secrets removed), and the versions that change the numbers.
+ *
+ * @example
+ * result.environment = await describeEnvironment({ scenario, options, env, fleet });
+ */
+export async function describeEnvironment({
+  scenario,
+  options,
+  env,
+  fleet,
+}: RunEnvironmentParts): Promise<RunResult['environment']> {
+  const source = (url: string | undefined) => (url ? 'url' : options.runtime === 'docker' ? 'docker' : 'binary');
+  const botEnv = fleet.firstEnv;
+  const commit = await gitCommit();
+  return {
+    ...(commit === undefined ? {} : { gitCommit: commit }),
+    machine: machineInfo(),
+    postgres: {
+      runtime: env.postgres.runtime,
+      version: await postgresVersion(env.postgres.adminUrl),
+      maxConnections: env.postgres.maxConnections,
+    },
+    ...(env.pgbouncer === undefined
+      ? {}
+      : {
+          pgbouncer: {
+            source: source(options.pgbouncerUrl),
+            poolMode: env.pgbouncer.poolMode,
+            defaultPoolSize: scenario.environment.pgbouncer?.poolSize ?? 0,
+          },
+        }),
+    ...(env.redis === undefined ? {} : { redis: { source: source(options.redisUrl) } }),
+    bot: {
+      kind: fleet.kind,
+      // A bot behind --webhook-url is one endpoint, driven by webhook whatever the scenario says.
+      instances: fleet.kind === 'url' ? 1 : scenario.bot.instances,
+      transport: fleet.kind === 'url' ? 'webhook' : scenario.bot.transport,
+      ...(fleet.kind === 'reference' && botEnv !== undefined ? { config: publicBotConfig(botEnv) } : {}),
+    },
+    versions: { node: process.version, botcap: BOTCAP_VERSION, ...(await packageVersions()) },
+  };
 }

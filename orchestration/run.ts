@@ -2,21 +2,28 @@ import type { BotConfig } from '../bot/config/index.ts';
 import { type Clock, createScaledClock } from '../common/clock.ts';
 import type { RunResult } from '../contracts/run-result.ts';
 import { compileThresholds, evaluateThresholds, type ThresholdMap } from '../contracts/thresholds/index.ts';
-import { BOTCAP_VERSION } from '../contracts/version.ts';
 import { Environment, type EnvironmentOptions, EnvironmentStopped } from '../environment/index.ts';
-import { createPopulation } from '../loadgen/population/population.ts';
+import type { MeasuredRun } from '../loadgen/measure.ts';
+import { createPopulation, type Population } from '../loadgen/population/population.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { parseMinuteOfDay } from '../scenarios/units.ts';
-import { publicBotConfig, resolveBotConfig } from './bot-config.ts';
+import { resolveBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';
 import { claudeSection } from './claude-usage.ts';
 import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
-import { gitCommit, machineInfo, packageVersions, postgresVersion } from './environment-info.ts';
+import { describeEnvironment } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
 import { assembleResult } from './result.ts';
-import { createRunSampler, databaseFigures, lastScrapes, type RunSampler, samplesToSeries } from './sampling.ts';
+import {
+  createRunSampler,
+  databaseFigures,
+  lastScrapes,
+  type RunSample,
+  type RunSampler,
+  samplesToSeries,
+} from './sampling.ts';
 import { migrateReferenceBot, seedReferenceBot } from './seed.ts';
 
 /** Simulated epoch ms of the scenario's start (its date and `HH:MM`, UTC). */
@@ -72,198 +79,289 @@ function environmentOptions(scenario: Scenario, botConfig: BotConfig, options: R
  * result.thresholds.every((t) => t.passed) // exit 0, else 99
  */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<RunResult> {
-  const thresholds = mergedThresholds(scenario, options.thresholds);
-  compileThresholds(thresholds); // a typo in a threshold fails before anything starts
-  const botConfig = resolveBotConfig(scenario);
-  const startedAt = new Date();
-  const env = await Environment.start(environmentOptions(scenario, botConfig, options));
-  const abort = new AbortController();
-  const onAbort = () => abort.abort();
-  env.signal.addEventListener('abort', onAbort, { once: true });
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted === true) abort.abort();
-  let fakes: RunFakes | undefined;
-  let fleet: BotFleet | undefined;
-  let sampler: RunSampler | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
-  let cron: CronTrigger | undefined;
+  const plan = planRun(scenario, options);
+  const env = await Environment.start(environmentOptions(scenario, plan.botConfig, options));
+  const parts: RunParts = { env, abort: new AbortController() };
+  const unlinkAbort = linkAbort(parts, options.signal);
   try {
     const population = createPopulation(scenario.population, scenario.seed);
-    const startEpochMs = scenarioStartEpochMs(scenario);
-    const reference = options.botCommand === undefined && options.webhookUrl === undefined;
-    if (reference && !scenario.population.onboarded) await migrateReferenceBot(env.postgres.url);
-    if (reference && scenario.population.onboarded) {
-      await seedReferenceBot({
-        databaseUrl: env.postgres.url,
-        population,
-        startEpochMs,
-        slotMinutes: botConfig.slotting.slotMinutes,
-      });
-    }
-    const allowanceRealMs =
-      options.startAllowanceRealMs ??
-      RUN_SCENARIO_DEFAULTS.startAllowanceRealMs +
-        RUN_SCENARIO_DEFAULTS.perInstanceAllowanceRealMs * (scenario.bot.instances - 1);
-    const anchorRealMs = Math.round(performance.timeOrigin + performance.now() + allowanceRealMs);
-    const clock: Clock = createScaledClock({ timeScale: scenario.timeScale, startAtMs: startEpochMs, anchorRealMs });
-
-    fakes = await startRunFakes(scenario, clock, options);
-    // Onboarded users pressed /start on some earlier day, so Telegram knows their private chats; without
-    // this the bot's first digest to them would get 400 "chat not found".
-    if (scenario.population.onboarded) {
-      for (const user of population.users) {
-        fakes.telegram.addChat({ chat_id: user.chatId, type: 'private', first_name: user.firstName });
-      }
-    }
-    options.onStage?.({
-      type: 'fakes-ready',
-      telegramUrl: fakes.telegram.url,
-      claudeUrl: fakes.claude.url,
-      ...(fakes.mcp === undefined ? {} : { mcpUrl: fakes.mcp.url }),
-    });
-    fleet = await startBotFleet({
-      scenario,
-      env,
-      telegram: fakes.telegram,
-      claudeUrl: fakes.claude.url,
-      mcpUrl: fakes.mcp?.url,
-      anchorRealMs,
-      startAtIso: new Date(startEpochMs).toISOString(),
-      ...(options.botCommand === undefined ? {} : { botCommand: options.botCommand }),
-      ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
-      ...(options.webhookSecret === undefined ? {} : { webhookSecret: options.webhookSecret }),
-      signal: abort.signal,
-    });
-    const bots = fleet.info();
-    options.onStage?.({ type: 'bots-ready', bots });
-    // The load begins when the shared clock reaches the scenario's start, as the bots' schedulers do.
-    const lateMs = clock.monotonicMs();
-    if (lateMs > 0) options.onStage?.({ type: 'late-start', lateMs });
-    await clock.sleepMs(Math.max(0, -lateMs), abort.signal).catch(() => undefined);
-
-    const runner = new LoadRunner({
-      scenario,
-      clock,
-      fake: fakes.telegram,
-      population,
-      signal: abort.signal,
-      expectDigests: reference && botConfig.scheduler.enabled,
-    });
-    if (options.onProgress !== undefined) runner.on('progress', options.onProgress);
-    const activeFleet = fleet;
-    sampler = createRunSampler({
-      bots: () => activeFleet.metricsTargets(),
-      processes: () => env.processes(),
-      postgresAdminUrl: env.postgres.adminUrl,
-      postgresAppUrl: env.postgres.url,
-      telegram: fakes.telegram,
-      claude: fakes.claude,
-      instancesUp: () => activeFleet.upCount(),
-      originRealMs: performance.now(),
-    });
-    options.onLoadStart?.(bots);
-    options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
-    sampler.start();
-    fakes.armFaults();
-    if (reference && botConfig.scheduler.strategy === 'cron-http') {
-      cron = startCronTrigger({
-        baseUrls: () => activeFleet.metricsTargets().map((target) => target.url.replace(/\/metrics$/, '')),
-        path: botConfig.scheduler.cronPath,
-        intervalRealMs: clock.toRealMs(botConfig.scheduler.tickMs),
-      });
-    }
-    const loadStartMs = clock.monotonicMs();
-    const crashes: string[] = [];
-    fleet.onCrash((crash) => {
-      const atMs = clock.monotonicMs() - loadStartMs;
-      crashes.push(
-        `${crash.name} exited on its own at ${Math.round(atMs / 1000)} s simulated (code ${crash.code}, signal ${crash.signal})`,
-      );
-      options.onStage?.({ type: 'bot-crashed', ...crash, atMs });
-    });
-    if (options.killInstanceAt !== undefined) {
-      const atMs = killAtMs(options.killInstanceAt, runner.schedule.durationMs);
-      killTimer = setTimeout(() => {
-        void activeFleet.killOne().then((name) => {
-          if (name !== undefined) options.onStage?.({ type: 'instance-killed', name, atMs });
-        });
-      }, clock.toRealMs(atMs));
-    }
-    const measured = await runner.run();
-    clearTimeout(killTimer);
+    await prepareDatabase(plan, env, population);
+    const { clock, anchorRealMs } = sharedClock(plan);
+    const fakes = await startFakes(plan, clock, population);
+    parts.fakes = fakes;
+    const fleet = await startFleet(plan, parts, fakes, anchorRealMs);
+    parts.fleet = fleet;
+    await untilScenarioStart(plan, clock, parts.abort.signal);
+    const load = startLoad(plan, parts, { clock, population, fakes, fleet });
+    const measured = await load.runner.run();
+    clearTimeout(parts.killTimer);
     options.onStage?.({ type: 'load-finished', status: measured.status });
-    const samples = await sampler.stop();
-    sampler = undefined;
-    const scrapes = [...lastScrapes(samples).values()];
-    const botEnv = fleet.firstEnv;
-    const result = assembleResult({
-      scenario,
-      variant: options.variant,
-      startedAt,
-      measured,
-      environment: {
-        ...(await gitCommitField()),
-        machine: machineInfo(),
-        postgres: {
-          runtime: env.postgres.runtime,
-          version: await postgresVersion(env.postgres.adminUrl),
-          maxConnections: env.postgres.maxConnections,
-        },
-        ...(env.pgbouncer === undefined
-          ? {}
-          : {
-              pgbouncer: {
-                source: options.pgbouncerUrl ? 'url' : options.runtime === 'docker' ? 'docker' : 'binary',
-                poolMode: env.pgbouncer.poolMode,
-                defaultPoolSize: scenario.environment.pgbouncer?.poolSize ?? 0,
-              },
-            }),
-        ...(env.redis === undefined
-          ? {}
-          : { redis: { source: options.redisUrl ? 'url' : options.runtime === 'docker' ? 'docker' : 'binary' } }),
-        bot: {
-          kind: fleet.kind,
-          // A bot behind --webhook-url is one endpoint, driven by webhook whatever the scenario says.
-          instances: fleet.kind === 'url' ? 1 : scenario.bot.instances,
-          transport: fleet.kind === 'url' ? 'webhook' : scenario.bot.transport,
-          ...(fleet.kind === 'reference' && botEnv !== undefined ? { config: publicBotConfig(botEnv) } : {}),
-        },
-        versions: { node: process.version, botcap: BOTCAP_VERSION, ...(await packageVersions()) },
-      },
-      claude: claudeSection(
-        fakes.claude.usage(),
-        fakes.claude.calls({ since: 0, limit: Number.MAX_SAFE_INTEGER }),
-        scrapes,
-      ),
-      database: databaseFigures(samples),
-      sampledSeries: samplesToSeries(samples, scenario.timeScale),
-    });
-    if (crashes.length > 0) result.error = `${crashes.join('; ')}; see its log in the run's log directory`;
-    result.thresholds = evaluateThresholds(result, thresholds);
-    return result;
+    const samples = await load.sampler.stop();
+    parts.sampler = undefined;
+    return await finishResult(plan, { env, fakes, fleet, measured, samples, crashes: load.crashes });
   } catch (error) {
-    // Ctrl-C while starting tears components down under whatever was using them: say that, not what broke.
-    if (abort.signal.aborted && !(error instanceof EnvironmentStopped)) {
-      throw new EnvironmentStopped(`stopped while starting: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    throw error;
+    throw stoppedWhileStarting(error, parts.abort.signal);
   } finally {
-    clearTimeout(killTimer);
-    options.onStage?.({ type: 'teardown' });
-    await cron?.stop().catch(() => undefined);
-    await sampler?.stop().catch(() => undefined);
-    await fleet?.close().catch(() => undefined);
-    await fakes?.close().catch(() => undefined);
-    env.signal.removeEventListener('abort', onAbort);
-    options.signal?.removeEventListener('abort', onAbort);
-    // A teardown problem is reported, not thrown: it must not cost the caller the result of a finished run.
-    await env.stop().catch((error: unknown) => {
-      options.onStage?.({ type: 'teardown-error', message: error instanceof Error ? error.message : String(error) });
-    });
+    await tearDown(parts, options, unlinkAbort);
   }
 }
 
-async function gitCommitField(): Promise<{ gitCommit?: string }> {
-  const commit = await gitCommit();
-  return commit === undefined ? {} : { gitCommit: commit };
+/** What a run's steps share once the scenario is checked. */
+interface RunPlan {
+  scenario: Scenario;
+  options: RunScenarioOptions;
+  /** The reference bot's config, resolved once (its knobs decide Redis, seeding, cron and digests). */
+  botConfig: BotConfig;
+  thresholds: ThresholdMap;
+  /** The run drives the reference bot (not `botCommand` or `webhookUrl`), so botcap prepares its database. */
+  reference: boolean;
+  startedAt: Date;
+  /** Simulated epoch ms of the scenario's start. */
+  startEpochMs: number;
+}
+
+/** What the run has started so far, torn down in reverse order whatever happens. */
+interface RunParts {
+  env: Environment;
+  /** Aborted by the environment's signal handler or the caller's signal. */
+  abort: AbortController;
+  fakes?: RunFakes;
+  fleet?: BotFleet;
+  sampler?: RunSampler;
+  cron?: CronTrigger;
+  killTimer?: NodeJS.Timeout;
+}
+
+/** Checks what can fail before anything starts (a typo in a threshold) and resolves the bot's config once. */
+function planRun(scenario: Scenario, options: RunScenarioOptions): RunPlan {
+  const thresholds = mergedThresholds(scenario, options.thresholds);
+  compileThresholds(thresholds);
+  return {
+    scenario,
+    options,
+    botConfig: resolveBotConfig(scenario),
+    thresholds,
+    reference: options.botCommand === undefined && options.webhookUrl === undefined,
+    startedAt: new Date(),
+    startEpochMs: scenarioStartEpochMs(scenario),
+  };
+}
+
+/** Aborts the run on the environment's signal (Ctrl-C) or the caller's; returns the unlinking. */
+function linkAbort(parts: RunParts, signal: AbortSignal | undefined): () => void {
+  const onAbort = () => parts.abort.abort();
+  parts.env.signal.addEventListener('abort', onAbort, { once: true });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted === true) parts.abort.abort();
+  return () => {
+    parts.env.signal.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
+  };
+}
+
+/** The reference bot's schema, and for an onboarded population its users with their digest times. */
+async function prepareDatabase(plan: RunPlan, env: Environment, population: Population): Promise<void> {
+  if (!plan.reference) return;
+  if (!plan.scenario.population.onboarded) {
+    await migrateReferenceBot(env.postgres.url);
+    return;
+  }
+  await seedReferenceBot({
+    databaseUrl: env.postgres.url,
+    population,
+    startEpochMs: plan.startEpochMs,
+    slotMinutes: plan.botConfig.slotting.slotMinutes,
+  });
+}
+
+/**
+ * The clock the fakes, the bots and the generator share: simulated time reaches the scenario's start at
+ * `anchorRealMs`, a start allowance from now, so the bots boot before their schedulers and the load begin
+ * together. The bots get the anchor, not the clock: they build the same clock in their own processes.
+ */
+function sharedClock(plan: RunPlan): { clock: Clock; anchorRealMs: number } {
+  const { scenario, options } = plan;
+  const allowanceRealMs =
+    options.startAllowanceRealMs ??
+    RUN_SCENARIO_DEFAULTS.startAllowanceRealMs +
+      RUN_SCENARIO_DEFAULTS.perInstanceAllowanceRealMs * (scenario.bot.instances - 1);
+  const anchorRealMs = Math.round(performance.timeOrigin + performance.now() + allowanceRealMs);
+  return {
+    clock: createScaledClock({ timeScale: scenario.timeScale, startAtMs: plan.startEpochMs, anchorRealMs }),
+    anchorRealMs,
+  };
+}
+
+/** The fakes on the shared clock, with the private chats an onboarded population already has. */
+async function startFakes(plan: RunPlan, clock: Clock, population: Population): Promise<RunFakes> {
+  const fakes = await startRunFakes(plan.scenario, clock, plan.options);
+  // Onboarded users pressed /start on some earlier day, so Telegram knows their private chats; without
+  // this the bot's first digest to them would get 400 "chat not found".
+  if (plan.scenario.population.onboarded) {
+    for (const user of population.users) {
+      fakes.telegram.addChat({ chat_id: user.chatId, type: 'private', first_name: user.firstName });
+    }
+  }
+  plan.options.onStage?.({
+    type: 'fakes-ready',
+    telegramUrl: fakes.telegram.url,
+    claudeUrl: fakes.claude.url,
+    ...(fakes.mcp === undefined ? {} : { mcpUrl: fakes.mcp.url }),
+  });
+  return fakes;
+}
+
+/** The bots the run drives, anchored to the shared clock. */
+async function startFleet(plan: RunPlan, parts: RunParts, fakes: RunFakes, anchorRealMs: number): Promise<BotFleet> {
+  const { options } = plan;
+  const fleet = await startBotFleet({
+    scenario: plan.scenario,
+    env: parts.env,
+    telegram: fakes.telegram,
+    claudeUrl: fakes.claude.url,
+    mcpUrl: fakes.mcp?.url,
+    anchorRealMs,
+    startAtIso: new Date(plan.startEpochMs).toISOString(),
+    ...(options.botCommand === undefined ? {} : { botCommand: options.botCommand }),
+    ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
+    ...(options.webhookSecret === undefined ? {} : { webhookSecret: options.webhookSecret }),
+    signal: parts.abort.signal,
+  });
+  options.onStage?.({ type: 'bots-ready', bots: fleet.info() });
+  return fleet;
+}
+
+/** The load begins when the shared clock reaches the scenario's start, as the bots' schedulers do. */
+async function untilScenarioStart(plan: RunPlan, clock: Clock, signal: AbortSignal): Promise<void> {
+  const lateMs = clock.monotonicMs();
+  if (lateMs > 0) plan.options.onStage?.({ type: 'late-start', lateMs });
+  await clock.sleepMs(Math.max(0, -lateMs), signal).catch(() => undefined);
+}
+
+/** What the load needs from the steps before it. */
+interface LoadInputs {
+  clock: Clock;
+  population: Population;
+  fakes: RunFakes;
+  fleet: BotFleet;
+}
+
+/**
+ * Starts the load and everything that runs beside it: the sampler, the fakes' fault windows, the cron
+ * trigger (cron-http strategy), the crash watch and the scheduled kill. Returns the runner to await.
+ */
+function startLoad(
+  plan: RunPlan,
+  parts: RunParts,
+  { clock, population, fakes, fleet }: LoadInputs,
+): { runner: LoadRunner; sampler: RunSampler; crashes: string[] } {
+  const { scenario, options, botConfig } = plan;
+  const runner = new LoadRunner({
+    scenario,
+    clock,
+    fake: fakes.telegram,
+    population,
+    signal: parts.abort.signal,
+    expectDigests: plan.reference && botConfig.scheduler.enabled,
+  });
+  if (options.onProgress !== undefined) runner.on('progress', options.onProgress);
+  const sampler = createRunSampler({
+    bots: () => fleet.metricsTargets(),
+    processes: () => parts.env.processes(),
+    postgresAdminUrl: parts.env.postgres.adminUrl,
+    postgresAppUrl: parts.env.postgres.url,
+    telegram: fakes.telegram,
+    claude: fakes.claude,
+    instancesUp: () => fleet.upCount(),
+    originRealMs: performance.now(),
+  });
+  parts.sampler = sampler;
+  options.onLoadStart?.(fleet.info());
+  options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
+  sampler.start();
+  fakes.armFaults();
+  if (plan.reference && botConfig.scheduler.strategy === 'cron-http') {
+    parts.cron = startCronTrigger({
+      baseUrls: () => fleet.metricsTargets().map((target) => target.url.replace(/\/metrics$/, '')),
+      path: botConfig.scheduler.cronPath,
+      intervalRealMs: clock.toRealMs(botConfig.scheduler.tickMs),
+    });
+  }
+  const crashes = watchCrashes(plan, fleet, clock);
+  if (options.killInstanceAt !== undefined) {
+    const atMs = killAtMs(options.killInstanceAt, runner.schedule.durationMs);
+    parts.killTimer = setTimeout(() => {
+      void fleet.killOne().then((name) => {
+        if (name !== undefined) options.onStage?.({ type: 'instance-killed', name, atMs });
+      });
+    }, clock.toRealMs(atMs));
+  }
+  return { runner, sampler, crashes };
+}
+
+/** Collects, as sentences for the result's `error`, each bot that exits on its own during the load. */
+function watchCrashes(plan: RunPlan, fleet: BotFleet, clock: Clock): string[] {
+  const loadStartMs = clock.monotonicMs();
+  const crashes: string[] = [];
+  fleet.onCrash((crash) => {
+    const atMs = clock.monotonicMs() - loadStartMs;
+    crashes.push(
+      `${crash.name} exited on its own at ${Math.round(atMs / 1000)} s simulated (code ${crash.code}, signal ${crash.signal})`,
+    );
+    plan.options.onStage?.({ type: 'bot-crashed', ...crash, atMs });
+  });
+  return crashes;
+}
+
+/** What the finished run hands to its result. */
+interface RunOutcome {
+  env: Environment;
+  fakes: RunFakes;
+  fleet: BotFleet;
+  measured: MeasuredRun;
+  samples: RunSample[];
+  crashes: readonly string[];
+}
+
+/** The RunResult: the measured load, the environment described, Claude's usage, thresholds evaluated. */
+async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResult> {
+  const { fakes, samples } = outcome;
+  const result = assembleResult({
+    scenario: plan.scenario,
+    variant: plan.options.variant,
+    startedAt: plan.startedAt,
+    measured: outcome.measured,
+    environment: await describeEnvironment({ ...plan, env: outcome.env, fleet: outcome.fleet }),
+    claude: claudeSection(fakes.claude.usage(), fakes.claude.calls({ since: 0, limit: Number.MAX_SAFE_INTEGER }), [
+      ...lastScrapes(samples).values(),
+    ]),
+    database: databaseFigures(samples),
+    sampledSeries: samplesToSeries(samples, plan.scenario.timeScale),
+  });
+  if (outcome.crashes.length > 0) {
+    result.error = `${outcome.crashes.join('; ')}; see its log in the run's log directory`;
+  }
+  result.thresholds = evaluateThresholds(result, plan.thresholds);
+  return result;
+}
+
+/** Ctrl-C while starting tears components down under whatever was using them: say that, not what broke. */
+function stoppedWhileStarting(error: unknown, signal: AbortSignal): unknown {
+  if (!signal.aborted || error instanceof EnvironmentStopped) return error;
+  return new EnvironmentStopped(`stopped while starting: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** Stops everything the run started, newest first; a problem is reported, never thrown. */
+async function tearDown(parts: RunParts, options: RunScenarioOptions, unlinkAbort: () => void): Promise<void> {
+  clearTimeout(parts.killTimer);
+  options.onStage?.({ type: 'teardown' });
+  await parts.cron?.stop().catch(() => undefined);
+  await parts.sampler?.stop().catch(() => undefined);
+  await parts.fleet?.close().catch(() => undefined);
+  await parts.fakes?.close().catch(() => undefined);
+  unlinkAbort();
+  // A teardown problem is reported, not thrown: it must not cost the caller the result of a finished run.
+  await parts.env.stop().catch((error: unknown) => {
+    options.onStage?.({ type: 'teardown-error', message: error instanceof Error ? error.message : String(error) });
+  });
 }
