@@ -1,3 +1,4 @@
+import { unreachable } from '../../common/unreachable.ts';
 import type { InjectUpdateInput } from '../../fakes/telegram/index.ts';
 import type { ActionKind, BehaviourSpec } from '../../scenarios/schema.ts';
 import type { InjectedUpdate, ObservedCall } from '../correlate/types.ts';
@@ -98,6 +99,8 @@ export async function performAction(
     case 'start':
       await onboard(ctx, vu, intendedMs);
       return;
+    default:
+      unreachable(action);
   }
 }
 
