@@ -13,7 +13,8 @@ export interface TestPostgres {
 }
 
 /**
- * Starts an embedded PostgreSQL (real server binaries from npm) for one test file.
+ * Starts an embedded PostgreSQL (real server binaries from npm) for one test file; `maxConnections` defaults
+ * to the environment's (POSTGRES_DEFAULTS).
  *
  * @example
  * let db: TestPostgres;
@@ -21,7 +22,7 @@ export interface TestPostgres {
  * afterAll(() => db.stop());
  */
 export async function startTestPostgres(options: { maxConnections?: number } = {}): Promise<TestPostgres> {
-  const server = await startEmbeddedPostgres({ maxConnections: options.maxConnections ?? 100 });
+  const server = await startEmbeddedPostgres(options);
   return {
     async createDatabase(options = {}) {
       const name = `bot_test_${randomBytes(5).toString('hex')}`;
