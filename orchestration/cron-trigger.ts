@@ -16,9 +16,14 @@ export interface CronTriggerOptions {
   path: string;
   /** Real milliseconds between ticks (the scheduler's simulated tick divided by the time scale). */
   intervalRealMs: number;
-  /** How long a tick may run before the trigger gives up on it, real ms. Default 10 minutes. */
+  /** How long a tick may run before the trigger gives up on it, real ms. Default {@link CRON_TRIGGER_DEFAULTS}. */
   requestTimeoutRealMs?: number;
 }
+
+export const CRON_TRIGGER_DEFAULTS = {
+  /** A tick sends every digest that is due, each waiting for Claude: give it minutes, not seconds. */
+  requestTimeoutRealMs: 600_000,
+} as const;
 
 export interface CronTrigger {
   /** Ticks that some instance answered with 2xx. */
@@ -32,7 +37,7 @@ export function startCronTrigger(options: CronTriggerOptions): CronTrigger {
   let delivered = 0;
   let failed = 0;
   let inFlight: Promise<void> = Promise.resolve();
-  const timeoutMs = options.requestTimeoutRealMs ?? 600_000;
+  const timeoutMs = options.requestTimeoutRealMs ?? CRON_TRIGGER_DEFAULTS.requestTimeoutRealMs;
 
   const tick = async () => {
     for (const base of options.baseUrls()) {

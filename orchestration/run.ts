@@ -7,7 +7,7 @@ import type { MeasuredRun } from '../loadgen/measure.ts';
 import { createPopulation, type Population } from '../loadgen/population/population.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
 import type { Scenario } from '../scenarios/schema.ts';
-import { parseMinuteOfDay } from '../scenarios/units.ts';
+import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';
 import { claudeSection } from './claude-usage.ts';
@@ -28,7 +28,7 @@ import { migrateReferenceBot, seedReferenceBot } from './seed.ts';
 
 /** Simulated epoch ms of the scenario's start (its date and `HH:MM`, UTC). */
 export function scenarioStartEpochMs(scenario: Scenario): number {
-  return Date.parse(`${scenario.date}T00:00:00Z`) + (parseMinuteOfDay(scenario.start) ?? 0) * 60_000;
+  return Date.parse(`${scenario.date}T00:00:00Z`) + minuteOfDay(scenario.start) * 60_000;
 }
 
 /** The scenario's thresholds with the caller's added (same metric: both lists apply). */
