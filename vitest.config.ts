@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** The folders that hold tests, for this config and vitest.e2e.config.ts. */
-export const TEST_ROOTS = '{bot,cli,common,fakes,loadgen,reports,scenarios}';
+export const TEST_ROOTS = '{bot,cli,common,contracts,environment,fakes,loadgen,model,orchestration,reports,scenarios}';
 
 export default defineConfig({
   test: {

@@ -16,10 +16,10 @@
  */
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { BOT_NODE_FLAGS, BOT_READY_LINE, botProcessCommand } from '../cli/commands/bot-process.ts';
+import { BOT_NODE_FLAGS, BOT_READY_LINE, botProcessCommand } from '../bot/launch.ts';
+import { Environment, type ManagedProcess } from '../environment/index.ts';
 import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
-import { Environment, type ManagedProcess } from '../loadgen/environment/index.ts';
 import { createHistogram, type Histogram, recordValue } from '../loadgen/metrics/histogram.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { megabytes, processCpuMs, processRssBytes, sampleRss } from './proc.ts';
@@ -416,7 +416,7 @@ export function formatBotBenchmark(
     'Where the RSS at rest comes from: processes that only load modules and idle, measured in the same run. ' +
       '`botcap bot` runs from an esbuild bundle of its own modules (bin/prebuilt.js, rebuilt whenever a source changes), ' +
       "so without tsx's module-loader thread, and loads no other command's modules; " +
-      `its spawners add the heap flags \`${BOT_NODE_FLAGS.join(' ')}\` (cli/commands/bot-process.ts), which bound its growth under load:`,
+      `its spawners add the heap flags \`${BOT_NODE_FLAGS.join(' ')}\` (bot/launch.ts), which bound its growth under load:`,
     '',
     '| process | RSS MB |',
     '| --- | ---: |',

@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
-import type { ManagedProcess, ProcessSpec } from '../loadgen/environment/index.ts';
+import type { ManagedProcess, ProcessSpec } from '../environment/index.ts';
 
 /** Where the echo bot's Bot API is and how it registers its webhook. */
 export interface EchoBotOptions {
@@ -54,7 +54,7 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 export async function startEchoBot(options: EchoBotOptions): Promise<EchoBot> {
   // Imported here, not at the top: the echo bot's own process must not load the environment modules
   // (pg, testcontainers...), or its RSS would not be a bare bot's.
-  const start = options.start ?? (await import('../loadgen/environment/index.ts')).startProcess;
+  const start = options.start ?? (await import('../environment/index.ts')).startProcess;
   const process = await start({
     name: 'echo-bot',
     command: globalThis.process.execPath,

@@ -1,11 +1,11 @@
 /**
  * Regenerates docs/findings/model-validation.md: runs the real replays the capacity model is fitted on and
  * checked against, fits service demands on some, predicts the others, and writes predicted vs measured with
- * the error. Also writes the built-in reference demands (`reports/model/reference-demands.json`) from the fit.
+ * the error. Also writes the built-in reference demands (`model/reference-demands.json`) from the fit.
  *
  * Run (it generates load, so under the lock, on a quiet machine for figures worth committing):
  *   flock /tmp/botcap-load.lock npx tsx bench/model-validation.ts [--size quick|default] [--out DIR]
- *       [--reuse DIR] [--doc docs/findings/model-validation.md] [--reference reports/model/reference-demands.json]
+ *       [--reuse DIR] [--doc docs/findings/model-validation.md] [--reference model/reference-demands.json]
  *       [--final]
  * `--reuse DIR` skips the runs whose result.json is already in DIR; without `--final` the doc is marked
  * "figures pending regeneration". About 7 minutes at the default size, 2 at quick.
@@ -13,12 +13,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gitCommit, machineInfo } from '../loadgen/orchestrate/environment-info.ts';
-import { runScenario } from '../loadgen/orchestrate/run.ts';
-import { type RunResult, runResultSchema } from '../loadgen/result/schema.ts';
-import { estimateDemands } from '../reports/model/demands.ts';
-import { referenceDemandsFile } from '../reports/model/reference.ts';
-import { renderValidationMarkdown, validateRun } from '../reports/model/validate.ts';
+import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
+import { estimateDemands } from '../model/demands.ts';
+import { referenceDemandsFile } from '../model/reference.ts';
+import { renderValidationMarkdown, validateRun } from '../model/validate.ts';
+import { gitCommit, machineInfo } from '../orchestration/environment-info.ts';
+import { runScenario } from '../orchestration/run.ts';
 import { getMatrix, type MatrixSize, variantScenario } from '../scenarios/matrices/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backends, BotHarness, startBackends } from '../testing/bot-harness.ts';
+import { waitFor } from '../testing/wait.ts';
 import type { Assistant } from './llm/index.ts';
 import { TELEGRAM_TEXT_LIMIT, trimToTelegramLimit } from './reply.ts';
-import { type Backends, BotHarness, startBackends } from './test-support/harness.ts';
-import { waitFor } from './test-support/logger.ts';
 
 /**
  * Bad input, saturation and observability: what the bot does when things are not as they should be.

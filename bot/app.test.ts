@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backends, BotHarness, startBackends } from './test-support/harness.ts';
-import { waitFor } from './test-support/logger.ts';
+import { type Backends, BotHarness, startBackends } from '../testing/bot-harness.ts';
+import { waitFor } from '../testing/wait.ts';
 
 /**
  * The bot's user-visible behaviour, end to end: real grammY against the fake Telegram over HTTP, the

@@ -2,7 +2,7 @@
  * The reference bot, as other folders (the CLI, the load generator) use it.
  *
  * @example
- * import { createBotApp, loadBotConfig } from '../bot/index.ts';
+ * import { createBotApp, loadBotConfig } from './index.ts';
  * const app = createBotApp(loadBotConfig({ env: process.env }));
  * await app.start();
  */

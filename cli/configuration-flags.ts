@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../common/errors.ts';
+import { parseThresholdExpression, ThresholdError } from '../contracts/thresholds/parse.ts';
 import type { TierName } from '../fakes/claude/tiers.ts';
 import {
   CONFIGURATION_DEFAULTS,
@@ -7,9 +8,8 @@ import {
   type Host,
   PRODUCTION_HOST,
   TIER_ORDER,
-} from '../reports/model/configuration.ts';
-import type { ServiceLevel } from '../reports/model/evaluate.ts';
-import { parseThresholdExpression, ThresholdError } from '../reports/thresholds/parse.ts';
+} from '../model/configuration.ts';
+import type { ServiceLevel } from '../model/evaluate.ts';
 
 /**
  * The flags `botcap plan` and `botcap calibrate` share: the configuration production runs today, its host,

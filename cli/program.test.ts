@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { BOTCAP_VERSION } from '../contracts/version.ts';
 import { COMMANDS } from './commands/index.ts';
 import { programFor } from './main.ts';
 import { createProgram } from './program.ts';
-import { BOTCAP_VERSION } from './version.ts';
 
 function runInProcess(args: string[]): Promise<{ stdout: string; exitCode: number }> {
   const program = createProgram();

@@ -1,5 +1,5 @@
-import type { RunStage } from '../loadgen/orchestrate/options.ts';
 import type { ProgressEvent } from '../loadgen/runner.ts';
+import type { RunStage } from '../orchestration/options.ts';
 
 /** How often a plain (non-TTY) progress line is written, real ms; a TTY redraws on every event. */
 export const PROGRESS_DEFAULTS = { plainIntervalRealMs: 5_000 } as const;

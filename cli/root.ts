@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { BOTCAP_VERSION } from './version.ts';
+import { BOTCAP_VERSION } from '../contracts/version.ts';
 
 /**
  * The bare `botcap` program, without its commands: `createProgram()` adds every command to it, `botcap <command>`

@@ -62,9 +62,6 @@ export function createScaledClock(options: ScaledClockOptions = {}): Clock {
   };
 }
 
-/** The production clock: real time, scale 1. */
-export const systemClock: Clock = createScaledClock();
-
 function sleepRealMs(realMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {

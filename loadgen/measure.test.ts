@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { decodeHistogram } from '../contracts/histogram.ts';
+import { runResultSchema } from '../contracts/run-result.ts';
 import { parseScenario } from '../scenarios/validate.ts';
 import type { InjectedUpdate, ObservedCall } from './correlate/types.ts';
 import { measureRun, type RunRecords } from './measure.ts';
-import { decodeHistogram, histogramStats } from './metrics/histogram.ts';
-import { runResultSchema } from './result/schema.ts';
+import { histogramStats } from './metrics/histogram.ts';
 
 const scenario = parseScenario({
   name: 'm',

@@ -1,11 +1,12 @@
+import { encodeHistogram } from '../contracts/histogram.ts';
+import type { RunResult } from '../contracts/run-result.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import type { Phase } from './arrival/types.ts';
 import { accountDigests, type ExpectedDigest } from './correlate/digests.ts';
 import { correlateReplies, type ReplyAccounting } from './correlate/replies.ts';
 import type { InjectedUpdate, ObservedCall } from './correlate/types.ts';
-import { createHistogram, encodeHistogram, type Histogram, recordValue } from './metrics/histogram.ts';
+import { createHistogram, type Histogram, recordValue } from './metrics/histogram.ts';
 import { buildTimeSeries } from './metrics/time-series.ts';
-import type { RunResult } from './result/schema.ts';
 
 /** The parts of a RunResult the load generator measures; the orchestrator adds environment, Claude, database. */
 export type MeasuredRun = Pick<RunResult, 'phases' | 'load' | 'latency' | 'correctness' | 'telegram' | 'timeSeries'> & {

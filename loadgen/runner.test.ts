@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, createScaledClock } from '../common/clock.ts';
+import { decodeHistogram } from '../contracts/histogram.ts';
+import type { Transport } from '../contracts/transport.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { applyOverrides } from '../scenarios/overrides.ts';
 import { loadScenario } from '../scenarios/registry.ts';
 import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
-import { decodeHistogram, histogramStats } from './metrics/histogram.ts';
+import { histogramStats } from './metrics/histogram.ts';
 import { LoadRunner, type ProgressEvent } from './runner.ts';
 
 /**
@@ -122,7 +124,7 @@ interface SetUp {
   /** Simulated clock start; default the scenario's date and start. */
   startAtIso?: string;
   stall?: { fromMs: number; forMs: number };
-  transport?: 'polling' | 'webhook';
+  transport?: Transport;
   signal?: AbortSignal;
 }
 

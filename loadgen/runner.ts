@@ -15,7 +15,7 @@ import { type MeasuredRun, measureRun } from './measure.ts';
 import { createHistogram, recordValue } from './metrics/histogram.ts';
 import { conversationLengthSampler, thinkTimeSampler } from './population/distributions.ts';
 import { createPopulation, type Population, type VirtualUser } from './population/population.ts';
-import { createRng, type Rng } from './population/random.ts';
+import { createStream, type RandomStream } from './population/random.ts';
 
 const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
@@ -28,6 +28,10 @@ export const LOAD_RUNNER_DEFAULTS = {
   progressIntervalRealMs: 1000,
   /** How often busy VUs are sampled for the time series (real ms). */
   sampleIntervalRealMs: 100,
+  /** Whether the bot sends digests the run must account for. */
+  expectDigests: true,
+  /** Whether to wait for the scenario's simulated start when the clock is still before it. */
+  waitForStart: true,
 } as const;
 
 /**
@@ -48,11 +52,15 @@ export interface LoadRunnerOptions {
   population?: Population;
   /** The minute the bot really assigned a user (slotting); undefined keeps the user's choice. */
   expectedDigestMinute?: (userId: number) => number | undefined;
-  /** Whether the bot sends digests in this run. Default: unless the scenario's bot config disables its scheduler. */
+  /**
+   * Whether the bot sends digests in this run (the orchestrator knows from the bot's resolved config).
+   * Default {@link LOAD_RUNNER_DEFAULTS}.expectDigests.
+   */
   expectDigests?: boolean;
   /**
    * When the clock is still before the scenario's simulated start (`date` + `start`), wait for it, so an
-   * orchestrator can anchor the shared clock a little in the future while bots boot. Default true.
+   * orchestrator can anchor the shared clock a little in the future while bots boot.
+   * Default {@link LOAD_RUNNER_DEFAULTS}.waitForStart.
    */
   waitForStart?: boolean;
   /** Aborts the run; the measurements cover what ran and `status` is `aborted`. */
@@ -148,7 +156,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     const progressMs = this.options.progressIntervalRealMs ?? LOAD_RUNNER_DEFAULTS.progressIntervalRealMs;
     const onAbort = () => this.stop.abort();
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (this.options.waitForStart ?? true) {
+    if (this.options.waitForStart ?? LOAD_RUNNER_DEFAULTS.waitForStart) {
       const untilStartMs = Date.parse(`${this.scenario.date}T${this.scenario.start}:00Z`) - this.clock.nowMs();
       if (untilStartMs > 0) await this.clock.sleepMs(untilStartMs, this.stop.signal).catch(() => {});
     }
@@ -244,14 +252,14 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     users: OpenDispatcher,
   ): Promise<void> {
     const size = this.population.users.length;
-    let rng: Rng | undefined;
+    let rng: RandomStream | undefined;
     let conversation = 0;
     // An index loop: a for-of would keep an iterator object per VU for the whole run.
     for (let i = 0; i < plan.intervals.length; i++) {
       const [startMs, stopMs] = plan.intervals[i]!;
       if (!(await this.pauseUntil(startMs, Number.POSITIVE_INFINITY))) return;
       // Created when the VU first starts, so VUs still waiting for their ramp hold no stream.
-      rng ??= createRng(schedule.seed, `vu-${plan.vu}`);
+      rng ??= createStream(schedule.seed, `vu-${plan.vu}`);
       while (this.nowRunMs() < stopMs && !this.stop.signal.aborted) {
         const taken = users.start({ userIndex: (plan.vu + conversation++ * schedule.peakVus) % size });
         if (!taken.started) return;
@@ -285,7 +293,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
         continue;
       }
       const user = this.population.users[outcome.userIndex]!;
-      const rng = createRng(schedule.seed, `arrival-${i}`);
+      const rng = createStream(schedule.seed, `arrival-${i}`);
       const action = this.nextAction(user, rng, arrival.action);
       this.setActive(+1);
       const vu: VuState = { user, rng, stopMs: Number.POSITIVE_INFINITY };
@@ -300,7 +308,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   }
 
   /** Users the bot does not know yet start with /start; everyone else follows the mix. */
-  private nextAction(user: VirtualUser, rng: Rng, planned?: OpenSchedule['arrivals'][number]['action']) {
+  private nextAction(user: VirtualUser, rng: RandomStream, planned?: OpenSchedule['arrivals'][number]['action']) {
     if (!this.scenario.population.onboarded && !this.onboarded.has(user.userId)) return 'start' as const;
     return planned ?? rng.weighted(this.scenario.behaviour.mix);
   }
@@ -354,9 +362,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   }
 
   private expectsDigests(): boolean {
-    if (this.options.expectDigests !== undefined) return this.options.expectDigests;
-    const scheduler = (this.scenario.bot.config as { scheduler?: { enabled?: unknown } }).scheduler;
-    return scheduler?.enabled !== false;
+    return this.options.expectDigests ?? LOAD_RUNNER_DEFAULTS.expectDigests;
   }
 
   private startProgress(intervalRealMs: number, startRealMs: number, feed: CallFeed): NodeJS.Timeout {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ResultError } from '../common/errors.ts';
 import { formatZodIssues } from '../common/validation.ts';
-import { RUN_RESULT_SCHEMA_VERSION, type RunResult, runResultSchema } from '../loadgen/result/schema.ts';
+import { RUN_RESULT_SCHEMA_VERSION, type RunResult, runResultSchema } from '../contracts/run-result.ts';
 
 /** RunResult schema versions this reader understands. Add the old one here (with a migration) on a bump. */
 export const KNOWN_RUN_RESULT_SCHEMA_VERSIONS: readonly number[] = [RUN_RESULT_SCHEMA_VERSION];

@@ -50,8 +50,7 @@ export function fakeTelegramOptions(scenario: Scenario): Pick<FakeTelegramOption
  * scenarioUsesMcp(parseScenario({ ..., bot: { config: { mcp: {} } } })) // true
  */
 export function scenarioUsesMcp(scenario: Scenario): boolean {
-  const mcp = scenario.bot.config.mcp;
-  return mcp !== null && typeof mcp === 'object';
+  return scenario.bot.config.mcp !== undefined;
 }
 
 /**

@@ -51,7 +51,9 @@ describe('applyOverrides', () => {
       `overrides.duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'`,
     );
     expect(() => applyOverrides(base, { rate: 3 })).toThrow(/overrides\.rate: constant-vus is a closed model/);
-    expect(() => applyOverrides(base, { scheduler: 'zookeeper' })).toThrow(/bot\.config\.scheduler\.strategy/);
+    expect(() => applyOverrides(base, { scheduler: 'zookeeper' } as never)).toThrow(
+      /scheduler: Invalid option: expected one of .*"skip-locked".*, got "zookeeper"/,
+    );
     expect(() => applyOverrides(base, { users: 0 })).toThrow(/users: /);
     expect(() => applyOverrides(base, { replyDeadline: 'soon' })).toThrow(
       /overrides\.replyDeadline: "soon" is not a duration/,

@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import { type BotConfigInput, SCHEDULER_STRATEGIES } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
+import { unreachable } from '../common/unreachable.ts';
+import { formatZodIssues } from '../common/validation.ts';
+import { TRANSPORTS } from '../contracts/transport.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
 import type { Scenario } from './schema.ts';
 import { DURATION_HINT, parseDurationMs } from './units.ts';
-import { formatPath, parseScenario } from './validate.ts';
+import { parseScenario } from './validate.ts';
 
 /**
  * What `botcap run` flags may change in a scenario. Every field optional; a given field replaces the
@@ -16,12 +20,12 @@ export const overridesSchema = z
     /** Simulated length: the duration, or the stages scaled proportionally to it. */
     duration: z.union([z.string(), z.number()]).optional(),
     timeScale: z.number().positive().max(10_000).optional(),
-    transport: z.enum(['polling', 'webhook']).optional(),
+    transport: z.enum(TRANSPORTS).optional(),
     instances: z.number().int().min(1).max(64).optional(),
     /** The bot's pg pool size per instance (bot config database.poolMax). */
     poolMax: z.number().int().min(1).optional(),
     /** The bot's scheduler strategy (bot config scheduler.strategy). */
-    scheduler: z.string().min(1).optional(),
+    scheduler: z.enum(SCHEDULER_STRATEGIES).optional(),
     seed: z.number().int().optional(),
     /** Simulated start, `HH:MM`. */
     start: z.string().optional(),
@@ -46,7 +50,7 @@ export type ScenarioOverrides = z.input<typeof overridesSchema>;
 export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides): Scenario {
   const parsed = overridesSchema.safeParse(overrides);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const lines = formatZodIssues(parsed.error, overrides);
     throw new ScenarioError(`overrides are invalid:\n  ${lines.join('\n  ')}`);
   }
   const o = parsed.data;
@@ -67,14 +71,10 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
   return parseScenario(next, 'after overrides');
 }
 
-function botConfigWith(config: Record<string, unknown>, o: z.output<typeof overridesSchema>): Record<string, unknown> {
-  const section = (key: string) => {
-    const value = config[key];
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  };
+function botConfigWith(config: BotConfigInput, o: z.output<typeof overridesSchema>): BotConfigInput {
   const out = { ...config };
-  if (o.poolMax !== undefined) out.database = { ...section('database'), poolMax: o.poolMax };
-  if (o.scheduler !== undefined) out.scheduler = { ...section('scheduler'), strategy: o.scheduler };
+  if (o.poolMax !== undefined) out.database = { ...config.database, poolMax: o.poolMax };
+  if (o.scheduler !== undefined) out.scheduler = { ...config.scheduler, strategy: o.scheduler };
   return out;
 }
 
@@ -109,9 +109,13 @@ function setUsers(scenario: Scenario, users: number): void {
       load.stages = load.stages.map((stage) => ({ ...stage, target: Math.round(stage.target * factor) }));
       break;
     }
-    default:
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+    case 'scheduled-peak':
       scenario.population.size = users;
       return;
+    default:
+      unreachable(load);
   }
   // More concurrent users than people would fail validation; grow the population to fit instead.
   scenario.population.size = Math.max(scenario.population.size, users);
@@ -119,15 +123,24 @@ function setUsers(scenario: Scenario, users: number): void {
 
 function setRate(scenario: Scenario, rate: number): void {
   const load = scenario.load;
-  if (load.executor === 'constant-arrival-rate' || load.executor === 'scheduled-peak') load.rate = rate;
-  else if (load.executor === 'ramping-arrival-rate') {
-    const peak = Math.max(load.startRate, ...load.stages.map((stage) => stage.target));
-    const factor = peak > 0 ? rate / peak : 1;
-    load.startRate *= factor;
-    load.stages = load.stages.map((stage) => ({ ...stage, target: stage.target * factor }));
-  } else {
-    throw new ScenarioError(
-      `overrides.rate: ${load.executor} is a closed model (VUs, not a rate); use users instead, or an arrival-rate executor`,
-    );
+  switch (load.executor) {
+    case 'constant-arrival-rate':
+    case 'scheduled-peak':
+      load.rate = rate;
+      return;
+    case 'ramping-arrival-rate': {
+      const peak = Math.max(load.startRate, ...load.stages.map((stage) => stage.target));
+      const factor = peak > 0 ? rate / peak : 1;
+      load.startRate *= factor;
+      load.stages = load.stages.map((stage) => ({ ...stage, target: stage.target * factor }));
+      return;
+    }
+    case 'constant-vus':
+    case 'ramping-vus':
+      throw new ScenarioError(
+        `overrides.rate: ${load.executor} is a closed model (VUs, not a rate); use users instead, or an arrival-rate executor`,
+      );
+    default:
+      unreachable(load);
   }
 }

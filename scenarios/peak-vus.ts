@@ -1,3 +1,4 @@
+import { unreachable } from '../common/unreachable.ts';
 import type { LoadModel } from './schema.ts';
 
 /**
@@ -13,8 +14,12 @@ export function peakVus(load: LoadModel): number {
       return load.vus;
     case 'ramping-vus':
       return Math.ceil(Math.max(load.startVUs, ...load.stages.map((stage) => stage.target)));
-    default:
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+    case 'scheduled-peak':
       return load.maxVUs ?? load.preAllocatedVUs;
+    default:
+      return unreachable(load);
   }
 }
 

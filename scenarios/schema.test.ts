@@ -42,7 +42,7 @@ describe('scenario validation', () => {
       },
     });
     expect(message).toContain(
-      `load.stages[1].duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'`,
+      `load.stages.1.duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'`,
     );
   });
 
@@ -64,10 +64,22 @@ describe('scenario validation', () => {
     });
     expect(message).toContain(`start: "9:45" is not a clock time; use 24-hour 'HH:MM'`);
     expect(message).toContain(
-      "thresholds.reply_latency[0]: bad threshold 'p95<3000' for reply_latency: a percentile needs its value in parentheses, like 'p(95)'",
+      "thresholds.reply_latency.0: bad threshold 'p95<3000' for reply_latency: a percentile needs its value in parentheses, like 'p(95)'",
     );
     expect(message).toContain('bot.config.resilence: not a bot config field; known fields here:');
     expect(message).toMatch(/bot\.config\.database\.poolMax: .*got 0/);
+  });
+
+  it("keeps a scenario's bot config as written, typed by the bot's schema, and its transport in bot.transport only", () => {
+    const scenario = parseScenario({
+      ...minimal,
+      bot: { transport: 'webhook', config: { database: { poolMax: 20 } } },
+    });
+    // The bot's defaults are not applied here: the orchestrator resolves the config once per run.
+    expect(scenario.bot.config).toEqual({ database: { poolMax: 20 } });
+    expect(problems({ ...minimal, bot: { config: { telegram: { transport: 'webhook' } } } })).toContain(
+      'bot.config.telegram.transport: set bot.transport instead',
+    );
   });
 
   it('checks the parts against each other: enough users for the VUs, maxVUs above preAllocatedVUs', () => {
@@ -85,10 +97,10 @@ describe('scenario validation', () => {
   it('checks thresholds with the gate compiler: unknown metrics and aggregations fail at load', () => {
     const message = problems({ ...minimal, thresholds: { reply_latncy: ['p(95)<3000'], lost_updates: ['p(95)<1'] } });
     expect(message).toMatch(
-      /thresholds\.reply_latncy\[0\]: unknown metric 'reply_latncy' \(did you mean 'reply_latency'\?\)/,
+      /thresholds\.reply_latncy\.0: unknown metric 'reply_latncy' \(did you mean 'reply_latency'\?\)/,
     );
     expect(message).toMatch(
-      /thresholds\.lost_updates\[0\]: 'p\(95\)' does not apply to lost_updates \(a counter\); use count, rate/,
+      /thresholds\.lost_updates\.0: 'p\(95\)' does not apply to lost_updates \(a counter\); use count, rate/,
     );
   });
 
@@ -179,7 +191,7 @@ describe('fake options from a scenario', () => {
     );
     expect(
       problems({ ...minimal, fakes: { claude: { faults: [{ from: '8m', to: '5m', rate: 2, kind: '418' }] } } }),
-    ).toMatch(/fakes\.claude\.faults\[0\]\.rate: .*\n.*fakes\.claude\.faults\[0\]\.kind: kind must be one of 429/);
+    ).toMatch(/fakes\.claude\.faults\.0\.rate: .*\n.*fakes\.claude\.faults\.0\.kind: kind must be one of 429/);
   });
 });
 
@@ -210,11 +222,11 @@ describe('MCP fault windows', () => {
         },
       },
     });
-    expect(message).toContain('fakes.mcp.faults[0].rate: a share is a fraction from 0 to 1 (got 1.5)');
-    expect(message).toContain('fakes.mcp.faults[0].kind: kind must be one of http-503, tool-error (got "timeout")');
-    expect(message).toMatch(/fakes\.mcp\.faults\[1\]\.from: "soon" is not a duration; use/);
+    expect(message).toContain('fakes.mcp.faults.0.rate: a share is a fraction from 0 to 1, got 1.5');
+    expect(message).toContain('fakes.mcp.faults.0.kind: kind must be one of http-503, tool-error, got "timeout"');
+    expect(message).toMatch(/fakes\.mcp\.faults\.1\.from: "soon" is not a duration; use/);
     expect(problems({ ...withMcp, fakes: { mcp: { faults: [{ from: '2m', to: '1m' }] } } })).toContain(
-      'fakes.mcp.faults[0].to: to must be after from',
+      'fakes.mcp.faults.0.to: to must be after from',
     );
   });
 
@@ -223,7 +235,7 @@ describe('MCP fault windows', () => {
       'fakes.mcp.faults: the bot does not use the MCP knowledge lookup, so no fake MCP server runs and these windows would do nothing; add bot.config.mcp',
     );
     expect(problems({ ...withMcp, fakes: { mcp: { faults: [{ from: '5m', to: '6m' }] } } })).toContain(
-      'fakes.mcp.faults[0].from: 300000 ms is not before the load ends (240000 ms), so the window never opens',
+      'fakes.mcp.faults.0.from: 300000 ms is not before the load ends (240000 ms), so the window never opens',
     );
   });
 });

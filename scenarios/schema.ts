@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { botConfigInputSchema } from '../bot/config/input.ts';
+import { transportSchema } from '../bot/config/schema.ts';
 import { FAULT_KINDS } from '../fakes/claude/faults.ts';
 import { latencySettingSchema } from '../fakes/claude/latency.ts';
 import { tierSettingSchema } from '../fakes/claude/tiers.ts';
@@ -71,51 +73,53 @@ const openVus = {
   maxVUs: vus.min(1).optional(),
 };
 
-/** Executors, with k6's names and fields (https://grafana.com/docs/k6/latest/using-k6/scenarios/executors/). */
+/**
+ * The executor registry: one zod object per executor, with k6's names, fields and defaults
+ * (https://grafana.com/docs/k6/latest/using-k6/scenarios/executors/). To add one, see scenarios/README.md.
+ */
+const EXECUTOR_SCHEMAS = [
+  z.object({ executor: z.literal('constant-vus'), vus: vus.min(1), duration: positiveDuration }),
+  z.object({
+    executor: z.literal('ramping-vus'),
+    startVUs: vus.default(0),
+    stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 50 }]'),
+    /**
+     * k6's gracefulRampDown (default 30s), kept for k6 export. A VU removed by a ramp-down stops its
+     * conversation at once but always waits for its outstanding reply up to the reply deadline, so no
+     * update is counted lost because the generator stopped looking.
+     */
+    gracefulRampDown: duration.default(30_000),
+  }),
+  z.object({
+    executor: z.literal('constant-arrival-rate'),
+    rate: z.number().positive('rate is > 0 arrivals per timeUnit'),
+    timeUnit: positiveDuration.default(1000),
+    duration: positiveDuration,
+    ...openVus,
+  }),
+  z.object({
+    executor: z.literal('ramping-arrival-rate'),
+    startRate: z.number().min(0).default(0),
+    timeUnit: positiveDuration.default(1000),
+    stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 20 }]'),
+    ...openVus,
+  }),
+  z.object({
+    executor: z.literal('scheduled-peak'),
+    duration: positiveDuration,
+    /** The normal traffic around the bot's own digests: an open rate per timeUnit. */
+    rate: z.number().min(0).default(1),
+    timeUnit: positiveDuration.default(1000),
+    ...openVus,
+  }),
+] as const;
+
+/** A scenario's arrival model: one of the executors above, chosen by `executor`. */
 export const loadSchema = z
-  .discriminatedUnion(
-    'executor',
-    [
-      z.object({ executor: z.literal('constant-vus'), vus: vus.min(1), duration: positiveDuration }),
-      z.object({
-        executor: z.literal('ramping-vus'),
-        startVUs: vus.default(0),
-        stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 50 }]'),
-        /**
-         * k6's gracefulRampDown (default 30s), kept for k6 export. A VU removed by a ramp-down stops its
-         * conversation at once but always waits for its outstanding reply up to the reply deadline, so no
-         * update is counted lost because the generator stopped looking.
-         */
-        gracefulRampDown: duration.default(30_000),
-      }),
-      z.object({
-        executor: z.literal('constant-arrival-rate'),
-        rate: z.number().positive('rate is > 0 arrivals per timeUnit'),
-        timeUnit: positiveDuration.default(1000),
-        duration: positiveDuration,
-        ...openVus,
-      }),
-      z.object({
-        executor: z.literal('ramping-arrival-rate'),
-        startRate: z.number().min(0).default(0),
-        timeUnit: positiveDuration.default(1000),
-        stages: z.array(stageSchema).min(1, 'give at least one stage, e.g. [{ duration: "1m", target: 20 }]'),
-        ...openVus,
-      }),
-      z.object({
-        executor: z.literal('scheduled-peak'),
-        duration: positiveDuration,
-        /** The normal traffic around the bot's own digests: an open rate per timeUnit. */
-        rate: z.number().min(0).default(1),
-        timeUnit: positiveDuration.default(1000),
-        ...openVus,
-      }),
-    ],
-    {
-      error: () =>
-        "executor must be one of 'constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate', 'scheduled-peak'",
-    },
-  )
+  .discriminatedUnion('executor', EXECUTOR_SCHEMAS, {
+    error: () =>
+      `executor must be one of ${EXECUTOR_SCHEMAS.map((schema) => `'${schema.shape.executor.value}'`).join(', ')}`,
+  })
   .superRefine((load, ctx) => {
     if ('maxVUs' in load && load.maxVUs !== undefined && load.maxVUs < load.preAllocatedVUs) {
       ctx.addIssue({
@@ -293,10 +297,26 @@ export const environmentSchema = z
 
 export const botSchema = z
   .object({
-    transport: z.enum(['polling', 'webhook']).default('polling'),
+    /**
+     * How the fake Telegram delivers updates to the bot under test, whichever bot it is: the one home of this
+     * knob in a scenario (the orchestrator gives it to the reference bot as its `telegram.transport`).
+     */
+    transport: transportSchema,
     instances: z.number().int().min(1).max(64).default(1),
-    /** Any subset of the reference bot's config (bot/config/schema.ts); checked against it on load. */
-    config: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Any subset of the reference bot's config, typed and checked by the bot's own schema (bot/config), kept as
+     * written: the orchestrator resolves it with the bot's defaults once per run.
+     */
+    config: botConfigInputSchema.default({}),
+  })
+  .superRefine((bot, ctx) => {
+    if (bot.config.telegram?.transport !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config', 'telegram', 'transport'],
+        message: 'set bot.transport instead: it decides how updates reach any bot, and the reference bot is given it',
+      });
+    }
   })
   .prefault({});
 

@@ -69,6 +69,19 @@ export function parseMinuteOfDay(text: string): number | undefined {
 }
 
 /**
+ * Minute of the day of a clock time the scenario schema already validated: inner code trusts the schema
+ * instead of writing a fallback time (a default a second time). Throws a RangeError for anything else.
+ *
+ * @example
+ * minuteOfDay(scenario.population.digestTimes.peak) // 600
+ */
+export function minuteOfDay(text: string): number {
+  const minute = parseMinuteOfDay(text);
+  if (minute === undefined) throw new RangeError(`${JSON.stringify(text)} is not a clock time; ${CLOCK_TIME_HINT}`);
+  return minute;
+}
+
+/**
  * `HH:MM` of a minute of the day.
  *
  * @example

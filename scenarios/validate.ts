@@ -1,7 +1,7 @@
-import { z } from 'zod';
-import { botConfigSchema } from '../bot/config/schema.ts';
 import { ScenarioError } from '../common/errors.ts';
-import { compileThresholds } from '../reports/thresholds.ts';
+import { valueAt } from '../common/path.ts';
+import { formatPath, formatZodIssues } from '../common/validation.ts';
+import { compileThresholds } from '../contracts/thresholds/index.ts';
 import { scenarioUsesMcp } from './fakes.ts';
 import { loadDurationMs, peakVus } from './peak-vus.ts';
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.ts';
@@ -13,17 +13,14 @@ import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.ts';
  * @example
  * parseScenario({ name: 'x', load: { executor: 'ramping-vus', stages: [{ duration: '5 minutes', target: 5 }] } })
  * // ScenarioError: scenario x is invalid:
- * //   load.stages[0].duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'
+ * //   load.stages.0.duration: "5 minutes" is not a duration; use '30s', '5m', '1h' or '1m30s'
  */
 export function parseScenario(input: unknown, source?: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   const label = scenarioLabel(input, source);
-  // Bot config problems are reported with the schema's, so one run of the command shows every mistake.
-  const problems = [
-    ...botConfigProblems(valueAt(input, ['bot', 'config'])),
-    ...thresholdProblems(valueAt(input, ['thresholds'])),
-  ];
-  if (!parsed.success) throw new ScenarioError(message(label, [...issueLines(parsed.error, input), ...problems]));
+  // Threshold problems are reported with the schema's, so one run of the command shows every mistake.
+  const problems = thresholdProblems(valueAt(input, ['thresholds']));
+  if (!parsed.success) throw new ScenarioError(message(label, [...formatZodIssues(parsed.error, input), ...problems]));
   problems.push(...consistencyProblems(parsed.data));
   if (problems.length > 0) throw new ScenarioError(message(label, problems));
   return parsed.data;
@@ -38,36 +35,6 @@ export function parseScenario(input: unknown, source?: string): Scenario {
  */
 export function defineScenario(input: ScenarioInput): Scenario {
   return parseScenario(input);
-}
-
-/**
- * `load.stages[1].duration` rather than zod's `load.stages.1.duration`.
- *
- * @example
- * formatPath(['load', 'stages', 1, 'duration']) // 'load.stages[1].duration'
- */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
-}
-
-function issueLines(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
-    const given = valueAt(input, issue.path);
-    // Messages that already quote the value (durations, clock times) need no ", got".
-    const quoted = given !== undefined && issue.message.includes(JSON.stringify(given));
-    const shown = given === undefined || quoted ? '' : ` (got ${JSON.stringify(given)?.slice(0, 80)})`;
-    return `${formatPath(issue.path)}: ${issue.message}${shown}`;
-  });
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** Each threshold compiled by the same code `botcap gate` uses, so a typo fails at load, not after the run. */
@@ -90,45 +57,6 @@ function thresholdProblems(thresholds: unknown): string[] {
   return problems;
 }
 
-/** Bot config overrides must be a valid partial of the bot's own schema, with no unknown (misspelt) keys. */
-function botConfigProblems(config: unknown): string[] {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) return [];
-  const problems = unknownKeys(config, botConfigSchema, ['bot', 'config']);
-  const parsed = botConfigSchema.safeParse(config);
-  if (!parsed.success) problems.push(...issueLines(parsed.error, config).map((line) => `bot.config.${line}`));
-  return problems;
-}
-
-function unknownKeys(value: unknown, schema: z.ZodType, path: PropertyKey[]): string[] {
-  const object = unwrapObject(schema);
-  if (object === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-  const shape = object.shape as Record<string, z.ZodType>;
-  const problems: string[] = [];
-  for (const [key, child] of Object.entries(value)) {
-    const childSchema = shape[key];
-    if (childSchema === undefined) {
-      problems.push(
-        `${formatPath([...path, key])}: not a bot config field; known fields here: ${Object.keys(shape).join(', ')}`,
-      );
-    } else {
-      problems.push(...unknownKeys(child, childSchema, [...path, key]));
-    }
-  }
-  return problems;
-}
-
-/** Sees through default/prefault/optional wrappers to the object schema, if there is one. */
-function unwrapObject(schema: z.ZodType): z.ZodObject | undefined {
-  let current: z.ZodType = schema;
-  for (let depth = 0; depth < 5; depth++) {
-    if (current instanceof z.ZodObject) return current;
-    const inner = (current.def as { innerType?: z.ZodType }).innerType;
-    if (inner === undefined) return undefined;
-    current = inner;
-  }
-  return undefined;
-}
-
 function consistencyProblems(scenario: Scenario): string[] {
   const problems: string[] = [];
   const peak = peakVus(scenario.load);
@@ -147,7 +75,7 @@ function consistencyProblems(scenario: Scenario): string[] {
   scenario.fakes.mcp.faults.forEach((fault, i) => {
     if (fault.from >= loadMs) {
       problems.push(
-        `fakes.mcp.faults[${i}].from: ${fault.from} ms is not before the load ends (${loadMs} ms), so the window never opens; move it inside the run`,
+        `${formatPath(['fakes', 'mcp', 'faults', i, 'from'])}: ${fault.from} ms is not before the load ends (${loadMs} ms), so the window never opens; move it inside the run`,
       );
     }
   });
@@ -159,10 +87,8 @@ function consistencyProblems(scenario: Scenario): string[] {
 }
 
 function scenarioLabel(input: unknown, source: string | undefined): string {
-  const name =
-    input !== null && typeof input === 'object' && typeof (input as { name?: unknown }).name === 'string'
-      ? (input as { name: string }).name
-      : '(unnamed)';
+  const given = valueAt(input, ['name']);
+  const name = typeof given === 'string' ? given : '(unnamed)';
   return source === undefined ? `scenario ${name}` : `scenario ${name} (${source})`;
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../common/errors.ts';
+import { valueAt } from '../../common/path.ts';
 import { redactSecrets } from '../../common/redact.ts';
 import { formatZodIssues } from '../../common/validation.ts';
 import { BOT_KNOBS } from './knobs.ts';
@@ -32,7 +33,7 @@ export function loadBotConfig(options: LoadBotConfigOptions = {}): BotConfig {
   }
   const parsed = botConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const secrets = BOT_KNOBS.filter((k) => k.secret).map((k) => String(getPath(merged, k.path) ?? ''));
+    const secrets = BOT_KNOBS.filter((k) => k.secret).map((k) => String(valueAt(merged, k.path) ?? ''));
     const lines = formatZodIssues(parsed.error, maskSecrets(merged)).map(
       (line) => `  - ${redactSecrets(line, secrets)}`,
     );
@@ -46,7 +47,7 @@ export function loadBotConfig(options: LoadBotConfigOptions = {}): BotConfig {
 function maskSecrets(input: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(input);
   for (const knob of BOT_KNOBS)
-    if (knob.secret && getPath(copy, knob.path) !== undefined) setPath(copy, knob.path, '***');
+    if (knob.secret && valueAt(copy, knob.path) !== undefined) setPath(copy, knob.path, '***');
   return copy;
 }
 
@@ -59,15 +60,6 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
     node = node[part] as Record<string, unknown>;
   }
   node[parts.at(-1)!] = value;
-}
-
-function getPath(target: Record<string, unknown>, path: string): unknown {
-  let node: unknown = target;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
 }
 
 function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRANSPORTS } from '../../contracts/transport.ts';
 
 /**
  * Every knob of the reference bot, declared once: its type, bounds, default and description.
@@ -15,6 +16,18 @@ const bool = z.preprocess(
   z.boolean(),
 );
 
+/**
+ * How updates arrive, with its default. A scenario's `bot.transport` is this same field (it drives any bot
+ * under test, and the orchestrator gives it to the reference bot), so the default is written here only.
+ */
+export const transportSchema = z
+  .enum(TRANSPORTS)
+  .default('polling')
+  .describe('how updates arrive: long polling (runner) or webhook');
+
+/** How instances agree who sends digests (the scheduler matrix compares them). */
+export const SCHEDULER_STRATEGIES = ['none', 'advisory-lock', 'skip-locked', 'redis-lock', 'cron-http'] as const;
+
 export const telegramSchema = z
   .object({
     token: z
@@ -26,10 +39,7 @@ export const telegramSchema = z
       .url()
       .default('https://api.telegram.org')
       .describe('Bot API root without trailing slash (env TELEGRAM_API_ROOT)'),
-    transport: z
-      .enum(['polling', 'webhook'])
-      .default('polling')
-      .describe('how updates arrive: long polling (runner) or webhook'),
+    transport: transportSchema,
     sinkConcurrency: positiveInt
       .default(500)
       .describe('polling: max updates the runner handles at once (runner sink concurrency)'),
@@ -194,7 +204,7 @@ export const costSchema = z
 export const schedulerSchema = z
   .object({
     strategy: z
-      .enum(['none', 'advisory-lock', 'skip-locked', 'redis-lock', 'cron-http'])
+      .enum(SCHEDULER_STRATEGIES)
       .default('skip-locked')
       .describe(
         'how instances agree who sends digests: none (everyone: duplicates), advisory-lock, skip-locked, redis-lock, cron-http',

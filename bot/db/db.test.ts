@@ -1,7 +1,7 @@
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
+import { startTestPostgres, type TestPostgres } from '../../testing/postgres.ts';
 import { classifyDbError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { PostgresSessionStorage } from './session-storage.ts';

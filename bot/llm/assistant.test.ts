@@ -5,10 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
 import { type FakeClaude, startFakeClaude } from '../../fakes/claude/index.ts';
 import { type FakeMcp, startFakeMcp } from '../../fakes/mcp/index.ts';
+import { openTestPool, startTestPostgres, type TestPostgres } from '../../testing/postgres.ts';
+import { waitFor } from '../../testing/wait.ts';
 import { type BotConfigInput, botConfigSchema } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
-import { waitFor } from '../test-support/logger.ts';
-import { openTestPool, startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
 import { type Assistant, createAssistant } from './assistant.ts';
 
 const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });

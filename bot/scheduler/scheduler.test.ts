@@ -5,13 +5,13 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Clock, createScaledClock } from '../../common/clock.ts';
 import { findOnPath } from '../../common/probes.ts';
+import { type RedisHandle, startRedis } from '../../environment/redis.ts';
 import { startFakeClaude } from '../../fakes/claude/index.ts';
-import { type RedisHandle, startRedis } from '../../loadgen/environment/redis.ts';
+import { openTestPool, startTestPostgres, type TestPostgres } from '../../testing/postgres.ts';
+import { waitFor } from '../../testing/wait.ts';
 import { botConfigSchema } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Assistant, createAssistant } from '../llm/assistant.ts';
-import { waitFor } from '../test-support/logger.ts';
-import { openTestPool, startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
 import { claimJobs, materializeJobs } from './skip-locked.ts';
 

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPostgres, type TestPostgres } from '../../testing/postgres.ts';
 import { migrate } from '../db/migrate.ts';
 import { UserStore } from '../db/users.ts';
-import { startTestPostgres, type TestPostgres } from '../test-support/postgres.ts';
 import { formatTimeOfDay, parseTimeOfDay, slotStart } from './minutes.ts';
 import { Slotter, type SlottingConfig } from './slotter.ts';
 

@@ -4,9 +4,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_KNOBS } from '../../bot/config/index.ts';
-import { type Backends, startBackends } from '../../bot/test-support/harness.ts';
+import type { BotReadyLine } from '../../bot/launch.ts';
+import { type Backends, startBackends } from '../../testing/bot-harness.ts';
 import { createProgram } from '../program.ts';
-import type { BotReadyLine } from './bot.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url));
 

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { createBotApp } from '../../bot/app.ts';
 import { BOT_KNOBS, type Knob, loadBotConfig } from '../../bot/config/index.ts';
+import type { BotReadyLine } from '../../bot/launch.ts';
 
 /** What `--help` says about a knob: its description, default (never a secret's) and env vars. */
 export function knobHelp(knob: Knob): string {
@@ -13,14 +14,6 @@ export function knobHelp(knob: Knob): string {
     .filter(Boolean)
     .join(' or ');
   return `${knob.description} (env ${envs}${shown})`;
-}
-
-/** The one line `botcap bot` prints on stdout when it is ready; the load generator waits for it. */
-export interface BotReadyLine {
-  instance: string;
-  transport: 'polling' | 'webhook';
-  http: string;
-  webhook?: string;
 }
 
 /**

@@ -9,11 +9,11 @@ import {
   parseProductionFigures,
   productionFiguresSchema,
   SEED_FIGURES,
-} from '../../reports/model/calibrate.ts';
-import { estimateDemands } from '../../reports/model/demands.ts';
-import { modelKnee } from '../../reports/model/knee.ts';
-import { describeConfiguration, type Plan, planCapacity } from '../../reports/model/plan.ts';
-import { referenceDemands } from '../../reports/model/reference.ts';
+} from '../../model/calibrate.ts';
+import { estimateDemands } from '../../model/demands.ts';
+import { modelKnee } from '../../model/knee.ts';
+import { describeConfiguration, type Plan, planCapacity } from '../../model/plan.ts';
+import { referenceDemands } from '../../model/reference.ts';
 import { readRunResult } from '../../reports/read.ts';
 import { escapeMarkdownText } from '../../reports/render/escape.ts';
 import { mdTable } from '../../reports/render/markdown.ts';

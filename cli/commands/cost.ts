@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError, ResultError } from '../../common/errors.ts';
+import { dayModelOfRun } from '../../reports/analysis/day-model.ts';
 import { COST_DEFAULTS, computeCost } from '../../reports/cost/compute.ts';
 import { profileFromRun } from '../../reports/cost/profile.ts';
 import type { CostReport } from '../../reports/cost/types.ts';
 import { parseWhatIf, profileFromWhatIf, WHAT_IF_DEFAULTS, whatIfSchema } from '../../reports/cost/what-if.ts';
 import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
 import { loadPricing } from '../../reports/data/pricing.ts';
-import { dayModelOfRun } from '../../reports/model/day-model.ts';
 import { readRunResult } from '../../reports/read.ts';
 import { renderCostText } from '../../reports/render/cost-tables.ts';
 import { renderCostMarkdown } from '../../reports/render/markdown.ts';

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ResultError } from '../../common/errors.ts';
-import type { ThresholdOutcome } from '../../loadgen/result/schema.ts';
-import { readRunResult } from '../../reports/read.ts';
+import type { ThresholdOutcome } from '../../contracts/run-result.ts';
 import {
   AGGREGATIONS_BY_KIND,
   evaluateThresholds,
@@ -12,7 +11,8 @@ import {
   ThresholdError,
   type ThresholdMap,
   thresholdsFromScenario,
-} from '../../reports/thresholds.ts';
+} from '../../contracts/thresholds/index.ts';
+import { readRunResult } from '../../reports/read.ts';
 
 /** k6's exit code for failed thresholds, so CI scripts written for k6 read botcap the same way. */
 export const GATE_EXIT_FAILED = 99;

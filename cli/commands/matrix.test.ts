@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { runResultSchema } from '../../loadgen/result/schema.ts';
+import { MATRIX_NAMES } from '../../contracts/matrices.ts';
+import { runResultSchema } from '../../contracts/run-result.ts';
+import type { ScenarioRunner } from '../../orchestration/matrix.ts';
 import { makeRun, spread, withDigests } from '../../reports/matrix/testing/outcomes.ts';
 import type { MatrixVerdict } from '../../reports/matrix/types.ts';
 import { getMatrix } from '../../scenarios/matrices/index.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { createProgram } from '../program.ts';
-import { formatMatrixList, registerMatrix, runMatrix, type ScenarioRunner } from './matrix.ts';
+import { formatMatrixList, registerMatrix } from './matrix.ts';
 
 /**
  * `botcap matrix` in-process, with runScenario replaced by a function that returns a RunResult shaped by the
@@ -54,7 +56,7 @@ async function cli(
 
 /** Stands in for runScenario: `none` duplicates every digest, the others deliver each once. */
 const stubRunner: ScenarioRunner = async (scenario: Scenario, options) => {
-  const strategy = (scenario.bot.config as { scheduler?: { strategy?: string } }).scheduler?.strategy;
+  const strategy = scenario.bot.config.scheduler?.strategy;
   if (strategy === 'redis-lock') throw new Error('redis-server is not on PATH; install redis or pass --redis-url');
   return makeRun({
     variant: options.variant ?? 'x',
@@ -74,15 +76,15 @@ function readVerdict(dir: string): MatrixVerdict {
 }
 
 describe('botcap matrix (stubbed runs)', () => {
-  it('--list names the seven with their variants and estimated wall time', async () => {
+  it('--list names every matrix with its variants and estimated wall time', async () => {
     const { stdout, exitCode } = await cli(['--list']);
     expect(exitCode).toBe(0);
     expect(stdout).toBe(formatMatrixList());
-    expect(stdout.split('\n').filter(Boolean)).toHaveLength(8);
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(MATRIX_NAMES.length + 1);
     expect(stdout).toMatch(
       /^transport +Long polling or webhooks, and when\? +6 variants \(1 in --quick\), ~\d+ s \/ quick ~\d+ s$/m,
     );
-    expect(stdout).toMatch(/^all +the seven in order/m);
+    expect(stdout).toMatch(new RegExp(`^all +the ${MATRIX_NAMES.length} in order`, 'm'));
   });
 
   it('rejects an unknown matrix with the list of known ones', async () => {
@@ -113,25 +115,15 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('### Matrix scheduler: the verdict');
   });
 
-  it('passes the kill to runScenario for the variants that kill an instance', async () => {
-    const kills: (string | undefined)[] = [];
-    const recording: ScenarioRunner = async (scenario, options) => {
-      kills.push(options.killInstanceAt === undefined ? undefined : JSON.stringify(options.killInstanceAt));
-      return stubRunner(scenario, options);
-    };
-    await runMatrix(getMatrix('transport'), { size: 'default', outDir: join(outRoot, 'kills'), run: recording });
-    expect(kills).toEqual([undefined, undefined, undefined, undefined, '{"fraction":0.5}', '{"fraction":0.5}']);
-  });
-
   it('all --quick writes every matrix and one index page', async () => {
     const out = join(outRoot, 'all');
     await cli(['all', '--quick', '--out', out], stubRunner);
-    for (const name of ['transport', 'scheduler', 'llm-cost', 'breaker', 'pooling', 'slotting', 'signals']) {
+    for (const name of MATRIX_NAMES) {
       expect(existsSync(join(out, name, 'report.html')), name).toBe(true);
     }
     const index = readFileSync(join(out, 'index.md'), 'utf8');
     expect(index).toContain(`Produced by \`botcap matrix all --quick --out ${out}\` (quick size)`);
-    expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(7);
+    expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(MATRIX_NAMES.length);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="pooling/report.html">');
   });
 });

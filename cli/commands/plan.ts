@@ -2,14 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ResultError, ScenarioError } from '../../common/errors.ts';
+import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { LATENCY_PROFILES } from '../../fakes/claude/latency.ts';
-import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
-import { loadPricing } from '../../reports/data/pricing.ts';
-import { predictDay } from '../../reports/model/day-curve.ts';
-import { resolveDayModel } from '../../reports/model/day-model.ts';
-import { estimateDemands } from '../../reports/model/demands.ts';
-import { planCapacity } from '../../reports/model/plan.ts';
-import { referenceDemands } from '../../reports/model/reference.ts';
+import { predictDay } from '../../model/day-curve.ts';
+import { estimateDemands } from '../../model/demands.ts';
+import { planCapacity } from '../../model/plan.ts';
+import { referenceDemands } from '../../model/reference.ts';
 import {
   demandsSource,
   MODEL_LIMITS,
@@ -17,7 +15,10 @@ import {
   renderPlanHtml,
   renderPlanMarkdown,
   renderPlanText,
-} from '../../reports/model/render-plan.ts';
+} from '../../model/render-plan.ts';
+import { resolveDayModel } from '../../reports/analysis/day-model.ts';
+import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
+import { loadPricing } from '../../reports/data/pricing.ts';
 import { readRunResult } from '../../reports/read.ts';
 import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { loadScenario } from '../../scenarios/registry.ts';
@@ -28,7 +29,6 @@ import {
   hostFromFlags,
   serviceLevelFromFlags,
 } from '../configuration-flags.ts';
-import { BOTCAP_VERSION } from '../version.ts';
 
 /** Defaults of `botcap plan`, read by the code and `--help`. */
 export const PLAN_CLI_DEFAULTS = { outDir: 'botcap-out/plan' } as const;

@@ -2,30 +2,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ResultError } from '../../common/errors.ts';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { ThresholdError } from '../../contracts/thresholds/index.ts';
 import { AnalysisError } from '../../reports/analysis/errors.ts';
 import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
 import { loadPricing } from '../../reports/data/pricing.ts';
 import { readRunResult } from '../../reports/read.ts';
 import { type BuildReportOptions, buildReport } from '../../reports/render/build.ts';
-import { renderHtml } from '../../reports/render/html.ts';
-import { renderJson } from '../../reports/render/json.ts';
-import { renderJunit } from '../../reports/render/junit.ts';
-import { renderMarkdown } from '../../reports/render/markdown.ts';
-import { ThresholdError } from '../../reports/thresholds.ts';
+import { REPORT_FORMAT_DEFINITIONS, REPORT_FORMATS, type ReportFormat } from '../../reports/render/formats.ts';
 import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { thresholdsFromFlags } from './gate.ts';
-
-export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-/** File written for each format, inside the output directory. */
-export const REPORT_FILES: Record<ReportFormat, string> = {
-  html: 'report.html',
-  md: 'summary.md',
-  json: 'report.json',
-  junit: 'junit.xml',
-};
 
 export const REPORT_DEFAULTS = {
   outDir: 'out/report',
@@ -53,17 +39,12 @@ export async function writeReports(
 ): Promise<string[]> {
   const formats = options.formats ?? REPORT_DEFAULTS.formats;
   const doc = buildReport(results, options);
-  const render: Record<ReportFormat, () => string> = {
-    html: () => renderHtml(doc),
-    md: () => renderMarkdown(doc),
-    json: () => renderJson(doc),
-    junit: () => renderJunit(doc),
-  };
   await mkdir(outDir, { recursive: true });
   const paths: string[] = [];
   for (const format of REPORT_FORMATS.filter((f) => formats.includes(f))) {
-    const path = join(outDir, REPORT_FILES[format]);
-    await writeFile(path, render[format](), 'utf8');
+    const { file, render } = REPORT_FORMAT_DEFINITIONS[format];
+    const path = join(outDir, file);
+    await writeFile(path, render(doc), 'utf8');
     paths.push(path);
   }
   return paths;

@@ -1,5 +1,6 @@
-import { decodeHistogram, histogramStats } from '../../loadgen/metrics/histogram.ts';
-import type { EncodedHistogram, RunResult } from '../../loadgen/result/schema.ts';
+import { decodeHistogram } from '../../contracts/histogram.ts';
+import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
+import { histogramStats } from '../../loadgen/metrics/histogram.ts';
 import { formatGate } from './gate.ts';
 
 function latencyLine(label: string, encoded: EncodedHistogram): string {

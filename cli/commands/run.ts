@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { SCHEDULER_STRATEGIES } from '../../bot/config/schema.ts';
 import { redactSecrets } from '../../common/redact.ts';
-import { EnvironmentStopped } from '../../loadgen/environment/index.ts';
-import type { KillAt, RunScenarioOptions } from '../../loadgen/orchestrate/options.ts';
-import { runScenario } from '../../loadgen/orchestrate/run.ts';
-import { type RunResult, runResultSchema } from '../../loadgen/result/schema.ts';
+import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
+import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
+import { EnvironmentStopped } from '../../environment/index.ts';
+import type { KillAt, RunScenarioOptions } from '../../orchestration/options.ts';
+import { runScenario } from '../../orchestration/run.ts';
 import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
 import { ProgressWriter } from '../progress.ts';
 import { GATE_EXIT_FAILED, thresholdsFromFlags } from './gate.ts';
@@ -21,10 +23,10 @@ interface RunCliOptions {
   users?: number;
   duration?: string;
   timeScale?: number;
-  transport?: 'polling' | 'webhook';
+  transport?: Transport;
   instances?: number;
   poolMax?: number;
-  scheduler?: string;
+  scheduler?: (typeof SCHEDULER_STRATEGIES)[number];
   seed?: number;
   start?: string;
   rate?: number;
@@ -149,13 +151,10 @@ export function registerRun(program: Command): void {
     .option('--users <n>', 'closed models: peak concurrent users; open models: the population', integer(1))
     .option('--duration <duration>', "simulated length, e.g. '2m' (ramps scale proportionally)")
     .option('--time-scale <x>', 'simulated seconds per real second', positive)
-    .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(['polling', 'webhook']))
+    .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(TRANSPORTS))
     .option('--instances <n>', 'bot instances', integer(1))
     .option('--pool-max <n>', "the bot's pg pool size per instance", integer(1))
-    .option(
-      '--scheduler <strategy>',
-      "the bot's digest scheduler strategy (none, advisory-lock, skip-locked, redis-lock, cron-http)",
-    )
+    .option('--scheduler <strategy>', `the bot's digest scheduler strategy (${SCHEDULER_STRATEGIES.join(', ')})`)
     .option('--seed <n>', 'seed of the population, mix and arrivals', integer(0))
     .option('--start <HH:MM>', 'simulated start time (UTC)')
     .option('--rate <n>', 'open models: arrivals per timeUnit (ramps scale to this peak)', positive)
@@ -167,10 +166,7 @@ export function registerRun(program: Command): void {
     .option('--database-url <url>', 'use an existing PostgreSQL: the run creates and drops its own database there')
     .option('--pgbouncer-url <url>', 'use an existing PgBouncer')
     .option('--redis-url <url>', 'use an existing Redis (redis-lock scheduler)')
-    .option(
-      '--bot-cmd <command>',
-      'run your own bot (any language) with the bot contract env (loadgen/environment/README.md)',
-    )
+    .option('--bot-cmd <command>', 'run your own bot (any language) with the bot contract env (environment/README.md)')
     .option('--webhook-url <url>', 'drive a bot that is already running: the fake Telegram posts updates to this URL')
     .option('--webhook-secret <secret>', 'with --webhook-url: the X-Telegram-Bot-Api-Secret-Token to send')
     .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', integer(1))

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from './index.ts';
-import { type ApiReply, callApi } from './test-support.ts';
+import { type ApiReply, callApi } from './testing.ts';
 
 let fake: FakeTelegram;
 let token: string;

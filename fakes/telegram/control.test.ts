@@ -6,7 +6,7 @@ import {
   startFakeTelegram,
   type UpdateRecord,
 } from './index.ts';
-import { callApi } from './test-support.ts';
+import { callApi } from './testing.ts';
 
 let fake: FakeTelegram;
 let token: string;

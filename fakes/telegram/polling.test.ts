@@ -3,7 +3,7 @@ import { run, sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, InlineKeyboard } from 'grammy';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from './index.ts';
-import { callApi, waitFor } from './test-support.ts';
+import { callApi, waitFor } from './testing.ts';
 
 let fake: FakeTelegram;
 let token: string;

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from './index.ts';
-import { callApi, closeServer, listen, readJson, waitFor } from './test-support.ts';
+import { callApi, closeServer, listen, readJson, waitFor } from './testing.ts';
 
 let fake: FakeTelegram;
 let token: string;

@@ -1,5 +1,5 @@
 import type { BehaviourSpec, LoadModel } from '../../scenarios/schema.ts';
-import { createRng } from '../population/random.ts';
+import { createStream } from '../population/random.ts';
 import { stagePhases } from './closed.ts';
 import { type PlacedStage, placeStages } from './stages.ts';
 import type { Arrival, OpenSchedule } from './types.ts';
@@ -26,7 +26,7 @@ export function planOpen(
       ? placeStages(load.startRate, load.stages)
       : placeStages(load.rate, [{ duration: load.duration, target: load.rate }]);
   const times = arrivalTimes(stages, load.timeUnit);
-  const rng = createRng(seed, 'arrivals');
+  const rng = createStream(seed, 'arrivals');
   const arrivals: Arrival[] = times.map((atMs) => ({
     atMs,
     userIndex: Math.floor(rng.next() * populationSize),

@@ -1,3 +1,4 @@
+import { unreachable } from '../../common/unreachable.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { planClosed } from './closed.ts';
 import { planOpen } from './open.ts';
@@ -17,7 +18,11 @@ export function buildSchedule(scenario: Scenario): Schedule {
     case 'constant-vus':
     case 'ramping-vus':
       return planClosed(load, seed);
-    default:
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+    case 'scheduled-peak':
       return planOpen(load, scenario.behaviour.mix, scenario.population.size, seed);
+    default:
+      return unreachable(load);
   }
 }

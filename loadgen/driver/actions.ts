@@ -1,9 +1,10 @@
+import { unreachable } from '../../common/unreachable.ts';
 import type { InjectUpdateInput } from '../../fakes/telegram/index.ts';
 import type { ActionKind, BehaviourSpec } from '../../scenarios/schema.ts';
 import type { InjectedUpdate, ObservedCall } from '../correlate/types.ts';
 import type { VirtualUser } from '../population/population.ts';
 import { drawQuestion, topicNames } from '../population/questions.ts';
-import type { Rng } from '../population/random.ts';
+import type { RandomStream } from '../population/random.ts';
 import type { CallFeed } from './call-feed.ts';
 import type { InlineButton, TelegramTarget } from './target.ts';
 
@@ -30,7 +31,7 @@ export interface DriverContext {
   toFakeMs(runMs: number): number;
   /** Waits simulated ms; resolves early (false) at `stopMs` (run ms) or when the run is stopping. */
   pause(simulatedMs: number, stopMs: number): Promise<boolean>;
-  thinkTimeMs(rng: Rng): number;
+  thinkTimeMs(rng: RandomStream): number;
   recordUpdate(update: InjectedUpdate): void;
   recordError(kind: string, atMs: number): void;
   /** Live latency of a reply the VU saw (progress only; the final numbers come from the correlation). */
@@ -45,7 +46,7 @@ export interface DriverContext {
 export interface VuState {
   user: VirtualUser;
   /** The VU's own stream, so its draws never depend on other VUs' timing. */
-  rng: Rng;
+  rng: RandomStream;
   /** Run ms at which the VU stops (its active interval's end; Infinity for an open-model arrival). */
   stopMs: number;
 }
@@ -98,6 +99,8 @@ export async function performAction(
     case 'start':
       await onboard(ctx, vu, intendedMs);
       return;
+    default:
+      unreachable(action);
   }
 }
 
@@ -159,7 +162,7 @@ export function browsable(ctx: Pick<DriverContext, 'neverPress'>, button: Inline
 export function chooseOnboardingButton(
   buttons: readonly InlineButton[],
   user: Pick<VirtualUser, 'topic' | 'digestMinute'>,
-  rng: Rng,
+  rng: RandomStream,
 ): { button: InlineButton; minute?: number } {
   const names = topicNames(user.topic).map((name) => name.toLowerCase());
   const topical = buttons.find((b) => names.some((n) => `${b.text} ${b.data ?? ''}`.toLowerCase().includes(n)));

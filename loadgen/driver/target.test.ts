@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../population/random.ts';
+import { createStream } from '../population/random.ts';
 import { chooseOnboardingButton } from './actions.ts';
 import { parseButtons } from './target.ts';
 
@@ -25,7 +25,7 @@ describe('reading the bot keyboard', () => {
   });
 
   it('presses the user topic, then their time or the nearest one offered (slotting)', () => {
-    const rng = createRng(1, 'buttons');
+    const rng = createStream(1, 'buttons');
     const user = { topic: 'tech', digestMinute: 600 };
     const topics = [
       { text: 'Финансы', data: 'topic:finance' },

@@ -1,3 +1,4 @@
+import { unreachable } from '../../common/unreachable.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { formatDuration } from '../../scenarios/units.ts';
 import { USER_ID_BASE } from '../population/population.ts';
@@ -69,6 +70,8 @@ export function k6Executor(scenario: Scenario, timeScale: number): Record<string
         preAllocatedVUs: load.preAllocatedVUs,
         maxVUs: load.maxVUs ?? load.preAllocatedVUs,
       };
+    default:
+      return unreachable(load);
   }
 }
 

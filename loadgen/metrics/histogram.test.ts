@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createHistogram,
-  decodeHistogram,
-  encodeHistogram,
-  histogramStats,
-  mergeHistograms,
-  recordValue,
-} from './histogram.ts';
+import { decodeHistogram, encodeHistogram } from '../../contracts/histogram.ts';
+import { createHistogram, histogramStats, mergeHistograms, recordValue } from './histogram.ts';
 
 describe('HDR histograms', () => {
   it('encode, merge and decode without losing counts or percentiles', () => {

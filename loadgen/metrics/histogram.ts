@@ -1,12 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
-import type { EncodedHistogram } from '../result/schema.ts';
-
-/** Histogram range and precision, stated once: 1 ms to 1 day of simulated time, 3 significant digits. */
-export const HISTOGRAM_DEFAULTS = {
-  lowestDiscernibleValue: 1,
-  highestTrackableValue: 24 * 3_600_000,
-  numberOfSignificantValueDigits: 3,
-} as const;
+import { decodeHistogram, encodeHistogram, HISTOGRAM_DEFAULTS } from '../../contracts/histogram.ts';
+import type { EncodedHistogram } from '../../contracts/run-result.ts';
 
 /** The HDR histogram type the recorder uses. */
 export type Histogram = hdr.Histogram;
@@ -31,32 +25,6 @@ export function createHistogram(): Histogram {
  */
 export function recordValue(histogram: Histogram, value: number): void {
   histogram.recordValue(Math.max(0, Math.round(value)));
-}
-
-/**
- * Encodes a histogram for RunResult: compressed base64, kept encoded until one aggregate step so runs
- * and generators merge without losing precision.
- *
- * @example
- * encodeHistogram(h, 'ms') // { encoding: 'hdr-base64', unit: 'ms', data: 'HISTFAA...', count: 1 }
- */
-export function encodeHistogram(histogram: Histogram, unit: EncodedHistogram['unit']): EncodedHistogram {
-  return {
-    encoding: 'hdr-base64',
-    unit,
-    data: hdr.encodeIntoCompressedBase64(histogram),
-    count: histogram.totalCount,
-  };
-}
-
-/**
- * Decodes an encoded histogram (for merging or percentiles).
- *
- * @example
- * decodeHistogram(result.latency.replyFinal).getValueAtPercentile(99)
- */
-export function decodeHistogram(encoded: EncodedHistogram): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded.data, 32, false);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TimeSeries } from '../result/schema.ts';
+import type { TimeSeries } from '../../contracts/run-result.ts';
 import { createHistogram, recordValue } from './histogram.ts';
 
 /** Inputs of the run's own time series, all on the run's axis (simulated ms since start). */

@@ -1,5 +1,5 @@
 import type { BehaviourSpec } from '../../scenarios/schema.ts';
-import type { Rng } from './random.ts';
+import type { RandomStream } from './random.ts';
 
 /** z of the 95th percentile of a standard normal: lognormal sigma = ln(p95 / median) / 1.6449. */
 const Z_95 = 1.6448536269514722;
@@ -13,7 +13,7 @@ const Z_95 = 1.6448536269514722;
  * const draw = thinkTimeSampler({ distribution: 'lognormal', median: 15_000, p95: 90_000 });
  * draw(rng) // e.g. 11_734
  */
-export function thinkTimeSampler(spec: BehaviourSpec['thinkTime']): (rng: Rng) => number {
+export function thinkTimeSampler(spec: BehaviourSpec['thinkTime']): (rng: RandomStream) => number {
   const { median, p95 } = spec;
   switch (spec.distribution) {
     case 'constant':
@@ -37,7 +37,7 @@ export function thinkTimeSampler(spec: BehaviourSpec['thinkTime']): (rng: Rng) =
  * @example
  * conversationLengthSampler({ distribution: 'geometric', mean: 4, max: 20 })(rng) // 1..20
  */
-export function conversationLengthSampler(spec: BehaviourSpec['conversationLength']): (rng: Rng) => number {
+export function conversationLengthSampler(spec: BehaviourSpec['conversationLength']): (rng: RandomStream) => number {
   if (spec.distribution === 'constant') return () => Math.min(Math.round(spec.mean), spec.max);
   const p = 1 / spec.mean;
   return (rng) => {

@@ -3,7 +3,7 @@ import { parseScenario } from '../../scenarios/validate.ts';
 import { conversationLengthSampler, thinkTimeSampler } from './distributions.ts';
 import { createPopulation } from './population.ts';
 import { drawQuestion } from './questions.ts';
-import { createRng } from './random.ts';
+import { createStream } from './random.ts';
 
 const spec = (population: object = {}) =>
   parseScenario({ name: 'p', load: { executor: 'constant-vus', vus: 1, duration: '1s' }, population }).population;
@@ -52,7 +52,7 @@ describe('population', () => {
 
 describe('seeded streams', () => {
   const draw = (seed: number, stream: string) => {
-    const rng = createRng(seed, stream);
+    const rng = createStream(seed, stream);
     return Array.from({ length: 50 }, () => rng.next());
   };
 
@@ -71,7 +71,7 @@ describe('seeded streams', () => {
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
     expect(mean).toBeGreaterThan(0.49);
     expect(mean).toBeLessThan(0.51);
-    const rng = createRng(3, 'mix');
+    const rng = createStream(3, 'mix');
     const counts = { navigation: 0, question: 0, settings: 0, start: 0 };
     for (let i = 0; i < 20_000; i++)
       counts[rng.weighted({ navigation: 0.55, question: 0.35, settings: 0.1, start: 0 })]++;
@@ -85,7 +85,7 @@ describe('seeded streams', () => {
     const mix = { navigation: 0.55, question: 0.35, settings: 0.1, start: 0 };
     const actions = (seed: number) =>
       Array.from({ length: 200 }, (_, vu) => {
-        const rng = createRng(seed, `vu-${vu}`);
+        const rng = createStream(seed, `vu-${vu}`);
         return Array.from({ length: 5 }, () => rng.weighted(mix)).join(',');
       });
     expect(actions(11)).toEqual(actions(11));
@@ -98,7 +98,7 @@ describe('behaviour distributions', () => {
 
   it('lognormal think times have the median and p95 asked for', () => {
     const draw = thinkTimeSampler({ distribution: 'lognormal', median: 15_000, p95: 90_000 });
-    const rng = createRng(1, 'think');
+    const rng = createStream(1, 'think');
     const values = Array.from({ length: 20_000 }, () => draw(rng));
     expect(quantile(values, 0.5)).toBeGreaterThan(14_000);
     expect(quantile(values, 0.5)).toBeLessThan(16_000);
@@ -107,7 +107,7 @@ describe('behaviour distributions', () => {
   });
 
   it('exponential think times keep the median; conversation lengths keep the mean and cap', () => {
-    const rng = createRng(1, 'x');
+    const rng = createStream(1, 'x');
     const exp = thinkTimeSampler({ distribution: 'exponential', median: 10_000, p95: 50_000 });
     const values = Array.from({ length: 20_000 }, () => exp(rng));
     expect(quantile(values, 0.5)).toBeGreaterThan(9_300);
@@ -122,7 +122,7 @@ describe('behaviour distributions', () => {
   });
 
   it('questions come in the user language, from greetings to multi-part questions', () => {
-    const rng = createRng(5, 'q');
+    const rng = createStream(5, 'q');
     const ru = Array.from({ length: 300 }, () => drawQuestion(rng, 'ru', 'tech', { simple: 1, medium: 1, complex: 1 }));
     expect(ru.every((q) => /[а-яё]/i.test(q.text))).toBe(true);
     const simple = ru.filter((q) => q.complexity === 'simple');

@@ -2,9 +2,9 @@
 import { faker as fakerEn } from '@faker-js/faker/locale/en';
 import { faker as fakerRu } from '@faker-js/faker/locale/ru';
 import type { PopulationSpec } from '../../scenarios/schema.ts';
-import { parseMinuteOfDay } from '../../scenarios/units.ts';
+import { minuteOfDay } from '../../scenarios/units.ts';
 import type { Language } from './questions.ts';
-import { createRng } from './random.ts';
+import { createStream } from './random.ts';
 
 /** Telegram user ids of the population start here (private chat id = user id, as in Telegram). */
 export const USER_ID_BASE = 700_000_001;
@@ -39,7 +39,7 @@ export interface Population {
  * population.users[0] // { userId: 700000001, firstName: 'Алёна', languageCode: 'ru', digestMinute: 600, ... }
  */
 export function createPopulation(spec: PopulationSpec, seed: number): Population {
-  const rng = createRng(seed, 'population');
+  const rng = createStream(seed, 'population');
   // The locale modules' instances, seeded here: this function draws all its names synchronously, so no
   // other caller can interleave with them.
   const fakers = { ru: fakerRu, en: fakerEn } as const satisfies Record<Language, typeof fakerRu>;
@@ -75,9 +75,9 @@ export function createPopulation(spec: PopulationSpec, seed: number): Population
  * digestMinuteSampler({ peak: '10:00', peakShare: 0.6, spreadFrom: '07:00', spreadTo: '22:00', stepMinutes: 15 })(0.1, 0.5) // 600
  */
 export function digestMinuteSampler(spec: PopulationSpec['digestTimes']): (u1: number, u2: number) => number {
-  const peak = parseMinuteOfDay(spec.peak) ?? 600;
-  const from = parseMinuteOfDay(spec.spreadFrom) ?? 420;
-  const to = parseMinuteOfDay(spec.spreadTo) ?? 1320;
+  const peak = minuteOfDay(spec.peak);
+  const from = minuteOfDay(spec.spreadFrom);
+  const to = minuteOfDay(spec.spreadTo);
   const slots = Math.floor((to - from) / spec.stepMinutes) + 1;
   return (u1, u2) => (u1 < spec.peakShare ? peak : from + Math.floor(u2 * slots) * spec.stepMinutes);
 }

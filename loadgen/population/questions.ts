@@ -1,5 +1,5 @@
 import type { QuestionComplexity } from '../../scenarios/schema.ts';
-import type { Rng } from './random.ts';
+import type { RandomStream } from './random.ts';
 
 /** Languages the population speaks. */
 export type Language = 'ru' | 'en';
@@ -143,7 +143,7 @@ export interface Question {
  * // { text: 'Объясни простыми словами последние новости про технологии', complexity: 'medium' }
  */
 export function drawQuestion(
-  rng: Rng,
+  rng: RandomStream,
   language: Language,
   topic: string,
   weights: Readonly<Record<QuestionComplexity, number>>,

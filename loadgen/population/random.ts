@@ -6,10 +6,10 @@ import { Mulberry32 } from '../../common/random.ts';
  * and one VU's draws never depend on how fast another VU's replies came back.
  *
  * @example
- * const rng = createRng(42, 'vu-7');
+ * const rng = createStream(42, 'vu-7');
  * rng.pick(['a', 'b']); rng.weighted({ question: 1, navigation: 3 });
  */
-export interface Rng {
+export interface RandomStream {
   /** Uniform in [0, 1). */
   next(): number;
   /** Uniform integer in [min, max], both inclusive. */
@@ -25,7 +25,7 @@ export interface Rng {
  * The stream: mulberry32 (common/random.ts) with the helpers on the prototype, so one stream is one
  * object holding one number - a run keeps one per virtual user, and 10,000 of them cost about 300 KB.
  */
-class SeededStream extends Mulberry32 implements Rng {
+class SeededStream extends Mulberry32 implements RandomStream {
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
   }
@@ -66,9 +66,9 @@ class SeededStream extends Mulberry32 implements Rng {
  * give unrelated ones (the pair is hashed into mulberry32's 32-bit seed).
  *
  * @example
- * createRng(scenario.seed, `vu-${vu}`).next()
+ * createStream(scenario.seed, `vu-${vu}`).next()
  */
-export function createRng(seed: number, stream: string | number): Rng {
+export function createStream(seed: number, stream: string | number): RandomStream {
   return new SeededStream(streamSeed(seed, stream));
 }
 

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresHandle, startPostgres } from '../environment/postgres.ts';
-import { type ManagedProcess, startProcess } from '../environment/supervisor.ts';
-import { freePort, waitFor } from '../environment/util.ts';
+import { type PostgresHandle, startPostgres } from '../../environment/postgres.ts';
+import { type ManagedProcess, startProcess } from '../../environment/supervisor.ts';
+import { freePort, waitFor } from '../../environment/util.ts';
 import { Sampler, type SampleSource } from './sampler.ts';
 import {
   botMetricsSource,
@@ -38,7 +38,7 @@ beforeAll(async () => {
   bot = await startProcess({
     name: 'bot-1',
     command: process.execPath,
-    args: [new URL('../environment/testdata/stand-in-bot.mjs', import.meta.url).pathname, '--port', String(port)],
+    args: [new URL('../../environment/testdata/stand-in-bot.mjs', import.meta.url).pathname, '--port', String(port)],
     ready: { kind: 'port', port },
   });
 });

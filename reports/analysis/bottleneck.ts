@@ -1,5 +1,6 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
-import { quantile, type SeriesKey, seriesFor, seriesName } from './series.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { type SeriesKey, seriesFor, seriesName } from '../../contracts/series.ts';
+import { quantile } from './series.ts';
 import type { SaturationSignal } from './types.ts';
 
 /** One load level's slice of a run: a ramp phase, or a whole run of a set of runs. */

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from './histogram.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET, findKneeInRamp } from './knee.ts';
 import {
@@ -48,8 +48,8 @@ export const COMPARISON_COLUMNS: readonly (ComparisonColumn & { key: FigureKey }
   { key: 'digestLatenessP95Ms', label: 'p95 digest lateness', unit: 'ms', best: 'lower' },
 ];
 
-/** The verdict rules in words; `compareVariants` applies them in this order. */
-export const VERDICT_RULES: readonly string[] = [
+/** The comparison rules in words (a variant comparison, not a matrix verdict); `compareVariants` applies them in this order. */
+export const COMPARISON_RULES: readonly string[] = [
   'a variant with lost updates, duplicate replies, missing or duplicated digests cannot win (correctness first)',
   'a variant whose latency broke the budget is named with the first load where it broke',
   'among the rest: holding the budget at every load beats breaking it; then the higher knee; then the lower p95 at the highest load; then the lower p95 digest lateness',
@@ -126,7 +126,7 @@ function compareRanks(a: number[], b: number[]): number {
 
 /**
  * Compares variants of one scenario: a table of key figures with the best marked per column, and
- * verdict sentences produced by VERDICT_RULES from the numbers (never hand-written).
+ * verdict sentences produced by COMPARISON_RULES from the numbers (never hand-written).
  *
  * @example
  * compareVariants([pollingX1, webhookX1, webhookX3]).verdicts
@@ -193,7 +193,7 @@ export function compareVariants(results: readonly RunResult[], options: CompareO
     columns,
     rows,
     winner: winner?.name ?? null,
-    rules: [...VERDICT_RULES],
+    rules: [...COMPARISON_RULES],
     verdicts,
   };
 }

@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
-import type { EncodedHistogram } from '../../loadgen/result/schema.ts';
+import { decodeHistogram } from '../../contracts/histogram.ts';
+import type { EncodedHistogram } from '../../contracts/run-result.ts';
 import type { HistogramBucket, LatencySummary } from './types.ts';
 
 const EMPTY_SUMMARY: LatencySummary = {
@@ -12,14 +13,6 @@ const EMPTY_SUMMARY: LatencySummary = {
   p99Ms: null,
   maxMs: null,
 };
-
-/**
- * Decodes an encoded histogram; the caller owns it (hdr-histogram-js needs no explicit free for JS histograms).
- * Empty histograms are still decoded so percentiles of 0 samples read as null, not 0.
- */
-export function decodeHistogram(encoded: EncodedHistogram): hdr.Histogram {
-  return hdr.decodeFromCompressedBase64(encoded.data);
-}
 
 /**
  * Value at a percentile (0..100) of an encoded histogram; null when nothing was recorded.

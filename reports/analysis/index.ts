@@ -10,7 +10,7 @@ export {
   type SaturationOptions,
   saturationRules,
 } from './bottleneck.ts';
-export { COMPARISON_COLUMNS, type CompareOptions, compareVariants, VERDICT_RULES } from './compare.ts';
+export { COMPARISON_COLUMNS, COMPARISON_RULES, type CompareOptions, compareVariants } from './compare.ts';
 export {
   burstDrainTimeS,
   erlangB,
@@ -31,16 +31,7 @@ export {
 } from './knee.ts';
 export { PROJECTION_DEFAULTS, type ProjectionOptions, projectToTarget } from './projection.ts';
 export { ANALYZE_RUN_DEFAULTS, type AnalyzeRunOptions, analyzeRun, breakerPeriods } from './run.ts';
-export {
-  downsample,
-  quantile,
-  SERIES,
-  type SeriesKey,
-  seriesFor,
-  seriesName,
-  seriesNamed,
-  summariseSeries,
-} from './series.ts';
+export { downsample, quantile, summariseSeries } from './series.ts';
 export { adviseConcurrency, measuredClaudeRates, SIZING_DEFAULTS, type SizingInput } from './sizing.ts';
 export type * from './types.ts';
 export { ANALYSIS_SCHEMA_VERSION } from './types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { RAMP_MODEL } from '../fixtures/models.ts';
 import { budgetFromScenario, findKneeAcrossRuns, findKneeInRamp } from './knee.ts';

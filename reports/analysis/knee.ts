@@ -1,8 +1,9 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
-import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../thresholds/parse.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { type SeriesKey, seriesFor, seriesName } from '../../contracts/series.ts';
+import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../../contracts/thresholds/parse.ts';
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
 import { percentileOf } from './histogram.ts';
-import { quantile, type SeriesKey, seriesFor, seriesName } from './series.ts';
+import { quantile } from './series.ts';
 import {
   ANALYSIS_SCHEMA_VERSION,
   type KneeAnalysis,

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import {
   concurrentUsersAt,
   type DayModel,
@@ -6,7 +6,7 @@ import {
   describeDayModel,
   meanThinkTimeS,
   peakHour,
-} from '../model/day-model.ts';
+} from './day-model.ts';
 import { smallestServersFor } from './erlang.ts';
 import { summariseHistogram } from './histogram.ts';
 import { measuredClaudeRates } from './sizing.ts';

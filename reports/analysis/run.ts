@@ -1,6 +1,7 @@
-import type { RunResult, TimeSeries } from '../../loadgen/result/schema.ts';
+import type { RunResult, TimeSeries } from '../../contracts/run-result.ts';
+import { type SeriesKey, seriesFor } from '../../contracts/series.ts';
 import { bucketHistogram, niceEdgesMs, summariseHistogram } from './histogram.ts';
-import { downsample, type SeriesKey, seriesFor, summariseSeries } from './series.ts';
+import { downsample, summariseSeries } from './series.ts';
 import { ANALYSIS_SCHEMA_VERSION, type BreakerPeriod, type Point, type RunAnalysis } from './types.ts';
 
 export interface AnalyzeRunOptions {

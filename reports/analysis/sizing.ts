@@ -1,6 +1,7 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import { valueAt } from '../../common/path.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { seriesFor } from '../../contracts/series.ts';
 import { erlangC, smallestServersFor } from './erlang.ts';
-import { seriesFor } from './series.ts';
 import { ANALYSIS_SCHEMA_VERSION, type SizingAdvice } from './types.ts';
 
 export interface SizingInput {
@@ -83,11 +84,7 @@ export function measuredClaudeRates(result: RunResult): {
   // flight has no service-time measurement, not a service time of zero (which would break Erlang C).
   const serviceTimeS = busy > 0 && callsPerS > 0 ? busy / callsPerS : null;
   // The reference bot's resolved config: resilience.bulkheadConcurrency (bot/config/schema.ts).
-  const resilience = result.environment.bot.config?.resilience;
-  const configured =
-    resilience !== null && typeof resilience === 'object'
-      ? (resilience as { bulkheadConcurrency?: unknown }).bulkheadConcurrency
-      : undefined;
+  const configured = valueAt(result.environment.bot.config, 'resilience.bulkheadConcurrency');
   const concurrencyLimit = typeof configured === 'number' ? configured : null;
   return { callsPerS, serviceTimeS, concurrencyLimit };
 }

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import { addUsage, scaleUsage, type TokenUsage, ZERO_USAGE } from '../../contracts/token-usage.ts';
 import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
 import { defaultInfrastructure, type Infrastructure, priceInfrastructure } from '../data/infrastructure.ts';
 import { defaultPricing, modelPriceWarning, type Pricing, resolveModelPrice } from '../data/pricing.ts';
@@ -6,7 +6,6 @@ import { computeMitigations } from './mitigations.ts';
 import { addUsd, priceUsage, type UsdByTokenType, ZERO_USD } from './price.ts';
 import type { UsageProfile } from './profile.ts';
 import { COST_REPORT_SCHEMA_VERSION, type CostReport, type ModelCostLine, type RouteCostLine } from './types.ts';
-import { addUsage, scaleUsage, ZERO_USAGE } from './usage.ts';
 
 export interface CostOptions {
   /** Pricing data. Default: the shipped `reports/data/pricing.json`. */

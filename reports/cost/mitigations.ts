@@ -1,9 +1,9 @@
+import { scaleUsage } from '../../contracts/token-usage.ts';
 import type { ModelPrice, Pricing } from '../data/pricing.ts';
 import { resolveModelPrice } from '../data/pricing.ts';
 import { priceUncached, priceUsage } from './price.ts';
 import { DIGEST_ROUTE, type UsageProfile } from './profile.ts';
 import type { MitigationStep } from './types.ts';
-import { scaleUsage } from './usage.ts';
 
 /** The method, in words, that every cost report prints next to the savings. */
 export const MITIGATION_METHOD =

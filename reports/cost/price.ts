@@ -1,6 +1,5 @@
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import { type TokenUsage, totalInputTokens } from '../../contracts/token-usage.ts';
 import type { ModelPrice } from '../data/pricing.ts';
-import { totalInputTokens } from './usage.ts';
 
 /** Dollars split by token type; `totalUsd` is their sum. */
 export interface UsdByTokenType {

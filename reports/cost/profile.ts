@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { RunResult, TokenUsage } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import type { TokenUsage } from '../../contracts/token-usage.ts';
+import { type DayModel, dayModelOfRun } from '../analysis/day-model.ts';
 import { BATCH_KEY_PREFIX } from '../data/pricing.ts';
-import { type DayModel, dayModelOfRun } from '../model/day-model.ts';
 
 /**
  * The traffic a cost report prices, whether measured in a run or derived from what-if assumptions.

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import type { TokenUsage } from '../../contracts/token-usage.ts';
 import type { InfrastructureCost } from '../data/infrastructure.ts';
 import type { UsdByTokenType } from './price.ts';
 

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { ConfigError } from '../../common/errors.ts';
 import { formatZodIssues } from '../../common/validation.ts';
-import type { TokenUsage } from '../../loadgen/result/schema.ts';
+import { addUsage, type TokenUsage, ZERO_USAGE } from '../../contracts/token-usage.ts';
 import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
+import { perUserPerDay, resolveDayModel } from '../analysis/day-model.ts';
 import { BATCH_KEY_PREFIX, defaultPricing, type Pricing, resolveModelPrice } from '../data/pricing.ts';
-import { perUserPerDay, resolveDayModel } from '../model/day-model.ts';
 import { DIGEST_ROUTE, type UsageProfile } from './profile.ts';
-import { addUsage, ZERO_USAGE } from './usage.ts';
 
 const share = z.coerce.number().min(0).max(1);
 

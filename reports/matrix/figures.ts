@@ -1,4 +1,5 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import { valueAt } from '../../common/path.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from '../analysis/histogram.ts';
 import { formatMs, formatNumber } from '../render/format.ts';
 import {
@@ -25,15 +26,6 @@ export type UsableOutcome = VariantOutcome & { result: RunResult };
  */
 export function isUsable(outcome: VariantOutcome): outcome is UsableOutcome {
   return outcome.error === null && outcome.result !== null && outcome.result.status === 'completed';
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let node = root;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
 }
 
 /**
@@ -131,9 +123,4 @@ export function noData(
   changesIf = 'An answer needs the failed variants to run to completion; re-run the matrix.',
 ): MatrixVerdict {
   return { ...verdict, status: 'no-data', answer: `No answer: ${why}.`, figure: 'n/a', changesIf };
-}
-
-/** The row values of one variant, by label. */
-export function rowOf(verdict: MatrixVerdict, variant: string): Record<string, number | null> {
-  return verdict.rows.find((r) => r.variant === variant)?.values ?? {};
 }

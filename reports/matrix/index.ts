@@ -1,5 +1,5 @@
 /**
- * Matrix verdicts and reports: the rule of each of the seven questions as a pure function of the variants'
+ * Matrix verdicts and reports: each matrix's rule as a pure function of the variants'
  * RunResults, the verdict section on top of the comparison report, and the findings index.
  *
  * @example
@@ -9,7 +9,8 @@
  */
 export { INDEX_FILES, type IndexEntry, type IndexMeta, renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
 export { formatCell, matrixHtml, matrixMarkdown, reportVerdict } from './render.ts';
+export { VERDICT_RULES } from './rules/index.ts';
 export type * from './types.ts';
 export { MATRIX_VERDICT_SCHEMA_VERSION } from './types.ts';
-export { decideMatrix, VERDICT_RULES } from './verdicts.ts';
+export { decideMatrix } from './verdicts.ts';
 export { MATRIX_REPORT_FILES, type MatrixReportTexts, renderMatrixReport, writeMatrixReport } from './write.ts';

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 
 /**
  * What a matrix run hands to its verdict rule, and what the rule answers. Plain JSON (the verdict is

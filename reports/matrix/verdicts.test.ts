@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { getMatrix } from '../../scenarios/matrices/index.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { TOKENS_PER_CALL, usage } from '../fixtures/synth.ts';
+import { VERDICT_RULES } from './rules/index.ts';
 import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
-import { decideMatrix, VERDICT_RULES } from './verdicts.ts';
+import { decideMatrix } from './verdicts.ts';
 
 const question = (name: string) => getMatrix(name).question;
 

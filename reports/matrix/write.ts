@@ -1,19 +1,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
 import { buildReport } from '../render/build.ts';
 import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
+import { REPORT_FORMAT_DEFINITIONS } from '../render/formats.ts';
 import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
 import { MARKDOWN_DEFAULTS, renderMarkdown } from '../render/markdown.ts';
 import { matrixHtml, matrixMarkdown, reportVerdict } from './render.ts';
 import type { MatrixVerdict, VariantOutcome } from './types.ts';
 
-/** Files a matrix report writes into its folder. */
+/**
+ * Files a matrix report writes into its folder: three of the report formats (named as `botcap report` names
+ * them, from the format registry) with the verdict spliced in, and the verdict itself.
+ */
 export const MATRIX_REPORT_FILES = {
-  html: 'report.html',
-  md: 'summary.md',
-  json: 'report.json',
+  html: REPORT_FORMAT_DEFINITIONS.html.file,
+  md: REPORT_FORMAT_DEFINITIONS.md.file,
+  json: REPORT_FORMAT_DEFINITIONS.json.file,
   verdict: 'verdict.json',
 } as const;
 

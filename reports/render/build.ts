@@ -1,5 +1,12 @@
-import type { RunResult } from '../../loadgen/result/schema.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import {
+  evaluateThresholds,
+  ThresholdError,
+  type ThresholdMap,
+  thresholdsFromScenario,
+} from '../../contracts/thresholds/index.ts';
 import { compareVariants } from '../analysis/compare.ts';
+import { dayModelOfRun } from '../analysis/day-model.ts';
 import { AnalysisError } from '../analysis/errors.ts';
 import { findKneeInRamp } from '../analysis/knee.ts';
 import { projectToTarget } from '../analysis/projection.ts';
@@ -11,8 +18,6 @@ import { computeCost } from '../cost/compute.ts';
 import { profileFromRun, type RunProfileOptions } from '../cost/profile.ts';
 import type { Infrastructure } from '../data/infrastructure.ts';
 import type { Pricing } from '../data/pricing.ts';
-import { dayModelOfRun } from '../model/day-model.ts';
-import { evaluateThresholds, ThresholdError, type ThresholdMap, thresholdsFromScenario } from '../thresholds.ts';
 import { decideVerdict, REPORT_SCHEMA_VERSION, type ReportDocument, type RunReport, runFacts } from './document.ts';
 
 export interface BuildReportOptions {

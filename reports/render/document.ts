@@ -1,4 +1,4 @@
-import type { RunResult, ThresholdOutcome, TimeSeries } from '../../loadgen/result/schema.ts';
+import type { RunResult, ThresholdOutcome, TimeSeries } from '../../contracts/run-result.ts';
 import type { Comparison, KneeAnalysis, Projection, RunAnalysis, SizingAdvice, UslFit } from '../analysis/types.ts';
 import type { CostReport } from '../cost/types.ts';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { thresholdOutcomeSchema, timeSeriesSchema, tokenUsageSchema } from '../../loadgen/result/schema.ts';
+import { thresholdOutcomeSchema, timeSeriesSchema } from '../../contracts/run-result.ts';
+import { tokenUsageSchema } from '../../contracts/token-usage.ts';
 import { ANALYSIS_SCHEMA_VERSION } from '../analysis/types.ts';
 import { COST_REPORT_SCHEMA_VERSION } from '../cost/types.ts';
 import { REPORT_SCHEMA_VERSION, type ReportDocument } from './document.ts';

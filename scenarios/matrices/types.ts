@@ -1,4 +1,4 @@
-import type { BotConfigInput } from '../../bot/config/schema.ts';
+import type { MatrixName } from '../../contracts/matrices.ts';
 import type { ScenarioInput } from '../schema.ts';
 
 /**
@@ -10,18 +10,6 @@ import type { ScenarioInput } from '../schema.ts';
 /** The two sizes every matrix runs at: the full run, and `--quick` for CI. */
 export const MATRIX_SIZES = ['default', 'quick'] as const;
 export type MatrixSize = (typeof MATRIX_SIZES)[number];
-
-/** The seven matrices, in the order the index page lists them. */
-export const MATRIX_NAMES = [
-  'transport',
-  'scheduler',
-  'llm-cost',
-  'breaker',
-  'pooling',
-  'slotting',
-  'signals',
-] as const;
-export type MatrixName = (typeof MATRIX_NAMES)[number];
 
 /**
  * Wall-time budgets (real seconds) of `botcap matrix all` on a 2-core machine, from issue 6.
@@ -37,16 +25,8 @@ export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { defau
 export interface ScenarioPatch {
   /** A different arrival model for this variant (e.g. a steady load for a kill run instead of a staircase). */
   load?: ScenarioInput['load'];
-  bot?: {
-    transport?: 'polling' | 'webhook';
-    instances?: number;
-    config?: BotConfigInput;
-  };
-  environment?: {
-    maxConnections?: number;
-    pgbouncer?: { poolSize: number };
-    redis?: boolean;
-  };
+  bot?: ScenarioInput['bot'];
+  environment?: ScenarioInput['environment'];
   fakes?: {
     claude?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['claude']>['faults'] };
     mcp?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['mcp']>['faults'] };

@@ -1,17 +1,10 @@
-import { RUN_RESULT_SCHEMA_VERSION, type RunResult, type TokenUsage } from '../../../loadgen/result/schema.ts';
+import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../../contracts/run-result.ts';
+import { type TokenUsage, ZERO_USAGE } from '../../../contracts/token-usage.ts';
 import { encodeHistogram } from '../../fixtures/synth.ts';
 
 /** Usage with the given counts and zeros elsewhere (for hand-computed tests). */
 export function tokens(partial: Partial<TokenUsage>): TokenUsage {
-  return {
-    calls: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    cacheReadTokens: 0,
-    ...partial,
-  };
+  return { ...ZERO_USAGE, ...partial };
 }
 
 /**

@@ -1,5 +1,7 @@
+import { valueAt } from '../../../common/path.ts';
+import { seriesFor } from '../../../contracts/series.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET } from '../../analysis/knee.ts';
-import { quantile, seriesFor } from '../../analysis/series.ts';
+import { quantile } from '../../analysis/series.ts';
 import { botKnob, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
@@ -33,20 +35,16 @@ interface FaultWindow {
 }
 
 function firstWindow(faults: unknown): { fromMs: number; toMs: number } | null {
-  const first = Array.isArray(faults) ? (faults[0] as { from?: unknown; to?: unknown } | undefined) : undefined;
-  return typeof first?.from === 'number' && typeof first.to === 'number'
-    ? { fromMs: first.from, toMs: first.to }
-    : null;
+  const fromMs = valueAt(faults, [0, 'from']);
+  const toMs = valueAt(faults, [0, 'to']);
+  return typeof fromMs === 'number' && typeof toMs === 'number' ? { fromMs, toMs } : null;
 }
 
 /** The fault window the scenario ran with (simulated ms since the load started): Claude's, else the MCP server's. */
 function faultOf(o: UsableOutcome): FaultWindow | null {
-  const fakes = (
-    o.result.scenario.resolved as { fakes?: { claude?: { faults?: unknown }; mcp?: { faults?: unknown } } }
-  ).fakes;
-  const storm = firstWindow(fakes?.claude?.faults);
+  const storm = firstWindow(valueAt(o.result.scenario.resolved, 'fakes.claude.faults'));
   if (storm !== null) return { condition: 'Claude 529 storm', ...storm };
-  const outage = firstWindow(fakes?.mcp?.faults);
+  const outage = firstWindow(valueAt(o.result.scenario.resolved, 'fakes.mcp.faults'));
   return outage === null ? null : { condition: 'MCP outage', ...outage };
 }
 

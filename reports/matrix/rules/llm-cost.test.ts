@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../../loadgen/result/schema.ts';
+import type { RunResult } from '../../../contracts/run-result.ts';
 import { getMatrix } from '../../../scenarios/matrices/index.ts';
 import { encodeHistogram, usage } from '../../fixtures/synth.ts';
 import { makeRun, ok } from '../testing/outcomes.ts';

@@ -1,10 +1,10 @@
+import { totalInputTokens } from '../../../contracts/token-usage.ts';
 import { DAY_MODEL_DEFAULTS } from '../../../scenarios/day-model.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
 import { projectToTarget } from '../../analysis/projection.ts';
 import { computeCost } from '../../cost/compute.ts';
 import { priceUsage } from '../../cost/price.ts';
 import { profileFromRun } from '../../cost/profile.ts';
-import { totalInputTokens } from '../../cost/usage.ts';
 import { defaultPricing, resolveModelPrice } from '../../data/pricing.ts';
 import { formatNumber, formatShare, formatUsd } from '../../render/format.ts';
 import { botKnob, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';

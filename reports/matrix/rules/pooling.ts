@@ -1,5 +1,5 @@
+import { seriesFor } from '../../../contracts/series.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
-import { seriesFor } from '../../analysis/series.ts';
 import {
   botKnobNumber,
   isUsable,

@@ -1,4 +1,5 @@
-import type { RunResult } from '../../../loadgen/result/schema.ts';
+import type { RunResult } from '../../../contracts/run-result.ts';
+import type { Transport } from '../../../contracts/transport.ts';
 import { baseResult, encodeHistogram } from '../../fixtures/synth.ts';
 import type { VariantOutcome } from '../types.ts';
 
@@ -9,7 +10,7 @@ import type { VariantOutcome } from '../types.ts';
 export interface RunInput {
   variant: string;
   instances?: number;
-  transport?: 'polling' | 'webhook';
+  transport?: Transport;
   durationSimulatedS?: number;
   /** The bot's resolved config (what the verdicts read knobs from). */
   config?: Record<string, unknown>;

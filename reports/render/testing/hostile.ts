@@ -1,4 +1,4 @@
-import type { RunResult } from '../../../loadgen/result/schema.ts';
+import type { RunResult } from '../../../contracts/run-result.ts';
 import { tinyRunResult, tokens } from '../../cost/testing/tiny-run.ts';
 
 /** Strings an attacker (or an unlucky scenario author) could put into a RunResult. */

@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runResultSchema } from '../contracts/run-result.ts';
+import { isAlive, waitFor } from '../environment/index.ts';
+import { applyOverrides, loadScenario } from '../scenarios/index.ts';
+import { runScenario } from './run.ts';
+
+/**
+ * Nothing outlives a run: Ctrl-C in the middle of `botcap run` stops the bots and Postgres and removes
+ * the temp dirs; a run against an existing server drops the database it created.
+ */
+
+const BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+const scratch = mkdtempSync(join(tmpdir(), 'botcap-teardown-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Every process whose parent chain leads to `rootPid` (from /proc). */
+function descendants(rootPid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited while we read
+    }
+  }
+  const found = new Set<number>([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parentOf) {
+      if (!found.has(pid) && found.has(ppid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  found.delete(rootPid);
+  return [...found];
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function localPostgres(): Promise<pg.Client | undefined> {
+  const client = new pg.Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('teardown', () => {
+  it('on SIGINT mid-run stops the bots and Postgres, removes temp dirs and exits 130', async () => {
+    const runTmp = mkdtempSync(join(scratch, 'tmp-'));
+    // Postgres runs as the `postgres` user when we are root: it must reach its data dir under TMPDIR.
+    chmodSync(scratch, 0o755);
+    chmodSync(runTmp, 0o755);
+    const out = join(scratch, 'out');
+    const child = spawn(process.execPath, [BIN, 'run', 'smoke', '--duration', '10m', '--out', out], {
+      env: { ...process.env, TMPDIR: runTmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = exitOf(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      await waitFor(
+        'the load to start',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`botcap run exited early (${child.exitCode}):\n${stderr}`);
+          return /load: /.test(stderr);
+        },
+        { timeoutMs: 45_000 },
+      );
+      const pids = descendants(child.pid!);
+      expect(pids.length).toBeGreaterThanOrEqual(2); // the bot and the postmaster at least
+      expect(readdirSync(runTmp).some((name) => name.startsWith('botcap-'))).toBe(true);
+      child.kill('SIGINT');
+      const { code } = await exited;
+      expect(code).toBe(130);
+      await waitFor('every child to exit', async () => pids.every((pid) => !isAlive(pid)), { timeoutMs: 10_000 });
+      expect(readdirSync(runTmp).filter((name) => name.startsWith('botcap-'))).toEqual([]);
+      // What ran was still measured and written.
+      const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+      expect(result.status).toBe('aborted');
+      expect(stderr).toMatch(/SIGINT: stopping the run/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('--database-url: the run database is created on the existing server and dropped afterwards', async (ctx) => {
+    const admin = await localPostgres();
+    if (admin === undefined) {
+      console.warn(`skipped: no PostgreSQL answers at ${LOCAL_POSTGRES}`);
+      ctx.skip();
+      return;
+    }
+    const runDatabases = async () =>
+      (
+        await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'botcap_run_%'")
+      ).rows.map((r) => r.datname);
+    try {
+      const before = new Set(await runDatabases());
+      let during: string[] = [];
+      let botPids: number[] = [];
+      const scenario = applyOverrides(await loadScenario('smoke'), { duration: '30s' });
+      const result = await runScenario(scenario, {
+        databaseUrl: LOCAL_POSTGRES,
+        handleSignals: false,
+        onLoadStart: (bots) => {
+          botPids = bots.flatMap((b) => (b.pid === undefined ? [] : [b.pid]));
+          void runDatabases().then((names) => {
+            during = names.filter((name) => !before.has(name));
+          });
+        },
+      });
+      expect(runResultSchema.safeParse(result).success).toBe(true);
+      expect(result.environment.postgres.runtime).toBe('url');
+      expect(result.latency.replyFinal.count).toBeGreaterThan(10);
+      expect(during.length).toBeGreaterThanOrEqual(1);
+      await waitFor('the run database to be dropped', async () => {
+        const now = new Set(await runDatabases());
+        return during.every((name) => !now.has(name));
+      });
+      expect(botPids.length).toBe(1);
+      expect(botPids.every((pid) => !isAlive(pid))).toBe(true);
+    } finally {
+      await admin.end();
+    }
+  });
+});
