@@ -13,7 +13,7 @@ import { waitFor } from '../environment/index.ts';
  * nothing of the run (bot, PostgreSQL) left running.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
 const PYTHON_BOT = fileURLToPath(new URL('./testdata/stdlib_bot.py', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'botcap-unreachable-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
