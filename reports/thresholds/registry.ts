@@ -1,5 +1,7 @@
 import type { EncodedHistogram, RunResult } from '../../loadgen/result/schema.ts';
 import { type SeriesKey, seriesFor } from '../analysis/series.ts';
+import { computeCost } from '../cost/compute.ts';
+import { profileFromRun } from '../cost/profile.ts';
 import type { Aggregation } from './parse.ts';
 
 /** k6's metric types, and the aggregations each supports (as in k6). */
@@ -198,6 +200,19 @@ export const METRICS: readonly MetricDefinition[] = [
     r.correctness.digests.missing + r.correctness.digests.duplicated,
     r.correctness.digests.expected,
   ]),
+  {
+    // Priced with the shipped pricing data, as `botcap cost` prices a run; per 1,000 updates so a slower
+    // system (fewer updates in the same time) does not look cheaper.
+    name: 'claude_cost_per_1k_updates',
+    kind: 'gauge',
+    unit: 'USD',
+    description: 'Claude dollars per 1,000 updates injected (the shipped pricing data)',
+    tags: [],
+    read: (r) => {
+      const usd = computeCost(profileFromRun(r)).perThousandUpdatesUsd;
+      return { kind: 'gauge', value: usd, min: usd, max: usd };
+    },
+  },
   value('max_connections_seen', 'connections', 'most server connections seen', (r) => r.database.maxConnectionsSeen),
   value('claude_peak_concurrency', 'calls', 'most Claude calls in flight', (r) => r.claude.peakConcurrency),
   seriesGauge('vus', 'vus', 'VUs', 'active virtual users'),
