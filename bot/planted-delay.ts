@@ -1,4 +1,4 @@
-import type { Middleware } from 'grammy';
+import type { MiddlewareFn } from 'grammy';
 import type { Clock } from '../common/clock.ts';
 import type { BotContext } from './context.ts';
 
@@ -11,7 +11,7 @@ import type { BotContext } from './context.ts';
  * @example
  * if (config.testing.plantedDelayMs > 0) bot.use(plantedDelay(clock, config.testing.plantedDelayMs));
  */
-export function plantedDelay(clock: Clock, delayMs: number): Middleware<BotContext> {
+export function plantedDelay(clock: Clock, delayMs: number): MiddlewareFn<BotContext> {
   return async (_ctx, next) => {
     await clock.sleepMs(delayMs);
     await next();

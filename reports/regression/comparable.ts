@@ -111,7 +111,7 @@ export function checkComparable(baseline: RunSet, candidate: RunSet, options: Co
       `The runs used different time scales (${describeBy(runs, (r) => `x${formatScale(r.result.timeScale)}`)}).`,
     );
   }
-  const botChanges = differingPaths(botSettings(baseline.results[0]!), botSettings(candidate.results[0]!));
+  const botChanges = differingPaths(botSettings(baseline.results[0]!), botSettings(candidate.results[0]!), 'bot');
   if (botChanges.length > 0) notes.push(`The scenario's bot settings differ: ${botChanges.join(', ')}.`);
   return notes;
 }

@@ -1,7 +1,14 @@
 import { mergeHistograms } from '../../loadgen/metrics/histogram.ts';
 import type { RunResult } from '../../loadgen/result/schema.ts';
 import { decodeHistogram } from '../analysis/histogram.ts';
-import { evaluateThresholds, type MetricData, type ThresholdMap, thresholdsFromScenario } from '../thresholds.ts';
+import {
+  evaluateThresholds,
+  type MetricData,
+  metricDefinition,
+  parseMetricKey,
+  type ThresholdMap,
+  thresholdsFromScenario,
+} from '../thresholds.ts';
 import { type ComparableOptions, checkComparable } from './comparable.ts';
 import { metricDataOf, setFigure } from './figures.ts';
 import { formatChange, formatNoise } from './format.ts';
@@ -203,6 +210,7 @@ function checkBudgets(candidates: readonly RunResult[], thresholds: ThresholdMap
     return {
       metric: first.metric,
       expression: first.expression,
+      unit: metricDefinition(parseMetricKey(first.metric).name)?.unit ?? '',
       values: outcomes.map((o) => o.value),
       passed: outcomes.every((o) => o.passed),
     };

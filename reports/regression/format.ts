@@ -1,5 +1,5 @@
 import { formatMs, formatNumber, formatShare, formatUsd } from '../render/format.ts';
-import type { FigureComparison } from './types.ts';
+import type { BudgetOutcome, FigureComparison } from './types.ts';
 
 /**
  * How a compared figure and its change read in every format (text, Markdown, HTML, JUnit), so the gate's
@@ -62,26 +62,25 @@ export function arrowOf(figure: FigureComparison): string {
 }
 
 /**
- * Whether the change is larger than the noise, in a few words: `yes, p=0.002`, `no, p=0.31`, `unknown (1 run each)`.
+ * Whether the change is larger than the noise, with its p-value and its bound on the side it moved.
  *
  * @example
- * formatNoise(figure) // 'yes (p=0.0021, 95% CI +15%…+40%)'
+ * formatNoise(figure) // 'yes (p=0.0021; ≥ +15% with 95% confidence)'
  */
 export function formatNoise(figure: FigureComparison): string {
   const noise = figure.noise;
   if (figure.status === 'no-data') return '—';
   if (!noise.known) return 'unknown (one run each side)';
+  if (noise.interval[0] === 0 && noise.interval[1] === 0) return 'no (the same in every run)';
   const rose = (figure.changeAbsolute ?? 0) >= 0;
   const movedWorse = figure.worse === 'increase' ? rose : !rose;
   // The p-value of the direction it moved: is this move (worse or better) larger than the noise?
   const p = movedWorse ? noise.pWorse : noise.pBetter;
   const beyond = p <= 1 - noise.confidence;
-  const [lo, hi] = noise.interval;
-  const interval =
-    noise.scale === 'log'
-      ? `${formatPercent(lo)}…${formatPercent(hi)}`
-      : `${signed(lo, figure.unit)}…${signed(hi, figure.unit)}`;
-  return `${beyond ? 'yes' : 'no'} (p=${formatP(p)}, ${Math.round(noise.confidence * 100)}% CI ${interval})`;
+  // The bound on the side it moved: "at least +12%" for a rise, "at most -8%" for a fall.
+  const bound = noise.scale === 'log' ? formatPercent : (v: number) => signed(v, figure.unit);
+  const limit = rose ? `≥ ${bound(noise.interval[0])}` : `≤ ${bound(noise.interval[1])}`;
+  return `${beyond ? 'yes' : 'no'} (p=${formatP(p)}; ${limit} with ${Math.round(noise.confidence * 100)}% confidence)`;
 }
 
 /** A p-value with 2 significant digits, `<0.0001` below that. */
@@ -103,3 +102,13 @@ export const STATUS_WORDS: Record<FigureComparison['status'], string> = {
   improved: 'improved',
   'no-data': 'NO DATA',
 };
+
+/**
+ * A budget's measured value in each candidate run, in its unit: `7.57 s, 8.1 s`.
+ *
+ * @example
+ * formatBudgetValues({ metric: 'lost_updates', unit: 'updates', values: [0, 1], ... }) // '0 updates, 1 updates'
+ */
+export function formatBudgetValues(budget: BudgetOutcome): string {
+  return budget.values.map((v) => formatFigure(v, budget.unit)).join(', ');
+}

@@ -3,7 +3,7 @@ import { roundSignificant } from '../render/downsample.ts';
 import { escapeHtml as e } from '../render/escape.ts';
 import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
 import { table } from '../render/html-sections.ts';
-import { arrowOf, formatChange, formatFigure, formatNoise, STATUS_WORDS } from './format.ts';
+import { arrowOf, formatBudgetValues, formatChange, formatFigure, formatNoise, STATUS_WORDS } from './format.ts';
 import { FAILING_STATUSES, type RegressionReport, type RunSetSummary } from './types.ts';
 
 /**
@@ -53,7 +53,7 @@ export function renderRegressionHtml(report: RegressionReport, options: HtmlOpti
               `<span class="${b.passed ? 'ok' : 'bad'}">${b.passed ? 'pass' : 'fail'}</span>`,
               `<code>${e(b.metric)}</code>`,
               `<code>${e(b.expression)}</code>`,
-              e(b.values.map((v) => (v === null ? 'no data' : String(Number(v.toPrecision(4))))).join(', ')),
+              e(formatBudgetValues(b)),
             ]),
           ),
         )

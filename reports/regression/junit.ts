@@ -1,5 +1,5 @@
 import { escapeXml as x } from '../render/escape.ts';
-import { formatChange, formatFigure } from './format.ts';
+import { formatBudgetValues, formatChange, formatFigure } from './format.ts';
 import { FAILING_STATUSES, type RegressionReport } from './types.ts';
 
 /**
@@ -33,7 +33,7 @@ ${figureCases.join('\n')}
   const budgetFailures = report.budgets.filter((b) => !b.passed).length;
   if (report.budgets.length > 0) {
     const cases = report.budgets.map((b) => {
-      const values = b.values.map((v) => (v === null ? 'no data' : String(Number(v.toPrecision(4))))).join(', ');
+      const values = formatBudgetValues(b);
       const failure = b.passed
         ? ''
         : `\n      <failure message="${x(`${b.metric}: ${b.expression} failed, measured ${values}`)}" type="threshold">${x(`measured in each candidate run: ${values}`)}</failure>\n    `;

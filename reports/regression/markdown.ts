@@ -1,5 +1,5 @@
 import { escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
-import { arrowOf, formatChange, formatFigure, formatNoise } from './format.ts';
+import { arrowOf, formatBudgetValues, formatChange, formatFigure, formatNoise } from './format.ts';
 import type { FigureComparison, RegressionReport, RunSetSummary } from './types.ts';
 
 /** One mark per status, so a reviewer sees the regressions before reading a number. */
@@ -44,7 +44,7 @@ export function renderRegressionMarkdown(report: RegressionReport): string {
       ...report.budgets.map(
         (b) =>
           `| ${b.passed ? '✅ pass' : '❌ fail'} | ${cell(b.metric)} | ${cell(b.expression)} | ` +
-          `${cell(b.values.map((v) => (v === null ? 'no data' : String(Number(v.toPrecision(4))))).join(', '))} |`,
+          `${cell(formatBudgetValues(b))} |`,
       ),
       '',
     );

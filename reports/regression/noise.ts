@@ -48,7 +48,12 @@ export type NoiseJudgement =
       pWorse: number;
       /** One-sided p-value of "the candidate is better". */
       pBetter: number;
-      /** Two-sided interval of the change at `confidence`: a fraction (0.1 = +10%) on the log scale, else in the figure's unit. */
+      /**
+       * One-sided bounds of the change, each at `confidence`: the change is above `interval[0]` and, apart, below
+       * `interval[1]` with that confidence (together the two-sided 2 x confidence - 1 interval), so a bound
+       * that excludes 0 in the worse direction is exactly a change larger than the noise. A fraction
+       * (0.1 = +10%) on the log scale, else in the figure's unit.
+       */
       interval: [number, number];
       /** Degrees of freedom of the t distribution used (Welch-Satterthwaite for `welch`). */
       df: number;
@@ -74,7 +79,7 @@ export const NOISE_DEFAULTS = { confidence: 0.95, logScale: true } as const;
  *
  * @example
  * judgeNoise([1000, 1040, 980], [1210, 1260, 1190], 'increase')
- * // { known: true, method: 'welch', scale: 'log', pWorse: 0.0007, interval: [0.13, 0.30], worseBeyondNoise: true, ... }
+ * // { known: true, method: 'welch', scale: 'log', pWorse: 0.0007, interval: [0.15, 0.28], worseBeyondNoise: true, ... }
  */
 export function judgeNoise(
   baseline: readonly number[],
@@ -106,7 +111,8 @@ export function judgeNoise(
     df = x.length + y.length - 2;
     halfWidth = 0;
   } else if (method === 'welch') {
-    const test = ttest2(x, y, { alpha, alternative: 'two-sided', variance: 'unequal' });
+    // The two-sided interval at 1 - 2 alpha is the pair of one-sided bounds at 1 - alpha.
+    const test = ttest2(x, y, { alpha: 2 * alpha, alternative: 'two-sided', variance: 'unequal' });
     statistic = test.statistic;
     df = test.df;
     halfWidth = (test.ci[1]! - test.ci[0]!) / 2;
@@ -117,7 +123,7 @@ export function judgeNoise(
     const se = Math.sqrt(variance(repeated)) * Math.sqrt(1 + 1 / n);
     statistic = diff / se;
     df = n - 1;
-    halfWidth = tquantile(1 - alpha / 2, df) * se;
+    halfWidth = tquantile(1 - alpha, df) * se;
   }
   const pGreater = pAbove(statistic, df);
   const pLess = pAbove(-statistic, df);

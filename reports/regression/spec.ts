@@ -96,7 +96,8 @@ export function parseRegressionCheck(text: string): RegressionCheck {
   return {
     source: text.trim(),
     compiled: compiled!,
-    label: `${compiled!.metric.source} ${aggregation}`,
+    // A one-value metric's aggregation goes without saying; a distribution's is part of the figure's name.
+    label: name === undefined ? compiled!.metric.source : `${compiled!.metric.source} ${aggregation}`,
     worse: sign === '+' ? 'increase' : 'decrease',
     allowance: percent === '%' ? { kind: 'relative', fraction: amount / 100 } : { kind: 'absolute', amount },
   };

@@ -1,4 +1,4 @@
-import { arrowOf, formatChange, formatFigure, formatNoise, STATUS_WORDS } from './format.ts';
+import { arrowOf, formatBudgetValues, formatChange, formatFigure, formatNoise, STATUS_WORDS } from './format.ts';
 import type { RegressionReport, RunSetSummary } from './types.ts';
 
 /**
@@ -26,12 +26,7 @@ export function formatRegressionText(report: RegressionReport): string {
     lines.push(`budgets (${report.budgetsFrom}), on every candidate run:`);
     lines.push(
       ...alignColumns(
-        report.budgets.map((b) => [
-          b.passed ? 'ok' : 'FAIL',
-          b.metric,
-          b.expression,
-          b.values.map((v) => (v === null ? 'no data' : String(Number(v.toPrecision(4))))).join(', '),
-        ]),
+        report.budgets.map((b) => [b.passed ? 'ok' : 'FAIL', b.metric, b.expression, formatBudgetValues(b)]),
       ).map((line) => `  ${line}`),
     );
   }

@@ -48,6 +48,8 @@ export interface FigureComparison {
 export interface BudgetOutcome {
   metric: string;
   expression: string;
+  /** The metric's unit from the registry. */
+  unit: string;
   /** The measured value in each candidate run, in run order. */
   values: (number | null)[];
   /** Passed in every candidate run. */
