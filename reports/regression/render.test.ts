@@ -132,7 +132,9 @@ describe('regression renderers, read back', () => {
     expect(lines[1]).toMatch(
       /^ {2}REGRESSED +reply_latency p\(95\) +[\d.]+ (ms|s) +[\d.]+ (ms|s) +▲ \+[\d.]+% +allowed \+10% +noise: yes \(p=/,
     );
-    expect(lines[2]).toMatch(/^ {2}ok +lost_updates +0 updates +0 updates += 0 +allowed \+0 +noise: no \(the same in every run\)$/);
+    expect(lines[2]).toMatch(
+      /^ {2}ok +lost_updates +0 updates +0 updates += 0 +allowed \+0 +noise: no \(the same in every run\)$/,
+    );
     expect(lines.at(-1)).toMatch(/^FAIL: Regression: reply_latency p\(95\)/);
   });
 });
