@@ -234,8 +234,10 @@ describe('the CI recipe in docs/ci-gating.md (real runs)', () => {
     expect(slower.comments).toHaveLength(1);
     const comment = slower.comments[0]!;
     expect(comment.split('\n')[0]).toBe('### ❌ botcap: REGRESSION against the baseline (smoke)');
-    expect(comment).toMatch(/^\| 🔴 regressed \| reply\\_latency p\(95\) \| .* \| ▲ \+\d/m);
-    expect(slower.log).toMatch(/^ {2}REGRESSED +reply_latency p\(95\)/m);
+    // Every update waited 3 s more: the median reply moved past its +500 ms (the p95 need not: see
+    // "closed models hide slowdowns in the tail" in docs/ci-gating.md).
+    expect(comment).toMatch(/^\| 🔴 regressed \| reply\\_latency med \| .* \| ▲ \+[\d.]+ s \|/m);
+    expect(slower.log).toMatch(/^ {2}REGRESSED +reply_latency med /m);
     // The comparison's other formats are kept as the job's artifact.
     for (const file of ['report.html', 'report.json', 'junit.xml']) {
       expect(existsSync(join(`${slower.workspace}-artifacts`, 'botcap-regression', 'regression', file)), file).toBe(

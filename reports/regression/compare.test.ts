@@ -45,9 +45,10 @@ describe('compareWithBaseline', () => {
     const baseline = set('baseline', runs(1, 3));
     const same = compareWithBaseline(baseline, set('candidate', runs(2, 3)));
     expect(same.verdict).toMatchObject({ status: 'pass', regressed: 0 });
-    expect(same.verdict.headline).toMatch(/^No regression: 3 figures within their allowances/);
+    expect(same.verdict.headline).toMatch(/^No regression: 4 figures within their allowances/);
     expect(same.figures.map((f) => f.check)).toEqual([
       'reply_latency:p(95)+10%',
+      'reply_latency:med+500',
       'lost_updates:+0',
       'claude_cost_per_1k_updates:+5%',
     ]);

@@ -29,15 +29,16 @@ export function formatFigure(value: number | null, unit: string): string {
 }
 
 /**
- * The change as people read it: relative when the baseline is not 0, else absolute.
+ * The change as the allowance reads: relative for a `%` allowance (absolute when the baseline is 0),
+ * absolute in the figure's unit for an absolute one.
  *
  * @example
- * formatChange(figure) // '+27.1%' or '+3 updates' or '0'
+ * formatChange(figure) // '+27.1%' for 'p(95)+10%', '+2.99 s' for 'med+500', '+3 updates' for 'lost_updates:+0'
  */
 export function formatChange(figure: FigureComparison): string {
   if (figure.changeAbsolute === null) return '—';
   if (figure.changeAbsolute === 0) return '0';
-  if (figure.changeRelative !== null) return formatPercent(figure.changeRelative);
+  if (figure.allowance.endsWith('%') && figure.changeRelative !== null) return formatPercent(figure.changeRelative);
   const sign = figure.changeAbsolute > 0 ? '+' : '-';
   return `${sign}${formatFigure(Math.abs(figure.changeAbsolute), figure.unit)}`;
 }
