@@ -12,14 +12,14 @@ import { runResultSchema } from '../../loadgen/result/schema.ts';
  * GitHub's variables, and stand-ins play what only GitHub has (`gh` finds main's run and posts the
  * comment into a folder, the artifact actions copy folders, `npm ci` is already done). The runs are real
  * (embedded PostgreSQL, the fakes, the reference bot), kept small by the one knob the recipe offers for
- * CI time, BOTCAP_RUN_FLAGS: 2 repetitions of 1 simulated minute per side instead of 3 of 2. main's job
+ * CI time, BOTCAP_RUN_FLAGS: 2 repetitions of 30 simulated seconds per side instead of 3 of 2 minutes. main's job
  * runs once; the pull request's job runs twice, once with a slowdown planted in the reference bot
  * (BOTCAP_TESTING_PLANTED_DELAY_MS, a test-only knob), which must be caught, and once without, which must pass.
  */
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RECIPE_HEADER = '# .github/workflows/capacity-regression.yml';
-const TEST_RUN_FLAGS = '--seed 1 --repeat 2 --time-scale 4 --duration 1m';
+const TEST_RUN_FLAGS = '--seed 1 --repeat 2 --time-scale 4 --duration 30s';
 /** Simulated ms every update of the "slower" pull request waits: 3 s on top of smoke's ~5 s p95. */
 const PLANTED_DELAY_MS = '3000';
 const PR_NUMBER = '42';
@@ -191,8 +191,17 @@ beforeAll(() => {
     { ...runEnv, BOTCAP_TESTING_PLANTED_DELAY_MS: PLANTED_DELAY_MS },
     mainWorkspace,
   );
-  // Wall time goes to the log, never asserted.
+  // Wall time and the gate's tables go to the log, never asserted beyond the verdicts below.
   console.log(`the CI recipe, three jobs: ${Math.round((performance.now() - started) / 1000)} s`);
+  for (const [name, job] of [
+    ['pull request without a change', clean],
+    ['pull request with the planted slowdown', slower],
+  ] as const) {
+    const table = job.log
+      .split('\n')
+      .filter((line) => /^( {2}(ok|REGRESSED|within noise|improved|NO DATA) |PASS:|FAIL:)/.test(line));
+    console.log(`${name}:\n${table.join('\n')}`);
+  }
 }, 900_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
