@@ -41,13 +41,14 @@ export function chartJsUmdSource(): string {
   return chartJs;
 }
 
-function clientSource(): string {
+/** The browser script that draws chart specs (also used by the capacity plan's page). */
+export function clientSource(): string {
   clientJs ??= readFileSync(new URL('./assets/report-client.js', import.meta.url), 'utf8');
   return clientJs;
 }
 
 /** Inline scripts must not contain `</script` (it would end the element early). */
-function inlineScript(source: string): string {
+export function inlineScript(source: string): string {
   return source.replace(/<\/(script)/gi, '<\\/$1');
 }
 
@@ -127,7 +128,7 @@ export function renderHtmlPage(page: HtmlPage): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="botcap ${e(page.generatedBy)}">
 <title>${e(page.title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header>
@@ -184,7 +185,8 @@ function comparisonSection(c: Comparison): string {
   return `${table(headers, rows, numeric)}${rules}`;
 }
 
-const CSS = `
+/** The report pages' stylesheet (shared by the capacity plan's page). */
+export const REPORT_CSS = `
 :root{--fg:#111827;--muted:#4b5563;--bg:#fff;--panel:#f9fafb;--grid:#e5e7eb;--ok:#15803d;--bad:#b91c1c;--info:#1d4ed8}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
