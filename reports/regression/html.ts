@@ -69,15 +69,17 @@ ${table(
 )}${report.notes.length > 0 ? `<ul class="notes">${report.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}`,
     ),
   ];
-  return renderHtmlPage({
-    title: `Regression check: ${report.scenario}`,
-    subtitle: `candidate (${report.candidate.runs} run${report.candidate.runs === 1 ? '' : 's'}) against baseline (${report.baseline.runs} run${report.baseline.runs === 1 ? '' : 's'}), ${Math.round(report.confidence * 100)}% confidence`,
-    sections,
-    charts,
-    generatedBy: report.generatedBy,
-    footer: `regression report v${report.schemaVersion}. Latencies are simulated ms, measured from each update's intended send time.`,
-    ...(options.chartJsSource === undefined ? {} : { chartJsSource: options.chartJsSource }),
-  });
+  return renderHtmlPage(
+    {
+      title: `Regression check: ${report.scenario}`,
+      subtitle: `candidate (${report.candidate.runs} run${report.candidate.runs === 1 ? '' : 's'}) against baseline (${report.baseline.runs} run${report.baseline.runs === 1 ? '' : 's'}), ${Math.round(report.confidence * 100)}% confidence`,
+      sections,
+      charts,
+      generatedBy: report.generatedBy,
+      schemaVersion: report.schemaVersion,
+    },
+    options,
+  );
 }
 
 function sideRow(set: RunSetSummary): string[] {

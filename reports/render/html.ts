@@ -85,15 +85,17 @@ export function renderHtml(doc: ReportDocument, options: HtmlOptions = {}): stri
     single ? '' : section('cost', 'Cost', costComparison(doc)),
     section('environment', 'Environment', environmentTable(doc.runs)),
   ];
-  return renderHtmlPage({
-    title: doc.title,
-    subtitle,
-    sections,
-    charts,
-    generatedBy: doc.generatedBy,
-    footer: `report schema v${doc.schemaVersion}. Times are simulated; latencies are measured from each update's intended send time.`,
-    ...(options.chartJsSource === undefined ? {} : { chartJsSource: options.chartJsSource }),
-  });
+  return renderHtmlPage(
+    {
+      title: doc.title,
+      subtitle,
+      sections,
+      charts,
+      generatedBy: doc.generatedBy,
+      schemaVersion: doc.schemaVersion,
+    },
+    options,
+  );
 }
 
 /** A report page's parts; the page around them (style, chart.js, the chart script) is the same for every report. */
@@ -107,10 +109,8 @@ export interface HtmlPage {
   charts: readonly ChartSpec[];
   /** The botcap version, in the generator meta tag and the footer. */
   generatedBy: string;
-  /** Footer text after "botcap <version> - ". */
-  footer: string;
-  /** As HtmlOptions.chartJsSource. */
-  chartJsSource?: string;
+  /** The schema version of the document the page renders, in the footer. */
+  schemaVersion: number;
 }
 
 /**
@@ -118,29 +118,30 @@ export interface HtmlPage {
  * script inlined. `renderHtml` and the regression report (reports/regression/html.ts) share it.
  *
  * @example
- * renderHtmlPage({ title: 'x', subtitle: '', sections: [section('a', 'A', '<p>a</p>')], charts: [], generatedBy: '0.1.0', footer: '' })
+ * renderHtmlPage({ title: 'x', subtitle: '', sections: [section('a', 'A', '<p>a</p>')], charts: [], generatedBy: '0.1.0', schemaVersion: 1 })
  */
-export function renderHtmlPage(page: HtmlPage): string {
+export function renderHtmlPage(doc: HtmlPage, options: HtmlOptions = {}): string {
+  const { subtitle, sections, charts } = doc;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="botcap ${e(page.generatedBy)}">
-<title>${e(page.title)}</title>
+<meta name="generator" content="botcap ${e(doc.generatedBy)}">
+<title>${e(doc.title)}</title>
 <style>${REPORT_CSS}</style>
 </head>
 <body>
 <header>
-<h1>${e(page.title)}</h1>
-<p class="muted">${e(page.subtitle)}</p>
+<h1>${e(doc.title)}</h1>
+<p class="muted">${e(subtitle)}</p>
 </header>
 <main>
-${page.sections.filter(Boolean).join('\n')}
+${sections.filter(Boolean).join('\n')}
 </main>
-<footer class="muted">botcap ${e(page.generatedBy)} - ${e(page.footer)}</footer>
-<script type="application/json" id="botcap-data">${jsonForScript({ charts: page.charts })}</script>
-<script>${inlineScript(page.chartJsSource ?? chartJsUmdSource())}</script>
+<footer class="muted">botcap ${e(doc.generatedBy)} - report schema v${doc.schemaVersion}. Times are simulated; latencies are measured from each update's intended send time.</footer>
+<script type="application/json" id="botcap-data">${jsonForScript({ charts })}</script>
+<script>${inlineScript(options.chartJsSource ?? chartJsUmdSource())}</script>
 <script>${inlineScript(clientSource())}</script>
 </body>
 </html>
@@ -152,6 +153,7 @@ export function section(id: string, title: string, body: string): string {
   return `<section id="${e(id)}"><h2>${e(title)}</h2>\n${body}\n</section>`;
 }
 
+/** The charts of a page as a grid of `<canvas>` elements the chart script draws into (exported for the regression report). */
 export function chartGrid(charts: readonly ChartSpec[]): string {
   if (charts.length === 0) return '<p class="muted">The run recorded no time series to chart.</p>';
   return `<div class="charts">${charts
