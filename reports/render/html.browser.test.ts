@@ -161,7 +161,7 @@ describe.skipIf(!haveChromium)('HTML report in Chromium', () => {
     const datasets = (await page.evaluate(
       "JSON.parse(document.getElementById('botcap-data').textContent).charts[0].datasets.map((d) => d.label)",
     )) as string[];
-    expect(datasets).toEqual(['baseline', 'candidate', 'p(95)']);
+    expect(datasets).toEqual(['baseline', 'candidate', 'p(95)', 'p(50)']);
     const [ink] = await canvasInk(page);
     expect(ink!.painted).toBeGreaterThan(2_000);
     expect(ink!.colours).toBeGreaterThan(3);
