@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../common/random.ts';
 import type { Fidelity, RunResult } from '../../loadgen/result/schema.ts';
 import { loadFixture } from '../../reports/fixtures/index.ts';
 import { syntheticRunHistogram, withLatency } from '../../reports/regression/testing/synthetic.ts';
-import { createProgram } from '../program.ts';
+import { botcap as inProcess } from '../testing/in-process.ts';
 
 /**
  * `botcap gate --baseline` and `botcap report --baseline` in-process, on result files with known latency
@@ -44,24 +44,9 @@ function writeRuns(name: string, seed: number, count: number, shift = 1, fields:
   return dir;
 }
 
-async function botcap(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await createProgram().parseAsync(['node', 'botcap', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { exitCode: Number(process.exitCode ?? 0), stdout, stderr };
+/** `botcap <args>` in-process. */
+function botcap(args: string[]): ReturnType<typeof inProcess> {
+  return inProcess(...args);
 }
 
 const baseline = writeRuns('baseline', 1, 3);
