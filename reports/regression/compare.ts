@@ -94,7 +94,10 @@ export function compareWithBaseline(
 
 /**
  * Compares one figure: the sides' pooled figures and their change, the noise judged on per-run figures,
- * and a status. Works on what each run recorded (MetricData), so it is testable on synthetic histograms.
+ * and a status. A figure regresses when its change passes the allowance in its worse direction (is it big
+ * enough to matter?) and, when the noise is known, the one-sided test says the worsening is larger than
+ * the noise (is it real?); either alone would flag tiny real changes or large noisy ones. Works on what
+ * each run recorded (MetricData), so it is testable on synthetic histograms.
  *
  * @example
  * compareFigure(parseRegressionCheck('reply_latency:p(95)+10%'), baselineData, candidateData).status // 'regressed'

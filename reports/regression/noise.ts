@@ -11,8 +11,8 @@ import ttest2 from '@stdlib/stats-ttest2';
  *   scheduler put the processes). A test that treats a run's 10,000 replies as 10,000 independent samples -
  *   Mann-Whitney or Kolmogorov-Smirnov on replies drawn from the HDR histograms, or a bootstrap over
  *   replies - sees that between-run variation as a real difference and flags two runs of the same code
- *   most of the time (regression.test.ts measures it). So each run contributes one figure (its p95, its
- *   cost per 1,000 updates, ...) and the runs' figures are compared.
+ *   several times more often than its nominal rate (noise.test.ts measures it). So each run contributes
+ *   one figure (its p95, its cost per 1,000 updates, ...) and the runs' figures are compared.
  * - **Welch's two-sample t-test on those per-run figures**, on the log scale for a relative allowance
  *   (latencies and costs change multiplicatively, and their run-to-run spread is closer to symmetric in
  *   logs), on the linear scale for an absolute one or when a figure can be 0 (counts). It is what
