@@ -197,9 +197,10 @@ beforeAll(() => {
     ['pull request without a change', clean],
     ['pull request with the planted slowdown', slower],
   ] as const) {
-    const table = job.log
-      .split('\n')
-      .filter((line) => /^( {2}(ok|REGRESSED|within noise|improved|NO DATA) |PASS:|FAIL:)/.test(line));
+    const lines = job.log.split('\n');
+    const from = lines.findIndex((line) => /^candidate \(\d+ runs?: /.test(line));
+    const to = lines.findIndex((line, i) => i > from && /^(PASS|FAIL): /.test(line));
+    const table = from === -1 ? ['(no comparison printed)'] : lines.slice(from, to + 1);
     console.log(`${name}:\n${table.join('\n')}`);
   }
 }, 900_000);
