@@ -67,7 +67,7 @@ describe('botcap gate --baseline', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toMatch(/^candidate \(3 runs: .*same\/run-1\/result.json \.\.\.\) against baseline \(3 runs: /);
     expect(stdout).toMatch(
-      /^ {2}ok +reply_latency p\(95\) +[\d.]+ m?s +[\d.]+ m?s +[▲▼=] .* +allowed \+10% +noise: (no|yes) \(p=/m,
+      /^ {2}ok +reply_latency p\(95\) +[\d.]+ m?s +[\d.]+ m?s +[▲▼=] .* +allowed \+10% +noise: (no|yes) \(p[=<]/m,
     );
     expect(stdout).toMatch(/^ {2}ok +lost_updates +0 updates +0 updates/m);
     expect(stdout).toMatch(/^ {2}ok +claude_cost_per_1k_updates +\$[\d.]+ +\$[\d.]+/m);
@@ -85,7 +85,7 @@ describe('botcap gate --baseline', () => {
     ]);
     expect(exitCode).toBe(99);
     expect(stdout).toMatch(
-      /^ {2}REGRESSED +reply_latency p\(95\) .* ▲ \+\d+(\.\d+)?% +allowed \+10% +noise: yes \(p=/m,
+      /^ {2}REGRESSED +reply_latency p\(95\) .* ▲ \+\d+(\.\d+)?% +allowed \+10% +noise: yes \(p[=<]/m,
     );
     expect(stdout).toMatch(/^FAIL: Regression: reply_latency p\(95\) \+\d/m);
   });

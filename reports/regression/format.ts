@@ -81,7 +81,9 @@ export function formatNoise(figure: FigureComparison): string {
   // The bound on the side it moved: "at least +12%" for a rise, "at most -8%" for a fall.
   const bound = noise.scale === 'log' ? formatPercent : (v: number) => signed(v, figure.unit);
   const limit = rose ? `≥ ${bound(noise.interval[0])}` : `≤ ${bound(noise.interval[1])}`;
-  return `${beyond ? 'yes' : 'no'} (p=${formatP(p)}; ${limit} with ${Math.round(noise.confidence * 100)}% confidence)`;
+  const pText = formatP(p);
+  const shownP = pText.startsWith('<') ? `p${pText}` : `p=${pText}`;
+  return `${beyond ? 'yes' : 'no'} (${shownP}; ${limit} with ${Math.round(noise.confidence * 100)}% confidence)`;
 }
 
 /** A p-value with 2 significant digits, `<0.0001` below that. */

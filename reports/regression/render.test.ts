@@ -66,7 +66,7 @@ describe('regression renderers, read back', () => {
     expect(rows).toHaveLength(3);
     expect(rows[0]![0]).toBe('🔴 regressed');
     expect(rows[0]![4]).toMatch(/^▲ \+\d/);
-    expect(rows[0]![6]).toMatch(/^yes \(p=[\d.<]+; ≥ \+[\d.]+% with 95% confidence\)$/);
+    expect(rows[0]![6]).toMatch(/^yes \(p[=<][\d.]+; ≥ \+[\d.]+% with 95% confidence\)$/);
     expect(rows[1]!.slice(0, 2)).toEqual(['⚪ ok', 'lost\\_updates']);
     expect(rows[1]![4]).toBe('= 0');
     expect(rows[2]![0]).toBe('🟢 improved');
@@ -130,7 +130,7 @@ describe('regression renderers, read back', () => {
       'candidate (3 runs: candidate/run-1/result.json ...) against baseline (3 runs: baseline/run-1/result.json ...), scenario smoke',
     );
     expect(lines[1]).toMatch(
-      /^ {2}REGRESSED +reply_latency p\(95\) +[\d.]+ (ms|s) +[\d.]+ (ms|s) +▲ \+[\d.]+% +allowed \+10% +noise: yes \(p=/,
+      /^ {2}REGRESSED +reply_latency p\(95\) +[\d.]+ (ms|s) +[\d.]+ (ms|s) +▲ \+[\d.]+% +allowed \+10% +noise: yes \(p[=<]/,
     );
     expect(lines[2]).toMatch(
       /^ {2}ok +lost_updates +0 updates +0 updates += 0 +allowed \+0 +noise: no \(the same in every run\)$/,
