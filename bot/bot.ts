@@ -16,6 +16,7 @@ import type { InFlight } from './in-flight.ts';
 import type { BotMetrics } from './observability/metrics.ts';
 import type { ErrorReporter } from './observability/sentry.ts';
 import { measureUpdates, updateKind } from './observability/update-metrics.ts';
+import { plantedDelay } from './planted-delay.ts';
 import type { BotServices } from './services.ts';
 
 export interface CreateBotOptions {
@@ -71,6 +72,7 @@ export function createBot({ services, pool, metrics, errors, inFlight }: CreateB
       storage: new PostgresSessionStorage<SessionData>(pool),
     }),
   );
+  if (config.testing.plantedDelayMs > 0) bot.use(plantedDelay(services.clock, config.testing.plantedDelayMs));
   bot.use(commandHandlers(services));
   bot.use(navigationHandlers(services));
   bot.use(conversationHandlers(services));

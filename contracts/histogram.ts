@@ -37,3 +37,21 @@ export function encodeHistogram(histogram: hdr.Histogram, unit: EncodedHistogram
 export function decodeHistogram(encoded: EncodedHistogram): hdr.Histogram {
   return hdr.decodeFromCompressedBase64(encoded.data);
 }
+
+/**
+ * Merges encoded histograms of one unit into one encoded histogram: the aggregate step.
+ *
+ * @example
+ * mergeHistograms([runA.latency.replyFinal, runB.latency.replyFinal])
+ */
+export function mergeHistograms(
+  encoded: readonly EncodedHistogram[],
+  unit: EncodedHistogram['unit'] = 'ms',
+): EncodedHistogram {
+  const merged = hdr.build({ ...HISTOGRAM_DEFAULTS, autoResize: true });
+  for (const one of encoded) {
+    if (one.unit !== unit) throw new RangeError(`cannot merge a '${one.unit}' histogram into '${unit}'`);
+    if (one.count > 0) merged.add(decodeHistogram(one));
+  }
+  return encodeHistogram(merged, unit);
+}

@@ -189,6 +189,11 @@ export const runResultSchema = z.object({
     /** Calls that were retries (X-Stainless-Retry-Count > 0 or policy retries). */
     retries: z.number().int().min(0),
     peakConcurrency: z.number().int().min(0),
+    /**
+     * The run's Claude cost in USD, priced when the run was made with the shipped pricing data (as `botcap cost`
+     * prices it), so a gate can compare cost without the reports' pricing code. Absent in older results.
+     */
+    costUsd: z.number().min(0).optional(),
   }),
 
   telegram: z.object({

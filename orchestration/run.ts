@@ -6,6 +6,8 @@ import { Environment, type EnvironmentOptions, EnvironmentStopped } from '../env
 import type { MeasuredRun } from '../loadgen/measure.ts';
 import { createPopulation, type Population } from '../loadgen/population/population.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
+import { computeCost } from '../reports/cost/compute.ts';
+import { profileFromRun } from '../reports/cost/profile.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
@@ -358,6 +360,8 @@ async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResu
   if (outcome.crashes.length > 0) {
     result.error = `${outcome.crashes.join('; ')}; see its log in the run's log directory`;
   }
+  // Priced now, with the shipped pricing data, so a gate can compare cost from the result alone.
+  result.claude.costUsd = computeCost(profileFromRun(result)).period.usd.totalUsd;
   result.thresholds = evaluateThresholds(result, plan.thresholds);
   return result;
 }

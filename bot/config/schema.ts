@@ -289,6 +289,16 @@ export const timeSchema = z
   })
   .prefault({});
 
+export const testingSchema = z
+  .object({
+    plantedDelayMs: nonNegativeInt
+      .default(0)
+      .describe(
+        'tests only: a planted slowdown, every update waits this long before its handler, simulated ms (0 = off)',
+      ),
+  })
+  .prefault({});
+
 export const botConfigSchema = z.object({
   instanceId: z.string().min(1).default('bot-1').describe('name of this instance in logs, metrics and the database'),
   telegram: telegramSchema,
@@ -301,6 +311,7 @@ export const botConfigSchema = z.object({
   slotting: slottingSchema,
   observability: observabilitySchema,
   time: timeSchema,
+  testing: testingSchema,
 });
 
 export type BotConfig = z.infer<typeof botConfigSchema>;

@@ -13,6 +13,13 @@ import {
   thresholdsFromScenario,
 } from '../../contracts/thresholds/index.ts';
 import { readRunResult } from '../../reports/read.ts';
+import {
+  ComparisonError,
+  compareFromFlags,
+  formatRegressionText,
+  REGRESSION_DEFAULTS,
+  REGRESSION_RENDERERS,
+} from '../../reports/regression/index.ts';
 
 /** k6's exit code for failed thresholds, so CI scripts written for k6 read botcap the same way. */
 export const GATE_EXIT_FAILED = 99;
@@ -26,6 +33,10 @@ interface GateOptions {
   threshold: string[];
   format: string;
   listMetrics?: boolean;
+  baseline: string[];
+  maxRegression: string[];
+  confidence: string;
+  allowDistorted?: boolean;
 }
 
 /** The metric registry as a table: what a threshold may name, with its type, aggregations and unit. */
@@ -104,32 +115,71 @@ export function formatGate(
 }
 
 export function registerGate(program: Command): void {
+  const repeatable = (value: string, previous: string[]) => [...previous, value];
   program
     .command('gate')
-    .description('check a run result against thresholds (k6 syntax); exit 99 if any fails, 1 on bad input')
-    .argument('[result]', 'RunResult JSON written by botcap run')
+    .description(
+      'check a run result against thresholds (k6 syntax), or against a baseline run; exit 99 if any fails, 1 on bad input',
+    )
+    .argument(
+      '[results...]',
+      'RunResult JSON written by botcap run; with --baseline, also directories of repetitions (botcap run --repeat)',
+    )
     .option(
       '-t, --threshold <metric:expression>',
       "a threshold, repeatable, e.g. 'reply_latency:p(95)<3000' (default: the scenario's thresholds)",
-      (value: string, previous: string[]) => [...previous, value],
+      repeatable,
       [] as string[],
     )
+    .option(
+      '--baseline <path>',
+      "compare with a baseline: a result file or a directory of repetitions, repeatable (e.g. main's artifact)",
+      repeatable,
+      [] as string[],
+    )
+    .option(
+      '--max-regression <metric:change>',
+      `with --baseline, how far a figure may move its worse way, repeatable, e.g. 'reply_latency:p(95)+10%', 'lost_updates:+0' (default: ${REGRESSION_DEFAULTS.checks.join(', ')})`,
+      repeatable,
+      [] as string[],
+    )
+    .option(
+      '--confidence <level>',
+      'with --baseline and repetitions, the confidence a change must reach to be larger than the noise',
+      String(REGRESSION_DEFAULTS.confidence),
+    )
+    .option('--allow-distorted', 'compare runs whose fidelity verdict is distorted (the report says so)')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, GATE_DEFAULTS.format)
     .option('--list-metrics', 'print the metrics a threshold may name, with their aggregations, and exit')
-    .action((file: string | undefined, options: GateOptions) => {
+    .action((files: string[], options: GateOptions) => {
       try {
         if (options.listMetrics) {
           process.stdout.write(formatMetricList());
           return;
         }
-        if (file === undefined) {
+        if (files.length === 0) {
           throw new ThresholdError(
-            "missing the result file: botcap gate <result.json> [--threshold 'reply_latency:p(95)<3000']",
+            "missing the result file: botcap gate <result.json> [--threshold 'reply_latency:p(95)<3000'] [--baseline <baseline.json>]",
           );
         }
         if (!(FORMATS as readonly string[]).includes(options.format)) {
           throw new ThresholdError(`--format must be one of ${FORMATS.join(', ')}; got '${options.format}'`);
         }
+        if (options.baseline.length > 0) {
+          process.exitCode = gateAgainstBaseline(files, options);
+          return;
+        }
+        if (options.maxRegression.length > 0) {
+          throw new ThresholdError(
+            '--max-regression needs a baseline to compare with: add --baseline <result or directory>',
+          );
+        }
+        if (files.length > 1) {
+          throw new ThresholdError(
+            `botcap gate checks one result against thresholds, got ${files.length}; to compare with a baseline, pass --baseline`,
+          );
+        }
+        const file = files[0]!;
         const result = readRunResult(file);
         const fromFlags = options.threshold.length > 0;
         const thresholds = fromFlags
@@ -145,9 +195,30 @@ export function registerGate(program: Command): void {
         process.stdout.write(formatGate(outcomes, file, origin, options.format as GateFormat));
         process.exitCode = outcomes.every((o) => o.passed) ? 0 : GATE_EXIT_FAILED;
       } catch (error) {
-        if (!(error instanceof ResultError || error instanceof ThresholdError)) throw error;
+        if (!(error instanceof ResultError || error instanceof ThresholdError || error instanceof ComparisonError)) {
+          throw error;
+        }
         process.stderr.write(`botcap gate: ${error.message}\n`);
         process.exitCode = GATE_EXIT_BAD_INPUT;
       }
     });
+}
+
+/** `--baseline`: the candidate's figures against the baseline's (and its budgets); returns the exit code. */
+function gateAgainstBaseline(files: readonly string[], options: GateOptions): number {
+  const report = compareFromFlags(files, {
+    ...options,
+    ...(options.threshold.length > 0 ? { thresholds: thresholdsFromFlags(options.threshold) } : {}),
+  });
+  const format = options.format as GateFormat;
+  // The notes (no fidelity verdict, different time scales) reach the log even when stdout goes to a file.
+  if (format !== 'text') for (const note of report.notes) process.stderr.write(`botcap gate: note: ${note}\n`);
+  process.stdout.write(
+    format === 'text'
+      ? formatRegressionText(report)
+      : format === 'markdown'
+        ? REGRESSION_RENDERERS.md(report)
+        : REGRESSION_RENDERERS.json(report),
+  );
+  return report.verdict.status === 'pass' ? 0 : GATE_EXIT_FAILED;
 }

@@ -8,6 +8,12 @@ import { AnalysisError } from '../../reports/analysis/errors.ts';
 import { loadInfrastructure } from '../../reports/data/infrastructure.ts';
 import { loadPricing } from '../../reports/data/pricing.ts';
 import { readRunResult } from '../../reports/read.ts';
+import {
+  ComparisonError,
+  compareFromFlags,
+  REGRESSION_DEFAULTS,
+  REGRESSION_RENDERERS,
+} from '../../reports/regression/index.ts';
 import { type BuildReportOptions, buildReport } from '../../reports/render/build.ts';
 import { REPORT_FORMAT_DEFINITIONS, REPORT_FORMATS, type ReportFormat } from '../../reports/render/formats.ts';
 import { DAY_MODEL_DEFAULTS } from '../../scenarios/day-model.ts';
@@ -78,6 +84,10 @@ interface ReportCliOptions {
   infra?: string;
   updatesPerUserDay?: string;
   threshold: string[];
+  baseline: string[];
+  maxRegression: string[];
+  confidence: string;
+  allowDistorted?: boolean;
 }
 
 /**
@@ -109,6 +119,20 @@ export function registerReport(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--baseline <path>',
+      'render a comparison with a baseline (result file or directory of repetitions, repeatable) instead',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--max-regression <metric:change>',
+      "with --baseline: a figure and how far it may move, repeatable, as botcap gate (e.g. 'reply_latency:p(95)+10%')",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--confidence <level>', 'with --baseline: as botcap gate', String(REGRESSION_DEFAULTS.confidence))
+    .option('--allow-distorted', 'with --baseline: compare distorted runs anyway (the report says so)')
     .action(async (files: string[], options: ReportCliOptions) => {
       try {
         const dau = options.dau === undefined ? undefined : Number(options.dau);
@@ -120,6 +144,11 @@ export function registerReport(program: Command): void {
           throw new ConfigError(
             `--updates-per-user-day: expected a positive number, got '${options.updatesPerUserDay}'`,
           );
+        }
+        if (options.baseline.length > 0) {
+          const paths = await writeRegressionReports(files, options);
+          process.stdout.write(`${paths.join('\n')}\n`);
+          return;
         }
         const results = files.map((file) => readRunResult(file));
         const paths = await writeReports(results, options.out, {
@@ -136,10 +165,28 @@ export function registerReport(program: Command): void {
           error instanceof ResultError ||
           error instanceof ConfigError ||
           error instanceof ThresholdError ||
-          error instanceof AnalysisError;
+          error instanceof AnalysisError ||
+          error instanceof ComparisonError;
         if (!known) throw error;
         process.stderr.write(`botcap report: ${error.message}\n`);
         process.exitCode = 1;
       }
     });
+}
+
+/** `botcap report <candidate...> --baseline <baseline...>`: the regression comparison in each format asked for. */
+async function writeRegressionReports(files: readonly string[], options: ReportCliOptions): Promise<string[]> {
+  const report = compareFromFlags(files, {
+    ...options,
+    ...(options.threshold.length > 0 ? { thresholds: thresholdsFromFlags(options.threshold) } : {}),
+  });
+  await mkdir(options.out, { recursive: true });
+  const formats = parseFormats(options.format);
+  const paths: string[] = [];
+  for (const format of REPORT_FORMATS.filter((f) => formats.includes(f))) {
+    const path = join(options.out, REPORT_FORMAT_DEFINITIONS[format].file);
+    await writeFile(path, REGRESSION_RENDERERS[format](report), 'utf8');
+    paths.push(path);
+  }
+  return paths;
 }

@@ -17,7 +17,7 @@ import { formatRunSummary } from './run-summary.ts';
 /** Exit codes of `botcap run`: k6's 99 for a failed threshold, 130 when stopped by Ctrl-C. */
 export const RUN_EXIT = { ok: 0, error: 1, thresholdFailed: GATE_EXIT_FAILED, interrupted: 130 } as const;
 
-export const RUN_DEFAULTS = { outRoot: 'botcap-out' } as const;
+export const RUN_DEFAULTS = { outRoot: 'botcap-out', repeat: 1 } as const;
 
 interface RunCliOptions {
   users?: number;
@@ -46,6 +46,7 @@ interface RunCliOptions {
   out?: string;
   variant?: string;
   json?: boolean;
+  repeat?: number;
 }
 
 const integer = (min: number) => (value: string) => {
@@ -185,7 +186,16 @@ export function registerRun(program: Command): void {
     .option('-o, --out <dir>', `output directory (default: ${RUN_DEFAULTS.outRoot}/<scenario>-<timestamp>)`)
     .option('--variant <label>', "a label for comparisons, e.g. 'webhook x3'")
     .option('--json', 'print the RunResult JSON on stdout (the summary goes to stderr)')
-    .action(async (name: string, options: RunCliOptions) => {
+    .option(
+      '--repeat <n>',
+      'run it N times with seeds seed, seed+1, ... into <out>/run-<i>/ (repetitions for botcap gate --baseline)',
+      integer(1),
+    )
+    .action(async function runAction(name: string, options: RunCliOptions): Promise<void> {
+      if ((options.repeat ?? RUN_DEFAULTS.repeat) > 1) {
+        await repeatRun(name, options, runAction);
+        return;
+      }
       const scenario = applyOverrides(await loadScenario(name), overridesFrom(options));
       const outDir = options.out ?? defaultOutDir(scenario.name);
       const progress = new ProgressWriter(process.stderr);
@@ -223,4 +233,27 @@ export function registerRun(program: Command): void {
       if (result.status === 'aborted') process.exitCode = RUN_EXIT.interrupted;
       else process.exitCode = result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
     });
+}
+
+/**
+ * `--repeat N`: the run N times, one after another (overlapping runs would be each other's noise), seeds
+ * seed..seed+N-1, into <out>/run-1 ... run-N. The worst exit code wins: interrupted, then a failed threshold.
+ */
+async function repeatRun(
+  name: string,
+  options: RunCliOptions,
+  runOnce: (name: string, options: RunCliOptions) => Promise<void>,
+): Promise<void> {
+  const scenario = applyOverrides(await loadScenario(name), overridesFrom(options));
+  const outDir = options.out ?? defaultOutDir(scenario.name);
+  const repeat = options.repeat ?? RUN_DEFAULTS.repeat;
+  const codes: number[] = [];
+  for (let i = 0; i < repeat && !codes.includes(RUN_EXIT.interrupted); i++) {
+    const seed = scenario.seed + i;
+    process.stderr.write(`botcap run: repetition ${i + 1} of ${repeat} (seed ${seed})\n`);
+    process.exitCode = undefined;
+    await runOnce(name, { ...options, repeat: 1, seed, out: join(outDir, `run-${i + 1}`) });
+    codes.push(Number(process.exitCode ?? RUN_EXIT.ok));
+  }
+  process.exitCode = [RUN_EXIT.interrupted, RUN_EXIT.thresholdFailed].find((c) => codes.includes(c)) ?? RUN_EXIT.ok;
 }

@@ -198,6 +198,21 @@ export const METRICS: readonly MetricDefinition[] = [
     r.correctness.digests.missing + r.correctness.digests.duplicated,
     r.correctness.digests.expected,
   ]),
+  {
+    // The run's Claude cost as priced when it was made (RunResult claude.costUsd: the shipped pricing data,
+    // as `botcap cost` prices it); per 1,000 updates so a slower system (fewer updates in the same time) does
+    // not look cheaper. Results written before the field existed have no value.
+    name: 'claude_cost_per_1k_updates',
+    kind: 'gauge',
+    unit: 'USD',
+    description: 'Claude dollars per 1,000 updates injected (the shipped pricing data)',
+    tags: [],
+    read: (r) => {
+      const usd = r.claude.costUsd;
+      const perK = usd === undefined || r.load.updatesInjected === 0 ? null : (usd * 1000) / r.load.updatesInjected;
+      return { kind: 'gauge', value: perK, min: perK, max: perK };
+    },
+  },
   value('max_connections_seen', 'connections', 'most server connections seen', (r) => r.database.maxConnectionsSeen),
   value('claude_peak_concurrency', 'calls', 'most Claude calls in flight', (r) => r.claude.peakConcurrency),
   seriesGauge('vus', 'vus', 'VUs', 'active virtual users'),

@@ -1,5 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
-import { decodeHistogram, encodeHistogram, HISTOGRAM_DEFAULTS } from '../../contracts/histogram.ts';
+import { HISTOGRAM_DEFAULTS } from '../../contracts/histogram.ts';
+
+export { mergeHistograms } from '../../contracts/histogram.ts';
+
 import type { EncodedHistogram } from '../../contracts/run-result.ts';
 
 /** The HDR histogram type the recorder uses. */
@@ -25,24 +28,6 @@ export function createHistogram(): Histogram {
  */
 export function recordValue(histogram: Histogram, value: number): void {
   histogram.recordValue(Math.max(0, Math.round(value)));
-}
-
-/**
- * Merges encoded histograms of one unit into one encoded histogram: the aggregate step.
- *
- * @example
- * mergeHistograms([runA.latency.replyFinal, runB.latency.replyFinal])
- */
-export function mergeHistograms(
-  encoded: readonly EncodedHistogram[],
-  unit: EncodedHistogram['unit'] = 'ms',
-): EncodedHistogram {
-  const merged = createHistogram();
-  for (const one of encoded) {
-    if (one.unit !== unit) throw new RangeError(`cannot merge a '${one.unit}' histogram into '${unit}'`);
-    if (one.count > 0) merged.add(decodeHistogram(one));
-  }
-  return encodeHistogram(merged, unit);
 }
 
 /** Percentiles and extremes of a histogram, for progress events and tests (not for reports' formatting). */

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../common/random.ts';
 import { loadFixture } from '../fixtures/index.ts';
+import { compareWithBaseline } from '../regression/compare.ts';
+import { renderRegressionHtml } from '../regression/html.ts';
+import { syntheticRunHistogram, withLatency } from '../regression/testing/synthetic.ts';
 import { buildReport } from './build.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
@@ -133,6 +137,45 @@ describe.skipIf(!haveChromium)('HTML report in Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(1);
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('draws a regression check with the baseline and candidate distributions overlaid', async () => {
+    const random = createRng(5);
+    const latency = { medianMs: 400, sdLog: 0.6, samples: 5_000, autocorrelation: 0.5, runNoiseSdLog: 0.02 };
+    const side = (label: string, shift: number, name: string) => {
+      const results = [1, 2, 3].map((seed) =>
+        withLatency(loadFixture('smoke'), syntheticRunHistogram(random, { ...latency, shift }), {
+          seed,
+          scenario: { name, resolved: {} },
+        }),
+      );
+      return { label, files: results.map((_, i) => `${label}/run-${i + 1}/result.json`), results };
+    };
+    const html = (name: string) =>
+      renderRegressionHtml(compareWithBaseline(side('baseline', 1, name), side('candidate', 1.3, name)));
+
+    const { page, problems, requests } = await open('regression', html('smoke'));
+    const s = await state(page);
+    expect(s.errors).toEqual([]);
+    expect(s).toMatchObject({ charts: 1, drawn: 1 });
+    const datasets = (await page.evaluate(
+      "JSON.parse(document.getElementById('botcap-data').textContent).charts[0].datasets.map((d) => d.label)",
+    )) as string[];
+    expect(datasets).toEqual(['baseline', 'candidate', 'p(95)', 'p(50)']);
+    const [ink] = await canvasInk(page);
+    expect(ink!.painted).toBeGreaterThan(2_000);
+    expect(ink!.colours).toBeGreaterThan(3);
+    expect(await page.locator('#verdict').textContent()).toMatch(/FAIL Regression: reply_latency p\(95\) \+/);
+    expect(await page.locator('#figures td').first().textContent()).toBe('REGRESSED');
+    expect(problems).toEqual([]);
+    expect(requests.every((url) => url.startsWith('file://'))).toBe(true);
+    await page.close();
+
+    const hostile = await open('regression-hostile', html(HOSTILE.scenario));
+    expect((await state(hostile.page)).errors).toEqual([]);
+    expect(hostile.problems).toEqual([]); // no alert() dialog, no error
+    expect(await hostile.page.title()).toBe(`Regression check: ${HOSTILE.scenario}`);
+    await hostile.page.close();
   });
 
   it('draws a comparison and runs no script from hostile strings', async () => {

@@ -85,6 +85,43 @@ export function renderHtml(doc: ReportDocument, options: HtmlOptions = {}): stri
     single ? '' : section('cost', 'Cost', costComparison(doc)),
     section('environment', 'Environment', environmentTable(doc.runs)),
   ];
+  return renderHtmlPage(
+    {
+      title: doc.title,
+      subtitle,
+      sections,
+      charts,
+      generatedBy: doc.generatedBy,
+      schemaVersion: doc.schemaVersion,
+    },
+    options,
+  );
+}
+
+/** A report page's parts; the page around them (style, chart.js, the chart script) is the same for every report. */
+export interface HtmlPage {
+  title: string;
+  /** One line under the title. */
+  subtitle: string;
+  /** HTML sections in order (see `section`); empty strings are skipped. */
+  sections: readonly string[];
+  /** Charts the page's `<canvas id>` elements are drawn from. */
+  charts: readonly ChartSpec[];
+  /** The botcap version, in the generator meta tag and the footer. */
+  generatedBy: string;
+  /** The schema version of the document the page renders, in the footer. */
+  schemaVersion: number;
+}
+
+/**
+ * One self-contained report page: the style, the sections, the chart data as JSON, chart.js and the chart
+ * script inlined. `renderHtml` and the regression report (reports/regression/html.ts) share it.
+ *
+ * @example
+ * renderHtmlPage({ title: 'x', subtitle: '', sections: [section('a', 'A', '<p>a</p>')], charts: [], generatedBy: '0.1.0', schemaVersion: 1 })
+ */
+export function renderHtmlPage(doc: HtmlPage, options: HtmlOptions = {}): string {
+  const { subtitle, sections, charts } = doc;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -111,11 +148,13 @@ ${sections.filter(Boolean).join('\n')}
 `;
 }
 
-function section(id: string, title: string, body: string): string {
+/** A titled `<section>` of a report page (exported for the regression report). */
+export function section(id: string, title: string, body: string): string {
   return `<section id="${e(id)}"><h2>${e(title)}</h2>\n${body}\n</section>`;
 }
 
-function chartGrid(charts: readonly ChartSpec[]): string {
+/** The charts of a page as a grid of `<canvas>` elements the chart script draws into (exported for the regression report). */
+export function chartGrid(charts: readonly ChartSpec[]): string {
   if (charts.length === 0) return '<p class="muted">The run recorded no time series to chart.</p>';
   return `<div class="charts">${charts
     .map(

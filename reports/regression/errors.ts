@@ -1,0 +1,8 @@
+/**
+ * A baseline and a candidate that must not be compared: different scenarios, seeds or schema versions, a
+ * run that did not complete, or a distorted run. Each file is a valid RunResult (that is ResultError's
+ * job); together they would answer a different question than "did this change make the bot worse".
+ */
+export class ComparisonError extends Error {
+  override name = 'ComparisonError';
+}
