@@ -3,8 +3,6 @@ import { HISTOGRAM_DEFAULTS } from '../../contracts/histogram.ts';
 
 export { mergeHistograms } from '../../contracts/histogram.ts';
 
-import type { EncodedHistogram } from '../../contracts/run-result.ts';
-
 /** The HDR histogram type the recorder uses. */
 export type Histogram = hdr.Histogram;
 
