@@ -22,6 +22,9 @@ export const STEADY_DEFAULTS = {
 
 export type Point = readonly [tMs: number, value: number];
 
+/** Overrides of {@link STEADY_DEFAULTS}. */
+export type SteadyOptions = { [K in keyof typeof STEADY_DEFAULTS]?: number };
+
 export interface LevelWindow {
   /** The hold, simulated ms since the run started. */
   fromMs: number;
@@ -57,7 +60,7 @@ function mean(values: readonly number[]): number {
  * @example
  * levelSteadiness({ fromMs: 0, toMs: 120_000, latency, queues: new Map(), cycleMs: 25_000 }) // { steady: true }
  */
-export function levelSteadiness(window: LevelWindow, options: Partial<typeof STEADY_DEFAULTS> = {}): Steadiness {
+export function levelSteadiness(window: LevelWindow, options: SteadyOptions = {}): Steadiness {
   const o = { ...STEADY_DEFAULTS, ...options };
   const holdMs = window.toMs - window.fromMs;
   const neededMs = o.minCycles * window.cycleMs;
@@ -92,7 +95,7 @@ export function levelSteadiness(window: LevelWindow, options: Partial<typeof STE
  * @example
  * steadinessRule() // 'a level is steady when its hold lasts >= 3 user cycles (think + response), ...'
  */
-export function steadinessRule(options: Partial<typeof STEADY_DEFAULTS> = {}): string {
+export function steadinessRule(options: SteadyOptions = {}): string {
   const o = { ...STEADY_DEFAULTS, ...options };
   return (
     `a level is judged only when steady: its hold lasts >= ${o.minCycles} user cycles (think + response time), ` +

@@ -24,7 +24,7 @@ function verdict(
       variant,
       status: knee === null ? 'failed' : 'ok',
       error: knee === null ? 'run threw' : null,
-      values: knee === null ? {} : { knee },
+      values: knee === null ? ({} as Record<string, number | null>) : { knee },
     })),
   };
 }
