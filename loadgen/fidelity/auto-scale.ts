@@ -1,0 +1,140 @@
+/**
+ * `--time-scale auto`: the largest time scale whose predicted lab distortion stays within the bound, from a
+ * short calibration at a low scale.
+ *
+ * Why a model and not a search: each try at a scale costs a fresh environment (the bots' clocks are fixed at
+ * start), so the calibration measures what does not depend on the scale - real CPU per work item in each
+ * process and the lag an idle-ish lab adds anyway - and predicts the rest. At scale S the lab does S times the
+ * work per real second: a process with CPU c per item at a peak of lambda items per simulated second is busy
+ * rho = S x lambda x c of each real second. Each busy single-threaded process (a Node event loop) is treated
+ * as an M/M/1 server, whose queueing delay is c x rho / (1 - rho) (Lazowska et al. 1984, ch. 6), and the
+ * machine's cores as a shared pool whose utilization rho_m = S x lambda x sum(c) / cores adds the same kind of
+ * wait for a core. The predicted real delay per item is
+ *
+ *   d(S) = base lag + sum over processes (c + c x rho_eff / (1 - rho_eff)),  rho_eff = max(rho_process, rho_m)
+ *
+ * and the predicted distortion (S - 1) x d(S) (see estimate.ts). The pick keeps it within `headroom` of the
+ * bound and the machine below `maxMachineUtilization`, so the run's own measured verdict - the check of this
+ * prediction - lands inside the bound.
+ */
+export const AUTO_SCALE_DEFAULTS = {
+  /** The scale the calibration runs at: low enough that the lab's delay is small, high enough to be quick. */
+  calibrationScale: 2,
+  /** Real seconds of the scenario's own load the calibration plays. */
+  calibrationRealS: 6,
+  /** Aim for this share of the bound: the run's p95 sits above the mean the model predicts. */
+  headroom: 0.5,
+  /** Never plan the machine's cores busier than this on average. */
+  maxMachineUtilization: 0.7,
+  /** Scales the pick chooses among: round numbers that read well in reports. */
+  candidateScales: [1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100] as readonly number[],
+} as const;
+
+/** What the calibration measured for one process. */
+export interface CalibratedProcess {
+  name: string;
+  /** Real CPU ms per work item. */
+  cpuMsPerItem: number;
+  /** One event loop (Node: generator, each bot) or several workers (PostgreSQL's backends). */
+  singleThreaded: boolean;
+  /** How many instances share the items (bots: N, each sees 1/N); default 1. */
+  instances?: number;
+}
+
+export interface AutoScaleInput {
+  /** The calibration's per-process costs. */
+  processes: readonly CalibratedProcess[];
+  /** Real ms per item the lab added at the calibration's low load that does not scale (injection, idle lag). */
+  baseDelayMs: number;
+  /** The scenario's peak work items (updates + digests) per *simulated* second. */
+  peakItemsPerSimulatedS: number;
+  /** Cores of the machine. */
+  cores: number;
+  /** The fidelity bound, simulated ms. */
+  boundMs: number;
+  headroom?: number;
+  maxMachineUtilization?: number;
+  candidateScales?: readonly number[];
+}
+
+/** A scale's prediction. */
+export interface ScalePrediction {
+  timeScale: number;
+  distortionMs: number;
+  machineUtilization: number;
+  /** The process with the largest predicted delay. */
+  limitingProcess: string;
+}
+
+/** The chosen scale and, when there was a faster candidate, the prediction that ruled it out and why. */
+export interface AutoScaleChoice extends ScalePrediction {
+  /** The next scale up, refused: its distortion went over headroom x bound, or the machine over the cap. */
+  refused?: ScalePrediction & { cause: 'distortion' | 'machine' };
+  /** headroom x bound, simulated ms: what the choice aimed to stay under. */
+  targetMs: number;
+  maxMachineUtilization: number;
+}
+
+/** Predicted real delay per item and machine utilization at scale `s`; Infinity when something saturates. */
+export function predictAt(
+  input: AutoScaleInput,
+  s: number,
+): { delayMs: number; machineUtilization: number; limitingProcess: string } {
+  const itemsPerRealMs = (s * input.peakItemsPerSimulatedS) / 1000;
+  const totalCpu = input.processes.reduce((sum, p) => sum + p.cpuMsPerItem, 0);
+  const machineUtilization = (itemsPerRealMs * totalCpu) / input.cores;
+  let delayMs = input.baseDelayMs;
+  let limitingProcess = 'loadgen';
+  let worst = -1;
+  for (const p of input.processes) {
+    const own = p.singleThreaded ? (itemsPerRealMs * p.cpuMsPerItem) / (p.instances ?? 1) : 0;
+    const rho = Math.max(own, machineUtilization);
+    const ms = rho >= 1 ? Number.POSITIVE_INFINITY : p.cpuMsPerItem + (p.cpuMsPerItem * rho) / (1 - rho);
+    delayMs += ms;
+    if (ms > worst) {
+      worst = ms;
+      limitingProcess = p.name;
+    }
+  }
+  return { delayMs, machineUtilization, limitingProcess };
+}
+
+/**
+ * The largest candidate scale whose predicted distortion stays within headroom x bound and whose machine
+ * utilization stays below the cap; 1 when even the lowest fails (a lab that cannot keep up at real time),
+ * with the refused prediction that says why.
+ *
+ * @example
+ * chooseTimeScale({ processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }], baseDelayMs: 0.5,
+ *   peakItemsPerSimulatedS: 10, cores: 2, boundMs: 150 }).timeScale // 30: (30 - 1) x 1.93 ms = 56 ms <= 75 ms
+ */
+export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
+  const headroom = input.headroom ?? AUTO_SCALE_DEFAULTS.headroom;
+  const maxMachineUtilization = input.maxMachineUtilization ?? AUTO_SCALE_DEFAULTS.maxMachineUtilization;
+  const targetMs = headroom * input.boundMs;
+  const scales = [...(input.candidateScales ?? AUTO_SCALE_DEFAULTS.candidateScales)].sort((a, b) => a - b);
+  const prediction = (timeScale: number): ScalePrediction => {
+    const p = predictAt(input, timeScale);
+    return {
+      timeScale,
+      distortionMs: Math.max(0, timeScale - 1) * p.delayMs,
+      machineUtilization: p.machineUtilization,
+      limitingProcess: p.limitingProcess,
+    };
+  };
+  let chosen: ScalePrediction | undefined;
+  let refused: AutoScaleChoice['refused'];
+  for (const timeScale of scales) {
+    const p = prediction(timeScale);
+    if (p.machineUtilization > maxMachineUtilization) refused = { ...p, cause: 'machine' };
+    else if (p.distortionMs > targetMs) refused = { ...p, cause: 'distortion' };
+    if (refused !== undefined) break;
+    chosen = p;
+  }
+  return {
+    ...(chosen ?? prediction(1)),
+    ...(refused === undefined ? {} : { refused }),
+    targetMs,
+    maxMachineUtilization,
+  };
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { chooseTimeScale, predictAt } from './auto-scale.ts';
+import { fidelityBound, tightestLatencyBudget } from './bound.ts';
+import { estimateFidelity, type FidelityInterval, intervalEstimate } from './estimate.ts';
+
+/** An interval of one real second at `scale`, with `items` and the given per-process figures. */
+function interval(
+  index: number,
+  scale: number,
+  items: number,
+  figures: {
+    injectionLagMs?: number;
+    genCpu?: number;
+    genLag?: number;
+    bots?: Array<[cpu: number, lag: number]>;
+    pgCpu?: number;
+  },
+): FidelityInterval {
+  return {
+    startMs: index * 1000 * scale,
+    endMs: (index + 1) * 1000 * scale,
+    items,
+    injectionLagMs: figures.injectionLagMs ?? 0,
+    processes: [
+      { name: 'loadgen', role: 'generator', cpuPercent: figures.genCpu ?? 0, loopLagMs: figures.genLag ?? 0 },
+      ...(figures.bots ?? []).map(([cpu, lag], i) => ({
+        name: `bot-${i + 1}`,
+        role: 'bot' as const,
+        cpuPercent: cpu,
+        loopLagMs: lag,
+      })),
+      { name: 'postgres', role: 'other', cpuPercent: figures.pgCpu ?? 0 },
+    ],
+  };
+}
+
+describe('the distortion estimate', () => {
+  it('turns a known real delay and scale into (S - 1) x delay simulated ms', () => {
+    // 100 items in one real second; bot 20% of a core = 200 ms / 100 = 2 ms each, lag 1 ms; generator 5% +
+    // 0.5 ms lag + 0.5 ms injection lag; postgres 10% = 1 ms each. d = 0.5 + 0.5 + 0.5 + 2 + 1 + 1 = 5.5 ms.
+    const e = intervalEstimate(
+      interval(0, 20, 100, { injectionLagMs: 0.5, genCpu: 5, genLag: 0.5, bots: [[20, 1]], pgCpu: 10 }),
+      20,
+    );
+    expect(e.realDelayMs).toBeCloseTo(5.5, 6);
+    expect(e.distortionMs).toBeCloseTo(19 * 5.5, 6);
+    expect(e.limitingProcess).toBe('bot-1');
+  });
+
+  it('counts the bots as one visit: their CPU summed per item, their lags averaged', () => {
+    const e = intervalEstimate(
+      interval(0, 10, 100, {
+        bots: [
+          [10, 2],
+          [30, 4],
+        ],
+      }),
+      10,
+    );
+    // CPU (100 + 300 ms) / 100 items = 4 ms; lag mean 3 ms
+    expect(e.realDelayMs).toBeCloseTo(7, 6);
+  });
+
+  it('adds nothing at 1x, whatever the lab spends', () => {
+    const e = intervalEstimate(interval(0, 1, 10, { genCpu: 90, genLag: 50, bots: [[90, 50]] }), 1);
+    expect(e.distortionMs).toBe(0);
+  });
+
+  it('judges the run on the item-weighted p95 and names the worst intervals and the limiting process', () => {
+    const scale = 20;
+    const quiet = Array.from({ length: 19 }, (_, i) => interval(i, scale, 100, { bots: [[10, 0]] })); // 1 ms
+    const busy = interval(19, scale, 100, { genLag: 40, bots: [[10, 0]] }); // 41 ms
+    const fidelity = estimateFidelity({
+      timeScale: scale,
+      timeScaleSource: 'scenario',
+      boundMs: 150,
+      intervals: [...quiet, busy],
+    });
+    // 95% of items saw 1 ms real = 19 ms simulated; the worst 5% is one interval.
+    expect(fidelity.estimatedDistortionMs).toBeCloseTo(19, 1);
+    expect(fidelity.status).toBe('ok');
+    expect(fidelity.worstIntervals[0]).toMatchObject({ startMs: 19 * 20_000, limitingProcess: 'loadgen' });
+    expect(fidelity.worstIntervals[0]!.distortionMs).toBeCloseTo(19 * 41, 0);
+    expect(fidelity.maxFaithfulTimeScale).toBeCloseTo(151, 0);
+  });
+
+  it('is distorted when the lab delay times the scale passes the bound, and says which process and what scale was faithful', () => {
+    const intervals = Array.from({ length: 10 }, (_, i) => interval(i, 60, 50, { genLag: 3, bots: [[95, 30]] }));
+    const fidelity = estimateFidelity({ timeScale: 60, timeScaleSource: 'flag', boundMs: 150, intervals });
+    expect(fidelity.status).toBe('distorted');
+    expect(fidelity.limitingProcess).toBe('bot-1');
+    // d = 3 + 30 + 950/50 = 52 ms; faithful while (S - 1) x 52 <= 150
+    expect(fidelity.maxFaithfulTimeScale).toBeCloseTo(1 + 150 / 52, 1);
+  });
+
+  it('ignores intervals with no work items when weighting', () => {
+    const idle = interval(0, 20, 0, { genLag: 100 });
+    const fidelity = estimateFidelity({
+      timeScale: 20,
+      timeScaleSource: 'auto',
+      boundMs: 150,
+      intervals: [idle, interval(1, 20, 10, {})],
+    });
+    expect(fidelity.estimatedDistortionMs).toBe(0);
+    expect(fidelity.status).toBe('ok');
+  });
+});
+
+describe('the fidelity bound', () => {
+  it('takes 5% of the tightest user-facing latency budget', () => {
+    const thresholds = {
+      reply_latency: ['p(95)<15000'],
+      'reply_first_latency{action:question}': ['p(95)<3000'],
+      lost_updates: ['count<1'],
+    };
+    expect(tightestLatencyBudget(thresholds)?.limitMs).toBe(3000);
+    expect(fidelityBound(thresholds)).toEqual({
+      boundMs: 150,
+      basis: 'reply_first_latency{action:question} p(95)<3000',
+    });
+  });
+
+  it('uses the default budget without one, a floor under tiny budgets, and the scenario setting over both', () => {
+    expect(fidelityBound({}).boundMs).toBe(150);
+    expect(fidelityBound({ reply_first_latency: ['p(95)<200'] }).boundMs).toBe(50);
+    expect(fidelityBound({ reply_latency: ['p(95)<3000'] }, { boundMs: 400 }).boundMs).toBe(400);
+    expect(fidelityBound({ reply_latency: ['p(95)<10000'] }, { boundShare: 0.1 }).boundMs).toBe(1000);
+  });
+
+  it('ignores lower bounds and metrics that are not latencies', () => {
+    expect(tightestLatencyBudget({ reply_latency: ['p(95)>10'], pg_pool_wait: ['p(95)<5'] })).toBeUndefined();
+  });
+});
+
+describe('--time-scale auto', () => {
+  const base = { baseDelayMs: 0.5, cores: 2, boundMs: 150 };
+
+  it('predicts M/M/1 queueing in each event loop', () => {
+    const p = predictAt(
+      { ...base, processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }], peakItemsPerSimulatedS: 10 },
+      50,
+    );
+    // rho = 50 x 10 / 1000 x 1 = 0.5: wait 1 ms; delay 0.5 + 1 + 1
+    expect(p.delayMs).toBeCloseTo(2.5, 6);
+    expect(p.machineUtilization).toBeCloseTo(0.25, 6);
+  });
+
+  it('picks the largest candidate within headroom x bound and says what refused the next one', () => {
+    const choice = chooseTimeScale({
+      ...base,
+      processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }],
+      peakItemsPerSimulatedS: 10,
+    });
+    expect(choice.timeScale).toBe(30);
+    expect(choice.distortionMs).toBeLessThanOrEqual(75);
+    expect(choice.refused).toMatchObject({ timeScale: 40, cause: 'distortion' });
+    expect(choice.refused!.distortionMs).toBeGreaterThan(75);
+  });
+
+  it('backs off when the machine would be too busy, and never goes below real time', () => {
+    const heavy = {
+      ...base,
+      boundMs: 1e9,
+      processes: [
+        { name: 'postgres', cpuMsPerItem: 10, singleThreaded: false },
+        { name: 'bot-1', cpuMsPerItem: 2, singleThreaded: true },
+      ],
+      peakItemsPerSimulatedS: 20,
+    };
+    const choice = chooseTimeScale(heavy);
+    // 20 items/s x 12 ms = 240 ms of CPU per simulated second: 0.7 x 2 cores allows 5.8x
+    expect(choice.timeScale).toBe(5);
+    expect(choice.refused?.cause).toBe('machine');
+    expect(chooseTimeScale({ ...heavy, peakItemsPerSimulatedS: 2000 }).timeScale).toBe(1);
+  });
+
+  it('splits a fleet of bots across their instances', () => {
+    const one = chooseTimeScale({
+      ...base,
+      boundMs: 1e9,
+      maxMachineUtilization: 1,
+      cores: 8,
+      peakItemsPerSimulatedS: 100,
+      processes: [{ name: 'bot', cpuMsPerItem: 2, singleThreaded: true }],
+    });
+    const three = chooseTimeScale({
+      ...base,
+      boundMs: 1e9,
+      maxMachineUtilization: 1,
+      cores: 8,
+      peakItemsPerSimulatedS: 100,
+      processes: [{ name: 'bot', cpuMsPerItem: 2, singleThreaded: true, instances: 3 }],
+    });
+    expect(three.timeScale).toBeGreaterThan(one.timeScale);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { levelSteadiness, type Point, steadinessRule } from './steady.ts';
+
+/** Points every 10 s over [fromMs, toMs] from a function of time. */
+function points(fromMs: number, toMs: number, value: (tMs: number) => number): Point[] {
+  const out: Point[] = [];
+  for (let t = fromMs + 10_000; t <= toMs; t += 10_000) out.push([t, value(t)]);
+  return out;
+}
+
+describe('a level is judged only once it is steady', () => {
+  const hold = { fromMs: 0, toMs: 120_000, cycleMs: 30_000 };
+
+  it('is steady when long enough, its halves agree and no queue grows', () => {
+    const latency = points(0, 120_000, (t) => 800 + ((t / 10_000) % 2) * 60);
+    const queues = new Map([['bot_bulkhead_queued@bot-1', points(0, 120_000, () => 2)]]);
+    expect(levelSteadiness({ ...hold, latency, queues })).toEqual({ steady: true });
+  });
+
+  it('is not steady when the hold is shorter than three user cycles', () => {
+    const s = levelSteadiness({ ...hold, toMs: 60_000, latency: points(0, 60_000, () => 500), queues: new Map() });
+    expect(s).toEqual({ steady: false, reason: 'too-short', holdMs: 60_000, neededMs: 90_000 });
+  });
+
+  it('is not steady when its second half is much slower than its first', () => {
+    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 1_000 : 2_000));
+    expect(levelSteadiness({ ...hold, latency, queues: new Map() })).toMatchObject({
+      steady: false,
+      reason: 'halves-differ',
+      firstHalfMs: 1_000,
+      secondHalfMs: 2_000,
+    });
+  });
+
+  it('lets small absolute differences pass whatever their ratio', () => {
+    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 40 : 90));
+    expect(levelSteadiness({ ...hold, latency, queues: new Map() }).steady).toBe(true);
+  });
+
+  it('is not steady while a queue grows through it, even with flat latency so far', () => {
+    const latency = points(0, 120_000, () => 1_000);
+    const queues = new Map([['telegram_pending_updates@fake-telegram', points(0, 120_000, (t) => t / 2_000)]]);
+    expect(levelSteadiness({ ...hold, latency, queues })).toMatchObject({
+      steady: false,
+      reason: 'queue-growing',
+      queue: 'telegram_pending_updates@fake-telegram',
+    });
+  });
+
+  it('does not call a queue that jitters around a level growing', () => {
+    const latency = points(0, 120_000, () => 1_000);
+    const queues = new Map([['bot_db_pool_waiting_clients@bot-1', points(0, 120_000, (t) => 10 + ((t / 10_000) % 3))]]);
+    expect(levelSteadiness({ ...hold, latency, queues }).steady).toBe(true);
+  });
+
+  it('states its rule with the figures it applies', () => {
+    expect(steadinessRule()).toContain('>= 3 user cycles');
+    expect(steadinessRule({ tolerance: 0.1 })).toContain('<= 10%');
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Whether a load level was steady: a level can only be judged held or broken once what it measures has
+ * stopped moving. Three checks, each stated in the report:
+ * 1. long enough: the hold lasts at least `minCycles` user cycles (think time + response time), so every
+ *    user went round the loop several times at that load (Little's law needs the level's population to
+ *    have turned over before its averages mean anything);
+ * 2. halves agree: the median of the latency points in the hold's first half and in its second half differ
+ *    by at most `tolerance` of the larger (plus a small absolute slack, so 40 ms vs 60 ms is not "unsteady");
+ * 3. no queue grows: none of the queues (pending updates at Telegram, the Claude bulkhead's queue, the pool's
+ *    waiting clients) ends the hold markedly longer than it began it: a growing queue means the level is
+ *    above capacity and its latency is still rising, whatever its current value.
+ */
+export const STEADY_DEFAULTS = {
+  minCycles: 3,
+  tolerance: 0.25,
+  /** Halves within this many ms agree whatever their ratio. */
+  slackMs: 100,
+  /** A queue grew if its last third's mean exceeds its first third's by this much and by `queueGrowthShare`. */
+  queueGrowthMin: 5,
+  queueGrowthShare: 0.5,
+} as const;
+
+export type Point = readonly [tMs: number, value: number];
+
+/** Overrides of {@link STEADY_DEFAULTS}. */
+export type SteadyOptions = { [K in keyof typeof STEADY_DEFAULTS]?: number };
+
+export interface LevelWindow {
+  /** The hold, simulated ms since the run started. */
+  fromMs: number;
+  toMs: number;
+  /** The budget's latency percentile per interval inside the hold (points stamped at interval ends). */
+  latency: readonly Point[];
+  /** Queue series inside the hold, by name (`telegram_pending_updates@fake-telegram`, ...). */
+  queues: ReadonlyMap<string, readonly Point[]>;
+  /** One user cycle at this level: mean think time + the level's median latency, simulated ms. */
+  cycleMs: number;
+}
+
+export type Steadiness =
+  | { steady: true }
+  | { steady: false; reason: 'too-short'; holdMs: number; neededMs: number }
+  | { steady: false; reason: 'halves-differ'; firstHalfMs: number; secondHalfMs: number }
+  | { steady: false; reason: 'queue-growing'; queue: string; fromValue: number; toValue: number };
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/**
+ * The level's steadiness, by the three checks in order.
+ *
+ * @example
+ * levelSteadiness({ fromMs: 0, toMs: 120_000, latency, queues: new Map(), cycleMs: 25_000 }) // { steady: true }
+ */
+export function levelSteadiness(window: LevelWindow, options: SteadyOptions = {}): Steadiness {
+  const o = { ...STEADY_DEFAULTS, ...options };
+  const holdMs = window.toMs - window.fromMs;
+  const neededMs = o.minCycles * window.cycleMs;
+  if (holdMs < neededMs) return { steady: false, reason: 'too-short', holdMs, neededMs };
+
+  const midMs = window.fromMs + holdMs / 2;
+  const first = median(window.latency.filter(([t]) => t <= midMs).map(([, v]) => v));
+  const second = median(window.latency.filter(([t]) => t > midMs).map(([, v]) => v));
+  if (first !== undefined && second !== undefined) {
+    const gap = Math.abs(first - second);
+    if (gap > o.slackMs && gap > o.tolerance * Math.max(first, second)) {
+      return { steady: false, reason: 'halves-differ', firstHalfMs: first, secondHalfMs: second };
+    }
+  }
+
+  for (const [queue, points] of window.queues) {
+    if (points.length < 3) continue;
+    const third = Math.max(1, Math.floor(points.length / 3));
+    const fromValue = mean(points.slice(0, third).map(([, v]) => v));
+    const toValue = mean(points.slice(-third).map(([, v]) => v));
+    const growth = toValue - fromValue;
+    if (growth > o.queueGrowthMin && growth > o.queueGrowthShare * Math.max(fromValue, 1)) {
+      return { steady: false, reason: 'queue-growing', queue, fromValue, toValue };
+    }
+  }
+  return { steady: true };
+}
+
+/**
+ * The steadiness rule in words, for a report's rules list.
+ *
+ * @example
+ * steadinessRule() // 'a level is steady when its hold lasts >= 3 user cycles (think + response), ...'
+ */
+export function steadinessRule(options: SteadyOptions = {}): string {
+  const o = { ...STEADY_DEFAULTS, ...options };
+  return (
+    `a level is judged only when steady: its hold lasts >= ${o.minCycles} user cycles (think + response time), ` +
+    `the median latency of its two halves differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms), ` +
+    `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken`
+  );
+}

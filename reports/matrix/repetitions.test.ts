@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { foldRepetitions, spread } from './repetitions.ts';
+import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
+
+function verdict(
+  winner: string | null,
+  knees: Record<string, number | null>,
+  answer = `${winner} wins.`,
+): MatrixVerdict {
+  return {
+    schemaVersion: MATRIX_VERDICT_SCHEMA_VERSION,
+    matrix: 'transport',
+    question: 'Polling or webhooks?',
+    rule: 'highest knee wins',
+    status: 'answered',
+    answer,
+    figure: `knee ${winner === null ? '-' : knees[winner]}`,
+    changesIf: 'never',
+    sentences: [],
+    expectations: [],
+    winner,
+    columns: [{ key: 'knee', label: 'knee', unit: 'VUs' }],
+    rows: Object.entries(knees).map(([variant, knee]) => ({
+      variant,
+      status: knee === null ? 'failed' : 'ok',
+      error: knee === null ? 'run threw' : null,
+      values: knee === null ? ({} as Record<string, number | null>) : { knee },
+    })),
+  };
+}
+
+describe('repetition statistics', () => {
+  it('gives the median and range of the values present', () => {
+    expect(spread([3, 1, null, 2])).toEqual({ median: 2, min: 1, max: 3, n: 3 });
+    expect(spread([4, 1])).toEqual({ median: 2.5, min: 1, max: 4, n: 2 });
+    expect(spread([null])).toEqual({ median: null, min: null, max: null, n: 0 });
+  });
+
+  it('keeps a winner every repetition agreed on, with medians and ranges per figure', () => {
+    const folded = foldRepetitions([
+      verdict('webhook x3', { 'webhook x3': 400, 'polling x1': 200 }),
+      verdict('webhook x3', { 'webhook x3': 500, 'polling x1': 300 }),
+      verdict('webhook x3', { 'webhook x3': 300, 'polling x1': 100 }),
+    ]);
+    expect(folded.status).toBe('answered');
+    expect(folded.winner).toBe('webhook x3');
+    expect(folded.repetitions).toMatchObject({ count: 3, stable: true, wins: [{ variant: 'webhook x3', wins: 3 }] });
+    expect(folded.answer).toContain('3 of 3 repetitions picked webhook x3');
+    const row = folded.rows.find((r) => r.variant === 'webhook x3')!;
+    expect(row.values.knee).toBe(400);
+    expect(row.spreads.knee).toEqual({ median: 400, min: 300, max: 500, n: 3 });
+    // The typical repetition (median knee of the winner) speaks, not the best one.
+    expect(folded.repetitions.representative).toBe(1);
+    expect(folded.figure).toBe('knee 400');
+  });
+
+  it('reports a verdict that flips between repetitions as no stable answer, with the win counts and no winner', () => {
+    const folded = foldRepetitions([
+      verdict('webhook x3', { 'webhook x3': 400, 'webhook x5': 300 }),
+      verdict('webhook x5', { 'webhook x3': 300, 'webhook x5': 400 }),
+      verdict('webhook x3', { 'webhook x3': 450, 'webhook x5': 350 }),
+    ]);
+    expect(folded.status).toBe('no-stable-answer');
+    expect(folded.winner).toBeNull();
+    expect(folded.answer).toBe('No stable answer: the repetitions disagree (wins: webhook x3 2, webhook x5 1).');
+    expect(folded.repetitions.winners).toEqual(['webhook x3', 'webhook x5', 'webhook x3']);
+  });
+
+  it('keeps a variant that failed in some repetitions, saying how many', () => {
+    const folded = foldRepetitions([verdict('a', { a: 10, b: null }), verdict('a', { a: 12, b: 5 })]);
+    const b = folded.rows.find((r) => r.variant === 'b')!;
+    expect(b.status).toBe('ok');
+    expect(b.error).toBe('1 of 2 repetitions failed: run threw');
+    expect(b.spreads.knee).toEqual({ median: 5, min: 5, max: 5, n: 1 });
+  });
+
+  it('passes a single repetition through unchanged but for the summary', () => {
+    const one = verdict('a', { a: 1 });
+    const folded = foldRepetitions([one]);
+    expect(folded.answer).toBe(one.answer);
+    expect(folded.repetitions.stable).toBe(true);
+  });
+});

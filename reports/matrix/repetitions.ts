@@ -1,0 +1,151 @@
+import type { MatrixVerdict, VerdictRow } from './types.ts';
+
+/**
+ * A matrix answered several times over: each repetition runs every variant once (its own seed), the rule
+ * decides each repetition on its own, and this folds the R verdicts into one.
+ *
+ * Why the rule runs per repetition rather than on averaged results: a verdict is a ranking, and a ranking of
+ * averages can pick a winner no single repetition picked. Counting how often each variant won is the honest
+ * figure (how sure are we?), and the table shows every figure as the median with its range (min-max) over
+ * the repetitions, so a reader sees the spread behind each number. A winner is stable only when every
+ * repetition picked it; otherwise the answer is "no stable answer", with the win counts, never a winner.
+ */
+
+/** The median and range of one figure over the repetitions (nulls are left out; all null gives null). */
+export interface FigureSpread {
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  /** Repetitions that had a value. */
+  n: number;
+}
+
+/**
+ * The median (mean of the middle two for an even count) and range of the non-null values.
+ *
+ * @example
+ * spread([3, 1, null, 2]) // { median: 2, min: 1, max: 3, n: 3 }
+ */
+export function spread(values: ReadonlyArray<number | null>): FigureSpread {
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (present.length === 0) return { median: null, min: null, max: null, n: 0 };
+  const mid = present.length >> 1;
+  const median = present.length % 2 === 1 ? present[mid]! : (present[mid - 1]! + present[mid]!) / 2;
+  return { median, min: present[0]!, max: present.at(-1)!, n: present.length };
+}
+
+/** How the repetitions voted. */
+export interface RepetitionSummary {
+  count: number;
+  /** Each repetition's winner, in order (null: that repetition picked none). */
+  winners: Array<string | null>;
+  /** Wins per variant, most first. */
+  wins: Array<{ variant: string; wins: number }>;
+  /** Every repetition picked the same winner (or every one picked none). */
+  stable: boolean;
+  /** The repetition whose sentences the folded verdict shows (1-based). */
+  representative: number;
+}
+
+/** A verdict row with each figure's spread over the repetitions. */
+export interface RepeatedRow extends VerdictRow {
+  spreads: Record<string, FigureSpread>;
+}
+
+export interface RepeatedVerdict extends Omit<MatrixVerdict, 'rows' | 'status'> {
+  status: MatrixVerdict['status'] | 'no-stable-answer';
+  rows: RepeatedRow[];
+  repetitions: RepetitionSummary;
+}
+
+function winCounts(winners: ReadonlyArray<string | null>): Array<{ variant: string; wins: number }> {
+  const counts = new Map<string, number>();
+  for (const w of winners) if (w !== null) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return [...counts].map(([variant, wins]) => ({ variant, wins })).sort((a, b) => b.wins - a.wins);
+}
+
+/** Rows of every repetition merged by variant: values are medians, spreads kept; failed if it failed in all. */
+function mergedRows(verdicts: readonly MatrixVerdict[]): RepeatedRow[] {
+  const byVariant = new Map<string, VerdictRow[]>();
+  for (const v of verdicts)
+    for (const row of v.rows) byVariant.set(row.variant, [...(byVariant.get(row.variant) ?? []), row]);
+  return [...byVariant].map(([variant, rows]) => {
+    const ok = rows.filter((r) => r.status === 'ok');
+    const keys = [...new Set(ok.flatMap((r) => Object.keys(r.values)))];
+    const spreads: Record<string, FigureSpread> = {};
+    const values: Record<string, number | null> = {};
+    for (const key of keys) {
+      spreads[key] = spread(ok.map((r) => r.values[key] ?? null));
+      values[key] = spreads[key].median;
+    }
+    const failures = rows.filter((r) => r.status === 'failed');
+    return {
+      variant,
+      status: ok.length > 0 ? 'ok' : 'failed',
+      error:
+        failures.length === 0
+          ? null
+          : `${failures.length} of ${rows.length} repetitions failed: ${failures.map((r) => r.error ?? 'no result').join('; ')}`,
+      values,
+      spreads,
+    };
+  });
+}
+
+/**
+ * Folds the verdicts of R repetitions (same matrix, same variants, different seeds) into one. The
+ * representative repetition is, among those that picked the most frequent winner, the one whose winner's
+ * first figure is the median of theirs, so the sentences shown are a typical repetition's, not the best's.
+ *
+ * @example
+ * const folded = foldRepetitions([v1, v2, v3]);
+ * folded.repetitions.stable ? folded.winner : folded.status // 'no-stable-answer' when v1..v3 disagree
+ */
+export function foldRepetitions(verdicts: readonly MatrixVerdict[]): RepeatedVerdict {
+  if (verdicts.length === 0) throw new RangeError('foldRepetitions needs at least one verdict');
+  const winners = verdicts.map((v) => v.winner);
+  const wins = winCounts(winners);
+  const stable = winners.every((w) => w === winners[0]);
+  const modal = wins[0]?.variant ?? null;
+  const firstKey = verdicts[0]!.columns[0]?.key;
+  const candidates = verdicts
+    .map((v, index) => ({ v, index }))
+    .filter(({ v }) => v.winner === modal)
+    .map(({ v, index }) => ({
+      index,
+      figure: firstKey === undefined ? 0 : (v.rows.find((r) => r.variant === modal)?.values[firstKey] ?? 0),
+    }))
+    .sort((a, b) => a.figure - b.figure);
+  const representative = candidates[(candidates.length - 1) >> 1]?.index ?? 0;
+  const base = verdicts[representative]!;
+  const summary: RepetitionSummary = {
+    count: verdicts.length,
+    winners,
+    wins,
+    stable,
+    representative: representative + 1,
+  };
+  const rows = mergedRows(verdicts);
+  if (verdicts.length === 1) return { ...base, rows, repetitions: summary };
+  const agreement = `${wins[0]?.wins ?? 0} of ${verdicts.length} repetitions`;
+  if (stable) {
+    return {
+      ...base,
+      rows,
+      repetitions: summary,
+      answer: base.winner === null ? base.answer : `${base.answer} (${agreement} picked ${base.winner}.)`,
+    };
+  }
+  const tally = wins.map((w) => `${w.variant} ${w.wins}`).join(', ');
+  const none = winners.filter((w) => w === null).length;
+  return {
+    ...base,
+    status: 'no-stable-answer',
+    rows,
+    repetitions: summary,
+    winner: null,
+    answer: `No stable answer: the repetitions disagree (wins: ${tally}${none > 0 ? `, none ${none}` : ''}).`,
+    figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
+    changesIf: `More repetitions, or a larger gap between the variants, would be needed for an answer. ${base.changesIf}`,
+  };
+}
