@@ -1,4 +1,4 @@
-import { parseMetricKey, parseThresholdExpression, type ThresholdMap } from '../../reports/thresholds.ts';
+import { parseMetricKey, parseThresholdExpression, type ThresholdMap } from '../../contracts/thresholds/index.ts';
 import { FIDELITY_DEFAULTS } from './estimate.ts';
 
 /** The latency metrics a user reads as answers; the fidelity bound is a share of the tightest budget on them. */

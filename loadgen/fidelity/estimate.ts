@@ -1,4 +1,4 @@
-import type { Fidelity } from '../result/schema.ts';
+import type { Fidelity } from '../../contracts/run-result.ts';
 
 /**
  * The lab's own delay, estimated from what every process of a run spent in real time, and what it reads as

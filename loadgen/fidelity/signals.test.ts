@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimeSeries } from '../result/schema.ts';
+import type { TimeSeries } from '../../contracts/run-result.ts';
 import { estimateFidelity } from './estimate.ts';
 import { fidelityIntervals } from './signals.ts';
 

@@ -1,4 +1,4 @@
-import type { TimeSeries } from '../result/schema.ts';
+import type { TimeSeries } from '../../contracts/run-result.ts';
 import type { FidelityInterval, ProcessInterval } from './estimate.ts';
 
 /**
