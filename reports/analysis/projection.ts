@@ -39,30 +39,87 @@ export const PROJECTION_DEFAULTS = { serviceTimeS: 8, targetWaitProbability: 0.0
  * p.figures.find((f) => f.name === 'claude_calls_per_day')?.value
  */
 export function projectToTarget(result: RunResult, options: ProjectionOptions = {}): Projection {
+  const target = projectionTarget(result, options);
+  const rates = measuredRates(result, options, target);
+  const figures = projectedFigures(target, rates, options);
+  return {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    target: { dailyActiveUsers: target.dailyActiveUsers, concurrentUsers: Math.round(rates.concurrentUsers) },
+    assumptions: projectionAssumptions(result, options, target, rates),
+    figures,
+    sentences: projectionSentences(target, rates, figures, options),
+  };
+}
+
+/** The day model the projection aims at, with the caller's overrides applied once. */
+interface ProjectionTarget {
+  day: DayModel;
+  dailyActiveUsers: number;
+  targetWaitProbability: number;
+  peak: ReturnType<typeof peakHour>;
+  peakUpdatesPerS: number;
+  questionShare: number;
+}
+
+function projectionTarget(result: RunResult, options: ProjectionOptions): ProjectionTarget {
   const day =
     options.dayModel ??
     dayModelOfRun(result, options.dailyActiveUsers === undefined ? {} : { dailyActiveUsers: options.dailyActiveUsers });
   const dailyActiveUsers = options.dailyActiveUsers ?? day.dailyActiveUsers;
-  const targetWaitProbability = options.targetWaitProbability ?? PROJECTION_DEFAULTS.targetWaitProbability;
-  const injected = result.load.updatesInjected;
+  const peak = peakHour(day);
+  return {
+    day,
+    dailyActiveUsers,
+    targetWaitProbability: options.targetWaitProbability ?? PROJECTION_DEFAULTS.targetWaitProbability,
+    peak,
+    peakUpdatesPerS: (dailyActiveUsers * day.updatesPerUserPerDay * peak.share) / 3600,
+    questionShare: day.mix.question,
+  };
+}
+
+/** What the run measured per question and per call, and the peak's concurrency by Little's law. */
+interface MeasuredRates {
+  claudeCallsPerQuestion: number;
+  inputPerCall: number;
+  outputPerCall: number;
+  serviceTimeS: number;
+  serviceSource: Assumption['source'];
+  replyMeanS: number;
+  thinkS: number;
+  concurrentUsers: number;
+}
+
+function measuredRates(result: RunResult, options: ProjectionOptions, target: ProjectionTarget): MeasuredRates {
   const questions = result.load.updatesByAction.question ?? 0;
   const interactiveCalls = result.claude.byRoute.question?.calls ?? result.claude.total.calls;
-  const claudeCallsPerQuestion = questions > 0 ? interactiveCalls / questions : 0;
   const calls = result.claude.total.calls;
-  const inputPerCall = calls > 0 ? result.claude.total.inputTokens / calls : 0;
-  const outputPerCall = calls > 0 ? result.claude.total.outputTokens / calls : 0;
   const rates = measuredClaudeRates(result);
-  const serviceTimeS = options.serviceTimeS ?? rates.serviceTimeS ?? PROJECTION_DEFAULTS.serviceTimeS;
-  const serviceSource: Assumption['source'] =
-    options.serviceTimeS !== undefined ? 'given' : rates.serviceTimeS !== null ? 'measured' : 'default';
   const replyMeanS = (summariseHistogram(result.latency.replyFinal).meanMs ?? 0) / 1000;
-  const thinkS = meanThinkTimeS(day);
-  const peak = peakHour(day);
-  const peakUpdatesPerS = (dailyActiveUsers * day.updatesPerUserPerDay * peak.share) / 3600;
-  const concurrentUsers = concurrentUsersAt(peakUpdatesPerS, thinkS, replyMeanS);
-  const questionShare = day.mix.question;
-  const src = (value: number | undefined): Assumption['source'] => (value === undefined ? 'default' : 'given');
+  const thinkS = meanThinkTimeS(target.day);
+  return {
+    claudeCallsPerQuestion: questions > 0 ? interactiveCalls / questions : 0,
+    inputPerCall: calls > 0 ? result.claude.total.inputTokens / calls : 0,
+    outputPerCall: calls > 0 ? result.claude.total.outputTokens / calls : 0,
+    serviceTimeS: options.serviceTimeS ?? rates.serviceTimeS ?? PROJECTION_DEFAULTS.serviceTimeS,
+    serviceSource: options.serviceTimeS !== undefined ? 'given' : rates.serviceTimeS !== null ? 'measured' : 'default',
+    replyMeanS,
+    thinkS,
+    concurrentUsers: concurrentUsersAt(target.peakUpdatesPerS, thinkS, replyMeanS),
+  };
+}
 
+/** Every input of the projection, named, with its value and whether it was measured, targeted, given or defaulted. */
+function projectionAssumptions(
+  result: RunResult,
+  options: ProjectionOptions,
+  target: ProjectionTarget,
+  rates: MeasuredRates,
+): Assumption[] {
+  const { day, dailyActiveUsers, peak, questionShare } = target;
+  const { claudeCallsPerQuestion, inputPerCall, outputPerCall, serviceTimeS, serviceSource, thinkS, replyMeanS } =
+    rates;
+  const injected = result.load.updatesInjected;
+  const src = (value: number | undefined): Assumption['source'] => (value === undefined ? 'default' : 'given');
   const assumptions: Assumption[] = [
     {
       name: 'daily_active_users',
@@ -141,6 +198,17 @@ export function projectToTarget(result: RunResult, options: ProjectionOptions = 
       note: 'measured knee; instances are assumed to scale linearly',
     });
   }
+  return assumptions;
+}
+
+/** The projected figures, each with its formula. */
+function projectedFigures(
+  target: ProjectionTarget,
+  rates: MeasuredRates,
+  options: ProjectionOptions,
+): ProjectedFigure[] {
+  const { day, dailyActiveUsers, peakUpdatesPerS, questionShare, targetWaitProbability } = target;
+  const { claudeCallsPerQuestion, inputPerCall, outputPerCall, serviceTimeS, concurrentUsers } = rates;
   const peakCallsPerS = peakUpdatesPerS * questionShare * claudeCallsPerQuestion;
   const updatesPerDay = dailyActiveUsers * day.updatesPerUserPerDay;
   const callsPerDay =
@@ -219,6 +287,19 @@ export function projectToTarget(result: RunResult, options: ProjectionOptions = 
       formula: 'ceil(peak_concurrent_users / knee_vus_per_instance)',
     });
   }
+  return figures;
+}
+
+/** The projection in plain sentences, every number from the figures. */
+function projectionSentences(
+  target: ProjectionTarget,
+  rates: MeasuredRates,
+  figures: readonly ProjectedFigure[],
+  options: ProjectionOptions,
+): string[] {
+  const { day, dailyActiveUsers, targetWaitProbability } = target;
+  const { serviceTimeS, concurrentUsers } = rates;
+  const recommended = figures.find((x) => x.name === 'claude_concurrency_for_target_wait')?.value ?? null;
   const f = (name: string) => figures.find((x) => x.name === name)?.value ?? 0;
   const users = Math.round(concurrentUsers).toLocaleString('en-US');
   const sentences = [
@@ -234,11 +315,5 @@ export function projectToTarget(result: RunResult, options: ProjectionOptions = 
     sentences.push(
       `With a knee of ${options.kneeVusPerInstance} VUs per instance, ${f('bot_instances')} instances hold ${users} concurrent users (if they scale linearly; verify with a run, or \`botcap plan\`).`,
     );
-  return {
-    schemaVersion: ANALYSIS_SCHEMA_VERSION,
-    target: { dailyActiveUsers, concurrentUsers: Math.round(concurrentUsers) },
-    assumptions,
-    figures,
-    sentences,
-  };
+  return sentences;
 }
