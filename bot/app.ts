@@ -24,6 +24,7 @@ import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
 import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
+import type { BotServices } from './services.ts';
 import { Slotter } from './slotting/index.ts';
 import { startPolling } from './transport/polling.ts';
 import { registerWebhook, webhookRoute } from './transport/webhook.ts';
@@ -94,7 +95,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   const metrics = createBotMetrics(registry, pool);
   const errors = reporterLoadedAtStart();
   const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool });
-  const services = {
+  const services: BotServices = {
     config,
     clock,
     logger,
@@ -121,44 +122,47 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       throw new EnvironmentError(`${what}: ${redactSecrets(String(error), configSecrets(config))}`);
     };
 
+  /** The steps of a start, in order; each fails with a message that says what failed. */
   async function start(): Promise<void> {
-    const { telegram } = config;
     checkConfig(given, log);
     await errors.load(config);
-    if (config.database.migrate) {
-      const databaseUrl = config.database.migrateUrl ?? config.database.url;
-      await migrate({ databaseUrl, logger, applicationName: `${config.instanceId}-migrate` }).catch(
-        failed('database migration failed'),
-      );
-    }
+    await migrateSchema();
     // getMe: a wrong token or an unreachable API root fails here, at start, not at the first update.
-    await bot.init().catch(failed(`the Bot API at ${telegram.apiRoot} refused getMe (wrong token, fake not running?)`));
+    await bot
+      .init()
+      .catch(failed(`the Bot API at ${config.telegram.apiRoot} refused getMe (wrong token, fake not running?)`));
     await publishCommandMenu(bot.api);
-
     if (config.scheduler.enabled) {
-      scheduler = createScheduler({
-        config,
-        clock,
-        logger,
-        registry,
-        pool,
-        assistant,
-        sendDigest: sendDigestWithTelegram(bot.api),
-      });
+      const sendDigest = sendDigestWithTelegram(bot.api);
+      scheduler = createScheduler({ config, clock, logger, registry, pool, assistant, sendDigest });
     }
     server = await startHttpServer(httpServerOptions(routes()));
-    if (telegram.transport === 'webhook') {
-      webhookUrl = telegram.webhookPublicUrl ?? `${server.url}${telegram.webhookPath}`;
-      if (telegram.setWebhook) await registerWebhook(bot, config, webhookUrl, telegram.webhookSecret!);
-    } else {
-      poller = await startPolling(bot, config, logger);
-    }
+    await startIntake(server);
     await scheduler?.start();
-    if (telegram.dedupUpdates) pruning = pruneHandledUpdates(new UpdateLedger(pool, config.instanceId), log);
+    if (config.telegram.dedupUpdates) pruning = pruneHandledUpdates(new UpdateLedger(pool, config.instanceId), log);
     log.info(
-      { transport: telegram.transport, http: server.url, webhook: webhookUrl, bot: bot.botInfo.username },
+      { transport: config.telegram.transport, http: server.url, webhook: webhookUrl, bot: bot.botInfo.username },
       'bot started',
     );
+  }
+
+  async function migrateSchema(): Promise<void> {
+    if (!config.database.migrate) return;
+    const databaseUrl = config.database.migrateUrl ?? config.database.url;
+    await migrate({ databaseUrl, logger, applicationName: `${config.instanceId}-migrate` }).catch(
+      failed('database migration failed'),
+    );
+  }
+
+  /** Updates start coming in: the webhook is registered (unless a deployer does it), or polling starts. */
+  async function startIntake(http: HttpServer): Promise<void> {
+    const { telegram } = config;
+    if (telegram.transport === 'polling') {
+      poller = await startPolling(bot, config, logger);
+      return;
+    }
+    webhookUrl = telegram.webhookPublicUrl ?? `${http.url}${telegram.webhookPath}`;
+    if (telegram.setWebhook) await registerWebhook(bot, config, webhookUrl, telegram.webhookSecret!);
   }
 
   /** /metrics and /healthz always; the cron tick for cron-http; the webhook in webhook mode. */
