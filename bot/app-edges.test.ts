@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assistant } from './llm/index.ts';
 import { TELEGRAM_TEXT_LIMIT } from './reply.ts';
-import { type Backends, BotHarness, startBackends } from './test-support/harness.ts';
+import { type Backends, BotHarness, metricSum, postJson, startBackends } from './test-support/harness.ts';
 import { waitFor } from './test-support/logger.ts';
 
 /**
@@ -24,23 +24,8 @@ function longWindedAssistant(answerLength: number): () => Assistant {
   });
 }
 
-async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
-  const response = await fetch(url, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-  await response.text();
-  return response.status;
-}
-
-async function metricValue(bot: BotHarness, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`${bot.app.httpUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => pattern.test(line))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
+const post = postJson;
+const metricValue = (bot: BotHarness, pattern: RegExp) => metricSum(bot.app, pattern);
 
 describe('webhook edges', () => {
   let bot: BotHarness;

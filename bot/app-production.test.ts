@@ -8,7 +8,7 @@ import { UpdateLedger } from './db/update-ledger.ts';
 import { COMMAND_NAMES } from './i18n/messages.ts';
 import type { Assistant } from './llm/index.ts';
 import { SYSTEM_PROMPT } from './llm/index.ts';
-import { type Backends, BotHarness, startBackends } from './test-support/harness.ts';
+import { type Backends, BotHarness, metricSum, postJson, startBackends } from './test-support/harness.ts';
 import { captureLogs, waitFor } from './test-support/logger.ts';
 
 /**
@@ -25,23 +25,9 @@ afterAll(() => backends?.stop());
 const SECRET = 'production-lessons-secret';
 const SECRET_HEADER = { 'x-telegram-bot-api-secret-token': SECRET };
 
-async function post(url: string, body: string, headers: Record<string, string> = SECRET_HEADER): Promise<number> {
-  const response = await fetch(url, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-  await response.text();
-  return response.status;
-}
-
-async function metricValue(app: BotApp, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`${app.httpUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => pattern.test(line))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
+const post = (url: string, body: string, headers: Record<string, string> = SECRET_HEADER) =>
+  postJson(url, body, headers);
+const metricValue = metricSum;
 
 /** A message update as Telegram would post it, from user `userId` in their private chat. */
 function messageUpdate(updateId: number, userId: number, text: string): string {
