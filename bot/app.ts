@@ -131,7 +131,10 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     await bot
       .init()
       .catch(failed(`the Bot API at ${config.telegram.apiRoot} refused getMe (wrong token, fake not running?)`));
-    await publishCommandMenu(bot.api);
+    // The "/" menu in Telegram's apps: nice to have, so a refusal is logged rather than fatal.
+    await publishCommandMenu(bot.api).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not publish the command menu');
+    });
     if (config.scheduler.enabled) {
       const sendDigest = sendDigestWithTelegram(bot.api);
       scheduler = createScheduler({ config, clock, logger, registry, pool, assistant, sendDigest });

@@ -156,8 +156,8 @@ export const resilienceSchema = z
   .object({
     bulkheadConcurrency: positiveInt.default(10).describe('max concurrent calls per upstream (bulkhead)'),
     bulkheadQueue: nonNegativeInt.default(100).describe('calls waiting for a bulkhead slot before rejection'),
-    // Attempts, timeout and backoff add up to the answer's time budget, which must fit the webhook timeout:
-    // (1 + 1) x 20 s + 4 s = 44 s < 50 s (config/preflight.ts checks it at start).
+    // Attempts, timeout and backoff add up to an answer's time budget, which must fit the webhook timeout:
+    // config/preflight.ts checks it at start, and preflight.test.ts that these defaults fit.
     retryMaxAttempts: nonNegativeInt
       .default(1)
       .describe('retries after the first attempt (429/5xx/529/connection errors)'),
