@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -113,17 +114,18 @@ export async function startDevStack(
       await fakes.stop();
     };
     try {
-      const botName = exampleFile === undefined ? 'the reference bot' : (exampleFile.split('/').at(-1) ?? '');
+      const botName = exampleFile === undefined ? 'the reference bot' : basename(exampleFile);
       progress(`starting ${botName}...`);
-      const webhook = transport === 'webhook' || options.example === '04';
-      // The bot contract's addresses (loadgen/environment/bot-env.ts) and no BOT_TOKEN or ANTHROPIC_API_KEY:
-      // the bot's defaults are the ones the fakes accept.
+      // The bot contract (loadgen/environment/bot-env.ts) without BOT_TOKEN and ANTHROPIC_API_KEY: the bot's
+      // defaults are the ones the fakes accept. PORT and WEBHOOK_SECRET serve a bot that takes webhooks.
+      const secret = randomBytes(16).toString('hex');
       const addresses: Record<string, string> = {
         TELEGRAM_API_ROOT: fakes.ready.telegram,
         ANTHROPIC_BASE_URL: fakes.ready.claude,
         DATABASE_URL: env.databaseUrl,
+        PORT: String(await freePort()),
+        WEBHOOK_SECRET: secret,
         BOTCAP_INSTANCE_ID: 'dev',
-        ...(webhook ? { PORT: String(await freePort()), WEBHOOK_SECRET: randomBytes(16).toString('hex') } : {}),
       };
       const name = exampleFile === undefined ? 'bot' : `example-${options.example}`;
       const bot = await env.startProcess({
@@ -137,7 +139,7 @@ export async function startDevStack(
           // /metrics and /healthz on a free port: several dev stacks (or a real bot) may run side by side.
           BOTCAP_OBSERVABILITY_HTTP_PORT: '0',
         },
-        secrets: [env.databaseUrl, addresses.WEBHOOK_SECRET ?? ''].filter(Boolean),
+        secrets: [secret, decodeURIComponent(new URL(env.databaseUrl).password)].filter(Boolean),
         ready: { kind: 'line', pattern: exampleFile === undefined ? BOT_READY_LINE : /^ready: / },
         readyTimeoutMs: DEV_DEFAULTS.readyTimeoutMs,
       });
