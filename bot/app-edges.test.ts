@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backends, BotHarness, startBackends } from '../testing/bot-harness.ts';
+import { type Backends, BotHarness, metricSum, postJson, startBackends } from '../testing/bot-harness.ts';
 import { waitFor } from '../testing/wait.ts';
 import type { Assistant } from './llm/index.ts';
-import { TELEGRAM_TEXT_LIMIT, trimToTelegramLimit } from './reply.ts';
+import { TELEGRAM_TEXT_LIMIT } from './reply.ts';
 
 /**
  * Bad input, saturation and observability: what the bot does when things are not as they should be.
@@ -24,32 +24,8 @@ function longWindedAssistant(answerLength: number): () => Assistant {
   });
 }
 
-async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
-  const response = await fetch(url, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-  await response.text();
-  return response.status;
-}
-
-async function metricValue(bot: BotHarness, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`${bot.app.httpUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => pattern.test(line))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
-
-describe('trimming', () => {
-  it('cuts at 4096 with an ellipsis and never splits an emoji', () => {
-    expect(trimToTelegramLimit('short')).toBe('short');
-    const cut = trimToTelegramLimit(`${'a'.repeat(4094)}😀😀`);
-    expect(cut.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
-    expect(cut.endsWith('a…')).toBe(true);
-  });
-});
+const post = postJson;
+const metricValue = (bot: BotHarness, pattern: RegExp) => metricSum(bot.app, pattern);
 
 describe('webhook edges', () => {
   let bot: BotHarness;
@@ -141,49 +117,80 @@ describe('webhook edges', () => {
     expect(bot.replies(user).at(-1)?.text).toBe('I can only read text messages for now.');
   });
 
-  it('trims an answer over 4096 characters into one message ending in …', async () => {
+  it('splits an answer over 4096 characters into marked parts, each quoting the question, and stores it whole', async () => {
     const user = 3002;
     const question = `${'Очень длинный вопрос 🤔 מה קורה? '.repeat(120)}`.slice(0, 4096);
-    const reply = await bot.send({ kind: 'message', user_id: user, text: question });
-    expect(reply.ok).toBe(true);
-    expect(reply.text!.length).toBe(TELEGRAM_TEXT_LIMIT);
-    expect(reply.text!.endsWith('…')).toBe(true);
-    expect(bot.replies(user)).toHaveLength(1);
-  });
-});
-
-describe('a webhook handler slower than webhookTimeoutMs with onTimeout "throw"', () => {
-  let bot: BotHarness;
-  beforeAll(async () => {
-    const slowAssistant = (): Assistant => ({
-      ...longWindedAssistant(60)(),
-      answer: () => new Promise((resolve) => setTimeout(() => resolve({ text: 'late but here', outcome: 'ok' }), 800)),
-    });
-    bot = await BotHarness.start(
-      backends,
-      'webhook',
-      { 'telegram.webhookTimeoutMs': 300, 'telegram.webhookOnTimeout': 'throw' },
-      { createAssistant: slowAssistant },
-    );
-  });
-  afterAll(() => bot?.stop());
-
-  it('answers 500, so Telegram redelivers and the user gets the answer twice (what the report measures)', async () => {
-    const user = 3201;
-    // Injected directly: every delivery outlives the timeout, so the update is never confirmed.
-    backends.telegram.inject({ kind: 'message', user_id: user, text: 'slow one' });
-    await waitFor('the redelivered update answered again', () => bot.replies(user).length >= 2, 15_000);
-    expect(
-      bot
-        .replies(user)
-        .slice(0, 2)
-        .map((reply) => reply.text),
-    ).toEqual(['late but here', 'late but here']);
+    await bot.send({ kind: 'message', user_id: user, text: question });
+    const parts = await waitFor('both parts', () => bot.replies(user).length === 2 && bot.replies(user));
+    expect(parts.every((part) => part.ok && part.text!.length <= TELEGRAM_TEXT_LIMIT)).toBe(true);
+    expect(parts.map((part) => part.text!.slice(-5))).toEqual(['(1/2)', '(2/2)']);
+    const sent = backends.telegram.calls({ chat_id: user, method: 'sendMessage' });
     const [update] = backends.telegram.updates({ chat_id: user });
-    expect(update!.webhook_failures).toBeGreaterThanOrEqual(1);
-    expect(update!.deliveries).toBeGreaterThanOrEqual(2);
+    // Both parts quote the user's message, so Telegram (and the fake) tie them to the one update.
+    expect(sent.map((call) => call.update_id)).toEqual([update!.update_id, update!.update_id]);
+    const { rows } = await bot.app.pool.query<{ text: string }>(
+      "SELECT text FROM turns WHERE user_id = $1 AND role = 'assistant'",
+      [user],
+    );
+    expect(rows[0]!.text.length).toBeGreaterThan(TELEGRAM_TEXT_LIMIT);
   });
 });
+
+describe.each([
+  { dedupUpdates: true, answers: 1 },
+  { dedupUpdates: false, answers: 2 },
+])(
+  'a webhook handler slower than webhookTimeoutMs with onTimeout "throw", dedupUpdates $dedupUpdates',
+  ({ dedupUpdates, answers }) => {
+    let bot: BotHarness;
+    beforeAll(async () => {
+      const slowAssistant = (): Assistant => ({
+        ...longWindedAssistant(60)(),
+        answer: () =>
+          new Promise((resolve) => setTimeout(() => resolve({ text: 'late but here', outcome: 'ok' }), 800)),
+      });
+      bot = await BotHarness.start(
+        backends,
+        'webhook',
+        {
+          'telegram.webhookTimeoutMs': 300,
+          'telegram.webhookOnTimeout': 'throw',
+          'telegram.dedupUpdates': dedupUpdates,
+          // A budget that fits the 300 ms (the start-up check insists); the stand-in assistant ignores it.
+          'resilience.timeoutMs': 100,
+          'resilience.retryMaxAttempts': 0,
+          'database.connectionTimeoutMs': 100,
+        },
+        { createAssistant: slowAssistant },
+      );
+    });
+    afterAll(() => bot?.stop());
+
+    it(`answers 500, Telegram redelivers, and the user gets the answer ${answers === 1 ? 'once' : 'twice (what the report measures)'}`, async () => {
+      const user = dedupUpdates ? 3201 : 3202;
+      // Injected directly: the first delivery outlives the timeout.
+      const { update_id } = backends.telegram.inject({ kind: 'message', user_id: user, text: 'slow one' });
+      const delivered = () => backends.telegram.updates({ chat_id: user }).find((u) => u.update_id === update_id)!;
+      await waitFor('the update delivered again', () => delivered().deliveries >= 2, 15_000);
+      expect(delivered().webhook_failures).toBeGreaterThanOrEqual(1);
+      if (dedupUpdates) {
+        // The copy found the first handler finished: dropped and confirmed at once, the answer sent once.
+        await waitFor('the copy confirmed', () => delivered().confirmed_ms != null, 15_000);
+        await waitFor('the copy counted', async () => (await metricValue(bot, /outcome="duplicate"/)) === 1);
+        expect(bot.replies(user).map((reply) => reply.text)).toEqual(['late but here']);
+      } else {
+        // Every copy is handled again (and outlives the timeout again): one answer per delivery.
+        await waitFor('the second answer', () => bot.replies(user).length >= 2, 15_000);
+        expect(
+          bot
+            .replies(user)
+            .slice(0, 2)
+            .map((reply) => reply.text),
+        ).toEqual(['late but here', 'late but here']);
+      }
+    });
+  },
+);
 
 describe('a saturated pool (max 2, 300 ms wait)', () => {
   let bot: BotHarness;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Bot } from 'grammy';
 import type pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
@@ -7,20 +8,22 @@ import { ConfigError, EnvironmentError } from '../common/errors.ts';
 import { redactSecrets } from '../common/redact.ts';
 import { createBot } from './bot.ts';
 import type { BotConfig } from './config/index.ts';
+import { preflight } from './config/preflight.ts';
 import type { BotContext } from './context.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { TurnStore } from './db/turns.ts';
+import { UpdateLedger } from './db/update-ledger.ts';
 import { UserStore } from './db/users.ts';
+import { publishCommandMenu } from './handlers/index.ts';
 import { cronRoute, healthRoute, metricsRoute } from './http/routes.ts';
 import { type HttpServer, type Route, startHttpServer } from './http/server.ts';
-import { trackInFlight } from './in-flight.ts';
 import { type Assistant, type AssistantDeps, createAssistant } from './llm/index.ts';
+import { trackInFlight } from './middleware/in-flight.ts';
 import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
-import { trimToTelegramLimit } from './reply.ts';
-import { createScheduler, type Scheduler, type SchedulerDeps } from './scheduler/index.ts';
+import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
 import type { BotServices } from './services.ts';
 import { Slotter } from './slotting/index.ts';
 import { startPolling } from './transport/polling.ts';
@@ -28,22 +31,27 @@ import { registerWebhook, webhookRoute } from './transport/webhook.ts';
 
 /** What can be swapped when the app is built; every field optional, defaults in the comments. */
 export interface BotAppDeps {
-  /** Default: a scaled clock from `config.time` (timeScale, startAt, anchorRealMs). */
+  /** Default: the wall clock, or the lab's scaled clock when `config.time` sets one. */
   clock?: Clock;
   /** Where log lines go. Default: stderr. */
   logDestination?: DestinationStream;
-  /** Default: `createAssistant` from `bot/llm`. */
+  /** Default: `createAssistant` from `bot/llm` (tests and examples pass a stand-in). */
   createAssistant?: (deps: AssistantDeps) => Assistant;
-  /** Default: `createScheduler` from `bot/scheduler`; not called when `scheduler.enabled` is off. */
-  createScheduler?: (deps: SchedulerDeps) => Scheduler;
-  /** How long stop() lets in-flight webhook requests finish, real ms. Default 10,000. */
+  /** How long stop() lets in-flight updates finish, real ms. Default 10,000. */
   drainMs?: number;
 }
 
-export const BOT_APP_DEFAULTS = { drainMs: 10_000 } as const;
+export const BOT_APP_DEFAULTS = {
+  drainMs: 10_000,
+  /** Claims of handled updates are kept a day: Telegram drops an undelivered update after 24 hours. */
+  ledgerKeepMs: 24 * 3600_000,
+  /** How often an instance deletes older claims, real ms. */
+  ledgerPruneEveryMs: 3600_000,
+} as const;
 
 /** One running bot instance. */
 export interface BotApp {
+  /** The config the instance runs with (a generated webhook secret filled in). */
   readonly config: BotConfig;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -57,8 +65,8 @@ export interface BotApp {
   /** The URL registered with setWebhook, in webhook mode; set by `start()`. */
   readonly webhookUrl: string | undefined;
   /**
-   * Migrates, checks the token (getMe), opens the HTTP server, starts the transport and the scheduler.
-   * If it throws, call `stop()` to release what was already opened.
+   * Checks the config, migrates, checks the token (getMe), opens the HTTP server, starts the transport and the
+   * scheduler. If it throws, call `stop()` to release what was already opened.
    */
   start(): Promise<void>;
   /** Stops taking updates, lets the ones in flight finish, stops the scheduler, closes the pool. Idempotent. */
@@ -75,14 +83,9 @@ export interface BotApp {
  * console.log(app.httpUrl, app.webhookUrl);
  * process.once('SIGTERM', () => void app.stop());
  */
-export function createBotApp(config: BotConfig, deps: BotAppDeps = {}): BotApp {
-  const clock =
-    deps.clock ??
-    createScaledClock({
-      timeScale: config.time.timeScale,
-      startAtMs: config.time.startAt === undefined ? undefined : Date.parse(config.time.startAt),
-      anchorRealMs: config.time.anchorRealMs,
-    });
+export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
+  const config = withWebhookSecret(given);
+  const clock = deps.clock ?? clockFor(config);
   const logger = createLogger(config, deps.logDestination);
   const log = logger.child({ component: 'app' });
   const registry = new Registry();
@@ -90,12 +93,7 @@ export function createBotApp(config: BotConfig, deps: BotAppDeps = {}): BotApp {
   registry.setDefaultLabels({ instance: config.instanceId });
   const pool = createPool(config);
   const metrics = createBotMetrics(registry, pool);
-  // Sentry (when configured) is loaded in start(); bot.catch reports through this forwarder.
-  let reporter: ErrorReporter = NO_ERROR_REPORTER;
-  const errors: ErrorReporter = {
-    capture: (error, context) => reporter.capture(error, context),
-    close: () => reporter.close(),
-  };
+  const errors = reporterLoadedAtStart();
   const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool });
   const services: BotServices = {
     config,
@@ -108,88 +106,93 @@ export function createBotApp(config: BotConfig, deps: BotAppDeps = {}): BotApp {
   };
   const inFlight = trackInFlight();
   const bot = createBot({ services, pool, metrics, errors, inFlight });
-  const secrets = configSecrets(config);
+  const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
 
   let server: HttpServer | undefined;
   let poller: { stop(): Promise<void> } | undefined;
   let scheduler: Scheduler | undefined;
+  let pruning: NodeJS.Timeout | undefined;
   let webhookUrl: string | undefined;
   let stopping: Promise<void> | undefined;
 
   /** Wraps a failure at start into an EnvironmentError that says what failed, secrets removed. */
-  const rethrowAs =
+  const failed =
     (what: string) =>
     (error: unknown): never => {
-      throw new EnvironmentError(`${what}: ${redactSecrets(String(error), secrets)}`);
+      throw new EnvironmentError(`${what}: ${redactSecrets(String(error), configSecrets(config))}`);
     };
 
+  /** The steps of a start, in order; each fails with a message that says what failed. */
   async function start(): Promise<void> {
-    const { telegram } = config;
-    if (telegram.transport === 'polling' && telegram.apiTimeoutS <= telegram.pollTimeoutS) {
-      throw new ConfigError(
-        `telegram.apiTimeoutS (${telegram.apiTimeoutS}) must exceed telegram.pollTimeoutS (${telegram.pollTimeoutS}): getUpdates shares the API timeout`,
-      );
-    }
-    reporter = await createErrorReporter(config);
-    if (config.database.migrate) {
-      const applicationName = `${config.instanceId}-migrate`;
-      const databaseUrl = config.database.migrateUrl ?? config.database.url;
-      await migrate({ databaseUrl, logger, applicationName }).catch(rethrowAs('database migration failed'));
-    }
+    checkConfig(given, log);
+    await errors.load(config);
+    await migrateSchema();
     // getMe: a wrong token or an unreachable API root fails here, at start, not at the first update.
     await bot
       .init()
-      .catch(rethrowAs(`the Bot API at ${telegram.apiRoot} refused getMe (wrong token, fake not running?)`));
-
+      .catch(failed(`the Bot API at ${config.telegram.apiRoot} refused getMe (wrong token, fake not running?)`));
+    // The "/" menu in Telegram's apps: nice to have, so a refusal is logged rather than fatal.
+    await publishCommandMenu(bot.api).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not publish the command menu');
+    });
     if (config.scheduler.enabled) {
-      const create = deps.createScheduler ?? createScheduler;
-      scheduler = create({
-        config,
-        clock,
-        logger,
-        registry,
-        pool,
-        assistant,
-        sendDigest: async (chatId, text) => {
-          await bot.api.sendMessage(chatId, trimToTelegramLimit(text));
-        },
-      });
+      const sendDigest = sendDigestWithTelegram(bot.api);
+      scheduler = createScheduler({ config, clock, logger, registry, pool, assistant, sendDigest });
     }
-
-    const routes: Route[] = [metricsRoute(registry), healthRoute(pool, metrics)];
-    if (config.scheduler.strategy === 'cron-http' && scheduler) {
-      const tickingScheduler = scheduler;
-      routes.push(
-        cronRoute(
-          config.scheduler.cronPath,
-          () => tickingScheduler.handleTick(),
-          (error) => log.error({ err: error }, 'cron tick failed'),
-        ),
-      );
-    }
-    if (telegram.transport === 'webhook') routes.push(webhookRoute(bot, config, logger));
-    server = await startHttpServer(
-      telegram.transport === 'webhook'
-        ? { host: telegram.webhookHost, port: telegram.webhookPort, routes }
-        : { host: config.observability.httpHost, port: config.observability.httpPort, routes },
-    );
-
-    if (telegram.transport === 'webhook') {
-      webhookUrl = telegram.webhookPublicUrl ?? `${server.url}${telegram.webhookPath}`;
-      if (telegram.setWebhook) await registerWebhook(bot, config, webhookUrl);
-    } else {
-      poller = await startPolling(bot, config, logger);
-    }
+    server = await startHttpServer(httpServerOptions(routes()));
+    await startIntake(server);
     await scheduler?.start();
+    if (config.telegram.dedupUpdates) pruning = pruneHandledUpdates(new UpdateLedger(pool, config.instanceId), log);
     log.info(
-      { transport: telegram.transport, http: server.url, webhook: webhookUrl, bot: bot.botInfo.username },
+      { transport: config.telegram.transport, http: server.url, webhook: webhookUrl, bot: bot.botInfo.username },
       'bot started',
     );
   }
 
+  async function migrateSchema(): Promise<void> {
+    if (!config.database.migrate) return;
+    const databaseUrl = config.database.migrateUrl ?? config.database.url;
+    await migrate({ databaseUrl, logger, applicationName: `${config.instanceId}-migrate` }).catch(
+      failed('database migration failed'),
+    );
+  }
+
+  /** Updates start coming in: the webhook is registered (unless a deployer does it), or polling starts. */
+  async function startIntake(http: HttpServer): Promise<void> {
+    const { telegram } = config;
+    if (telegram.transport === 'polling') {
+      poller = await startPolling(bot, config, logger);
+      return;
+    }
+    webhookUrl = telegram.webhookPublicUrl ?? `${http.url}${telegram.webhookPath}`;
+    if (telegram.setWebhook) await registerWebhook(bot, config, webhookUrl, telegram.webhookSecret!);
+  }
+
+  /** /metrics and /healthz always; the cron tick for cron-http; the webhook in webhook mode. */
+  function routes(): Route[] {
+    const list: Route[] = [metricsRoute(registry), healthRoute(pool, metrics)];
+    const ticking = scheduler;
+    if (config.scheduler.strategy === 'cron-http' && ticking) {
+      const onError = (error: unknown) => log.error({ err: error }, 'cron tick failed');
+      list.push(cronRoute(config.scheduler.cronPath, () => ticking.handleTick(), onError));
+    }
+    if (config.telegram.transport === 'webhook') {
+      list.push(webhookRoute(bot, config, config.telegram.webhookSecret!, logger));
+    }
+    return list;
+  }
+
+  /** One server: on the webhook's address in webhook mode, on the observability address when polling. */
+  function httpServerOptions(list: Route[]) {
+    const { telegram, observability } = config;
+    return telegram.transport === 'webhook'
+      ? { host: telegram.webhookHost, port: telegram.webhookPort, routes: list }
+      : { host: observability.httpHost, port: observability.httpPort, routes: list };
+  }
+
   async function stopOnce(): Promise<void> {
     log.info('stopping');
-    const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
+    clearInterval(pruning);
     const steps: Array<[string, () => Promise<void> | undefined]> = [
       // Intake first: no new updates, the ones in flight finish (the runner waits for them; the
       // server waits for open webhook requests, whose handlers answer only when done).
@@ -239,4 +242,60 @@ export function createBotApp(config: BotConfig, deps: BotAppDeps = {}): BotApp {
       return stopping;
     },
   };
+}
+
+/**
+ * In webhook mode without a configured secret, a random one: the bot registers it with setWebhook, and
+ * Telegram is the only party that needs to know it. (Several instances behind one URL must share one: set
+ * WEBHOOK_SECRET. With setWebhook off nobody could learn it, and `checkConfig` refuses to start.)
+ */
+function withWebhookSecret(config: BotConfig): BotConfig {
+  const { telegram } = config;
+  if (telegram.transport !== 'webhook' || telegram.webhookSecret !== undefined || !telegram.setWebhook) return config;
+  return { ...config, telegram: { ...telegram, webhookSecret: randomBytes(32).toString('hex') } };
+}
+
+/** Lab only: the scaled clock a capacity run shares between instances. In production `config.time` is unset. */
+function clockFor(config: BotConfig): Clock {
+  return createScaledClock({
+    timeScale: config.time.timeScale,
+    startAtMs: config.time.startAt === undefined ? undefined : Date.parse(config.time.startAt),
+    anchorRealMs: config.time.anchorRealMs,
+  });
+}
+
+/** Refuses a config that would misbehave later (config/preflight.ts); logs what is only doubtful. */
+function checkConfig(config: BotConfig, log: Logger): void {
+  const { errors, warnings } = preflight(config);
+  for (const warning of warnings) log.warn(warning);
+  if (config.telegram.transport === 'webhook' && config.telegram.webhookSecret === undefined && errors.length === 0) {
+    log.info('generated a random webhook secret and registered it with setWebhook; set WEBHOOK_SECRET to choose one');
+  }
+  if (errors.length > 0) throw new ConfigError(`the bot will not start:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+}
+
+/**
+ * The error reporter, for bot.catch from the start; Sentry itself (when configured) is loaded by `start()`,
+ * because importing it takes seconds that building an app should not.
+ */
+function reporterLoadedAtStart(): ErrorReporter & { load(config: BotConfig): Promise<void> } {
+  let reporter: ErrorReporter = NO_ERROR_REPORTER;
+  return {
+    async load(config) {
+      reporter = await createErrorReporter(config);
+    },
+    capture: (error, context) => reporter.capture(error, context),
+    close: () => reporter.close(),
+  };
+}
+
+/** Deletes day-old update claims every hour (unref'd: it never keeps the process alive). */
+function pruneHandledUpdates(ledger: UpdateLedger, log: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    ledger.prune(BOT_APP_DEFAULTS.ledgerKeepMs).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not prune handled_updates');
+    });
+  }, BOT_APP_DEFAULTS.ledgerPruneEveryMs);
+  timer.unref();
+  return timer;
 }

@@ -4,18 +4,16 @@ import { Bot, session } from 'grammy';
 import type pg from 'pg';
 import { BotContext, initialSession, type SessionData, sessionKey } from './context.ts';
 import { PostgresSessionStorage } from './db/session-storage.ts';
-import {
-  commandHandlers,
-  conversationHandlers,
-  errorBoundary,
-  navigationHandlers,
-  otherUpdateHandlers,
-} from './handlers/index.ts';
-import { settleErrors } from './handlers/settle-errors.ts';
-import type { InFlight } from './in-flight.ts';
+import { UpdateLedger } from './db/update-ledger.ts';
+import { commandHandlers, conversationHandlers, navigationHandlers, otherUpdateHandlers } from './handlers/index.ts';
+import { handErrorsToCatch } from './middleware/hand-errors-to-catch.ts';
+import { handleOnce } from './middleware/handle-once.ts';
+import type { InFlight } from './middleware/in-flight.ts';
+import { measureUpdates, updateKind } from './middleware/measure-updates.ts';
+import { limitMessageRate } from './middleware/rate-limit.ts';
+import { replyFallbackOnError } from './middleware/reply-fallback-on-error.ts';
 import type { BotMetrics } from './observability/metrics.ts';
 import type { ErrorReporter } from './observability/sentry.ts';
-import { measureUpdates, updateKind } from './observability/update-metrics.ts';
 import { plantedDelay } from './planted-delay.ts';
 import type { BotServices } from './services.ts';
 
@@ -24,20 +22,20 @@ export interface CreateBotOptions {
   pool: pg.Pool;
   metrics: BotMetrics;
   errors: ErrorReporter;
-  /** Counts running handlers so a stop can wait for them (see in-flight.ts). */
-  inFlight?: InFlight;
+  /** Counts running handlers so a stop can wait for them (middleware/in-flight.ts). */
+  inFlight: InFlight;
 }
 
 /**
- * The grammY bot: its API client and its middleware, in the order an update passes through them.
- * It knows nothing about transports; `transport/` feeds it updates by polling or webhook.
+ * The grammY bot: its API client and its middleware, in the order an update passes through them. It knows
+ * nothing about transports; `transport/` feeds it updates by polling or webhook.
  *
  * @example
- * const bot = createBot({ services, pool, metrics, errors });
+ * const bot = createBot({ services, pool, metrics, errors, inFlight });
  * await bot.init(); // getMe: fails fast on a wrong token or an unreachable API root
  */
 export function createBot({ services, pool, metrics, errors, inFlight }: CreateBotOptions): Bot<BotContext> {
-  const { config, logger } = services;
+  const { config, logger, clock } = services;
   const log = logger.child({ component: 'bot' });
   const bot = new Bot<BotContext>(config.telegram.token, {
     ContextConstructor: BotContext,
@@ -54,17 +52,29 @@ export function createBot({ services, pool, metrics, errors, inFlight }: CreateB
     );
   }
 
-  bot.use(settleErrors(bot));
-  if (inFlight) bot.use(inFlight.middleware);
+  // 1. Every error below ends in bot.catch, so handling an update never rejects (webhooks need that).
+  bot.use(handErrorsToCatch(bot));
+  // 2. stop() waits for the handlers still running before it closes the pool they write through.
+  bot.use(inFlight.middleware);
+  // 3. Times and counts every update by kind and outcome (bot_updates_total, bot_update_duration_seconds).
   bot.use(measureUpdates(metrics));
-  bot.use(errorBoundary);
+  // 4. Each update_id once, across instances: a redelivery is dropped, or waits for the first handler.
+  if (config.telegram.dedupUpdates) {
+    const ledger = new UpdateLedger(pool, config.instanceId);
+    // Only one instance may poll, so a poller that finds an unfinished claim found a dead poller's: no lease.
+    const leaseMs = config.telegram.transport === 'polling' ? 0 : config.telegram.updateLeaseMs;
+    bot.use(handleOnce({ ledger, leaseMs, logger }));
+  }
+  // 5. Never silence: a failure below that left the user without a reply gets the ⚠️ fallback (then rethrows).
+  bot.use(replyFallbackOnError);
   if (config.telegram.transport === 'polling') {
-    // The runner handles updates concurrently; this keeps one chat's updates in order (and its session
-    // consistent) while different chats run in parallel. It must come before session(). Webhook mode
-    // goes without: Telegram sends a chat's next update only after our answer to the previous one, and
-    // an in-process lock could not order updates spread over several instances anyway.
+    // 6. The runner handles updates concurrently; this keeps one chat's updates in order (and its session
+    // consistent) while different chats run in parallel. It must come before session(). Webhook mode goes
+    // without: Telegram sends a chat's next update only after our answer to the previous one, and an
+    // in-process lock could not order updates spread over several instances anyway.
     bot.use(sequentialize(sessionKey));
   }
+  // 7. The chat's session (onboarding step, message allowance) from Postgres, written back after the handler.
   bot.use(
     session<SessionData, BotContext>({
       initial: initialSession,
@@ -72,13 +82,17 @@ export function createBot({ services, pool, metrics, errors, inFlight }: CreateB
       storage: new PostgresSessionStorage<SessionData>(pool),
     }),
   );
+  // 8. A user over their message limit is asked to slow down instead of reaching a handler.
+  bot.use(limitMessageRate(config.rateLimit, clock));
+  // Test only (testing.plantedDelayMs, default 0): a planted slowdown the regression gate's tests must catch.
   if (config.testing.plantedDelayMs > 0) bot.use(plantedDelay(services.clock, config.testing.plantedDelayMs));
+  // 9. The handlers: commands first, so a "/start" typed mid-onboarding is a command, not an answer.
   bot.use(commandHandlers(services));
   bot.use(navigationHandlers(services));
   bot.use(conversationHandlers(services));
   bot.use(otherUpdateHandlers());
 
-  // The error boundary already replied (or could not); here the error is logged, counted and reported.
+  // The fallback already went out (or could not); here the error is logged, counted and reported.
   bot.catch((error) => {
     metrics.recordDbError(error.error);
     const kind = updateKind(error.ctx);

@@ -17,8 +17,10 @@ export {
   type Knob,
   loadBotConfig,
 } from './config/index.ts';
+export { LAB_DEFAULTS } from './config/lab-defaults.ts';
+export { type AnswerBudget, answerBudget, preflight } from './config/preflight.ts';
 export { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 // What the load generator and reports rely on
 export { BOT_METRIC_NAMES, type UpdateKind } from './observability/metrics.ts';
-export { TELEGRAM_TEXT_LIMIT, trimToTelegramLimit } from './reply.ts';
+export { partMarker, splitForTelegram, TELEGRAM_TEXT_LIMIT, trimToTelegramLimit } from './reply.ts';
 export { DIGEST_TIME_CHOICES, TOPICS, type Topic } from './topics.ts';

@@ -89,7 +89,7 @@ interface FleetParts {
  * Starts the bots the run drives: N reference bots (`botcap bot` children with the scenario's knobs), N
  * instances of the user's `--bot-cmd`, or nothing for `--webhook-url` (the fake then delivers there). Webhook
  * instances sit behind botcap's balancer, and the fake delivers every webhook there keeping the path the bot
- * registered (see loadgen/environment/README.md, "The bot contract"); every instance shares the clock anchor.
+ * registered (see environment/README.md, "The bot contract"); every instance shares the clock anchor.
  *
  * @example
  * const fleet = await startBotFleet({ scenario, env, telegram, claudeUrl, mcpUrl, anchorRealMs, startAtIso, signal });
@@ -152,7 +152,7 @@ function startInstances(parts: FleetParts): Promise<Instance[]> {
   );
 }
 
-/** The contract's inputs for one instance (loadgen/environment/bot-env.ts). */
+/** The contract's inputs for one instance (environment/bot-env.ts). */
 function contractInput(parts: FleetParts, name: string, port: number | undefined): BotEnvInput {
   const { options } = parts;
   return {

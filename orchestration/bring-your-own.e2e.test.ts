@@ -10,7 +10,7 @@ import { runScenario } from './run.ts';
 
 /**
  * Bring your own bot, for real: `botcap run smoke` (30 simulated seconds) with bots written only against the
- * documented contract (loadgen/environment/README.md) - telegraf 4 and a standard-library Python bot - in
+ * documented contract (environment/README.md) - telegraf 4 and a standard-library Python bot - in
  * both transports. Each bot uses its own webhook path and a normal long-poll timeout (telegraf 50 s, the
  * Python bot 25 s); every update must be answered and the load must start on time.
  */

@@ -159,3 +159,23 @@ export class BotHarness {
     return this.app.stop();
   }
 }
+
+/** POSTs a JSON body (as Telegram posts a webhook update) and resolves with the HTTP status. */
+export async function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  await response.text();
+  return response.status;
+}
+
+/** The sum of an instance's /metrics samples whose line matches `pattern`. */
+export async function metricSum(app: Pick<BotApp, 'httpUrl'>, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`${app.httpUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => pattern.test(line))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { TRANSPORTS } from '../../contracts/transport.ts';
+import { LAB_DEFAULTS } from './lab-defaults.ts';
 
 /**
  * Every knob of the reference bot, declared once: its type, bounds, default and description.
  * `botcap bot --help`, the env-var mapping (`knobs.ts`) and the README all read from this schema,
  * so a default is never written twice. Durations are in *simulated* time where the name says so;
  * the clock's `timeScale` converts them.
+ *
+ * Lab only, in three places, each marked where it is: the `time` section (a production bot runs on the wall
+ * clock: leave it unset), the scheduler strategy `none` (kept to show the duplicates it causes) and the lab's
+ * defaults for the token and the API key (they work against botcap's fakes only). bot/README.md's "Production
+ * profile" gives the values to run with instead.
  */
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -33,8 +39,10 @@ export const telegramSchema = z
     token: z
       .string()
       .regex(/^\d+:[A-Za-z0-9_-]+$/, 'a bot token looks like 123456:ABC-DEF (from @BotFather)')
-      .default('123456:TEST-TOKEN-botcap-reference-bot-0000')
-      .describe('bot token (env BOT_TOKEN)'),
+      // Lab only: the token botcap's fake Telegram accepts. A production bot has no default here; the bot
+      // refuses to start with it against api.telegram.org (config/preflight.ts).
+      .default(LAB_DEFAULTS.telegramToken)
+      .describe('bot token (env BOT_TOKEN); the default works only against `botcap fakes`'),
     apiRoot: z
       .url()
       .default('https://api.telegram.org')
@@ -53,8 +61,10 @@ export const telegramSchema = z
     webhookSecret: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters of A-Z a-z 0-9 _ -')
-      .default('botcap-webhook-secret')
-      .describe('webhook: X-Telegram-Bot-Api-Secret-Token (env WEBHOOK_SECRET)'),
+      .optional()
+      .describe(
+        'webhook: X-Telegram-Bot-Api-Secret-Token (env WEBHOOK_SECRET); unset = a random one registered by setWebhook, refused when setWebhook is off',
+      ),
     webhookMaxConnections: z.coerce
       .number()
       .int()
@@ -68,7 +78,24 @@ export const telegramSchema = z
       .describe(
         'webhook: when a handler outlives the timeout, "throw" (Telegram redelivers) or "return" (answer 200, keep working)',
       ),
-    webhookTimeoutMs: positiveInt.default(10_000).describe('webhook: handler time before onTimeout applies, real ms'),
+    // Telegram gives up on a webhook request after about a minute (not documented; the fake uses 60 s). The
+    // handler's worst case (resilience budget, config/preflight.ts) must end before this, or Telegram redelivers.
+    webhookTimeoutMs: positiveInt
+      .default(50_000)
+      .describe('webhook: handler time before onTimeout applies, real ms (must exceed the resilience budget)'),
+    webhookMaxBodyBytes: positiveInt
+      .default(256 * 1024)
+      .describe('webhook: largest update body read; longer ones get 413 before a byte is read'),
+    dedupUpdates: bool
+      .default(true)
+      .describe(
+        'handle each update_id once across instances (a row per update in Postgres), so redeliveries do not reply twice',
+      ),
+    updateLeaseMs: positiveInt
+      .default(120_000)
+      .describe(
+        'webhook: a redelivered update still claimed by a handler this long is taken over (its instance died), real ms',
+      ),
     setWebhook: bool
       .default(true)
       .describe(
@@ -111,7 +138,12 @@ export const databaseSchema = z
 export const claudeSchema = z
   .object({
     baseUrl: z.url().default('https://api.anthropic.com').describe('Anthropic API root (env ANTHROPIC_BASE_URL)'),
-    apiKey: z.string().min(1).default('sk-ant-botcap-fake-key').describe('Anthropic API key (env ANTHROPIC_API_KEY)'),
+    // Lab only: the fake Claude accepts any key. Refused against api.anthropic.com (config/preflight.ts).
+    apiKey: z
+      .string()
+      .min(1)
+      .default(LAB_DEFAULTS.anthropicApiKey)
+      .describe('Anthropic API key (env ANTHROPIC_API_KEY); the default works only against `botcap fakes`'),
     complexModel: z.string().default('claude-sonnet-5-5').describe('model for complex turns and digests'),
     simpleModel: z.string().default('claude-haiku-4-5-20251001').describe('model for simple turns when routing is on'),
     maxOutputTokens: positiveInt.default(600).describe('max_tokens of an answer'),
@@ -143,14 +175,18 @@ export const resilienceSchema = z
   .object({
     bulkheadConcurrency: positiveInt.default(10).describe('max concurrent calls per upstream (bulkhead)'),
     bulkheadQueue: nonNegativeInt.default(100).describe('calls waiting for a bulkhead slot before rejection'),
+    // Attempts, timeout and backoff add up to an answer's time budget, which must fit the webhook timeout:
+    // config/preflight.ts checks it at start, and preflight.test.ts that these defaults fit.
     retryMaxAttempts: nonNegativeInt
-      .default(2)
+      .default(1)
       .describe('retries after the first attempt (429/5xx/529/connection errors)'),
     retryInitialDelayMs: positiveInt
       .default(500)
       .describe('first retry backoff, simulated ms (doubles, with jitter; retry-after wins)'),
-    retryMaxDelayMs: positiveInt.default(8_000).describe('retry backoff cap, simulated ms'),
-    timeoutMs: positiveInt.default(30_000).describe('per-attempt timeout of an upstream call, simulated ms'),
+    retryMaxDelayMs: positiveInt
+      .default(4_000)
+      .describe('retry backoff cap, simulated ms; a longer retry-after gives up at once'),
+    timeoutMs: positiveInt.default(20_000).describe('per-attempt timeout of an upstream call, simulated ms'),
     breakerScope: z
       .enum(['none', 'shared', 'per-upstream'])
       .default('per-upstream')
@@ -203,6 +239,8 @@ export const costSchema = z
 
 export const schedulerSchema = z
   .object({
+    // Lab only: `none` is deliberately broken (every instance sends: duplicates), kept so a run can show why a
+    // strategy is needed. A production bot with one instance needs none; with several, `skip-locked`.
     strategy: z
       .enum(SCHEDULER_STRATEGIES)
       .default('skip-locked')
@@ -257,6 +295,15 @@ export const slottingSchema = z
   })
   .prefault({});
 
+export const rateLimitSchema = z
+  .object({
+    messagesPerMinute: nonNegativeInt
+      .default(20)
+      .describe('messages one user may send per minute before the bot asks them to slow down, 0 = no limit'),
+    burst: positiveInt.default(10).describe('messages a user may send at once before the per-minute rate applies'),
+  })
+  .prefault({});
+
 export const observabilitySchema = z
   .object({
     httpHost: z.string().default('127.0.0.1').describe('interface of the metrics/health HTTP server'),
@@ -269,6 +316,10 @@ export const observabilitySchema = z
   })
   .prefault({});
 
+/**
+ * Lab only: a capacity run compresses time (60x plays the 10:00 burst in seconds) and gives every instance one
+ * shared simulated clock. A production bot leaves this section unset: its clock is the wall clock.
+ */
 export const timeSchema = z
   .object({
     timeScale: z.coerce
@@ -309,6 +360,7 @@ export const botConfigSchema = z.object({
   cost: costSchema,
   scheduler: schedulerSchema,
   slotting: slottingSchema,
+  rateLimit: rateLimitSchema,
   observability: observabilitySchema,
   time: timeSchema,
   testing: testingSchema,

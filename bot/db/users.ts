@@ -62,13 +62,17 @@ function toUser(row: DbUser): UserRow {
 export class UserStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Creates the user on first contact; refreshes chat and language (they can change), keeps the chosen name. */
+  /**
+   * Creates the user on first contact (`/start`); refreshes chat and language (they can change), keeps the chosen
+   * name, and clears `blocked_at`: a user who blocked the bot and writes again has unblocked it.
+   */
   async upsertProfile(profile: TelegramProfile, nowMs: number): Promise<UserRow> {
     const { rows } = await this.pool.query<DbUser>(
       `INSERT INTO users (user_id, chat_id, first_name, language_code, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $5)
        ON CONFLICT (user_id) DO UPDATE
-         SET chat_id = EXCLUDED.chat_id, language_code = EXCLUDED.language_code, updated_at = EXCLUDED.updated_at
+         SET chat_id = EXCLUDED.chat_id, language_code = EXCLUDED.language_code, updated_at = EXCLUDED.updated_at,
+           blocked_at = NULL
        RETURNING user_id, chat_id, first_name, language_code, topic, digest_requested_minute,
          digest_minute, digests_paused, onboarded_at`,
       [profile.userId, profile.chatId, profile.firstName, profile.languageCode ?? null, new Date(nowMs)],

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { BotContext } from '../context.ts';
+import { type BotContext, setStep } from '../context.ts';
 import { languageOf } from '../i18n/messages.ts';
 import { replyOnce, trimToTelegramLimit } from '../reply.ts';
 import type { BotServices } from '../services.ts';
@@ -13,8 +13,8 @@ import { messagesOf } from './profile.ts';
 const MAX_NAME_LENGTH = 64;
 
 /**
- * Text messages: an answer to the onboarding question in progress (name, digest time), or else a
- * question for the assistant - the expensive path: Postgres for context, Claude for the answer.
+ * Text messages: an answer to the onboarding question in progress (the name, typed or confirmed; the digest
+ * time), or else a question for the assistant - the expensive path: Postgres for context, Claude for the answer.
  *
  * @example
  * bot.use(conversationHandlers(services));
@@ -28,6 +28,8 @@ export function conversationHandlers(services: BotServices): Composer<BotContext
     const text = ctx.message.text;
     const m = messagesOf(ctx);
     switch (ctx.session.step) {
+      // Asked "Shall I call you Ann?", the user may just type the name they want instead of pressing a button.
+      case 'confirm-name':
       case 'ask-name': {
         const name = text.trim();
         if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
@@ -35,7 +37,7 @@ export function conversationHandlers(services: BotServices): Composer<BotContext
           return;
         }
         await services.users.setFirstName(ctx.from.id, name, services.clock.nowMs());
-        ctx.session = { step: 'ask-topic', flow: 'onboarding' };
+        setStep(ctx, 'ask-topic', 'onboarding');
         await replyOnce(ctx, m.askTopic(name), {
           keyboard: topicsKeyboard(languageOf(ctx.from.language_code), 'pick'),
         });
@@ -81,8 +83,8 @@ async function answerQuestion(services: BotServices, ctx: BotContext, text: stri
     topic: findTopic(user?.topic ?? '')?.id,
     languageCode: ctx.from!.language_code,
   });
-  const reply = trimToTelegramLimit(answer.text);
-  await replyOnce(ctx, reply, { fallback: answer.outcome === 'fallback' });
+  // A long answer goes out as several messages (reply.ts): the user reads all of it, the turn stores all of it.
+  await replyOnce(ctx, answer.text, { fallback: answer.outcome === 'fallback' });
   // Stored after replying (the user waits for the reply, not for this insert), and only real answers:
   // a fallback is not part of the conversation, and the question will probably be asked again.
   if (answer.outcome === 'ok') {
@@ -90,7 +92,7 @@ async function answerQuestion(services: BotServices, ctx: BotContext, text: stri
       userId,
       [
         { role: 'user', text: question },
-        { role: 'assistant', text: reply },
+        { role: 'assistant', text: answer.text },
       ],
       clock.nowMs(),
     );

@@ -1,4 +1,4 @@
-import type { BotContext } from '../context.ts';
+import { type BotContext, setStep } from '../context.ts';
 import { replyOnce } from '../reply.ts';
 import type { BotServices } from '../services.ts';
 import { formatTimeOfDay, UnknownUserError } from '../slotting/index.ts';
@@ -20,7 +20,7 @@ export async function chooseDigestTime(services: BotServices, ctx: BotContext, m
   } catch (error) {
     // An old button pressed by someone we have no row for (database reset, hand-made update).
     if (error instanceof UnknownUserError) {
-      ctx.session = { step: 'idle' };
+      setStep(ctx, 'idle');
       await replyOnce(ctx, m.needStart);
       return;
     }
@@ -28,14 +28,14 @@ export async function chooseDigestTime(services: BotServices, ctx: BotContext, m
   }
   const requested = formatTimeOfDay(decision.requestedMinute);
   if (decision.kind === 'full') {
-    ctx.session = { step: 'ask-time', flow: ctx.session.flow ?? 'settings' };
+    setStep(ctx, 'ask-time', ctx.session.flow ?? 'settings');
     const offers = decision.offers.map(formatTimeOfDay);
     const text = offers.length > 0 ? m.timeFullOffer(requested, offers) : m.timeFullNoOffer(requested);
     await replyOnce(ctx, text, { keyboard: offers.length > 0 ? timesKeyboard(decision.offers) : timesKeyboard() });
     return;
   }
   const onboarding = ctx.session.flow === 'onboarding';
-  ctx.session = { step: 'idle' };
+  setStep(ctx, 'idle');
   const time = formatTimeOfDay(decision.minute);
   const said = decision.shifted ? m.timeShifted(requested, time) : m.timeAssigned(time);
   await replyOnce(ctx, onboarding ? `${said}\n\n${m.onboardingDone}` : said, { keyboard: mainMenuKeyboard(m) });

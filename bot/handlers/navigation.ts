@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { BotContext } from '../context.ts';
+import { type BotContext, setStep } from '../context.ts';
 import { languageOf } from '../i18n/messages.ts';
 import { replyOnce } from '../reply.ts';
 import type { BotServices } from '../services.ts';
@@ -33,14 +33,20 @@ export function navigationHandlers(services: BotServices): Composer<BotContext> 
       await replyOnce(ctx, m.staleButton, { keyboard: mainMenuKeyboard(m) });
       return;
     }
-    await handleAction(services, ctx, action);
+    await runAction(services, ctx, action);
   });
   // Buttons from inline mode or games carry no data: nothing to do, but stop the spinner.
   navigation.on('callback_query', (ctx) => ctx.answerCallbackQuery());
   return navigation;
 }
 
-async function handleAction(services: BotServices, ctx: BotContext, action: Action): Promise<void> {
+/**
+ * Does what a button (or its command: /topic, /time, /pause, /resume) asks, and replies with the next screen.
+ *
+ * @example
+ * await runAction(services, ctx, { type: 'settings-topic' });
+ */
+export async function runAction(services: BotServices, ctx: BotContext, action: Action): Promise<void> {
   const { users, clock } = services;
   const m = messagesOf(ctx);
   const lang = languageOf(ctx.from?.language_code);
@@ -48,25 +54,25 @@ async function handleAction(services: BotServices, ctx: BotContext, action: Acti
   switch (action.type) {
     case 'name-ok': {
       const user = await users.get(userId);
-      ctx.session = { step: 'ask-topic', flow: 'onboarding' };
+      setStep(ctx, 'ask-topic', 'onboarding');
       await replyOnce(ctx, m.askTopic(user?.firstName ?? ctx.from!.first_name), {
         keyboard: topicsKeyboard(lang, 'pick'),
       });
       return;
     }
     case 'name-change':
-      ctx.session = { step: 'ask-name', flow: 'onboarding' };
+      setStep(ctx, 'ask-name', 'onboarding');
       await replyOnce(ctx, m.askName);
       return;
     case 'topic-pick': {
       const topic = findTopic(action.topicId)!;
       await users.setTopic(userId, topic.id, clock.nowMs());
       if (ctx.session.step === 'ask-topic' && ctx.session.flow === 'onboarding') {
-        ctx.session = { step: 'ask-time', flow: 'onboarding' };
+        setStep(ctx, 'ask-time', 'onboarding');
         await replyOnce(ctx, m.askTime(topic.title[lang]), { keyboard: timesKeyboard() });
         return;
       }
-      ctx.session = { step: 'idle' };
+      setStep(ctx, 'idle');
       await replyOnce(ctx, m.topicSet(topic.title[lang]), { keyboard: mainMenuKeyboard(m) });
       return;
     }
@@ -95,15 +101,20 @@ async function handleAction(services: BotServices, ctx: BotContext, action: Acti
       return;
     case 'settings-topic': {
       const user = await users.get(userId);
-      ctx.session = { step: 'ask-topic', flow: 'settings' };
-      await replyOnce(ctx, m.askTopic(user?.firstName ?? ctx.from!.first_name), {
+      if (!user) {
+        // /topic before /start: there is no row to store a topic in.
+        await replyOnce(ctx, m.needStart);
+        return;
+      }
+      setStep(ctx, 'ask-topic', 'settings');
+      await replyOnce(ctx, m.askTopic(user.firstName ?? ctx.from!.first_name), {
         keyboard: topicsKeyboard(lang, 'pick'),
       });
       return;
     }
     case 'settings-time': {
       const topic = findTopic((await users.get(userId))?.topic ?? '');
-      ctx.session = { step: 'ask-time', flow: 'settings' };
+      setStep(ctx, 'ask-time', 'settings');
       await replyOnce(ctx, m.askTime(topic ? topic.title[lang] : m.notSet), { keyboard: timesKeyboard() });
       return;
     }

@@ -1,3 +1,7 @@
+/** The commands the bot answers (handlers/commands.ts registers each; the system prompt names the same ones). */
+export const COMMAND_NAMES = ['start', 'help', 'menu', 'settings', 'topic', 'time', 'pause', 'resume', 'stop'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
 /**
  * Everything the bot says, as one interface with one implementation per language. A missing
  * translation is a type error, not a runtime surprise. Texts with parameters are functions.
@@ -28,7 +32,11 @@ export interface Messages {
   unknownCommand: string;
   textOnly: string;
   staleButton: string;
-  /** The error-boundary reply; starts with ⚠️ like every fallback (the load generator counts them). */
+  /** Told once when a user sends messages faster than `rateLimit` allows (middleware/rate-limit.ts). */
+  slowDown: string;
+  /** The command menu Telegram shows (setMyCommands): one line per command of handlers/commands.ts. */
+  commands: Record<CommandName, string>;
+  /** The reply of replyFallbackOnError; starts with ⚠️ like every fallback (the load generator counts them). */
   fallback: string;
   buttons: {
     yes: string;
@@ -68,10 +76,22 @@ export const en: Messages = {
   topicSet: (title) => `Your topic is now ${title}.`,
   settings: (topic, time, paused) => `Settings\nTopic: ${topic}\nDigest: ${time}${paused ? ' (paused)' : ''}`,
   notSet: 'not set',
-  help: 'Send any question and I will answer it. /settings changes your topic and digest time, /stop pauses digests, /start resumes them.',
+  help: 'Send any question and I will answer it. /topic and /time change your digest, /pause and /resume stop and restart it, /settings shows it all.',
   unknownCommand: 'I do not know that command. Try /help.',
   textOnly: 'I can only read text messages for now.',
   staleButton: 'That button no longer works. Here is the menu.',
+  slowDown: '⏳ That is a lot of messages at once. I will read your next ones in a minute.',
+  commands: {
+    start: 'set up your daily digest, or resume it',
+    help: 'what I can do',
+    menu: 'the main menu',
+    settings: 'your topic and digest time',
+    topic: 'change the topic of your digest',
+    time: 'change when your digest arrives',
+    pause: 'pause daily digests',
+    resume: 'resume daily digests',
+    stop: 'pause daily digests (same as /pause)',
+  },
   fallback: '⚠️ Sorry, something went wrong on our side. Please try again in a minute.',
   buttons: {
     yes: '✅ Yes',
@@ -112,10 +132,22 @@ export const ru: Messages = {
   topicSet: (title) => `Теперь ваша тема: ${title}.`,
   settings: (topic, time, paused) => `Настройки\nТема: ${topic}\nДайджест: ${time}${paused ? ' (на паузе)' : ''}`,
   notSet: 'не выбрано',
-  help: 'Задайте любой вопрос, и я отвечу. /settings меняет тему и время дайджеста, /stop ставит дайджесты на паузу, /start включает их снова.',
+  help: 'Задайте любой вопрос, и я отвечу. /topic и /time меняют дайджест, /pause и /resume ставят его на паузу и включают снова, /settings показывает всё сразу.',
   unknownCommand: 'Такой команды я не знаю. Попробуйте /help.',
   textOnly: 'Пока я понимаю только текстовые сообщения.',
   staleButton: 'Эта кнопка больше не работает. Вот меню.',
+  slowDown: '⏳ Слишком много сообщений сразу. Следующие я прочитаю через минуту.',
+  commands: {
+    start: 'настроить ежедневный дайджест или включить его снова',
+    help: 'что я умею',
+    menu: 'главное меню',
+    settings: 'ваша тема и время дайджеста',
+    topic: 'сменить тему дайджеста',
+    time: 'сменить время дайджеста',
+    pause: 'поставить дайджесты на паузу',
+    resume: 'включить дайджесты снова',
+    stop: 'поставить дайджесты на паузу (как /pause)',
+  },
   fallback: '⚠️ Извините, у нас что-то пошло не так. Попробуйте ещё раз через минуту.',
   buttons: {
     yes: '✅ Да',

@@ -216,7 +216,10 @@ describe('resilience against the fake Claude', () => {
   });
 
   it("honours the fake's retry-after on a 429 before trying again", async () => {
-    const { assistant, registry } = assistantWith({ resilience: { retryMaxAttempts: 1, retryInitialDelayMs: 1 } });
+    // retryMaxDelayMs above the asked wait: a longer retry-after gives up at once (the answer's time budget).
+    const { assistant, registry } = assistantWith({
+      resilience: { retryMaxAttempts: 1, retryInitialDelayMs: 1, retryMaxDelayMs: 300_000 },
+    });
     const fromMs = fake.runMs();
     // Every call in the next 50 simulated s (50 real ms) gets 429 with retry-after 200 simulated s (0.2 real s).
     fake.setFaults({ windows: [{ fromMs, toMs: fromMs + 50_000, rate: 1, kind: '429', retryAfterMs: 200_000 }] });

@@ -57,7 +57,8 @@ export function createAnthropic(config: Pick<BotConfig, 'claude' | 'resilience'>
     baseURL: config.claude.baseUrl,
     maxRetries: config.claude.sdkMaxRetries,
     // The policy's timeout aborts each attempt through its signal; this is only the SDK's backstop (real ms).
-    timeout: Math.max(1_000, clock.toRealMs(config.resilience.timeoutMs) * 2),
+    // The SDK refuses a fractional timeout; a scaled clock gives one (20 s at 30x is 666.7 ms).
+    timeout: Math.max(1_000, Math.ceil(clock.toRealMs(config.resilience.timeoutMs) * 2)),
     logLevel: 'off',
   });
 }

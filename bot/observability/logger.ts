@@ -9,7 +9,7 @@ export function configSecrets(config: BotConfig): string[] {
   return [
     config.telegram.token,
     config.claude.apiKey,
-    config.telegram.webhookSecret,
+    config.telegram.webhookSecret ?? '',
     passwordOf(config.database.url),
     passwordOf(config.database.migrateUrl),
     passwordOf(config.scheduler.redisUrl),

@@ -50,7 +50,7 @@ describe('upstream policy', () => {
   });
 
   it("waits for the upstream's retry-after instead of its own short backoff", async () => {
-    const { policies } = factory({ retryMaxAttempts: 1, retryInitialDelayMs: 1 });
+    const { policies } = factory({ retryMaxAttempts: 1, retryInitialDelayMs: 1, retryMaxDelayMs: 200_000 }); // 200 real ms
     const attemptAtMs: number[] = [];
     const result = await policies.forUpstream('claude').execute(async () => {
       attemptAtMs.push(performance.now());
@@ -59,6 +59,17 @@ describe('upstream policy', () => {
     }, fallbackWith);
     expect(result).toBe('ok');
     expect(attemptAtMs[1]! - attemptAtMs[0]!).toBeGreaterThanOrEqual(140);
+  });
+
+  it('gives up at once when the upstream asks for a longer wait than retryMaxDelayMs (the budget)', async () => {
+    const { policies } = factory({ retryMaxAttempts: 3, retryMaxDelayMs: 100_000 }); // 100 real ms
+    let attempts = 0;
+    const result = await policies.forUpstream('claude').execute(async () => {
+      attempts++;
+      throw new UpstreamHttpError('slow down', 429, 30); // 30 real s
+    }, fallbackWith);
+    expect(result).toBe('fallback:exhausted');
+    expect(attempts).toBe(1);
   });
 
   it('times out one attempt after timeoutMs of simulated time and counts it as retryable', async () => {

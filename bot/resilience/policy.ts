@@ -45,8 +45,12 @@ import { resilienceMetrics } from './metrics.ts';
  * - bulkhead inside the retry: a call waiting out its backoff does not hold a concurrency slot, so the
  *   limit counts requests actually in flight (what the Erlang C sizing in capacity-methods.md models);
  * - timeout innermost: it bounds one HTTP attempt, not the time spent queueing for a slot.
- * Durations in the config are simulated; cockatiel waits in real time, so every one is divided by timeScale -
- * except `retry-after`, which upstreams already send in real seconds (see failures.ts).
+ * Lab only: durations in the config are simulated and cockatiel waits in real time, so every one goes through
+ * `toReal` (divided by timeScale) - except `retry-after`, which upstreams already send in real seconds (see
+ * failures.ts). In production the scale is 1 and `toReal` changes nothing; a bot of your own would pass the
+ * config's milliseconds straight to cockatiel.
+ * A `retry-after` longer than `retryMaxDelayMs` is not waited for: the call gives up into its fallback at once,
+ * so one answer never takes longer than the budget config/preflight.ts checks against the webhook timeout.
  * The breaker scope decides whether upstreams share one CircuitBreakerPolicy (`shared`), get their own
  * (`per-upstream`), or have none.
  */
@@ -173,7 +177,12 @@ export function createPolicyFactory(deps: PolicyFactoryDeps): PolicyFactory {
       // "Equal jitter": half fixed, half random, so synchronized callers (the 10:00 burst) spread out.
       return toReal(exponentialMs * (0.5 + random() * 0.5));
     });
-    const retryPolicy = retry(handleWhen(isRetryableFailure), { maxAttempts: resilience.retryMaxAttempts, backoff });
+    // Worth another attempt, and not asking for a longer wait than the budget allows (an upstream asking for a
+    // minute is better answered with the fallback now than after the user has given up).
+    const longestWaitRealMs = toReal(resilience.retryMaxDelayMs);
+    const worthRetrying = (error: Error) =>
+      isRetryableFailure(error) && (retryAfterMs(error) ?? 0) <= longestWaitRealMs;
+    const retryPolicy = retry(handleWhen(worthRetrying), { maxAttempts: resilience.retryMaxAttempts, backoff });
     retryPolicy.onRetry((event) => {
       const error = 'error' in event ? event.error : undefined;
       metrics.retries.inc({ upstream, cause: causeOf(error) });

@@ -48,8 +48,8 @@ export async function scanAndSend(deps: CoordinatorDeps, signal?: AbortSignal): 
 }
 
 /**
- * `none` and `cron-http`: every call scans and sends. For `none` every instance ticks (duplicates); for
- * `cron-http` only the external trigger calls, once per tick, on one instance.
+ * `none` and `cron-http`: every call scans and sends. For `none` every instance ticks (duplicates: lab only,
+ * kept to measure them); for `cron-http` only the external trigger calls, once per tick, on one instance.
  */
 export function createScanCoordinator(deps: CoordinatorDeps): Coordinator {
   const strategy = deps.config.strategy;

@@ -29,7 +29,7 @@ interface DueRow {
 export const SLOT_KNOWN_IN_TIME_SQL = `(u.onboarded_at IS NULL OR u.onboarded_at <= to_timestamp(($3::bigint + u.digest_minute * ${MS_PER_MINUTE}::bigint) / 1000.0))`;
 
 /**
- * Users due now and not yet delivered today: not paused, digest_minute <= the current minute of the simulated
+ * Users due now and not yet delivered today: not paused, not blocking the bot, digest_minute <= the current minute of the simulated
  * day, the slot chosen before it came, no row in digest_deliveries for today. This is the *check* of check-then-send: between this query and
  * the delivery insert another instance can run the same query and get the same users - which is exactly the
  * duplicate problem the `none` strategy reproduces.
@@ -43,7 +43,7 @@ export async function findDueDigests(pool: pg.Pool, nowMs: number, limit: number
     `SELECT u.user_id, u.chat_id, COALESCE(u.topic, 'general') AS topic, u.language_code,
             $3::bigint + u.digest_minute * ${MS_PER_MINUTE}::bigint AS scheduled_at_ms
      FROM users u
-     WHERE NOT u.digests_paused AND u.digest_minute IS NOT NULL AND u.digest_minute <= $2
+     WHERE NOT u.digests_paused AND u.blocked_at IS NULL AND u.digest_minute IS NOT NULL AND u.digest_minute <= $2
        AND ${SLOT_KNOWN_IN_TIME_SQL}
        AND NOT EXISTS (SELECT 1 FROM digest_deliveries d WHERE d.user_id = u.user_id AND d.send_date = $1::date)
      ORDER BY u.digest_minute, u.user_id
@@ -62,6 +62,16 @@ export async function findDueDigests(pool: pg.Pool, nowMs: number, limit: number
 
 /** Where a statement runs: the pool, or one checked-out client (inside its transaction). */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/**
+ * Marks a user who blocked the bot (Telegram answered 403), so no scan finds them until `/start` clears it.
+ *
+ * @example
+ * await markRecipientBlocked(pool, 42, clock.nowMs());
+ */
+export async function markRecipientBlocked(db: Queryable, userId: number, nowMs: number): Promise<void> {
+  await db.query('UPDATE users SET blocked_at = $2 WHERE user_id = $1', [userId, new Date(nowMs)]);
+}
 
 /** Records one sent digest (duplicates included: there is deliberately no unique constraint). */
 export async function recordDelivery(

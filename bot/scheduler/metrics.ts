@@ -55,6 +55,11 @@ export function schedulerMetrics(registry: Registry) {
       help: 'skip-locked: jobs claimed again after an earlier claimer did not finish within the lease',
       labelNames: [],
     }),
+    blocked: counterOnce(registry, {
+      name: 'bot_digest_recipients_blocked_total',
+      help: 'digests not sent because Telegram answered 403 (the user blocked the bot); the user is marked and skipped from then on',
+      labelNames: ['strategy'],
+    }),
     sendErrors: counterOnce(registry, {
       name: 'bot_digest_send_errors_total',
       help: 'digests whose generation or sendMessage failed (retried on a later tick)',

@@ -13,6 +13,7 @@ import { botConfigSchema } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Assistant, createAssistant } from '../llm/assistant.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
+import { RecipientBlockedError } from './send-with-telegram.ts';
 import { claimJobs, materializeJobs } from './skip-locked.ts';
 
 const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -82,6 +83,8 @@ async function startFleet(
     claudeUrl?: string;
     /** How long the stand-in assistant takes per digest, simulated ms. */
     digestMs?: number;
+    /** Chats whose user blocked the bot: sending there fails as Telegram's 403 does. */
+    blockedChats?: readonly number[];
   } = {},
 ): Promise<Fleet> {
   const databaseUrl = await server.createDatabase();
@@ -137,6 +140,8 @@ async function startFleet(
         : slowAssistant(clock, options.digestMs),
       sendDigest: async (chatId) => {
         fleet.sent.push({ chatId, instance: instanceId });
+        if (options.blockedChats?.includes(chatId))
+          throw new RecipientBlockedError('Forbidden: bot was blocked by the user');
       },
     });
     fleet.pools.push(pool);
@@ -303,5 +308,23 @@ describe('scheduler strategies with three instances', () => {
       (v) => (v as { metricName?: string }).metricName === 'bot_digest_lateness_seconds_count',
     );
     expect(count?.value).toBe(USERS);
+  });
+
+  it('skip-locked: a user who blocked the bot is marked, their job closed, and never tried again', async () => {
+    const blockedChat = 1001; // user 1
+    const fleet = await startFleet('skip-locked', { blockedChats: [blockedChat] });
+    await waitFor(
+      'everyone else served',
+      async () => (await deliveryCounts(fleet.admin)).delivered === USERS - 1,
+      20_000,
+    );
+    await waitFor('the window over', () => fleet.clock.nowMs() > LAST_DUE_MS + 3 * 10_000, 20_000);
+    expect(await deliveryCounts(fleet.admin)).toEqual({ delivered: USERS - 1, duplicates: 0, missing: 1 });
+    expect(fleet.sent.filter((s) => s.chatId === blockedChat)).toHaveLength(1);
+    const { rows } = await fleet.admin.query<{ blocked: boolean; done: boolean }>(
+      `SELECT u.blocked_at IS NOT NULL AS blocked, j.done_at_ms IS NOT NULL AS done
+       FROM users u JOIN digest_jobs j USING (user_id) WHERE u.user_id = 1`,
+    );
+    expect(rows).toEqual([{ blocked: true, done: true }]);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from './coordinator.ts';
 import { schedulerMetrics } from './metrics.ts';
 import { createRedisLock } from './redis-lock.ts';
+import type { SendDigest } from './send-with-telegram.ts';
 import { createDigestSender } from './sender.ts';
 import { createSkipLockedCoordinator } from './skip-locked.ts';
 
@@ -24,8 +25,11 @@ export interface SchedulerDeps {
   registry: Registry;
   pool: pg.Pool;
   assistant: Assistant;
-  /** Sends one digest text to a chat (the core's Telegram sendMessage). Throwing means "not delivered". */
-  sendDigest(chatId: number, text: string): Promise<void>;
+  /**
+   * Sends one digest text to a chat; throwing means "not delivered", a `RecipientBlockedError` that the user
+   * blocked the bot. The app passes `sendDigestWithTelegram(bot.api)`; tests pass a recorder.
+   */
+  sendDigest: SendDigest;
 }
 
 /** The daily digest scheduler of one bot instance. */
@@ -158,6 +162,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
 function createCoordinator(deps: CoordinatorDeps, config: BotConfig, clock: Clock, logger: pino.Logger): Coordinator {
   switch (config.scheduler.strategy) {
+    // Lab only: `none` lets every instance scan and send, which duplicates digests as soon as there are two.
+    // It exists to measure that; a production bot picks skip-locked (or any strategy, with one instance).
     case 'none':
     case 'cron-http':
       return createScanCoordinator(deps);

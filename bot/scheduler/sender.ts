@@ -4,8 +4,9 @@ import type pino from 'pino';
 import type { Clock } from '../../common/clock.ts';
 import type { Assistant } from '../llm/assistant.ts';
 import { nowWholeMs } from './day.ts';
-import { type DueDigest, type Queryable, recordDelivery } from './due.ts';
+import { type DueDigest, markRecipientBlocked, type Queryable, recordDelivery } from './due.ts';
 import type { SchedulerMetrics } from './metrics.ts';
+import { RecipientBlockedError, type SendDigest } from './send-with-telegram.ts';
 
 export interface DigestSenderDeps {
   pool: pg.Pool;
@@ -13,15 +14,18 @@ export interface DigestSenderDeps {
   logger: pino.Logger;
   metrics: SchedulerMetrics;
   assistant: Assistant;
-  sendDigest(chatId: number, text: string): Promise<void>;
+  sendDigest: SendDigest;
   instanceId: string;
   strategy: string;
   /** Digests generated and sent at once by this instance. */
   concurrency: number;
 }
 
-/** What happened to one due digest. */
-export type SendResult = 'sent' | 'skipped' | 'failed';
+/**
+ * What happened to one due digest. `blocked`: Telegram refused the chat (403); the user is marked and left out
+ * of every later scan, so the digest is done with rather than retried.
+ */
+export type SendResult = 'sent' | 'skipped' | 'failed' | 'blocked';
 
 export type DigestSender = (
   due: DueDigest,
@@ -81,6 +85,12 @@ export function createDigestSender(deps: DigestSenderDeps): DigestSender {
         metrics.lateness.observe({ strategy }, Math.max(0, sentAtMs - due.scheduledAtMs) / 1000);
         return 'sent';
       } catch (error) {
+        if (error instanceof RecipientBlockedError) {
+          await markRecipientBlocked(deps.pool, due.userId, nowWholeMs(clock));
+          metrics.blocked.inc({ strategy });
+          logger.info({ userId: due.userId }, 'the user blocked the bot; no more digests until they /start again');
+          return 'blocked';
+        }
         metrics.sendErrors.inc({ strategy });
         logger.warn(
           { userId: due.userId, err: error instanceof Error ? error.message : String(error) },

@@ -43,7 +43,7 @@ export async function materializeJobs(pool: pg.Pool, nowMs: number): Promise<num
     `INSERT INTO digest_jobs (user_id, send_date, scheduled_at_ms)
      SELECT u.user_id, $1::date, $3::bigint + u.digest_minute * ${MS_PER_MINUTE}::bigint
      FROM users u
-     WHERE NOT u.digests_paused AND u.digest_minute IS NOT NULL AND u.digest_minute <= $2
+     WHERE NOT u.digests_paused AND u.blocked_at IS NULL AND u.digest_minute IS NOT NULL AND u.digest_minute <= $2
        AND ${SLOT_KNOWN_IN_TIME_SQL}
        AND NOT EXISTS (SELECT 1 FROM digest_jobs j WHERE j.user_id = u.user_id AND j.send_date = $1::date)
      ON CONFLICT (user_id, send_date) DO NOTHING`,
@@ -81,14 +81,15 @@ export async function claimJobs(
        RETURNING id, user_id, send_date, scheduled_at_ms, attempts
      )
      SELECT c.id, c.user_id, c.send_date::text AS send_date, c.scheduled_at_ms, c.attempts,
-            u.chat_id, COALESCE(u.topic, 'general') AS topic, u.language_code, u.digests_paused
+            u.chat_id, COALESCE(u.topic, 'general') AS topic, u.language_code,
+            u.digests_paused OR u.blocked_at IS NOT NULL AS digests_paused
      FROM claimed c LEFT JOIN users u ON u.user_id = c.user_id`,
     [claim.instanceId, Math.floor(claim.nowMs), claim.leaseMs, claim.limit, claim.skipIds ?? []],
   );
   return rows.map((row) => ({
     jobId: Number(row.id),
     attempts: row.attempts,
-    // A user deleted or paused since the job was made: the job is closed without sending.
+    // A user deleted, paused or blocking the bot since the job was made: the job is closed without sending.
     paused: row.digests_paused !== false || row.chat_id === null,
     userId: Number(row.user_id),
     chatId: Number(row.chat_id ?? 0),
@@ -150,6 +151,7 @@ export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator 
             afterSend: async () => void (await markDone(pool, job.jobId)),
           });
           if (result === 'failed') failed.push(job.jobId);
+          if (result === 'blocked') await markDone(pool, job.jobId);
           return result;
         }),
       );
@@ -187,6 +189,7 @@ export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator 
         await client.query('ROLLBACK');
         return 'other';
       }
+      if (result === 'blocked') await markDone(client, job.jobId);
       await client.query('COMMIT');
       return result === 'sent' ? 'sent' : 'other';
     } catch (error) {

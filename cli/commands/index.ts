@@ -12,6 +12,7 @@ export const COMMANDS = {
   doctor: async () => (await import('./doctor.ts')).registerDoctor,
   bot: async () => (await import('./bot.ts')).registerBot,
   fakes: async () => (await import('./fakes.ts')).registerFakes,
+  dev: async () => (await import('./dev.ts')).registerDev,
   gate: async () => (await import('./gate.ts')).registerGate,
   report: async () => (await import('./report.ts')).registerReport,
   cost: async () => (await import('./cost.ts')).registerCost,

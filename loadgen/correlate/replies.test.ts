@@ -123,4 +123,48 @@ describe('correlateReplies', () => {
     );
     expect(result.outcomes[0]).toMatchObject({ firstMs: 40, finalMs: 90 });
   });
+
+  it('counts a long answer sent in parts once, from its first part to its last', () => {
+    const question = update(1, 1000);
+    const quoted = { replyToMessageId: question.messageId };
+    const result = correlateReplies(
+      [question],
+      [
+        call(1, 1200, { method: 'sendChatAction', messageId: null, text: null }),
+        call(1, 3000, { ...quoted, text: 'Первая половина ответа\n\n(1/3)' }),
+        call(1, 3100, { ...quoted, text: 'вторая\n\n(2/3)' }),
+        call(1, 3200, { ...quoted, text: 'и третья.\n\n(3/3)' }),
+      ],
+      conventions,
+    );
+    expect(result.outcomes[0]).toMatchObject({
+      firstMs: 200,
+      firstPartMs: 2000,
+      finalMs: 2200,
+      parts: 3,
+      visibleReplies: 1,
+      lost: false,
+    });
+    expect(result).toMatchObject({ duplicateReplies: 0, unsolicitedReplies: 0, splitReplies: 1, lostUpdates: 0 });
+  });
+
+  it('still catches a split answer sent twice, and one whose last part never came', () => {
+    const twice = update(1, 0);
+    const unfinished = update(2, 0);
+    const result = correlateReplies(
+      [twice, unfinished],
+      [
+        call(1, 100, { text: 'a\n\n(1/2)' }),
+        call(1, 110, { text: 'b\n\n(2/2)' }),
+        call(1, 2100, { text: 'a\n\n(1/2)' }),
+        call(1, 2110, { text: 'b\n\n(2/2)' }),
+        call(2, 100, { text: 'only the first half\n\n(1/2)' }),
+      ],
+      conventions,
+    );
+    expect(result.outcomes.find((o) => o.update === twice)).toMatchObject({ visibleReplies: 2, finalMs: 110 });
+    expect(result.duplicateReplies).toBe(1);
+    expect(result.outcomes.find((o) => o.update === unfinished)).toMatchObject({ lost: true, visibleReplies: 1 });
+    expect(result.lostUpdates).toBe(1);
+  });
 });

@@ -1,4 +1,5 @@
 import type { ReplyConventions } from '../../scenarios/schema.ts';
+import { readReplyPart } from './parts.ts';
 import type { InjectedUpdate, ObservedCall } from './types.ts';
 
 /** What became of one update. Latencies are simulated ms from the update's intended time. */
@@ -6,8 +7,16 @@ export interface UpdateOutcome {
   update: InjectedUpdate;
   /** Intended time -> first visible output (chat action, answerCallbackQuery, message or edit); undefined if none. */
   firstMs?: number;
-  /** Intended time -> the visible reply (the perUpdate-th one) within the deadline; undefined if lost. */
+  /**
+   * Intended time -> the visible reply (the perUpdate-th one) within the deadline; for an answer sent in parts,
+   * its last part. Undefined if lost.
+   */
   finalMs?: number;
+  /** Intended time -> the first part of that reply (equal to `finalMs` for an answer in one message). */
+  firstPartMs?: number;
+  /** Messages the counted reply came in: 1, or n for an answer split into parts marked (k/n). */
+  parts: number;
+  /** Visible replies: an answer split into parts counts once. */
   visibleReplies: number;
   lost: boolean;
   fallback: boolean;
@@ -25,6 +34,8 @@ export interface ReplyAccounting {
   unsolicitedReplies: number;
   /** Replies that came after the deadline (their update is counted lost). */
   repliesAfterDeadline: number;
+  /** Updates whose reply came as a long answer split into several messages. */
+  splitReplies: number;
   /** Successful calls that delivered a digest (text starts with the digest prefix). */
   digests: ObservedCall[];
   /** Failed bot calls by kind, e.g. `telegram_429`. */
@@ -37,7 +48,9 @@ export interface ReplyAccounting {
  * replies. A reply belongs to an update by `reply_parameters.message_id` when the call carries it, else by
  * the fake's own attribution (the update in flight for the chat), else by per-chat order (the latest
  * update injected into the chat before the call - unambiguous because a VU never has two updates
- * outstanding in its chat). Pure: feed it records, get counts.
+ * outstanding in its chat). A long answer sent as parts marked `(k/n)` (parts.ts) is one reply: its first part
+ * counts it (a second copy of part 1 is a duplicate), its last part completes it, and the parts in between
+ * are neither duplicates nor unsolicited. Pure: feed it records, get counts.
  *
  * @example
  * const accounting = correlateReplies(updates, calls, scenario.replies);
@@ -56,6 +69,9 @@ export function correlateReplies(
   const firstMs = new Float64Array(n).fill(Number.NaN);
   const finals = new Int32Array(n);
   const completeMs = new Float64Array(n).fill(Number.NaN);
+  const firstPartMs = new Float64Array(n).fill(Number.NaN);
+  // Parts of the counted reply: how many it announced (0 = not split), and the part its completion waits for.
+  const partCount = new Int32Array(n);
   const fallback = new Uint8Array(n);
   const outOfOrder = new Uint8Array(n);
   const highestAnswered = new Int32Array(index.chatCount).fill(-1);
@@ -67,6 +83,7 @@ export function correlateReplies(
     fallbackReplies: 0,
     unsolicitedReplies: 0,
     repliesAfterDeadline: 0,
+    splitReplies: 0,
     digests: [],
     errorsByKind: {},
   };
@@ -91,8 +108,19 @@ export function correlateReplies(
     }
     if (Number.isNaN(firstMs[u]!)) firstMs[u] = call.timeMs;
     if (!isVisible) continue;
+    const part = readReplyPart(call.text);
+    if (part !== undefined && part.index > 1) {
+      // A later part: it completes the counted reply when it is that reply's last one, and counts as nothing else.
+      const counted = finals[u] === conventions.perUpdate && partCount[u] === part.count;
+      if (counted && part.index === part.count && Number.isNaN(completeMs[u]!)) completeMs[u] = call.timeMs;
+      continue;
+    }
     const count = ++finals[u]!;
-    if (count === conventions.perUpdate) completeMs[u] = call.timeMs;
+    if (count === conventions.perUpdate) {
+      firstPartMs[u] = call.timeMs;
+      partCount[u] = part?.count ?? 0;
+      if (part === undefined) completeMs[u] = call.timeMs;
+    }
     if (count === 1) {
       const position = index.positionInChat[u]!;
       if (position < highestAnswered[chat]!) outOfOrder[u] = 1;
@@ -108,14 +136,18 @@ export function correlateReplies(
     const inTime = answered && complete - update.intendedMs <= conventions.deadline;
     const outcome: UpdateOutcome = {
       update,
+      parts: Math.max(1, partCount[u]!),
       visibleReplies: finals[u]!,
       lost: !inTime,
       fallback: fallback[u] === 1,
       outOfOrder: outOfOrder[u] === 1,
     };
     if (!Number.isNaN(firstMs[u]!)) outcome.firstMs = firstMs[u]! - update.intendedMs;
-    if (inTime) outcome.finalMs = complete - update.intendedMs;
-    else if (answered) accounting.repliesAfterDeadline++;
+    if (inTime) {
+      outcome.finalMs = complete - update.intendedMs;
+      outcome.firstPartMs = firstPartMs[u]! - update.intendedMs;
+    } else if (answered) accounting.repliesAfterDeadline++;
+    if (partCount[u]! > 0) accounting.splitReplies++;
     if (outcome.lost) accounting.lostUpdates++;
     if (outcome.fallback) accounting.fallbackReplies++;
     if (outcome.outOfOrder) accounting.outOfOrderReplies++;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A Telegram bot on the Python standard library alone, written against botcap's bot contract
-(loadgen/environment/README.md) and nothing else of botcap: the shape of a user's own bot.
+(environment/README.md) and nothing else of botcap: the shape of a user's own bot.
 
 Long polling (getUpdates with a 25 s timeout, as production bots poll) unless PORT is set; then a webhook
 server on 127.0.0.1:PORT that registers its own path (not WEBHOOK_PATH) with setWebhook, as a bot does in

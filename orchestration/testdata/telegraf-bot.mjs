@@ -1,4 +1,4 @@
-// A telegraf 4 bot written against botcap's bot contract (loadgen/environment/README.md) and nothing else of
+// A telegraf 4 bot written against botcap's bot contract (environment/README.md) and nothing else of
 // botcap: the shape of a user's own bot. Claude through the official SDK, a per-user counter in PostgreSQL,
 // long polling (telegraf's default 50 s getUpdates timeout) unless PORT is set; then telegraf's own webhook
 // server on its own path, registered by telegraf itself (it always registers https://<domain><hookPath>).

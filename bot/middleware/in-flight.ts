@@ -1,5 +1,5 @@
 import type { MiddlewareFn } from 'grammy';
-import type { BotContext } from './context.ts';
+import type { BotContext } from '../context.ts';
 
 /**
  * Counts the updates whose middleware is still running, so a stopping instance can wait for them before

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareFn } from 'grammy';
 import type { BotContext, UpdateOutcome } from '../context.ts';
-import type { BotMetrics, UpdateKind } from './metrics.ts';
+import type { BotMetrics, UpdateKind } from '../observability/metrics.ts';
 
 /** What the user did, as a metric label. */
 export function updateKind(ctx: Context): UpdateKind {
@@ -12,12 +12,13 @@ export function updateKind(ctx: Context): UpdateKind {
 }
 
 /**
- * Outermost middleware: times every update and counts it by kind and outcome. Outcomes: `ok` (a normal
- * reply), `fallback` (a ⚠️ reply: an upstream failed), `error` (not even a fallback could be sent),
- * `ignored` (nothing to answer).
+ * Times every update and counts it by kind and outcome; third in the chain (bot.ts), so it sees every update
+ * that reached the bot, duplicates included. Outcomes: `ok` (a normal reply), `fallback` (a ⚠️ reply: an
+ * upstream failed), `error` (not even a fallback could be sent), `ignored` (nothing to answer), `duplicate`
+ * (a redelivery of an update already handled), `limited` (over the user's message limit).
  *
  * @example
- * bot.use(measureUpdates(metrics), errorBoundary, ...);
+ * bot.use(measureUpdates(metrics), replyFallbackOnError, ...);
  */
 export function measureUpdates(metrics: BotMetrics): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
@@ -26,7 +27,15 @@ export function measureUpdates(metrics: BotMetrics): MiddlewareFn<BotContext> {
     let outcome: UpdateOutcome = 'error';
     try {
       await next();
-      outcome = ctx.fallback ? 'fallback' : ctx.replied ? 'ok' : 'ignored';
+      outcome = ctx.duplicate
+        ? 'duplicate'
+        : ctx.limited
+          ? 'limited'
+          : ctx.fallback
+            ? 'fallback'
+            : ctx.replied
+              ? 'ok'
+              : 'ignored';
     } catch (error) {
       outcome = ctx.replied ? 'fallback' : 'error';
       throw error;

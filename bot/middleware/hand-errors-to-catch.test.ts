@@ -1,6 +1,6 @@
 import { Bot, type BotError, webhookCallback } from 'grammy';
 import { describe, expect, it } from 'vitest';
-import { settleErrors } from './settle-errors.ts';
+import { handErrorsToCatch } from './hand-errors-to-catch.ts';
 
 const botInfo = {
   id: 1,
@@ -28,7 +28,7 @@ function post(): Request {
   return new Request('http://127.0.0.1/telegram', { method: 'POST', body: JSON.stringify(update) });
 }
 
-describe('settleErrors', () => {
+describe('handErrorsToCatch', () => {
   it('hands a failure after the webhook timeout to bot.catch instead of leaving an unhandled rejection', async () => {
     const failures: BotError[] = [];
     let settled!: () => void;
@@ -40,7 +40,7 @@ describe('settleErrors', () => {
       failures.push(error);
       settled();
     });
-    bot.use(settleErrors(bot));
+    bot.use(handErrorsToCatch(bot));
     bot.on('message', async () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       throw new Error('sorry, too many clients already');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BotContext } from './context.ts';
+import type { BotContext } from '../context.ts';
 import { trackInFlight } from './in-flight.ts';
 
 describe('in-flight handlers', () => {
