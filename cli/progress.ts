@@ -1,5 +1,6 @@
 import type { ProgressEvent } from '../loadgen/runner.ts';
 import type { RunStage } from '../orchestration/options.ts';
+import { describeDecision } from '../orchestration/time-scale.ts';
 
 /** How often a plain (non-TTY) progress line is written, real ms; a TTY redraws on every event. */
 export const PROGRESS_DEFAULTS = { plainIntervalRealMs: 5_000 } as const;
@@ -56,6 +57,10 @@ export function formatStage(stage: RunStage): string | undefined {
       return `bots ready: ${stage.bots.map((b) => b.name).join(', ')}`;
     case 'late-start':
       return `the bots took longer to start than allowed: the load starts ${Math.round(stage.lateMs / 1000)}s (simulated) after the scenario's start`;
+    case 'calibrating':
+      return `time scale auto: calibrating (${stage.realS} s of the scenario's peak at ${stage.timeScale}x)...`;
+    case 'time-scale':
+      return describeDecision(stage.decision);
     case 'load-started':
       return `load: ${clock(stage.durationMs / 1000)} simulated at ${stage.timeScale}x (~${Math.ceil(stage.durationMs / 1000 / stage.timeScale)}s)`;
     case 'instance-killed':

@@ -159,6 +159,7 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
       updatesByAction: records.updates.map((u) => [u.intendedMs, u.action] as const),
       digestsAtMs: accounting.digests.map((call) => call.timeMs),
       botCallsAtMs: records.calls.map((call) => call.timeMs),
+      injectionLags: records.updates.map((u) => [u.intendedMs, Math.max(0, u.injectedMs - u.intendedMs)] as const),
     }),
   };
 }

@@ -130,7 +130,7 @@ interface SetUp {
 
 async function setUp(input: ScenarioInput, { startAtIso, stall, transport = 'polling', signal }: SetUp = {}) {
   const scenario = parseScenario(input);
-  fake = await startFakeTelegram({ timeScale: scenario.timeScale, floodControl: false });
+  fake = await startFakeTelegram({ timeScale: Number(scenario.timeScale), floodControl: false });
   const token = fake.tokens[0]!;
   const echo = echoBot(fake, token, stall);
   bot = echo.created;
@@ -147,7 +147,7 @@ async function setUp(input: ScenarioInput, { startAtIso, stall, transport = 'pol
   }
   // The clock starts last, so the simulated start is when the run starts, not when the bot was still booting.
   const clock = createScaledClock({
-    timeScale: scenario.timeScale,
+    timeScale: Number(scenario.timeScale),
     startAtMs: Date.parse(startAtIso ?? `${scenario.date}T${scenario.start}:00Z`),
   });
   echo.startScheduler(clock);

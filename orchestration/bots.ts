@@ -11,7 +11,7 @@ import {
   type ManagedProcess,
 } from '../environment/index.ts';
 import type { FakeTelegram } from '../fakes/telegram/index.ts';
-import type { Scenario } from '../scenarios/schema.ts';
+import type { ResolvedScenario } from '../scenarios/schema.ts';
 import { type Balancer, startBalancer } from './balancer.ts';
 import { knobEnvironment } from './bot-config.ts';
 import { awaitFirstPolls, awaitWebhookRegistration, registerWebhook, type WebhookRegistrar } from './bot-readiness.ts';
@@ -22,7 +22,7 @@ export type BotKind = 'reference' | 'command' | 'url';
 
 /** Everything a fleet needs from the rest of the run. */
 export interface FleetOptions {
-  scenario: Scenario;
+  scenario: ResolvedScenario;
   env: Environment;
   telegram: FakeTelegram;
   claudeUrl: string;

@@ -1,6 +1,7 @@
 import type { EnvironmentEvent } from '../environment/index.ts';
 import type { PostgresRuntime } from '../environment/postgres.ts';
 import type { ProgressEvent } from '../loadgen/runner.ts';
+import type { TimeScaleDecision } from './time-scale.ts';
 
 /** When to SIGKILL one bot instance mid-run: a simulated time since the run started, or a fraction of the run. */
 export type KillAt = { atMs: number } | { fraction: number };
@@ -21,6 +22,10 @@ export type RunStage =
   | { type: 'bots-ready'; bots: readonly RunBotInfo[] }
   /** The bots took longer than the start allowance: the load starts this many simulated ms after the scenario's start. */
   | { type: 'late-start'; lateMs: number }
+  /** `timeScale: 'auto'`: the calibration run starts (the scenario's peak, at a low scale, for a few real seconds). */
+  | { type: 'calibrating'; timeScale: number; realS: number }
+  /** The run's time scale, and with `auto` the calibration that chose it. */
+  | { type: 'time-scale'; decision: TimeScaleDecision }
   | { type: 'load-started'; timeScale: number; durationMs: number }
   | { type: 'instance-killed'; name: string; atMs: number }
   /** A bot exited on its own mid-run (the result's `error` says so too). */
@@ -56,6 +61,13 @@ export interface RunScenarioOptions {
   claudePort?: number;
   /** SIGKILL one bot instance mid-run (the last one). Default: the scenario's none. */
   killInstanceAt?: KillAt;
+  /** Where the scenario's time scale came from, for the fidelity verdict. Default 'scenario'. */
+  timeScaleSource?: 'scenario' | 'flag' | 'auto';
+  /**
+   * Judge thresholds even when the run's fidelity verdict is `distorted` (`--allow-distorted`); the result
+   * then records `fidelity.overridden`. Default false: a distorted run is not judged.
+   */
+  allowDistorted?: boolean;
   /** Thresholds from flags, k6 syntax (`reply_latency: ['p(95)<3000']`), added to the scenario's. */
   thresholds?: Readonly<Record<string, readonly string[]>>;
   /** Directory for bot logs. Default: a temp dir removed at the end. */

@@ -1,11 +1,11 @@
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../contracts/run-result.ts';
 import { BOTCAP_VERSION } from '../contracts/version.ts';
 import type { MeasuredRun } from '../loadgen/measure.ts';
-import type { Scenario } from '../scenarios/schema.ts';
+import type { ResolvedScenario } from '../scenarios/schema.ts';
 
 /** Everything besides the measured load that goes into a RunResult. */
 export interface ResultParts {
-  scenario: Scenario;
+  scenario: ResolvedScenario;
   variant: string | undefined;
   startedAt: Date;
   measured: MeasuredRun;

@@ -8,7 +8,7 @@ import { createPopulation, type Population } from '../loadgen/population/populat
 import { LoadRunner } from '../loadgen/runner.ts';
 import { computeCost } from '../reports/cost/compute.ts';
 import { profileFromRun } from '../reports/cost/profile.ts';
-import type { Scenario } from '../scenarios/schema.ts';
+import type { ResolvedScenario, Scenario } from '../scenarios/schema.ts';
 import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
 import { type BotFleet, startBotFleet } from './bots.ts';
@@ -17,6 +17,7 @@ import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
 import { BotUnreachableError, DELIVERY_WATCH_DEFAULTS, watchDelivery } from './delivery-watch.ts';
 import { describeEnvironment } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
+import { runFidelity } from './fidelity.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
 import { assembleResult } from './result.ts';
 import {
@@ -28,6 +29,7 @@ import {
   samplesToSeries,
 } from './sampling.ts';
 import { migrateReferenceBot, seedReferenceBot } from './seed.ts';
+import { resolveTimeScale, type TimeScaleDecision } from './time-scale.ts';
 
 /** Simulated epoch ms of the scenario's start (its date and `HH:MM`, UTC). */
 export function scenarioStartEpochMs(scenario: Scenario): number {
@@ -48,7 +50,11 @@ export function killAtMs(killAt: KillAt, durationMs: number): number {
   return 'atMs' in killAt ? killAt.atMs : killAt.fraction * durationMs;
 }
 
-function environmentOptions(scenario: Scenario, botConfig: BotConfig, options: RunScenarioOptions): EnvironmentOptions {
+function environmentOptions(
+  scenario: ResolvedScenario,
+  botConfig: BotConfig,
+  options: RunScenarioOptions,
+): EnvironmentOptions {
   const needsRedis = scenario.environment.redis || botConfig.scheduler.strategy === 'redis-lock';
   const bouncer = scenario.environment.pgbouncer;
   return {
@@ -82,8 +88,11 @@ function environmentOptions(scenario: Scenario, botConfig: BotConfig, options: R
  * result.thresholds.every((t) => t.passed) // exit 0, else 99
  */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<RunResult> {
-  const plan = planRun(scenario, options);
-  const env = await Environment.start(environmentOptions(scenario, plan.botConfig, options));
+  // `timeScale: 'auto'` first plays a short calibration (a run of its own) to choose the scale.
+  const { scenario: resolved, decision } = await resolveTimeScale(scenario, options, runScenario);
+  options.onStage?.({ type: 'time-scale', decision });
+  const plan = planRun(resolved, options, decision);
+  const env = await Environment.start(environmentOptions(plan.scenario, plan.botConfig, options));
   const parts: RunParts = { env, abort: new AbortController() };
   const unlinkAbort = linkAbort(parts, options.signal);
   try {
@@ -114,7 +123,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 
 /** What a run's steps share once the scenario is checked. */
 interface RunPlan {
-  scenario: Scenario;
+  scenario: ResolvedScenario;
+  /** Where the time scale came from (with `auto`, the calibration's pick). */
+  timeScale: TimeScaleDecision;
   options: RunScenarioOptions;
   /** The reference bot's config, resolved once (its knobs decide Redis, seeding, cron and digests). */
   botConfig: BotConfig;
@@ -141,11 +152,12 @@ interface RunParts {
 }
 
 /** Checks what can fail before anything starts (a typo in a threshold) and resolves the bot's config once. */
-function planRun(scenario: Scenario, options: RunScenarioOptions): RunPlan {
+function planRun(scenario: ResolvedScenario, options: RunScenarioOptions, timeScale: TimeScaleDecision): RunPlan {
   const thresholds = mergedThresholds(scenario, options.thresholds);
   compileThresholds(thresholds);
   return {
     scenario,
+    timeScale,
     options,
     botConfig: resolveBotConfig(scenario),
     thresholds,
@@ -362,6 +374,11 @@ async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResu
   }
   // Priced now, with the shipped pricing data, so a gate can compare cost from the result alone.
   result.claude.costUsd = computeCost(profileFromRun(result)).period.usd.totalUsd;
+  result.fidelity = runFidelity(result, plan.scenario, plan.thresholds, {
+    source: plan.timeScale.source,
+    ...(plan.options.allowDistorted === undefined ? {} : { allowDistorted: plan.options.allowDistorted }),
+  });
+  // Evaluated even when distorted, so the figures are there to read; the CLI does not judge them (exit 3).
   result.thresholds = evaluateThresholds(result, plan.thresholds);
   return result;
 }

@@ -88,7 +88,7 @@ function labelSuffix(labels: Readonly<Record<string, string>>): string {
  * Converts the sampler's ticks into RunResult time series on the run's simulated axis, with the names
  * reports/analysis/series.ts reads: every bot gauge (`bot_db_pool_waiting_clients`, `bot_bulkhead_queued{upstream="claude"}`,
  * `bot_breaker_state{...}`, ...) per instance, `pg_connections`, `cpu_percent` / `rss_bytes` per process,
- * `event_loop_lag_ms` of the generator, the fakes' counters and `instances_up`.
+ * `event_loop_lag_ms` (p99) and `event_loop_lag_mean_ms` of the generator, the fakes' counters and `instances_up`.
  *
  * @example
  * samplesToSeries(samples, 20).find((s) => s.name === 'cpu_percent' && s.source === 'bot-1')
@@ -121,7 +121,11 @@ export function samplesToSeries(samples: readonly RunSample[], timeScale: number
       push('cpu_percent', '%', source, t, p.cpuPercent);
       push('rss_bytes', 'bytes', source, t, p.rssBytes);
     }
-    if (sample.eventLoop !== undefined) push('event_loop_lag_ms', 'ms', 'loadgen', t, sample.eventLoop.p99Ms);
+    if (sample.eventLoop !== undefined) {
+      push('event_loop_lag_ms', 'ms', 'loadgen', t, sample.eventLoop.p99Ms);
+      // The mean is what an average callback waits: the fidelity estimate's generator lag (loadgen/fidelity).
+      push('event_loop_lag_mean_ms', 'ms', 'loadgen', t, sample.eventLoop.meanMs);
+    }
     if (sample.postgres !== undefined) {
       push('pg_connections', 'connections', 'postgres', t, sample.postgres.clientConnections);
       push('pg_lock_waits', 'connections', 'postgres', t, sample.postgres.lockWaits);

@@ -19,7 +19,7 @@ export const overridesSchema = z
     users: z.number().int().min(1).optional(),
     /** Simulated length: the duration, or the stages scaled proportionally to it. */
     duration: z.union([z.string(), z.number()]).optional(),
-    timeScale: z.number().positive().max(10_000).optional(),
+    timeScale: z.union([z.number().positive().max(10_000), z.literal('auto')]).optional(),
     transport: z.enum(TRANSPORTS).optional(),
     instances: z.number().int().min(1).max(64).optional(),
     /** The bot's pg pool size per instance (bot config database.poolMax). */

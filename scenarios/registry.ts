@@ -16,7 +16,7 @@ export interface ScenarioSummary {
   name: string;
   description: string;
   executor: Scenario['load']['executor'];
-  timeScale: number;
+  timeScale: Scenario['timeScale'];
 }
 
 /**

@@ -124,7 +124,7 @@ describe('scenario registry', () => {
     const wallS = async (name: string) => {
       const s = await loadScenario(name);
       const durationMs = 'stages' in s.load ? s.load.stages.reduce((sum, st) => sum + st.duration, 0) : s.load.duration;
-      return durationMs / 1000 / s.timeScale;
+      return durationMs / 1000 / Number(s.timeScale);
     };
     expect(await wallS('smoke')).toBeLessThan(15);
     expect(await wallS('500-concurrent')).toBeLessThan(180);

@@ -333,8 +333,16 @@ export const scenarioSchema = z.object({
   description: z.string().default(''),
   /** Fixes the population, the mix and the arrival schedule. */
   seed: z.number().int().default(1),
-  /** Simulated seconds per real second (think times, the bot's scheduler, fake Claude's latencies). */
-  timeScale: z.number().positive().max(10_000).default(1),
+  /**
+   * Simulated seconds per real second (think times, the bot's scheduler, fake Claude's latencies), or
+   * `'auto'`: a short calibration picks the largest scale whose lab delay stays within the fidelity bound
+   * (orchestration/time-scale.ts). Every real ms of the lab reads as this many simulated ms.
+   */
+  timeScale: z
+    .union([z.number().positive().max(10_000), z.literal('auto')], {
+      error: "timeScale is a positive number (simulated seconds per real second) or 'auto'",
+    })
+    .default(1),
   /** Simulated wall-clock start (UTC) of the run window, and its date. */
   start: clockTime.default('12:00'),
   date: z.iso.date({ error: "date is 'YYYY-MM-DD'" }).default('2026-11-30'),
@@ -346,12 +354,25 @@ export const scenarioSchema = z.object({
   environment: environmentSchema,
   fakes: fakesSchema,
   thresholds: thresholdsSchema,
+  /**
+   * The scenario's say over its fidelity bound (loadgen/fidelity/bound.ts): a fixed `boundMs`, or a
+   * `boundShare` of its tightest latency budget; unset, 5% of that budget with a 50 ms floor.
+   */
+  fidelity: z
+    .object({
+      boundMs: z.number().positive().max(600_000).optional(),
+      boundShare: z.number().positive().max(1).optional(),
+    })
+    .strict()
+    .default({}),
   /** How the run's figures extrapolate to a day and a month (reports, `botcap plan`); defaults in day-model.ts. */
   dayModel: dayModelSchema.prefault({}),
 });
 
 /** A validated scenario: durations in simulated ms, every default applied. */
 export type Scenario = z.output<typeof scenarioSchema>;
+/** A scenario ready to run: its time scale is a number (`'auto'` resolved by calibration). */
+export type ResolvedScenario = Omit<Scenario, 'timeScale'> & { timeScale: number };
 /** What a scenario file may write: durations as strings, most fields optional. */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type LoadModel = Scenario['load'];

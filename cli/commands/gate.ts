@@ -12,7 +12,9 @@ import {
   type ThresholdMap,
   thresholdsFromScenario,
 } from '../../contracts/thresholds/index.ts';
+import { distortedMessage, fidelityLine, notJudged } from '../../reports/fidelity.ts';
 import { readRunResult } from '../../reports/read.ts';
+import { DistortedComparisonError } from '../../reports/regression/errors.ts';
 import {
   ComparisonError,
   compareFromFlags,
@@ -24,6 +26,12 @@ import {
 /** k6's exit code for failed thresholds, so CI scripts written for k6 read botcap the same way. */
 export const GATE_EXIT_FAILED = 99;
 export const GATE_EXIT_BAD_INPUT = 1;
+/**
+ * The result's fidelity verdict is distorted (the lab's own delay, times the time scale, exceeds the bound):
+ * its figures are the lab's as much as the bot's, so nothing is judged. Neither pass (0) nor fail (99), so
+ * a pipeline can tell "rerun it slower" from "the bot regressed". `--allow-distorted` judges it anyway.
+ */
+export const GATE_EXIT_NOT_JUDGED = 3;
 
 export const GATE_DEFAULTS = { format: 'text' } as const;
 const FORMATS = ['text', 'markdown', 'json'] as const;
@@ -119,7 +127,7 @@ export function registerGate(program: Command): void {
   program
     .command('gate')
     .description(
-      'check a run result against thresholds (k6 syntax), or against a baseline run; exit 99 if any fails, 1 on bad input',
+      'check a run result against thresholds (k6 syntax), or against a baseline run; exit 99 if any fails, 3 if a run is distorted (not judged), 1 on bad input',
     )
     .argument(
       '[results...]',
@@ -148,7 +156,10 @@ export function registerGate(program: Command): void {
       'with --baseline and repetitions, the confidence a change must reach to be larger than the noise',
       String(REGRESSION_DEFAULTS.confidence),
     )
-    .option('--allow-distorted', 'compare runs whose fidelity verdict is distorted (the report says so)')
+    .option(
+      '--allow-distorted',
+      `judge or compare runs whose fidelity verdict is distorted (the output says so); without it such a run exits ${GATE_EXIT_NOT_JUDGED}, not judged`,
+    )
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, GATE_DEFAULTS.format)
     .option('--list-metrics', 'print the metrics a threshold may name, with their aggregations, and exit')
     .action((files: string[], options: GateOptions) => {
@@ -190,8 +201,23 @@ export function registerGate(program: Command): void {
             `no thresholds to check: scenario '${result.scenario.name}' defines none; pass one, e.g. --threshold 'reply_latency:p(95)<3000'`,
           );
         }
+        if (result.status !== 'completed') {
+          throw new ResultError(
+            `${file} is ${result.status}${result.error ? ` (${result.error})` : ''}: its figures cover only part of the run, so they are not judged; rerun it to completion`,
+          );
+        }
+        if (notJudged(result.fidelity) && !options.allowDistorted) {
+          process.stderr.write(`botcap gate: ${file}: ${distortedMessage(result.fidelity)}\n`);
+          process.exitCode = GATE_EXIT_NOT_JUDGED;
+          return;
+        }
         const outcomes = evaluateThresholds(result, thresholds);
         const origin = fromFlags ? '--threshold' : `scenario ${result.scenario.name}`;
+        if (result.fidelity?.status === 'distorted') {
+          process.stderr.write(
+            `botcap gate: note: judged although ${fidelityLine(result.fidelity).replace(/^fidelity /, '')} (--allow-distorted)\n`,
+          );
+        }
         process.stdout.write(formatGate(outcomes, file, origin, options.format as GateFormat));
         process.exitCode = outcomes.every((o) => o.passed) ? 0 : GATE_EXIT_FAILED;
       } catch (error) {
@@ -199,7 +225,7 @@ export function registerGate(program: Command): void {
           throw error;
         }
         process.stderr.write(`botcap gate: ${error.message}\n`);
-        process.exitCode = GATE_EXIT_BAD_INPUT;
+        process.exitCode = error instanceof DistortedComparisonError ? GATE_EXIT_NOT_JUDGED : GATE_EXIT_BAD_INPUT;
       }
     });
 }

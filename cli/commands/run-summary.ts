@@ -1,6 +1,7 @@
 import { decodeHistogram } from '../../contracts/histogram.ts';
 import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
 import { histogramStats } from '../../loadgen/metrics/histogram.ts';
+import { distortedMessage, fidelityLine, notJudged } from '../../reports/fidelity.ts';
 import { formatGate } from './gate.ts';
 
 function latencyLine(label: string, encoded: EncodedHistogram): string {
@@ -25,6 +26,7 @@ export function formatRunSummary(result: RunResult, outDir: string | undefined):
   const env = result.environment;
   const c = result.correctness;
   const lines = [
+    fidelityLine(result.fidelity),
     `${result.scenario.name}${result.variant ? ` (${result.variant})` : ''}: ${result.status}, ` +
       `${result.durationSimulatedS.toFixed(0)} s simulated in ${result.durationRealS.toFixed(1)} s at ${result.timeScale}x`,
     `bot: ${env.bot.kind} x${env.bot.instances} ${env.bot.transport}; postgres ${env.postgres.runtime} ${env.postgres.version} ` +
@@ -53,7 +55,7 @@ export function formatRunSummary(result: RunResult, outDir: string | undefined):
   const thresholds =
     result.thresholds.length === 0
       ? 'no thresholds\n'
-      : formatGate(result.thresholds, 'thresholds', 'scenario and --threshold', 'text');
+      : `${notJudged(result.fidelity) ? `NOT JUDGED (${distortedMessage(result.fidelity).replace(/^not judged: /, '')}); for information:\n` : ''}${formatGate(result.thresholds, 'thresholds', 'scenario and --threshold', 'text')}`;
   const out = outDir === undefined ? '' : `results in ${outDir}\n`;
   return `${lines.join('\n')}\n${thresholds}${out}`;
 }

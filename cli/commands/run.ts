@@ -8,21 +8,32 @@ import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
 import { EnvironmentStopped } from '../../environment/index.ts';
 import type { KillAt, RunScenarioOptions } from '../../orchestration/options.ts';
 import { runScenario } from '../../orchestration/run.ts';
+import { distortedMessage, notJudged } from '../../reports/fidelity.ts';
 import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
 import { ProgressWriter } from '../progress.ts';
-import { GATE_EXIT_FAILED, thresholdsFromFlags } from './gate.ts';
+import { GATE_EXIT_FAILED, GATE_EXIT_NOT_JUDGED, thresholdsFromFlags } from './gate.ts';
 import { writeReports } from './report.ts';
 import { formatRunSummary } from './run-summary.ts';
 
-/** Exit codes of `botcap run`: k6's 99 for a failed threshold, 130 when stopped by Ctrl-C. */
-export const RUN_EXIT = { ok: 0, error: 1, thresholdFailed: GATE_EXIT_FAILED, interrupted: 130 } as const;
+/**
+ * Exit codes of `botcap run`: k6's 99 for a failed threshold, 3 when the run's fidelity verdict is
+ * distorted so its thresholds were not judged (GATE_EXIT_NOT_JUDGED), 130 when stopped by Ctrl-C.
+ */
+export const RUN_EXIT = {
+  ok: 0,
+  error: 1,
+  notJudged: GATE_EXIT_NOT_JUDGED,
+  thresholdFailed: GATE_EXIT_FAILED,
+  interrupted: 130,
+} as const;
 
 export const RUN_DEFAULTS = { outRoot: 'botcap-out', repeat: 1 } as const;
 
 interface RunCliOptions {
   users?: number;
   duration?: string;
-  timeScale?: number;
+  timeScale?: number | 'auto';
+  allowDistorted?: boolean;
   transport?: Transport;
   instances?: number;
   poolMax?: number;
@@ -53,6 +64,16 @@ const integer = (min: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min)
     throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
+  return n;
+};
+/** `--time-scale`: a positive number, or `auto` (calibrate, then the largest faithful scale). */
+export const timeScaleFlag = (value: string): number | 'auto' => {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n) || n > 10_000)
+    throw new InvalidArgumentError(
+      `expected 'auto' or a number in (0, 10000] (simulated seconds per real second), got '${value}'`,
+    );
   return n;
 };
 const positive = (value: string) => {
@@ -118,6 +139,8 @@ function runOptionsFrom(options: RunCliOptions): RunScenarioOptions {
     ...keep('claudePort', options.claudePort),
     ...keep('killInstanceAt', options.killInstanceAt),
     ...keep('variant', options.variant),
+    ...keep('allowDistorted', options.allowDistorted),
+    ...(typeof options.timeScale === 'number' ? { timeScaleSource: 'flag' as const } : {}),
     ...(options.threshold.length > 0 ? { thresholds: thresholdsFromFlags(options.threshold) } : {}),
   };
 }
@@ -151,7 +174,12 @@ export function registerRun(program: Command): void {
     .argument('<scenario>', 'a built-in scenario name (botcap scenarios) or a path to a .ts/.json scenario file')
     .option('--users <n>', 'closed models: peak concurrent users; open models: the population', integer(1))
     .option('--duration <duration>', "simulated length, e.g. '2m' (ramps scale proportionally)")
-    .option('--time-scale <x>', 'simulated seconds per real second', positive)
+    .option(
+      '--time-scale <x|auto>',
+      "simulated seconds per real second, or 'auto': a short calibration picks the largest scale whose lab delay stays within the fidelity bound (every real ms of the lab reads as x simulated ms)",
+      timeScaleFlag,
+    )
+    .option('--allow-distorted', 'judge thresholds even when the fidelity verdict is distorted (the report says so)')
     .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(TRANSPORTS))
     .option('--instances <n>', 'bot instances', integer(1))
     .option('--pool-max <n>', "the bot's pg pool size per instance", integer(1))
@@ -231,7 +259,10 @@ export function registerRun(program: Command): void {
         process.stderr.write(`wrote ${paths.map((p) => redactSecrets(p)).join(', ')}\n`);
       }
       if (result.status === 'aborted') process.exitCode = RUN_EXIT.interrupted;
-      else process.exitCode = result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
+      else if (notJudged(result.fidelity) && result.thresholds.length > 0) {
+        process.stderr.write(`botcap run: ${distortedMessage(result.fidelity)}\n`);
+        process.exitCode = RUN_EXIT.notJudged;
+      } else process.exitCode = result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
     });
 }
 
@@ -255,5 +286,6 @@ async function repeatRun(
     await runOnce(name, { ...options, repeat: 1, seed, out: join(outDir, `run-${i + 1}`) });
     codes.push(Number(process.exitCode ?? RUN_EXIT.ok));
   }
-  process.exitCode = [RUN_EXIT.interrupted, RUN_EXIT.thresholdFailed].find((c) => codes.includes(c)) ?? RUN_EXIT.ok;
+  process.exitCode =
+    [RUN_EXIT.interrupted, RUN_EXIT.thresholdFailed, RUN_EXIT.notJudged].find((c) => codes.includes(c)) ?? RUN_EXIT.ok;
 }

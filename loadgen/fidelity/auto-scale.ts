@@ -21,7 +21,7 @@ export const AUTO_SCALE_DEFAULTS = {
   /** The scale the calibration runs at: low enough that the lab's delay is small, high enough to be quick. */
   calibrationScale: 2,
   /** Real seconds of the scenario's own load the calibration plays. */
-  calibrationRealS: 6,
+  calibrationRealS: 8,
   /** Aim for this share of the bound: the run's p95 sits above the mean the model predicts. */
   headroom: 0.5,
   /** Never plan the machine's cores busier than this on average. */

@@ -16,7 +16,7 @@ const series = (name: string, source: string, values: number[]): TimeSeries => (
 describe('fidelity signals from a run', () => {
   const timeSeries: TimeSeries[] = [
     series('updates_per_s', 'loadgen', [5, 5, 5]), // 100 updates per 20 s bucket
-    series('digests_per_s', 'loadgen', [0, 0, 5]),
+    series('digests_sent_per_s', 'loadgen', [0, 0, 5]),
     series('injection_lag_ms', 'loadgen', [20, 20, 20]), // 1 real ms at 20x
     series('cpu_percent', 'loadgen', [10, 10, 10]),
     series('event_loop_lag_mean_ms', 'loadgen', [10.5, 10.5, 10.5]),

@@ -9,7 +9,7 @@ import type { FidelityInterval, ProcessInterval } from './estimate.ts';
  */
 export const FIDELITY_SERIES = {
   updatesPerS: 'updates_per_s',
-  digestsPerS: 'digests_per_s',
+  digestsPerS: 'digests_sent_per_s',
   /** Mean (injected - intended) of the updates injected in the bucket, simulated ms. */
   injectionLagMs: 'injection_lag_ms',
   cpuPercent: 'cpu_percent',

@@ -24,6 +24,11 @@ export interface TimeSeriesInput {
   digestsAtMs?: readonly number[];
   /** Times of every Bot API call the bot made (replies, chat actions, digests, ...). */
   botCallsAtMs?: readonly number[];
+  /**
+   * Each injected update's intended time and how late the generator injected it (actual - intended,
+   * simulated ms): the generator's own lag, one input of the fidelity estimate (loadgen/fidelity).
+   */
+  injectionLags?: ReadonlyArray<readonly [atMs: number, lagMs: number]>;
 }
 
 /**
@@ -33,7 +38,8 @@ export interface TimeSeriesInput {
  * VUs, errors/s (names as reports/analysis/series.ts reads them), and - for the capacity model's
  * utilization-law regression, which needs each interval's mix - updates/s per action kind
  * (`updates_per_s{action="question"}`), digests delivered/s and Bot API calls/s. Rates are per simulated
- * second, points at each bucket's end; a bucket without any reply has latency 0.
+ * second, points at each bucket's end; a bucket without any reply has latency 0. With `injectionLags`, also
+ * `injection_lag_ms`: the mean lateness of the updates injected in the bucket (simulated ms).
  *
  * @example
  * buildTimeSeries({ durationMs: 10_000, bucketMs: 1000, updatesAtMs: [0, 10], replies: [[120, 110]], errorsAtMs: [], activeVus: [] })
@@ -138,7 +144,19 @@ export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
             count(input.botCallsAtMs).map((c) => c * perS),
           ),
         ]),
+    ...(input.injectionLags === undefined ? [] : [series('injection_lag_ms', 'ms', meanByBucket(input.injectionLags))]),
   ];
+
+  /** The mean value of the samples in each bucket (0 for a bucket without any). */
+  function meanByBucket(samples: ReadonlyArray<readonly [number, number]>): number[] {
+    const sums = new Array<number>(buckets).fill(0);
+    const counts = new Array<number>(buckets).fill(0);
+    for (const [atMs, value] of samples) {
+      sums[index(atMs)]! += value;
+      counts[index(atMs)]! += 1;
+    }
+    return sums.map((sum, i) => (counts[i]! > 0 ? sum / counts[i]! : 0));
+  }
 }
 
 /** Injection times grouped by action kind, kinds in first-seen order. */

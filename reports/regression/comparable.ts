@@ -1,5 +1,5 @@
 import type { RunResult } from '../../contracts/run-result.ts';
-import { ComparisonError } from './errors.ts';
+import { ComparisonError, DistortedComparisonError } from './errors.ts';
 import type { RunSet } from './run-set.ts';
 
 export interface ComparableOptions {
@@ -83,7 +83,7 @@ export function checkComparable(baseline: RunSet, candidate: RunSet, options: Co
     const worst = distorted[0]!.result.fidelity!;
     const faithful =
       worst.maxFaithfulTimeScale === undefined ? '' : `, faithful up to x${formatScale(worst.maxFaithfulTimeScale)}`;
-    throw new ComparisonError(
+    throw new DistortedComparisonError(
       `${distorted.map((r) => r.name).join(', ')} ${distorted.length === 1 ? 'is' : 'are'} distorted: the lab itself added ` +
         `~${Math.round(worst.estimatedDistortionMs)} ms per update (bound ${Math.round(worst.boundMs)} ms, limited by ` +
         `${worst.limitingProcess}${faithful}), so a difference could be the lab's, not the bot's; re-run at a lower ` +

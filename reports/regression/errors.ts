@@ -6,3 +6,8 @@
 export class ComparisonError extends Error {
   override name = 'ComparisonError';
 }
+
+/** A side of the comparison is distorted (fidelity verdict): not judged, which gate tells apart (exit 3). */
+export class DistortedComparisonError extends ComparisonError {
+  override name = 'DistortedComparisonError';
+}

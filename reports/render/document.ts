@@ -1,6 +1,7 @@
-import type { RunResult, ThresholdOutcome, TimeSeries } from '../../contracts/run-result.ts';
+import type { Fidelity, RunResult, ThresholdOutcome, TimeSeries } from '../../contracts/run-result.ts';
 import type { Comparison, KneeAnalysis, Projection, RunAnalysis, SizingAdvice, UslFit } from '../analysis/types.ts';
 import type { CostReport } from '../cost/types.ts';
+import { distortedMessage, fidelityLine, notJudged } from '../fidelity.ts';
 
 /**
  * The one object every renderer reads: the analysis of one run (capacity report) or of several
@@ -15,6 +16,8 @@ export interface RunFacts {
   startedAt: string;
   seed: number;
   timeScale: number;
+  /** The run's fidelity verdict (null for a result written before botcap measured it). */
+  fidelity: Fidelity | null;
   durationRealS: number;
   error: string | null;
   gitCommit: string | null;
@@ -78,6 +81,7 @@ export function runFacts(result: RunResult): RunFacts {
     startedAt: result.startedAt,
     seed: result.seed,
     timeScale: result.timeScale,
+    fidelity: result.fidelity ?? null,
     durationRealS: result.durationRealS,
     error: result.error ?? null,
     gitCommit: env.gitCommit ?? null,
@@ -107,6 +111,10 @@ export function decideVerdict(runs: readonly RunReport[], comparison: Comparison
     const prefix = runs.length > 1 ? `${run.label}: ` : '';
     if (run.analysis.status !== 'completed') {
       failures.push(`${prefix}the run ${run.analysis.status}${run.facts.error ? ` (${run.facts.error})` : ''}`);
+    }
+    if (notJudged(run.facts.fidelity ?? undefined)) {
+      failures.push(`${prefix}${distortedMessage(run.facts.fidelity!)}`);
+      continue;
     }
     const failed = run.thresholds.filter((t) => !t.passed);
     if (failed.length > 0) {
@@ -148,6 +156,19 @@ export function decideVerdict(runs: readonly RunReport[], comparison: Comparison
     return { status: 'pass', headline: `All ${thresholdCount} thresholds passed`, sentences };
   }
   return { status: 'info', headline: 'No thresholds were set for this run', sentences };
+}
+
+/**
+ * Each run's fidelity verdict as one line, the first thing every report says: a figure the lab distorted is
+ * not a figure.
+ *
+ * @example
+ * fidelityLines(doc) // ['fidelity ok: the lab added ~31 ms per update at 20x (auto), bound 150 ms (method lab-delay-x-scale)']
+ */
+export function fidelityLines(doc: Pick<ReportDocument, 'runs'>): string[] {
+  return doc.runs.map(
+    (run) => `${doc.runs.length > 1 ? `${run.label}: ` : ''}${fidelityLine(run.facts.fidelity ?? undefined)}`,
+  );
 }
 
 function capitalise(text: string): string {

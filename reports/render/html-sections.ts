@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../analysis/types.ts';
 import type { CostReport } from '../cost/types.ts';
+import { fidelityLine } from '../fidelity.ts';
 import type { ReportDocument, RunReport } from './document.ts';
 import { escapeHtml as e } from './escape.ts';
 import { formatMs, formatNumber, formatShare, formatTokens, formatUsd } from './format.ts';
@@ -38,6 +39,23 @@ export function verdictSection(doc: ReportDocument): string {
   const sentences = v.sentences.length > 0 ? `<ul>${v.sentences.map((s) => `<li>${e(s)}</li>`).join('')}</ul>` : '';
   return `<section class="verdict ${v.status}" id="verdict" aria-label="verdict">
 <p class="headline"><span class="badge">${label}</span> ${e(v.headline)}</p>${sentences}</section>`;
+}
+
+/**
+ * The fidelity verdict of each run, above everything: whether the figures below are the bot's or the lab's.
+ *
+ * @example
+ * fidelitySection(doc) // '<p class="fidelity ok" id="fidelity">fidelity ok: the lab added ~31 ms ...</p>'
+ */
+export function fidelitySection(doc: ReportDocument): string {
+  return doc.runs
+    .map((run, i) => {
+      const status = run.facts.fidelity?.status ?? 'unknown';
+      const prefix = doc.runs.length > 1 ? `${run.label}: ` : '';
+      const id = i === 0 ? ' id="fidelity"' : '';
+      return `<p class="fidelity ${status}"${id}>${e(prefix + fidelityLine(run.facts.fidelity ?? undefined))}</p>`;
+    })
+    .join('\n');
 }
 
 /** The figures a reader wants first, as cards. */

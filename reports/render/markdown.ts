@@ -1,6 +1,6 @@
 import type { CostReport } from '../cost/types.ts';
 import { costNotes, costTables, type PlainTable } from './cost-tables.ts';
-import type { ReportDocument, RunReport } from './document.ts';
+import { fidelityLines, type ReportDocument, type RunReport } from './document.ts';
 import { escapeMarkdownCell, escapeMarkdownText } from './escape.ts';
 import { formatMs, formatNumber, formatUsd } from './format.ts';
 
@@ -26,6 +26,8 @@ export function renderMarkdown(doc: ReportDocument, options: MarkdownOptions = {
   const icon = doc.verdict.status === 'pass' ? '✅' : doc.verdict.status === 'fail' ? '❌' : 'ℹ️';
   const head = [
     `## ${escapeMarkdownText(doc.title)}`,
+    '',
+    ...fidelityLines(doc).map((line) => `> ${escapeMarkdownText(line)}  `),
     '',
     `${icon} **${doc.verdict.status.toUpperCase()}**: ${escapeMarkdownText(doc.verdict.headline)}`,
     ...(doc.verdict.sentences.length > 0

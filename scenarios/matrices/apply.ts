@@ -14,6 +14,12 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from 
  */
 export const RUN_OVERHEAD_REAL_S = { first: 9, perExtraInstance: 1 } as const;
 
+/**
+ * For estimates only: `timeScale: 'auto'` is decided at run time by a calibration (a run of its own, about
+ * this long) and on a 2-core machine the reference bot's runs mostly land near this scale.
+ */
+export const AUTO_TIME_SCALE_ESTIMATE = { calibrationRealS: 18, timeScale: 5 } as const;
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -61,8 +67,16 @@ export function variantsFor(matrix: MatrixDefinition, size: MatrixSize): MatrixV
  * estimateRunRealS(scenario) // 29 for 15 s of load on one instance
  */
 export function estimateRunRealS(scenario: Scenario): number {
-  const loadRealS = loadDurationMs(scenario.load) / 1000 / scenario.timeScale;
-  return RUN_OVERHEAD_REAL_S.first + RUN_OVERHEAD_REAL_S.perExtraInstance * (scenario.bot.instances - 1) + loadRealS;
+  const auto = scenario.timeScale === 'auto';
+  const timeScale = scenario.timeScale === 'auto' ? AUTO_TIME_SCALE_ESTIMATE.timeScale : scenario.timeScale;
+  const loadRealS = loadDurationMs(scenario.load) / 1000 / timeScale;
+  const calibrationRealS = auto ? AUTO_TIME_SCALE_ESTIMATE.calibrationRealS : 0;
+  return (
+    RUN_OVERHEAD_REAL_S.first +
+    RUN_OVERHEAD_REAL_S.perExtraInstance * (scenario.bot.instances - 1) +
+    calibrationRealS +
+    loadRealS
+  );
 }
 
 /**

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { TimeSeries } from '../contracts/run-result.ts';
+import { distortedMessage, fidelityLine, notJudged } from '../reports/fidelity.ts';
+import { runFidelity } from './fidelity.ts';
+
+const bucket = (scale: number, values: number[], name: string, source: string): TimeSeries => ({
+  name,
+  unit: '',
+  source,
+  points: values.map((v, i) => [(i + 1) * 1000 * scale, v] as [number, number]),
+});
+
+/** A run whose bot spends `cpuPercent` of a core on 10 items per real second, nothing else. */
+function run(scale: number, cpuPercent: number) {
+  const perSimulatedS = 10 / scale;
+  return {
+    timeScale: scale,
+    timeSeries: [
+      bucket(scale, [perSimulatedS, perSimulatedS, perSimulatedS], 'updates_per_s', 'loadgen'),
+      bucket(scale, [cpuPercent, cpuPercent, cpuPercent], 'cpu_percent', 'bot-1'),
+    ],
+  };
+}
+
+describe('a run judged on its fidelity', () => {
+  const thresholds = { reply_first_latency: ['p(95)<3000'] }; // bound 150 ms
+
+  it('is ok when the lab delay times the scale stays within 5% of the tightest budget', () => {
+    // 10% of a core over 10 items a second: 10 ms real per item; at 10x that reads as 90 ms.
+    const fidelity = runFidelity(run(10, 10), { fidelity: {} }, thresholds, { source: 'flag' });
+    expect(fidelity).toMatchObject({ status: 'ok', estimatedDistortionMs: 90, boundMs: 150, timeScaleSource: 'flag' });
+    expect(notJudged(fidelity)).toBe(false);
+    expect(fidelityLine(fidelity)).toMatch(
+      /^fidelity ok: the lab added ~90 ms per update at 10x \(flag\), bound 150 ms/,
+    );
+  });
+
+  it('is distorted past the bound, names the process and the largest faithful scale, and is not judged', () => {
+    const fidelity = runFidelity(run(60, 10), { fidelity: {} }, thresholds, { source: 'scenario' });
+    expect(fidelity).toMatchObject({ status: 'distorted', limitingProcess: 'bot-1', maxFaithfulTimeScale: 16 });
+    expect(notJudged(fidelity)).toBe(true);
+    expect(distortedMessage(fidelity)).toMatch(
+      /not judged: the lab itself added ~590 ms \(bound 150 ms\) at 60x, mostly bot-1; at most 16x would have been faithful: rerun with --time-scale auto \(or 16\), or pass --allow-distorted/,
+    );
+  });
+
+  it('is judged when the user overrides, and says so', () => {
+    const fidelity = runFidelity(run(60, 10), { fidelity: {} }, thresholds, {
+      source: 'scenario',
+      allowDistorted: true,
+    });
+    expect(fidelity.overridden).toBe(true);
+    expect(notJudged(fidelity)).toBe(false);
+    expect(fidelityLine(fidelity)).toMatch(/^fidelity DISTORTED \(judged anyway: --allow-distorted\)/);
+  });
+
+  it("takes the scenario's own bound over the budget share", () => {
+    const fidelity = runFidelity(run(60, 10), { fidelity: { boundMs: 1000 } }, thresholds, { source: 'scenario' });
+    expect(fidelity).toMatchObject({ boundMs: 1000, status: 'ok' });
+  });
+});

@@ -1,0 +1,246 @@
+import { availableParallelism } from 'node:os';
+import type { BotConfig } from '../bot/config/index.ts';
+import type { RunResult } from '../contracts/run-result.ts';
+import {
+  AUTO_SCALE_DEFAULTS,
+  type AutoScaleChoice,
+  type CalibratedProcess,
+  chooseTimeScale,
+} from '../loadgen/fidelity/auto-scale.ts';
+import { fidelityBound } from '../loadgen/fidelity/bound.ts';
+import { intervalEstimate } from '../loadgen/fidelity/estimate.ts';
+import { fidelityIntervals } from '../loadgen/fidelity/signals.ts';
+import { createPopulation } from '../loadgen/population/population.ts';
+import type { LoadModel, ResolvedScenario, Scenario } from '../scenarios/schema.ts';
+import { minuteOfDay } from '../scenarios/units.ts';
+import { resolveBotConfig } from './bot-config.ts';
+import type { RunScenarioOptions } from './options.ts';
+
+/** What `--time-scale auto` decided, for the console line and the result. */
+export interface TimeScaleDecision {
+  timeScale: number;
+  source: 'scenario' | 'flag' | 'auto';
+  /** With `auto`: the calibration's figures and the model's pick. */
+  calibration?: {
+    choice: AutoScaleChoice;
+    boundMs: number;
+    peakItemsPerSimulatedS: number;
+    processes: readonly CalibratedProcess[];
+    realS: number;
+  };
+}
+
+/** Runs a scenario (runScenario; injected so tests can stand in for it). */
+export type ScenarioRunner = (scenario: ResolvedScenario, options: RunScenarioOptions) => Promise<RunResult>;
+
+/**
+ * The scenario with a numeric time scale. A number is kept (its source: the scenario or `--time-scale`);
+ * `'auto'` runs a short calibration - the scenario's own bot, fakes and database, at its peak load, at a low
+ * scale - and lets the queueing model of loadgen/fidelity/auto-scale.ts pick the largest scale whose
+ * predicted lab delay stays within the fidelity bound. The run's own fidelity verdict then checks the pick.
+ *
+ * @example
+ * const { scenario: resolved, decision } = await resolveTimeScale(scenario, options, runScenario);
+ * decision.timeScale // 8, chosen because 10x was predicted to add 93 ms against a 75 ms target
+ */
+export async function resolveTimeScale(
+  scenario: Scenario,
+  options: RunScenarioOptions,
+  run: ScenarioRunner,
+): Promise<{ scenario: ResolvedScenario; decision: TimeScaleDecision }> {
+  if (scenario.timeScale !== 'auto') {
+    const timeScale = scenario.timeScale;
+    return {
+      scenario: { ...scenario, timeScale },
+      decision: { timeScale, source: options.timeScaleSource === 'flag' ? 'flag' : 'scenario' },
+    };
+  }
+  const started = performance.now();
+  options.onStage?.({
+    type: 'calibrating',
+    timeScale: AUTO_SCALE_DEFAULTS.calibrationScale,
+    realS: AUTO_SCALE_DEFAULTS.calibrationRealS,
+  });
+  const calibration = await run(calibrationScenario(scenario), {
+    ...calibrationOptions(options),
+  });
+  const botConfig = resolveBotConfig({ ...scenario, timeScale: 1 });
+  const decision = decideFromCalibration(scenario, botConfig, calibration);
+  decision.calibration!.realS = (performance.now() - started) / 1000;
+  return { scenario: { ...scenario, timeScale: decision.timeScale }, decision };
+}
+
+/** The calibration: the scenario's peak level held flat, at the calibration scale, without thresholds. */
+export function calibrationScenario(scenario: Scenario): ResolvedScenario {
+  const durationMs = AUTO_SCALE_DEFAULTS.calibrationScale * AUTO_SCALE_DEFAULTS.calibrationRealS * 1000;
+  return {
+    ...scenario,
+    name: scenario.name,
+    timeScale: AUTO_SCALE_DEFAULTS.calibrationScale,
+    load: peakLoad(scenario.load, durationMs),
+    thresholds: {},
+  };
+}
+
+/** The load's busiest level held for `durationMs`: peak VUs (closed models) or the peak arrival rate (open). */
+export function peakLoad(load: LoadModel, durationMs: number): LoadModel {
+  switch (load.executor) {
+    case 'constant-vus':
+      return { ...load, duration: durationMs };
+    case 'ramping-vus':
+      return {
+        executor: 'constant-vus',
+        vus: Math.max(1, load.startVUs, ...load.stages.map((s) => s.target)),
+        duration: durationMs,
+      };
+    case 'constant-arrival-rate':
+    case 'scheduled-peak':
+      return { ...load, duration: durationMs };
+    case 'ramping-arrival-rate':
+      return {
+        executor: 'constant-arrival-rate',
+        rate: Math.max(load.startRate, ...load.stages.map((s) => s.target), Number.MIN_VALUE),
+        timeUnit: load.timeUnit,
+        duration: durationMs,
+        preAllocatedVUs: load.preAllocatedVUs,
+        ...(load.maxVUs === undefined ? {} : { maxVUs: load.maxVUs }),
+      };
+  }
+}
+
+/** Only what the calibration needs of the caller's options: where things run, never its outputs or hooks. */
+function calibrationOptions(options: RunScenarioOptions): RunScenarioOptions {
+  const {
+    runtime,
+    databaseUrl,
+    pgbouncerUrl,
+    redisUrl,
+    botCommand,
+    webhookUrl,
+    webhookSecret,
+    telegramPort,
+    claudePort,
+    signal,
+    handleSignals,
+  } = options;
+  return Object.fromEntries(
+    Object.entries({
+      runtime,
+      databaseUrl,
+      pgbouncerUrl,
+      redisUrl,
+      botCommand,
+      webhookUrl,
+      webhookSecret,
+      telegramPort,
+      claudePort,
+      signal,
+      handleSignals,
+      variant: 'time-scale calibration',
+    }).filter(([, v]) => v !== undefined),
+  ) as RunScenarioOptions;
+}
+
+/**
+ * The model's inputs from a calibration result, and its pick. Per process: real CPU ms per work item over
+ * the calibration (the utilization law: busy time / items). Base delay: the item-weighted mean of what the
+ * lab added at the calibration's load besides CPU (injection lag, event-loop lag). Peak rate: the items per
+ * simulated second the calibration measured at the peak level, plus the scheduler's busiest minute of
+ * digests when the bot sends them (the calibration does not reach the burst: it is priced from the
+ * population).
+ */
+export function decideFromCalibration(
+  scenario: Scenario,
+  botConfig: BotConfig,
+  calibration: RunResult,
+  cores = availableParallelism(),
+): TimeScaleDecision {
+  const scale = calibration.timeScale;
+  const intervals = fidelityIntervals(calibration.timeSeries, { timeScale: scale, bucketMs: 1000 * scale });
+  // The first real second holds the start (connections, JIT warm-up): not what a steady run costs.
+  const steady = intervals.slice(1).filter((i) => i.items > 0);
+  const items = steady.reduce((sum, i) => sum + i.items, 0);
+  const cpuMs = new Map<string, number>();
+  let lagMs = 0;
+  for (const interval of steady) {
+    const realMs = (interval.endMs - interval.startMs) / scale;
+    for (const p of interval.processes)
+      cpuMs.set(p.name, (cpuMs.get(p.name) ?? 0) + ((p.cpuPercent ?? 0) / 100) * realMs);
+    const estimate = intervalEstimate({ ...interval, processes: interval.processes.map(withoutCpu) }, scale);
+    lagMs += estimate.realDelayMs * interval.items;
+  }
+  const processes: CalibratedProcess[] = [...cpuMs].map(([name, ms]) => ({
+    name,
+    cpuMsPerItem: items > 0 ? ms / items : 0,
+    // PostgreSQL and PgBouncer's pool serve items on several backends; a Node process on one event loop.
+    singleThreaded: name === 'loadgen' || /^bot-\d+$/.test(name),
+  }));
+  const simulatedS = steady.reduce((sum, i) => sum + (i.endMs - i.startMs), 0) / 1000;
+  const peakItemsPerSimulatedS =
+    (simulatedS > 0 ? items / simulatedS : 0) + digestBurstPerSimulatedS(scenario, botConfig);
+  const bound = fidelityBound(scenario.thresholds, scenario.fidelity);
+  const choice = chooseTimeScale({
+    processes,
+    baseDelayMs: items > 0 ? lagMs / items : 0,
+    peakItemsPerSimulatedS,
+    cores,
+    boundMs: bound.boundMs,
+  });
+  return {
+    timeScale: choice.timeScale,
+    source: 'auto',
+    calibration: { choice, boundMs: bound.boundMs, peakItemsPerSimulatedS, processes, realS: 0 },
+  };
+}
+
+function withoutCpu<T extends { cpuPercent?: number }>(process: T): Omit<T, 'cpuPercent'> {
+  const { cpuPercent: _, ...rest } = process;
+  return rest;
+}
+
+/**
+ * The digests of the busiest minute inside the run's window, per simulated second, when the reference bot's
+ * scheduler sends them to an onboarded population: the 10:00 burst a calibration at the scenario's start
+ * does not reach.
+ */
+export function digestBurstPerSimulatedS(scenario: Scenario, botConfig: BotConfig): number {
+  if (!scenario.population.onboarded || !botConfig.scheduler.enabled) return 0;
+  const from = minuteOfDay(scenario.start);
+  const to = from + Math.ceil(loadLengthMs(scenario.load) / 60_000);
+  const perMinute = new Map<number, number>();
+  for (const user of createPopulation(scenario.population, scenario.seed).users) {
+    if (user.digestPaused || user.digestMinute < from || user.digestMinute > to) continue;
+    perMinute.set(user.digestMinute, (perMinute.get(user.digestMinute) ?? 0) + 1);
+  }
+  return Math.max(0, ...perMinute.values()) / 60;
+}
+
+function loadLengthMs(load: LoadModel): number {
+  return 'stages' in load ? load.stages.reduce((sum, s) => sum + s.duration, 0) : load.duration;
+}
+
+/**
+ * The console's account of an auto pick: the scale, the calibration's figures and what ruled out the next.
+ *
+ * @example
+ * describeDecision(decision)
+ * // 'time scale auto: 8x (predicted lab delay 61 ms, target 75 ms = half the 150 ms bound; 10x predicted 93 ms; limiting bot-1, 0.84 ms CPU per update; calibration 14 s)'
+ */
+export function describeDecision(decision: TimeScaleDecision): string {
+  const c = decision.calibration;
+  if (c === undefined) return `time scale ${decision.timeScale}x (${decision.source})`;
+  const limiting = c.processes.find((p) => p.name === c.choice.limitingProcess);
+  const refused =
+    c.choice.refused === undefined
+      ? ''
+      : c.choice.refused.cause === 'machine'
+        ? `; ${c.choice.refused.timeScale}x would keep the cores ${Math.round(c.choice.refused.machineUtilization * 100)}% busy (cap ${Math.round(c.choice.maxMachineUtilization * 100)}%)`
+        : `; ${c.choice.refused.timeScale}x predicted ${Math.round(c.choice.refused.distortionMs)} ms`;
+  const cost = limiting === undefined ? '' : `, ${limiting.cpuMsPerItem.toFixed(2)} ms CPU per update`;
+  return (
+    `time scale auto: ${decision.timeScale}x (predicted lab delay ${Math.round(c.choice.distortionMs)} ms, ` +
+    `target ${Math.round(c.choice.targetMs)} ms of the ${c.boundMs} ms bound${refused}; ` +
+    `limiting ${c.choice.limitingProcess}${cost}; peak ${c.peakItemsPerSimulatedS.toFixed(1)} updates/s; ` +
+    `calibration ${Math.round(c.realS)} s)`
+  );
+}

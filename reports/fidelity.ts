@@ -1,0 +1,53 @@
+import type { Fidelity } from '../contracts/run-result.ts';
+
+/*
+ * How a run's fidelity verdict (contracts/run-result.ts, estimated by loadgen/fidelity) reads in every
+ * report, the console summary and the gates: one wording, one place.
+ */
+
+/** A distorted verdict nobody overrode: its thresholds and comparisons are not judged. */
+export function notJudged(fidelity: Fidelity | undefined): fidelity is Fidelity {
+  return fidelity?.status === 'distorted' && fidelity.overridden !== true;
+}
+
+/**
+ * One line saying why a distorted run is not judged: how much the lab added against what bound, the process
+ * that added most, the largest faithful scale, and how to proceed.
+ *
+ * @example
+ * distortedMessage(fidelity)
+ * // 'not judged: the lab itself added ~412 ms (bound 150 ms) at 60x, mostly bot-1; at most 18x would have been faithful: rerun with --time-scale auto (or 18), or pass --allow-distorted'
+ */
+export function distortedMessage(fidelity: Fidelity): string {
+  const faithful =
+    fidelity.maxFaithfulTimeScale === undefined
+      ? ''
+      : `; at most ${formatScale(fidelity.maxFaithfulTimeScale)}x would have been faithful`;
+  const rerun =
+    fidelity.maxFaithfulTimeScale === undefined
+      ? 'rerun with --time-scale auto'
+      : `rerun with --time-scale auto (or ${formatScale(Math.max(1, Math.floor(fidelity.maxFaithfulTimeScale)))})`;
+  return `not judged: the lab itself added ~${Math.round(fidelity.estimatedDistortionMs)} ms (bound ${fidelity.boundMs} ms) at ${formatScale(fidelity.timeScale)}x, mostly ${fidelity.limitingProcess}${faithful}: ${rerun}, or pass --allow-distorted`;
+}
+
+/**
+ * The fidelity verdict as the first line of a summary: `fidelity ok: ...` or `fidelity DISTORTED: ...`.
+ *
+ * @example
+ * fidelityLine(fidelity) // 'fidelity ok: the lab added ~31 ms per update at 20x (auto), bound 150 ms (method lab-delay-x-scale)'
+ */
+export function fidelityLine(fidelity: Fidelity | undefined): string {
+  if (fidelity === undefined) return 'fidelity: not measured (a result written before botcap measured it)';
+  const head =
+    fidelity.status === 'ok'
+      ? 'fidelity ok'
+      : fidelity.overridden === true
+        ? 'fidelity DISTORTED (judged anyway: --allow-distorted)'
+        : 'fidelity DISTORTED';
+  const limiting = fidelity.status === 'ok' ? '' : `, mostly ${fidelity.limitingProcess}`;
+  return `${head}: the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms${limiting} (method ${fidelity.method})`;
+}
+
+function formatScale(scale: number): string {
+  return Number.isInteger(scale) ? String(scale) : scale.toFixed(1);
+}
