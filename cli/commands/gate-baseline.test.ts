@@ -148,7 +148,7 @@ describe('botcap gate --baseline', () => {
         fidelity: { ...OK_FIDELITY, status: 'distorted', estimatedDistortionMs: 800, limitingProcess: 'bot-1' },
       });
       const refused = await botcap(['gate', distorted, '--baseline', baseline]);
-      expect(refused.exitCode).toBe(1);
+      expect(refused.exitCode).toBe(3); // not judged: neither a pass nor a regression
       expect(refused.stderr).toMatch(
         /distorted\/run-1\/result.json, .* are distorted: the lab itself added ~800 ms per update/,
       );

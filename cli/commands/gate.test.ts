@@ -55,6 +55,54 @@ describe('botcap gate', () => {
     expect(stdout).toMatch(/2 thresholds: 1 passed, 1 failed/);
   });
 
+  describe('a run whose fidelity verdict is distorted', () => {
+    const distorted = {
+      timeScale: 60,
+      timeScaleSource: 'scenario' as const,
+      method: 'lab-delay-x-scale',
+      estimatedDistortionMs: 590,
+      boundMs: 150,
+      status: 'distorted' as const,
+      worstIntervals: [],
+      limitingProcess: 'bot-1',
+      maxFaithfulTimeScale: 16.2,
+    };
+    const write = (patch: object) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'botcap-gate-')), 'result.json');
+      writeFileSync(file, JSON.stringify({ ...loadFixture('smoke'), ...patch }));
+      return file;
+    };
+
+    it('is not judged: exit 3, naming the limiting process and the largest faithful scale', async () => {
+      const { exitCode, stdout, stderr } = await gate([write({ fidelity: distorted })]);
+      expect(exitCode).toBe(3);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(
+        /not judged: the lab itself added ~590 ms \(bound 150 ms\) at 60x, mostly bot-1; at most 16.2x would have been faithful: rerun with --time-scale auto \(or 16\), or pass --allow-distorted/,
+      );
+    });
+
+    it('is judged with --allow-distorted, and the output says it was overridden', async () => {
+      const { exitCode, stdout, stderr } = await gate([write({ fidelity: distorted }), '--allow-distorted']);
+      expect(exitCode).toBe(0);
+      expect(stdout).toMatch(/3 thresholds: 3 passed, 0 failed/);
+      expect(stderr).toMatch(/note: judged although DISTORTED: the lab added ~590 ms .*\(--allow-distorted\)/);
+    });
+
+    it('an ok verdict is judged as before', async () => {
+      const { exitCode } = await gate([write({ fidelity: { ...distorted, status: 'ok', estimatedDistortionMs: 40 } })]);
+      expect(exitCode).toBe(0);
+    });
+  });
+
+  it('refuses an aborted or failed result: exit 1, its figures cover part of the run', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'botcap-gate-')), 'result.json');
+    writeFileSync(file, JSON.stringify({ ...loadFixture('smoke'), status: 'aborted' }));
+    const { exitCode, stderr } = await gate([file]);
+    expect(exitCode).toBe(1);
+    expect(stderr).toMatch(/is aborted: its figures cover only part of the run, so they are not judged/);
+  });
+
   it('writes a Markdown table for $GITHUB_STEP_SUMMARY', async () => {
     const { exitCode, stdout } = await gate([fixturePath('scheduler-advisory-lock'), '--format', 'markdown']);
     expect(exitCode).toBe(99);
