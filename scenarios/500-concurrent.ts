@@ -9,7 +9,7 @@ export default defineScenario({
   name: '500-concurrent',
   description: '500 concurrent users, production mix: ramp 1m, hold 5m, ramp down 1m (about 140 s wall time)',
   seed: 1,
-  timeScale: 3,
+  timeScale: 'auto',
   start: '13:00',
   load: {
     executor: 'ramping-vus',

@@ -10,7 +10,7 @@ export default defineScenario({
   name: 'peak-10am',
   description: '1,000 of 10K users get their digest at 10:00, plus normal traffic: 09:45-10:15 at 60x (30 s wall)',
   seed: 1,
-  timeScale: 60,
+  timeScale: 'auto',
   start: '09:45',
   load: { executor: 'scheduled-peak', duration: '30m', rate: 2, timeUnit: '1s', preAllocatedVUs: 50, maxVUs: 300 },
   population: {

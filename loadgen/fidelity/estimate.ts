@@ -14,9 +14,14 @@ import type { Fidelity } from '../../contracts/run-result.ts';
  * for each sampling interval i of real length T_i with n_i work items (updates injected + digests sent),
  *
  *   d_i = injection lag                                  (generator: actual - intended send time, real ms)
- *       + event-loop lag of the generator                (it hosts the fakes: delivery and reply recording)
- *       + mean event-loop lag of the bot instances       (an update visits one of them)
+ *       + h_i x event-loop lag of the generator          (it hosts the fakes: delivery and reply recording)
+ *       + h_i x mean event-loop lag of the bot instances (an update visits one of them)
  *       + sum over processes p of cpu_p x T_i / n_i      (CPU time per item: generator, bots, PostgreSQL, ...)
+ *
+ * where h_i, the hops per item, is 1 + the Bot API calls per item: an update crosses both event loops once to
+ * arrive and once more for every call its bot makes (the request into the fake, the answer back into the
+ * bot), and meets each loop's lag at every crossing. Database round trips are not counted (they are not
+ * visible for a bot botcap did not write), so the lag term is a lower bound where a bot queries a lot.
  *   distortion_i = (S - 1) x d_i                         (simulated ms)
  *
  * The run's figure is the 95th percentile of distortion_i weighted by n_i (a p95 budget sees the worst 5%
@@ -62,6 +67,8 @@ export interface FidelityInterval {
   items: number;
   /** Mean injection lag of the updates injected in the interval, real ms. */
   injectionLagMs: number;
+  /** Event-loop crossings per item: 1 + Bot API calls per item (default 1). */
+  hopsPerItem?: number;
   processes: readonly ProcessInterval[];
 }
 
@@ -104,7 +111,8 @@ export function intervalEstimate(interval: FidelityInterval, timeScale: number):
     // CPU time per item: with no item in the interval nothing was delayed by it.
     const cpuMs = interval.items > 0 ? (((process.cpuPercent ?? 0) / 100) * realMs) / interval.items : 0;
     // An item meets one bot's loop, so the bots' lags count as their mean; every other loop it meets.
-    const lagMs = (process.loopLagMs ?? 0) / (process.role === 'bot' ? bots.length : 1);
+    const lagMs =
+      ((process.loopLagMs ?? 0) * (interval.hopsPerItem ?? 1)) / (process.role === 'bot' ? bots.length : 1);
     add(process.name, cpuMs + lagMs);
   }
   let realDelayMs = 0;

@@ -57,6 +57,15 @@ describe('fidelity signals from a run', () => {
     expect(fidelity.status).toBe('ok');
   });
 
+  it('counts an event loop once more for every Bot API call an item makes', () => {
+    const withCalls = [...timeSeries, series('telegram_calls_per_s', 'loadgen', [10, 10, 10])];
+    const intervals = fidelityIntervals(withCalls, { timeScale: scale, bucketMs });
+    expect(intervals[0]!.hopsPerItem).toBe(3); // 1 arrival + 2 calls per update
+    const fidelity = estimateFidelity({ timeScale: scale, timeScaleSource: 'scenario', boundMs: 150, intervals });
+    // The loop lags (0.5 generator + 1 bot) now count three times: 6.5 + 2 x 1.5 = 9.5 ms real.
+    expect(fidelity.estimatedDistortionMs).toBeCloseTo(19 * 9.5, 1);
+  });
+
   it('yields nothing for a run without the generator series', () => {
     expect(fidelityIntervals([series('cpu_percent', 'bot-1', [1, 1, 1])], { timeScale: scale, bucketMs })).toEqual([]);
   });

@@ -10,6 +10,8 @@ import type { FidelityInterval, ProcessInterval } from './estimate.ts';
 export const FIDELITY_SERIES = {
   updatesPerS: 'updates_per_s',
   digestsPerS: 'digests_sent_per_s',
+  /** Bot API calls the bots made per simulated second: the hops an item makes across the event loops. */
+  telegramCallsPerS: 'telegram_calls_per_s',
   /** Mean (injected - intended) of the updates injected in the bucket, simulated ms. */
   injectionLagMs: 'injection_lag_ms',
   cpuPercent: 'cpu_percent',
@@ -53,6 +55,7 @@ export function fidelityIntervals(
   const updates = named(FIDELITY_SERIES.updatesPerS, 'loadgen')[0];
   if (updates === undefined) return [];
   const digests = named(FIDELITY_SERIES.digestsPerS, 'loadgen')[0];
+  const calls = named(FIDELITY_SERIES.telegramCallsPerS, 'loadgen')[0];
   const injection = named(FIDELITY_SERIES.injectionLagMs, 'loadgen')[0];
   const cpu = named(FIDELITY_SERIES.cpuPercent);
   const generatorLag = named(FIDELITY_SERIES.generatorLoopLagMs, 'loadgen')[0];
@@ -93,6 +96,7 @@ export function fidelityIntervals(
       startMs,
       endMs,
       items: Math.round((updatesPerS + digestsPerS) * seconds),
+      hopsPerItem: updatesPerS + digestsPerS > 0 ? 1 + (calls?.points[i]?.[1] ?? 0) / (updatesPerS + digestsPerS) : 1,
       injectionLagMs: (injection?.points[i]?.[1] ?? 0) / options.timeScale,
       processes,
     };

@@ -11,6 +11,8 @@ export const SOURCE_DEFAULTS = {
   connectionErrorsMetric: 'bot_db_connection_errors_total',
   /** prom-client's default process_/nodejs_ metrics are left out: the process source measures CPU and RSS. */
   excludePrefixes: ['process_', 'nodejs_'],
+  /** ...except the event-loop lag: the wait every callback of an update meets in a busy bot (loadgen/fidelity). */
+  keepNames: ['nodejs_eventloop_lag_mean_seconds', 'nodejs_eventloop_lag_p99_seconds'],
   probeTimeoutMs: 800,
   applicationName: 'botcap-sampler',
   eventLoopResolutionMs: 10,
@@ -48,7 +50,10 @@ export function botMetricsSource(
   const timeoutMs = options.scrapeTimeoutMs ?? SOURCE_DEFAULTS.scrapeTimeoutMs;
   const errorsMetric = options.connectionErrorsMetric ?? SOURCE_DEFAULTS.connectionErrorsMetric;
   const include =
-    options.include ?? ((name: string) => !SOURCE_DEFAULTS.excludePrefixes.some((prefix) => name.startsWith(prefix)));
+    options.include ??
+    ((name: string) =>
+      (SOURCE_DEFAULTS.keepNames as readonly string[]).includes(name) ||
+      !SOURCE_DEFAULTS.excludePrefixes.some((prefix) => name.startsWith(prefix)));
   const scrape = async (target: BotTarget): Promise<BotMetricsSample> => {
     const started = performance.now();
     try {
