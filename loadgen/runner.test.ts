@@ -256,7 +256,7 @@ describe('LoadRunner against the fake Telegram', () => {
 
   it('the built-in smoke scenario runs clean against a minimal bot in seconds', async () => {
     // A generous deadline: a shared CI box may stall for longer than the scenario's 30 s (1.5 s real at 20x).
-    const { runner } = await setUp(applyOverrides(await loadScenario('smoke'), { replyDeadline: '5m' }));
+    const { runner } = await setUp(applyOverrides(await loadScenario('smoke'), { replyDeadline: '5m', timeScale: 20 }));
     const result = await runner.run();
     expect(result.durationRealS).toBeLessThan(15);
     expect(result.load.updatesByAction.start).toBeGreaterThan(24);

@@ -23,7 +23,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'botcap-byo-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function runBot(botCommand: string, transport: 'polling' | 'webhook', instances: number, logDir: string) {
-  const scenario = applyOverrides(await loadScenario('smoke'), { duration: '30s', transport, instances });
+  const scenario = applyOverrides(await loadScenario('smoke'), {
+    duration: '30s',
+    timeScale: 10,
+    transport,
+    instances,
+  });
   const stages: RunStage[] = [];
   const result = await runScenario(scenario, {
     botCommand,

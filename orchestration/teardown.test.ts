@@ -69,10 +69,14 @@ describe('teardown', () => {
     chmodSync(scratch, 0o755);
     chmodSync(runTmp, 0o755);
     const out = join(scratch, 'out');
-    const child = spawn(process.execPath, [BIN, 'run', 'smoke', '--duration', '10m', '--out', out], {
-      env: { ...process.env, TMPDIR: runTmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', 'smoke', '--duration', '10m', '--time-scale', '20', '--out', out],
+      {
+        env: { ...process.env, TMPDIR: runTmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = exitOf(child);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -119,7 +123,7 @@ describe('teardown', () => {
       const before = new Set(await runDatabases());
       let during: string[] = [];
       let botPids: number[] = [];
-      const scenario = applyOverrides(await loadScenario('smoke'), { duration: '30s' });
+      const scenario = applyOverrides(await loadScenario('smoke'), { duration: '30s', timeScale: 20 });
       const result = await runScenario(scenario, {
         databaseUrl: LOCAL_POSTGRES,
         handleSignals: false,

@@ -56,30 +56,44 @@ export async function resolveTimeScale(
     };
   }
   const started = performance.now();
+  const calibration = calibrationScenario(scenario);
   options.onStage?.({
     type: 'calibrating',
-    timeScale: AUTO_SCALE_DEFAULTS.calibrationScale,
+    timeScale: calibration.timeScale,
     realS: AUTO_SCALE_DEFAULTS.calibrationRealS,
   });
-  const calibration = await run(calibrationScenario(scenario), {
-    ...calibrationOptions(options),
-  });
+  const measured = await run(calibration, calibrationOptions(options));
   const botConfig = resolveBotConfig({ ...scenario, timeScale: 1 });
-  const decision = decideFromCalibration(scenario, botConfig, calibration);
+  const decision = decideFromCalibration(scenario, botConfig, measured);
   decision.calibration!.realS = (performance.now() - started) / 1000;
   return { scenario: { ...scenario, timeScale: decision.timeScale }, decision };
 }
 
 /** The calibration: the scenario's peak level held flat, at the calibration scale, without thresholds. */
 export function calibrationScenario(scenario: Scenario): ResolvedScenario {
-  const durationMs = AUTO_SCALE_DEFAULTS.calibrationScale * AUTO_SCALE_DEFAULTS.calibrationRealS * 1000;
-  return {
-    ...scenario,
-    name: scenario.name,
-    timeScale: AUTO_SCALE_DEFAULTS.calibrationScale,
-    load: peakLoad(scenario.load, durationMs),
-    thresholds: {},
-  };
+  const { min, max } = AUTO_SCALE_DEFAULTS.calibrationScale;
+  const wanted = AUTO_SCALE_DEFAULTS.calibrationItemsPerRealS / Math.max(1e-9, nominalPeakRate(scenario));
+  const timeScale = Math.min(max, Math.max(min, Math.round(wanted)));
+  const durationMs = timeScale * AUTO_SCALE_DEFAULTS.calibrationRealS * 1000;
+  return { ...scenario, timeScale, load: peakLoad(scenario.load, durationMs), thresholds: {} };
+}
+
+/**
+ * The scenario's peak actions per simulated second, from its definition alone: an open model's peak rate,
+ * or a closed model's peak VUs over one cycle (mean think time + a second to be answered).
+ */
+export function nominalPeakRate(scenario: Scenario): number {
+  const load = peakLoad(scenario.load, 1);
+  if (load.executor === 'constant-vus') return load.vus / (meanThinkMs(scenario.behaviour.thinkTime) / 1000 + 1);
+  if ('rate' in load) return load.rate / (load.timeUnit / 1000);
+  return 1;
+}
+
+/** The mean of the think-time distribution (a lognormal's mean from its median and p95). */
+function meanThinkMs(think: Scenario['behaviour']['thinkTime']): number {
+  if (think.distribution !== 'lognormal') return think.median / (think.distribution === 'exponential' ? Math.LN2 : 1);
+  const sigma = Math.log(Math.max(think.p95, think.median) / think.median) / 1.645;
+  return think.median * Math.exp((sigma * sigma) / 2);
 }
 
 /** The load's busiest level held for `durationMs`: peak VUs (closed models) or the peak arrival rate (open). */

@@ -54,7 +54,21 @@ describe('a bot no update gets through to', () => {
     // Ten simulated minutes: ~30 s of load at 20x, were the run not stopped.
     const child = spawn(
       process.execPath,
-      [BIN, 'run', 'smoke', '--duration', '10m', '--transport', 'webhook', '--bot-cmd', botCommand, '--out', out],
+      [
+        BIN,
+        'run',
+        'smoke',
+        '--duration',
+        '10m',
+        '--time-scale',
+        '20',
+        '--transport',
+        'webhook',
+        '--bot-cmd',
+        botCommand,
+        '--out',
+        out,
+      ],
       { env: { ...process.env, TMPDIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

@@ -54,9 +54,12 @@ describe('botcap run', () => {
 
   it('runs smoke over long polling: a valid result.json, reports, real latencies and counts', async () => {
     const out = join(outRoot, 'polling');
-    const { exitCode, stdout, stderr } = await run(['smoke', '--duration', '45s', '--out', out]);
-    // Whether smoke's latency budget holds depends on the machine's load; the run itself must work.
-    expect([0, 99]).toContain(exitCode);
+    const { exitCode, stdout, stderr } = await run(['smoke', '--duration', '45s', '--time-scale', '20', '--out', out]);
+    // Whether smoke's latency budget holds, or the run is faithful at 20x (exit 3: not judged), depends on the
+    // machine's load; the run itself must work, and say its fidelity first.
+    expect([0, 3, 99]).toContain(exitCode);
+    expect(stdout).toMatch(/^fidelity (ok|DISTORTED): the lab added ~\d+ ms per update at 20x \(flag\)/);
+    expect(readResult(out).fidelity).toMatchObject({ timeScale: 20, timeScaleSource: 'flag' });
     const result = readResult(out);
     expect(result.status).toBe('completed');
     expect(result.environment.bot).toMatchObject({ kind: 'reference', instances: 1, transport: 'polling' });
@@ -90,6 +93,10 @@ describe('botcap run', () => {
       'webhook',
       '--instances',
       '2',
+      '--time-scale',
+      '20',
+      // Judged whatever the machine's load does to its fidelity: this test is about the exit code of a failure.
+      '--allow-distorted',
       '--threshold',
       'reply_latency:p(50)<1',
       '--out',
@@ -121,8 +128,8 @@ describe('run flags and progress', () => {
 
   it('lists the built-in scenarios with their descriptions', () => {
     const text = formatScenarioList(listScenarios());
-    expect(text).toMatch(/^smoke\s+constant-vus\s+20x\s+CI smoke/m);
-    expect(text).toMatch(/^peak-10am\s+scheduled-peak\s+60x/m);
+    expect(text).toMatch(/^smoke\s+constant-vus\s+auto\s+CI smoke/m);
+    expect(text).toMatch(/^peak-10am\s+scheduled-peak\s+auto/m);
   });
 
   it('names the default output directory after the scenario and the time', () => {

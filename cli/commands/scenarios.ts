@@ -12,7 +12,7 @@ export function formatScenarioList(scenarios: readonly ScenarioSummary[]): strin
   const executorWidth = Math.max(8, ...scenarios.map((s) => s.executor.length));
   const lines = scenarios.map(
     (s) =>
-      `${s.name.padEnd(nameWidth)}  ${s.executor.padEnd(executorWidth)}  ${`${s.timeScale}x`.padStart(6)}  ${s.description}`,
+      `${s.name.padEnd(nameWidth)}  ${s.executor.padEnd(executorWidth)}  ${(s.timeScale === 'auto' ? 'auto' : `${s.timeScale}x`).padStart(6)}  ${s.description}`,
   );
   return `${lines.join('\n')}\n\nrun one with: botcap run <name>  (or a path to your own .ts/.json scenario)\n`;
 }

@@ -18,8 +18,14 @@
  * prediction - lands inside the bound.
  */
 export const AUTO_SCALE_DEFAULTS = {
-  /** The scale the calibration runs at: low enough that the lab's delay is small, high enough to be quick. */
-  calibrationScale: 2,
+  /**
+   * The scale the calibration runs at, between these: high enough that work items outnumber the lab's
+   * background (the sampler, timers) - which would otherwise be charged to a handful of items - and low
+   * enough that the calibration itself is not saturated.
+   */
+  calibrationScale: { min: 2, max: 10 },
+  /** The calibration aims for this many work items per real second. */
+  calibrationItemsPerRealS: 25,
   /** Real seconds of the scenario's own load the calibration plays. */
   calibrationRealS: 8,
   /** Aim for this share of the bound: the run's p95 sits above the mean the model predicts. */
