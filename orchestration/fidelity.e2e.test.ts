@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { decodeHistogram } from '../contracts/histogram.ts';
+import type { RunResult } from '../contracts/run-result.ts';
+import { histogramStats } from '../loadgen/metrics/histogram.ts';
+import { applyOverrides, parseScenario } from '../scenarios/index.ts';
+import { runScenario } from './run.ts';
+
+/**
+ * The metamorphic test of fidelity (issue "Fidelity first"): an answer must not depend on how hard the lab
+ * compresses time. The same scenario, same seed, at two time scales that both judge themselves faithful
+ * gives the same answers within a stated tolerance; and a scale far past the faithful one is flagged.
+ *
+ * Tolerance, stated: the p95 of the first output may differ by twice the fidelity bound (each run may carry
+ * up to one bound of lab delay, in opposite directions) plus 25% of the larger value (a closed model's users
+ * take different paths once one reply lands a little earlier: the sample itself changes); lost updates and
+ * digests delivered must be equal.
+ */
+const scenario = parseScenario({
+  name: 'fidelity-metamorphic',
+  seed: 7,
+  start: '12:00',
+  load: { executor: 'constant-vus', vus: 12, duration: '90s' },
+  population: {
+    size: 60,
+    onboarded: true,
+    // Half the users get their digest at 12:01, inside the window: the bot's scheduler has work too.
+    digestTimes: { peak: '12:01', peakShare: 0.5, spreadFrom: '12:00', spreadTo: '12:01', stepMinutes: 1 },
+    pausedShare: 0,
+  },
+  behaviour: {
+    mix: { navigation: 0.6, question: 0.3, settings: 0.1, start: 0 },
+    thinkTime: { distribution: 'lognormal', median: '4s', p95: '15s' },
+  },
+  replies: { deadline: '30s' },
+  bot: { transport: 'webhook', instances: 1 },
+  fakes: { claude: { latency: 'realistic' }, telegram: { floodControl: false } },
+  thresholds: { reply_first_latency: ['p(95)<3000'], lost_updates: ['count==0'] },
+});
+
+async function runAt(timeScale: number): Promise<RunResult> {
+  return runScenario(applyOverrides(scenario, { timeScale }), { handleSignals: false, timeScaleSource: 'flag' });
+}
+
+const firstP95 = (result: RunResult) => histogramStats(decodeHistogram(result.latency.replyFirst)).p95;
+
+describe('fidelity: answers that do not depend on the time scale', () => {
+  it('two faithful scales give the same answers; a scale far past the faithful one is flagged distorted', {
+    timeout: 400_000,
+  }, async () => {
+    const slow = await runAt(2);
+    const fast = await runAt(4);
+    for (const result of [slow, fast]) {
+      expect(result.status).toBe('completed');
+      expect(result.fidelity, `${result.timeScale}x: ${JSON.stringify(result.fidelity)}`).toMatchObject({
+        status: 'ok',
+        method: 'lab-delay-x-scale',
+        timeScaleSource: 'flag',
+      });
+    }
+    const bound = slow.fidelity!.boundMs;
+    const [a, b] = [firstP95(slow), firstP95(fast)];
+    console.info(
+      `fidelity metamorphic: first-output p95 ${a} ms at 2x vs ${b} ms at 4x (bound ${bound} ms); ` +
+        `distortion ${slow.fidelity!.estimatedDistortionMs} vs ${fast.fidelity!.estimatedDistortionMs} ms; ` +
+        `digests ${slow.correctness.digests.delivered} vs ${fast.correctness.digests.delivered}`,
+    );
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(2 * bound + 0.25 * Math.max(a, b));
+    expect(fast.correctness.lostUpdates).toBe(slow.correctness.lostUpdates);
+    expect(slow.correctness.digests.expected).toBeGreaterThan(10);
+    expect(fast.correctness.digests.delivered).toBe(slow.correctness.digests.delivered);
+
+    const forced = await runAt(200);
+    expect(forced.fidelity).toMatchObject({ status: 'distorted', timeScale: 200 });
+    expect(forced.fidelity!.maxFaithfulTimeScale).toBeLessThan(200);
+  });
+});
