@@ -111,8 +111,7 @@ export function intervalEstimate(interval: FidelityInterval, timeScale: number):
     // CPU time per item: with no item in the interval nothing was delayed by it.
     const cpuMs = interval.items > 0 ? (((process.cpuPercent ?? 0) / 100) * realMs) / interval.items : 0;
     // An item meets one bot's loop, so the bots' lags count as their mean; every other loop it meets.
-    const lagMs =
-      ((process.loopLagMs ?? 0) * (interval.hopsPerItem ?? 1)) / (process.role === 'bot' ? bots.length : 1);
+    const lagMs = ((process.loopLagMs ?? 0) * (interval.hopsPerItem ?? 1)) / (process.role === 'bot' ? bots.length : 1);
     add(process.name, cpuMs + lagMs);
   }
   let realDelayMs = 0;
