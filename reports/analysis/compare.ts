@@ -52,10 +52,17 @@ export const COMPARISON_COLUMNS: readonly (ComparisonColumn & { key: FigureKey }
 export const COMPARISON_RULES: readonly string[] = [
   'a variant with lost updates, duplicate replies, missing or duplicated digests cannot win (correctness first)',
   'a variant whose latency broke the budget is named with the first load where it broke',
-  'among the rest: holding the budget at every load beats breaking it; then the higher knee; then the lower p95 at the highest load; then the lower p95 digest lateness',
+  'among the rest: holding the budget at every load (every level steady) beats breaking it or not settling; then the higher knee; then the lower p95 at the highest load; then the lower p95 digest lateness',
 ];
 
-type Figures = Record<FigureKey, number | null> & { brokeAtLoad: number | null; loadUnit: string };
+type Figures = Record<FigureKey, number | null> & {
+  brokeAtLoad: number | null;
+  /** Every level was steady and within the budget. */
+  heldEveryLevel: boolean;
+  /** Levels that never settled (judged neither held nor broken). */
+  notSteadyLoads: number[];
+  loadUnit: string;
+};
 
 function figuresOf(result: RunResult, budget: LatencyBudget): Figures {
   const knee = findKneeInRamp(result, { budget });
@@ -67,12 +74,15 @@ function figuresOf(result: RunResult, budget: LatencyBudget): Figures {
   // Without a per-interval series the whole run is one level at its peak load.
   const broke = hasRamp ? knee.brokeAtLoad : overall !== null && overall > budget.maxMs ? peakLoad : null;
   const kneeLoad = hasRamp ? knee.kneeLoad : overall === null ? null : broke === null ? peakLoad : null;
+  const heldEveryLevel = hasRamp ? knee.heldEveryLevel : overall !== null && broke === null;
   const digests = result.correctness.digests;
   const replies = result.load.updatesInjected - result.correctness.lostUpdates;
   return {
     loadUnit: knee.loadUnit,
     kneeLoad,
     brokeAtLoad: broke,
+    heldEveryLevel,
+    notSteadyLoads: hasRamp ? knee.notSteadyLoads : [],
     latencyAtPeakMs,
     peakLoad,
     latencyP95Ms: percentileOf(result.latency.replyFinal, 95),
@@ -112,7 +122,7 @@ function correctnessFaults(f: Figures): string[] {
 function rank(f: Figures): number[] {
   const nullLast = (v: number | null, sign: 1 | -1) => (v === null ? Number.POSITIVE_INFINITY : sign * v);
   return [
-    f.brokeAtLoad === null ? 0 : 1,
+    f.heldEveryLevel ? 0 : 1,
     nullLast(f.kneeLoad, -1),
     nullLast(f.latencyAtPeakMs, 1),
     nullLast(f.digestLatenessP95Ms, 1),
@@ -163,8 +173,14 @@ export function compareVariants(results: readonly RunResult[], options: CompareO
       verdicts.push(
         `${v.name} broke the budget (${p} <= ${fmtMs(budget.maxMs)}) at ${v.f.brokeAtLoad} ${unit}; ${held}.`,
       );
-    } else if (v.f.latencyAtPeakMs !== null && v.f.peakLoad !== null) {
+    } else if (v.f.heldEveryLevel && v.f.latencyAtPeakMs !== null && v.f.peakLoad !== null) {
       verdicts.push(`${v.name} held ${p} ${fmtMs(v.f.latencyAtPeakMs)} at ${v.f.peakLoad} ${unit}.`);
+    }
+    if (v.f.notSteadyLoads.length > 0) {
+      const held = v.f.kneeLoad === null ? 'no level held before them' : `it held up to ${v.f.kneeLoad} ${unit}`;
+      verdicts.push(
+        `${v.name} never settled at ${v.f.notSteadyLoads.join(', ')} ${unit} (judged neither held nor broken); ${held}.`,
+      );
     }
     const faults = correctnessFaults(v.f);
     if (faults.length > 0) verdicts.push(`${v.name} is disqualified: ${faults.join(', ')}.`);
@@ -176,7 +192,7 @@ export function compareVariants(results: readonly RunResult[], options: CompareO
     verdicts.push('No variant wins: every one lost, duplicated or missed something.');
   } else {
     const why: string[] = ['zero lost or duplicated updates and digests'];
-    if (winner.f.brokeAtLoad === null && winner.f.latencyAtPeakMs !== null) {
+    if (winner.f.heldEveryLevel && winner.f.latencyAtPeakMs !== null) {
       why.push(
         `held the budget at every load (${p} ${fmtMs(winner.f.latencyAtPeakMs)} at ${winner.f.peakLoad} ${winner.f.loadUnit})`,
       );

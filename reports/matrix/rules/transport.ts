@@ -68,10 +68,15 @@ export const transportRule: VerdictRule = {
     const killed = usable.filter((o) => o.killed);
     for (const o of usable) {
       const f = figures(o);
-      const knee =
-        f.brokeAtVus === null
-          ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
-          : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`})`;
+      const k = kneeOf(o);
+      const kneeText = f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`;
+      const unsettled =
+        k.notSteadyLoads.length === 0 ? '' : `, not steady at ${k.notSteadyLoads.map(num).join(', ')} VUs (not judged)`;
+      const knee = k.heldEveryLevel
+        ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
+        : f.brokeAtVus === null
+          ? `held ${budgetText(o)} up to ${kneeText}${unsettled}`
+          : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${kneeText})${unsettled}`;
       const policy = botKnob(o.result, 'telegram.webhookOnTimeout');
       v.sentences.push(
         `${o.label}: ${knee}; p95 reply ${ms(f.replyP95Ms)}; ${num(f.lost)} lost, ${num(f.duplicates)} duplicate replies, ` +
@@ -80,7 +85,7 @@ export const transportRule: VerdictRule = {
     }
     const rank = (o: UsableOutcome): [number, number, number] => {
       const f = figures(o);
-      return [f.brokeAtVus === null ? 0 : 1, -(f.kneeVus ?? -1), f.replyP95Ms ?? Number.POSITIVE_INFINITY];
+      return [kneeOf(o).heldEveryLevel ? 0 : 1, -(f.kneeVus ?? -1), f.replyP95Ms ?? Number.POSITIVE_INFINITY];
     };
     const clean = usable
       .filter((o) => !o.killed && o.result.correctness.duplicateReplies === 0)
@@ -109,17 +114,17 @@ export const transportRule: VerdictRule = {
     }
     const w = figures(winner);
     const runnerUp = clean[1];
-    const held = w.brokeAtVus === null;
+    const held = kneeOf(winner).heldEveryLevel;
     return {
       ...v,
       status: 'answered',
       answer: held
         ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.`
-        : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (broke at ${num(w.brokeAtVus)}), p95 reply ${ms(w.replyP95Ms)}.`,
+        : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.`,
       figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${num(figures(runnerUp).kneeVus)} VUs`}; with a crash: ${killText}`,
       changesIf: held
         ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
-        : `Below ${num(w.brokeAtVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
+        : `Below ${num(w.brokeAtVus ?? w.kneeVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
       winner: winner.label,
     };
   },
