@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../contracts/run-result.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { RAMP_MODEL } from '../fixtures/models.ts';
-import { budgetFromScenario, findKneeAcrossRuns, findKneeInRamp } from './knee.ts';
+import { budgetFromScenario, budgetName, findKneeAcrossRuns, findKneeInRamp, kneeBudget } from './knee.ts';
 
 describe('findKneeInRamp', () => {
   const knee = findKneeInRamp(loadFixture('ramp'));
@@ -86,7 +86,30 @@ describe('findKneeInRamp', () => {
     const k = findKneeInRamp(firstOutput, { budget: budget! });
     expect(k.kneeLoad).toBe(180);
     expect(k.sentences[0]).toMatch(/^p95 first-output latency <= 3000 ms held up to 180 VUs/);
-    expect(findKneeInRamp(firstOutput).brokeAtLoad).toBe(k.levels[0]!.load);
+    // Without a budget given, the knee is the scenario's own: its first-output budget, as every table reads it.
+    expect(kneeBudget(firstOutput)).toEqual(budget);
+    expect(findKneeInRamp(firstOutput).kneeLoad).toBe(180);
+    // On the final reply (9 s everywhere) the same run would break at the first level: another meaning.
+    expect(findKneeInRamp(firstOutput, { budget: { percentile: 95, maxMs: 3000 } }).brokeAtLoad).toBe(
+      k.levels[0]!.load,
+    );
+  });
+
+  it('prefers the first-output budget when a scenario states both, and names the budget in every sentence', () => {
+    const ramp = loadFixture('ramp');
+    const both: RunResult = {
+      ...ramp,
+      scenario: {
+        ...ramp.scenario,
+        resolved: {
+          ...ramp.scenario.resolved,
+          thresholds: { reply_latency: ['p(95)<15000'], reply_first_latency: ['p(99)<2000'] },
+        },
+      },
+    };
+    expect(kneeBudget(both)).toEqual({ percentile: 99, maxMs: 2000, metric: 'reply_first_latency' });
+    expect(kneeBudget(ramp)).toEqual({ percentile: 95, maxMs: 3000 });
+    expect(budgetName(kneeBudget(both))).toBe('p99 first-output latency <= 2000 ms');
   });
 
   /** A staircase of 40 s phases (ramp, hold per step) with users who think 1 s, sampled every 10 s. */

@@ -25,7 +25,7 @@ import {
 export const DEFAULT_LATENCY_BUDGET: LatencyBudget = { percentile: 95, maxMs: 3000 };
 
 export interface KneeOptions extends SaturationOptions {
-  /** Default: the scenario's `reply_latency` threshold (budgetFromScenario), else DEFAULT_LATENCY_BUDGET. */
+  /** Default: the run's knee budget (kneeBudget: its first-output budget, else its reply budget, else the default). */
   budget?: LatencyBudget;
   /** When a ramp's level counts as steady. Default: STEADY_DEFAULTS. */
   steady?: SteadyOptions;
@@ -60,6 +60,20 @@ export function budgetFromScenario(result: RunResult, metric: LatencyMetric = 'r
     if (!(error instanceof ThresholdError)) throw error;
   }
   return null;
+}
+
+/**
+ * The budget a run's knee is judged on, and the one every knee of a report reads (the capacity section, the
+ * comparison table, a matrix verdict), so no two tables show different knees of one run under one label:
+ * the scenario's first-output budget (`reply_first_latency`) when it states one - a scenario states it to
+ * judge the bot's own delivery without the LLM's generation time, as the transport matrix does - else its
+ * `reply_latency` budget, else DEFAULT_LATENCY_BUDGET.
+ *
+ * @example
+ * kneeBudget(transportRun) // { percentile: 95, maxMs: 3000, metric: 'reply_first_latency' }
+ */
+export function kneeBudget(result: RunResult): LatencyBudget {
+  return budgetFromScenario(result, 'reply_first_latency') ?? budgetFromScenario(result) ?? DEFAULT_LATENCY_BUDGET;
 }
 
 const LATENCY_SERIES: Record<LatencyMetric, Record<LatencyBudget['percentile'], SeriesKey | null>> = {
@@ -145,7 +159,7 @@ function phaseSteadiness(
  * findKneeInRamp(readRunResult('ramp.json')).kneeLoad // 140
  */
 export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): KneeAnalysis {
-  const budget = options.budget ?? budgetFromScenario(result) ?? DEFAULT_LATENCY_BUDGET;
+  const budget = options.budget ?? kneeBudget(result);
   const open = isOpenModel(result);
   const loadUnit = open ? 'updates/s' : 'VUs';
   const latencyKey = LATENCY_SERIES[budget.metric ?? 'reply_latency'][budget.percentile];
@@ -198,7 +212,7 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
  */
 export function findKneeAcrossRuns(results: readonly RunResult[], options: KneeOptions = {}): KneeAnalysis {
   const first = results[0];
-  const budget = options.budget ?? (first === undefined ? null : budgetFromScenario(first)) ?? DEFAULT_LATENCY_BUDGET;
+  const budget = options.budget ?? (first === undefined ? DEFAULT_LATENCY_BUDGET : kneeBudget(first));
   const open = results.length > 0 && results.every(isOpenModel);
   const loadUnit = open ? 'updates/s' : 'VUs';
   const runs = results.map((result) => {

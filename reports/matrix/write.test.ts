@@ -2,6 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadFixture } from '../fixtures/index.ts';
+import { buildReport } from '../render/build.ts';
+import { renderMarkdown } from '../render/markdown.ts';
 import { renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
 import { foldRepetitions } from './repetitions.ts';
 import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
@@ -215,5 +218,52 @@ describe('matrix report over repetitions', () => {
       .find((l) => l.startsWith(`| [${QUESTION}]`));
     expect(line).toContain('no stable answer, wins over 3 repetitions: skip-locked x3 2, advisory x3 1');
     expect(renderIndexHtml(entries, meta)).toContain('Each variant ran 3 times with different seeds');
+  });
+});
+
+/** A table row's cells by header, from a Markdown table whose header contains `headerText`. */
+function mdCell(md: string, headerText: string, rowStart: string): string | undefined {
+  const lines = md.split('\n');
+  const split = (line: string) => line.split('|').map((c) => c.trim());
+  const at = lines.findIndex((l) => l.startsWith('|') && l.includes(headerText));
+  if (at < 0) return undefined;
+  const column = split(lines[at]!).findIndex((c) => c.includes(headerText));
+  const row = lines.slice(at + 2).find((l) => l.startsWith(`| ${rowStart}`));
+  return row === undefined ? undefined : split(row)[column];
+}
+
+describe('one meaning per label', () => {
+  /** A staircase run stating both a reply and a first-output budget whose knees differ: 140 VUs vs 300 VUs. */
+  function bothBudgets(fixture: 'variant-polling-x1' | 'variant-webhook-x3', firstOutputKneeVus: number) {
+    const run = loadFixture(fixture);
+    run.scenario.resolved = {
+      ...run.scenario.resolved,
+      thresholds: { reply_latency: ['p(95)<3000'], reply_first_latency: ['p(95)<1500'] },
+    };
+    const p95 = run.timeSeries.find((s) => s.name === 'reply_p95_ms')!;
+    const vusAt = (t: number) => run.phases.find((p) => t > p.startMs && t <= p.endMs)?.targetVus ?? 0;
+    run.timeSeries.push({
+      ...p95,
+      name: 'reply_first_p95_ms',
+      points: p95.points.map(([t]) => [t, vusAt(t) <= firstOutputKneeVus ? 600 : 2_400] as [number, number]),
+    });
+    return ok(run);
+  }
+
+  it('shows one knee per run, named by its budget, in the comparison table and the matrix verdict', () => {
+    const outcomes = [bothBudgets('variant-polling-x1', 300), bothBudgets('variant-webhook-x3', 400)];
+    const verdict = decideMatrix('transport', 'Long polling or webhooks, and when?', outcomes);
+    const { md } = renderMatrixReport(verdict, outcomes);
+    const budget = 'p95 first-output latency &lt;= 1500 ms';
+    // The reply budget would put polling x1's knee at 140 VUs; every table shows the first-output one.
+    expect(mdCell(md, `held ${budget} up to`, 'polling x1')).toBe('300');
+    expect(mdCell(md, `knee (held ${budget} up to)`, 'polling x1')).toBe('300');
+    expect(verdict.rows.find((r) => r.variant === 'polling x1')?.values.kneeVus).toBe(300);
+    expect(mdCell(md, `held ${budget} up to`, 'webhook x3')).toMatch(/^400/);
+    expect(md).not.toMatch(/held budget up to|knee \(held the budget/);
+    // The run's own capacity report says the same, on the same budget.
+    const capacity = renderMarkdown(buildReport([outcomes[0]!.result!]));
+    expect(capacity).toContain('p95 first-output latency &lt;= 1500 ms held up to 300 VUs');
+    expect(capacity).not.toMatch(/reply latency &lt;= 3000 ms held up to/);
   });
 });

@@ -1,3 +1,4 @@
+import { budgetName } from '../analysis/knee.ts';
 import type { HistogramBucket, Point, SeriesSummary } from '../analysis/types.ts';
 import { uslThroughput } from '../analysis/usl.ts';
 import type { ReportDocument, RunReport } from './document.ts';
@@ -216,9 +217,9 @@ function kneeCharts(run: RunReport): Omit<ChartSpec, 'id'>[] {
     const unsettled = points(false);
     const loads = knee.levels.map((l) => l.load);
     specs.push({
-      title: `p${knee.budget.percentile} latency vs load (knee)`,
+      title: `${budgetName(knee.budget).replace(/ <=.*/, '')} vs load (knee)`,
       caption:
-        `Each load level's p${knee.budget.percentile} against the ${knee.budget.maxMs} ms budget; the knee is the last level within it.` +
+        `Each load level's p${knee.budget.percentile} against the budget, ${budgetName(knee.budget)}; the knee is the last level within it.` +
         (unsettled.length > 0 ? ' Levels that never settled are drawn apart and judged neither held nor broken.' : ''),
       kind: 'line',
       xLabel: knee.loadUnit,

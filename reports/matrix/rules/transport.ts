@@ -1,5 +1,5 @@
-import { budgetFromScenario, findKneeInRamp } from '../../analysis/knee.ts';
-import type { KneeAnalysis } from '../../analysis/types.ts';
+import { budgetName, findKneeInRamp, kneeBudget } from '../../analysis/knee.ts';
+import type { KneeAnalysis, LatencyBudget } from '../../analysis/types.ts';
 import { botKnob, isUsable, ms, noData, num, replyP95Ms, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
@@ -14,9 +14,10 @@ export const TRANSPORT_RULE =
   'Variants with an instance SIGKILLed mid-run are judged on lost and duplicate updates and webhook ' +
   'redeliveries, per onTimeout policy.';
 
-const COLUMNS: readonly VerdictColumn[] = [
-  { key: 'kneeVus', label: 'knee (held budget up to)', unit: 'VUs' },
-  { key: 'brokeAtVus', label: 'budget broke at', unit: 'VUs' },
+/** The columns; the two judged on the latency budget name it, as the comparison table does (one meaning per label). */
+const columns = (budget: LatencyBudget | null): VerdictColumn[] => [
+  { key: 'kneeVus', label: `knee (held ${budget === null ? 'the budget' : budgetName(budget)} up to)`, unit: 'VUs' },
+  { key: 'brokeAtVus', label: `${budget === null ? 'the budget' : budgetName(budget)} broke at`, unit: 'VUs' },
   { key: 'replyP95Ms', label: 'p95 reply (run)', unit: 'ms' },
   { key: 'lost', label: 'lost updates', unit: 'updates' },
   { key: 'duplicates', label: 'duplicate replies', unit: 'replies' },
@@ -24,10 +25,12 @@ const COLUMNS: readonly VerdictColumn[] = [
   { key: 'killed', label: 'instance killed', unit: '0/1' },
 ];
 
-/** The knee on the scenario's first-output budget when it states one, else on its reply budget. */
+/**
+ * The knee on the run's knee budget (the scenario's first-output budget when it states one, else its reply
+ * budget): the same analysis, on the same budget, as the report's capacity section and comparison table.
+ */
 function kneeOf(o: UsableOutcome): KneeAnalysis {
-  const firstOutput = budgetFromScenario(o.result, 'reply_first_latency');
-  return findKneeInRamp(o.result, firstOutput === null ? {} : { budget: firstOutput });
+  return findKneeInRamp(o.result, { budget: kneeBudget(o.result) });
 }
 
 function figures(o: UsableOutcome): Record<string, number | null> {
@@ -62,8 +65,16 @@ function peakVus(o: UsableOutcome): number {
 export const transportRule: VerdictRule = {
   rule: TRANSPORT_RULE,
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
-    const v = verdictSkeleton('transport', question, TRANSPORT_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable);
+    const first = usable[0];
+    const v = verdictSkeleton(
+      'transport',
+      question,
+      TRANSPORT_RULE,
+      outcomes,
+      columns(first === undefined ? null : kneeBudget(first.result)),
+      figures,
+    );
     if (usable.length === 0) return noData(v, 'no variant completed');
     const killed = usable.filter((o) => o.killed);
     for (const o of usable) {
