@@ -80,6 +80,11 @@ describe('runMatrix', () => {
         expect(result.variant).toBe(label);
       }
     }
+    // A second run with fewer repetitions leaves none of the first one's behind.
+    await runMatrix(matrix, { size: 'quick', repetitions: 1, outDir: out, run: seeded });
+    expect(existsSync(join(out, 'run-1'))).toBe(false);
+    expect(existsSync(join(out, variantSlug(labels[0]!), 'result.json'))).toBe(true);
+    await runMatrix(matrix, { size: 'quick', repetitions: 3, outDir: out, run: seeded });
     const folded = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')) as typeof run.verdict;
     expect(folded.status).toBe('no-stable-answer');
     expect(folded.rows[0]!.spreads.latenessP95Ms!.n).toBe(3);

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactSecrets } from '../common/redact.ts';
 import type { MatrixName } from '../contracts/matrices.ts';
@@ -167,12 +167,12 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     throw new RangeError(`repetitions must be a whole number >= 1, got ${count}`);
   const baseSeed = variants[0] === undefined ? 0 : variantScenario(matrix, variants[0], options.size).seed;
   // Results of an earlier run with a different repetition count must not sit next to this one's.
-  await Promise.all([
-    ...variants.map((v) => rm(join(options.outDir, variantSlug(v.label)), { recursive: true, force: true })),
-    ...Array.from({ length: Math.max(count, 1) }, (_, i) =>
-      rm(join(options.outDir, `run-${i + 1}`), { recursive: true, force: true }),
+  const earlierRuns = (await readdir(options.outDir).catch(() => [])).filter((name) => /^run-\d+$/.test(name));
+  await Promise.all(
+    [...variants.map((v) => variantSlug(v.label)), ...earlierRuns].map((name) =>
+      rm(join(options.outDir, name), { recursive: true, force: true }),
     ),
-  ]);
+  );
   const repetitions: MatrixRepetition[] = [];
   let interrupted = false;
   for (let r = 1; r <= count && !interrupted; r++) {
