@@ -257,7 +257,23 @@ describe('transport verdict', () => {
     expect(v.answer).not.toContain('at every level');
     expect(v.answer).toContain(`the highest knee, ${below} VUs (not steady above it)`);
     expect(v.rows[0]!.values.kneeVus).toBe(below);
-    expect(v.sentences.join(' ')).toContain(`not steady at ${top.targetVus} VUs (not judged)`);
+    expect(v.sentences.join(' ')).toContain(
+      `not steady at ${top.targetVus} VUs (not judged; ${top.targetVus} VUs: telegram_pending_updates@fake-telegram grew through it`,
+    );
+  });
+
+  it('says no level could be judged, and why, when none settled', () => {
+    const polling = loadFixture('variant-polling-x1');
+    // Users who think 60 s: no 30 s step holds three of their cycles.
+    polling.scenario.resolved = {
+      ...polling.scenario.resolved,
+      behaviour: { thinkTime: { distribution: 'constant', median: 60_000 } },
+    };
+    const v = decideMatrix('transport', question('transport'), [ok(polling)]);
+    expect(v.answer).toMatch(
+      /^polling x1: no level could be judged \(not steady at 20, 40, .* VUs \(not judged; 20 VUs: held 30 s, shorter than 3 user cycles/,
+    );
+    expect(v.answer).not.toContain('n/a');
   });
 });
 

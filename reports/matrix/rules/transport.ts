@@ -1,4 +1,5 @@
 import { budgetName, findKneeInRamp, kneeBudget } from '../../analysis/knee.ts';
+import { steadinessText } from '../../analysis/steady.ts';
 import type { KneeAnalysis, LatencyBudget } from '../../analysis/types.ts';
 import { botKnob, isUsable, ms, noData, num, replyP95Ms, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
@@ -51,6 +52,16 @@ function budgetText(o: UsableOutcome): string {
   return `${b.metric === 'reply_first_latency' ? 'first output' : 'reply'} p${b.percentile} <= ${ms(b.maxMs)}`;
 }
 
+/** `not steady at 50, 100 VUs (not judged; 50 VUs: its halves differ (3289 ms, then 1737 ms))`: why, for the lowest. */
+function notSteadyText(k: KneeAnalysis): string {
+  const lowest = k.levels.find((l) => l.status === 'not-steady');
+  const why =
+    lowest?.steadiness && !lowest.steadiness.steady
+      ? `; ${num(lowest.load)} VUs: ${steadinessText(lowest.steadiness)}`
+      : '';
+  return `not steady at ${k.notSteadyLoads.map(num).join(', ')} VUs (not judged${why})`;
+}
+
 function peakVus(o: UsableOutcome): number {
   const levels = kneeOf(o).levels.map((l) => l.load);
   return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
@@ -81,8 +92,7 @@ export const transportRule: VerdictRule = {
       const f = figures(o);
       const k = kneeOf(o);
       const kneeText = f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`;
-      const unsettled =
-        k.notSteadyLoads.length === 0 ? '' : `, not steady at ${k.notSteadyLoads.map(num).join(', ')} VUs (not judged)`;
+      const unsettled = k.notSteadyLoads.length === 0 ? '' : `, ${notSteadyText(k)}`;
       const knee = k.heldEveryLevel
         ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
         : f.brokeAtVus === null
@@ -131,7 +141,9 @@ export const transportRule: VerdictRule = {
       status: 'answered',
       answer: held
         ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.`
-        : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.`,
+        : w.kneeVus === null && w.brokeAtVus === null
+          ? `${winner.label}: no level could be judged (${notSteadyText(kneeOf(winner))}); p95 reply ${ms(w.replyP95Ms)}.`
+          : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.`,
       figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${num(figures(runnerUp).kneeVus)} VUs`}; with a crash: ${killText}`,
       changesIf: held
         ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
