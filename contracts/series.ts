@@ -26,6 +26,8 @@ export const SERIES = {
   pgPoolTotal: ['bot_db_pool_total_connections', 'pg_pool_total'],
   /** Server-side connections from pg_stat_activity (source `postgres`). */
   pgConnections: ['pg_connections', 'pg_stat_activity_connections'],
+  /** Updates the fake Telegram holds for the bot (not yet fetched or delivered; source `fake-telegram`). */
+  telegramPendingUpdates: ['telegram_pending_updates'],
   /** Upstream calls waiting for / holding a bulkhead slot (source `bot-N`). */
   bulkheadQueue: ['bot_bulkhead_queued', 'claude_bulkhead_queue'],
   bulkheadActive: ['bot_bulkhead_in_flight', 'claude_bulkhead_active'],

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeRun } from '../reports/matrix/testing/outcomes.ts';
-import { getMatrix } from '../scenarios/matrices/index.ts';
+import { makeRun, spread, withDigests } from '../reports/matrix/testing/outcomes.ts';
+import { getMatrix, variantSlug } from '../scenarios/matrices/index.ts';
 import { type MatrixVariantStart, runMatrix, type ScenarioRunner } from './matrix.ts';
 
 /** runMatrix with runScenario replaced by a stand-in, so the plumbing is tested in milliseconds. */
@@ -22,6 +22,7 @@ describe('runMatrix', () => {
     const matrix = getMatrix('transport');
     const run = await runMatrix(matrix, {
       size: 'default',
+      repetitions: 1,
       outDir: join(outRoot, 'kills'),
       run: recording,
       onVariant: (variant) => started.push(variant),
@@ -31,5 +32,67 @@ describe('runMatrix', () => {
       matrix.variants.map((v, i) => `${i + 1}/${matrix.variants.length} ${v.label}`),
     );
     expect(run.outcomes.map((o) => o.label)).toEqual(matrix.variants.map((v) => v.label));
+  });
+
+  it('repeats every variant with the next seed each time, and folds the repetitions into one verdict', async () => {
+    const seen: Array<{ variant: string; seed: number }> = [];
+    // skip-locked is the later one only with seed 2, so the rule's pick flips in one repetition of three.
+    const seeded: ScenarioRunner = async (scenario, options) => {
+      seen.push({ variant: options.variant ?? 'x', seed: scenario.seed });
+      const late =
+        scenario.bot.config.scheduler?.strategy === 'skip-locked' ? scenario.seed === 2 : scenario.seed !== 2;
+      return makeRun({
+        variant: options.variant ?? 'x',
+        instances: scenario.bot.instances,
+        config: scenario.bot.config,
+        edit: (r) =>
+          withDigests(r, { expected: 100, latenessMs: spread(100, 1_000, late ? 9_000 : 4_000 + scenario.seed) }),
+      });
+    };
+    const matrix = getMatrix('scheduler');
+    const out = join(outRoot, 'repeated');
+    const started: MatrixVariantStart[] = [];
+    const run = await runMatrix(matrix, {
+      size: 'quick',
+      repetitions: 3,
+      outDir: out,
+      run: seeded,
+      onVariant: (v) => started.push(v),
+    });
+    const labels = run.outcomes.map((o) => o.label);
+    expect(labels.length).toBeGreaterThan(1);
+    // Every variant ran once per repetition, all variants of a repetition with the same seed, and the seeds differ.
+    expect(seen).toEqual([1, 2, 3].flatMap((seed) => labels.map((variant) => ({ variant, seed }))));
+    expect(started.map((s) => `${s.repetition}/${s.repetitions} seed ${s.seed}`)).toEqual(
+      [1, 2, 3].flatMap((r) => labels.map(() => `${r}/3 seed ${r}`)),
+    );
+    expect(run.repetitions.map((r) => r.seed)).toEqual([1, 2, 3]);
+    expect(run.verdict.repetitions).toMatchObject({ count: 3, seeds: [1, 2, 3] });
+    expect(run.verdict.repetitions.winners).toEqual(run.repetitions.map((r) => r.verdict.winner));
+    expect(run.verdict.status).toBe('no-stable-answer');
+    expect(run.verdict.winner).toBeNull();
+    // Each repetition keeps its own results and verdict; the folded verdict is the matrix's.
+    for (const r of [1, 2, 3]) {
+      expect(existsSync(join(out, `run-${r}`, 'verdict.json')), `run-${r}`).toBe(true);
+      for (const label of labels) {
+        const path = join(out, `run-${r}`, variantSlug(label), 'result.json');
+        const result = JSON.parse(readFileSync(path, 'utf8')) as { variant: string };
+        expect(result.variant).toBe(label);
+      }
+    }
+    // A second run with fewer repetitions leaves none of the first one's behind.
+    await runMatrix(matrix, { size: 'quick', repetitions: 1, outDir: out, run: seeded });
+    expect(existsSync(join(out, 'run-1'))).toBe(false);
+    expect(existsSync(join(out, variantSlug(labels[0]!), 'result.json'))).toBe(true);
+    await runMatrix(matrix, { size: 'quick', repetitions: 3, outDir: out, run: seeded });
+    const folded = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')) as typeof run.verdict;
+    expect(folded.status).toBe('no-stable-answer');
+    expect(folded.rows[0]!.spreads.latenessP95Ms!.n).toBe(3);
+  });
+
+  it('rejects a repetition count that is not a whole number from 1', async () => {
+    await expect(
+      runMatrix(getMatrix('scheduler'), { size: 'quick', repetitions: 0, outDir: join(outRoot, 'zero') }),
+    ).rejects.toThrow('repetitions must be a whole number >= 1, got 0');
   });
 });

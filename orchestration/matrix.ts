@@ -1,20 +1,24 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactSecrets } from '../common/redact.ts';
 import type { MatrixName } from '../contracts/matrices.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
 import {
   decideMatrix,
+  foldRepetitions,
   INDEX_FILES,
   type IndexEntry,
   type IndexMeta,
+  MATRIX_REPORT_FILES,
   type MatrixVerdict,
+  type RepeatedVerdict,
   renderIndexHtml,
   renderIndexMarkdown,
   type VariantOutcome,
   writeMatrixReport,
 } from '../reports/matrix/index.ts';
 import {
+  MATRIX_REPETITIONS,
   type MatrixDefinition,
   type MatrixSize,
   type MatrixVariant,
@@ -27,8 +31,10 @@ import type { RunScenarioOptions } from './options.ts';
 import { runScenario } from './run.ts';
 
 /**
- * A matrix run: its variants one after another, each a fresh runScenario, then the verdict and the report
- * (both pure functions in reports/matrix/). The CLI's `botcap matrix` prints and chooses folders around it.
+ * A matrix run: its variants one after another, each a fresh runScenario, repeated R times with different
+ * seeds; the rule decides each repetition and the verdicts fold into one (median and range per figure, win
+ * counts, "no stable answer" when they disagree); then the report (all pure functions in reports/matrix/).
+ * The CLI's `botcap matrix` prints and chooses folders around it.
  */
 
 /** The run function a matrix uses: runScenario, or a stand-in in tests. */
@@ -37,8 +43,13 @@ export type ScenarioRunner = (scenario: Scenario, options: RunScenarioOptions) =
 /** Options of {@link runMatrix}; only `size` and `outDir` are required. */
 export interface RunMatrixOptions {
   size: MatrixSize;
-  /** This matrix's folder: variants go to `<outDir>/<variant>/result.json`, the report into it. */
+  /**
+   * This matrix's folder: the report goes into it; with one repetition each variant goes to
+   * `<outDir>/<variant>/result.json`, with several to `<outDir>/run-<i>/<variant>/result.json`.
+   */
   outDir: string;
+  /** Times each variant runs, repetition i with the scenario's seed + i - 1. Default: MATRIX_REPETITIONS[size]. */
+  repetitions?: number;
   /** Default: runScenario. */
   run?: ScenarioRunner;
   /** Called before each variant starts (the CLI prints a line). Default: none. */
@@ -56,13 +67,28 @@ export interface MatrixVariantStart {
   index: number;
   count: number;
   label: string;
+  /** From 1. */
+  repetition: number;
+  repetitions: number;
+  seed: number;
+}
+
+/** One pass over the variants: their outcomes with one seed, and what the rule decided on them. */
+export interface MatrixRepetition {
+  seed: number;
+  outcomes: VariantOutcome[];
+  verdict: MatrixVerdict;
 }
 
 /** What one matrix run produced. */
 export interface MatrixRun {
   matrix: MatrixDefinition;
+  /** Every repetition that ran, in order (an interrupted one is kept, its remaining variants marked not run). */
+  repetitions: MatrixRepetition[];
+  /** The outcomes of the representative repetition (the runs the report compares). */
   outcomes: VariantOutcome[];
-  verdict: MatrixVerdict;
+  /** The repetitions' verdicts folded into one. */
+  verdict: RepeatedVerdict;
   paths: string[];
   wallTimeS: number;
   /** A variant's run ended aborted (Ctrl-C): the caller stops there. */
@@ -76,9 +102,10 @@ function message(error: unknown): string {
 async function runVariant(
   matrix: MatrixDefinition,
   variant: MatrixVariant,
+  seedOffset: number,
+  dir: string,
   options: RunMatrixOptions,
 ): Promise<{ outcome: VariantOutcome; aborted: boolean }> {
-  const dir = join(options.outDir, variantSlug(variant.label));
   const base = {
     label: variant.label,
     killed: variant.kill !== undefined,
@@ -92,13 +119,16 @@ async function runVariant(
     const scenario = variantScenario(matrix, variant, options.size);
     // Each variant is its own runScenario: a fresh Postgres, fresh fakes and fresh bots, so no state leaks.
     result = runResultSchema.parse(
-      await (options.run ?? runScenario)(scenario, {
-        variant: variant.label,
-        logDir: join(dir, 'logs'),
-        ...(variant.kill === undefined ? {} : { killInstanceAt: { fraction: variant.kill.fraction } }),
-        ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
-        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      }),
+      await (options.run ?? runScenario)(
+        { ...scenario, seed: scenario.seed + seedOffset },
+        {
+          variant: variant.label,
+          logDir: join(dir, 'logs'),
+          ...(variant.kill === undefined ? {} : { killInstanceAt: { fraction: variant.kill.fraction } }),
+          ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
+          ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        },
+      ),
     );
   } catch (error) {
     const text = message(error);
@@ -113,10 +143,17 @@ async function runVariant(
   return { outcome: { ...base, result, error }, aborted: result.status === 'aborted' };
 }
 
+/** The folder of one repetition: the matrix's own with a single repetition, `run-<i>` under it with several. */
+function repetitionDir(outDir: string, repetition: number, repetitions: number): string {
+  return repetitions === 1 ? outDir : join(outDir, `run-${repetition}`);
+}
+
 /**
- * Runs a matrix's variants one after another (each a fresh runScenario), writes each RunResult under
- * `<outDir>/<variant>/result.json` (or `error.json`), then applies the verdict rule and writes the report.
- * A variant that throws or does not complete is kept as failed; after a Ctrl-C the rest are marked not run.
+ * Runs a matrix's variants one after another (each a fresh runScenario), R times with seeds seed..seed+R-1
+ * (the same seed for every variant of a repetition, so they meet the same users), writes each RunResult
+ * (or `error.json`) and each repetition's `verdict.json`, folds the verdicts and writes the report.
+ * A variant that throws or does not complete is kept as failed; after a Ctrl-C the rest are marked not run,
+ * and only the repetitions that finished are folded (the interrupted one when none did).
  *
  * @example
  * const run = await runMatrix(getMatrix('scheduler'), { size: 'quick', outDir: 'out/scheduler' });
@@ -125,27 +162,74 @@ async function runVariant(
 export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOptions): Promise<MatrixRun> {
   const startedRealMs = performance.now();
   const variants = variantsFor(matrix, options.size);
-  const outcomes: VariantOutcome[] = [];
+  const count = options.repetitions ?? MATRIX_REPETITIONS[options.size];
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`repetitions must be a whole number >= 1, got ${count}`);
+  const baseSeed = variants[0] === undefined ? 0 : variantScenario(matrix, variants[0], options.size).seed;
+  // Results of an earlier run with a different repetition count must not sit next to this one's.
+  const earlierRuns = (await readdir(options.outDir).catch(() => [])).filter((name) => /^run-\d+$/.test(name));
+  await Promise.all(
+    [...variants.map((v) => variantSlug(v.label)), ...earlierRuns].map((name) =>
+      rm(join(options.outDir, name), { recursive: true, force: true }),
+    ),
+  );
+  const repetitions: MatrixRepetition[] = [];
   let interrupted = false;
-  for (let i = 0; i < variants.length; i++) {
-    const variant = variants[i]!;
-    if (interrupted) {
-      outcomes.push({
+  for (let r = 1; r <= count && !interrupted; r++) {
+    const dir = repetitionDir(options.outDir, r, count);
+    const outcomes: VariantOutcome[] = [];
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[i]!;
+      if (interrupted) {
+        outcomes.push({
+          label: variant.label,
+          result: null,
+          error: 'not run: the matrix was interrupted',
+          killed: false,
+        });
+        continue;
+      }
+      options.onVariant?.({
+        matrix: matrix.name,
+        index: i,
+        count: variants.length,
         label: variant.label,
-        result: null,
-        error: 'not run: the matrix was interrupted',
-        killed: false,
+        repetition: r,
+        repetitions: count,
+        seed: baseSeed + r - 1,
       });
-      continue;
+      const { outcome, aborted } = await runVariant(
+        matrix,
+        variant,
+        r - 1,
+        join(dir, variantSlug(variant.label)),
+        options,
+      );
+      outcomes.push(outcome);
+      interrupted = aborted;
     }
-    options.onVariant?.({ matrix: matrix.name, index: i, count: variants.length, label: variant.label });
-    const { outcome, aborted } = await runVariant(matrix, variant, options);
-    outcomes.push(outcome);
-    interrupted = aborted;
+    const verdict = decideMatrix(matrix.name, matrix.question, outcomes);
+    if (count > 1)
+      await writeFile(join(dir, MATRIX_REPORT_FILES.verdict), `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
+    repetitions.push({ seed: baseSeed + r - 1, outcomes, verdict });
   }
-  const verdict = decideMatrix(matrix.name, matrix.question, outcomes);
+  // An interrupted repetition's missing variants would vote for whoever did run: fold only finished ones.
+  const finished = interrupted && repetitions.length > 1 ? repetitions.slice(0, -1) : repetitions;
+  const verdict = foldRepetitions(
+    finished.map((r) => r.verdict),
+    { seeds: finished.map((r) => r.seed) },
+  );
+  const outcomes = finished[verdict.repetitions.representative - 1]!.outcomes;
   const paths = await writeMatrixReport(verdict, outcomes, options.outDir);
-  return { matrix, outcomes, verdict, paths, wallTimeS: (performance.now() - startedRealMs) / 1000, interrupted };
+  return {
+    matrix,
+    repetitions,
+    outcomes,
+    verdict,
+    paths,
+    wallTimeS: (performance.now() - startedRealMs) / 1000,
+    interrupted,
+  };
 }
 
 /**
@@ -158,8 +242,8 @@ export async function writeIndex(runs: readonly MatrixRun[], outDir: string, met
   const entries: IndexEntry[] = runs.map((run) => ({
     verdict: run.verdict,
     dir: run.matrix.name,
-    failedVariants: run.outcomes.filter((o) => o.error !== null).length,
-    variants: run.outcomes.length,
+    failedVariants: run.repetitions.flatMap((r) => r.outcomes).filter((o) => o.error !== null).length,
+    variants: run.repetitions.flatMap((r) => r.outcomes).length,
     wallTimeS: run.wallTimeS,
   }));
   const html = join(outDir, INDEX_FILES.html);

@@ -8,10 +8,10 @@ import { runResultSchema } from '../../contracts/run-result.ts';
 import type { ScenarioRunner } from '../../orchestration/matrix.ts';
 import { makeRun, spread, withDigests } from '../../reports/matrix/testing/outcomes.ts';
 import type { MatrixVerdict } from '../../reports/matrix/types.ts';
-import { getMatrix } from '../../scenarios/matrices/index.ts';
+import { estimateMatrixRealS, getMatrix, MATRIX_REPETITIONS } from '../../scenarios/matrices/index.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { createProgram } from '../program.ts';
-import { formatMatrixList, registerMatrix } from './matrix.ts';
+import { estimateLine, formatMatrixList, registerMatrix } from './matrix.ts';
 
 /**
  * `botcap matrix` in-process, with runScenario replaced by a function that returns a RunResult shaped by the
@@ -80,9 +80,9 @@ describe('botcap matrix (stubbed runs)', () => {
     const { stdout, exitCode } = await cli(['--list']);
     expect(exitCode).toBe(0);
     expect(stdout).toBe(formatMatrixList());
-    expect(stdout.split('\n').filter(Boolean)).toHaveLength(MATRIX_NAMES.length + 1);
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(MATRIX_NAMES.length + 2);
     expect(stdout).toMatch(
-      /^transport +Long polling or webhooks, and when\? +6 variants \(1 in --quick\), ~\d+ s \/ quick ~\d+ s$/m,
+      /^transport +Long polling or webhooks, and when\? +6 variants \(1 in --quick\), ~\d+ (s|min) \/ quick ~\d+ (s|min)$/m,
     );
     expect(stdout).toMatch(new RegExp(`^all +the ${MATRIX_NAMES.length} in order`, 'm'));
   });
@@ -95,7 +95,7 @@ describe('botcap matrix (stubbed runs)', () => {
 
   it('runs each variant, writes its result, and keeps a failed variant as failed', async () => {
     const out = join(outRoot, 'stub');
-    const { exitCode, stdout, stderr } = await cli(['scheduler', '--out', out], stubRunner);
+    const { exitCode, stdout, stderr } = await cli(['scheduler', '--repeat', '1', '--out', out], stubRunner);
     expect(exitCode).toBe(1);
     expect(stderr).toContain(
       'botcap matrix: 2 variant(s) failed: redis-lock x3, redis-lock x5, one killed at the peak',
@@ -125,5 +125,47 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(index).toContain(`Produced by \`botcap matrix all --quick --out ${out}\` (quick size)`);
     expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(MATRIX_NAMES.length);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="pooling/report.html">');
+  });
+
+  it('rejects a --repeat that is not a whole number from 1, saying what it expects', async () => {
+    for (const bad of ['0', '-2', '1.5', 'three']) {
+      const runs: string[] = [];
+      const counting: ScenarioRunner = async (scenario, options) => {
+        runs.push(options.variant ?? 'x');
+        return stubRunner(scenario, options);
+      };
+      const program = new Command('botcap').exitOverride().configureOutput({ writeErr: () => undefined });
+      registerMatrix(program, counting);
+      await expect(
+        program.parseAsync(['node', 'botcap', 'matrix', 'scheduler', '--repeat', bad, '--out', join(outRoot, 'bad')]),
+      ).rejects.toThrow(`expected a whole number of repetitions >= 1, got '${bad}'`);
+      expect(runs, bad).toEqual([]);
+    }
+  });
+
+  it('runs each variant --repeat times, prints an estimate that counts them, and folds the verdicts', async () => {
+    const out = join(outRoot, 'repeat');
+    const seeds: number[] = [];
+    const seeded: ScenarioRunner = async (scenario, options) => {
+      seeds.push(scenario.seed);
+      return stubRunner(scenario, options);
+    };
+    const { stderr } = await cli(['scheduler', '--quick', '--repeat', '2', '--out', out], seeded);
+    const matrix = getMatrix('scheduler');
+    const line = estimateLine(matrix, 'quick', 2);
+    expect(stderr).toContain(line);
+    expect(line).toContain('x 2 repetitions');
+    expect(estimateMatrixRealS(matrix, 'quick', 2)).toBeCloseTo(2 * estimateMatrixRealS(matrix, 'quick', 1));
+    expect(stderr).toMatch(/repetition 2\/2 \(seed 2\), variant 1\//);
+    expect(new Set(seeds)).toEqual(new Set([1, 2]));
+    const verdict = readVerdict(join(out, 'scheduler')) as MatrixVerdict & { repetitions: { count: number } };
+    expect(verdict.repetitions.count).toBe(2);
+    expect(existsSync(join(out, 'scheduler', 'run-2', 'verdict.json'))).toBe(true);
+  });
+
+  it('repeats each variant by default and once with --quick', () => {
+    expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
+    expect(MATRIX_REPETITIONS.quick).toBe(1);
+    expect(formatMatrixList()).toContain(`each variant runs ${MATRIX_REPETITIONS.default} times by default`);
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../../common/errors.ts';
 import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
@@ -8,6 +8,7 @@ import {
   estimateMatrixRealS,
   getMatrix,
   listMatrices,
+  MATRIX_REPETITIONS,
   type MatrixDefinition,
   type MatrixSize,
   TOTAL_BUDGET_REAL_S,
@@ -19,7 +20,26 @@ import { ProgressWriter } from '../progress.ts';
 export const MATRIX_DEFAULTS = { outDir: 'botcap-out/matrices' } as const;
 
 /**
- * `botcap matrix --list`: each matrix with its question, variants and estimated wall time per size.
+ * `--repeat`: how many times each variant runs, a whole number from 1.
+ *
+ * @example
+ * parseRepeat('3') // 3
+ */
+export function parseRepeat(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number of repetitions >= 1, got '${value}'`);
+  return n;
+}
+
+/** `~123 s`, or `~12 min` past ten minutes. */
+function realTime(seconds: number): string {
+  return seconds >= 600 ? `~${Math.round(seconds / 60)} min` : `~${Math.round(seconds)} s`;
+}
+
+/**
+ * `botcap matrix --list`: each matrix with its question, variants and estimated wall time per size
+ * (with that size's repetitions).
  *
  * @example
  * formatMatrixList().split('\n')[0] // 'transport  Long polling or webhooks, and when?  6 variants (1 quick) ...'
@@ -29,14 +49,29 @@ export function formatMatrixList(): string {
   const width = Math.max(...matrices.map((m) => m.name.length));
   const lines = matrices.map((m) => {
     const quick = variantsFor(m, 'quick').length;
-    const est = (size: MatrixSize) => `~${Math.round(estimateMatrixRealS(m, size))} s`;
+    const est = (size: MatrixSize) => realTime(estimateMatrixRealS(m, size));
     return `${m.name.padEnd(width)}  ${m.question}  ${m.variants.length} variants (${quick} in --quick), ${est('default')} / quick ${est('quick')}`;
   });
-  const total = (size: MatrixSize) => Math.round(matrices.reduce((s, m) => s + estimateMatrixRealS(m, size), 0));
+  const total = (size: MatrixSize) => realTime(matrices.reduce((s, m) => s + estimateMatrixRealS(m, size), 0));
   lines.push(
-    `${'all'.padEnd(width)}  the ${matrices.length} in order, then index.html + index.md: ~${total('default')} s / quick ~${total('quick')} s`,
+    `${'all'.padEnd(width)}  the ${matrices.length} in order, then index.html + index.md: ${total('default')} / quick ${total('quick')}`,
+  );
+  lines.push(
+    `(each variant runs ${MATRIX_REPETITIONS.default} times by default and ${MATRIX_REPETITIONS.quick} with --quick; --repeat N changes it, and the time with it)`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The line printed before a matrix starts: what it will run and how long that should take.
+ *
+ * @example
+ * estimateLine(getMatrix('pooling'), 'default', 3) // 'matrix pooling: 4 variants x 3 repetitions, ~9 min estimated'
+ */
+export function estimateLine(matrix: MatrixDefinition, size: MatrixSize, repetitions: number): string {
+  const variants = variantsFor(matrix, size).length;
+  const times = repetitions === 1 ? '1 repetition' : `${repetitions} repetitions`;
+  return `matrix ${matrix.name}: ${variants} variants x ${times}, ${realTime(estimateMatrixRealS(matrix, size, repetitions))} estimated`;
 }
 
 function machineText(): string {
@@ -46,12 +81,13 @@ function machineText(): string {
 
 interface MatrixCliOptions {
   quick?: boolean;
+  repeat?: number;
   out: string;
   list?: boolean;
 }
 
 /**
- * Adds `botcap matrix <name|all> [--quick] [--out DIR]` and `botcap matrix --list`.
+ * Adds `botcap matrix <name|all> [--quick] [--repeat N] [--out DIR]` and `botcap matrix --list`.
  *
  * @example
  * registerMatrix(program); // botcap matrix scheduler --quick --out out/m
@@ -70,11 +106,16 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
     )
     .option(
       '--quick',
-      `the CI size: fewer, shorter variants (all ${MATRIX_NAMES.length} in about ${Math.round(TOTAL_BUDGET_REAL_S.quick / 60)} minutes)`,
+      `the CI size: fewer, shorter variants, one repetition (all ${MATRIX_NAMES.length} within ${Math.round(TOTAL_BUDGET_REAL_S.quick / 60)} minutes)`,
+    )
+    .option(
+      '--repeat <n>',
+      `runs of each variant, seeds seed..seed+N-1; the rule decides each and the verdict folds them (default: ${MATRIX_REPETITIONS.default}, with --quick ${MATRIX_REPETITIONS.quick})`,
+      parseRepeat,
     )
     .option(
       '-o, --out <dir>',
-      'output folder: <out>/<matrix>/<variant>/result.json and the reports',
+      'output folder: <out>/<matrix>/<variant>/result.json (run-<i>/<variant>/ with repetitions) and the reports',
       MATRIX_DEFAULTS.outDir,
     )
     .option('--list', 'list the matrices, their variants and estimated wall time')
@@ -84,6 +125,7 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         return;
       }
       const size: MatrixSize = options.quick === true ? 'quick' : 'default';
+      const repetitions = options.repeat ?? MATRIX_REPETITIONS[size];
       let matrices: MatrixDefinition[];
       try {
         if (name === undefined) throw new ScenarioError('name a matrix (or all); botcap matrix --list shows them');
@@ -98,12 +140,21 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       const startedRealMs = performance.now();
       const progress = new ProgressWriter(process.stderr);
       const runs: MatrixRun[] = [];
+      if (matrices.length > 1) {
+        const totalS = matrices.reduce((sum, m) => sum + estimateMatrixRealS(m, size, repetitions), 0);
+        progress.line(`botcap matrix ${name}: ${matrices.length} matrices, ${realTime(totalS)} estimated`);
+      }
       try {
         for (const matrix of matrices) {
+          progress.line(estimateLine(matrix, size, repetitions));
           const result = await runMatrix(matrix, {
             size,
+            repetitions,
             outDir: join(options.out, matrix.name),
-            onVariant: (v) => progress.line(`matrix ${v.matrix}: variant ${v.index + 1}/${v.count} '${v.label}'`),
+            onVariant: (v) =>
+              progress.line(
+                `matrix ${v.matrix}: ${v.repetitions > 1 ? `repetition ${v.repetition}/${v.repetitions} (seed ${v.seed}), ` : ''}variant ${v.index + 1}/${v.count} '${v.label}'`,
+              ),
             onStage: (stage) => progress.stage(stage),
             onProgress: (event) => progress.update(event),
             ...(run === undefined ? {} : { run }),
@@ -119,8 +170,9 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       if (name === 'all') {
         const commit = await gitCommit();
         const paths = await writeIndex(runs, options.out, {
-          command: `botcap matrix all${size === 'quick' ? ' --quick' : ''} --out ${options.out}`,
+          command: `botcap matrix all${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`} --out ${options.out}`,
           size,
+          repetitions,
           machine: machineText(),
           startedAt,
           wallTimeS: (performance.now() - startedRealMs) / 1000,
@@ -128,11 +180,15 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         });
         process.stdout.write(`${paths.join('\n')}\n`);
       }
-      const failed = runs.flatMap((r) => r.outcomes).filter((o) => o.error !== null);
+      const failed = runs.flatMap((r) =>
+        r.repetitions.flatMap((rep, i) =>
+          rep.outcomes
+            .filter((o) => o.error !== null)
+            .map((o) => (r.repetitions.length > 1 ? `${o.label} (run ${i + 1})` : o.label)),
+        ),
+      );
       if (failed.length > 0) {
-        process.stderr.write(
-          `botcap matrix: ${failed.length} variant(s) failed: ${failed.map((o) => o.label).join(', ')}\n`,
-        );
+        process.stderr.write(`botcap matrix: ${failed.length} variant(s) failed: ${failed.join(', ')}\n`);
         process.exitCode = 1;
       }
     });

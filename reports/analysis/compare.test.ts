@@ -16,10 +16,10 @@ describe('compareVariants', () => {
 
   it('names variants that broke the budget with the load where they broke', () => {
     expect(variants.verdicts).toContain(
-      'polling x1 broke the budget (p95 <= 3.0 s) at 160 VUs; it held up to 140 VUs.',
+      'polling x1 broke p95 reply latency <= 3000 ms at 160 VUs; it held up to 140 VUs.',
     );
     expect(variants.verdicts).toContain(
-      'webhook x1 broke the budget (p95 <= 3.0 s) at 300 VUs; it held up to 280 VUs.',
+      'webhook x1 broke p95 reply latency <= 3000 ms at 300 VUs; it held up to 280 VUs.',
     );
     expect(variants.verdicts).toContain('webhook x1 is disqualified: 3 duplicate replies.');
     expect(variants.verdicts).toContain('webhook x3 held p95 1.6 s at 500 VUs.');

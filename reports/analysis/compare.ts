@@ -1,6 +1,6 @@
 import type { RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from './histogram.ts';
-import { budgetFromScenario, DEFAULT_LATENCY_BUDGET, findKneeInRamp } from './knee.ts';
+import { budgetName, DEFAULT_LATENCY_BUDGET, findKneeInRamp, kneeBudget } from './knee.ts';
 import {
   ANALYSIS_SCHEMA_VERSION,
   type Comparison,
@@ -10,7 +10,7 @@ import {
 } from './types.ts';
 
 export interface CompareOptions {
-  /** Default: the first run's scenario `reply_latency` threshold, else DEFAULT_LATENCY_BUDGET (p95 <= 3000 ms). */
+  /** Default: the first run's knee budget (kneeBudget), the one its capacity section and a matrix verdict use. */
   budget?: LatencyBudget;
 }
 
@@ -30,10 +30,20 @@ type FigureKey =
   | 'digestsDuplicated'
   | 'digestLatenessP95Ms';
 
-/** The columns of the comparison table, each with the direction that counts as best. */
-export const COMPARISON_COLUMNS: readonly (ComparisonColumn & { key: FigureKey })[] = [
-  { key: 'kneeLoad', label: 'held budget up to', unit: 'VUs', best: 'higher' },
-  { key: 'latencyAtPeakMs', label: 'p95 at highest load', unit: 'ms', best: 'lower' },
+/**
+ * The columns of the comparison table, each with the direction that counts as best. The two judged on the
+ * latency budget name it (metric, percentile, limit), so "held up to" never means two things.
+ */
+export function comparisonColumns(budget: LatencyBudget): (ComparisonColumn & { key: FigureKey })[] {
+  const metric = budget.metric === 'reply_first_latency' ? 'first-output latency' : 'reply latency';
+  return [
+    { key: 'kneeLoad', label: `held ${budgetName(budget)} up to`, unit: 'VUs', best: 'higher' },
+    { key: 'latencyAtPeakMs', label: `p${budget.percentile} ${metric} at highest load`, unit: 'ms', best: 'lower' },
+    ...OTHER_COLUMNS,
+  ];
+}
+
+const OTHER_COLUMNS: readonly (ComparisonColumn & { key: FigureKey })[] = [
   { key: 'peakLoad', label: 'highest load', unit: 'VUs', best: 'higher' },
   { key: 'latencyP95Ms', label: 'p95 reply latency (run)', unit: 'ms', best: 'lower' },
   { key: 'repliesPerS', label: 'throughput', unit: 'replies/s', best: 'higher' },
@@ -52,27 +62,38 @@ export const COMPARISON_COLUMNS: readonly (ComparisonColumn & { key: FigureKey }
 export const COMPARISON_RULES: readonly string[] = [
   'a variant with lost updates, duplicate replies, missing or duplicated digests cannot win (correctness first)',
   'a variant whose latency broke the budget is named with the first load where it broke',
-  'among the rest: holding the budget at every load beats breaking it; then the higher knee; then the lower p95 at the highest load; then the lower p95 digest lateness',
+  'among the rest: holding the budget at every load (every level steady) beats breaking it or not settling; then the higher knee; then the lower p95 at the highest load; then the lower p95 digest lateness',
 ];
 
-type Figures = Record<FigureKey, number | null> & { brokeAtLoad: number | null; loadUnit: string };
+type Figures = Record<FigureKey, number | null> & {
+  brokeAtLoad: number | null;
+  /** Every level was steady and within the budget. */
+  heldEveryLevel: boolean;
+  /** Levels that never settled (judged neither held nor broken). */
+  notSteadyLoads: number[];
+  loadUnit: string;
+};
 
 function figuresOf(result: RunResult, budget: LatencyBudget): Figures {
   const knee = findKneeInRamp(result, { budget });
   const hasRamp = knee.levels.some((l) => l.latencyMs !== null);
-  const overall = percentileOf(result.latency.replyFinal, budget.percentile);
+  const histogram = budget.metric === 'reply_first_latency' ? result.latency.replyFirst : result.latency.replyFinal;
+  const overall = percentileOf(histogram, budget.percentile);
   const last = hasRamp ? knee.levels.filter((l) => l.latencyMs !== null).at(-1) : undefined;
   const peakLoad = last?.load ?? (result.load.updatesInjected > 0 ? result.load.maxVus : null);
   const latencyAtPeakMs = last?.latencyMs ?? overall;
   // Without a per-interval series the whole run is one level at its peak load.
   const broke = hasRamp ? knee.brokeAtLoad : overall !== null && overall > budget.maxMs ? peakLoad : null;
   const kneeLoad = hasRamp ? knee.kneeLoad : overall === null ? null : broke === null ? peakLoad : null;
+  const heldEveryLevel = hasRamp ? knee.heldEveryLevel : overall !== null && broke === null;
   const digests = result.correctness.digests;
   const replies = result.load.updatesInjected - result.correctness.lostUpdates;
   return {
     loadUnit: knee.loadUnit,
     kneeLoad,
     brokeAtLoad: broke,
+    heldEveryLevel,
+    notSteadyLoads: hasRamp ? knee.notSteadyLoads : [],
     latencyAtPeakMs,
     peakLoad,
     latencyP95Ms: percentileOf(result.latency.replyFinal, 95),
@@ -112,7 +133,7 @@ function correctnessFaults(f: Figures): string[] {
 function rank(f: Figures): number[] {
   const nullLast = (v: number | null, sign: 1 | -1) => (v === null ? Number.POSITIVE_INFINITY : sign * v);
   return [
-    f.brokeAtLoad === null ? 0 : 1,
+    f.heldEveryLevel ? 0 : 1,
     nullLast(f.kneeLoad, -1),
     nullLast(f.latencyAtPeakMs, 1),
     nullLast(f.digestLatenessP95Ms, 1),
@@ -134,12 +155,12 @@ function compareRanks(a: number[], b: number[]): number {
  */
 export function compareVariants(results: readonly RunResult[], options: CompareOptions = {}): Comparison {
   const first = results[0];
-  const budget = options.budget ?? (first === undefined ? null : budgetFromScenario(first)) ?? DEFAULT_LATENCY_BUDGET;
+  const budget = options.budget ?? (first === undefined ? DEFAULT_LATENCY_BUDGET : kneeBudget(first));
   const variants = results.map((r, i) => ({
     name: r.variant ?? `${r.scenario.name} #${i + 1}`,
     f: figuresOf(r, budget),
   }));
-  const columns = COMPARISON_COLUMNS.filter((c) => variants.some((v) => v.f[c.key] !== null));
+  const columns = comparisonColumns(budget).filter((c) => variants.some((v) => v.f[c.key] !== null));
   const rows: ComparisonRow[] = variants.map((v) => ({
     variant: v.name,
     values: Object.fromEntries(columns.map((c) => [c.key, v.f[c.key]])),
@@ -160,11 +181,15 @@ export function compareVariants(results: readonly RunResult[], options: CompareO
     const unit = v.f.loadUnit;
     if (v.f.brokeAtLoad !== null) {
       const held = v.f.kneeLoad === null ? 'it broke at its lowest load' : `it held up to ${v.f.kneeLoad} ${unit}`;
-      verdicts.push(
-        `${v.name} broke the budget (${p} <= ${fmtMs(budget.maxMs)}) at ${v.f.brokeAtLoad} ${unit}; ${held}.`,
-      );
-    } else if (v.f.latencyAtPeakMs !== null && v.f.peakLoad !== null) {
+      verdicts.push(`${v.name} broke ${budgetName(budget)} at ${v.f.brokeAtLoad} ${unit}; ${held}.`);
+    } else if (v.f.heldEveryLevel && v.f.latencyAtPeakMs !== null && v.f.peakLoad !== null) {
       verdicts.push(`${v.name} held ${p} ${fmtMs(v.f.latencyAtPeakMs)} at ${v.f.peakLoad} ${unit}.`);
+    }
+    if (v.f.notSteadyLoads.length > 0) {
+      const held = v.f.kneeLoad === null ? 'no level held before them' : `it held up to ${v.f.kneeLoad} ${unit}`;
+      verdicts.push(
+        `${v.name} never settled at ${v.f.notSteadyLoads.join(', ')} ${unit} (judged neither held nor broken); ${held}.`,
+      );
     }
     const faults = correctnessFaults(v.f);
     if (faults.length > 0) verdicts.push(`${v.name} is disqualified: ${faults.join(', ')}.`);
@@ -176,9 +201,9 @@ export function compareVariants(results: readonly RunResult[], options: CompareO
     verdicts.push('No variant wins: every one lost, duplicated or missed something.');
   } else {
     const why: string[] = ['zero lost or duplicated updates and digests'];
-    if (winner.f.brokeAtLoad === null && winner.f.latencyAtPeakMs !== null) {
+    if (winner.f.heldEveryLevel && winner.f.latencyAtPeakMs !== null) {
       why.push(
-        `held the budget at every load (${p} ${fmtMs(winner.f.latencyAtPeakMs)} at ${winner.f.peakLoad} ${winner.f.loadUnit})`,
+        `held ${budgetName(budget)} at every load (${p} ${fmtMs(winner.f.latencyAtPeakMs)} at ${winner.f.peakLoad} ${winner.f.loadUnit})`,
       );
     } else if (winner.f.kneeLoad !== null) {
       why.push(`the highest knee among the rest (${winner.f.kneeLoad} ${winner.f.loadUnit})`);

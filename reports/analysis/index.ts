@@ -10,7 +10,7 @@ export {
   type SaturationOptions,
   saturationRules,
 } from './bottleneck.ts';
-export { COMPARISON_COLUMNS, COMPARISON_RULES, type CompareOptions, compareVariants } from './compare.ts';
+export { COMPARISON_RULES, type CompareOptions, compareVariants, comparisonColumns } from './compare.ts';
 export {
   burstDrainTimeS,
   erlangB,
@@ -24,10 +24,12 @@ export { AnalysisError } from './errors.ts';
 export { bucketHistogram, niceEdgesMs, percentileOf, summariseHistogram } from './histogram.ts';
 export {
   budgetFromScenario,
+  budgetName,
   DEFAULT_LATENCY_BUDGET,
   findKneeAcrossRuns,
   findKneeInRamp,
   type KneeOptions,
+  kneeBudget,
 } from './knee.ts';
 export { PROJECTION_DEFAULTS, type ProjectionOptions, projectToTarget } from './projection.ts';
 export { ANALYZE_RUN_DEFAULTS, type AnalyzeRunOptions, analyzeRun, breakerPeriods } from './run.ts';

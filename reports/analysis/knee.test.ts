@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../contracts/run-result.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { RAMP_MODEL } from '../fixtures/models.ts';
-import { budgetFromScenario, findKneeAcrossRuns, findKneeInRamp } from './knee.ts';
+import { budgetFromScenario, budgetName, findKneeAcrossRuns, findKneeInRamp, kneeBudget } from './knee.ts';
 
 describe('findKneeInRamp', () => {
   const knee = findKneeInRamp(loadFixture('ramp'));
@@ -11,7 +11,9 @@ describe('findKneeInRamp', () => {
     expect(knee.kneeLoad).toBe(140);
     expect(knee.brokeAtLoad).toBe(160);
     expect(knee.levels).toHaveLength((RAMP_MODEL.maxVus - RAMP_MODEL.startVus) / RAMP_MODEL.stepVus + 1);
-    expect(knee.sentences[0]).toMatch(/held the 3000 ms budget up to 140 VUs .* broke it at 160 VUs/);
+    expect(knee.sentences[0]).toMatch(/^p95 reply latency <= 3000 ms held up to 140 VUs .* broke at 160 VUs/);
+    expect(knee.levels.every((l) => l.steadiness?.steady === true)).toBe(true);
+    expect(knee.heldEveryLevel).toBe(false);
   });
 
   it('names the resource that saturated first, with the metric that shows it', () => {
@@ -41,7 +43,7 @@ describe('findKneeInRamp', () => {
       ...ramp,
       scenario: {
         ...ramp.scenario,
-        resolved: { thresholds: { reply_latency: ['avg<500', 'p(95)>0', 'p(95)<=2600'] } },
+        resolved: { ...ramp.scenario.resolved, thresholds: { reply_latency: ['avg<500', 'p(95)>0', 'p(95)<=2600'] } },
       },
     };
     expect(budgetFromScenario(strict)).toEqual({ percentile: 95, maxMs: 2600 });
@@ -58,7 +60,10 @@ describe('findKneeInRamp', () => {
     // The final reply is slow everywhere (an LLM answer); the first output is fast up to 180 VUs.
     const firstOutput: RunResult = {
       ...ramp,
-      scenario: { ...ramp.scenario, resolved: { thresholds: { reply_first_latency: ['p(95)<3000'] } } },
+      scenario: {
+        ...ramp.scenario,
+        resolved: { ...ramp.scenario.resolved, thresholds: { reply_first_latency: ['p(95)<3000'] } },
+      },
       timeSeries: [
         ...ramp.timeSeries.map((s) =>
           s.name.startsWith('reply_p') ? { ...s, points: s.points.map(([t]) => [t, 9000] as [number, number]) } : s,
@@ -80,44 +85,120 @@ describe('findKneeInRamp', () => {
     expect(budgetFromScenario(firstOutput)).toBeNull();
     const k = findKneeInRamp(firstOutput, { budget: budget! });
     expect(k.kneeLoad).toBe(180);
-    expect(k.sentences[0]).toMatch(/p95 first-output latency held the 3000 ms budget up to 180 VUs/);
-    expect(findKneeInRamp(firstOutput).brokeAtLoad).toBe(k.levels[0]!.load);
+    expect(k.sentences[0]).toMatch(/^p95 first-output latency <= 3000 ms held up to 180 VUs/);
+    // Without a budget given, the knee is the scenario's own: its first-output budget, as every table reads it.
+    expect(kneeBudget(firstOutput)).toEqual(budget);
+    expect(findKneeInRamp(firstOutput).kneeLoad).toBe(180);
+    // On the final reply (9 s everywhere) the same run would break at the first level: another meaning.
+    expect(findKneeInRamp(firstOutput, { budget: { percentile: 95, maxMs: 3000 } }).brokeAtLoad).toBe(
+      k.levels[0]!.load,
+    );
   });
 
-  it('judges a staircase step on its hold, not on the ramp to it', () => {
+  it('prefers the first-output budget when a scenario states both, and names the budget in every sentence', () => {
+    const ramp = loadFixture('ramp');
+    const both: RunResult = {
+      ...ramp,
+      scenario: {
+        ...ramp.scenario,
+        resolved: {
+          ...ramp.scenario.resolved,
+          thresholds: { reply_latency: ['p(95)<15000'], reply_first_latency: ['p(99)<2000'] },
+        },
+      },
+    };
+    expect(kneeBudget(both)).toEqual({ percentile: 99, maxMs: 2000, metric: 'reply_first_latency' });
+    expect(kneeBudget(ramp)).toEqual({ percentile: 95, maxMs: 3000 });
+    expect(budgetName(kneeBudget(both))).toBe('p99 first-output latency <= 2000 ms');
+  });
+
+  /** A staircase of 40 s phases (ramp, hold per step) with users who think 1 s, sampled every 10 s. */
+  function staircase(p95: readonly number[], extra: RunResult['timeSeries'] = []): RunResult {
     const ramp = loadFixture('ramp');
     const step = (name: string, startMs: number, targetVus: number) => ({
       name,
       startMs,
-      endMs: startMs + 10_000,
+      endMs: startMs + 40_000,
       targetVus,
     });
-    // Steps of 100 and 200 VUs, each a ramp then a hold; the ramp to 200 is still fast, the hold at 200 is not.
-    const phases = [
-      step('ramp 1', 0, 100),
-      step('hold 1', 10_000, 100),
-      step('ramp 2', 20_000, 200),
-      step('hold 2', 30_000, 200),
-    ];
-    const p95 = [500, 500, 500, 500, 900, 900, 9000, 9000];
-    const stairs: RunResult = {
+    return {
       ...ramp,
-      phases,
+      scenario: {
+        ...ramp.scenario,
+        resolved: { ...ramp.scenario.resolved, behaviour: { thinkTime: { distribution: 'constant', median: 1_000 } } },
+      },
+      phases: [
+        step('ramp 1', 0, 100),
+        step('hold 1', 40_000, 100),
+        step('ramp 2', 80_000, 200),
+        step('hold 2', 120_000, 200),
+      ],
       timeSeries: [
         {
           name: 'reply_p95_ms',
           unit: 'ms',
           source: 'loadgen',
-          points: p95.map((v, i) => [(i + 1) * 5_000, v] as [number, number]),
+          points: p95.map((v, i) => [(i + 1) * 10_000, v] as [number, number]),
         },
+        ...extra,
       ],
     };
+  }
+
+  it('judges a staircase step on its hold, not on the ramp to it', () => {
+    // Steps of 100 and 200 VUs, each a ramp then a hold; the ramp to 200 is still fast, the hold at 200 is not.
+    const stairs = staircase([...Array(8).fill(500), ...Array(4).fill(900), ...Array(4).fill(9000)]);
     const k = findKneeInRamp(stairs, { budget: { percentile: 95, maxMs: 3000 } });
-    expect(k.levels.map((l) => [l.load, l.label])).toEqual([
-      [100, 'hold 1'],
-      [200, 'hold 2'],
+    expect(k.levels.map((l) => [l.load, l.label, l.status])).toEqual([
+      [100, 'hold 1', 'held'],
+      [200, 'hold 2', 'broke'],
     ]);
     expect([k.kneeLoad, k.brokeAtLoad]).toEqual([100, 200]);
+  });
+
+  it('reports a level whose queue grows through it as not steady, neither held nor broken', () => {
+    // The hold at 200 VUs is within the budget so far, but the fake Telegram's queue grows through it.
+    const pending = {
+      name: 'telegram_pending_updates',
+      unit: 'updates',
+      source: 'fake-telegram',
+      points: Array.from({ length: 16 }, (_, i) => [i * 10_000, i < 12 ? 2 : (i - 11) * 40] as [number, number]),
+    };
+    const k = findKneeInRamp(staircase(Array(16).fill(800), [pending]), { budget: { percentile: 95, maxMs: 3000 } });
+    const top = k.levels.find((l) => l.load === 200)!;
+    expect(top.status).toBe('not-steady');
+    expect(top.steadiness).toMatchObject({
+      steady: false,
+      reason: 'queue-growing',
+      queue: 'telegram_pending_updates@fake-telegram',
+    });
+    expect(k.levels.find((l) => l.load === 100)?.status).toBe('held');
+    expect(k.kneeLoad).toBe(100);
+    expect(k.brokeAtLoad).toBeNull();
+    expect(k.notSteadyLoads).toEqual([200]);
+    expect(k.heldEveryLevel).toBe(false);
+    expect(k.sentences.join(' ')).toContain('200 VUs was not steady, so nothing higher counts as held');
+    expect(k.sentences.join(' ')).toContain('telegram_pending_updates@fake-telegram grew through it');
+    expect(k.sentences.join(' ')).not.toMatch(/held at every load/);
+    expect(k.rules.join('\n')).toContain('otherwise it is "not steady", never held or broken');
+  });
+
+  it('reports a hold shorter than three user cycles as not steady', () => {
+    const ramp = loadFixture('ramp');
+    // The fixture's users think 5 s; at 27 s of think time a 60 s step holds barely two cycles.
+    const slowThinkers: RunResult = {
+      ...ramp,
+      scenario: {
+        ...ramp.scenario,
+        resolved: { ...ramp.scenario.resolved, behaviour: { thinkTime: { distribution: 'constant', median: 27_000 } } },
+      },
+    };
+    const k = findKneeInRamp(slowThinkers);
+    expect(k.levels.every((l) => l.status === 'not-steady')).toBe(true);
+    expect(k.levels[0]!.steadiness).toMatchObject({ steady: false, reason: 'too-short', holdMs: 60_000 });
+    expect(k.kneeLoad).toBeNull();
+    expect(k.brokeAtLoad).toBeNull();
+    expect(k.bottleneck).toBeNull();
   });
 
   it('says why there is no knee when the per-interval series is missing', () => {

@@ -2,8 +2,17 @@ import type { RunResult } from '../../contracts/run-result.ts';
 import { type SeriesKey, seriesFor, seriesName } from '../../contracts/series.ts';
 import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../../contracts/thresholds/parse.ts';
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
+import { dayModelOfRun, meanThinkTimeS } from './day-model.ts';
 import { percentileOf } from './histogram.ts';
 import { quantile } from './series.ts';
+import {
+  levelSteadiness,
+  type Point,
+  type Steadiness,
+  type SteadyOptions,
+  steadinessRule,
+  steadinessText,
+} from './steady.ts';
 import {
   ANALYSIS_SCHEMA_VERSION,
   type KneeAnalysis,
@@ -16,9 +25,14 @@ import {
 export const DEFAULT_LATENCY_BUDGET: LatencyBudget = { percentile: 95, maxMs: 3000 };
 
 export interface KneeOptions extends SaturationOptions {
-  /** Default: the scenario's `reply_latency` threshold (budgetFromScenario), else DEFAULT_LATENCY_BUDGET. */
+  /** Default: the run's knee budget (kneeBudget: its first-output budget, else its reply budget, else the default). */
   budget?: LatencyBudget;
+  /** When a ramp's level counts as steady. Default: STEADY_DEFAULTS. */
+  steady?: SteadyOptions;
 }
+
+/** Queues whose growth through a level means it never settled (steady.ts). */
+const QUEUE_SERIES: readonly SeriesKey[] = ['telegramPendingUpdates', 'bulkheadQueue', 'pgPoolWaiting'];
 
 const BUDGET_PERCENTILES: readonly number[] = [50, 90, 95, 99];
 
@@ -48,10 +62,35 @@ export function budgetFromScenario(result: RunResult, metric: LatencyMetric = 'r
   return null;
 }
 
+/**
+ * The budget a run's knee is judged on, and the one every knee of a report reads (the capacity section, the
+ * comparison table, a matrix verdict), so no two tables show different knees of one run under one label:
+ * the scenario's first-output budget (`reply_first_latency`) when it states one - a scenario states it to
+ * judge the bot's own delivery without the LLM's generation time, as the transport matrix does - else its
+ * `reply_latency` budget, else DEFAULT_LATENCY_BUDGET.
+ *
+ * @example
+ * kneeBudget(transportRun) // { percentile: 95, maxMs: 3000, metric: 'reply_first_latency' }
+ */
+export function kneeBudget(result: RunResult): LatencyBudget {
+  return budgetFromScenario(result, 'reply_first_latency') ?? budgetFromScenario(result) ?? DEFAULT_LATENCY_BUDGET;
+}
+
 const LATENCY_SERIES: Record<LatencyMetric, Record<LatencyBudget['percentile'], SeriesKey | null>> = {
   reply_latency: { 50: 'replyLatencyP50Ms', 90: null, 95: 'replyLatencyP95Ms', 99: 'replyLatencyP99Ms' },
   reply_first_latency: { 50: 'replyFirstP50Ms', 90: null, 95: 'replyFirstP95Ms', 99: 'replyFirstP99Ms' },
 };
+
+/**
+ * The budget a knee was judged on, in words: metric, percentile and limit, so every "held up to" can say
+ * what it held.
+ *
+ * @example
+ * budgetName({ percentile: 95, maxMs: 3000, metric: 'reply_first_latency' }) // 'p95 first-output latency <= 3000 ms'
+ */
+export function budgetName(budget: LatencyBudget): string {
+  return `p${budget.percentile} ${budget.metric === 'reply_first_latency' ? 'first-output' : 'reply'} latency <= ${budget.maxMs} ms`;
+}
 
 function isOpenModel(result: RunResult): boolean {
   return result.load.model.endsWith('arrival-rate');
@@ -61,23 +100,74 @@ function fmtMs(ms: number | null): string {
   return ms === null ? 'no data' : `${Math.round(ms)} ms`;
 }
 
+/** The series points in (fromMs, toMs]: latency points are stamped at the end of their interval. */
+function pointsIn(points: readonly Point[] | undefined, fromMs: number, toMs: number): Point[] {
+  return (points ?? []).filter(([t]) => t > fromMs && t <= toMs);
+}
+
+/**
+ * Whether one level (a phase) settled: its hold against the user cycle (think time + the level's median
+ * reply time; an open model has no think time), its latency halves and its queues.
+ */
+function phaseSteadiness(
+  result: RunResult,
+  phase: RunResult['phases'][number],
+  latencyPoints: readonly Point[],
+  thinkMs: number,
+  options: SteadyOptions,
+): Steadiness {
+  const replyMedian = quantile(
+    pointsIn(seriesFor(result, 'replyLatencyP50Ms')[0]?.points, phase.startMs, phase.endMs).map(([, v]) => v),
+    0.5,
+  );
+  const queues = new Map<string, Point[]>();
+  // Gauges are sampled at their timestamp, so a level's are [start, end), as in bottleneck.ts.
+  for (const key of QUEUE_SERIES)
+    for (const series of seriesFor(result, key))
+      queues.set(
+        `${series.name}@${series.source}`,
+        series.points.filter(([t]) => t >= phase.startMs && t < phase.endMs),
+      );
+  return levelSteadiness(
+    {
+      fromMs: phase.startMs,
+      toMs: phase.endMs,
+      latency: latencyPoints,
+      queues,
+      cycleMs:
+        thinkMs +
+        (replyMedian ??
+          quantile(
+            latencyPoints.map(([, v]) => v),
+            0.5,
+          ) ??
+          0),
+    },
+    options,
+  );
+}
+
 /**
  * The knee within one ramp run: each phase with a target load is a level (of phases with the same target,
  * the last: a staircase's hold, not its ramp); its latency is the median of the per-interval
- * `reply_latency_pXX_ms` points inside it (robust to one slow interval). The knee is the
- * highest level at which it and every lower level held the budget.
+ * `reply_latency_pXX_ms` points inside it (robust to one slow interval). A level is judged only when it was
+ * steady (steady.ts: held for enough user cycles, its halves agree, no queue grew); one that never settled
+ * is "not steady", neither held nor broken. The knee is the highest level at which it and every lower
+ * level held the budget.
  *
  * @example
  * findKneeInRamp(readRunResult('ramp.json')).kneeLoad // 140
  */
 export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): KneeAnalysis {
-  const budget = options.budget ?? budgetFromScenario(result) ?? DEFAULT_LATENCY_BUDGET;
+  const budget = options.budget ?? kneeBudget(result);
   const open = isOpenModel(result);
   const loadUnit = open ? 'updates/s' : 'VUs';
   const latencyKey = LATENCY_SERIES[budget.metric ?? 'reply_latency'][budget.percentile];
   const latency = latencyKey === null ? undefined : seriesFor(result, latencyKey)[0];
   const rate = seriesFor(result, 'repliesPerS')[0];
-  const windows: LoadWindow[] = [];
+  // A closed-model user goes round think -> send -> wait for the reply; an open model's arrivals do not think.
+  const thinkMs = open ? 0 : meanThinkTimeS(dayModelOfRun(result)) * 1000;
+  const windows: Array<LoadWindow & { steady: boolean }> = [];
   // One level per target load. A staircase has two phases per step with the same target - the ramp to
   // it and the hold at it - and the later one (the hold, with every VU there) is the level: judging both
   // read "held up to 500 VUs, broke at 500 VUs" when the ramp held and the hold did not.
@@ -85,26 +175,32 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
   for (const phase of result.phases) {
     const load = open ? phase.targetRatePerS : phase.targetVus;
     if (load === undefined) continue;
-    // Latency points are stamped at the end of their interval: (start, end] belongs to this phase.
-    const inPhase = (t: number) => t > phase.startMs && t <= phase.endMs;
-    const latencyMs = quantile(latency?.points.filter(([t]) => inPhase(t)).map(([, v]) => v) ?? [], 0.5);
-    const rates = rate?.points.filter(([t]) => inPhase(t)).map(([, v]) => v) ?? [];
+    const latencyPoints = pointsIn(latency?.points, phase.startMs, phase.endMs);
+    const latencyMs = quantile(
+      latencyPoints.map(([, v]) => v),
+      0.5,
+    );
+    const rates = pointsIn(rate?.points, phase.startMs, phase.endMs).map(([, v]) => v);
+    const steadiness = phaseSteadiness(result, phase, latencyPoints, thinkMs, options.steady ?? {});
     byLoad.set(load, {
       load,
       label: phase.name,
       latencyMs,
       throughputPerS: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null,
-      withinBudget: latencyMs !== null && latencyMs <= budget.maxMs,
+      status: !steadiness.steady ? 'not-steady' : latencyMs !== null && latencyMs <= budget.maxMs ? 'held' : 'broke',
+      steadiness,
     });
-    windows.push({ load, result, fromMs: phase.startMs, toMs: phase.endMs });
+    windows.push({ load, result, fromMs: phase.startMs, toMs: phase.endMs, steady: steadiness.steady });
   }
   const levels = [...byLoad.values()].sort((a, b) => a.load - b.load);
-  windows.sort((a, b) => a.load - b.load);
+  // The bottleneck is judged on the levels that settled, like the knee: a level still climbing (a burst of
+  // first messages, a queue still filling) would name whatever was busiest during the climb.
+  const judged = windows.filter((w) => w.steady).sort((a, b) => a.load - b.load);
   const missing =
     latency === undefined
       ? `the run has no per-interval ${latencyKey === null ? `p${budget.percentile}` : seriesName(latencyKey)} latency series; the knee needs one`
       : null;
-  return assemble('ramp', loadUnit, budget, levels, detectSaturation(windows, loadUnit, options), options, missing);
+  return assemble('ramp', loadUnit, budget, levels, detectSaturation(judged, loadUnit, options), options, missing);
 }
 
 /**
@@ -116,7 +212,7 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
  */
 export function findKneeAcrossRuns(results: readonly RunResult[], options: KneeOptions = {}): KneeAnalysis {
   const first = results[0];
-  const budget = options.budget ?? (first === undefined ? null : budgetFromScenario(first)) ?? DEFAULT_LATENCY_BUDGET;
+  const budget = options.budget ?? (first === undefined ? DEFAULT_LATENCY_BUDGET : kneeBudget(first));
   const open = results.length > 0 && results.every(isOpenModel);
   const loadUnit = open ? 'updates/s' : 'VUs';
   const runs = results.map((result) => {
@@ -134,7 +230,9 @@ export function findKneeAcrossRuns(results: readonly RunResult[], options: KneeO
       label: result.variant ?? result.scenario.name,
       latencyMs,
       throughputPerS: result.durationSimulatedS > 0 ? replies / result.durationSimulatedS : null,
-      withinBudget: latencyMs !== null && latencyMs <= budget.maxMs,
+      status: latencyMs !== null && latencyMs <= budget.maxMs ? 'held' : 'broke',
+      // A whole run is one level: its ramps are part of it, so the halves test would always fail.
+      steadiness: null,
     };
   });
   const windows = runs.map(({ result, load }) => ({ load, result, fromMs: 0, toMs: Number.POSITIVE_INFINITY }));
@@ -147,28 +245,43 @@ function assemble(
   budget: LatencyBudget,
   levels: LoadLevel[],
   signals: KneeAnalysis['signals'],
-  options: SaturationOptions,
+  options: KneeOptions,
   missing: string | null,
 ): KneeAnalysis {
-  const firstBreak = levels.findIndex((l) => !l.withinBudget);
-  const kneeLevel = firstBreak === -1 ? levels[levels.length - 1] : levels[firstBreak - 1];
-  const brokeLevel = firstBreak === -1 ? undefined : levels[firstBreak];
+  // The knee needs every level up to it judged held: a level that never settled ends the run of held ones
+  // as surely as a broken one, but it is not a break.
+  const firstNotHeld = levels.findIndex((l) => l.status !== 'held');
+  const kneeLevel = firstNotHeld === -1 ? levels.at(-1) : levels[firstNotHeld - 1];
+  const stopLevel = firstNotHeld === -1 ? undefined : levels[firstNotHeld];
+  const brokeLevel = levels.find((l) => l.status === 'broke');
+  const notSteady = levels.filter((l) => l.status === 'not-steady');
   const bottleneck = signals[0] ?? null;
-  const name = `p${budget.percentile} ${budget.metric === 'reply_first_latency' ? 'first-output' : 'reply'} latency`;
+  const name = budgetName(budget);
+  const at = (l: LoadLevel) => `${l.load} ${loadUnit} (${fmtMs(l.latencyMs)})`;
   const sentences: string[] = [];
   if (missing !== null) sentences.push(`No knee: ${missing}.`);
   else if (levels.length === 0) sentences.push('No knee: no load levels (phases with a target load) to compare.');
-  else if (kneeLevel === undefined && brokeLevel !== undefined)
+  else if (stopLevel === undefined && kneeLevel !== undefined)
+    sentences.push(`${name} held at every load up to ${at(kneeLevel)}; no knee within the tested range.`);
+  else if (stopLevel?.status === 'broke')
     sentences.push(
-      `${name} broke the ${budget.maxMs} ms budget already at the lowest load, ${brokeLevel.load} ${loadUnit} (${fmtMs(brokeLevel.latencyMs)}).`,
+      kneeLevel === undefined
+        ? `${name} broke already at the lowest load, ${at(stopLevel)}.`
+        : `${name} held up to ${at(kneeLevel)} and broke at ${at(stopLevel)}.`,
     );
-  else if (brokeLevel === undefined && kneeLevel !== undefined)
+  else if (stopLevel !== undefined)
     sentences.push(
-      `${name} held the ${budget.maxMs} ms budget at every load up to ${kneeLevel.load} ${loadUnit} (${fmtMs(kneeLevel.latencyMs)}); no knee within the tested range.`,
+      `${kneeLevel === undefined ? `${name}: no level held before` : `${name} held up to ${at(kneeLevel)}; above it,`} ${stopLevel.load} ${loadUnit} was not steady, so nothing higher counts as held` +
+        (brokeLevel === undefined ? '.' : `; it broke at ${at(brokeLevel)}.`),
     );
-  else if (kneeLevel !== undefined && brokeLevel !== undefined)
+  if (notSteady.length > 0)
     sentences.push(
-      `${name} held the ${budget.maxMs} ms budget up to ${kneeLevel.load} ${loadUnit} (${fmtMs(kneeLevel.latencyMs)}) and broke it at ${brokeLevel.load} ${loadUnit} (${fmtMs(brokeLevel.latencyMs)}).`,
+      `Not steady (judged neither held nor broken): ${notSteady
+        .map(
+          (l) =>
+            `${l.load} ${loadUnit}, ${l.steadiness === null || l.steadiness.steady ? 'unknown' : steadinessText(l.steadiness, options.steady)}`,
+        )
+        .join('; ')}.`,
     );
   if (bottleneck !== null) sentences.push(`Bottleneck: ${bottleneck.sentence} - the first resource to saturate.`);
   else if (levels.length > 0) sentences.push('No resource crossed its saturation rule in the tested range.');
@@ -180,13 +293,16 @@ function assemble(
     levels,
     kneeLoad: missing === null ? (kneeLevel?.load ?? null) : null,
     brokeAtLoad: brokeLevel?.load ?? null,
+    notSteadyLoads: notSteady.map((l) => l.load),
+    heldEveryLevel: missing === null && levels.length > 0 && firstNotHeld === -1,
     bottleneck,
     signals,
     rules: [
-      `knee = the highest load at which ${name} <= ${budget.maxMs} ms held at it and at every lower load` +
+      `knee = the highest load at which ${name} held at it and at every lower load` +
         (basis === 'ramp'
           ? ' (per level: median of the per-interval percentiles in the phase)'
           : ' (per run: the whole run)'),
+      ...(basis === 'ramp' ? [steadinessRule(options.steady)] : []),
       ...saturationRules(options),
     ],
     sentences,

@@ -103,3 +103,27 @@ export function steadinessRule(options: SteadyOptions = {}): string {
     `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken`
   );
 }
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Why a level was not steady, in words.
+ *
+ * @example
+ * steadinessText({ steady: false, reason: 'too-short', holdMs: 15_000, neededMs: 87_000 })
+ * // 'held 15 s, shorter than 3 user cycles (87 s)'
+ */
+export function steadinessText(s: Steadiness, options: SteadyOptions = {}): string {
+  const o = { ...STEADY_DEFAULTS, ...options };
+  if (s.steady) return 'steady';
+  switch (s.reason) {
+    case 'too-short':
+      return `held ${seconds(s.holdMs)}, shorter than ${o.minCycles} user cycles (${seconds(s.neededMs)})`;
+    case 'halves-differ':
+      return `its halves differ (${Math.round(s.firstHalfMs)} ms, then ${Math.round(s.secondHalfMs)} ms)`;
+    case 'queue-growing':
+      return `${s.queue} grew through it (${Math.round(s.fromValue)} -> ${Math.round(s.toValue)})`;
+  }
+}

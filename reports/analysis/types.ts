@@ -1,11 +1,14 @@
+import type { Steadiness } from './steady.ts';
+
 /**
  * The analysis objects that `reports/analysis/` produces and the renderers (`reports/render/`) and
  * `botcap cost` consume. Plain JSON (no Maps, Dates or functions), so `JSON.stringify` is the JSON report.
- * Bump ANALYSIS_SCHEMA_VERSION on any breaking change to these shapes.
+ * Bump ANALYSIS_SCHEMA_VERSION on any breaking change to these shapes (2: a load level has a `status`,
+ * held / broke / not-steady, and its `steadiness`, instead of `withinBudget`).
  *
  * Units: every `...Ms` is simulated milliseconds (RunResult's axis); `...PerS` is per simulated second.
  */
-export const ANALYSIS_SCHEMA_VERSION = 1;
+export const ANALYSIS_SCHEMA_VERSION = 2;
 
 /** A `[x, y]` point; x is simulated ms since the run started unless the field says otherwise. */
 export type Point = [number, number];
@@ -141,6 +144,12 @@ export interface LatencyBudget {
 /** The two latency metrics a budget can bound, named as in thresholds. */
 export type LatencyMetric = 'reply_latency' | 'reply_first_latency';
 
+/**
+ * How a level was judged: it held the budget, broke it, or never settled (steady.ts), in which case it is
+ * neither held nor broken whatever its latency.
+ */
+export type LevelStatus = 'held' | 'broke' | 'not-steady';
+
 /** One load level of a ramp (a phase) or one run of a set, with the latency it showed. */
 export interface LoadLevel {
   /** VUs (closed models) or target rate (open models); `loadUnit` says which. */
@@ -148,7 +157,9 @@ export interface LoadLevel {
   label: string;
   latencyMs: number | null;
   throughputPerS: number | null;
-  withinBudget: boolean;
+  status: LevelStatus;
+  /** Whether the level settled and, if not, why; null when not checked (a whole run of a set of runs). */
+  steadiness: Steadiness | null;
 }
 
 /** A resource signal crossing its saturation rule at some load. */
@@ -173,8 +184,12 @@ export interface KneeAnalysis {
   levels: LoadLevel[];
   /** Highest load at which the budget held at it and every lower level; null if it broke at the first. */
   kneeLoad: number | null;
-  /** First load that broke the budget; null if none did. */
+  /** First load that broke the budget while steady; null if none did. */
   brokeAtLoad: number | null;
+  /** Levels that never settled, so were judged neither held nor broken (ascending). */
+  notSteadyLoads: number[];
+  /** Every level was steady and held the budget (the knee is the top of the tested range, not a limit). */
+  heldEveryLevel: boolean;
   /** The resource that saturated first (lowest `fromLoad`); null if none crossed its rule. */
   bottleneck: SaturationSignal | null;
   signals: SaturationSignal[];

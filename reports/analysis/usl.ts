@@ -1,6 +1,6 @@
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { AnalysisError } from './errors.ts';
-import { ANALYSIS_SCHEMA_VERSION, type UslFit, type UslPoint } from './types.ts';
+import { ANALYSIS_SCHEMA_VERSION, type LoadLevel, type UslFit, type UslPoint } from './types.ts';
 
 /** Fewer points than this leave 3 parameters under-determined (Gunther; the R `usl` package agrees). */
 export const USL_MIN_POINTS = 6;
@@ -124,13 +124,16 @@ export function fitUsl(points: readonly UslPoint[]): UslFit {
 
 /**
  * USL points from a knee analysis' levels (a ramp's phases or a set of runs): concurrency = the level's
- * load, throughput = its replies per second. Levels without a throughput are skipped.
+ * load, throughput = its replies per second. Levels without a throughput are skipped, and so are levels
+ * that never settled: a level whose queue was still filling has not reached the throughput it sustains.
  *
  * @example
  * fitUsl(uslPointsFromLevels(findKneeInRamp(ramp).levels))
  */
-export function uslPointsFromLevels(levels: readonly { load: number; throughputPerS: number | null }[]): UslPoint[] {
+export function uslPointsFromLevels(
+  levels: readonly { load: number; throughputPerS: number | null; status?: LoadLevel['status'] }[],
+): UslPoint[] {
   return levels
-    .filter((l) => l.throughputPerS !== null)
+    .filter((l) => l.throughputPerS !== null && l.status !== 'not-steady')
     .map((l) => ({ concurrency: l.load, throughput: l.throughputPerS as number }));
 }

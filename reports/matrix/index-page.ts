@@ -1,11 +1,13 @@
 import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
+import type { RepeatedVerdict } from './repetitions.ts';
 import type { MatrixVerdict } from './types.ts';
 
 /** One matrix on the index page: its verdict and the folder its report is in (relative to the index). */
 export interface IndexEntry {
-  verdict: MatrixVerdict;
+  /** The repetitions folded into one (a single rule's verdict counts as one repetition). */
+  verdict: MatrixVerdict | RepeatedVerdict;
   dir: string;
-  /** Variants that failed to produce a completed run. */
+  /** Variant runs (over all repetitions) that failed to produce a completed run. */
   failedVariants: number;
   variants: number;
   wallTimeS: number;
@@ -16,6 +18,8 @@ export interface IndexMeta {
   /** The command line that produced them, e.g. `botcap matrix all --out docs/findings`. */
   command: string;
   size: 'default' | 'quick';
+  /** How many times each variant ran (seeds seed, seed+1, ...). */
+  repetitions: number;
   /** CPU, cores, memory, OS, Node. */
   machine: string;
   startedAt: string;
@@ -26,8 +30,27 @@ export interface IndexMeta {
 /** Files of the index, in the `botcap matrix all` output folder. */
 export const INDEX_FILES = { html: 'index.html', md: 'index.md' } as const;
 
-const status = (entry: IndexEntry) =>
-  `${entry.verdict.status === 'answered' ? 'answered' : 'no data'}${entry.failedVariants > 0 ? `, ${entry.failedVariants} of ${entry.variants} variants failed` : ''}`;
+const STATUS_TEXT: Record<RepeatedVerdict['status'], string> = {
+  answered: 'answered',
+  'no-stable-answer': 'no stable answer',
+  'no-data': 'no data',
+};
+
+function status(entry: IndexEntry): string {
+  const v = entry.verdict;
+  const wins =
+    'repetitions' in v && v.repetitions.count > 1
+      ? `, wins over ${v.repetitions.count} repetitions: ${v.repetitions.wins.map((w) => `${w.variant} ${w.wins}`).join(', ') || 'none'}`
+      : '';
+  const failed = entry.failedVariants > 0 ? `, ${entry.failedVariants} of ${entry.variants} variant runs failed` : '';
+  return `${STATUS_TEXT[v.status]}${wins}${failed}`;
+}
+
+function repetitionsText(meta: IndexMeta): string {
+  return meta.repetitions > 1
+    ? ` Each variant ran ${meta.repetitions} times with different seeds; figures are medians, and an answer the repetitions disagree on is "no stable answer".`
+    : ' Each variant ran once.';
+}
 
 /**
  * The findings index in Markdown: one line per question with the answer, the figure behind it, and the
@@ -47,7 +70,8 @@ export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexM
     '',
     `Produced by \`${escapeMarkdownText(meta.command)}\` (${meta.size} size) on ${escapeMarkdownText(meta.machine)}, ` +
       `started ${meta.startedAt}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${meta.gitCommit}` : ''}. ` +
-      'Every answer is generated from the measurements by the rule printed in its report; times are simulated.',
+      'Every answer is generated from the measurements by the rule printed in its report; times are simulated.' +
+      repetitionsText(meta),
     '',
     '| question | answer | figure | would change if | status |',
     '| --- | --- | --- | --- | --- |',
@@ -86,7 +110,7 @@ th{background:#f9fafb}.muted{color:#4b5563}</style>
 </head>
 <body>
 <h1>botcap findings</h1>
-<p class="muted">Produced by <code>${e(meta.command)}</code> (${e(meta.size)} size) on ${e(meta.machine)}, started ${e(meta.startedAt)}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${e(meta.gitCommit)}` : ''}. Every answer is generated from the measurements by the rule printed in its report; times are simulated.</p>
+<p class="muted">Produced by <code>${e(meta.command)}</code> (${e(meta.size)} size) on ${e(meta.machine)}, started ${e(meta.startedAt)}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${e(meta.gitCommit)}` : ''}. Every answer is generated from the measurements by the rule printed in its report; times are simulated.${e(repetitionsText(meta))}</p>
 <div style="overflow-x:auto"><table>
 <thead><tr><th>question</th><th>answer</th><th>figure</th><th>would change if</th><th>status</th></tr></thead>
 <tbody>

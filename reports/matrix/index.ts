@@ -8,7 +8,16 @@
  * await writeMatrixReport(verdict, outcomes, 'out/scheduler');
  */
 export { INDEX_FILES, type IndexEntry, type IndexMeta, renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
-export { formatCell, matrixHtml, matrixMarkdown, reportVerdict } from './render.ts';
+export { formatCell, matrixHtml, matrixMarkdown, repetitionsText, reportVerdict } from './render.ts';
+export {
+  asRepeated,
+  type FigureSpread,
+  foldRepetitions,
+  type RepeatedRow,
+  type RepeatedVerdict,
+  type RepetitionSummary,
+  spread,
+} from './repetitions.ts';
 export { VERDICT_RULES } from './rules/index.ts';
 export type * from './types.ts';
 export { MATRIX_VERDICT_SCHEMA_VERSION } from './types.ts';

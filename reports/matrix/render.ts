@@ -3,12 +3,14 @@ import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
 import { formatMs, formatNumber, formatShare, formatUsd } from '../render/format.ts';
 import { table } from '../render/html-sections.ts';
 import { mdTable } from '../render/markdown.ts';
+import { asRepeated, type RepeatedRow, type RepeatedVerdict } from './repetitions.ts';
 import type { MatrixVerdict, VerdictColumn } from './types.ts';
 
 /**
  * The verdict section of a matrix report, in Markdown and HTML: the question, the answer, the rule as
  * applied, the figure, when it would change, the predictions checked, and one row per variant (failed
- * variants included, with their error).
+ * variants included, with their error). Over several repetitions each figure is the median with its range,
+ * and a column says how often each variant won.
  */
 
 /** A figure in its column's unit. */
@@ -32,14 +34,57 @@ function header(column: VerdictColumn): string {
     : `${column.label} (${column.unit})`;
 }
 
-function cells(v: MatrixVerdict): { headers: string[]; rows: string[][]; numeric: number[] } {
-  const headers = ['variant', 'status', ...v.columns.map(header)];
+/** A figure as the median over the repetitions with its range when they differ: `400 (300–500)`. */
+function spreadCell(column: VerdictColumn, row: RepeatedRow): string {
+  const s = row.spreads[column.key];
+  const median = formatCell(column, row.values[column.key]);
+  if (s === undefined || s.n < 2 || s.min === s.max) return median;
+  return `${median} (${formatCell(column, s.min)}–${formatCell(column, s.max)})`;
+}
+
+function rowStatus(row: RepeatedRow): string {
+  if (row.status === 'failed') return `FAILED: ${row.error ?? ''}`;
+  return row.error === null ? 'ok' : `ok; ${row.error}`;
+}
+
+function cells(v: RepeatedVerdict): { headers: string[]; rows: string[][]; numeric: number[] } {
+  const repeated = v.repetitions.count > 1;
+  const won = (variant: string) =>
+    `${v.repetitions.wins.find((w) => w.variant === variant)?.wins ?? 0} of ${v.repetitions.count}`;
+  const headers = ['variant', 'status', ...(repeated ? ['won'] : []), ...v.columns.map(header)];
   const rows = v.rows.map((row) => [
     row.variant,
-    row.status === 'ok' ? 'ok' : `FAILED: ${row.error ?? ''}`,
-    ...v.columns.map((c) => formatCell(c, row.values[c.key])),
+    rowStatus(row),
+    ...(repeated ? [won(row.variant)] : []),
+    ...v.columns.map((c) => spreadCell(c, row)),
   ]);
-  return { headers, rows, numeric: v.columns.map((_, i) => i + 2) };
+  const first = repeated ? 3 : 2;
+  return { headers, rows, numeric: v.columns.map((_, i) => i + first) };
+}
+
+/**
+ * How the repetitions voted, in one sentence; null for a single run.
+ *
+ * @example
+ * repetitionsText(folded) // '3 repetitions (seeds 1, 2, 3); winners in order: a, b, a. Each figure is ...'
+ */
+export function repetitionsText(v: RepeatedVerdict): string | null {
+  const r = v.repetitions;
+  if (r.count < 2) return null;
+  const seeds = r.seeds === undefined ? '' : ` (seeds ${r.seeds.join(', ')})`;
+  const winners = r.winners.map((w) => w ?? 'none').join(', ');
+  return (
+    `${r.count} repetitions${seeds}; winners in order: ${winners}. Each figure is the median over the ` +
+    `repetitions with its range (min–max); the findings listed and the runs compared below are repetition ${r.representative}'s.`
+  );
+}
+
+function answerLabel(v: RepeatedVerdict): string {
+  return v.status === 'no-data'
+    ? 'Answer (no data)'
+    : v.status === 'no-stable-answer'
+      ? 'Answer (no stable answer)'
+      : 'Answer';
 }
 
 /**
@@ -48,13 +93,21 @@ function cells(v: MatrixVerdict): { headers: string[]; rows: string[][]; numeric
  * @example
  * doc.verdict = reportVerdict(verdict);
  */
-export function reportVerdict(v: MatrixVerdict): Verdict {
+export function reportVerdict(verdict: MatrixVerdict | RepeatedVerdict): Verdict {
+  const v = asRepeated(verdict);
+  const repetitions = repetitionsText(v);
   return {
-    // An answer is information, not a pass: "no strategy passed" is a finding too. Only missing data fails.
-    status: v.status === 'answered' ? 'info' : 'fail',
+    // An answer is information, not a pass: "no strategy passed" is a finding too, and so is "the repetitions
+    // disagree". Only missing data fails.
+    status: v.status === 'no-data' ? 'fail' : 'info',
     headline: `${v.question} ${v.answer}`,
     // The per-variant sentences follow in the matrix section, right under this box.
-    sentences: [`Figure: ${v.figure}.`, `Would change if: ${v.changesIf}`, `Rule: ${v.rule}`],
+    sentences: [
+      `Figure: ${v.figure}.`,
+      ...(repetitions === null ? [] : [`Repetitions: ${repetitions}`]),
+      `Would change if: ${v.changesIf}`,
+      `Rule: ${v.rule}`,
+    ],
   };
 }
 
@@ -64,17 +117,20 @@ export function reportVerdict(v: MatrixVerdict): Verdict {
  * @example
  * matrixMarkdown(verdict) // '### Matrix scheduler: the verdict\n\n**Question:** ...'
  */
-export function matrixMarkdown(v: MatrixVerdict): string {
+export function matrixMarkdown(verdict: MatrixVerdict | RepeatedVerdict): string {
+  const v = asRepeated(verdict);
   const t = cells(v);
+  const repetitions = repetitionsText(v);
   const lines = [
     `### Matrix ${escapeMarkdownText(v.matrix)}: the verdict`,
     '',
     `**Question:** ${escapeMarkdownText(v.question)}`,
     '',
-    `**Answer${v.status === 'no-data' ? ' (no data)' : ''}:** ${escapeMarkdownText(v.answer)}`,
+    `**${answerLabel(v)}:** ${escapeMarkdownText(v.answer)}`,
     '',
     `**Figure:** ${escapeMarkdownText(v.figure)}`,
     '',
+    ...(repetitions === null ? [] : [`**Repetitions:** ${escapeMarkdownText(repetitions)}`, '']),
     `**Would change if:** ${escapeMarkdownText(v.changesIf)}`,
     '',
     `**Rule:** ${escapeMarkdownText(v.rule)}`,
@@ -103,8 +159,10 @@ export function matrixMarkdown(v: MatrixVerdict): string {
  * @example
  * matrixHtml(verdict) // '<section id="matrix-verdict">...'
  */
-export function matrixHtml(v: MatrixVerdict): string {
+export function matrixHtml(verdict: MatrixVerdict | RepeatedVerdict): string {
+  const v = asRepeated(verdict);
   const t = cells(v);
+  const repetitions = repetitionsText(v);
   const expectations =
     v.expectations.length > 0
       ? `<h3>Predictions checked</h3><ul>${v.expectations
@@ -116,8 +174,9 @@ export function matrixHtml(v: MatrixVerdict): string {
       : '';
   return `<section id="matrix-verdict"><h2>Matrix ${e(v.matrix)}: the verdict</h2>
 <p><strong>Question:</strong> ${e(v.question)}</p>
-<p><strong>Answer${v.status === 'no-data' ? ' (no data)' : ''}:</strong> ${e(v.answer)}</p>
+<p><strong>${answerLabel(v)}:</strong> ${e(v.answer)}</p>
 <p><strong>Figure:</strong> ${e(v.figure)}</p>
+${repetitions === null ? '' : `<p><strong>Repetitions:</strong> ${e(repetitions)}</p>`}
 <p><strong>Would change if:</strong> ${e(v.changesIf)}</p>
 <p class="notes"><strong>Rule:</strong> ${e(v.rule)}</p>
 ${expectations}

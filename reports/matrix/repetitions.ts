@@ -45,6 +45,8 @@ export interface RepetitionSummary {
   stable: boolean;
   /** The repetition whose sentences the folded verdict shows (1-based). */
   representative: number;
+  /** Each repetition's scenario seed, in order, when the runner passed them. */
+  seeds?: number[];
 }
 
 /** A verdict row with each figure's spread over the repetitions. */
@@ -64,14 +66,18 @@ function winCounts(winners: ReadonlyArray<string | null>): Array<{ variant: stri
   return [...counts].map(([variant, wins]) => ({ variant, wins })).sort((a, b) => b.wins - a.wins);
 }
 
-/** Rows of every repetition merged by variant: values are medians, spreads kept; failed if it failed in all. */
+/**
+ * Rows of every repetition merged by variant: values are medians (every column present, null when no
+ * repetition had it), spreads kept; failed if it failed in all. One repetition's row keeps its own error.
+ */
 function mergedRows(verdicts: readonly MatrixVerdict[]): RepeatedRow[] {
   const byVariant = new Map<string, VerdictRow[]>();
   for (const v of verdicts)
     for (const row of v.rows) byVariant.set(row.variant, [...(byVariant.get(row.variant) ?? []), row]);
+  const columnKeys = verdicts.flatMap((v) => v.columns.map((c) => c.key));
   return [...byVariant].map(([variant, rows]) => {
     const ok = rows.filter((r) => r.status === 'ok');
-    const keys = [...new Set(ok.flatMap((r) => Object.keys(r.values)))];
+    const keys = [...new Set([...columnKeys, ...ok.flatMap((r) => Object.keys(r.values))])];
     const spreads: Record<string, FigureSpread> = {};
     const values: Record<string, number | null> = {};
     for (const key of keys) {
@@ -79,16 +85,13 @@ function mergedRows(verdicts: readonly MatrixVerdict[]): RepeatedRow[] {
       values[key] = spreads[key].median;
     }
     const failures = rows.filter((r) => r.status === 'failed');
-    return {
-      variant,
-      status: ok.length > 0 ? 'ok' : 'failed',
-      error:
-        failures.length === 0
+    const error =
+      rows.length === 1
+        ? rows[0]!.error
+        : failures.length === 0
           ? null
-          : `${failures.length} of ${rows.length} repetitions failed: ${failures.map((r) => r.error ?? 'no result').join('; ')}`,
-      values,
-      spreads,
-    };
+          : `${failures.length} of ${rows.length} repetitions failed: ${failures.map((r) => r.error ?? 'no result').join('; ')}`;
+    return { variant, status: ok.length > 0 ? 'ok' : 'failed', error, values, spreads };
   });
 }
 
@@ -101,7 +104,10 @@ function mergedRows(verdicts: readonly MatrixVerdict[]): RepeatedRow[] {
  * const folded = foldRepetitions([v1, v2, v3]);
  * folded.repetitions.stable ? folded.winner : folded.status // 'no-stable-answer' when v1..v3 disagree
  */
-export function foldRepetitions(verdicts: readonly MatrixVerdict[]): RepeatedVerdict {
+export function foldRepetitions(
+  verdicts: readonly MatrixVerdict[],
+  options: { seeds?: readonly number[] } = {},
+): RepeatedVerdict {
   if (verdicts.length === 0) throw new RangeError('foldRepetitions needs at least one verdict');
   const winners = verdicts.map((v) => v.winner);
   const wins = winCounts(winners);
@@ -124,6 +130,7 @@ export function foldRepetitions(verdicts: readonly MatrixVerdict[]): RepeatedVer
     wins,
     stable,
     representative: representative + 1,
+    ...(options.seeds === undefined ? {} : { seeds: [...options.seeds] }),
   };
   const rows = mergedRows(verdicts);
   if (verdicts.length === 1) return { ...base, rows, repetitions: summary };
@@ -148,4 +155,14 @@ export function foldRepetitions(verdicts: readonly MatrixVerdict[]): RepeatedVer
     figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
     changesIf: `More repetitions, or a larger gap between the variants, would be needed for an answer. ${base.changesIf}`,
   };
+}
+
+/**
+ * A verdict as the renderers take it: a folded one as it is, a single rule's verdict as one repetition.
+ *
+ * @example
+ * asRepeated(decideMatrix('scheduler', question, outcomes)).repetitions.count // 1
+ */
+export function asRepeated(verdict: MatrixVerdict | RepeatedVerdict): RepeatedVerdict {
+  return 'repetitions' in verdict ? verdict : foldRepetitions([verdict]);
 }

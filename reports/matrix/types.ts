@@ -3,8 +3,10 @@ import type { RunResult } from '../../contracts/run-result.ts';
 /**
  * What a matrix run hands to its verdict rule, and what the rule answers. Plain JSON (the verdict is
  * written as `verdict.json` next to the report), versioned by MATRIX_VERDICT_SCHEMA_VERSION.
+ * Version 2: `verdict.json` holds the repetitions folded into one (repetitions.ts): status may be
+ * `no-stable-answer`, each row has the spread of its figures, and `repetitions` says how they voted.
  */
-export const MATRIX_VERDICT_SCHEMA_VERSION = 1;
+export const MATRIX_VERDICT_SCHEMA_VERSION = 2;
 
 /** One variant as it ran: its RunResult, or why there is none. A failed variant is kept, never dropped. */
 export interface VariantOutcome {

@@ -229,11 +229,51 @@ describe('transport verdict', () => {
 
   it("judges the knee on the scenario's first-output budget when it states one", () => {
     const polling = loadFixture('variant-polling-x1');
-    polling.scenario.resolved = { thresholds: { reply_first_latency: ['p(95)<3000'], reply_latency: ['p(95)<1'] } };
+    polling.scenario.resolved = {
+      ...polling.scenario.resolved,
+      thresholds: { reply_first_latency: ['p(95)<3000'], reply_latency: ['p(95)<1'] },
+    };
     const p95 = polling.timeSeries.find((s) => s.name === 'reply_p95_ms')!;
     polling.timeSeries.push({ ...p95, name: 'reply_first_p95_ms', points: p95.points.map(([t]) => [t, 500]) });
     const v = decideMatrix('transport', question('transport'), [ok(polling)]);
     expect(v.answer).toMatch(/^polling x1: held first output p95 <= 3 s at every level up to/);
+  });
+
+  it('never reports a level that did not settle as held: the knee stops below it', () => {
+    const polling = loadFixture('variant-polling-x1');
+    polling.scenario.resolved = { ...polling.scenario.resolved, thresholds: { reply_first_latency: ['p(95)<3000'] } };
+    const p95 = polling.timeSeries.find((s) => s.name === 'reply_p95_ms')!;
+    polling.timeSeries.push({ ...p95, name: 'reply_first_p95_ms', points: p95.points.map(([t]) => [t, 500]) });
+    // Within the budget everywhere, but the updates waiting at Telegram pile up through the top level.
+    const top = polling.phases.at(-1)!;
+    polling.timeSeries.push({
+      name: 'telegram_pending_updates',
+      unit: 'updates',
+      source: 'fake-telegram',
+      points: p95.points.map(([t]) => [t, t < top.startMs ? 0 : (t - top.startMs) / 100] as [number, number]),
+    });
+    const v = decideMatrix('transport', question('transport'), [ok(polling)]);
+    const below = polling.phases.at(-2)!.targetVus!;
+    expect(v.answer).not.toContain('at every level');
+    expect(v.answer).toContain(`the highest knee, ${below} VUs (not steady above it)`);
+    expect(v.rows[0]!.values.kneeVus).toBe(below);
+    expect(v.sentences.join(' ')).toContain(
+      `not steady at ${top.targetVus} VUs (not judged; ${top.targetVus} VUs: telegram_pending_updates@fake-telegram grew through it`,
+    );
+  });
+
+  it('says no level could be judged, and why, when none settled', () => {
+    const polling = loadFixture('variant-polling-x1');
+    // Users who think 60 s: no 30 s step holds three of their cycles.
+    polling.scenario.resolved = {
+      ...polling.scenario.resolved,
+      behaviour: { thinkTime: { distribution: 'constant', median: 60_000 } },
+    };
+    const v = decideMatrix('transport', question('transport'), [ok(polling)]);
+    expect(v.answer).toMatch(
+      /^polling x1: no level could be judged \(not steady at 20, 40, .* VUs \(not judged; 20 VUs: held 30 s, shorter than 3 user cycles/,
+    );
+    expect(v.answer).not.toContain('n/a');
   });
 });
 

@@ -2,7 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadFixture } from '../fixtures/index.ts';
+import { buildReport } from '../render/build.ts';
+import { renderMarkdown } from '../render/markdown.ts';
 import { renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
+import { foldRepetitions } from './repetitions.ts';
 import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
 import type { VariantOutcome } from './types.ts';
 import { decideMatrix } from './verdicts.ts';
@@ -80,8 +84,13 @@ describe('matrix report', () => {
     };
     expect(report.verdict.headline).toBe(`${QUESTION} ${verdict.answer}`);
     expect(report.runs).toHaveLength(2);
-    const back = JSON.parse(await readFile(join(dir, 'verdict.json'), 'utf8')) as typeof verdict;
-    expect(back).toEqual(verdict);
+    // verdict.json has one shape whatever the repetitions: one run is a repetition of one, figures unchanged.
+    const back = JSON.parse(await readFile(join(dir, 'verdict.json'), 'utf8')) as ReturnType<typeof foldRepetitions>;
+    expect(back).toEqual(foldRepetitions([verdict]));
+    expect(back.repetitions).toMatchObject({ count: 1, stable: true });
+    expect(back.rows.map(({ variant, status, error, values }) => ({ variant, status, error, values }))).toEqual(
+      verdict.rows,
+    );
   });
 
   it('still writes a page when no variant produced a result', () => {
@@ -113,6 +122,7 @@ describe('findings index', () => {
     startedAt: '2026-11-29T10:00:00.000Z',
     wallTimeS: 1100,
     gitCommit: 'abc123',
+    repetitions: 1,
   };
 
   it('has one line per question with the answer, the figure and when it would change, linking the report', () => {
@@ -120,10 +130,140 @@ describe('findings index', () => {
     const line = md.split('\n').find((l) => l.startsWith(`| [${QUESTION}]`));
     expect(line).toContain('(scheduler/summary.md)');
     expect(line).toContain(verdict.answer.replace(/\|/g, '\\|'));
-    expect(line).toContain('1 of 3 variants failed');
+    expect(line).toContain('1 of 3 variant runs failed');
     expect(md).toContain('Produced by `botcap matrix all --out docs/findings` (default size) on Test CPU x2');
     const html = renderIndexHtml(entries, meta);
     expect(html).toContain('<a href="scheduler/report.html">');
     expect(html).toContain('commit abc123');
+  });
+});
+
+/** Two passing schedulers whose p95 lateness is `skipP95Ms` and `advisoryP95Ms`: the later one loses. */
+function race(skipMaxMs: number, advisoryMaxMs: number): VariantOutcome[] {
+  const run = (variant: string, maxMs: number) =>
+    ok(
+      makeRun({
+        variant,
+        instances: 3,
+        edit: (r) => withDigests(r, { expected: 100, latenessMs: spread(100, 1_000, maxMs) }),
+      }),
+    );
+  return [run('skip-locked x3', skipMaxMs), run('advisory x3', advisoryMaxMs)];
+}
+
+describe('matrix report over repetitions', () => {
+  // The rule picks the lower lateness: skip-locked in repetitions 1 and 3, advisory in 2.
+  const verdicts = [race(5_000, 9_000), race(9_000, 5_000), race(6_000, 8_000)].map((o) =>
+    decideMatrix('scheduler', QUESTION, o),
+  );
+  const folded = foldRepetitions(verdicts, { seeds: [1, 2, 3] });
+
+  it('reports a flipping verdict as no stable answer with the win counts, and names no winner', () => {
+    expect(verdicts.map((v) => v.winner)).toEqual(['skip-locked x3', 'advisory x3', 'skip-locked x3']);
+    const { md, html, verdict } = renderMatrixReport(folded, race(6_000, 8_000));
+    expect(md).toContain('**Answer (no stable answer):** No stable answer: the repetitions disagree');
+    expect(md).toContain('wins: skip-locked x3 2, advisory x3 1');
+    expect(md).toContain(
+      '3 repetitions (seeds 1, 2, 3); winners in order: skip-locked x3, advisory x3, skip-locked x3.',
+    );
+    expect(html).toContain('<strong>Answer (no stable answer):</strong>');
+    const back = JSON.parse(verdict) as typeof folded;
+    expect(back.status).toBe('no-stable-answer');
+    expect(back.winner).toBeNull();
+    expect(md).not.toMatch(/^\*\*Answer:\*\*/m);
+  });
+
+  it('shows every verdict figure as the median with its range, and how often each variant won', () => {
+    const { md } = renderMatrixReport(folded, race(6_000, 8_000));
+    const header = md.split('\n').find((l) => l.startsWith('| variant | status | won |'));
+    expect(header).toBeDefined();
+    const p95Column = header!
+      .split('|')
+      .map((c) => c.trim())
+      .indexOf('p95 lateness');
+    expect(p95Column).toBeGreaterThan(0);
+    const skip = md
+      .split('\n')
+      .find((l) => l.startsWith('| skip-locked x3 |'))!
+      .split('|')
+      .map((c) => c.trim());
+    const advisory = md
+      .split('\n')
+      .find((l) => l.startsWith('| advisory x3 |'))!
+      .split('|')
+      .map((c) => c.trim());
+    expect(skip[3]).toBe('2 of 3');
+    expect(advisory[3]).toBe('1 of 3');
+    // skip-locked's p95 lateness over the three repetitions: median of the 6 s run, range from the 5 s to the 9 s one.
+    const s = folded.rows.find((r) => r.variant === 'skip-locked x3')!.spreads.latenessP95Ms!;
+    expect(s.n).toBe(3);
+    expect(s.min).toBeLessThan(s.median!);
+    expect(s.median).toBeLessThan(s.max!);
+    expect(skip[p95Column]).toMatch(/^\S+ s \(\S+ s–\S+ s\)$/);
+  });
+
+  it('says on the index page that the answer is not stable and how the variants won', () => {
+    const entries = [{ verdict: folded, dir: 'scheduler', failedVariants: 0, variants: 6, wallTimeS: 90 }];
+    const meta = {
+      command: 'botcap matrix all',
+      size: 'default' as const,
+      machine: 'Test CPU x2',
+      startedAt: '2026-12-03T10:00:00.000Z',
+      wallTimeS: 90,
+      gitCommit: null,
+      repetitions: 3,
+    };
+    const line = renderIndexMarkdown(entries, meta)
+      .split('\n')
+      .find((l) => l.startsWith(`| [${QUESTION}]`));
+    expect(line).toContain('no stable answer, wins over 3 repetitions: skip-locked x3 2, advisory x3 1');
+    expect(renderIndexHtml(entries, meta)).toContain('Each variant ran 3 times with different seeds');
+  });
+});
+
+/** A table row's cells by header, from a Markdown table whose header contains `headerText`. */
+function mdCell(md: string, headerText: string, rowStart: string): string | undefined {
+  const lines = md.split('\n');
+  const split = (line: string) => line.split('|').map((c) => c.trim());
+  const at = lines.findIndex((l) => l.startsWith('|') && l.includes(headerText));
+  if (at < 0) return undefined;
+  const column = split(lines[at]!).findIndex((c) => c.includes(headerText));
+  const row = lines.slice(at + 2).find((l) => l.startsWith(`| ${rowStart}`));
+  return row === undefined ? undefined : split(row)[column];
+}
+
+describe('one meaning per label', () => {
+  /** A staircase run stating both a reply and a first-output budget whose knees differ: 140 VUs vs 300 VUs. */
+  function bothBudgets(fixture: 'variant-polling-x1' | 'variant-webhook-x3', firstOutputKneeVus: number) {
+    const run = loadFixture(fixture);
+    run.scenario.resolved = {
+      ...run.scenario.resolved,
+      thresholds: { reply_latency: ['p(95)<3000'], reply_first_latency: ['p(95)<1500'] },
+    };
+    const p95 = run.timeSeries.find((s) => s.name === 'reply_p95_ms')!;
+    const vusAt = (t: number) => run.phases.find((p) => t > p.startMs && t <= p.endMs)?.targetVus ?? 0;
+    run.timeSeries.push({
+      ...p95,
+      name: 'reply_first_p95_ms',
+      points: p95.points.map(([t]) => [t, vusAt(t) <= firstOutputKneeVus ? 600 : 2_400] as [number, number]),
+    });
+    return ok(run);
+  }
+
+  it('shows one knee per run, named by its budget, in the comparison table and the matrix verdict', () => {
+    const outcomes = [bothBudgets('variant-polling-x1', 300), bothBudgets('variant-webhook-x3', 400)];
+    const verdict = decideMatrix('transport', 'Long polling or webhooks, and when?', outcomes);
+    const { md } = renderMatrixReport(verdict, outcomes);
+    const budget = 'p95 first-output latency &lt;= 1500 ms';
+    // The reply budget would put polling x1's knee at 140 VUs; every table shows the first-output one.
+    expect(mdCell(md, `held ${budget} up to`, 'polling x1')).toBe('300');
+    expect(mdCell(md, `knee (held ${budget} up to)`, 'polling x1')).toBe('300');
+    expect(verdict.rows.find((r) => r.variant === 'polling x1')?.values.kneeVus).toBe(300);
+    expect(mdCell(md, `held ${budget} up to`, 'webhook x3')).toMatch(/^400/);
+    expect(md).not.toMatch(/held budget up to|knee \(held the budget/);
+    // The run's own capacity report says the same, on the same budget.
+    const capacity = renderMarkdown(buildReport([outcomes[0]!.result!]));
+    expect(capacity).toContain('p95 first-output latency &lt;= 1500 ms held up to 300 VUs');
+    expect(capacity).not.toMatch(/reply latency &lt;= 3000 ms held up to/);
   });
 });

@@ -8,6 +8,7 @@ import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
 import { MARKDOWN_DEFAULTS, renderMarkdown } from '../render/markdown.ts';
 import { matrixHtml, matrixMarkdown, reportVerdict } from './render.ts';
+import { asRepeated, type RepeatedVerdict } from './repetitions.ts';
 import type { MatrixVerdict, VariantOutcome } from './types.ts';
 
 /**
@@ -33,20 +34,26 @@ export interface MatrixReportTexts {
  * Renders a matrix's comparison report with the existing renderers and puts the matrix verdict on top:
  * the report's verdict box carries the answer and the rule, and the verdict section (every variant,
  * failed ones with their error) follows it. With no RunResult at all, a page of the verdict alone.
+ * Over several repetitions, `verdict` is the folded one and `outcomes` its representative repetition's.
  *
  * @example
  * const texts = renderMatrixReport(verdict, outcomes);
  * texts.md.startsWith('## Matrix scheduler') // true
  */
-export function renderMatrixReport(verdict: MatrixVerdict, outcomes: readonly VariantOutcome[]): MatrixReportTexts {
+export function renderMatrixReport(
+  verdict: MatrixVerdict | RepeatedVerdict,
+  outcomes: readonly VariantOutcome[],
+): MatrixReportTexts {
   const results = outcomes.flatMap((o): RunResult[] => (o.result === null ? [] : [{ ...o.result, variant: o.label }]));
   const title = `Matrix ${verdict.matrix}: ${verdict.question}`;
   const section = { md: matrixMarkdown(verdict), html: matrixHtml(verdict) };
-  const verdictJson = `${JSON.stringify(verdict, null, 2)}\n`;
+  // One shape on disk whatever the repetitions: the folded verdict (a single run is one repetition).
+  const folded = asRepeated(verdict);
+  const verdictJson = `${JSON.stringify(folded, null, 2)}\n`;
   const verdictOnly = (note: string): MatrixReportTexts => ({
     md: `## ${title}\n\n${escapeMarkdownText(note)}\n\n${section.md}\n`,
     html: `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)}</title></head><body><main>\n<p>${e(note)}</p>\n${section.html}\n</main></body></html>\n`,
-    json: `${JSON.stringify({ title, note, verdict, runs: [] }, null, 2)}\n`,
+    json: `${JSON.stringify({ title, note, verdict: folded, runs: [] }, null, 2)}\n`,
     verdict: verdictJson,
   });
   if (results.length === 0) return verdictOnly('No variant produced a RunResult, so there is no comparison report.');
@@ -82,7 +89,7 @@ export function renderMatrixReport(verdict: MatrixVerdict, outcomes: readonly Va
  * await writeMatrixReport(verdict, outcomes, 'botcap-out/matrices/scheduler');
  */
 export async function writeMatrixReport(
-  verdict: MatrixVerdict,
+  verdict: MatrixVerdict | RepeatedVerdict,
   outcomes: readonly VariantOutcome[],
   outDir: string,
 ): Promise<string[]> {

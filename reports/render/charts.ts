@@ -1,3 +1,4 @@
+import { budgetName } from '../analysis/knee.ts';
 import type { HistogramBucket, Point, SeriesSummary } from '../analysis/types.ts';
 import { uslThroughput } from '../analysis/usl.ts';
 import type { ReportDocument, RunReport } from './document.ts';
@@ -209,18 +210,23 @@ function kneeCharts(run: RunReport): Omit<ChartSpec, 'id'>[] {
   const specs: Omit<ChartSpec, 'id'>[] = [];
   const knee = run.knee;
   if (knee && knee.levels.length > 0) {
-    const measured = knee.levels
-      .filter((l) => l.latencyMs !== null)
-      .map((l): XY => [l.load, roundSignificant(l.latencyMs!)]);
+    const points = (steady: boolean) =>
+      knee.levels
+        .filter((l) => l.latencyMs !== null && (l.status !== 'not-steady') === steady)
+        .map((l): XY => [l.load, roundSignificant(l.latencyMs!)]);
+    const unsettled = points(false);
     const loads = knee.levels.map((l) => l.load);
     specs.push({
-      title: `p${knee.budget.percentile} latency vs load (knee)`,
-      caption: `Each load level's p${knee.budget.percentile} against the ${knee.budget.maxMs} ms budget; the knee is the last level within it.`,
+      title: `${budgetName(knee.budget).replace(/ <=.*/, '')} vs load (knee)`,
+      caption:
+        `Each load level's p${knee.budget.percentile} against the budget, ${budgetName(knee.budget)}; the knee is the last level within it.` +
+        (unsettled.length > 0 ? ' Levels that never settled are drawn apart and judged neither held nor broken.' : ''),
       kind: 'line',
       xLabel: knee.loadUnit,
       yLabel: 'ms',
       datasets: [
-        { label: `p${knee.budget.percentile}`, points: measured },
+        { label: `p${knee.budget.percentile}`, points: points(true) },
+        ...(unsettled.length > 0 ? [{ label: 'not steady (not judged)', points: unsettled }] : []),
         {
           label: 'budget',
           points: [

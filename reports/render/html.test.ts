@@ -40,7 +40,7 @@ describe('HTML report', () => {
       'DB pool wait',
       'Circuit breaker state',
       'Claude bulkhead',
-      'p95 latency vs load (knee)',
+      'p95 reply latency vs load (knee)',
       'Universal Scalability Law fit',
       'Monthly cost at 10,000 DAU',
       'What the cost controls save',

@@ -1,7 +1,13 @@
 import { loadDurationMs } from '../peak-vus.ts';
 import type { Scenario } from '../schema.ts';
 import { parseScenario } from '../validate.ts';
-import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from './types.ts';
+import {
+  MATRIX_REPETITIONS,
+  type MatrixDefinition,
+  type MatrixSize,
+  type MatrixVariant,
+  type ScenarioPatch,
+} from './types.ts';
 
 /**
  * Real seconds a run costs besides its load, measured on the 2-core lab machine: embedded Postgres start
@@ -80,13 +86,23 @@ export function estimateRunRealS(scenario: Scenario): number {
 }
 
 /**
- * Estimated wall time of a whole matrix at a size (the sum over the variants it runs).
+ * Estimated wall time of a whole matrix at a size: the sum over the variants it runs, times the repetitions
+ * (default: MATRIX_REPETITIONS of the size).
  *
  * @example
  * estimateMatrixRealS(pooling, 'quick') // 52
+ * estimateMatrixRealS(pooling, 'default', 1) // one pass over every variant
  */
-export function estimateMatrixRealS(matrix: MatrixDefinition, size: MatrixSize): number {
-  return variantsFor(matrix, size).reduce((sum, v) => sum + estimateRunRealS(variantScenario(matrix, v, size)), 0);
+export function estimateMatrixRealS(
+  matrix: MatrixDefinition,
+  size: MatrixSize,
+  repetitions: number = MATRIX_REPETITIONS[size],
+): number {
+  const onePass = variantsFor(matrix, size).reduce(
+    (sum, v) => sum + estimateRunRealS(variantScenario(matrix, v, size)),
+    0,
+  );
+  return onePass * repetitions;
 }
 
 /**

@@ -16,6 +16,7 @@ export {
 } from './apply.ts';
 export { getMatrix, listMatrices } from './registry.ts';
 export {
+  MATRIX_REPETITIONS,
   MATRIX_SIZES,
   type MatrixDefinition,
   type MatrixSize,

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MATRIX_NAMES } from '../../contracts/matrices.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { dayModelOfRun, meanThinkTimeS } from '../../reports/analysis/day-model.ts';
+import { STEADY_DEFAULTS } from '../../reports/analysis/steady.ts';
 import {
   estimateMatrixRealS,
   getMatrix,
   listMatrices,
+  MATRIX_REPETITIONS,
   TOTAL_BUDGET_REAL_S,
   variantScenario,
   variantSlug,
@@ -84,16 +88,50 @@ describe('the matrices', () => {
     expect(outage.bot.config).toMatchObject({ mcp: { timeoutMs: 3_000 }, resilience: { breakerScope: 'none' } });
   });
 
-  it('fit their stated wall-time budgets, which add up to at most 20 min (default) and 3 min (quick)', () => {
+  it('fit their stated wall-time budgets per repetition, which with the repetitions add up to at most the total budget', () => {
     for (const size of ['default', 'quick'] as const) {
       let total = 0;
       for (const matrix of listMatrices()) {
-        expect(estimateMatrixRealS(matrix, size), `${matrix.name} ${size}`).toBeLessThanOrEqual(
+        expect(estimateMatrixRealS(matrix, size, 1), `${matrix.name} ${size}`).toBeLessThanOrEqual(
           matrix.budgetRealS[size],
         );
-        total += matrix.budgetRealS[size];
+        total += matrix.budgetRealS[size] * MATRIX_REPETITIONS[size];
       }
       expect(total, size).toBeLessThanOrEqual(TOTAL_BUDGET_REAL_S[size]);
+    }
+  });
+
+  it('estimate a matrix as one pass times its repetitions', () => {
+    const pooling = getMatrix('pooling');
+    const onePass = estimateMatrixRealS(pooling, 'default', 1);
+    expect(estimateMatrixRealS(pooling, 'default', 4)).toBeCloseTo(4 * onePass);
+    expect(estimateMatrixRealS(pooling, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * onePass);
+    expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
+  });
+
+  it('hold every level of a staircase for at least three user cycles (think time + reply), so it can be judged steady', () => {
+    // A healthy level's median reply at the production mix is ~1-3 s; an overloaded one is not steady anyway.
+    const replyAllowanceMs = 3_000;
+    for (const matrix of listMatrices()) {
+      for (const size of ['default', 'quick'] as const) {
+        // A variant that kills an instance is judged on lost and duplicated updates, never on a knee.
+        for (const variant of variantsFor(matrix, size).filter((v) => v.kill === undefined)) {
+          const scenario = variantScenario(matrix, variant, size);
+          if (!('stages' in scenario.load)) continue;
+          const thinkMs =
+            meanThinkTimeS(dayModelOfRun({ scenario: { resolved: scenario } } as unknown as RunResult)) * 1000;
+          const neededMs = STEADY_DEFAULTS.minCycles * (thinkMs + replyAllowanceMs);
+          // A hold is a stage at the same target as the one before it (a staircase step after its ramp); a
+          // staircase has several, and its knee is judged level by level.
+          const holds = scenario.load.stages.filter((stage, i, all) => i > 0 && stage.target === all[i - 1]!.target);
+          if (holds.length < 2) continue;
+          for (const hold of holds)
+            expect(
+              hold.duration,
+              `${matrix.name} ${size} '${variant.label}' hold at ${hold.target}`,
+            ).toBeGreaterThanOrEqual(neededMs);
+        }
+      }
     }
   });
 

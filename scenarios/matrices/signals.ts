@@ -14,8 +14,11 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * bot needs: one instance's 10 Claude slots saturate below 100 users, so a single instance breaks at the
  * first step and, again, leaves nothing to lead.
  *
- * Budget (real s, 2 cores): default 7 steps of 30 s simulated at 5x = 42 s of load, 5 instances ~ 57 s;
- * quick: 2 steps on 2 instances, 75 s simulated at 10x ~ 18 s. The budget breaks only when intervals in a
+ * Each level is held 100 s, three user cycles (think time, mean 27 s, plus the reply), so the load it reports
+ * has settled (reports/analysis/steady.ts); the earlier 20-25 s holds were shorter than one cycle.
+ *
+ * Budget (real s, 2 cores, one repetition): default 7 steps of 110 s simulated at 5x = 156 s of load,
+ * 5 instances ~ 169 s; quick: 2 steps on 2 instances, 225 s simulated at 10x ~ 33 s. The budget breaks only when intervals in a
  * row are over it, and the sampler's interval is one real second: at 15x with 10 s holds the run ended one
  * interval after the queue built up, and the quick verdict read "never broke" (three runs of three, on an idle
  * machine). With 25 s holds at 10x it broke at 70 s in two runs out of two.
@@ -24,8 +27,8 @@ const SIZES: Record<
   MatrixSize,
   { levels: number[]; rampMs: number; holdMs: number; timeScale: number; instances: number }
 > = {
-  default: { levels: [100, 200, 300, 400, 500, 650, 800], rampMs: 10_000, holdMs: 20_000, timeScale: 5, instances: 5 },
-  quick: { levels: [100, 400], rampMs: 5_000, holdMs: 25_000, timeScale: 10, instances: 2 },
+  default: { levels: [100, 200, 300, 400, 500, 650, 800], rampMs: 10_000, holdMs: 100_000, timeScale: 5, instances: 5 },
+  quick: { levels: [100, 400], rampMs: 5_000, holdMs: 100_000, timeScale: 10, instances: 2 },
 };
 
 function base(size: MatrixSize): ScenarioInput {
@@ -54,6 +57,6 @@ export const signals: MatrixDefinition = {
   name: 'signals',
   question: 'Which production signals matter?',
   base,
-  budgetRealS: { default: 57, quick: 18 },
+  budgetRealS: { default: 169, quick: 33 },
   variants: [{ label: '500-concurrent ramp to saturation', patch: {}, quick: true }],
 };

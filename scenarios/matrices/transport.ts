@@ -16,13 +16,17 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * saturates at ~100 users and every variant's knee is this machine's, not the transport's. The run starts
  * at 13:01 so no digest slot (every 15 minutes) fires inside it: the 10:00 burst has matrices of its own.
  *
- * Budget (real s, 2 cores): default 5 steps of 20 s simulated at 5x (the first ramp 20 s) = 23 s of load
- * per staircase variant, four of them with 1-5 instances ~ 136 s, plus two kill runs of 60 s at 5x ~ 44 s;
- * quick: polling x1 only, 2 steps of 15 s at 15x ~ 13 s.
+ * Each level is held 100 s: a level is judged only when steady (reports/analysis/steady.ts), and that takes
+ * three user cycles - think time (mean 27 s for median 15 s, p95 90 s) plus the reply - so ~90 s; the earlier
+ * 15 s holds were half of one cycle, and most users had not sent their second message before the next step.
+ *
+ * Budget (real s, 2 cores, one repetition): default 5 steps of 105 s simulated at 5x (the first ramp 20 s) =
+ * 108 s of load per staircase variant, four of them with 1-5 instances ~ 474 s, plus two kill runs of 60 s at
+ * 5x ~ 46 s; quick: polling x1 only, 2 steps of 105 s at 15x ~ 24 s.
  */
 const SIZES: Record<MatrixSize, { levels: number[]; rampMs: number; holdMs: number; timeScale: number }> = {
-  default: { levels: [100, 200, 300, 400, 500], rampMs: 5_000, holdMs: 15_000, timeScale: 5 },
-  quick: { levels: [50, 100], rampMs: 5_000, holdMs: 10_000, timeScale: 15 },
+  default: { levels: [100, 200, 300, 400, 500], rampMs: 5_000, holdMs: 100_000, timeScale: 5 },
+  quick: { levels: [50, 100], rampMs: 5_000, holdMs: 100_000, timeScale: 15 },
 };
 
 /** The kill runs: a steady load with the kill half-way (the staircase's levels do not matter there). */
@@ -69,7 +73,7 @@ export const transport: MatrixDefinition = {
   name: 'transport',
   question: 'Long polling or webhooks, and when?',
   base,
-  budgetRealS: { default: 180, quick: 13 },
+  budgetRealS: { default: 520, quick: 24 },
   variants: [
     { label: 'polling x1', patch: { bot: { transport: 'polling', instances: 1 } }, quick: true },
     { label: 'webhook x1', patch: { bot: { transport: 'webhook', instances: 1 } }, quick: false },

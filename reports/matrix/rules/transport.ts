@@ -1,5 +1,6 @@
-import { budgetFromScenario, findKneeInRamp } from '../../analysis/knee.ts';
-import type { KneeAnalysis } from '../../analysis/types.ts';
+import { budgetName, findKneeInRamp, kneeBudget } from '../../analysis/knee.ts';
+import { steadinessText } from '../../analysis/steady.ts';
+import type { KneeAnalysis, LatencyBudget } from '../../analysis/types.ts';
 import { botKnob, isUsable, ms, noData, num, replyP95Ms, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
@@ -14,9 +15,10 @@ export const TRANSPORT_RULE =
   'Variants with an instance SIGKILLed mid-run are judged on lost and duplicate updates and webhook ' +
   'redeliveries, per onTimeout policy.';
 
-const COLUMNS: readonly VerdictColumn[] = [
-  { key: 'kneeVus', label: 'knee (held budget up to)', unit: 'VUs' },
-  { key: 'brokeAtVus', label: 'budget broke at', unit: 'VUs' },
+/** The columns; the two judged on the latency budget name it, as the comparison table does (one meaning per label). */
+const columns = (budget: LatencyBudget | null): VerdictColumn[] => [
+  { key: 'kneeVus', label: `knee (held ${budget === null ? 'the budget' : budgetName(budget)} up to)`, unit: 'VUs' },
+  { key: 'brokeAtVus', label: `${budget === null ? 'the budget' : budgetName(budget)} broke at`, unit: 'VUs' },
   { key: 'replyP95Ms', label: 'p95 reply (run)', unit: 'ms' },
   { key: 'lost', label: 'lost updates', unit: 'updates' },
   { key: 'duplicates', label: 'duplicate replies', unit: 'replies' },
@@ -24,10 +26,12 @@ const COLUMNS: readonly VerdictColumn[] = [
   { key: 'killed', label: 'instance killed', unit: '0/1' },
 ];
 
-/** The knee on the scenario's first-output budget when it states one, else on its reply budget. */
+/**
+ * The knee on the run's knee budget (the scenario's first-output budget when it states one, else its reply
+ * budget): the same analysis, on the same budget, as the report's capacity section and comparison table.
+ */
 function kneeOf(o: UsableOutcome): KneeAnalysis {
-  const firstOutput = budgetFromScenario(o.result, 'reply_first_latency');
-  return findKneeInRamp(o.result, firstOutput === null ? {} : { budget: firstOutput });
+  return findKneeInRamp(o.result, { budget: kneeBudget(o.result) });
 }
 
 function figures(o: UsableOutcome): Record<string, number | null> {
@@ -48,6 +52,16 @@ function budgetText(o: UsableOutcome): string {
   return `${b.metric === 'reply_first_latency' ? 'first output' : 'reply'} p${b.percentile} <= ${ms(b.maxMs)}`;
 }
 
+/** `not steady at 50, 100 VUs (not judged; 50 VUs: its halves differ (3289 ms, then 1737 ms))`: why, for the lowest. */
+function notSteadyText(k: KneeAnalysis): string {
+  const lowest = k.levels.find((l) => l.status === 'not-steady');
+  const why =
+    lowest?.steadiness && !lowest.steadiness.steady
+      ? `; ${num(lowest.load)} VUs: ${steadinessText(lowest.steadiness)}`
+      : '';
+  return `not steady at ${k.notSteadyLoads.map(num).join(', ')} VUs (not judged${why})`;
+}
+
 function peakVus(o: UsableOutcome): number {
   const levels = kneeOf(o).levels.map((l) => l.load);
   return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
@@ -62,16 +76,28 @@ function peakVus(o: UsableOutcome): number {
 export const transportRule: VerdictRule = {
   rule: TRANSPORT_RULE,
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
-    const v = verdictSkeleton('transport', question, TRANSPORT_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable);
+    const first = usable[0];
+    const v = verdictSkeleton(
+      'transport',
+      question,
+      TRANSPORT_RULE,
+      outcomes,
+      columns(first === undefined ? null : kneeBudget(first.result)),
+      figures,
+    );
     if (usable.length === 0) return noData(v, 'no variant completed');
     const killed = usable.filter((o) => o.killed);
     for (const o of usable) {
       const f = figures(o);
-      const knee =
-        f.brokeAtVus === null
-          ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
-          : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`})`;
+      const k = kneeOf(o);
+      const kneeText = f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`;
+      const unsettled = k.notSteadyLoads.length === 0 ? '' : `, ${notSteadyText(k)}`;
+      const knee = k.heldEveryLevel
+        ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
+        : f.brokeAtVus === null
+          ? `held ${budgetText(o)} up to ${kneeText}${unsettled}`
+          : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${kneeText})${unsettled}`;
       const policy = botKnob(o.result, 'telegram.webhookOnTimeout');
       v.sentences.push(
         `${o.label}: ${knee}; p95 reply ${ms(f.replyP95Ms)}; ${num(f.lost)} lost, ${num(f.duplicates)} duplicate replies, ` +
@@ -80,7 +106,7 @@ export const transportRule: VerdictRule = {
     }
     const rank = (o: UsableOutcome): [number, number, number] => {
       const f = figures(o);
-      return [f.brokeAtVus === null ? 0 : 1, -(f.kneeVus ?? -1), f.replyP95Ms ?? Number.POSITIVE_INFINITY];
+      return [kneeOf(o).heldEveryLevel ? 0 : 1, -(f.kneeVus ?? -1), f.replyP95Ms ?? Number.POSITIVE_INFINITY];
     };
     const clean = usable
       .filter((o) => !o.killed && o.result.correctness.duplicateReplies === 0)
@@ -109,17 +135,19 @@ export const transportRule: VerdictRule = {
     }
     const w = figures(winner);
     const runnerUp = clean[1];
-    const held = w.brokeAtVus === null;
+    const held = kneeOf(winner).heldEveryLevel;
     return {
       ...v,
       status: 'answered',
       answer: held
         ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.`
-        : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (broke at ${num(w.brokeAtVus)}), p95 reply ${ms(w.replyP95Ms)}.`,
+        : w.kneeVus === null && w.brokeAtVus === null
+          ? `${winner.label}: no level could be judged (${notSteadyText(kneeOf(winner))}); p95 reply ${ms(w.replyP95Ms)}.`
+          : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.`,
       figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${num(figures(runnerUp).kneeVus)} VUs`}; with a crash: ${killText}`,
       changesIf: held
         ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
-        : `Below ${num(w.brokeAtVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
+        : `Below ${num(w.brokeAtVus ?? w.kneeVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
       winner: winner.label,
     };
   },
