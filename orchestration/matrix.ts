@@ -105,6 +105,7 @@ async function runVariant(
   seedOffset: number,
   dir: string,
   options: RunMatrixOptions,
+  timeScales: Map<string, number>,
 ): Promise<{ outcome: VariantOutcome; aborted: boolean }> {
   const base = {
     label: variant.label,
@@ -117,11 +118,18 @@ async function runVariant(
   let result: RunResult;
   try {
     const scenario = variantScenario(matrix, variant, options.size);
+    // `timeScale: 'auto'` calibrates once per variant: its repetitions run at the scale the first one chose.
+    const calibrated = scenario.timeScale === 'auto' ? timeScales.get(variant.label) : undefined;
     // Each variant is its own runScenario: a fresh Postgres, fresh fakes and fresh bots, so no state leaks.
     result = runResultSchema.parse(
       await (options.run ?? runScenario)(
-        { ...scenario, seed: scenario.seed + seedOffset },
         {
+          ...scenario,
+          seed: scenario.seed + seedOffset,
+          ...(calibrated === undefined ? {} : { timeScale: calibrated }),
+        },
+        {
+          ...(calibrated === undefined ? {} : { timeScaleSource: 'auto' as const }),
           variant: variant.label,
           logDir: join(dir, 'logs'),
           ...(variant.kill === undefined ? {} : { killInstanceAt: { fraction: variant.kill.fraction } }),
@@ -135,6 +143,7 @@ async function runVariant(
     await writeFile(join(dir, 'error.json'), `${JSON.stringify({ variant: variant.label, error: text }, null, 2)}\n`);
     return { outcome: { ...base, result: null, error: text }, aborted: false };
   }
+  if (result.fidelity?.timeScaleSource === 'auto') timeScales.set(variant.label, result.timeScale);
   await writeFile(join(dir, 'result.json'), `${JSON.stringify(result)}\n`, 'utf8');
   const error =
     result.status === 'completed'
@@ -174,6 +183,8 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     ),
   );
   const repetitions: MatrixRepetition[] = [];
+  /** The scale each `auto` variant's calibration chose, reused by its later repetitions. */
+  const timeScales = new Map<string, number>();
   let interrupted = false;
   for (let r = 1; r <= count && !interrupted; r++) {
     const dir = repetitionDir(options.outDir, r, count);
@@ -204,6 +215,7 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
         r - 1,
         join(dir, variantSlug(variant.label)),
         options,
+        timeScales,
       );
       outcomes.push(outcome);
       interrupted = aborted;

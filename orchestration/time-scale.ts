@@ -52,7 +52,8 @@ export async function resolveTimeScale(
     const timeScale = scenario.timeScale;
     return {
       scenario: { ...scenario, timeScale },
-      decision: { timeScale, source: options.timeScaleSource === 'flag' ? 'flag' : 'scenario' },
+      // 'auto' here is a scale an earlier calibration of the same variant chose (a matrix's repetitions).
+      decision: { timeScale, source: options.timeScaleSource ?? 'scenario' },
     };
   }
   const started = performance.now();
