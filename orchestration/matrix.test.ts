@@ -90,6 +90,40 @@ describe('runMatrix', () => {
     expect(folded.rows[0]!.spreads.latenessP95Ms!.n).toBe(3);
   });
 
+  it('calibrates an auto variant once: its later repetitions run at the scale the first one chose', async () => {
+    const seen: Array<{ variant: string; timeScale: number | 'auto'; source: string | undefined }> = [];
+    const calibrating: ScenarioRunner = async (scenario, options) => {
+      seen.push({ variant: options.variant ?? 'x', timeScale: scenario.timeScale, source: options.timeScaleSource });
+      const chosen = options.variant === 'none x3' ? 4 : 6;
+      const run = makeRun({ variant: options.variant ?? 'x', instances: scenario.bot.instances });
+      return {
+        ...run,
+        timeScale: chosen,
+        fidelity: {
+          timeScale: chosen,
+          timeScaleSource: 'auto',
+          method: 'lab-delay-x-scale',
+          estimatedDistortionMs: 10,
+          boundMs: 150,
+          status: 'ok',
+          worstIntervals: [],
+          limitingProcess: 'bot-1',
+        },
+      };
+    };
+    const scheduler = getMatrix('scheduler');
+    const matrix = {
+      ...scheduler,
+      base: (size: 'quick' | 'default') => ({ ...scheduler.base(size), timeScale: 'auto' as const }),
+    };
+    await runMatrix(matrix, { size: 'quick', repetitions: 3, outDir: join(outRoot, 'auto'), run: calibrating });
+    const first = seen.slice(0, seen.length / 3);
+    expect(first.every((s) => s.timeScale === 'auto' && s.source === undefined)).toBe(true);
+    for (const later of seen.slice(first.length)) {
+      expect(later).toEqual({ variant: later.variant, timeScale: later.variant === 'none x3' ? 4 : 6, source: 'auto' });
+    }
+  });
+
   it('rejects a repetition count that is not a whole number from 1', async () => {
     await expect(
       runMatrix(getMatrix('scheduler'), { size: 'quick', repetitions: 0, outDir: join(outRoot, 'zero') }),
