@@ -35,7 +35,7 @@ function base(size: MatrixSize): ScenarioInput {
     name: 'matrix-breaker',
     description: 'breaker matrix: question-heavy traffic through a Claude 529 storm or an MCP outage',
     seed: 1,
-    timeScale: size === 'quick' ? 30 : 20,
+    timeScale: size === 'quick' ? 30 : 'auto',
     start: '14:00',
     // Users arrive over the first eighth rather than all at once, so the minute before the fault is the
     // bot's normal, not the start-up queue of every user's first question.
@@ -87,7 +87,7 @@ export const breaker: MatrixDefinition = {
   name: 'breaker',
   question: 'One circuit breaker or one per client?',
   base,
-  budgetRealS: { default: 126, quick: 13 },
+  budgetRealS: { default: 500, quick: 13 },
   variants: [
     storm('none'),
     storm('per-upstream', true),

@@ -44,7 +44,7 @@ function base(size: MatrixSize): ScenarioInput {
     name: 'matrix-llm-cost',
     description: 'llm-cost matrix: questions all morning and 200 digests at 10:00, per cost control',
     seed: 1,
-    timeScale: 30,
+    timeScale: size === 'quick' ? 30 : 'auto',
     start: s.start,
     load: {
       executor: 'scheduled-peak',
@@ -105,7 +105,7 @@ export const llmCost: MatrixDefinition = {
   name: 'llm-cost',
   question: 'What will Claude cost at 10K DAU, and what cuts it?',
   base,
-  budgetRealS: { default: 209, quick: 15 },
+  budgetRealS: { default: 1060, quick: 15 },
   variants: [
     cost('baseline (one big model, no cache)', NONE),
     cost('routing, threshold 0.3', { ...NONE, routing: true, routingThreshold: 0.3 }),

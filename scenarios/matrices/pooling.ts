@@ -18,8 +18,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * Budget (real s, 2 cores): default 2 min simulated at 10x = 12 s of load, five 5-instance variants ~ 125 s;
  * quick: 5 x 50 direct only, 1 min at 20x ~ 16 s.
  */
-const SIZES: Record<MatrixSize, { durationMs: number; vus: number; timeScale: number }> = {
-  default: { durationMs: 2 * 60_000, vus: 300, timeScale: 10 },
+const SIZES: Record<MatrixSize, { durationMs: number; vus: number; timeScale: number | 'auto' }> = {
+  default: { durationMs: 2 * 60_000, vus: 300, timeScale: 'auto' },
   quick: { durationMs: 60_000, vus: 150, timeScale: 20 },
 };
 
@@ -92,7 +92,7 @@ export const pooling: MatrixDefinition = {
   name: 'pooling',
   question: 'Pool size, PgBouncer or a managed pooler?',
   base,
-  budgetRealS: { default: 125, quick: 16 },
+  budgetRealS: { default: 310, quick: 16 },
   variants: [
     direct(50, true),
     direct(20, false),

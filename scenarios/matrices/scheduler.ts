@@ -15,12 +15,13 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * Budget (real s, 2 cores): default 09:59-10:14 at 60x = 15 s of load, nine variants on 3-5 instances ~ 240 s;
  * quick: none x3 and skip-locked x3, 09:59-10:02 at 20x ~ 40 s.
  */
-const SIZES: Record<MatrixSize, { start: string; durationMs: number; timeScale: number; population: number }> = {
-  default: { start: '09:59', durationMs: 15 * 60_000, timeScale: 60, population: 10_000 },
-  // Quick keeps realistic Claude latency (the check-to-record gap is what makes `none` duplicate) and
-  // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
-  quick: { start: '09:59', durationMs: 3 * 60_000, timeScale: 20, population: 1_000 },
-};
+const SIZES: Record<MatrixSize, { start: string; durationMs: number; timeScale: number | 'auto'; population: number }> =
+  {
+    default: { start: '09:59', durationMs: 15 * 60_000, timeScale: 'auto', population: 10_000 },
+    // Quick keeps realistic Claude latency (the check-to-record gap is what makes `none` duplicate) and
+    // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
+    quick: { start: '09:59', durationMs: 3 * 60_000, timeScale: 20, population: 1_000 },
+  };
 
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
@@ -72,7 +73,7 @@ export const scheduler: MatrixDefinition = {
   name: 'scheduler',
   question: 'Where does the scheduler live with 5-10 instances?',
   base,
-  budgetRealS: { default: 240, quick: 40 },
+  budgetRealS: { default: 2080, quick: 40 },
   variants: [
     on('none', 3, { quick: true }),
     on('advisory-lock', 3),

@@ -25,9 +25,15 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  */
 const SIZES: Record<
   MatrixSize,
-  { levels: number[]; rampMs: number; holdMs: number; timeScale: number; instances: number }
+  { levels: number[]; rampMs: number; holdMs: number; timeScale: number | 'auto'; instances: number }
 > = {
-  default: { levels: [100, 200, 300, 400, 500, 650, 800], rampMs: 10_000, holdMs: 100_000, timeScale: 5, instances: 5 },
+  default: {
+    levels: [100, 200, 300, 400, 500, 650, 800],
+    rampMs: 10_000,
+    holdMs: 100_000,
+    timeScale: 'auto',
+    instances: 5,
+  },
   quick: { levels: [100, 400], rampMs: 5_000, holdMs: 100_000, timeScale: 10, instances: 2 },
 };
 
@@ -57,6 +63,6 @@ export const signals: MatrixDefinition = {
   name: 'signals',
   question: 'Which production signals matter?',
   base,
-  budgetRealS: { default: 169, quick: 33 },
+  budgetRealS: { default: 210, quick: 33 },
   variants: [{ label: '500-concurrent ramp to saturation', patch: {}, quick: true }],
 };

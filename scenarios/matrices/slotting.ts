@@ -28,9 +28,9 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  */
 const SIZES: Record<
   MatrixSize,
-  { start: string; onboardingMs: number; burstMs: number; timeScale: number; users: number; vus: number }
+  { start: string; onboardingMs: number; burstMs: number; timeScale: number | 'auto'; users: number; vus: number }
 > = {
-  default: { start: '09:52', onboardingMs: 7 * 60_000, burstMs: 20 * 60_000, timeScale: 30, users: 500, vus: 200 },
+  default: { start: '09:52', onboardingMs: 7 * 60_000, burstMs: 20 * 60_000, timeScale: 'auto', users: 500, vus: 200 },
   quick: { start: '09:57', onboardingMs: 2 * 60_000, burstMs: 3 * 60_000, timeScale: 30, users: 100, vus: 100 },
 };
 
@@ -90,7 +90,7 @@ export const slotting: MatrixDefinition = {
   name: 'slotting',
   question: '1,000 users chose 10:00 - spread them?',
   base,
-  budgetRealS: { default: 256, quick: 40 },
+  budgetRealS: { default: 1580, quick: 40 },
   variants: [
     slots('none', 5, 50, true),
     slots('auto', 5, 50, true),

@@ -24,8 +24,8 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * 108 s of load per staircase variant, four of them with 1-5 instances ~ 474 s, plus two kill runs of 60 s at
  * 5x ~ 46 s; quick: polling x1 only, 2 steps of 105 s at 15x ~ 24 s.
  */
-const SIZES: Record<MatrixSize, { levels: number[]; rampMs: number; holdMs: number; timeScale: number }> = {
-  default: { levels: [100, 200, 300, 400, 500], rampMs: 5_000, holdMs: 100_000, timeScale: 5 },
+const SIZES: Record<MatrixSize, { levels: number[]; rampMs: number; holdMs: number; timeScale: number | 'auto' }> = {
+  default: { levels: [100, 200, 300, 400, 500], rampMs: 5_000, holdMs: 100_000, timeScale: 'auto' },
   quick: { levels: [50, 100], rampMs: 5_000, holdMs: 100_000, timeScale: 15 },
 };
 
@@ -73,7 +73,7 @@ export const transport: MatrixDefinition = {
   name: 'transport',
   question: 'Long polling or webhooks, and when?',
   base,
-  budgetRealS: { default: 520, quick: 24 },
+  budgetRealS: { default: 700, quick: 24 },
   variants: [
     { label: 'polling x1', patch: { bot: { transport: 'polling', instances: 1 } }, quick: true },
     { label: 'webhook x1', patch: { bot: { transport: 'webhook', instances: 1 } }, quick: false },
