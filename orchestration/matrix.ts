@@ -257,6 +257,22 @@ export async function writeIndex(runs: readonly MatrixRun[], outDir: string, met
     failedVariants: run.repetitions.flatMap((r) => r.outcomes).filter((o) => o.error !== null).length,
     variants: run.repetitions.flatMap((r) => r.outcomes).length,
     wallTimeS: run.wallTimeS,
+    fidelity: run.repetitions.flatMap((repetition, i) =>
+      repetition.outcomes.flatMap((o) =>
+        o.result === null
+          ? []
+          : [
+              {
+                variant: o.label,
+                repetition: i + 1,
+                timeScale: o.result.timeScale,
+                status: o.result.fidelity?.status ?? null,
+                estimatedDistortionMs: o.result.fidelity?.estimatedDistortionMs ?? null,
+                boundMs: o.result.fidelity?.boundMs ?? null,
+              },
+            ],
+      ),
+    ),
   }));
   const html = join(outDir, INDEX_FILES.html);
   const md = join(outDir, INDEX_FILES.md);

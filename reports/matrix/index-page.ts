@@ -11,6 +11,32 @@ export interface IndexEntry {
   failedVariants: number;
   variants: number;
   wallTimeS: number;
+  /** The fidelity verdict of every run of the matrix (every variant of every repetition that produced a result). */
+  fidelity?: readonly RunFidelity[];
+}
+
+/** One run's fidelity, as the index lists it. */
+export interface RunFidelity {
+  variant: string;
+  repetition: number;
+  timeScale: number;
+  /** Null for a result without a verdict. */
+  status: 'ok' | 'distorted' | null;
+  estimatedDistortionMs: number | null;
+  boundMs: number | null;
+}
+
+/** `6 of 6 runs ok (3x-5x)` or `2 of 6 runs DISTORTED`. */
+function fidelitySummary(runs: readonly RunFidelity[] | undefined): string {
+  if (runs === undefined || runs.length === 0) return '';
+  const distorted = runs.filter((r) => r.status === 'distorted').length;
+  const unknown = runs.filter((r) => r.status === null).length;
+  const scales = runs.map((r) => r.timeScale);
+  const range =
+    Math.min(...scales) === Math.max(...scales) ? `${scales[0]}x` : `${Math.min(...scales)}x-${Math.max(...scales)}x`;
+  if (distorted > 0) return `; fidelity: ${distorted} of ${runs.length} runs DISTORTED (${range})`;
+  if (unknown > 0) return `; fidelity: ${unknown} of ${runs.length} runs not measured (${range})`;
+  return `; fidelity: ${runs.length} of ${runs.length} runs ok (${range})`;
 }
 
 /** How the findings were produced, printed at the top of the index. */
@@ -43,7 +69,7 @@ function status(entry: IndexEntry): string {
       ? `, wins over ${v.repetitions.count} repetitions: ${v.repetitions.wins.map((w) => `${w.variant} ${w.wins}`).join(', ') || 'none'}`
       : '';
   const failed = entry.failedVariants > 0 ? `, ${entry.failedVariants} of ${entry.variants} variant runs failed` : '';
-  return `${STATUS_TEXT[v.status]}${wins}${failed}`;
+  return `${STATUS_TEXT[v.status]}${wins}${failed}${fidelitySummary(entry.fidelity)}`;
 }
 
 function repetitionsText(meta: IndexMeta): string {
@@ -82,7 +108,31 @@ export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexM
         `- ${x.verdict.matrix}: [HTML report](${x.dir}/report.html), [Markdown](${x.dir}/summary.md), ${Math.round(x.wallTimeS)} s`,
     ),
     '',
+    ...fidelityTable(entries),
   ].join('\n');
+}
+
+/** Every run's fidelity verdict: a figure the lab distorted is not a figure, so the reader sees which ones were. */
+function fidelityTable(entries: readonly IndexEntry[]): string[] {
+  const rows = entries.flatMap((x) =>
+    (x.fidelity ?? []).map(
+      (r) =>
+        `| ${escapeMarkdownCell(x.verdict.matrix)} | ${escapeMarkdownCell(r.variant)} | ${r.repetition} | ${r.timeScale}x | ` +
+        `${r.status === null ? 'not measured' : r.status === 'ok' ? 'ok' : '**DISTORTED**'} | ` +
+        `${r.estimatedDistortionMs === null ? '-' : Math.round(r.estimatedDistortionMs)} / ${r.boundMs ?? '-'} |`,
+    ),
+  );
+  if (rows.length === 0) return [];
+  return [
+    '## Fidelity of every run',
+    '',
+    "The lab's own delay each run added (method lab-delay-x-scale, simulated ms) against its bound; a distorted run's figures are the lab's as much as the bot's.",
+    '',
+    '| matrix | variant | repetition | time scale | fidelity | lab delay / bound ms |',
+    '| --- | --- | ---: | ---: | --- | ---: |',
+    ...rows,
+    '',
+  ];
 }
 
 /**

@@ -136,6 +136,27 @@ describe('findings index', () => {
     expect(html).toContain('<a href="scheduler/report.html">');
     expect(html).toContain('commit abc123');
   });
+
+  it("lists every run's fidelity verdict, and says on the question's line when any run was distorted", () => {
+    const run = (variant: string, repetition: number, status: 'ok' | 'distorted' | null, ms: number | null) => ({
+      variant,
+      repetition,
+      timeScale: 5,
+      status,
+      estimatedDistortionMs: ms,
+      boundMs: ms === null ? null : 150,
+    });
+    const faithful = [{ ...entries[0]!, fidelity: [run('a', 1, 'ok', 40), run('b', 1, 'ok', 90)] }];
+    expect(renderIndexMarkdown(faithful, meta)).toContain('; fidelity: 2 of 2 runs ok (5x) |');
+    const mixed = [
+      { ...entries[0]!, fidelity: [run('a', 1, 'ok', 40), run('b', 1, 'distorted', 420), run('c', 1, null, null)] },
+    ];
+    const md = renderIndexMarkdown(mixed, meta);
+    expect(md).toContain('; fidelity: 1 of 3 runs DISTORTED (5x) |');
+    expect(md).toContain('## Fidelity of every run');
+    expect(md).toContain('| scheduler | b | 1 | 5x | **DISTORTED** | 420 / 150 |');
+    expect(md).toContain('| scheduler | c | 1 | 5x | not measured | - / - |');
+  });
 });
 
 /** Two passing schedulers whose p95 lateness is `skipP95Ms` and `advisoryP95Ms`: the later one loses. */
