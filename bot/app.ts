@@ -25,7 +25,7 @@ import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
 import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
 import type { BotServices } from './services.ts';
-import { Slotter } from './slotting/index.ts';
+import { createSlotter } from './slotting/index.ts';
 import { startPolling } from './transport/polling.ts';
 import { registerWebhook, webhookRoute } from './transport/webhook.ts';
 
@@ -101,7 +101,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     logger,
     users: new UserStore(pool),
     turns: new TurnStore(pool),
-    slotter: new Slotter(pool, config.slotting),
+    slotter: createSlotter(pool, config.slotting, registry),
     assistant,
   };
   const inFlight = trackInFlight();

@@ -11,6 +11,7 @@ export const MATRIX_NAMES = [
   'breaker',
   'pooling',
   'slotting',
+  'slot-cap',
   'signals',
 ] as const;
 export type MatrixName = (typeof MATRIX_NAMES)[number];

@@ -26,6 +26,10 @@ export const SERIES = {
   pgPoolTotal: ['bot_db_pool_total_connections', 'pg_pool_total'],
   /** Server-side connections from pg_stat_activity (source `postgres`). */
   pgConnections: ['pg_connections', 'pg_stat_activity_connections'],
+  /** Sessions waiting on a lock, from pg_locks (source `postgres`). */
+  pgLockWaits: ['pg_lock_waits'],
+  /** Users above their digest slot's cap, summed over the day, read from the database (source `bot-N`, each the same figure). */
+  slotUsersOverCap: ['bot_slot_users_over_cap'],
   /** Upstream calls waiting for / holding a bulkhead slot (source `bot-N`). */
   bulkheadQueue: ['bot_bulkhead_queued', 'claude_bulkhead_queue'],
   bulkheadActive: ['bot_bulkhead_in_flight', 'claude_bulkhead_active'],

@@ -284,6 +284,9 @@ export const schedulerSchema = z
   })
   .prefault({});
 
+/** How the per-slot cap is enforced (the slot-cap matrix compares them). */
+export const SLOT_CAP_CHECKS = ['slot-table', 'count'] as const;
+
 export const slottingSchema = z
   .object({
     mode: z
@@ -292,6 +295,14 @@ export const slottingSchema = z
       .describe('full slots: none (no cap), offer the next free slot, or auto-shift'),
     slotMinutes: positiveInt.default(5).describe('slot length in minutes'),
     capPerSlot: positiveInt.default(50).describe('users per slot'),
+    // Lab only: `count` is the read-then-write race a first version writes, kept so the slot-cap matrix can
+    // show the overbooking it causes. Production: `slot-table`.
+    capCheck: z
+      .enum(SLOT_CAP_CHECKS)
+      .default('slot-table')
+      .describe(
+        'how the cap is enforced: slot-table (a counter row per slot, taken with a conditional UPDATE) or count (count users, then write: overbooks under concurrent sign-ups)',
+      ),
   })
   .prefault({});
 

@@ -6,6 +6,7 @@ import { llmCost } from './llm-cost.ts';
 import { pooling } from './pooling.ts';
 import { scheduler } from './scheduler.ts';
 import { signals } from './signals.ts';
+import { slotCap } from './slot-cap.ts';
 import { slotting } from './slotting.ts';
 import { transport } from './transport.ts';
 import type { MatrixDefinition } from './types.ts';
@@ -22,6 +23,7 @@ const MATRICES: Readonly<Record<MatrixName, MatrixDefinition>> = {
   breaker,
   pooling,
   slotting,
+  'slot-cap': slotCap,
   signals,
 };
 

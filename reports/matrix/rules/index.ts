@@ -5,6 +5,7 @@ import { llmCostRule } from './llm-cost.ts';
 import { poolingRule } from './pooling.ts';
 import { schedulerRule } from './scheduler.ts';
 import { signalsRule } from './signals.ts';
+import { slotCapRule } from './slot-cap.ts';
 import { slottingRule } from './slotting.ts';
 import { transportRule } from './transport.ts';
 
@@ -20,5 +21,6 @@ export const VERDICT_RULES: Readonly<Record<MatrixName, VerdictRule>> = {
   breaker: breakerRule,
   pooling: poolingRule,
   slotting: slottingRule,
+  'slot-cap': slotCapRule,
   signals: signalsRule,
 };
