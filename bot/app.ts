@@ -9,7 +9,7 @@ import { redactSecrets } from '../common/redact.ts';
 import { createBot } from './bot.ts';
 import type { BotConfig } from './config/index.ts';
 import { preflight } from './config/preflight.ts';
-import type { BotContext } from './context.ts';
+import type { BotContext, SessionData } from './context.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { TurnStore } from './db/turns.ts';
@@ -25,6 +25,7 @@ import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
 import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
 import type { BotServices } from './services.ts';
+import { createSessionStore } from './sessions/storage.ts';
 import { createSlotter } from './slotting/index.ts';
 import { startPolling } from './transport/polling.ts';
 import { registerWebhook, webhookRoute } from './transport/webhook.ts';
@@ -105,7 +106,8 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     assistant,
   };
   const inFlight = trackInFlight();
-  const bot = createBot({ services, pool, metrics, errors, inFlight });
+  const sessions = createSessionStore<SessionData>(config, pool);
+  const bot = createBot({ services, pool, metrics, errors, inFlight, sessionStorage: sessions.storage });
   const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
 
   let server: HttpServer | undefined;
@@ -209,6 +211,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       ],
       ['scheduler', () => scheduler?.stop()],
       ['assistant', () => assistant.close()],
+      ['sessions', () => sessions.close()],
       ['pool', () => pool.end()],
       ['sentry', () => errors.close()],
     ];

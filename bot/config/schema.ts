@@ -306,6 +306,27 @@ export const slottingSchema = z
   })
   .prefault({});
 
+/** Where conversation state (the onboarding/settings step, the message allowance) lives. */
+export const SESSION_STORAGES = ['postgres', 'memory', 'redis'] as const;
+
+export const sessionSchema = z
+  .object({
+    // `memory` is aiogram's and grammY's default; it is correct for one instance only (the sessions matrix shows
+    // what it breaks behind a balancer without chat affinity). Production with several instances: postgres or redis.
+    storage: z
+      .enum(SESSION_STORAGES)
+      .default('postgres')
+      .describe(
+        'where conversation state lives: postgres (sessions table), memory (this process only: lost across instances and restarts) or redis (scheduler.redisUrl, env REDIS_URL)',
+      ),
+    redisKeyPrefix: z
+      .string()
+      .min(1)
+      .default('botcap:session:')
+      .describe('redis storage: prefix of the session keys (one per bot deployment)'),
+  })
+  .prefault({});
+
 export const rateLimitSchema = z
   .object({
     messagesPerMinute: nonNegativeInt
@@ -371,6 +392,7 @@ export const botConfigSchema = z.object({
   cost: costSchema,
   scheduler: schedulerSchema,
   slotting: slottingSchema,
+  session: sessionSchema,
   rateLimit: rateLimitSchema,
   observability: observabilitySchema,
   time: timeSchema,
