@@ -25,6 +25,7 @@ import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
 import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
 import type { BotServices } from './services.ts';
+import { registerOnboardingGauge } from './sessions/flow-metrics.ts';
 import { createSessionStore } from './sessions/storage.ts';
 import { createSlotter } from './slotting/index.ts';
 import { startPolling } from './transport/polling.ts';
@@ -107,6 +108,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   };
   const inFlight = trackInFlight();
   const sessions = createSessionStore<SessionData>(config, pool);
+  registerOnboardingGauge(registry, pool);
   const bot = createBot({ services, pool, metrics, errors, inFlight, sessionStorage: sessions.storage });
   const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
 

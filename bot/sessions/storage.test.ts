@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../common/probes.ts';
 import { type RedisHandle, startRedis } from '../../environment/redis.ts';
-import { type Backends, BotHarness, startBackends } from '../../testing/bot-harness.ts';
+import { type Backends, BotHarness, metricSum, startBackends } from '../../testing/bot-harness.ts';
+import { ONBOARDING_UNFINISHED_METRIC } from './flow-metrics.ts';
 
 /**
  * Two webhook instances on one database, and a balancer without chat affinity played by hand: the
@@ -28,7 +29,10 @@ async function routeTo(bot: BotHarness): Promise<void> {
 }
 
 /** Onboards `user` up to the time question on A, then types the time on B; returns B's reply. */
-async function timeTypedOnOtherInstance(storage: string, user: number): Promise<{ reply: string; minute: unknown }> {
+async function timeTypedOnOtherInstance(
+  storage: string,
+  user: number,
+): Promise<{ reply: string; minute: unknown; unfinished: number }> {
   const databaseUrl = await backends.postgres.createDatabase();
   const flags = {
     'session.storage': storage,
@@ -48,7 +52,8 @@ async function timeTypedOnOtherInstance(storage: string, user: number): Promise<
     await routeTo(b);
     const reply = await b.send({ kind: 'message', user_id: user, text: '10:00' });
     const { rows } = await b.app.pool.query('SELECT digest_minute FROM users WHERE user_id = $1', [user]);
-    return { reply: reply.text ?? '', minute: rows[0]?.digest_minute ?? null };
+    const unfinished = await metricSum(b.app, new RegExp(`^${ONBOARDING_UNFINISHED_METRIC}\\{`));
+    return { reply: reply.text ?? '', minute: rows[0]?.digest_minute ?? null, unfinished };
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }
@@ -56,15 +61,18 @@ async function timeTypedOnOtherInstance(storage: string, user: number): Promise<
 
 describe('session.storage with two instances and no chat affinity', () => {
   it('memory: the instance that gets the typed time never saw the dialog, so the time is not booked', async () => {
-    const { reply, minute } = await timeTypedOnOtherInstance('memory', 7001);
+    const { reply, minute, unfinished } = await timeTypedOnOtherInstance('memory', 7001);
     expect(reply).not.toMatch(/^Done!/);
     expect(minute).toBeNull();
+    // The stuck user shows on the onboarding funnel gauge the sessions matrix reads.
+    expect(unfinished).toBe(1);
   });
 
   it('postgres: the other instance reads the dialog from the sessions table and books 10:00', async () => {
-    const { reply, minute } = await timeTypedOnOtherInstance('postgres', 7002);
+    const { reply, minute, unfinished } = await timeTypedOnOtherInstance('postgres', 7002);
     expect(reply).toMatch(/^Done! Your daily digest arrives at 10:00 UTC\./);
     expect(minute).toBe(600);
+    expect(unfinished).toBe(0);
   });
 
   it('redis: the other instance reads the dialog from Redis and books 10:00', async (ctx) => {
