@@ -6,6 +6,7 @@
  */
 export const MATRIX_NAMES = [
   'transport',
+  'sessions',
   'scheduler',
   'llm-cost',
   'breaker',

@@ -13,7 +13,7 @@ import {
 describe('the matrices', () => {
   it('are listed in the index order and found by name', () => {
     expect(listMatrices().map((m) => m.name)).toEqual([...MATRIX_NAMES]);
-    expect(() => getMatrix('nope')).toThrow(/unknown matrix 'nope'; use one of transport, scheduler/);
+    expect(() => getMatrix('nope')).toThrow(/unknown matrix 'nope'; use one of transport, sessions, scheduler/);
   });
 
   it('build a valid scenario for every variant at both sizes, with unique folder names', () => {
@@ -84,7 +84,7 @@ describe('the matrices', () => {
     expect(outage.bot.config).toMatchObject({ mcp: { timeoutMs: 3_000 }, resilience: { breakerScope: 'none' } });
   });
 
-  it('fit their stated wall-time budgets, which add up to at most 22 min (default) and 3.5 min (quick)', () => {
+  it('fit their stated wall-time budgets, which add up to at most 23 min (default) and 4 min (quick)', () => {
     for (const size of ['default', 'quick'] as const) {
       let total = 0;
       for (const matrix of listMatrices()) {

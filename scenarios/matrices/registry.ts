@@ -5,6 +5,7 @@ import { breaker } from './breaker.ts';
 import { llmCost } from './llm-cost.ts';
 import { pooling } from './pooling.ts';
 import { scheduler } from './scheduler.ts';
+import { sessions } from './sessions.ts';
 import { signals } from './signals.ts';
 import { slotCap } from './slot-cap.ts';
 import { slotting } from './slotting.ts';
@@ -18,6 +19,7 @@ import type { MatrixDefinition } from './types.ts';
  */
 const MATRICES: Readonly<Record<MatrixName, MatrixDefinition>> = {
   transport,
+  sessions,
   scheduler,
   'llm-cost': llmCost,
   breaker,

@@ -4,6 +4,7 @@ import { breakerRule } from './breaker.ts';
 import { llmCostRule } from './llm-cost.ts';
 import { poolingRule } from './pooling.ts';
 import { schedulerRule } from './scheduler.ts';
+import { sessionsRule } from './sessions.ts';
 import { signalsRule } from './signals.ts';
 import { slotCapRule } from './slot-cap.ts';
 import { slottingRule } from './slotting.ts';
@@ -16,6 +17,7 @@ import { transportRule } from './transport.ts';
  */
 export const VERDICT_RULES: Readonly<Record<MatrixName, VerdictRule>> = {
   transport: transportRule,
+  sessions: sessionsRule,
   scheduler: schedulerRule,
   'llm-cost': llmCostRule,
   breaker: breakerRule,
