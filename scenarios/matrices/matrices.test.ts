@@ -57,7 +57,17 @@ describe('the matrices', () => {
       '5-min slots, cap 50, auto',
       '15-min slots, cap 150, auto',
       '5-min slots, cap 50, offer',
+      '15-min slots, cap 150, offer',
     ]);
+    expect(labels('slot-cap')).toEqual(expect.arrayContaining(['COUNT then write', 'slot table']));
+    expect(labels('sessions')).toEqual(
+      expect.arrayContaining([
+        'memory, round-robin',
+        'postgres, round-robin',
+        'redis, round-robin',
+        'memory, chat affinity',
+      ]),
+    );
     expect(labels('signals')).toHaveLength(1);
   });
 
@@ -84,7 +94,7 @@ describe('the matrices', () => {
     expect(outage.bot.config).toMatchObject({ mcp: { timeoutMs: 3_000 }, resilience: { breakerScope: 'none' } });
   });
 
-  it('fit their stated wall-time budgets, which add up to at most 23 min (default) and 4 min (quick)', () => {
+  it('fit their stated wall-time budgets, which add up to at most 24 min (default) and 4 min (quick)', () => {
     for (const size of ['default', 'quick'] as const) {
       let total = 0;
       for (const matrix of listMatrices()) {
