@@ -23,6 +23,7 @@ import { trackInFlight } from './middleware/in-flight.ts';
 import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
+import { createTelegramAlerter } from './observability/telegram-alerts.ts';
 import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
 import type { BotServices } from './services.ts';
 import { registerOnboardingGauge } from './sessions/flow-metrics.ts';
@@ -95,7 +96,14 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   registry.setDefaultLabels({ instance: config.instanceId });
   const pool = createPool(config);
   const metrics = createBotMetrics(registry, pool);
-  const errors = reporterLoadedAtStart();
+  const sentry = reporterLoadedAtStart();
+  const alerts = createTelegramAlerter({
+    config,
+    registry,
+    logger,
+    summaryEveryRealMs: clock.toRealMs(config.observability.alertSummaryEveryMs),
+  });
+  const errors = { ...sentry, ...bothReporters(sentry, alerts) };
   const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool });
   const services: BotServices = {
     config,
@@ -215,7 +223,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       ['assistant', () => assistant.close()],
       ['sessions', () => sessions.close()],
       ['pool', () => pool.end()],
-      ['sentry', () => errors.close()],
+      ['sentry and alerts', () => errors.close()],
     ];
     for (const [name, step] of steps) {
       try {
@@ -291,6 +299,19 @@ function reporterLoadedAtStart(): ErrorReporter & { load(config: BotConfig): Pro
     },
     capture: (error, context) => reporter.capture(error, context),
     close: () => reporter.close(),
+  };
+}
+
+/** Every error to both reporters (Sentry when configured, the Telegram alerts when configured). */
+function bothReporters(a: ErrorReporter, b: ErrorReporter): ErrorReporter {
+  return {
+    capture(error, context) {
+      a.capture(error, context);
+      b.capture(error, context);
+    },
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+    },
   };
 }
 

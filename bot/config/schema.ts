@@ -345,6 +345,24 @@ export const observabilitySchema = z
       .default('info')
       .describe('pino log level'),
     sentryDsn: z.string().optional().describe('send errors to Sentry (@sentry/node) when set; off by default'),
+    alertChatId: z.coerce
+      .number()
+      .int()
+      .optional()
+      .describe('alert the team in this Telegram group (a negative chat id) on every handler error; unset = off'),
+    // Lab only: `each` is what a first version writes (one message per error); a storm meets the group's ~20
+    // messages a minute and the rest are lost (429). Production: `summary`.
+    alertMode: z
+      .enum(['each', 'summary'])
+      .default('summary')
+      .describe(
+        'alerts: "each" error its own message (hits the 20/min group limit in a storm) or one "summary" per interval',
+      ),
+    alertSummaryEveryMs: positiveInt
+      .default(60_000)
+      .describe(
+        'alerts, summary mode: one message at most this often, with the count and kinds of errors, simulated ms',
+      ),
   })
   .prefault({});
 
