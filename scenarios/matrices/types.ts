@@ -16,7 +16,7 @@ export type MatrixSize = (typeof MATRIX_SIZES)[number];
  * issue 14's questions (slot-cap, sessions, 15-min offer slots).
  * Each matrix states its share in `budgetRealS`; a test checks the shares add up to at most these.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 1440, quick: 240 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 1500, quick: 240 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays

@@ -76,6 +76,17 @@ describe('slot-cap verdict', () => {
     expect(v.expectations[0]).toEqual({ variant: 'COUNT then write', text: 'puts users above the cap', met: false });
   });
 
+  it('ranks lost updates instead of voiding the answer on a busy machine', () => {
+    const count = signUps('COUNT then write', 'count', { overCap: 2, lockWaits: 0, p95FromMs: 400 });
+    const busy = signUps('slot table', 'slot-table', { overCap: 0, lockWaits: 3, p95FromMs: 900 });
+    const busier = signUps('slot table, webhook x3', 'slot-table', { overCap: 0, lockWaits: 9, p95FromMs: 500 });
+    busy.correctness.lostUpdates = 45;
+    busier.correctness.lostUpdates = 300;
+    const v = decideMatrix('slot-cap', question, [ok(count), ok(busy), ok(busier)]);
+    expect(v.winner).toBe('slot table');
+    expect(v.answer).toMatch(/^Use the slot table: COUNT then write put 2 users above the cap/);
+  });
+
   it('names no winner when the slot table overbooks too', () => {
     const count = signUps('COUNT then write', 'count', { overCap: 12, lockWaits: 0, p95FromMs: 400 });
     const table = signUps('slot table', 'slot-table', { overCap: 3, lockWaits: 2, p95FromMs: 900 });
