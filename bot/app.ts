@@ -9,7 +9,7 @@ import { redactSecrets } from '../common/redact.ts';
 import { createBot } from './bot.ts';
 import type { BotConfig } from './config/index.ts';
 import { preflight } from './config/preflight.ts';
-import type { BotContext } from './context.ts';
+import type { BotContext, SessionData } from './context.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { TurnStore } from './db/turns.ts';
@@ -23,9 +23,12 @@ import { trackInFlight } from './middleware/in-flight.ts';
 import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
+import { createTelegramAlerter } from './observability/telegram-alerts.ts';
 import { createScheduler, type Scheduler, sendDigestWithTelegram } from './scheduler/index.ts';
 import type { BotServices } from './services.ts';
-import { Slotter } from './slotting/index.ts';
+import { registerOnboardingGauge } from './sessions/flow-metrics.ts';
+import { createSessionStore } from './sessions/storage.ts';
+import { createSlotter } from './slotting/index.ts';
 import { startPolling } from './transport/polling.ts';
 import { registerWebhook, webhookRoute } from './transport/webhook.ts';
 
@@ -93,7 +96,14 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   registry.setDefaultLabels({ instance: config.instanceId });
   const pool = createPool(config);
   const metrics = createBotMetrics(registry, pool);
-  const errors = reporterLoadedAtStart();
+  const sentry = reporterLoadedAtStart();
+  const alerts = createTelegramAlerter({
+    config,
+    registry,
+    logger,
+    summaryEveryRealMs: clock.toRealMs(config.observability.alertSummaryEveryMs),
+  });
+  const errors = { ...sentry, ...bothReporters(sentry, alerts) };
   const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool });
   const services: BotServices = {
     config,
@@ -101,11 +111,13 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     logger,
     users: new UserStore(pool),
     turns: new TurnStore(pool),
-    slotter: new Slotter(pool, config.slotting),
+    slotter: createSlotter(pool, config.slotting, registry),
     assistant,
   };
   const inFlight = trackInFlight();
-  const bot = createBot({ services, pool, metrics, errors, inFlight });
+  const sessions = createSessionStore<SessionData>(config, pool);
+  registerOnboardingGauge(registry, pool);
+  const bot = createBot({ services, pool, metrics, errors, inFlight, sessionStorage: sessions.storage });
   const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
 
   let server: HttpServer | undefined;
@@ -209,8 +221,9 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       ],
       ['scheduler', () => scheduler?.stop()],
       ['assistant', () => assistant.close()],
+      ['sessions', () => sessions.close()],
       ['pool', () => pool.end()],
-      ['sentry', () => errors.close()],
+      ['sentry and alerts', () => errors.close()],
     ];
     for (const [name, step] of steps) {
       try {
@@ -286,6 +299,19 @@ function reporterLoadedAtStart(): ErrorReporter & { load(config: BotConfig): Pro
     },
     capture: (error, context) => reporter.capture(error, context),
     close: () => reporter.close(),
+  };
+}
+
+/** Every error to both reporters (Sentry when configured, the Telegram alerts when configured). */
+function bothReporters(a: ErrorReporter, b: ErrorReporter): ErrorReporter {
+  return {
+    capture(error, context) {
+      a.capture(error, context);
+      b.capture(error, context);
+    },
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, session } from 'grammy';
+import { Bot, type StorageAdapter, session } from 'grammy';
 import type pg from 'pg';
 import { BotContext, initialSession, type SessionData, sessionKey } from './context.ts';
 import { PostgresSessionStorage } from './db/session-storage.ts';
@@ -24,6 +24,8 @@ export interface CreateBotOptions {
   errors: ErrorReporter;
   /** Counts running handlers so a stop can wait for them (middleware/in-flight.ts). */
   inFlight: InFlight;
+  /** Where sessions live (`session.storage`, bot/sessions/); default the `sessions` table over `pool`. */
+  sessionStorage?: StorageAdapter<SessionData>;
 }
 
 /**
@@ -34,7 +36,14 @@ export interface CreateBotOptions {
  * const bot = createBot({ services, pool, metrics, errors, inFlight });
  * await bot.init(); // getMe: fails fast on a wrong token or an unreachable API root
  */
-export function createBot({ services, pool, metrics, errors, inFlight }: CreateBotOptions): Bot<BotContext> {
+export function createBot({
+  services,
+  pool,
+  metrics,
+  errors,
+  inFlight,
+  sessionStorage,
+}: CreateBotOptions): Bot<BotContext> {
   const { config, logger, clock } = services;
   const log = logger.child({ component: 'bot' });
   const bot = new Bot<BotContext>(config.telegram.token, {
@@ -74,12 +83,12 @@ export function createBot({ services, pool, metrics, errors, inFlight }: CreateB
     // in-process lock could not order updates spread over several instances anyway.
     bot.use(sequentialize(sessionKey));
   }
-  // 7. The chat's session (onboarding step, message allowance) from Postgres, written back after the handler.
+  // 7. The chat's session (onboarding step, message allowance) from its storage, written back after the handler.
   bot.use(
     session<SessionData, BotContext>({
       initial: initialSession,
       getSessionKey: sessionKey,
-      storage: new PostgresSessionStorage<SessionData>(pool),
+      storage: sessionStorage ?? new PostgresSessionStorage<SessionData>(pool),
     }),
   );
   // 8. A user over their message limit is asked to slow down instead of reaching a handler.

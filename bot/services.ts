@@ -4,7 +4,7 @@ import type { BotConfig } from './config/index.ts';
 import type { TurnStore } from './db/turns.ts';
 import type { UserStore } from './db/users.ts';
 import type { Assistant } from './llm/index.ts';
-import type { Slotter } from './slotting/index.ts';
+import type { DigestSlotter } from './slotting/index.ts';
 
 /** What the handlers need, built once by the composition root (`app.ts`) and passed in, never imported. */
 export interface BotServices {
@@ -13,6 +13,6 @@ export interface BotServices {
   logger: Logger;
   users: UserStore;
   turns: TurnStore;
-  slotter: Slotter;
+  slotter: DigestSlotter;
   assistant: Assistant;
 }

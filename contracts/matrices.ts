@@ -6,11 +6,13 @@
  */
 export const MATRIX_NAMES = [
   'transport',
+  'sessions',
   'scheduler',
   'llm-cost',
   'breaker',
   'pooling',
   'slotting',
+  'slot-cap',
   'signals',
 ] as const;
 export type MatrixName = (typeof MATRIX_NAMES)[number];

@@ -28,6 +28,12 @@ export const SERIES = {
   pgConnections: ['pg_connections', 'pg_stat_activity_connections'],
   /** Updates the fake Telegram holds for the bot (not yet fetched or delivered; source `fake-telegram`). */
   telegramPendingUpdates: ['telegram_pending_updates'],
+  /** Sessions waiting on a lock, from pg_locks (source `postgres`). */
+  pgLockWaits: ['pg_lock_waits'],
+  /** Users above their digest slot's cap, summed over the day, read from the database (source `bot-N`, each the same figure). */
+  slotUsersOverCap: ['bot_slot_users_over_cap'],
+  /** Users who sent /start and have not booked a digest time, read from the database (source `bot-N`, each the same figure). */
+  onboardingUnfinished: ['bot_users_onboarding_unfinished'],
   /** Upstream calls waiting for / holding a bulkhead slot (source `bot-N`). */
   bulkheadQueue: ['bot_bulkhead_queued', 'claude_bulkhead_queue'],
   bulkheadActive: ['bot_bulkhead_in_flight', 'claude_bulkhead_active'],

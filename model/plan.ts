@@ -167,7 +167,7 @@ function fix(
       if (headroomPerS <= 1) return null;
       const cap = Math.max(1, Math.floor(0.8 * headroomPerS * slotMinutes * 60));
       if (next.slotting.mode === 'auto' && next.slotting.slotMinutes === slotMinutes) return null;
-      next.slotting = { mode: 'auto', slotMinutes, capPerSlot: cap };
+      next.slotting = { ...next.slotting, mode: 'auto', slotMinutes, capPerSlot: cap };
       return { config: next, change: `slotting: ${slotMinutes}-min slots, cap ${cap} (auto-shift)` };
     }
     case 'send-concurrency': {

@@ -25,6 +25,32 @@ afterEach(async () => {
 });
 
 describe('webhook balancer', () => {
+  it('with chat affinity keeps each chat on one backend, and moves chats when an instance goes away', async () => {
+    const [a, b, c] = [await backend('a'), await backend('b'), await backend('c')];
+    balancer = await startBalancer({ backends: [a, b, c], affinity: 'chat' });
+    const update = (chat: number) =>
+      JSON.stringify({
+        update_id: chat,
+        message: { message_id: 1, chat: { id: chat }, from: { id: chat }, text: 'hi' },
+      });
+    const press = (chat: number) =>
+      JSON.stringify({
+        update_id: chat,
+        callback_query: { id: 'q', from: { id: chat }, message: { chat: { id: chat } } },
+      });
+    const landsOn = async (body: string) => {
+      const res = await fetch(`${balancer!.url}/telegram`, { method: 'POST', body });
+      return ((await res.json()) as { name: string; body: string }).name;
+    };
+    const first = await Promise.all([10, 11, 12].map((chat) => landsOn(update(chat))));
+    expect(new Set(first).size).toBe(3);
+    // The same chats again, by message and by button press: each lands where it did.
+    expect(await Promise.all([10, 11, 12].map((chat) => landsOn(press(chat))))).toEqual(first);
+    balancer.setBackends([a, b]);
+    const after = await Promise.all([10, 11, 12].map((chat) => landsOn(update(chat))));
+    expect(after.filter((name, i) => name !== first[i]).length).toBeGreaterThan(0);
+  });
+
   it('spreads requests round-robin and keeps path and body', async () => {
     balancer = await startBalancer({ backends: [await backend('a'), await backend('b'), await backend('c')] });
     const seen: string[] = [];

@@ -19,7 +19,16 @@ export interface BalancerOptions {
   host?: string;
   /** Port, 0 = a free one. Default 0. */
   port?: number;
+  /**
+   * `none` (default): round-robin, a chat's updates land on any instance. `chat`: the update's chat id picks
+   * the instance (chat id mod live instances, as nginx's `hash $chat_id` without `consistent`), so a chat
+   * stays on one instance until the instance list changes - then most chats move.
+   */
+  affinity?: BalancerAffinity;
 }
+
+export const BALANCER_AFFINITIES = ['none', 'chat'] as const;
+export type BalancerAffinity = (typeof BALANCER_AFFINITIES)[number];
 
 export interface Balancer {
   url: string;
@@ -30,7 +39,7 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
-export const BALANCER_DEFAULTS = { host: '127.0.0.1', port: 0 } as const;
+export const BALANCER_DEFAULTS = { host: '127.0.0.1', port: 0, affinity: 'none' } as const;
 
 export async function startBalancer(options: BalancerOptions): Promise<Balancer> {
   let backends = options.backends.map((b) => new URL(b));
@@ -38,16 +47,14 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
   let next = 0;
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (backends.length === 0) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('no backend');
-      return;
-    }
-    const index = next++ % backends.length;
+  const affinity = options.affinity ?? BALANCER_DEFAULTS.affinity;
+
+  function forward(req: IncomingMessage, res: ServerResponse, index: number, body?: Buffer): void {
     const target = backends[index]!;
     counts[index] = (counts[index] ?? 0) + 1;
+    const headers = body === undefined ? req.headers : { ...req.headers, 'content-length': String(body.length) };
     const upstream = request(
-      { agent, host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      { agent, host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
@@ -57,7 +64,27 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`bad gateway: ${error.message}`);
     });
-    req.pipe(upstream);
+    if (body === undefined) req.pipe(upstream);
+    else upstream.end(body);
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (backends.length === 0) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('no backend');
+      return;
+    }
+    if (affinity === 'none') {
+      forward(req, res, next++ % backends.length);
+      return;
+    }
+    // Affinity needs the chat id from the body: read the (small) update, then forward it whole.
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const chat = chatOf(body);
+      forward(req, res, chat === undefined ? next++ % backends.length : Math.abs(chat) % backends.length, body);
+    });
   });
   server.keepAliveTimeout = 30_000;
 
@@ -80,4 +107,22 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
         server.close(() => resolve());
       }),
   };
+}
+
+/** The chat an update belongs to (the user for updates without a chat); undefined when the body is not one. */
+export function chatOf(body: Buffer): number | undefined {
+  try {
+    const update = JSON.parse(body.toString('utf8')) as Record<
+      string,
+      { chat?: { id?: unknown }; from?: { id?: unknown }; message?: { chat?: { id?: unknown } } } | undefined
+    >;
+    for (const part of Object.values(update)) {
+      if (typeof part !== 'object' || part === null) continue;
+      const id = part.chat?.id ?? part.message?.chat?.id ?? part.from?.id;
+      if (typeof id === 'number') return id;
+    }
+  } catch {
+    // Not JSON: round-robin it like any request.
+  }
+  return undefined;
 }

@@ -12,7 +12,7 @@ import {
 } from '../environment/index.ts';
 import type { FakeTelegram } from '../fakes/telegram/index.ts';
 import type { ResolvedScenario } from '../scenarios/schema.ts';
-import { type Balancer, startBalancer } from './balancer.ts';
+import { type Balancer, type BalancerAffinity, startBalancer } from './balancer.ts';
 import { knobEnvironment } from './bot-config.ts';
 import { awaitFirstPolls, awaitWebhookRegistration, registerWebhook, type WebhookRegistrar } from './bot-readiness.ts';
 import { RUN_SCENARIO_DEFAULTS, type RunBotInfo } from './options.ts';
@@ -100,7 +100,7 @@ export async function startBotFleet(options: FleetOptions): Promise<BotFleet> {
     if (parts.kind === 'url') {
       await driveRunningBot(parts);
     } else {
-      if (parts.webhook) parts.front = await startFront(options.telegram);
+      if (parts.webhook) parts.front = await startFront(options.telegram, options.scenario.bot.balancerAffinity);
       parts.instances.push(...(await startInstances(parts)));
       parts.front?.setBackends(webhookBackends(parts.instances));
       if (parts.kind === 'command') await awaitCommandBots(parts);
@@ -137,8 +137,8 @@ async function driveRunningBot(parts: FleetParts): Promise<void> {
  * The balancer, and the fake routed to it: whatever URL a bot registers (its own path, an https:// URL), the
  * fake delivers to the balancer with that path, as DNS and a TLS-terminating load balancer do in production.
  */
-async function startFront(telegram: FakeTelegram): Promise<Balancer> {
-  const front = await startBalancer({ backends: [] });
+async function startFront(telegram: FakeTelegram, affinity: BalancerAffinity): Promise<Balancer> {
+  const front = await startBalancer({ backends: [], affinity });
   telegram.routeWebhooks(front.url);
   return front;
 }

@@ -304,6 +304,11 @@ export const botSchema = z
     transport: transportSchema,
     instances: z.number().int().min(1).max(64).default(1),
     /**
+     * Webhook x N: how the balancer in front spreads updates. `none` round-robin (a chat's updates land on any
+     * instance), `chat` keeps a chat on one instance (chat affinity, "sticky sessions").
+     */
+    balancerAffinity: z.enum(['none', 'chat']).default('none'),
+    /**
      * Any subset of the reference bot's config, typed and checked by the bot's own schema (bot/config), kept as
      * written: the orchestrator resolves it with the bot's defaults once per run.
      */

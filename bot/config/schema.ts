@@ -284,6 +284,9 @@ export const schedulerSchema = z
   })
   .prefault({});
 
+/** How the per-slot cap is enforced (the slot-cap matrix compares them). */
+export const SLOT_CAP_CHECKS = ['slot-table', 'count'] as const;
+
 export const slottingSchema = z
   .object({
     mode: z
@@ -292,6 +295,35 @@ export const slottingSchema = z
       .describe('full slots: none (no cap), offer the next free slot, or auto-shift'),
     slotMinutes: positiveInt.default(5).describe('slot length in minutes'),
     capPerSlot: positiveInt.default(50).describe('users per slot'),
+    // Lab only: `count` is the read-then-write race a first version writes, kept so the slot-cap matrix can
+    // show the overbooking it causes. Production: `slot-table`.
+    capCheck: z
+      .enum(SLOT_CAP_CHECKS)
+      .default('slot-table')
+      .describe(
+        'how the cap is enforced: slot-table (a counter row per slot, taken with a conditional UPDATE) or count (count users, then write: overbooks under concurrent sign-ups)',
+      ),
+  })
+  .prefault({});
+
+/** Where conversation state (the onboarding/settings step, the message allowance) lives. */
+export const SESSION_STORAGES = ['postgres', 'memory', 'redis'] as const;
+
+export const sessionSchema = z
+  .object({
+    // `memory` is aiogram's and grammY's default; it is correct for one instance only (the sessions matrix shows
+    // what it breaks behind a balancer without chat affinity). Production with several instances: postgres or redis.
+    storage: z
+      .enum(SESSION_STORAGES)
+      .default('postgres')
+      .describe(
+        'where conversation state lives: postgres (sessions table), memory (this process only: lost across instances and restarts) or redis (scheduler.redisUrl, env REDIS_URL)',
+      ),
+    redisKeyPrefix: z
+      .string()
+      .min(1)
+      .default('botcap:session:')
+      .describe('redis storage: prefix of the session keys (one per bot deployment)'),
   })
   .prefault({});
 
@@ -313,6 +345,24 @@ export const observabilitySchema = z
       .default('info')
       .describe('pino log level'),
     sentryDsn: z.string().optional().describe('send errors to Sentry (@sentry/node) when set; off by default'),
+    alertChatId: z.coerce
+      .number()
+      .int()
+      .optional()
+      .describe('alert the team in this Telegram group (a negative chat id) on every handler error; unset = off'),
+    // Lab only: `each` is what a first version writes (one message per error); a storm meets the group's ~20
+    // messages a minute and the rest are lost (429). Production: `summary`.
+    alertMode: z
+      .enum(['each', 'summary'])
+      .default('summary')
+      .describe(
+        'alerts: "each" error its own message (hits the 20/min group limit in a storm) or one "summary" per interval',
+      ),
+    alertSummaryEveryMs: positiveInt
+      .default(60_000)
+      .describe(
+        'alerts, summary mode: one message at most this often, with the count and kinds of errors, simulated ms',
+      ),
   })
   .prefault({});
 
@@ -360,6 +410,7 @@ export const botConfigSchema = z.object({
   cost: costSchema,
   scheduler: schedulerSchema,
   slotting: slottingSchema,
+  session: sessionSchema,
   rateLimit: rateLimitSchema,
   observability: observabilitySchema,
   time: timeSchema,

@@ -39,7 +39,12 @@ async function usersPerMinute(pool: pg.Pool): Promise<Map<number, number>> {
 }
 
 describe('slotting under 200 concurrent sign-ups for 10:00 with a cap of 50', () => {
-  const config = (mode: SlottingConfig['mode']): SlottingConfig => ({ mode, slotMinutes: 5, capPerSlot: 50 });
+  const config = (mode: SlottingConfig['mode']): SlottingConfig => ({
+    mode,
+    slotMinutes: 5,
+    capPerSlot: 50,
+    capCheck: 'slot-table',
+  });
 
   it('auto: exactly 50 get 10:00, the rest are shifted to the next slots, 50 each', async () => {
     const pool = await freshDatabase(200);
@@ -90,7 +95,7 @@ describe('slotting under 200 concurrent sign-ups for 10:00 with a cap of 50', ()
 describe('changing the digest time', () => {
   it('gives the old seat back, keeps an exact minute inside a slot, and records when onboarding finished', async () => {
     const pool = await freshDatabase(3);
-    const slotter = new Slotter(pool, { mode: 'offer', slotMinutes: 15, capPerSlot: 1 });
+    const slotter = new Slotter(pool, { mode: 'offer', slotMinutes: 15, capPerSlot: 1, capCheck: 'slot-table' });
     expect(await slotter.choose(1, 607, nowMs)).toMatchObject({ kind: 'assigned', minute: 607, shifted: false });
     expect(await slotter.choose(2, 610, nowMs)).toMatchObject({ kind: 'full', offers: [615, 630, 645] });
     // Same slot again: no second seat is taken.
@@ -104,7 +109,7 @@ describe('changing the digest time', () => {
 
   it('wraps to the next day after the last slot (auto)', async () => {
     const pool = await freshDatabase(2);
-    const slotter = new Slotter(pool, { mode: 'auto', slotMinutes: 30, capPerSlot: 1 });
+    const slotter = new Slotter(pool, { mode: 'auto', slotMinutes: 30, capPerSlot: 1, capCheck: 'slot-table' });
     await slotter.choose(1, 23 * 60 + 30, nowMs);
     expect(await slotter.choose(2, 23 * 60 + 45, nowMs)).toMatchObject({ kind: 'assigned', minute: 0, shifted: true });
     await pool.end();

@@ -33,7 +33,7 @@ export class UnknownUserError extends Error {
  * user's new time commit in the same transaction, so a crash cannot leave one without the other.
  *
  * @example
- * const slotter = new Slotter(pool, { mode: 'auto', slotMinutes: 5, capPerSlot: 50 });
+ * const slotter = new Slotter(pool, { mode: 'auto', slotMinutes: 5, capPerSlot: 50, capCheck: 'slot-table' });
  * await slotter.choose(42, 600, clock.nowMs()); // { kind: 'assigned', minute: 605, shifted: true, ... }
  */
 export class Slotter {

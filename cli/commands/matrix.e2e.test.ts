@@ -81,4 +81,16 @@ describe('botcap matrix all --quick (real runs)', () => {
     for (const r of [none, ...capped]) expect(r.values.missing, r.variant).toBe(0);
     for (const r of capped) expect(r.values.latenessP95Ms, r.variant).toBeLessThan(none.values.latenessP95Ms!);
   });
+
+  it('slot-cap: the slot table puts nobody above the cap', () => {
+    const v = verdict('slot-cap');
+    expect(row(v, 'slot table').values.overCap).toBe(0);
+    expect(row(v, 'COUNT then write').values.overCap).not.toBeNull();
+  });
+
+  it('sessions: Postgres sessions leave no onboarding unfinished behind a round-robin balancer', () => {
+    const v = verdict('sessions');
+    expect(row(v, 'postgres, round-robin').values.unfinished).toBe(0);
+    expect(row(v, 'memory, round-robin').values.unfinished).not.toBeNull();
+  });
 });

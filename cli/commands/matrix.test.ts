@@ -90,7 +90,7 @@ describe('botcap matrix (stubbed runs)', () => {
   it('rejects an unknown matrix with the list of known ones', async () => {
     const { stderr, exitCode } = await cli(['nope'], stubRunner);
     expect(exitCode).toBe(1);
-    expect(stderr).toContain("unknown matrix 'nope'; use one of transport, scheduler, llm-cost");
+    expect(stderr).toContain("unknown matrix 'nope'; use one of transport, sessions, scheduler, llm-cost");
   });
 
   it('runs each variant, writes its result, and keeps a failed variant as failed', async () => {

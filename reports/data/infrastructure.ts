@@ -45,6 +45,10 @@ export const infrastructureSchema = z.object({
       z.object({ computeUnits: z.number().positive(), maxConnections: z.number().int().positive() }),
     ),
     reservedConnections: z.number().int().min(0),
+    /** Client connections the plan's pooled endpoint accepts (Neon: 10,000); absent when the plan has no pooler. */
+    poolerMaxClientConnections: z.number().int().positive().optional(),
+    /** The free tier, if any: what a bot outgrows first. */
+    freePlan: z.object({ plan: z.string(), maxConnections: z.number().int().positive() }).optional(),
   }),
   lines: z.array(infrastructureLineSchema),
 });

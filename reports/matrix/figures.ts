@@ -124,3 +124,21 @@ export function noData(
 ): MatrixVerdict {
   return { ...verdict, status: 'no-data', answer: `No answer: ${why}.`, figure: 'n/a', changesIf };
 }
+
+/**
+ * A count with its noun, singular for exactly one: generated sentences read naturally at the rules' edges.
+ *
+ * @example
+ * counted(1, 'user') // '1 user'
+ * counted(1200, 'user') // '1,200 users'
+ * counted(null, 'user') // 'n/a users'
+ */
+export function counted(value: number | null | undefined, noun: string, plural = `${noun}s`): string {
+  return `${num(value)} ${value === 1 ? noun : plural}`;
+}
+
+/** The largest value any series of `points` reached; null with no points. */
+export function peakOf(series: ReadonlyArray<{ points: ReadonlyArray<readonly [number, number]> }>): number | null {
+  const values = series.flatMap((s) => s.points.map(([, value]) => value));
+  return values.length === 0 ? null : Math.max(...values);
+}

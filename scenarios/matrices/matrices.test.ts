@@ -17,7 +17,7 @@ import {
 describe('the matrices', () => {
   it('are listed in the index order and found by name', () => {
     expect(listMatrices().map((m) => m.name)).toEqual([...MATRIX_NAMES]);
-    expect(() => getMatrix('nope')).toThrow(/unknown matrix 'nope'; use one of transport, scheduler/);
+    expect(() => getMatrix('nope')).toThrow(/unknown matrix 'nope'; use one of transport, sessions, scheduler/);
   });
 
   it('build a valid scenario for every variant at both sizes, with unique folder names', () => {
@@ -61,7 +61,17 @@ describe('the matrices', () => {
       '5-min slots, cap 50, auto',
       '15-min slots, cap 150, auto',
       '5-min slots, cap 50, offer',
+      '15-min slots, cap 150, offer',
     ]);
+    expect(labels('slot-cap')).toEqual(expect.arrayContaining(['COUNT then write', 'slot table']));
+    expect(labels('sessions')).toEqual(
+      expect.arrayContaining([
+        'memory, round-robin',
+        'postgres, round-robin',
+        'redis, round-robin',
+        'memory, chat affinity',
+      ]),
+    );
     expect(labels('signals')).toHaveLength(1);
   });
 

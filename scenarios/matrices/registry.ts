@@ -5,7 +5,9 @@ import { breaker } from './breaker.ts';
 import { llmCost } from './llm-cost.ts';
 import { pooling } from './pooling.ts';
 import { scheduler } from './scheduler.ts';
+import { sessions } from './sessions.ts';
 import { signals } from './signals.ts';
+import { slotCap } from './slot-cap.ts';
 import { slotting } from './slotting.ts';
 import { transport } from './transport.ts';
 import type { MatrixDefinition } from './types.ts';
@@ -17,11 +19,13 @@ import type { MatrixDefinition } from './types.ts';
  */
 const MATRICES: Readonly<Record<MatrixName, MatrixDefinition>> = {
   transport,
+  sessions,
   scheduler,
   'llm-cost': llmCost,
   breaker,
   pooling,
   slotting,
+  'slot-cap': slotCap,
   signals,
 };
 

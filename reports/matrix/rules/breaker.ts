@@ -89,6 +89,40 @@ function byRank(a: Record<string, number | null>, b: Record<string, number | nul
   return 0;
 }
 
+/** The ranking's keys in order, as a sentence names them. */
+const RANK_NAMES = ['user-visible failures', 'wasted calls', 'fallback replies', 'p95 during the fault'] as const;
+
+/**
+ * What would change the pick between the winner and the runner-up: the first ranking key on which they
+ * differ, with both figures, so the sentence never asks for "fewer than 0".
+ *
+ * @example
+ * whatChangesThePick('shared', { failures: 0, wastedCalls: 12, ... }, 'per-upstream', { failures: 0, wastedCalls: 40, ... })
+ * // 'the pick changes if per-upstream had fewer wasted calls than shared (40 against 12; both had 0 user-visible failures), e.g. ...'
+ */
+export function whatChangesThePick(
+  winner: string,
+  w: Record<string, number | null>,
+  runnerUp: string,
+  r: Record<string, number | null>,
+): string {
+  const [a, b] = [rank(w), rank(r)];
+  const at = a.findIndex((x, i) => x !== b[i]);
+  if (at < 0) return `${winner} and ${runnerUp} tie on every figure (${RANK_NAMES.join(', ')}), so either will do`;
+  const value = (i: number, x: number) => {
+    const known = Number.isFinite(x) ? x : null;
+    return i === 3 ? ms(known) : num(known);
+  };
+  const tied = RANK_NAMES.slice(0, at)
+    .map((name, i) => `${value(i, a[i]!)} ${name}`)
+    .join(', ');
+  const fewer = at === 3 ? 'had a lower p95 during the fault' : `had fewer ${RANK_NAMES[at]!}`;
+  return (
+    `the pick changes if ${runnerUp} ${fewer} than ${winner} (${value(at, b[at]!)} against ${value(at, a[at]!)}` +
+    `${tied === '' ? '' : `; both had ${tied}`}), e.g. with a longer or partial outage or other breaker thresholds`
+  );
+}
+
 /**
  * The breaker verdict: the best breaker scope per failure condition.
  *
@@ -118,8 +152,12 @@ export const breakerRule: VerdictRule = {
           `${f.recoveryMs === null ? 'did not recover within the run' : `recovered ${ms(f.recoveryMs)} after the ${fault.condition === 'MCP outage' ? 'outage' : 'storm'}`}.`,
       );
     }
-    const winners: { condition: string; label: string; f: Record<string, number | null>; runnerUp: string | null }[] =
-      [];
+    const winners: {
+      condition: string;
+      label: string;
+      f: Record<string, number | null>;
+      runnerUp: { label: string; f: Record<string, number | null> } | null;
+    }[] = [];
     for (const c of CONDITIONS) {
       const ranked = usable.filter((o) => faultOf(o)?.condition === c).sort((a, b) => byRank(figures(a), figures(b)));
       const best = ranked[0];
@@ -127,7 +165,13 @@ export const breakerRule: VerdictRule = {
         v.sentences.push(`No variant completed in the ${c}: that half of the question has no data.`);
         continue;
       }
-      winners.push({ condition: c, label: best.label, f: figures(best), runnerUp: ranked[1]?.label ?? null });
+      const second = ranked[1];
+      winners.push({
+        condition: c,
+        label: best.label,
+        f: figures(best),
+        runnerUp: second === undefined ? null : { label: second.label, f: figures(second) },
+      });
     }
     if (winners.length === 0) return noData(v, 'no variant completed in either condition');
     const parts = winners.map(
@@ -148,7 +192,7 @@ export const breakerRule: VerdictRule = {
         .map((w) =>
           w.runnerUp === null
             ? `${w.condition}: only one variant completed, so the pick is unchallenged`
-            : `${w.condition}: the pick changes if ${w.runnerUp} makes fewer user-visible failures than ${num(w.f.failures)} (e.g. a longer or partial outage, other breaker thresholds)`,
+            : `${w.condition}: ${whatChangesThePick(w.label, w.f, w.runnerUp.label, w.runnerUp.f)}`,
         )
         .join('; ')
         .concat('.'),

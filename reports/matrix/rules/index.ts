@@ -4,7 +4,9 @@ import { breakerRule } from './breaker.ts';
 import { llmCostRule } from './llm-cost.ts';
 import { poolingRule } from './pooling.ts';
 import { schedulerRule } from './scheduler.ts';
+import { sessionsRule } from './sessions.ts';
 import { signalsRule } from './signals.ts';
+import { slotCapRule } from './slot-cap.ts';
 import { slottingRule } from './slotting.ts';
 import { transportRule } from './transport.ts';
 
@@ -15,10 +17,12 @@ import { transportRule } from './transport.ts';
  */
 export const VERDICT_RULES: Readonly<Record<MatrixName, VerdictRule>> = {
   transport: transportRule,
+  sessions: sessionsRule,
   scheduler: schedulerRule,
   'llm-cost': llmCostRule,
   breaker: breakerRule,
   pooling: poolingRule,
   slotting: slottingRule,
+  'slot-cap': slotCapRule,
   signals: signalsRule,
 };

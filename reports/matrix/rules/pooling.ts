@@ -1,5 +1,6 @@
 import { seriesFor } from '../../../contracts/series.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
+import { defaultInfrastructure } from '../../data/infrastructure.ts';
 import {
   botKnobNumber,
   isUsable,
@@ -11,6 +12,7 @@ import {
   verdictSkeleton,
 } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
+import { buyablePlan } from './pooling-plan.ts';
 
 /** PostgreSQL's superuser_reserved_connections default: ordinary clients get max_connections minus this. */
 export const RESERVED_CONNECTIONS = 3;
@@ -23,7 +25,10 @@ export const POOLING_RULE =
   'updates win, then the fewest digests unsent when the run ended, then the lower p95 reply latency (lost ' +
   'updates and unsent digests also measure the machine and the short window, so they rank rather than ' +
   "disqualify). Pool wait is the bots' pg pool waiting clients (peak); " +
-  "connections per instance is the most one instance's pool had open at once (what the instance's work held).";
+  "connections per instance is the most one instance's pool had open at once (what the instance's work held). " +
+  'The plan to buy is priced from the cost data (reports/data/infrastructure.json): through a pooler, the ' +
+  "database plan's pooled endpoint while instances x poolMax fits its client-connection limit; direct, the " +
+  'smallest compute size whose max_connections minus the reserved ones holds instances x poolMax.';
 
 const COLUMNS: readonly VerdictColumn[] = [
   { key: 'pooled', label: 'instances x poolMax', unit: 'connections' },
@@ -196,7 +201,11 @@ export const poolingRule: VerdictRule = {
     return {
       ...v,
       status: 'answered',
-      answer: `${winner.label}: zero 53300 errors and no duplicated digest, the fewest losses of the plans that qualify (${losses(w)}), p95 reply ${ms(w.replyP95Ms)}.`,
+      answer:
+        `${winner.label}: zero 53300 errors and no duplicated digest, the fewest losses of the plans that qualify (${losses(w)}), p95 reply ${ms(w.replyP95Ms)}.` +
+        (plan.pooled === null
+          ? ''
+          : ` ${buyablePlan(defaultInfrastructure(), { viaPooler: plan.viaPooler, clientConnections: plan.pooled })}`),
       figure:
         `${overflowText}; ${winner.label} peaked at ${num(w.connectionsSeen)} server connections of ${plan.usable} usable` +
         (passing[1] === undefined ? '' : `; next: ${passing[1].label} (${losses(figures(passing[1]))})`),

@@ -1,7 +1,17 @@
 import { budgetName, findKneeInRamp, kneeBudget } from '../../analysis/knee.ts';
 import { steadinessText } from '../../analysis/steady.ts';
 import type { KneeAnalysis, LatencyBudget } from '../../analysis/types.ts';
-import { botKnob, isUsable, ms, noData, num, replyP95Ms, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import {
+  botKnob,
+  counted,
+  isUsable,
+  ms,
+  noData,
+  num,
+  replyP95Ms,
+  type UsableOutcome,
+  verdictSkeleton,
+} from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const TRANSPORT_RULE =
@@ -13,7 +23,12 @@ export const TRANSPORT_RULE =
   'zero duplicate replies, the highest knee wins, then the lower p95 reply latency over the run (lost updates ' +
   'count in it at the deadline, so a variant whose answers time out loses the tie; they are printed too). ' +
   'Variants with an instance SIGKILLed mid-run are judged on lost and duplicate updates and webhook ' +
-  'redeliveries, per onTimeout policy.';
+  'redeliveries, per onTimeout policy. When to switch: the polling x1 variant (the current configuration) ' +
+  "is read at its knee against 300 concurrent users (the margin), and the switch costs the winner's extra " +
+  'instances and extra peak Postgres connections over polling x1.';
+
+/** The user count the architect asks about ("switch now at ~300 users or at 500+?"), as concurrent users. */
+export const TODAY_USERS = 300;
 
 /** The columns; the two judged on the latency budget name it, as the comparison table does (one meaning per label). */
 const columns = (budget: LatencyBudget | null): VerdictColumn[] => [
@@ -65,6 +80,65 @@ function notSteadyText(k: KneeAnalysis): string {
 function peakVus(o: UsableOutcome): number {
   const levels = kneeOf(o).levels.map((l) => l.load);
   return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
+}
+
+/** The current configuration: one instance polling. */
+function isPollingX1(o: UsableOutcome): boolean {
+  return o.result.environment.bot.transport === 'polling' && o.result.environment.bot.instances === 1 && !o.killed;
+}
+
+/**
+ * When polling x1 breaks, its margin at TODAY_USERS, and what switching to the winner costs.
+ *
+ * @example
+ * whenToSwitch(pollingX1, webhookX3)
+ * // 'Switch before 200 concurrent users: polling x1 broke at 300 (knee 200), 100 below 300; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).'
+ */
+export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): string {
+  const p = figures(polling);
+  const heldAll = kneeOf(polling).heldEveryLevel;
+  if (p.brokeAtVus === null && !heldAll) {
+    // A level that never settled is neither held nor broken: no break point to act on.
+    return `Where polling x1 breaks is not known: ${notSteadyText(kneeOf(polling))}${p.kneeVus === null ? '' : ` (it held up to ${num(p.kneeVus)} VUs)`}.`;
+  }
+  const where =
+    p.brokeAtVus === null
+      ? `polling x1 held at every level up to ${num(peakVus(polling))} VUs`
+      : p.kneeVus === null
+        ? `polling x1 broke at the first level, ${num(p.brokeAtVus)} VUs`
+        : `polling x1 broke at ${num(p.brokeAtVus)} VUs (knee ${num(p.kneeVus)})`;
+  const knee = p.brokeAtVus === null ? peakVus(polling) : (p.kneeVus ?? 0);
+  const margin = knee - TODAY_USERS;
+  const marginText =
+    p.brokeAtVus === null
+      ? margin >= 0
+        ? `at least ${num(margin)} VUs of headroom at ${num(TODAY_USERS)}`
+        : `untested at ${num(TODAY_USERS)}`
+      : margin > 0
+        ? `${num(margin)} VUs of headroom at ${num(TODAY_USERS)}`
+        : margin === 0
+          ? `no headroom at ${num(TODAY_USERS)}`
+          : `already ${num(-margin)} VUs over its knee at ${num(TODAY_USERS)}`;
+  if (winner === polling) {
+    return margin > 0 || (p.brokeAtVus === null && margin >= 0)
+      ? `No switch needed yet: ${where}, ${marginText}.`
+      : `No measured variant does better than polling x1, and it does not hold ${num(TODAY_USERS)}: ${where}, ${marginText}.`;
+  }
+  const extraInstances = winner.result.environment.bot.instances - polling.result.environment.bot.instances;
+  const pgW = winner.result.database.maxConnectionsSeen;
+  const pgP = polling.result.database.maxConnectionsSeen;
+  const when =
+    p.brokeAtVus === null
+      ? `Switch before ${num(peakVus(polling))}+ concurrent users (untested above)`
+      : margin > 0
+        ? `Switch before ${num(knee)} concurrent users`
+        : 'Switch now';
+  const instances = extraInstances === 0 ? 'no extra instance' : `${counted(extraInstances, 'more instance')}`;
+  const connections =
+    pgW === pgP
+      ? 'the same peak Postgres connections'
+      : `${counted(Math.abs(pgW - pgP), pgW > pgP ? 'more peak Postgres connection' : 'fewer peak Postgres connection')} (${num(pgW)} vs ${num(pgP)})`;
+  return `${when}: ${where}, ${marginText}; ${winner.label} costs ${instances} and ${connections}.`;
 }
 
 /**
@@ -136,14 +210,16 @@ export const transportRule: VerdictRule = {
     const w = figures(winner);
     const runnerUp = clean[1];
     const held = kneeOf(winner).heldEveryLevel;
+    const polling = clean.find(isPollingX1);
+    const when = polling === undefined ? '' : ` ${whenToSwitch(polling, winner)}`;
     return {
       ...v,
       status: 'answered',
       answer: held
-        ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.`
+        ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.${when}`
         : w.kneeVus === null && w.brokeAtVus === null
-          ? `${winner.label}: no level could be judged (${notSteadyText(kneeOf(winner))}); p95 reply ${ms(w.replyP95Ms)}.`
-          : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.`,
+          ? `${winner.label}: no level could be judged (${notSteadyText(kneeOf(winner))}); p95 reply ${ms(w.replyP95Ms)}.${when}`
+          : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.${when}`,
       figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${num(figures(runnerUp).kneeVus)} VUs`}; with a crash: ${killText}`,
       changesIf: held
         ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
