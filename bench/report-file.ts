@@ -15,6 +15,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  formatMethod,
+  type InstructionCounting,
+  instructionCountingAvailable,
+  type MachineQuiet,
+  machineQuiet,
+} from './proc.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -106,6 +113,50 @@ export function formatMachine(
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
     `- Load average (1 / 5 / 15 min): ${load(run.loadBefore)} before, ${load(run.loadAfter)} after`,
   ].join('\n');
+}
+
+/** Everything a section states about how and where it ran. */
+export interface BenchRun {
+  machine: MachineDetails;
+  command: string;
+  loadBefore: readonly number[];
+  loadAfter: readonly number[];
+  /** Whether verdicts are written: from the load before this run, or before the whole suite (bench/all.ts). */
+  quiet: MachineQuiet;
+  instructions: InstructionCounting;
+}
+
+/**
+ * Starts recording a run: machine, command, load before and whether the machine was quiet enough to judge.
+ * `before.quiet` (from bench/all.ts) is the suite's judgement, taken before its first benchmark loaded the
+ * cores; each benchmark's own load would otherwise make the next one look busy.
+ *
+ * @example
+ * const start = await benchRun();
+ * // ... measure ...
+ * const run = await start.finish(); // loadAfter set
+ */
+export async function benchRun(before?: Pick<BenchRun, 'quiet'>): Promise<{ finish(): Promise<BenchRun> }> {
+  const machine = await machineDetails();
+  const loadBefore = loadAverage();
+  const quiet = before?.quiet ?? machineQuiet(loadBefore[0], machine.cores);
+  const instructions = await instructionCountingAvailable();
+  const command = commandLine();
+  return {
+    finish: async () => ({ machine, command, loadBefore, loadAfter: loadAverage(), quiet, instructions }),
+  };
+}
+
+/** Machine, command, load averages, method and whether the figures are judged, as Markdown (pure). */
+export function formatRun(run: BenchRun, method: { pinned: boolean; repeats: number }): string {
+  const lines = [formatMachine(run.machine, run), formatMethod({ ...method, instructions: run.instructions })];
+  if (!run.quiet.judged) {
+    lines.push(
+      `- **Provisional**: the 1-minute load average was ${run.quiet.loadBefore1m.toFixed(2)} before the run ` +
+        `(above ${run.quiet.thresholdLoad1m.toFixed(2)}: other processes were using the cores), so no target is judged.`,
+    );
+  }
+  return lines.join('\n');
 }
 
 const startMarker = (id: string) => `<!-- bench:${id}:start -->`;
