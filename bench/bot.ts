@@ -20,12 +20,15 @@
  * and leaves its profile there (open it in Chrome DevTools or speedscope).
  */
 import { spawn } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BOT_NODE_FLAGS, BOT_READY_LINE, botProcessCommand } from '../bot/launch.ts';
 import { Environment, type ManagedProcess } from '../environment/index.ts';
 import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { createHistogram, type Histogram, recordValue } from '../loadgen/metrics/histogram.ts';
+import { BOT_STAGES, type CpuProfile, formatStages, profileStages, type StageShare } from './cpu-profile.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import {
   BENCH_METHOD_DEFAULTS,
@@ -116,6 +119,18 @@ export interface BotBenchResult {
   capacityRatio: number;
   /** Whether both bots ran pinned to the under-test core. */
   pinned: boolean;
+  /** With `cpuProfDir`: the reference bot's busy CPU by stage, from its profile. */
+  stages?: StageShare[];
+}
+
+/** The newest `.cpuprofile` in `dir`, parsed. */
+async function newestProfile(dir: string): Promise<CpuProfile> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+  if (files.length === 0)
+    throw new Error(`--cpu-prof-dir ${dir}: the bot wrote no .cpuprofile there (did it exit cleanly?)`);
+  const dated = await Promise.all(files.map(async (name) => ({ name, ms: (await stat(join(dir, name))).mtimeMs })));
+  const newest = dated.sort((a, b) => b.ms - a.ms)[0]!.name;
+  return JSON.parse(await readFile(join(dir, newest), 'utf8')) as CpuProfile;
 }
 
 interface DriveOutcome {
@@ -374,6 +389,7 @@ export async function runBotBenchmark(options: BotBenchOptions = {}): Promise<Bo
     const pinned =
       (await pinToCpu(reference.pid, BENCH_METHOD_DEFAULTS.underTestCpu)) &&
       (await pinToCpu(echo.process.pid, BENCH_METHOD_DEFAULTS.underTestCpu));
+    const stopReference = () => reference.stop();
     // At rest: started, webhook registered, no update handled yet.
     const referenceRest = (await processRssBytes(reference.pid)) ?? 0;
     const echoRest = (await processRssBytes(echo.process.pid)) ?? 0;
@@ -393,11 +409,16 @@ export async function runBotBenchmark(options: BotBenchOptions = {}): Promise<Bo
       referenceRounds,
       referenceRest,
     );
+    // The profile is written when the bot exits.
+    if (resolved.cpuProfDir !== '') await stopReference();
     return {
       options: resolved,
       moduleGraphs,
       echo: echoFigures,
       reference: referenceFigures,
+      ...(resolved.cpuProfDir === ''
+        ? {}
+        : { stages: profileStages(await newestProfile(resolved.cpuProfDir), BOT_STAGES) }),
       ratio: referenceFigures.updatesPerSSpread.median / Math.max(1, echoFigures.updatesPerSSpread.median),
       capacityRatio: echoFigures.cpuUsSpread.median / Math.max(1e-9, referenceFigures.cpuUsSpread.median),
       pinned,
@@ -450,6 +471,19 @@ export function formatBotBenchmark(result: BotBenchResult, run: BenchRun): strin
     '| process | RSS MB |',
     '| --- | ---: |',
     ...result.moduleGraphs.map((g) => `| ${g.what} | ${g.rssMb} |`),
+    ...(result.stages === undefined
+      ? []
+      : [
+          '',
+          "### Where the reference bot's CPU per update goes",
+          '',
+          'From `node --cpu-prof` of the reference bot over the whole run (`--cpu-prof-dir`), module loading and idle time left out: ' +
+            'each sample is charged to the deepest frame on its stack that belongs to a stage (bench/cpu-profile.ts), so a socket write ' +
+            'under pg counts as SQL and one under undici as a Bot API call. µs per update = share x the median CPU per update above. ' +
+            'The profiler itself adds a few percent.',
+          '',
+          formatStages(result.stages, reference.cpuUsPerUpdate),
+        ]),
   ].join('\n');
 }
 
