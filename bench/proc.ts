@@ -11,7 +11,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
 
 /** Resident set size of a process in bytes (VmRSS), or undefined when it is gone or not on Linux. */
@@ -103,10 +103,13 @@ const execFileAsync = promisify(execFile);
  * @example
  * await pinToCpu(process.pid, BENCH_METHOD_DEFAULTS.driverCpu) // true
  */
-export async function pinToCpu(pid: number | undefined, cpu: number): Promise<boolean> {
-  if (pid === undefined || cpu >= availableParallelism()) return false;
+export async function pinToCpu(pid: number | undefined, cpu: number | 'all'): Promise<boolean> {
+  const cores = availableParallelism();
+  if (pid === undefined || (cpu !== 'all' && (cpu >= cores || cores < 2))) return false;
   try {
-    await execFileAsync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)]);
+    // 'all' undoes a pin (for work after the measurement, such as whole `botcap run`s).
+    const list = cpu === 'all' ? `0-${cpus().length - 1}` : String(cpu);
+    await execFileAsync('taskset', ['-a', '-p', '-c', list, String(pid)]);
     return true;
   } catch {
     return false;
