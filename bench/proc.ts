@@ -11,7 +11,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 
 /** Resident set size of a process in bytes (VmRSS), or undefined when it is gone or not on Linux. */
@@ -104,7 +104,8 @@ const execFileAsync = promisify(execFile);
  * await pinToCpu(process.pid, BENCH_METHOD_DEFAULTS.driverCpu) // true
  */
 export async function pinToCpu(pid: number | undefined, cpu: number | 'all'): Promise<boolean> {
-  const cores = availableParallelism();
+  // The machine's cores, not availableParallelism(): that counts only the cores this process may use, one once pinned.
+  const cores = cpus().length;
   if (pid === undefined || (cpu !== 'all' && (cpu >= cores || cores < 2))) return false;
   try {
     // 'all' undoes a pin (for work after the measurement, such as whole `botcap run`s).
