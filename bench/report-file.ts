@@ -31,13 +31,20 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where the figures go, relative to the repository root. */
 export const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 
+/** What every section shares, said once at the top of the file. */
+export const PREAMBLE_TEXT =
+  'Written by the scripts in `bench/` (never by hand): `npm run bench` (bench/all.ts) regenerates every section, ' +
+  '`npm run bench -- --quick` does a short run to check the method (not figures to commit); each script also runs alone ' +
+  'and replaces only its own section. The method is shared (bench/proc.ts): the process under test is pinned to cpu 0 and ' +
+  "its driver to cpu 1 (taskset); CPU per update comes from the process's own accounting (process.cpuUsage, /proc utime + " +
+  'stime); instruction counts from `perf stat` where the machine allows it; every figure is repeated (5 rounds by default) ' +
+  'and given as median (min-max); speed is judged as a ratio of CPU per update against a reference measured in the same ' +
+  'run (bare node:http for the fakes, a bare grammY echo bot for the reference bot, autocannon for the generator). When ' +
+  'the 1-minute load average before the run is above 0.5 per core, other work was competing for the cores: the section ' +
+  'says "not judged: machine busy" instead of a verdict, and its figures are provisional. None of this is asserted in tests.';
+
 /** The file's preamble, written once when the file does not exist yet; later runs keep whatever is there. */
-const PREAMBLE = [
-  '# Benchmarks',
-  '',
-  'Written by the scripts in `bench/` (never by hand): each section is replaced when its script runs again and keeps the command that produced it. Speed is stated as a ratio against a reference measured in the same run where possible, because absolute figures on a shared 2-core machine move with whatever else runs; server CPU per request is given too, since it barely moves when other processes compete for the cores. None of this is asserted in tests.',
-  '',
-].join('\n');
+const PREAMBLE = ['# Benchmarks', '', PREAMBLE_TEXT, ''].join('\n');
 
 /** Where a benchmark ran: enough to tell whether two sets of figures are comparable. */
 export interface MachineDetails {
