@@ -480,7 +480,9 @@ export function formatBotBenchmark(result: BotBenchResult, run: BenchRun): strin
           'From `node --cpu-prof` of the reference bot over the whole run (`--cpu-prof-dir`), module loading and idle time left out: ' +
             'each sample is charged to the deepest frame on its stack that belongs to a stage (bench/cpu-profile.ts), so a socket write ' +
             'under pg counts as SQL and one under undici as a Bot API call. µs per update = share x the median CPU per update above. ' +
-            'The profiler itself adds a few percent.',
+            'The profiler itself adds a few percent. V8 samples on the wall clock while the process runs JavaScript, so on a busy ' +
+            'machine a sample that was preempted is charged, too long, to whatever ran when it was (often a socket write): ' +
+            'read the shares as provisional unless the run was judged.',
           '',
           formatStages(result.stages, reference.cpuUsPerUpdate),
         ]),
