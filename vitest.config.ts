@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /** The folders that hold tests, for this config and vitest.e2e.config.ts. */
-export const TEST_ROOTS = '{bot,cli,common,contracts,environment,fakes,loadgen,model,orchestration,reports,scenarios}';
+export const TEST_ROOTS =
+  '{bench,bot,cli,common,contracts,environment,fakes,loadgen,model,orchestration,reports,scenarios}';
 
 export default defineConfig({
   test: {

@@ -1,29 +1,45 @@
 /**
  * Benchmark of the fake Claude API: autocannon on loopback against the fake's zero-latency non-streaming
  * `POST /v1/messages` (validation, token counting, reply generation and usage recording all on) versus a bare
- * `node:http` server answering the same JSON, in the same run, each server in its own child process.
+ * `node:http` server answering the same JSON, in the same run, each server in its own child process pinned
+ * to the under-test core, autocannon in this process on the driver core, in alternating rounds (bench/proc.ts).
  *
- * Run: `npx tsx bench/claude.ts [--duration-s 5] [--connections 64]`. Prints a Markdown table; import
+ * Run: `npx tsx bench/claude.ts [--duration-s 5] [--connections 64] [--rounds 5]`. Prints a Markdown table; import
  * `benchmarkFakeClaude()` to get the figures (docs/BENCHMARKS.md is assembled from it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { availableParallelism, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import {
+  BENCH_METHOD_DEFAULTS,
+  countInstructions,
+  formatSpread,
+  pinToCpu,
+  processCpuMs,
+  type Spread,
+  summarize,
+} from './proc.ts';
 
 export interface ClaudeBenchOptions {
   /** Measured seconds per server. Default 5. */
   durationS?: number;
   /** Concurrent keep-alive connections. Default 64. */
   connections?: number;
-  /** Unmeasured warm-up seconds per server (JIT, sockets). Default 1. */
+  /** Unmeasured warm-up seconds per server (JIT, sockets), before the first round. Default 1. */
   warmupS?: number;
+  /** Alternating rounds (bare, fake, ...); each figure is the median of its rounds. Default 5. */
+  rounds?: number;
 }
 
-export const CLAUDE_BENCH_DEFAULTS = { durationS: 5, connections: 64, warmupS: 1 } as const;
+export const CLAUDE_BENCH_DEFAULTS = {
+  durationS: 5,
+  connections: 64,
+  warmupS: 1,
+  rounds: BENCH_METHOD_DEFAULTS.repeats,
+} as const;
 
 export interface ServerFigures {
   server: string;
@@ -37,6 +53,11 @@ export interface ServerFigures {
   latencyP99Ms: number;
   errors: number;
   non2xx: number;
+  /** Medians and ranges over the rounds. */
+  callsPerSSpread: Spread;
+  cpuUsSpread: Spread | undefined;
+  /** Instructions per call (perf stat), when perf can count on this machine. */
+  instructionsPerCall: number | undefined;
 }
 
 export interface ClaudeBenchResult {
@@ -44,10 +65,15 @@ export interface ClaudeBenchResult {
   cpus: number;
   durationS: number;
   connections: number;
+  rounds: number;
+  /** Whether both servers ran pinned to the under-test core (taskset). */
+  pinned: boolean;
   fake: ServerFigures;
   bare: ServerFigures;
   /** fake calls/s divided by bare calls/s. */
   ratio: number;
+  /** bare CPU per call / fake CPU per call (medians): the verdict's figure. */
+  capacityRatio: number | undefined;
   /** The fake's own count of recorded calls during the measured run (proves accounting was on). */
   fakeRecordedCalls: number;
   targetCallsPerS: number;
@@ -121,40 +147,52 @@ async function cannon(url: string, durationS: number, connections: number): Prom
   });
 }
 
-/** CPU ms (user + system) a process has used, from /proc (Linux; clock ticks are 10 ms there). */
-async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
+interface Round {
+  result: autocannon.Result;
+  cpuUsPerCall: number | undefined;
+  instructionsPerCall: number | undefined;
 }
 
-async function measure(
-  name: string,
-  url: string,
-  pid: number | undefined,
-  options: Required<ClaudeBenchOptions>,
-): Promise<ServerFigures> {
-  if (options.warmupS > 0) await cannon(url, options.warmupS, options.connections);
+async function measure(url: string, pid: number | undefined, options: Required<ClaudeBenchOptions>): Promise<Round> {
   const cpuBeforeMs = await processCpuMs(pid);
+  const instructions = await countInstructions(pid);
   const result = await cannon(url, options.durationS, options.connections);
+  const counted = await instructions.stop();
   const cpuAfterMs = await processCpuMs(pid);
   const calls = result.requests.total;
   return {
-    server: name,
-    callsPerS: Math.round(result.requests.average),
+    result,
     cpuUsPerCall:
       cpuBeforeMs === undefined || cpuAfterMs === undefined || calls === 0
         ? undefined
-        : Math.round(((cpuAfterMs - cpuBeforeMs) * 1000) / calls),
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+        : ((cpuAfterMs - cpuBeforeMs) * 1000) / calls,
+    instructionsPerCall: counted === undefined || calls === 0 ? undefined : counted / calls,
+  };
+}
+
+/** A server's figures from its rounds: medians, and latency from the round nearest the median calls/s. */
+function serverFigures(server: string, rounds: readonly Round[]): ServerFigures {
+  const callsPerSSpread = summarize(rounds.map((r) => r.result.requests.average));
+  const cpu = rounds.map((r) => r.cpuUsPerCall).filter((n) => n !== undefined);
+  const cpuUsSpread = cpu.length === 0 ? undefined : summarize(cpu);
+  const instructions = rounds.map((r) => r.instructionsPerCall).filter((n) => n !== undefined);
+  const typical = rounds.reduce((a, b) =>
+    Math.abs(b.result.requests.average - callsPerSSpread.median) <
+    Math.abs(a.result.requests.average - callsPerSSpread.median)
+      ? b
+      : a,
+  );
+  return {
+    server,
+    callsPerS: Math.round(callsPerSSpread.median),
+    cpuUsPerCall: cpuUsSpread === undefined ? undefined : Math.round(cpuUsSpread.median),
+    latencyP50Ms: typical.result.latency.p50,
+    latencyP99Ms: typical.result.latency.p99,
+    errors: rounds.reduce((sum, r) => sum + r.result.errors + r.result.timeouts, 0),
+    non2xx: rounds.reduce((sum, r) => sum + r.result.non2xx, 0),
+    callsPerSSpread,
+    cpuUsSpread,
+    instructionsPerCall: instructions.length === 0 ? undefined : Math.round(summarize(instructions).median),
   };
 }
 
@@ -165,10 +203,11 @@ async function measure(
  * const result = await benchmarkFakeClaude({ durationS: 3 }); result.fake.callsPerS // e.g. 12,000
  */
 export async function benchmarkFakeClaude(options: ClaudeBenchOptions = {}): Promise<ClaudeBenchResult> {
-  const resolved = {
+  const resolved: Required<ClaudeBenchOptions> = {
     durationS: options.durationS ?? CLAUDE_BENCH_DEFAULTS.durationS,
     connections: options.connections ?? CLAUDE_BENCH_DEFAULTS.connections,
     warmupS: options.warmupS ?? CLAUDE_BENCH_DEFAULTS.warmupS,
+    rounds: options.rounds ?? CLAUDE_BENCH_DEFAULTS.rounds,
   };
   const children: ChildProcess[] = [];
   try {
@@ -183,25 +222,38 @@ export async function benchmarkFakeClaude(options: ClaudeBenchOptions = {}): Pro
     const fixedBody = await sample.text();
     const bareServer = await startChild('bare', fixedBody);
     children.push(bareServer.child);
-
-    const bare = await measure('bare node:http', bareServer.url, bareServer.child.pid, resolved);
+    const pinned =
+      (await pinToCpu(fakeServer.child.pid, BENCH_METHOD_DEFAULTS.underTestCpu)) &&
+      (await pinToCpu(bareServer.child.pid, BENCH_METHOD_DEFAULTS.underTestCpu));
+    if (resolved.warmupS > 0) {
+      await cannon(bareServer.url, resolved.warmupS, resolved.connections);
+      await cannon(fakeServer.url, resolved.warmupS, resolved.connections);
+    }
+    const bareRounds: Round[] = [];
+    const fakeRounds: Round[] = [];
     const before = await usageCalls(fakeServer.url);
-    const fake = await measure(
-      'fake Claude (zero latency, accounting on)',
-      fakeServer.url,
-      fakeServer.child.pid,
-      resolved,
-    );
+    for (let round = 0; round < resolved.rounds; round++) {
+      bareRounds.push(await measure(bareServer.url, bareServer.child.pid, resolved));
+      fakeRounds.push(await measure(fakeServer.url, fakeServer.child.pid, resolved));
+    }
     const after = await usageCalls(fakeServer.url);
+    const bare = serverFigures('bare node:http', bareRounds);
+    const fake = serverFigures('fake Claude (zero latency, accounting on)', fakeRounds);
     return {
       node: process.version,
-      cpus: availableParallelism(),
+      cpus: cpus().length,
       loadAverage1m: loadavg()[0] ?? 0,
       durationS: resolved.durationS,
       connections: resolved.connections,
+      rounds: resolved.rounds,
+      pinned,
       fake,
       bare,
       ratio: bare.callsPerS > 0 ? fake.callsPerS / bare.callsPerS : 0,
+      capacityRatio:
+        bare.cpuUsSpread === undefined || fake.cpuUsSpread === undefined
+          ? undefined
+          : bare.cpuUsSpread.median / fake.cpuUsSpread.median,
       fakeRecordedCalls: after - before,
       targetCallsPerS: TARGET_CALLS_PER_S,
     };
@@ -223,19 +275,18 @@ async function usageCalls(url: string): Promise<number> {
  */
 export function formatClaudeBench(result: ClaudeBenchResult): string {
   const row = (f: ServerFigures) =>
-    `| ${f.server} | ${f.callsPerS.toLocaleString('en-US')} | ${f.cpuUsPerCall ?? 'n/a'} | ${f.latencyP50Ms} | ${f.latencyP99Ms} | ${f.errors + f.non2xx} |`;
+    `| ${f.server} | ${formatSpread(f.callsPerSSpread)} | ${f.cpuUsSpread === undefined ? 'n/a' : formatSpread(f.cpuUsSpread)} | ${f.instructionsPerCall?.toLocaleString('en-US') ?? '-'} | ${f.latencyP50Ms} | ${f.latencyP99Ms} | ${f.errors + f.non2xx} |`;
+  const byCpu = result.capacityRatio === undefined ? 'n/a' : `${result.capacityRatio.toFixed(2)}x`;
   return [
-    `### Fake Claude throughput (Node ${result.node}, ${result.cpus} CPUs, ${result.connections} connections, ${result.durationS} s each)`,
+    `### Fake Claude throughput (Node ${result.node}, ${result.cpus} CPUs, ${result.connections} connections, ${result.rounds} rounds of ${result.durationS} s each)`,
     '',
-    '| server | calls/s | server CPU µs/call | p50 ms | p99 ms | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| server | calls/s | server CPU µs/call | instructions/call | p50 ms | p99 ms | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     row(result.bare),
     row(result.fake),
     '',
-    `Machine load average at the end: ${result.loadAverage1m.toFixed(1)} on ${result.cpus} CPUs (autocannon shares them).`,
-    `Fake / bare: ${(result.ratio * 100).toFixed(0)}%. Target ${result.targetCallsPerS.toLocaleString('en-US')} calls/s: ${
-      result.fake.callsPerS >= result.targetCallsPerS ? 'met' : 'NOT met'
-    }. Calls recorded by the fake during its measured run: ${result.fakeRecordedCalls.toLocaleString('en-US')}.`,
+    `Fake / bare: **${byCpu}** by server CPU per call, ${result.ratio.toFixed(2)}x measured calls/s; figures are medians with the range of the rounds in brackets. ` +
+      `Calls recorded by the fake during its measured rounds: ${result.fakeRecordedCalls.toLocaleString('en-US')}.`,
   ].join('\n');
 }
 
@@ -249,7 +300,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (serveIndex >= 0) {
     await serve(process.argv[serveIndex + 1] ?? 'bare', process.argv[serveIndex + 2] ?? '');
   } else {
-    const result = await benchmarkFakeClaude({ durationS: flag('--duration-s'), connections: flag('--connections') });
+    const result = await benchmarkFakeClaude({
+      durationS: flag('--duration-s'),
+      connections: flag('--connections'),
+      rounds: flag('--rounds'),
+    });
     process.stdout.write(`${formatClaudeBench(result)}\n`);
   }
 }

@@ -15,6 +15,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  formatMethod,
+  type InstructionCounting,
+  instructionCountingAvailable,
+  type MachineQuiet,
+  machineQuiet,
+} from './proc.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -24,13 +31,20 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where the figures go, relative to the repository root. */
 export const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 
+/** What every section shares, said once at the top of the file. */
+export const PREAMBLE_TEXT =
+  'Written by the scripts in `bench/` (never by hand): `npm run bench` (bench/all.ts) regenerates every section, ' +
+  '`npm run bench -- --quick` does a short run to check the method (not figures to commit); each script also runs alone ' +
+  'and replaces only its own section. The method is shared (bench/proc.ts): the process under test is pinned to cpu 0 and ' +
+  "its driver to cpu 1 (taskset); CPU per update comes from the process's own accounting (process.cpuUsage, /proc utime + " +
+  'stime); instruction counts from `perf stat` where the machine allows it; every figure is repeated (5 rounds by default) ' +
+  'and given as median (min-max); speed is judged as a ratio of CPU per update against a reference measured in the same ' +
+  'run (bare node:http for the fakes, a bare grammY echo bot for the reference bot, autocannon for the generator). When ' +
+  'the 1-minute load average before the run is above 0.5 per core, other work was competing for the cores: the section ' +
+  'says "not judged: machine busy" instead of a verdict, and its figures are provisional. None of this is asserted in tests.';
+
 /** The file's preamble, written once when the file does not exist yet; later runs keep whatever is there. */
-const PREAMBLE = [
-  '# Benchmarks',
-  '',
-  'Written by the scripts in `bench/` (never by hand): each section is replaced when its script runs again and keeps the command that produced it. Speed is stated as a ratio against a reference measured in the same run where possible, because absolute figures on a shared 2-core machine move with whatever else runs; server CPU per request is given too, since it barely moves when other processes compete for the cores. None of this is asserted in tests.',
-  '',
-].join('\n');
+const PREAMBLE = ['# Benchmarks', '', PREAMBLE_TEXT, ''].join('\n');
 
 /** Where a benchmark ran: enough to tell whether two sets of figures are comparable. */
 export interface MachineDetails {
@@ -106,6 +120,50 @@ export function formatMachine(
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
     `- Load average (1 / 5 / 15 min): ${load(run.loadBefore)} before, ${load(run.loadAfter)} after`,
   ].join('\n');
+}
+
+/** Everything a section states about how and where it ran. */
+export interface BenchRun {
+  machine: MachineDetails;
+  command: string;
+  loadBefore: readonly number[];
+  loadAfter: readonly number[];
+  /** Whether verdicts are written: from the load before this run, or before the whole suite (bench/all.ts). */
+  quiet: MachineQuiet;
+  instructions: InstructionCounting;
+}
+
+/**
+ * Starts recording a run: machine, command, load before and whether the machine was quiet enough to judge.
+ * `before.quiet` (from bench/all.ts) is the suite's judgement, taken before its first benchmark loaded the
+ * cores; each benchmark's own load would otherwise make the next one look busy.
+ *
+ * @example
+ * const start = await benchRun();
+ * // ... measure ...
+ * const run = await start.finish(); // loadAfter set
+ */
+export async function benchRun(before?: Pick<BenchRun, 'quiet'>): Promise<{ finish(): Promise<BenchRun> }> {
+  const machine = await machineDetails();
+  const loadBefore = loadAverage();
+  const quiet = before?.quiet ?? machineQuiet(loadBefore[0], machine.cores);
+  const instructions = await instructionCountingAvailable();
+  const command = commandLine();
+  return {
+    finish: async () => ({ machine, command, loadBefore, loadAfter: loadAverage(), quiet, instructions }),
+  };
+}
+
+/** Machine, command, load averages, method and whether the figures are judged, as Markdown (pure). */
+export function formatRun(run: BenchRun, method: { pinned: boolean; repeats: number }): string {
+  const lines = [formatMachine(run.machine, run), formatMethod({ ...method, instructions: run.instructions })];
+  if (!run.quiet.judged) {
+    lines.push(
+      `- **Provisional**: the 1-minute load average was ${run.quiet.loadBefore1m.toFixed(2)} before the run ` +
+        `(above ${run.quiet.thresholdLoad1m.toFixed(2)}: other processes were using the cores), so no target is judged.`,
+    );
+  }
+  return lines.join('\n');
 }
 
 const startMarker = (id: string) => `<!-- bench:${id}:start -->`;

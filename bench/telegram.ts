@@ -1,16 +1,18 @@
 /**
  * Benchmark of the fake Telegram's hot path: sendMessage round trips per second (validation and
  * recording on, flood control off) against a bare node:http server answering the same JSON, measured
- * in the same run with autocannon on loopback. Each server runs in its own child process (one core
- * each) so neither shares an event loop with the load generator.
+ * in the same run with autocannon on loopback. Each server runs in its own child process pinned to the
+ * under-test core, autocannon in this process on the driver core (bench/proc.ts), in alternating rounds.
  *
- * Run: npx tsx bench/telegram.ts [--duration-s 5] [--connections 32] [--rounds 2]
+ * Run: npx tsx bench/telegram.ts [--duration-s 5] [--connections 32] [--rounds 5]
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { BENCH_METHOD_DEFAULTS, countInstructions, formatSpread, pinToCpu, type Spread, summarize } from './proc.ts';
+import { thousands } from './report-file.ts';
 
 /** How long and how hard each server is loaded. */
 export interface TelegramBenchOptions {
@@ -20,14 +22,18 @@ export interface TelegramBenchOptions {
   warmupS?: number;
   /** Concurrent keep-alive connections. Default 32. */
   connections?: number;
-  /** Alternating rounds (bare, fake, bare, fake...); the best round of each counts, which damps noise
-   *  from other processes on a shared machine. Default 2. */
+  /** Alternating rounds (bare, fake, bare, fake...); each figure is the median of its rounds. Default 5. */
   rounds?: number;
 }
 
-export const TELEGRAM_BENCH_DEFAULTS = { durationS: 5, warmupS: 1, connections: 32, rounds: 2 } as const;
+export const TELEGRAM_BENCH_DEFAULTS = {
+  durationS: 5,
+  warmupS: 1,
+  connections: 32,
+  rounds: BENCH_METHOD_DEFAULTS.repeats,
+} as const;
 
-/** One server's figures. */
+/** One server's figures: medians of its rounds, with the spread of the two that matter. */
 export interface ServerFigures {
   server: string;
   requestsPerS: number;
@@ -40,6 +46,10 @@ export interface ServerFigures {
   /** Requests one core could serve at that CPU cost: 1e6 / cpuUsPerRequest. Unlike requests/s, it
    *  barely moves when other processes compete for the cores. */
   oneCoreCapacityPerS: number;
+  /** Instructions the server executed per request (perf stat), when perf can count on this machine. */
+  instructionsPerRequest: number | undefined;
+  cpuUsSpread: Spread;
+  requestsPerSSpread: Spread;
 }
 
 export interface TelegramBenchResult {
@@ -48,8 +58,10 @@ export interface TelegramBenchResult {
   fake: ServerFigures;
   /** fake / bare throughput. */
   ratio: number;
-  /** fake / bare one-core capacity (CPU cost ratio, inverted). */
+  /** fake / bare one-core capacity (CPU cost ratio, inverted), from the medians. */
   capacityRatio: number;
+  /** Whether each server ran pinned to its own core (taskset). */
+  pinned: boolean;
   /** Calls the fake recorded, read back after the run (proves recording was on). */
   fakeRecordedCalls: number;
   node: string;
@@ -138,30 +150,62 @@ async function load(url: string, durationS: number, connections: number): Promis
   });
 }
 
-async function measure(kind: 'fake' | 'bare', options: Required<TelegramBenchOptions>) {
+interface Round {
+  requestsPerS: number;
+  cpuUsPerRequest: number;
+  instructionsPerRequest: number | undefined;
+  result: autocannon.Result;
+  recordedCalls: number;
+  pinned: boolean;
+}
+
+async function measure(kind: 'fake' | 'bare', options: Required<TelegramBenchOptions>): Promise<Round> {
   const { child, port } = await startChild(kind);
   child.removeAllListeners('exit');
   try {
+    const pinned = await pinToCpu(child.pid, BENCH_METHOD_DEFAULTS.underTestCpu);
     const url = `http://127.0.0.1:${port}/bot${TOKEN}/sendMessage`;
     if (options.warmupS > 0) await load(url, options.warmupS, options.connections);
     child.send('mark');
+    const instructions = await countInstructions(child.pid);
     const result = await load(url, options.durationS, options.connections);
+    const counted = await instructions.stop();
     const usage = await ask(child);
-    const cpuUsPerRequest = usage.cpuUs / Math.max(1, result.requests.total);
-    const figures: ServerFigures = {
-      server: kind === 'fake' ? 'fake Telegram (sendMessage, validation + recording)' : 'bare node:http (same JSON)',
-      requestsPerS: Math.round(result.requests.average),
-      latencyP50Ms: result.latency.p50,
-      latencyP99Ms: result.latency.p99,
-      non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
-      cpuUsPerRequest: Math.round(cpuUsPerRequest * 10) / 10,
-      oneCoreCapacityPerS: Math.round(1e6 / cpuUsPerRequest),
+    const requests = Math.max(1, result.requests.total);
+    return {
+      requestsPerS: result.requests.average,
+      cpuUsPerRequest: usage.cpuUs / requests,
+      instructionsPerRequest: counted === undefined ? undefined : counted / requests,
+      result,
+      recordedCalls: usage.recordedCalls,
+      pinned,
     };
-    return { figures, recordedCalls: usage.recordedCalls };
   } finally {
     child.send('exit');
   }
+}
+
+/** A server's figures from its rounds: medians, and the round nearest the median CPU for latency and errors. */
+function serverFigures(server: string, rounds: readonly Round[]): ServerFigures {
+  const cpuUsSpread = summarize(rounds.map((r) => r.cpuUsPerRequest));
+  const requestsPerSSpread = summarize(rounds.map((r) => r.requestsPerS));
+  const typical = rounds.reduce((a, b) =>
+    Math.abs(b.cpuUsPerRequest - cpuUsSpread.median) < Math.abs(a.cpuUsPerRequest - cpuUsSpread.median) ? b : a,
+  );
+  const instructions = rounds.map((r) => r.instructionsPerRequest).filter((n) => n !== undefined);
+  return {
+    server,
+    requestsPerS: Math.round(requestsPerSSpread.median),
+    latencyP50Ms: typical.result.latency.p50,
+    latencyP99Ms: typical.result.latency.p99,
+    non2xx: rounds.reduce((sum, r) => sum + r.result.non2xx, 0),
+    errors: rounds.reduce((sum, r) => sum + r.result.errors + r.result.timeouts, 0),
+    cpuUsPerRequest: Math.round(cpuUsSpread.median * 10) / 10,
+    oneCoreCapacityPerS: Math.round(1e6 / cpuUsSpread.median),
+    instructionsPerRequest: instructions.length === 0 ? undefined : Math.round(summarize(instructions).median),
+    cpuUsSpread,
+    requestsPerSSpread,
+  };
 }
 
 /**
@@ -178,22 +222,22 @@ export async function runTelegramBenchmark(options: TelegramBenchOptions = {}): 
     connections: options.connections ?? TELEGRAM_BENCH_DEFAULTS.connections,
     rounds: options.rounds ?? TELEGRAM_BENCH_DEFAULTS.rounds,
   };
-  let bare: Awaited<ReturnType<typeof measure>> | undefined;
-  let fake: Awaited<ReturnType<typeof measure>> | undefined;
+  const bareRounds: Round[] = [];
+  const fakeRounds: Round[] = [];
   for (let round = 0; round < resolved.rounds; round++) {
-    const bareRound = await measure('bare', resolved);
-    if (bare === undefined || bareRound.figures.requestsPerS > bare.figures.requestsPerS) bare = bareRound;
-    const fakeRound = await measure('fake', resolved);
-    if (fake === undefined || fakeRound.figures.requestsPerS > fake.figures.requestsPerS) fake = fakeRound;
+    bareRounds.push(await measure('bare', resolved));
+    fakeRounds.push(await measure('fake', resolved));
   }
-  if (bare === undefined || fake === undefined) throw new RangeError('rounds must be at least 1');
+  const bare = serverFigures('bare node:http (same JSON)', bareRounds);
+  const fake = serverFigures('fake Telegram (sendMessage, validation + recording)', fakeRounds);
   return {
     options: resolved,
-    bare: bare.figures,
-    fake: fake.figures,
-    ratio: fake.figures.requestsPerS / bare.figures.requestsPerS,
-    capacityRatio: fake.figures.oneCoreCapacityPerS / bare.figures.oneCoreCapacityPerS,
-    fakeRecordedCalls: fake.recordedCalls,
+    bare,
+    fake,
+    ratio: fake.requestsPerS / bare.requestsPerS,
+    capacityRatio: bare.cpuUsSpread.median / fake.cpuUsSpread.median,
+    fakeRecordedCalls: fakeRounds.reduce((sum, r) => sum + r.recordedCalls, 0),
+    pinned: [...bareRounds, ...fakeRounds].every((r) => r.pinned),
     node: process.version,
   };
 }
@@ -201,18 +245,17 @@ export async function runTelegramBenchmark(options: TelegramBenchOptions = {}): 
 /** The figures as a Markdown table (pure), for docs/BENCHMARKS.md. */
 export function formatTelegramBenchmark(result: TelegramBenchResult): string {
   const row = (f: ServerFigures) =>
-    `| ${f.server} | ${f.requestsPerS.toLocaleString('en-US')} | ${f.cpuUsPerRequest} | ${f.oneCoreCapacityPerS.toLocaleString('en-US')} | ${f.latencyP50Ms} | ${f.latencyP99Ms} | ${f.non2xx} | ${f.errors} |`;
+    `| ${f.server} | ${formatSpread(f.requestsPerSSpread)} | ${formatSpread(f.cpuUsSpread, 1)} | ${thousands(f.oneCoreCapacityPerS)} | ${f.instructionsPerRequest === undefined ? '-' : thousands(f.instructionsPerRequest)} | ${f.latencyP50Ms} | ${f.latencyP99Ms} | ${f.non2xx} | ${f.errors} |`;
   return [
-    `| server | requests/s | server CPU µs/request | one-core capacity/s | p50 ms | p99 ms | non-2xx | errors |`,
-    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| server | requests/s | server CPU µs/request | one-core capacity/s | instructions/request | p50 ms | p99 ms | non-2xx | errors |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     row(result.bare),
     row(result.fake),
     '',
-    `fake / bare: **${result.ratio.toFixed(2)}x** measured throughput, **${result.capacityRatio.toFixed(2)}x** one-core capacity ` +
-      `(CPU cost per request, robust to other load on the machine); the fake recorded ${result.fakeRecordedCalls.toLocaleString('en-US')} calls. ` +
-      `autocannon, ${result.options.connections} connections, best of ${result.options.rounds} alternating rounds of ` +
-      `${result.options.durationS} s after ${result.options.warmupS} s warm-up, ` +
-      `each server in its own process, loopback, Node ${result.node}.`,
+    `fake / bare: **${result.capacityRatio.toFixed(2)}x** by server CPU per request (the verdict's figure), ${result.ratio.toFixed(2)}x measured throughput; ` +
+      `the fake recorded ${thousands(result.fakeRecordedCalls)} calls. autocannon, ${result.options.connections} connections, ` +
+      `${result.options.rounds} alternating rounds of ${result.options.durationS} s after ${result.options.warmupS} s warm-up each, ` +
+      `each server in its own process, loopback, Node ${result.node}; figures are medians with the range of the rounds in brackets.`,
   ].join('\n');
 }
 

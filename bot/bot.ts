@@ -16,6 +16,7 @@ import type { BotMetrics } from './observability/metrics.ts';
 import type { ErrorReporter } from './observability/sentry.ts';
 import { plantedDelay } from './planted-delay.ts';
 import type { BotServices } from './services.ts';
+import { telegramFetch } from './telegram-fetch.ts';
 
 export interface CreateBotOptions {
   services: BotServices;
@@ -48,8 +49,9 @@ export function createBot({
   const log = logger.child({ component: 'bot' });
   const bot = new Bot<BotContext>(config.telegram.token, {
     ContextConstructor: BotContext,
-    // apiRoot points at the real Bot API or the fake; one timeout for every call (getUpdates included).
-    client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: config.telegram.apiTimeoutS },
+    // apiRoot points at the real Bot API or the fake; one timeout for every call (getUpdates included);
+    // the calls go over undici's pooled client, not node-fetch (telegram-fetch.ts says why).
+    client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: config.telegram.apiTimeoutS, fetch: telegramFetch() },
   });
   if (config.telegram.apiRetryAttempts > 0) {
     // Flood control (429) is normal at 30 msg/s; retry after the time Telegram asks for, up to a limit.

@@ -237,6 +237,41 @@ describe('webhook queues', () => {
     expect(fake.updates()[0]!.dropped).toBe('drop_pending_updates');
   });
 
+  it('counts a connection the bot closes without answering as "Connection reset by peer" and delivers again', async () => {
+    let attempts = 0;
+    const { server, url } = await listen(async (req, res) => {
+      await readJson(req);
+      if (++attempts === 1) req.socket.destroy();
+      else res.end();
+    });
+    servers.push(server);
+    await callApi(fake.url, token, 'setWebhook', { url });
+    fake.inject({ kind: 'message', user_id: 93, text: 'reset' });
+    await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'delivered on retry');
+    expect(fake.updates()[0]).toMatchObject({ deliveries: 2, webhook_failures: 1 });
+    expect(fake.webhookInfo().last_error_message).toBe('Connection reset by peer');
+  });
+
+  it('a new max_connections from setWebhook bounds the requests in flight from then on', async () => {
+    let active = 0;
+    let mostActive = 0;
+    const { server, url } = await listen(async (req, res) => {
+      mostActive = Math.max(mostActive, ++active);
+      await readJson(req);
+      setTimeout(() => {
+        active--;
+        res.end();
+      }, 5);
+    });
+    servers.push(server);
+    await callApi(fake.url, token, 'setWebhook', { url, max_connections: 1 });
+    await callApi(fake.url, token, 'setWebhook', { url, max_connections: 3 });
+    for (let n = 0; n < 3; n++)
+      for (const chat of [94, 95, 96, 97]) fake.inject({ kind: 'message', user_id: chat, text: `${n}` });
+    await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'all delivered');
+    expect(mostActive).toBe(3);
+  });
+
   it('fails a request that outlives the timeout with "Read timeout expired" and delivers it again', async () => {
     // Its own fake: a 100 ms (real) request timeout at scale 1000, backoffs of a few ms.
     const quick = await startFakeTelegram({ timeScale: 1000, webhookTimeoutMs: 100_000, floodControl: false });

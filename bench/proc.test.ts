@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { formatSpread, judge, machineQuiet, parsePerfInstructions, summarize } from './proc.ts';
+
+describe('benchmark method', () => {
+  it('summarises repeats by median and range, whatever their order', () => {
+    expect(summarize([9, 1, 5, 3, 7])).toEqual({ median: 5, min: 1, max: 9, n: 5 });
+    expect(summarize([4, 2]).median).toBe(3);
+    expect(formatSpread(summarize([430.2, 398, 412.4]))).toBe('412 (398-430)');
+    expect(() => summarize([])).toThrow(/repeats must be at least 1/);
+  });
+
+  it('writes no verdict when the machine was busy before the run', () => {
+    const busy = machineQuiet(2.6, 2);
+    expect(busy.judged).toBe(false);
+    expect(judge(true, busy)).toBe('not judged: machine busy, load avg 2.60');
+    expect(judge(false, machineQuiet(0.3, 2))).toBe('**NOT met**');
+  });
+
+  it('reads an instruction count from perf stat, and none where the counter is not supported', () => {
+    expect(parsePerfInstructions('1234567,,instructions:u,1000,100.00,,\n')).toBe(1234567);
+    expect(parsePerfInstructions('<not supported>,,instructions,0,100.00,,\n')).toBeUndefined();
+    expect(parsePerfInstructions('')).toBeUndefined();
+  });
+});
