@@ -46,6 +46,7 @@ export function formatStage(stage: RunStage): string | undefined {
     case 'environment': {
       const event = stage.event;
       if (event.type === 'starting') return `starting ${event.component}...`;
+      if (event.type === 'cleaned') return event.description;
       if (event.type === 'signal')
         return event.forced ? `${event.signal} again: killing everything now` : `${event.signal}: stopping the run`;
       return undefined;
