@@ -160,9 +160,12 @@ export class Environment {
       await starting;
       return env;
     } catch (error) {
+      // Read before stop(), which aborts the signal too: only a signal that came first makes this an interrupt.
+      // A server that refused us is a failure (exit 1), not a Ctrl-C (130).
+      const interrupted = env.signal.aborted;
       // Errors surface only once teardown is complete, so a caller that exits on them leaves nothing behind.
       await env.stop().catch(() => undefined);
-      if (env.signal.aborted && !(error instanceof EnvironmentStopped)) {
+      if (interrupted && !(error instanceof EnvironmentStopped)) {
         throw new EnvironmentStopped(`stopped while starting: ${error instanceof Error ? error.message : error}`);
       }
       throw error;

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_STRATEGIES } from '../../bot/config/schema.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { redactSecrets } from '../../common/redact.ts';
 import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
 import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
@@ -14,8 +15,25 @@ import { GATE_EXIT_FAILED, thresholdsFromFlags } from './gate.ts';
 import { writeReports } from './report.ts';
 import { formatRunSummary } from './run-summary.ts';
 
-/** Exit codes of `botcap run`: k6's 99 for a failed threshold, 130 when stopped by Ctrl-C. */
+/**
+ * Exit codes of `botcap run` (README.md, "Exit codes"): 1 for any error - bad input, a component that would not
+ * start or serve, a bot instance that exited on its own -, k6's 99 for a failed threshold, 130 only when stopped
+ * by a signal (Ctrl-C).
+ */
 export const RUN_EXIT = { ok: 0, error: 1, thresholdFailed: GATE_EXIT_FAILED, interrupted: 130 } as const;
+
+/**
+ * The exit code a finished run ends with: interrupted, then an error of its parts (a crashed bot), then its
+ * thresholds.
+ *
+ * @example
+ * runExitCode({ ...result, error: 'bot-1 exited on its own at 12 s simulated (code 1, signal null)' }) // 1
+ */
+export function runExitCode(result: Pick<RunResult, 'status' | 'error' | 'thresholds'>): number {
+  if (result.status === 'aborted') return RUN_EXIT.interrupted;
+  if (result.status === 'failed' || result.error !== undefined) return RUN_EXIT.error;
+  return result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
+}
 
 export const RUN_DEFAULTS = { outRoot: 'botcap-out', repeat: 1 } as const;
 
@@ -55,6 +73,39 @@ const integer = (min: number) => (value: string) => {
     throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
   return n;
 };
+/**
+ * A URL flag (`--database-url`, `--redis-url`, ...) must parse and have one of `schemes`: checked before anything
+ * starts, in the action rather than as commander's parser, whose message repeats the value, password included.
+ *
+ * @example
+ * checkUrlFlag('--redis-url', 'redis://127.0.0.1:6379', ['redis', 'rediss']) // fine
+ * checkUrlFlag('--database-url', 'not-a-url', ['postgres']) // ConfigError: --database-url is not a URL: ...
+ */
+export function checkUrlFlag(flag: string, value: string | undefined, schemes: readonly string[]): void {
+  if (value === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      `${flag} is not a URL: '${redactSecrets(value)}'; expected e.g. ${schemes[0]}://user:password@127.0.0.1:port/...`,
+    );
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!schemes.includes(scheme)) {
+    throw new ConfigError(`${flag} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL, got '${scheme}://...'`);
+  }
+}
+
+/** Every URL flag of `botcap run`, checked before anything starts. */
+function checkUrlFlags(options: RunCliOptions): void {
+  checkUrlFlag('--database-url', options.databaseUrl, POSTGRES_SCHEMES);
+  checkUrlFlag('--pgbouncer-url', options.pgbouncerUrl, POSTGRES_SCHEMES);
+  checkUrlFlag('--redis-url', options.redisUrl, ['redis', 'rediss']);
+  checkUrlFlag('--webhook-url', options.webhookUrl, ['http', 'https']);
+}
+const POSTGRES_SCHEMES = ['postgres', 'postgresql'] as const;
+
 const positive = (value: string) => {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
@@ -192,6 +243,7 @@ export function registerRun(program: Command): void {
       integer(1),
     )
     .action(async function runAction(name: string, options: RunCliOptions): Promise<void> {
+      checkUrlFlags(options);
       if ((options.repeat ?? RUN_DEFAULTS.repeat) > 1) {
         await repeatRun(name, options, runAction);
         return;
@@ -230,8 +282,7 @@ export function registerRun(program: Command): void {
         process.stdout.write(summary);
         process.stderr.write(`wrote ${paths.map((p) => redactSecrets(p)).join(', ')}\n`);
       }
-      if (result.status === 'aborted') process.exitCode = RUN_EXIT.interrupted;
-      else process.exitCode = result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
+      process.exitCode = runExitCode(result);
     });
 }
 
