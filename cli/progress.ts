@@ -61,6 +61,8 @@ export function formatStage(stage: RunStage): string | undefined {
       return `load: ${clock(stage.durationMs / 1000)} simulated at ${stage.timeScale}x (~${Math.ceil(stage.durationMs / 1000 / stage.timeScale)}s)`;
     case 'instance-killed':
       return `killed ${stage.name} (SIGKILL) at ${Math.round(stage.atMs / 1000)}s simulated`;
+    case 'fault':
+      return `fault at ${Math.round(stage.atMs / 1000)}s simulated: ${stage.detail}`;
     case 'bot-crashed':
       return [
         `${stage.name} exited on its own at ${Math.round(stage.atMs / 1000)}s simulated (code ${stage.code}, signal ${stage.signal}); its last lines:`,

@@ -11,6 +11,14 @@ import type { KillAt, RunScenarioOptions } from '../../orchestration/options.ts'
 import { runScenario } from '../../orchestration/run.ts';
 import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
 import { ProgressWriter } from '../progress.ts';
+import {
+  type ClaudeErrorWindow,
+  type FlagWindow,
+  parseClaudeErrors,
+  parseWindow,
+  repeatable,
+  withFaultFlags,
+} from './fault-flags.ts';
 import { GATE_EXIT_FAILED, thresholdsFromFlags } from './gate.ts';
 import { writeReports } from './report.ts';
 import { formatRunSummary } from './run-summary.ts';
@@ -60,6 +68,9 @@ interface RunCliOptions {
   telegramPort?: number;
   claudePort?: number;
   killInstanceAt?: KillAt;
+  postgresFaultAt?: KillAt[];
+  claudeErrors?: ClaudeErrorWindow[];
+  mcpOutage?: FlagWindow[];
   threshold: string[];
   out?: string;
   variant?: string;
@@ -168,6 +179,7 @@ function runOptionsFrom(options: RunCliOptions): RunScenarioOptions {
     ...keep('telegramPort', options.telegramPort),
     ...keep('claudePort', options.claudePort),
     ...keep('killInstanceAt', options.killInstanceAt),
+    ...keep('postgresFaultAt', options.postgresFaultAt),
     ...keep('variant', options.variant),
     ...(options.threshold.length > 0 ? { thresholds: thresholdsFromFlags(options.threshold) } : {}),
   };
@@ -229,6 +241,21 @@ export function registerRun(program: Command): void {
       parseKillAt,
     )
     .option(
+      '--postgres-fault-at <when>',
+      "terminate every session of the run database at a simulated time ('90s') or fraction (0.5); repeatable",
+      repeatable(parseKillAt),
+    )
+    .option(
+      '--claude-errors <window>',
+      "fake Claude fails calls in a window: FROM-TO:KIND[@RATE], e.g. '20s-40s:529' or '1m-2m:429@0.3'; repeatable",
+      repeatable(parseClaudeErrors),
+    )
+    .option(
+      '--mcp-outage <window>',
+      "the fake MCP server answers 503 in a window: FROM-TO[@RATE], e.g. '20s-40s'; repeatable",
+      repeatable((value: string) => parseWindow('--mcp-outage', value)),
+    )
+    .option(
       '-t, --threshold <metric:expression>',
       "an extra threshold, repeatable, e.g. 'reply_latency:p(95)<3000' (added to the scenario's)",
       (value: string, previous: string[]) => [...previous, value],
@@ -248,7 +275,7 @@ export function registerRun(program: Command): void {
         await repeatRun(name, options, runAction);
         return;
       }
-      const scenario = applyOverrides(await loadScenario(name), overridesFrom(options));
+      const scenario = withFaultFlags(applyOverrides(await loadScenario(name), overridesFrom(options)), options);
       const outDir = options.out ?? defaultOutDir(scenario.name);
       const progress = new ProgressWriter(process.stderr);
       let result: RunResult;
