@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,31 @@ describe('botcap run exit codes', () => {
     expect(exitCode).toBe(RUN_EXIT.error);
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/starting postgres/);
+  });
+
+  it.each([
+    [
+      ['--telegram-port', '70000'],
+      /--telegram-port <port>' argument '70000' is invalid\. at most 65,535 \(a TCP port\)/,
+    ],
+    [['--users', '1e12'], /--users <n>' argument '1e12' is invalid\. at most 1,000,000 users in one run/],
+    [['--out', '/proc/botcap-nope'], /^botcap: --out \/proc\/botcap-nope is not a writable directory \(ENOENT\)/m],
+    [['--out', '/etc/passwd/out'], /^botcap: --out \/etc\/passwd\/out is not a writable directory \(ENOTDIR\)/m],
+  ])('%j: exit 1 with one line, before anything starts', async (flags, message) => {
+    const { exitCode, stderr } = await run(['smoke', ...flags]);
+    expect(exitCode).toBe(RUN_EXIT.error);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/starting postgres|\n\s+at /);
+  });
+
+  it('a .ts scenario with a syntax error says where', async () => {
+    const file = join(scratch, 'broken.ts');
+    writeFileSync(file, "export default {\n  name: 'broken',\n  load: {\n");
+    const { exitCode, stderr } = await run([file]);
+    expect(exitCode).toBe(RUN_EXIT.error);
+    expect(stderr).toBe(
+      `botcap: cannot read scenario file ${file}: syntax error at line 4, column 1: Expected identifier but found end of file\n`,
+    );
   });
 
   it('a bad URL flag never repeats its password', async () => {

@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_STRATEGIES } from '../../bot/config/schema.ts';
 import { ConfigError } from '../../common/errors.ts';
@@ -43,7 +44,12 @@ export function runExitCode(result: Pick<RunResult, 'status' | 'error' | 'thresh
   return result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
 }
 
-export const RUN_DEFAULTS = { outRoot: 'botcap-out', repeat: 1 } as const;
+export const RUN_DEFAULTS = {
+  outRoot: 'botcap-out',
+  repeat: 1,
+  /** `--users` above this would not fit the population's maps (V8's Map holds ~16.7 M entries) nor a machine. */
+  maxUsers: 1_000_000,
+} as const;
 
 interface RunCliOptions {
   users?: number;
@@ -78,12 +84,48 @@ interface RunCliOptions {
   repeat?: number;
 }
 
-const integer = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
-  return n;
-};
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER, why = '') =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
+    if (n > max) throw new InvalidArgumentError(`at most ${max.toLocaleString('en-US')}${why}, got '${value}'`);
+    return n;
+  };
+const port = integer(1, 65_535, ' (a TCP port)');
+
+/**
+ * `mkdir -p`, one level at a time: Node's `mkdir(..., { recursive: true })` spins forever where the kernel
+ * answers ENOENT for a dir whose parent exists (under /proc), and this check must fail, not hang.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeDirs(dirname(dir));
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
+
+/**
+ * Is `dir` (created if missing) writable? Checked before anything starts, so a typo in `--out` costs no
+ * PostgreSQL start and no stack trace.
+ */
+export async function checkWritableDir(flag: string, dir: string): Promise<void> {
+  try {
+    await makeDirs(resolve(dir));
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${flag} ${dir} is not a writable directory (${code}); choose another with ${flag} <dir>`);
+  }
+}
 /**
  * A URL flag (`--database-url`, `--redis-url`, ...) must parse and have one of `schemes`: checked before anything
  * starts, in the action rather than as commander's parser, whose message repeats the value, password included.
@@ -212,7 +254,11 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a scenario: Postgres, the fakes and N bot instances, a user population, a RunResult and reports')
     .argument('<scenario>', 'a built-in scenario name (botcap scenarios) or a path to a .ts/.json scenario file')
-    .option('--users <n>', 'closed models: peak concurrent users; open models: the population', integer(1))
+    .option(
+      '--users <n>',
+      'closed models: peak concurrent users; open models: the population',
+      integer(1, RUN_DEFAULTS.maxUsers, ' users in one run'),
+    )
     .option('--duration <duration>', "simulated length, e.g. '2m' (ramps scale proportionally)")
     .option('--time-scale <x>', 'simulated seconds per real second', positive)
     .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(TRANSPORTS))
@@ -233,8 +279,8 @@ export function registerRun(program: Command): void {
     .option('--bot-cmd <command>', 'run your own bot (any language) with the bot contract env (environment/README.md)')
     .option('--webhook-url <url>', 'drive a bot that is already running: the fake Telegram posts updates to this URL')
     .option('--webhook-secret <secret>', 'with --webhook-url: the X-Telegram-Bot-Api-Secret-Token to send')
-    .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', integer(1))
-    .option('--claude-port <port>', 'fixed port of the fake Claude (default: a free one)', integer(1))
+    .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', port)
+    .option('--claude-port <port>', 'fixed port of the fake Claude (default: a free one)', port)
     .option(
       '--kill-instance-at <when>',
       "SIGKILL one bot instance at a simulated time ('90s') or fraction of the run (0.5)",
@@ -277,6 +323,7 @@ export function registerRun(program: Command): void {
       }
       const scenario = withFaultFlags(applyOverrides(await loadScenario(name), overridesFrom(options)), options);
       const outDir = options.out ?? defaultOutDir(scenario.name);
+      await checkWritableDir('--out', outDir);
       const progress = new ProgressWriter(process.stderr);
       let result: RunResult;
       try {
