@@ -41,14 +41,20 @@
       if (bands.length === 0 || !scales.x) return;
       ctx.save();
       ctx.font = `10px ${Chart.defaults.font.family}`;
-      for (const band of bands) {
+      for (const [index, band] of bands.entries()) {
         const left = Math.max(chartArea.left, scales.x.getPixelForValue(band.fromS));
         const right = Math.min(chartArea.right, Math.max(left + 2, scales.x.getPixelForValue(band.toS)));
         if (right <= chartArea.left || left >= chartArea.right) continue;
         ctx.fillStyle = 'rgba(220, 38, 38, 0.15)';
         ctx.fillRect(left, chartArea.top, right - left, chartArea.bottom - chartArea.top);
         ctx.fillStyle = '#991b1b';
-        ctx.fillText(band.label, left + 3, chartArea.top + 10, Math.max(60, chartArea.right - left - 6));
+        // One row per band (four, then again from the top), so labels of nearby faults do not overprint.
+        ctx.fillText(
+          band.label,
+          left + 3,
+          chartArea.top + 10 + 11 * (index % 4),
+          Math.max(60, chartArea.right - left - 6),
+        );
       }
       ctx.restore();
       status.bands = (status.bands ?? 0) + bands.length;
