@@ -47,6 +47,7 @@ export function formatStage(stage: RunStage): string | undefined {
     case 'environment': {
       const event = stage.event;
       if (event.type === 'starting') return `starting ${event.component}...`;
+      if (event.type === 'cleaned') return event.description;
       if (event.type === 'signal')
         return event.forced ? `${event.signal} again: killing everything now` : `${event.signal}: stopping the run`;
       return undefined;
@@ -65,6 +66,8 @@ export function formatStage(stage: RunStage): string | undefined {
       return `load: ${clock(stage.durationMs / 1000)} simulated at ${stage.timeScale}x (~${Math.ceil(stage.durationMs / 1000 / stage.timeScale)}s)`;
     case 'instance-killed':
       return `killed ${stage.name} (SIGKILL) at ${Math.round(stage.atMs / 1000)}s simulated`;
+    case 'fault':
+      return `fault at ${Math.round(stage.atMs / 1000)}s simulated: ${stage.detail}`;
     case 'bot-crashed':
       return [
         `${stage.name} exited on its own at ${Math.round(stage.atMs / 1000)}s simulated (code ${stage.code}, signal ${stage.signal}); its last lines:`,

@@ -75,6 +75,32 @@ export const fidelitySchema = z.object({
 });
 export type Fidelity = z.infer<typeof fidelitySchema>;
 
+/** The kinds of fault a run can inject on purpose (scenario fields and `botcap run` flags). */
+export const FAULT_EVENT_KINDS = [
+  'instance-killed',
+  'claude-errors',
+  'mcp-outage',
+  'postgres-sessions-terminated',
+] as const;
+
+/**
+ * A fault the run injected on purpose, so the figures around it are read as its cost, not as a defect: an
+ * instance SIGKILLed, a window of Claude errors or of MCP outage, the run database's sessions terminated.
+ */
+export const faultEventSchema = z.object({
+  kind: z.enum(FAULT_EVENT_KINDS),
+  /** What it hit: `bot-2`, `claude`, `mcp`, `postgres`. */
+  target: z.string(),
+  /** Simulated ms since the load started. */
+  fromMs: z.number().min(0),
+  /** End of a window, simulated ms since the load started; equal to `fromMs` for an instant fault. */
+  toMs: z.number().min(0),
+  /** One phrase: `SIGKILL`, `529 overloaded_error for 100% of calls`, `5 sessions terminated`. */
+  detail: z.string(),
+});
+
+export type FaultEvent = z.infer<typeof faultEventSchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RUN_RESULT_SCHEMA_VERSION),
   botcapVersion: z.string(),
@@ -211,6 +237,8 @@ export const runResultSchema = z.object({
 
   timeSeries: z.array(timeSeriesSchema),
   thresholds: z.array(thresholdOutcomeSchema),
+  /** The faults the run injected on purpose, in time order; absent in results of botcap before 0.2 of this field. */
+  faults: z.array(faultEventSchema).optional(),
 });
 
 export type RunResult = z.infer<typeof runResultSchema>;

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../common/errors.ts';
 import { probeDockerEngine, probePgBouncer, probeRedis } from '../common/probes.ts';
 import { Environment, type EnvironmentEvent } from './environment.ts';
+import { RUN_REGISTRY_DEFAULTS } from './run-registry.ts';
 import { isAlive, waitFor } from './util.ts';
 
 const CHILD = fileURLToPath(new URL('./testdata/env-child.ts', import.meta.url));
@@ -71,9 +72,21 @@ async function interruptChild(when: (line: Line) => boolean, signals = 1, wholeG
     }
   });
   const code = await exited;
-  const leftovers = await processesMarked(mark);
-  // tsx keeps its compile cache in os.tmpdir(): not ours to clean.
-  const files = (await readdir(tmp)).filter((name) => !name.startsWith('tsx-'));
+  // After a crash the run's reaper cleans up, a moment after the child's exit.
+  const leftovers = await waitFor(
+    'the reaper to clean up',
+    async () => {
+      const marked = await processesMarked(mark);
+      return marked.length === 0 ? marked : undefined;
+    },
+    { timeoutMs: 10_000 },
+  ).catch(() => processesMarked(mark));
+  // tsx keeps its compile cache in os.tmpdir(): not ours to clean. The run registry stays, emptied.
+  const registry = join(tmp, RUN_REGISTRY_DEFAULTS.dirName);
+  const files = [
+    ...(await readdir(tmp)).filter((name) => !name.startsWith('tsx-') && name !== RUN_REGISTRY_DEFAULTS.dirName),
+    ...(await readdir(registry).catch(() => [])),
+  ];
   await rm(tmp, { recursive: true, force: true });
   return { code, lines, leftovers, files, sent, stderr };
 }

@@ -11,6 +11,14 @@ import type { ComponentHandle } from './component.ts';
 import { type PgBouncerHandle, type PgBouncerOptions, startPgBouncer } from './pgbouncer.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle, type PostgresRuntime, startPostgres } from './postgres.ts';
 import { type RedisHandle, type RedisOptions, startRedis } from './redis.ts';
+import {
+  describeReap,
+  type ReapReport,
+  RunRegistration,
+  type RunResource,
+  reapDeadRuns,
+  reapedAnything,
+} from './run-registry.ts';
 import { type ManagedProcess, type ProcessSpec, Supervisor } from './supervisor.ts';
 import { EnvironmentStopped, makeTempDir, onProcessExit, removeDir } from './util.ts';
 
@@ -37,6 +45,11 @@ export interface EnvironmentOptions {
   startTimeoutMs?: number;
   /** Progress for the CLI (and the teardown test). */
   onEvent?: (event: EnvironmentEvent) => void;
+  /**
+   * The run registry (environment/run-registry.ts): clean after runs that died, list what this one starts, and
+   * start a reaper that cleans up if botcap is killed. Default true; the registry's dir is under os.tmpdir().
+   */
+  registry?: boolean;
 }
 
 export const ENVIRONMENT_DEFAULTS = {
@@ -45,12 +58,15 @@ export const ENVIRONMENT_DEFAULTS = {
   handleSignals: true,
   exitOnSignal: true,
   startTimeoutMs: 60_000,
+  registry: true,
 } as const;
 
 export type EnvironmentEvent =
   | { type: 'starting'; component: string }
   | { type: 'started'; component: string; pids: number[] }
   | { type: 'ready' }
+  /** What a run that died had left, cleaned before this one starts. */
+  | { type: 'cleaned'; report: ReapReport; description: string }
   | { type: 'signal'; signal: NodeJS.Signals; forced: boolean }
   | { type: 'stopped' };
 
@@ -106,7 +122,9 @@ export async function checkEnvironment(options: EnvironmentOptions): Promise<voi
  * }
  */
 export class Environment {
-  readonly supervisor = new Supervisor();
+  readonly supervisor = new Supervisor({
+    onSpawn: (name, pid) => this.registration?.add({ kind: 'process', name, pid, group: true }),
+  });
   /** Aborted on SIGINT/SIGTERM and by stop(): the run loop's cue to end early. */
   readonly signal: AbortSignal;
   readonly timeScale: number;
@@ -121,6 +139,7 @@ export class Environment {
   private redisHandle: RedisHandle | undefined;
   private logDirPath = '';
   private unregisterExitHook: () => void = () => undefined;
+  private registration: RunRegistration | undefined;
 
   private constructor(private readonly options: EnvironmentOptions) {
     this.signal = this.abort.signal;
@@ -131,6 +150,7 @@ export class Environment {
   static async start(options: EnvironmentOptions = {}): Promise<Environment> {
     await checkEnvironment(options);
     const env = new Environment(options);
+    if (options.registry ?? ENVIRONMENT_DEFAULTS.registry) await env.openRegistry();
     if (options.handleSignals ?? ENVIRONMENT_DEFAULTS.handleSignals) env.installSignalHandlers();
     // Exiting without stop() (an uncaught exception) still kills what we started and removes temp dirs.
     env.unregisterExitHook = onProcessExit(() => env.forceStop());
@@ -140,9 +160,12 @@ export class Environment {
       await starting;
       return env;
     } catch (error) {
+      // Read before stop(), which aborts the signal too: only a signal that came first makes this an interrupt.
+      // A server that refused us is a failure (exit 1), not a Ctrl-C (130).
+      const interrupted = env.signal.aborted;
       // Errors surface only once teardown is complete, so a caller that exits on them leaves nothing behind.
       await env.stop().catch(() => undefined);
-      if (env.signal.aborted && !(error instanceof EnvironmentStopped)) {
+      if (interrupted && !(error instanceof EnvironmentStopped)) {
         throw new EnvironmentStopped(`stopped while starting: ${error instanceof Error ? error.message : error}`);
       }
       throw error;
@@ -180,6 +203,15 @@ export class Environment {
     return all.flatMap((c) => c.pids().map((pid) => ({ name: c.name, pid, withChildren: c.name === 'postgres' })));
   }
 
+  /** Cleans what dead runs left, then lists this run in the registry with a reaper beside it. */
+  private async openRegistry(): Promise<void> {
+    for (const report of await reapDeadRuns()) {
+      if (reapedAnything(report))
+        this.options.onEvent?.({ type: 'cleaned', report, description: describeReap(report) });
+    }
+    this.registration = RunRegistration.open();
+  }
+
   /** Starts a supervised process (a bot instance) with its logs in `logDir`. */
   async startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
     if (this.stopping) throw new EnvironmentStopped('the environment is stopping');
@@ -213,14 +245,17 @@ export class Environment {
     } else {
       this.tempLogDir = await makeTempDir('logs');
       this.logDirPath = this.tempLogDir;
+      this.registration?.add({ kind: 'dir', path: this.tempLogDir });
     }
     const runtime = options.runtime ?? (options.databaseUrl ? 'url' : 'embedded');
+    const onResource = (resource: RunResource) => this.registration?.add(resource);
     this.postgresHandle = await this.track('postgres', () =>
       startPostgres({
         runtime,
         databaseUrl: options.databaseUrl,
         maxConnections: options.maxConnections ?? ENVIRONMENT_DEFAULTS.maxConnections,
         startTimeoutMs: timeoutMs,
+        onResource,
       }),
     );
     if (options.pgbouncer) {
@@ -230,6 +265,7 @@ export class Environment {
         startPgBouncer(postgres, {
           runtime: runtime === 'docker' ? 'docker' : 'binary',
           logDir: this.logDirPath,
+          onResource,
           ...settings,
         }),
       );
@@ -237,7 +273,12 @@ export class Environment {
     if (options.redis) {
       const settings = options.redis === true ? {} : options.redis;
       this.redisHandle = await this.track('redis', () =>
-        startRedis({ runtime: runtime === 'docker' ? 'docker' : 'auto', logDir: this.logDirPath, ...settings }),
+        startRedis({
+          runtime: runtime === 'docker' ? 'docker' : 'auto',
+          logDir: this.logDirPath,
+          onResource,
+          ...settings,
+        }),
       );
     }
     this.options.onEvent?.({ type: 'ready' });
@@ -264,6 +305,8 @@ export class Environment {
       await component.stop().catch((error: unknown) => errors.push(error));
     }
     if (this.tempLogDir) await removeDir(this.tempLogDir);
+    // Only after everything is down: until then, if we are killed, the reaper still has the whole list.
+    await this.registration?.close();
     this.unregisterExitHook();
     this.removeSignalHandlers();
     this.options.onEvent?.({ type: 'stopped' });

@@ -42,6 +42,16 @@ export {
 } from './postgres.ts';
 export { pingRedis, REDIS_DEFAULTS, type RedisHandle, type RedisOptions, startRedis } from './redis.ts';
 export {
+  describeReap,
+  findDeadRuns,
+  type ReapReport,
+  RUN_REGISTRY_DEFAULTS,
+  type RunResource,
+  reapDeadRuns,
+  reapedAnything,
+  runRegistryDir,
+} from './run-registry.ts';
+export {
   canConnect,
   type ExitInfo,
   httpOk,

@@ -7,6 +7,7 @@ import { findOnPath, probePgBouncer } from '../common/probes.ts';
 import { redactUrl } from '../common/redact.ts';
 import { type ComponentHandle, once } from './component.ts';
 import type { PostgresHandle } from './postgres.ts';
+import type { RunResource } from './run-registry.ts';
 import { startProcess } from './supervisor.ts';
 import { freePort, makeTempDir, onProcessExit, removeDir, serverRunAs, waitFor, withDeadline } from './util.ts';
 
@@ -31,6 +32,8 @@ export interface PgBouncerOptions {
   dockerImage?: string;
   /** Readiness deadline. Default 15,000 ms. */
   startTimeoutMs?: number;
+  /** Told what a server botcap starts leaves if botcap dies (its process, temp dir and port), as soon as it exists. */
+  onResource?: (resource: RunResource) => void;
 }
 
 export const PGBOUNCER_DEFAULTS = {
@@ -156,6 +159,7 @@ async function startBinaryPgBouncer(postgres: PostgresHandle, options: PgBouncer
   // PgBouncer refuses root; as root it drops to the postgres user with -u, which must read its files.
   const runAs = await serverRunAs();
   const dir = await makeTempDir('pgbouncer', runAs);
+  options.onResource?.({ kind: 'dir', path: dir });
   const unregisterExitHook = onProcessExit(() => rmSync(dir, { recursive: true, force: true }));
   const cleanup = () => {
     unregisterExitHook();
@@ -171,6 +175,7 @@ async function startBinaryPgBouncer(postgres: PostgresHandle, options: PgBouncer
     const authFile = join(dir, 'userlist.txt');
     const iniFile = join(dir, 'pgbouncer.ini');
     const listenPort = await freePort();
+    options.onResource?.({ kind: 'port', name: 'pgbouncer', port: listenPort });
     const poolMode = options.poolMode ?? PGBOUNCER_DEFAULTS.poolMode;
     await writeFile(authFile, `${[...users].map(([user, password]) => userlistLine(user, password)).join('\n')}\n`, {
       mode: 0o600,
@@ -204,6 +209,7 @@ async function startBinaryPgBouncer(postgres: PostgresHandle, options: PgBouncer
       secrets: [...users.values()],
       ready: { kind: 'port', port: listenPort },
       readyTimeoutMs: options.startTimeoutMs ?? PGBOUNCER_DEFAULTS.startTimeoutMs,
+      onSpawn: (pid) => options.onResource?.({ kind: 'process', name: 'pgbouncer', pid, group: true }),
     });
     const url = new URL(postgres.url);
     url.hostname = '127.0.0.1';

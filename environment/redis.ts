@@ -4,6 +4,7 @@ import { EnvironmentError } from '../common/errors.ts';
 import { findOnPath, probeDockerEngine, probeRedis } from '../common/probes.ts';
 import { redactUrl } from '../common/redact.ts';
 import { type ComponentHandle, once } from './component.ts';
+import type { RunResource } from './run-registry.ts';
 import { startProcess } from './supervisor.ts';
 import { freePort, makeTempDir, onProcessExit, removeDir, waitFor, withDeadline } from './util.ts';
 
@@ -18,6 +19,8 @@ export interface RedisOptions {
   logDir?: string;
   /** Readiness deadline. Default 15,000 ms (60,000 for a container). */
   startTimeoutMs?: number;
+  /** Told what a server botcap starts leaves if botcap dies (its process, temp dir and port), as soon as it exists. */
+  onResource?: (resource: RunResource) => void;
 }
 
 export const REDIS_DEFAULTS = { runtime: 'auto', dockerImage: 'redis:7', startTimeoutMs: 15_000 } as const;
@@ -76,6 +79,8 @@ async function startBinaryRedis(binary: string, options: RedisOptions): Promise<
   const dir = await makeTempDir('redis');
   const unregisterExitHook = onProcessExit(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
+  options.onResource?.({ kind: 'dir', path: dir });
+  options.onResource?.({ kind: 'port', name: 'redis', port });
   try {
     const proc = await startProcess({
       name: 'redis',
@@ -85,6 +90,7 @@ async function startBinaryRedis(binary: string, options: RedisOptions): Promise<
       logDir: options.logDir,
       ready: { kind: 'port', port },
       readyTimeoutMs: options.startTimeoutMs ?? REDIS_DEFAULTS.startTimeoutMs,
+      onSpawn: (pid) => options.onResource?.({ kind: 'process', name: 'redis', pid, group: true }),
     });
     const url = `redis://127.0.0.1:${port}`;
     const stop = once(async () => {

@@ -38,6 +38,8 @@ export interface ProcessSpec {
   readyTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL on stop. Default 5,000 ms. */
   stopGraceMs?: number;
+  /** Called with each new pid as soon as it is spawned (before ready): the run registry's cue. */
+  onSpawn?: (pid: number) => void;
 }
 
 export const SUPERVISOR_DEFAULTS = { readyTimeoutMs: 15_000, stopGraceMs: 5_000, recentLines: 40 } as const;
@@ -136,6 +138,7 @@ class Process implements ManagedProcess {
       detached: true,
     });
     this.child = child;
+    if (child.pid !== undefined) spec.onSpawn?.(child.pid);
     // Detached children outlive us unless killed: if this process exits without stop(), kill the group.
     const unregisterExitHook = onProcessExit(() => {
       if (child.pid !== undefined) signalQuietly(-child.pid, 'SIGKILL');
@@ -251,6 +254,9 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
  * await supervisor.stopAll();
  */
 export class Supervisor {
+  /** `onSpawn`: every process this supervisor spawns, restarts included, as soon as it has a pid. */
+  constructor(private readonly options: { onSpawn?: (name: string, pid: number) => void } = {}) {}
+
   private readonly processes = new Map<string, ManagedProcess>();
   private readonly closing = new AbortController();
   private readonly pending = new Set<Promise<void>>();
@@ -259,7 +265,19 @@ export class Supervisor {
   async start(spec: ProcessSpec): Promise<ManagedProcess> {
     if (this.closing.signal.aborted) throw new EnvironmentStopped(`not starting ${spec.name}: stopping`);
     if (this.processes.has(spec.name)) throw new EnvironmentError(`a process named ${spec.name} already exists`);
-    const managed = new Process(spec, this.closing.signal);
+    const onSpawn = this.options.onSpawn;
+    const managed = new Process(
+      onSpawn === undefined
+        ? spec
+        : {
+            ...spec,
+            onSpawn: (pid) => {
+              onSpawn(spec.name, pid);
+              spec.onSpawn?.(pid);
+            },
+          },
+      this.closing.signal,
+    );
     this.processes.set(spec.name, managed);
     const starting = managed.start();
     const settled = starting.catch(() => undefined);

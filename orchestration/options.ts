@@ -28,6 +28,8 @@ export type RunStage =
   | { type: 'time-scale'; decision: TimeScaleDecision }
   | { type: 'load-started'; timeScale: number; durationMs: number }
   | { type: 'instance-killed'; name: string; atMs: number }
+  /** Another fault injected on purpose (on the result's record too). */
+  | { type: 'fault'; detail: string; atMs: number }
   /** A bot exited on its own mid-run (the result's `error` says so too). */
   | { type: 'bot-crashed'; name: string; atMs: number; code: number | null; signal: string | null; lastLines: string[] }
   | { type: 'load-finished'; status: 'completed' | 'aborted' }
@@ -68,6 +70,8 @@ export interface RunScenarioOptions {
    * then records `fidelity.overridden`. Default false: a distorted run is not judged.
    */
   allowDistorted?: boolean;
+  /** Terminate every session of the run database at these times (besides the scenario's). Default none. */
+  postgresFaultAt?: readonly KillAt[];
   /** Thresholds from flags, k6 syntax (`reply_latency: ['p(95)<3000']`), added to the scenario's. */
   thresholds?: Readonly<Record<string, readonly string[]>>;
   /** Directory for bot logs. Default: a temp dir removed at the end. */

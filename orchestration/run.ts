@@ -17,6 +17,7 @@ import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
 import { BotUnreachableError, DELIVERY_WATCH_DEFAULTS, watchDelivery } from './delivery-watch.ts';
 import { describeEnvironment } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
+import { type FaultSchedule, faultAtMs, scheduleFaults } from './faults.ts';
 import { runFidelity } from './fidelity.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
 import { assembleResult } from './result.ts';
@@ -47,7 +48,7 @@ export function mergedThresholds(scenario: Scenario, extra: RunScenarioOptions['
 
 /** Simulated ms since the load's start at which to kill an instance. */
 export function killAtMs(killAt: KillAt, durationMs: number): number {
-  return 'atMs' in killAt ? killAt.atMs : killAt.fraction * durationMs;
+  return faultAtMs(killAt, durationMs);
 }
 
 function environmentOptions(
@@ -109,11 +110,19 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     parts.watch?.stop();
     const unreachable = parts.watch?.verdict();
     if (unreachable !== undefined) throw new BotUnreachableError(unreachable);
-    clearTimeout(parts.killTimer);
+    parts.faults?.stop();
     options.onStage?.({ type: 'load-finished', status: measured.status });
     const samples = await load.sampler.stop();
     parts.sampler = undefined;
-    return await finishResult(plan, { env, fakes, fleet, measured, samples, crashes: load.crashes });
+    return await finishResult(plan, {
+      env,
+      fakes,
+      fleet,
+      measured,
+      samples,
+      crashes: load.crashes,
+      faults: parts.faults?.events() ?? [],
+    });
   } catch (error) {
     throw stoppedWhileStarting(error, parts.abort.signal);
   } finally {
@@ -146,7 +155,8 @@ interface RunParts {
   fleet?: BotFleet;
   sampler?: RunSampler;
   cron?: CronTrigger;
-  killTimer?: NodeJS.Timeout;
+  /** The faults injected on purpose (a killed instance, terminated sessions), on the result's record. */
+  faults?: FaultSchedule;
   /** Stops the run early when the bot takes no update at all. */
   watch?: ReturnType<typeof watchDelivery>;
 }
@@ -308,14 +318,15 @@ function startLoad(
     });
   }
   const crashes = watchCrashes(plan, fleet, clock);
-  if (options.killInstanceAt !== undefined) {
-    const atMs = killAtMs(options.killInstanceAt, runner.schedule.durationMs);
-    parts.killTimer = setTimeout(() => {
-      void fleet.killOne().then((name) => {
-        if (name !== undefined) options.onStage?.({ type: 'instance-killed', name, atMs });
-      });
-    }, clock.toRealMs(atMs));
-  }
+  parts.faults = scheduleFaults(
+    {
+      scenario,
+      durationMs: runner.schedule.durationMs,
+      killInstanceAt: options.killInstanceAt,
+      postgresFaultAt: options.postgresFaultAt ?? [],
+    },
+    { clock, fleet, postgres: parts.env.postgres, onStage: options.onStage },
+  );
   // A bot that takes no update at all (wrong webhook path or secret, not polling) stops the run early.
   parts.watch = watchDelivery({
     telegram: fakes.telegram,
@@ -352,6 +363,7 @@ interface RunOutcome {
   measured: MeasuredRun;
   samples: RunSample[];
   crashes: readonly string[];
+  faults: RunResult['faults'];
 }
 
 /** The RunResult: the measured load, the environment described, Claude's usage, thresholds evaluated. */
@@ -369,6 +381,7 @@ async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResu
     database: databaseFigures(samples),
     sampledSeries: samplesToSeries(samples, plan.scenario.timeScale),
   });
+  if (outcome.faults !== undefined && outcome.faults.length > 0) result.faults = outcome.faults;
   if (outcome.crashes.length > 0) {
     result.error = `${outcome.crashes.join('; ')}; see its log in the run's log directory`;
   }
@@ -391,7 +404,7 @@ function stoppedWhileStarting(error: unknown, signal: AbortSignal): unknown {
 
 /** Stops everything the run started, newest first; a problem is reported, never thrown. */
 async function tearDown(parts: RunParts, options: RunScenarioOptions, unlinkAbort: () => void): Promise<void> {
-  clearTimeout(parts.killTimer);
+  parts.faults?.stop();
   parts.watch?.stop();
   options.onStage?.({ type: 'teardown' });
   await parts.cron?.stop().catch(() => undefined);

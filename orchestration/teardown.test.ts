@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runResultSchema } from '../contracts/run-result.ts';
-import { isAlive, waitFor } from '../environment/index.ts';
+import { isAlive, RUN_REGISTRY_DEFAULTS, waitFor } from '../environment/index.ts';
 import { applyOverrides, loadScenario } from '../scenarios/index.ts';
 import { runScenario } from './run.ts';
 
@@ -19,6 +19,11 @@ const BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const scratch = mkdtempSync(join(tmpdir(), 'botcap-teardown-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** What a run leaves in the temp dir besides the registry (which outlives runs: it is how killed runs are found). */
+function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith('botcap-') && name !== RUN_REGISTRY_DEFAULTS.dirName);
+}
 
 /** Every process whose parent chain leads to `rootPid` (from /proc). */
 function descendants(rootPid: number): number[] {
@@ -93,16 +98,60 @@ describe('teardown', () => {
       );
       const pids = descendants(child.pid!);
       expect(pids.length).toBeGreaterThanOrEqual(2); // the bot and the postmaster at least
-      expect(readdirSync(runTmp).some((name) => name.startsWith('botcap-'))).toBe(true);
+      expect(leftovers(runTmp).length).toBeGreaterThan(0);
       child.kill('SIGINT');
       const { code } = await exited;
       expect(code).toBe(130);
       await waitFor('every child to exit', async () => pids.every((pid) => !isAlive(pid)), { timeoutMs: 10_000 });
-      expect(readdirSync(runTmp).filter((name) => name.startsWith('botcap-'))).toEqual([]);
+      expect(leftovers(runTmp)).toEqual([]);
       // What ran was still measured and written.
       const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
       expect(result.status).toBe('aborted');
       expect(stderr).toMatch(/SIGINT: stopping the run/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('on SIGKILL mid-run its reaper kills the bots and Postgres, removes the data dir and says so', async () => {
+    const runTmp = mkdtempSync(join(scratch, 'tmp-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runTmp, 0o755);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', 'smoke', '--duration', '10m', '--out', join(scratch, 'out-kill')],
+      {
+        env: { ...process.env, TMPDIR: runTmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = exitOf(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      await waitFor(
+        'the load to start',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`botcap run exited early (${child.exitCode}):\n${stderr}`);
+          return /load: /.test(stderr);
+        },
+        { timeoutMs: 45_000 },
+      );
+      const registry = join(runTmp, RUN_REGISTRY_DEFAULTS.dirName);
+      expect(readdirSync(registry).filter((name) => name.endsWith('.json'))).toHaveLength(1);
+      const pids = descendants(child.pid!);
+      expect(pids.length).toBeGreaterThanOrEqual(3); // the reaper, the bot and the postmaster at least
+      expect(leftovers(runTmp).length).toBeGreaterThan(0);
+      child.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+      await waitFor('every process of the run to exit', async () => pids.every((pid) => !isAlive(pid)), {
+        timeoutMs: 15_000,
+      });
+      await waitFor('the data dirs to go', async () => leftovers(runTmp).length === 0, { timeoutMs: 5_000 });
+      expect(readdirSync(registry)).toEqual([]);
+      expect(stderr).toMatch(/botcap run-reaper: cleaned up after a run that died .*bot-1 \(pid \d+\).*postgres/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }

@@ -42,6 +42,27 @@ export function listScenarios(): ScenarioSummary[] {
  * await loadScenario('peak-10am');
  * await loadScenario('./my-scenarios/night.ts');
  */
+/**
+ * The first syntax error of a TypeScript/JavaScript file with its line and column, or undefined when it parses.
+ * A file that does not parse fails to import with a loader's message about module cycles; this one says where.
+ */
+async function syntaxError(path: string): Promise<string | undefined> {
+  const { transform } = await import('esbuild');
+  try {
+    await transform(await readFile(path, 'utf8'), {
+      loader: extname(path).endsWith('ts') ? 'ts' : 'js',
+      sourcefile: path,
+    });
+    return undefined;
+  } catch (error) {
+    const first = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> })
+      .errors?.[0];
+    if (first === undefined) return undefined;
+    const where = first.location ? `line ${first.location.line}, column ${first.location.column + 1}: ` : '';
+    return `syntax error at ${where}${first.text}`;
+  }
+}
+
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   const builtIn = BUILT_IN.get(nameOrPath);
   if (builtIn !== undefined) return builtIn;
@@ -61,7 +82,8 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
     }
   } catch (error) {
     if (error instanceof ScenarioError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const syntax = extension === '.json' ? undefined : await syntaxError(path);
+    const reason = syntax ?? (error instanceof Error ? error.message : String(error));
     throw new ScenarioError(`cannot read scenario file ${path}: ${reason}`);
   }
   if (input === undefined) {

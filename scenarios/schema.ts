@@ -292,6 +292,11 @@ export const environmentSchema = z
     pgbouncer: z.object({ poolSize: z.number().int().min(1).default(20) }).optional(),
     /** Start Redis (only the redis-lock scheduler strategy needs it). */
     redis: z.boolean().default(false),
+    /**
+     * Faults of the database: at each `at` (simulated time since the load started) every session of the run
+     * database is terminated (pg_terminate_backend), as a failover or restart does; on the run's record.
+     */
+    postgresFaults: z.array(z.object({ at: duration })).default([]),
   })
   .prefault({});
 

@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ResultError } from '../../common/errors.ts';
 import { dayModelOfRun } from '../../reports/analysis/day-model.ts';
@@ -100,6 +102,16 @@ export async function costReportFor(input: { file?: string; options: CostCliOpti
   return computeCost(profileFromWhatIf(assumptions, pricing), { ...common, dau: assumptions.dau });
 }
 
+/** Can `path` be written (its directory exists and is writable)? Checked before the work, with one clear line. */
+async function checkWritableFile(flag: string, path: string): Promise<void> {
+  try {
+    await access(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${flag} ${path}: its directory is not writable (${code}); choose another path`);
+  }
+}
+
 /**
  * Adds `botcap cost [result]` to the program: a run's measured cost, or a what-if estimate.
  *
@@ -135,6 +147,12 @@ export function registerCost(program: Command): void {
   }
   command.action(async (file: string | undefined, options: CostCliOptions) => {
     try {
+      for (const [flag, path] of [
+        ['--markdown', options.markdown],
+        ['--json', options.json],
+      ] as const) {
+        if (path !== undefined) await checkWritableFile(flag, path);
+      }
       const report = await costReportFor({ ...(file !== undefined ? { file } : {}), options });
       process.stdout.write(renderCostText(report));
       if (options.markdown) await writeFile(options.markdown, renderCostMarkdown(report), 'utf8');

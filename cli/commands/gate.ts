@@ -22,6 +22,7 @@ import {
   REGRESSION_DEFAULTS,
   REGRESSION_RENDERERS,
 } from '../../reports/regression/index.ts';
+import { refuseIncomplete } from './gate-refusals.ts';
 
 /** k6's exit code for failed thresholds, so CI scripts written for k6 read botcap the same way. */
 export const GATE_EXIT_FAILED = 99;
@@ -192,6 +193,7 @@ export function registerGate(program: Command): void {
         }
         const file = files[0]!;
         const result = readRunResult(file);
+        refuseIncomplete(result, file);
         const fromFlags = options.threshold.length > 0;
         const thresholds = fromFlags
           ? thresholdsFromFlags(options.threshold)

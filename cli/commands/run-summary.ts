@@ -1,5 +1,5 @@
 import { decodeHistogram } from '../../contracts/histogram.ts';
-import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
+import type { EncodedHistogram, FaultEvent, RunResult } from '../../contracts/run-result.ts';
 import { histogramStats } from '../../loadgen/metrics/histogram.ts';
 import { distortedMessage, fidelityLine, notJudged } from '../../reports/fidelity.ts';
 import { formatGate } from './gate.ts';
@@ -9,6 +9,22 @@ function latencyLine(label: string, encoded: EncodedHistogram): string {
   const s = histogramStats(decodeHistogram(encoded));
   // One value per update; updates without a reply count at the deadline (see RunResult.latency).
   return `${label}: p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms  (${s.count} updates)`;
+}
+
+/**
+ * The run's injected faults in one line, each with its simulated time.
+ *
+ * @example
+ * formatFaults(result.faults) // 'bot-2 instance-killed at 60 s (SIGKILL); claude claude-errors 20-40 s (529 for 100% of calls)'
+ */
+export function formatFaults(faults: readonly FaultEvent[]): string {
+  const s = (ms: number) => Math.round(ms / 1000);
+  return faults
+    .map((f) => {
+      const when = f.toMs > f.fromMs ? `${s(f.fromMs)}-${s(f.toMs)} s` : `at ${s(f.fromMs)} s`;
+      return `${f.target} ${f.kind} ${when} (${f.detail})`;
+    })
+    .join('; ');
 }
 
 function sumValues(record: Readonly<Record<string, number>>): number {
@@ -51,6 +67,7 @@ export function formatRunSummary(result: RunResult, outDir: string | undefined):
       `${result.telegram.webhookRedeliveries} redeliveries`,
     `database: ${result.database.maxConnectionsSeen} connections at most, ${result.database.connectionErrors53300} refused (53300)`,
   ];
+  if (result.faults !== undefined && result.faults.length > 0) lines.push(`faults: ${formatFaults(result.faults)}`);
   if (result.error) lines.push(`error: ${result.error}`);
   const thresholds =
     result.thresholds.length === 0

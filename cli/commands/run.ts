@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_STRATEGIES } from '../../bot/config/schema.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { redactSecrets } from '../../common/redact.ts';
 import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
 import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
@@ -11,13 +13,24 @@ import { runScenario } from '../../orchestration/run.ts';
 import { distortedMessage, notJudged } from '../../reports/fidelity.ts';
 import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
 import { ProgressWriter } from '../progress.ts';
+import {
+  type ClaudeErrorWindow,
+  type FlagWindow,
+  parseClaudeErrors,
+  parseWindow,
+  repeatable,
+  withFaultFlags,
+} from './fault-flags.ts';
 import { GATE_EXIT_FAILED, GATE_EXIT_NOT_JUDGED, thresholdsFromFlags } from './gate.ts';
 import { writeReports } from './report.ts';
 import { formatRunSummary } from './run-summary.ts';
 
 /**
- * Exit codes of `botcap run`: k6's 99 for a failed threshold, 3 when the run's fidelity verdict is
- * distorted so its thresholds were not judged (GATE_EXIT_NOT_JUDGED), 130 when stopped by Ctrl-C.
+/**
+ * Exit codes of `botcap run` (README.md, "Exit codes"): 1 for any error - bad input, a component that would not
+ * start or serve, a bot instance that exited on its own -, k6's 99 for a failed threshold, 3 when the run's
+ * fidelity verdict is distorted so its thresholds were not judged (GATE_EXIT_NOT_JUDGED), 130 only when stopped
+ * by a signal (Ctrl-C).
  */
 export const RUN_EXIT = {
   ok: 0,
@@ -27,7 +40,27 @@ export const RUN_EXIT = {
   interrupted: 130,
 } as const;
 
-export const RUN_DEFAULTS = { outRoot: 'botcap-out', repeat: 1 } as const;
+/**
+ * The exit code a finished run ends with: interrupted, then an error of its parts (a crashed bot), then its
+ * thresholds.
+ *
+ * @example
+ * runExitCode({ ...result, error: 'bot-1 exited on its own at 12 s simulated (code 1, signal null)' }) // 1
+ */
+export function runExitCode(result: Pick<RunResult, 'status' | 'error' | 'thresholds' | 'fidelity'>): number {
+  if (result.status === 'aborted') return RUN_EXIT.interrupted;
+  if (result.status === 'failed' || result.error !== undefined) return RUN_EXIT.error;
+  // A distorted run's figures are the lab's as much as the bot's: not judged, unless --allow-distorted.
+  if (notJudged(result.fidelity) && result.thresholds.length > 0) return RUN_EXIT.notJudged;
+  return result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
+}
+
+export const RUN_DEFAULTS = {
+  outRoot: 'botcap-out',
+  repeat: 1,
+  /** `--users` above this would not fit the population's maps (V8's Map holds ~16.7 M entries) nor a machine. */
+  maxUsers: 1_000_000,
+} as const;
 
 interface RunCliOptions {
   users?: number;
@@ -53,6 +86,9 @@ interface RunCliOptions {
   telegramPort?: number;
   claudePort?: number;
   killInstanceAt?: KillAt;
+  postgresFaultAt?: KillAt[];
+  claudeErrors?: ClaudeErrorWindow[];
+  mcpOutage?: FlagWindow[];
   threshold: string[];
   out?: string;
   variant?: string;
@@ -60,12 +96,81 @@ interface RunCliOptions {
   repeat?: number;
 }
 
-const integer = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
-  return n;
-};
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER, why = '') =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${value}'`);
+    if (n > max) throw new InvalidArgumentError(`at most ${max.toLocaleString('en-US')}${why}, got '${value}'`);
+    return n;
+  };
+const port = integer(1, 65_535, ' (a TCP port)');
+
+/**
+ * `mkdir -p`, one level at a time: Node's `mkdir(..., { recursive: true })` spins forever where the kernel
+ * answers ENOENT for a dir whose parent exists (under /proc), and this check must fail, not hang.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeDirs(dirname(dir));
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
+
+/**
+ * Is `dir` (created if missing) writable? Checked before anything starts, so a typo in `--out` costs no
+ * PostgreSQL start and no stack trace.
+ */
+export async function checkWritableDir(flag: string, dir: string): Promise<void> {
+  try {
+    await makeDirs(resolve(dir));
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${flag} ${dir} is not a writable directory (${code}); choose another with ${flag} <dir>`);
+  }
+}
+/**
+ * A URL flag (`--database-url`, `--redis-url`, ...) must parse and have one of `schemes`: checked before anything
+ * starts, in the action rather than as commander's parser, whose message repeats the value, password included.
+ *
+ * @example
+ * checkUrlFlag('--redis-url', 'redis://127.0.0.1:6379', ['redis', 'rediss']) // fine
+ * checkUrlFlag('--database-url', 'not-a-url', ['postgres']) // ConfigError: --database-url is not a URL: ...
+ */
+export function checkUrlFlag(flag: string, value: string | undefined, schemes: readonly string[]): void {
+  if (value === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      `${flag} is not a URL: '${redactSecrets(value)}'; expected e.g. ${schemes[0]}://user:password@127.0.0.1:port/...`,
+    );
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!schemes.includes(scheme)) {
+    throw new ConfigError(`${flag} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL, got '${scheme}://...'`);
+  }
+}
+
+/** Every URL flag of `botcap run`, checked before anything starts. */
+function checkUrlFlags(options: RunCliOptions): void {
+  checkUrlFlag('--database-url', options.databaseUrl, POSTGRES_SCHEMES);
+  checkUrlFlag('--pgbouncer-url', options.pgbouncerUrl, POSTGRES_SCHEMES);
+  checkUrlFlag('--redis-url', options.redisUrl, ['redis', 'rediss']);
+  checkUrlFlag('--webhook-url', options.webhookUrl, ['http', 'https']);
+}
+const POSTGRES_SCHEMES = ['postgres', 'postgresql'] as const;
+
 /** `--time-scale`: a positive number, or `auto` (calibrate, then the largest faithful scale). */
 export const timeScaleFlag = (value: string): number | 'auto' => {
   if (value === 'auto') return 'auto';
@@ -138,6 +243,7 @@ function runOptionsFrom(options: RunCliOptions): RunScenarioOptions {
     ...keep('telegramPort', options.telegramPort),
     ...keep('claudePort', options.claudePort),
     ...keep('killInstanceAt', options.killInstanceAt),
+    ...keep('postgresFaultAt', options.postgresFaultAt),
     ...keep('variant', options.variant),
     ...keep('allowDistorted', options.allowDistorted),
     ...(typeof options.timeScale === 'number' ? { timeScaleSource: 'flag' as const } : {}),
@@ -172,7 +278,11 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a scenario: Postgres, the fakes and N bot instances, a user population, a RunResult and reports')
     .argument('<scenario>', 'a built-in scenario name (botcap scenarios) or a path to a .ts/.json scenario file')
-    .option('--users <n>', 'closed models: peak concurrent users; open models: the population', integer(1))
+    .option(
+      '--users <n>',
+      'closed models: peak concurrent users; open models: the population',
+      integer(1, RUN_DEFAULTS.maxUsers, ' users in one run'),
+    )
     .option('--duration <duration>', "simulated length, e.g. '2m' (ramps scale proportionally)")
     .option(
       '--time-scale <x|auto>',
@@ -198,12 +308,27 @@ export function registerRun(program: Command): void {
     .option('--bot-cmd <command>', 'run your own bot (any language) with the bot contract env (environment/README.md)')
     .option('--webhook-url <url>', 'drive a bot that is already running: the fake Telegram posts updates to this URL')
     .option('--webhook-secret <secret>', 'with --webhook-url: the X-Telegram-Bot-Api-Secret-Token to send')
-    .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', integer(1))
-    .option('--claude-port <port>', 'fixed port of the fake Claude (default: a free one)', integer(1))
+    .option('--telegram-port <port>', 'fixed port of the fake Telegram (default: a free one)', port)
+    .option('--claude-port <port>', 'fixed port of the fake Claude (default: a free one)', port)
     .option(
       '--kill-instance-at <when>',
       "SIGKILL one bot instance at a simulated time ('90s') or fraction of the run (0.5)",
       parseKillAt,
+    )
+    .option(
+      '--postgres-fault-at <when>',
+      "terminate every session of the run database at a simulated time ('90s') or fraction (0.5); repeatable",
+      repeatable(parseKillAt),
+    )
+    .option(
+      '--claude-errors <window>',
+      "fake Claude fails calls in a window: FROM-TO:KIND[@RATE], e.g. '20s-40s:529' or '1m-2m:429@0.3'; repeatable",
+      repeatable(parseClaudeErrors),
+    )
+    .option(
+      '--mcp-outage <window>',
+      "the fake MCP server answers 503 in a window: FROM-TO[@RATE], e.g. '20s-40s'; repeatable",
+      repeatable((value: string) => parseWindow('--mcp-outage', value)),
     )
     .option(
       '-t, --threshold <metric:expression>',
@@ -220,12 +345,14 @@ export function registerRun(program: Command): void {
       integer(1),
     )
     .action(async function runAction(name: string, options: RunCliOptions): Promise<void> {
+      checkUrlFlags(options);
       if ((options.repeat ?? RUN_DEFAULTS.repeat) > 1) {
         await repeatRun(name, options, runAction);
         return;
       }
-      const scenario = applyOverrides(await loadScenario(name), overridesFrom(options));
+      const scenario = withFaultFlags(applyOverrides(await loadScenario(name), overridesFrom(options)), options);
       const outDir = options.out ?? defaultOutDir(scenario.name);
+      await checkWritableDir('--out', outDir);
       const progress = new ProgressWriter(process.stderr);
       let result: RunResult;
       try {
@@ -258,11 +385,14 @@ export function registerRun(program: Command): void {
         process.stdout.write(summary);
         process.stderr.write(`wrote ${paths.map((p) => redactSecrets(p)).join(', ')}\n`);
       }
-      if (result.status === 'aborted') process.exitCode = RUN_EXIT.interrupted;
-      else if (notJudged(result.fidelity) && result.thresholds.length > 0) {
+      if (
+        notJudged(result.fidelity) &&
+        result.thresholds.length > 0 &&
+        result.status === 'completed' &&
+        result.error === undefined
+      )
         process.stderr.write(`botcap run: ${distortedMessage(result.fidelity)}\n`);
-        process.exitCode = RUN_EXIT.notJudged;
-      } else process.exitCode = result.thresholds.every((t) => t.passed) ? RUN_EXIT.ok : RUN_EXIT.thresholdFailed;
+      process.exitCode = runExitCode(result);
     });
 }
 

@@ -15,9 +15,20 @@ const DAY_UPDATES = (() => {
   return { question: perUser.question, other: perUser.navigation + perUser.settings + perUser.start };
 })();
 const count = z.coerce.number().min(0);
+const FLAG_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  on: true,
+  yes: true,
+  '1': true,
+  false: false,
+  off: false,
+  no: false,
+  '0': false,
+};
+/** A strict boolean: `--routing maybe` is an error, not `true`. */
 const flag = z.preprocess(
-  (v) => (typeof v === 'string' ? !['false', '0', 'no', 'off'].includes(v.toLowerCase()) : v),
-  z.boolean(),
+  (v) => (typeof v === 'string' ? (FLAG_WORDS[v.toLowerCase()] ?? v) : v),
+  z.boolean({ error: () => `expected on/off (true/false, yes/no, 1/0)` }),
 );
 
 /**

@@ -24,6 +24,15 @@ export interface ChartSpec {
   yTickLabels?: string[];
   /** Draw from zero (counts, rates) rather than from the data's minimum. */
   beginAtZero: boolean;
+  /** Time charts: the faults the run injected, shaded over the time axis (simulated s since the load started). */
+  bands?: FaultBand[];
+}
+
+/** A fault drawn as a band over a time chart; an instant fault is a thin band. */
+export interface FaultBand {
+  fromS: number;
+  toS: number;
+  label: string;
 }
 
 export interface ChartDataset {
@@ -63,13 +72,15 @@ export function chartSpecs(doc: ReportDocument, options: ChartOptions = {}): Cha
   const overlay = runs.length > 1;
   const name = (run: RunReport, what: string) => (overlay ? `${run.label} ${what}` : what);
   const specs: ChartSpec[] = [];
+  const bands = faultBands(runs, overlay);
   const add = (spec: Omit<ChartSpec, 'id'>) => {
     const hasData = spec.datasets.some((d) => (d.points?.length ?? 0) > 0 || (d.values?.some((v) => v !== 0) ?? false));
     if (!hasData) return;
     const datasets = spec.datasets
       .filter((d) => (d.points?.length ?? 0) > 0 || d.values !== undefined)
       .map((d, i) => ({ ...d, colorIndex: overlay ? variantIndex(runs, d.label) : i }));
-    specs.push({ ...spec, datasets, id: `chart-${specs.length + 1}` });
+    const timeAxis = spec.kind === 'line' && spec.xLabel === 'simulated s' && bands.length > 0;
+    specs.push({ ...spec, datasets, id: `chart-${specs.length + 1}`, ...(timeAxis ? { bands } : {}) });
   };
   const timeLine = (title: string, caption: string, yLabel: string, datasets: ChartDataset[], beginAtZero = true) =>
     add({ title, caption, kind: 'line', xLabel: 'simulated s', yLabel, datasets, beginAtZero });
@@ -191,6 +202,22 @@ export function chartSpecs(doc: ReportDocument, options: ChartOptions = {}): Cha
   if (!overlay) kneeCharts(runs[0]!).forEach(add);
   costCharts(doc).forEach(add);
   return specs;
+}
+
+/**
+ * Every run's injected faults as bands (labelled with the run on a comparison).
+ *
+ * @example
+ * faultBands([run], false) // [{ fromS: 60, toS: 60, label: 'bot-2 instance-killed (SIGKILL)' }]
+ */
+export function faultBands(runs: readonly RunReport[], overlay: boolean): FaultBand[] {
+  return runs.flatMap((run) =>
+    run.facts.faults.map((f) => ({
+      fromS: roundSignificant(f.fromMs / 1000, 6),
+      toS: roundSignificant(f.toMs / 1000, 6),
+      label: `${overlay ? `${run.label}: ` : ''}${f.target} ${f.kind} (${f.detail})`,
+    })),
+  );
 }
 
 /** The run a dataset belongs to, by the longest run label its label starts with. */

@@ -1,4 +1,4 @@
-import type { Fidelity, RunResult, ThresholdOutcome, TimeSeries } from '../../contracts/run-result.ts';
+import type { FaultEvent, Fidelity, RunResult, ThresholdOutcome, TimeSeries } from '../../contracts/run-result.ts';
 import type { Comparison, KneeAnalysis, Projection, RunAnalysis, SizingAdvice, UslFit } from '../analysis/types.ts';
 import type { CostReport } from '../cost/types.ts';
 import { distortedMessage, fidelityLine, notJudged } from '../fidelity.ts';
@@ -28,6 +28,8 @@ export interface RunFacts {
   phases: { name: string; startMs: number; endMs: number }[];
   /** Series the analysis does not summarise that a reader still wants charted (error and 429 rates). */
   extraSeries: TimeSeries[];
+  /** The faults the run injected on purpose (a killed instance, a Claude error window, ...), in time order. */
+  faults: FaultEvent[];
 }
 
 /** Everything one run contributes to a report. */
@@ -93,6 +95,7 @@ export function runFacts(result: RunResult): RunFacts {
     bot: { kind: env.bot.kind, instances: env.bot.instances, transport: env.bot.transport },
     phases: result.phases.map((p) => ({ name: p.name, startMs: p.startMs, endMs: p.endMs })),
     extraSeries: result.timeSeries.filter((s) => ERROR_SERIES.test(s.name)),
+    faults: result.faults ?? [],
   };
 }
 

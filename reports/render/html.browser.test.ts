@@ -11,6 +11,7 @@ import { compareWithBaseline } from '../regression/compare.ts';
 import { renderRegressionHtml } from '../regression/html.ts';
 import { syntheticRunHistogram, withLatency } from '../regression/testing/synthetic.ts';
 import { buildReport } from './build.ts';
+import { chartSpecs } from './charts.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { HOSTILE, hostileRunResult } from './testing/hostile.ts';
@@ -43,6 +44,8 @@ interface PageState {
   charts: number;
   drawn: number;
   errors: string[];
+  /** Fault bands drawn, summed over charts and redraws. */
+  bands?: number;
 }
 
 interface Loaded {
@@ -126,6 +129,26 @@ describe.skipIf(!haveChromium)('HTML report in Chromium', () => {
       await mkdir(docs, { recursive: true });
       await writeFile(join(docs, 'report-screenshot.png'), screenshot);
     }
+    await page.close();
+  });
+
+  it('shades the faults a run injected over its time charts', async () => {
+    const result = {
+      ...loadFixture('ramp'),
+      faults: [
+        { kind: 'claude-errors' as const, target: 'claude', fromMs: 20_000, toMs: 40_000, detail: '529 for all calls' },
+        { kind: 'instance-killed' as const, target: 'bot-2', fromMs: 60_000, toMs: 60_000, detail: 'SIGKILL' },
+      ],
+    };
+    const doc = buildReport([result]);
+    const timeCharts = chartSpecs(doc).filter((spec) => spec.bands !== undefined).length;
+    const { page, problems } = await open('faults', renderHtml(doc));
+    const s = await state(page);
+    expect(s.errors).toEqual([]);
+    expect(s.drawn).toBe(s.charts);
+    expect(timeCharts).toBeGreaterThan(3);
+    expect(s.bands).toBeGreaterThanOrEqual(timeCharts * 2);
+    expect(problems).toEqual([]);
     await page.close();
   });
 

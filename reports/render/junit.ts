@@ -22,6 +22,11 @@ export function renderJunit(doc: ReportDocument): string {
       ['status', run.analysis.status],
       ['seed', String(run.facts.seed)],
       ['timeScale', String(run.facts.timeScale)],
+      // Faults injected on purpose: a CI reader sees why the figures around them moved.
+      ...run.facts.faults.map((f) => [
+        'fault',
+        `${f.target} ${f.kind} ${f.toMs > f.fromMs ? `${f.fromMs / 1000}-${f.toMs / 1000} s` : `at ${f.fromMs / 1000} s`} (${f.detail})`,
+      ]),
     ]
       .map(([name, value]) => `      <property name="${x(name!)}" value="${x(value!)}"/>`)
       .join('\n');

@@ -31,6 +31,36 @@
     };
   }
 
+  // The faults the run injected (spec.bands, simulated s), shaded behind the lines with their label on top; an
+  // instant fault (a killed instance) is a 2 px band. An inline plugin: chart.js's annotation plugin is not inlined.
+  const faultBands = {
+    id: 'botcapFaultBands',
+    beforeDatasetsDraw(chart, _args, options) {
+      const bands = options.bands ?? [];
+      const { ctx, chartArea, scales } = chart;
+      if (bands.length === 0 || !scales.x) return;
+      ctx.save();
+      ctx.font = `10px ${Chart.defaults.font.family}`;
+      for (const [index, band] of bands.entries()) {
+        const left = Math.max(chartArea.left, scales.x.getPixelForValue(band.fromS));
+        const right = Math.min(chartArea.right, Math.max(left + 2, scales.x.getPixelForValue(band.toS)));
+        if (right <= chartArea.left || left >= chartArea.right) continue;
+        ctx.fillStyle = 'rgba(220, 38, 38, 0.15)';
+        ctx.fillRect(left, chartArea.top, right - left, chartArea.bottom - chartArea.top);
+        ctx.fillStyle = '#991b1b';
+        // One row per band (four, then again from the top), so labels of nearby faults do not overprint.
+        ctx.fillText(
+          band.label,
+          left + 3,
+          chartArea.top + 10 + 11 * (index % 4),
+          Math.max(60, chartArea.right - left - 6),
+        );
+      }
+      ctx.restore();
+      status.bands = (status.bands ?? 0) + bands.length;
+    },
+  };
+
   function config(spec) {
     const y = {
       beginAtZero: spec.beginAtZero,
@@ -48,6 +78,7 @@
     return {
       type: spec.kind,
       data: { labels: spec.labels, datasets: spec.datasets.map((ds, i) => dataset(spec, ds, i)) },
+      plugins: [faultBands],
       options: {
         animation: false,
         responsive: true,
@@ -58,6 +89,7 @@
         plugins: {
           legend: { display: spec.datasets.length > 1, labels: { boxWidth: 12 } },
           decimation: { enabled: false },
+          botcapFaultBands: { bands: spec.bands ?? [] },
         },
         scales: { x, y },
       },

@@ -1,0 +1,82 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runResultSchema } from '../../contracts/run-result.ts';
+import { botcap } from '../testing/in-process.ts';
+import { parseClaudeErrors, parseWindow } from './fault-flags.ts';
+
+/**
+ * A fault run describes itself: every fault injected on purpose is in result.json, the summary, junit.xml and the
+ * HTML charts; an instance killed on purpose is a fault, not a failure of the run.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), 'botcap-faults-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('botcap run with faults', () => {
+  it('records a killed instance, terminated database sessions and a Claude 529 window everywhere', async () => {
+    const runDir = mkdtempSync(join(scratch, 'run-'));
+    // PostgreSQL runs as the `postgres` user when we are root: it must reach its data dir under TMPDIR.
+    chmodSync(scratch, 0o755);
+    chmodSync(runDir, 0o755);
+    const out = join(runDir, 'out');
+    const { exitCode, stdout } = await botcap(
+      'run',
+      'smoke',
+      '--transport',
+      'webhook',
+      '--instances',
+      '2',
+      '--kill-instance-at',
+      '0.6',
+      '--postgres-fault-at',
+      '30s',
+      '--claude-errors',
+      '10s-20s:529',
+      '--out',
+      out,
+    );
+    expect(exitCode).not.toBe(130);
+    const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    expect(result.faults?.map((f) => [f.kind, f.fromMs])).toEqual([
+      ['claude-errors', 10_000],
+      ['postgres-sessions-terminated', 30_000],
+      ['instance-killed', 72_000],
+    ]);
+    const terminated = result.faults?.find((f) => f.kind === 'postgres-sessions-terminated');
+    expect(terminated?.detail).toMatch(/^[1-9]\d* sessions? of database \w+ terminated$/);
+    // The last instance still up is killed; killed on purpose, it is not an error of the run (a bot that died of
+    // the terminated sessions would be).
+    const killed = result.faults?.find((f) => f.kind === 'instance-killed');
+    expect(killed?.target).toMatch(/^bot-[12]$/);
+    expect(result.error ?? '').not.toContain(`${killed?.target} exited`);
+    expect(stdout).toMatch(
+      new RegExp(
+        `^faults: claude claude-errors 10-20 s \\(529 for 100% of calls\\); postgres .*; ${killed?.target} instance-killed at 72 s \\(SIGKILL\\)$`,
+        'm',
+      ),
+    );
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<property name="fault" value="${killed?.target} instance-killed at 72 s (SIGKILL)"/>`);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      `"label":"${killed?.target} instance-killed (SIGKILL)"`,
+    );
+    if (result.error !== undefined)
+      console.warn(`the run's own error (a bot defect, not this test's): ${result.error}`);
+  });
+
+  it('reads fault windows, and says what is wrong with a bad one', () => {
+    expect(parseClaudeErrors('1m-2m:429@0.3')).toEqual({ fromMs: 60_000, toMs: 120_000, rate: 0.3, kind: '429' });
+    expect(parseWindow('--mcp-outage', '20s-40s')).toEqual({ fromMs: 20_000, toMs: 40_000, rate: 1 });
+    expect(() => parseClaudeErrors('10s-20s:530')).toThrow(/KIND one of 429, 500, 529/);
+    expect(() => parseWindow('--mcp-outage', '40s-20s')).toThrow(/must end after it starts/);
+    expect(() => parseWindow('--mcp-outage', 'soon')).toThrow(/expects a window like '20s-40s'/);
+  });
+
+  it('refuses an MCP outage for a bot that does not use MCP, before anything starts', async () => {
+    await expect(botcap('run', 'smoke', '--mcp-outage', '10s-20s', '--out', join(scratch, 'no'))).rejects.toThrow(
+      /--mcp-outage: the bot of scenario 'smoke' does not use the MCP server/,
+    );
+  });
+});
