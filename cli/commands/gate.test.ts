@@ -95,14 +95,6 @@ describe('botcap gate', () => {
     });
   });
 
-  it('refuses an aborted or failed result: exit 1, its figures cover part of the run', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'botcap-gate-')), 'result.json');
-    writeFileSync(file, JSON.stringify({ ...loadFixture('smoke'), status: 'aborted' }));
-    const { exitCode, stderr } = await gate([file]);
-    expect(exitCode).toBe(1);
-    expect(stderr).toMatch(/is aborted: its figures cover only part of the run, so they are not judged/);
-  });
-
   it('writes a Markdown table for $GITHUB_STEP_SUMMARY', async () => {
     const { exitCode, stdout } = await gate([fixturePath('scheduler-advisory-lock'), '--format', 'markdown']);
     expect(exitCode).toBe(99);

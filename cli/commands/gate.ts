@@ -203,11 +203,6 @@ export function registerGate(program: Command): void {
             `no thresholds to check: scenario '${result.scenario.name}' defines none; pass one, e.g. --threshold 'reply_latency:p(95)<3000'`,
           );
         }
-        if (result.status !== 'completed') {
-          throw new ResultError(
-            `${file} is ${result.status}${result.error ? ` (${result.error})` : ''}: its figures cover only part of the run, so they are not judged; rerun it to completion`,
-          );
-        }
         if (notJudged(result.fidelity) && !options.allowDistorted) {
           process.stderr.write(`botcap gate: ${file}: ${distortedMessage(result.fidelity)}\n`);
           process.exitCode = GATE_EXIT_NOT_JUDGED;
