@@ -91,7 +91,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   const registry = new Registry();
   // Several instances feed one Prometheus (or one sampler): the label tells their series apart.
   registry.setDefaultLabels({ instance: config.instanceId });
-  const pool = createPool(config);
+  const pool = createPool(config, logger);
   const metrics = createBotMetrics(registry, pool);
   const errors = reporterLoadedAtStart();
   const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool });
