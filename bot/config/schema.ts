@@ -112,7 +112,7 @@ export const telegramSchema = z
       .describe('Bot API call timeout, real s (polling: must exceed pollTimeoutS, getUpdates shares it)'),
     apiRetryAttempts: nonNegativeInt
       .default(3)
-      .describe('retries of a Bot API call after 429 (honouring retry_after) or 5xx, 0 = off (@grammyjs/auto-retry)'),
+      .describe('retries of a Bot API call after 429 (honouring retry_after), 5xx or a network failure, 0 = off'),
     apiRetryMaxDelayS: positiveInt
       .default(30)
       .describe('longest retry_after the bot waits for; a longer one fails the call at once, real s'),
