@@ -114,6 +114,13 @@ describe('transport errors in the Bot API shape', () => {
     expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
   });
 
+  it('404 for ever more unknown method names, past the bound on recorded names (the fuzz suite found a 500 there)', async () => {
+    const statuses = new Set<number>();
+    for (let i = 0; i < 1_100; i += 1) statuses.add((await raw(`/bot${token}/junk${i}`, { method: 'POST' })).status);
+    expect([...statuses]).toEqual([404]);
+    expect(fake.calls({ method: '(other)' }).length).toBeGreaterThan(0);
+  });
+
   it('survives garbage on the socket', async () => {
     await new Promise<void>((resolve) => {
       const socket = connect(fake.port, '127.0.0.1', () => socket.end('\x00\x01 GARBAGE /bot HTTP/9\r\n\r\n'));
