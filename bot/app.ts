@@ -42,10 +42,17 @@ export interface BotAppDeps {
   createAssistant?: (deps: AssistantDeps) => Assistant;
   /** How long stop() lets in-flight updates finish, real ms. Default 10,000. */
   drainMs?: number;
+  /** The most stop() takes whatever hangs (a dead API, a stuck query), real ms. Default 20,000. */
+  stopGraceMs?: number;
 }
 
 export const BOT_APP_DEFAULTS = {
   drainMs: 10_000,
+  /**
+   * stop() returns within this, whatever still hangs: inside Kubernetes' default 30 s termination grace period,
+   * so one SIGTERM is enough, and longer than the drain so the updates in flight get theirs.
+   */
+  stopGraceMs: 20_000,
   /** Claims of handled updates are kept a day: Telegram drops an undelivered update after 24 hours. */
   ledgerKeepMs: 24 * 3600_000,
   /** How often an instance deletes older claims, real ms. */
@@ -72,8 +79,16 @@ export interface BotApp {
    * scheduler. If it throws, call `stop()` to release what was already opened.
    */
   start(): Promise<void>;
-  /** Stops taking updates, lets the ones in flight finish, stops the scheduler, closes the pool. Idempotent. */
+  /**
+   * Stops taking updates, lets the ones in flight finish, stops the scheduler, closes the pool. Idempotent.
+   * Resolves within `stopGraceMs` even if a step hangs (what is left is abandoned: the process should exit).
+   */
   stop(): Promise<void>;
+  /**
+   * Resolves with an error when the instance can no longer work and should exit (polling gave up: another
+   * poller, or the Bot API unreachable for `telegram.pollGiveUpS`). Never rejects; pending while all is well.
+   */
+  readonly failed: Promise<Error>;
 }
 
 /**
@@ -94,7 +109,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   const registry = new Registry();
   // Several instances feed one Prometheus (or one sampler): the label tells their series apart.
   registry.setDefaultLabels({ instance: config.instanceId });
-  const pool = createPool(config);
+  const pool = createPool(config, logger);
   const metrics = createBotMetrics(registry, pool);
   const sentry = reporterLoadedAtStart();
   const alerts = createTelegramAlerter({
@@ -119,6 +134,14 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   registerOnboardingGauge(registry, pool);
   const bot = createBot({ services, pool, metrics, errors, inFlight, sessionStorage: sessions.storage });
   const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
+  const stopGraceMs = deps.stopGraceMs ?? BOT_APP_DEFAULTS.stopGraceMs;
+  let fail: (error: Error) => void = () => undefined;
+  const failure = new Promise<Error>((resolve) => {
+    fail = (error) => {
+      log.error({ err: error.message }, 'the instance cannot go on');
+      resolve(error);
+    };
+  });
 
   let server: HttpServer | undefined;
   let poller: { stop(): Promise<void> } | undefined;
@@ -140,8 +163,10 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     await errors.load(config);
     await migrateSchema();
     // getMe: a wrong token or an unreachable API root fails here, at start, not at the first update.
-    await bot
-      .init()
+    // Not bot.init(): grammY retries a network failure there forever, and a bot against an unreachable API root
+    // hung silently. getMe through the bot's own client has the bounded retries of transport/api-retry.ts.
+    bot.botInfo = await bot.api
+      .getMe()
       .catch(failed(`the Bot API at ${config.telegram.apiRoot} refused getMe (wrong token, fake not running?)`));
     // The "/" menu in Telegram's apps: nice to have, so a refusal is logged rather than fatal.
     await publishCommandMenu(bot.api).catch((error: unknown) => {
@@ -173,7 +198,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   async function startIntake(http: HttpServer): Promise<void> {
     const { telegram } = config;
     if (telegram.transport === 'polling') {
-      poller = await startPolling(bot, config, logger);
+      poller = await startPolling(bot, config, logger, fail);
       return;
     }
     webhookUrl = telegram.webhookPublicUrl ?? `${http.url}${telegram.webhookPath}`;
@@ -202,8 +227,20 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       : { host: observability.httpHost, port: observability.httpPort, routes: list };
   }
 
+  /** stopSteps, but never longer than stopGraceMs. */
   async function stopOnce(): Promise<void> {
     log.info('stopping');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), stopGraceMs);
+    });
+    const outcome = await Promise.race([stopSteps(), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'late') log.warn({ stopGraceMs }, 'stop outlived its grace period; leaving the rest');
+    log.info('stopped');
+  }
+
+  async function stopSteps(): Promise<'done'> {
     clearInterval(pruning);
     const steps: Array<[string, () => Promise<void> | undefined]> = [
       // Intake first: no new updates, the ones in flight finish (the runner waits for them; the
@@ -232,7 +269,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
         log.warn({ err: error, step: name }, 'stop step failed');
       }
     }
-    log.info('stopped');
+    return 'done';
   }
 
   return {
@@ -250,6 +287,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       return webhookUrl;
     },
     start,
+    failed: failure,
     stop() {
       stopping ??= stopOnce();
       return stopping;

@@ -1,4 +1,3 @@
-import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type StorageAdapter, session } from 'grammy';
 import type pg from 'pg';
@@ -17,6 +16,7 @@ import type { ErrorReporter } from './observability/sentry.ts';
 import { plantedDelay } from './planted-delay.ts';
 import type { BotServices } from './services.ts';
 import { telegramFetch } from './telegram-fetch.ts';
+import { installApiRetries } from './transport/api-retry.ts';
 
 export interface CreateBotOptions {
   services: BotServices;
@@ -35,7 +35,7 @@ export interface CreateBotOptions {
  *
  * @example
  * const bot = createBot({ services, pool, metrics, errors, inFlight });
- * await bot.init(); // getMe: fails fast on a wrong token or an unreachable API root
+ * bot.botInfo = await bot.api.getMe(); // fails fast on a wrong token or an unreachable API root
  */
 export function createBot({
   services,
@@ -53,15 +53,8 @@ export function createBot({
     // the calls go over undici's pooled client, not node-fetch (telegram-fetch.ts says why).
     client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: config.telegram.apiTimeoutS, fetch: telegramFetch() },
   });
-  if (config.telegram.apiRetryAttempts > 0) {
-    // Flood control (429) is normal at 30 msg/s; retry after the time Telegram asks for, up to a limit.
-    bot.api.config.use(
-      autoRetry({
-        maxRetryAttempts: config.telegram.apiRetryAttempts,
-        maxDelaySeconds: config.telegram.apiRetryMaxDelayS,
-      }),
-    );
-  }
+  // Flood control (429) is normal at 30 msg/s, 5xx and network failures happen: bounded retries, waits honoured.
+  installApiRetries(bot, config, logger);
 
   // 1. Every error below ends in bot.catch, so handling an update never rejects (webhooks need that).
   bot.use(handErrorsToCatch(bot));

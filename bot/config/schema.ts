@@ -102,12 +102,17 @@ export const telegramSchema = z
         'webhook: call setWebhook at start (off when a load balancer or the load generator registers one URL for all instances)',
       ),
     pollTimeoutS: nonNegativeInt.default(30).describe('polling: getUpdates long-poll timeout, real s'),
+    pollGiveUpS: positiveInt
+      .default(60)
+      .describe(
+        'polling: how long getUpdates may keep failing (network, 5xx, 409 Conflict: another poller) before the instance exits with an error, real s',
+      ),
     apiTimeoutS: positiveInt
       .default(45)
       .describe('Bot API call timeout, real s (polling: must exceed pollTimeoutS, getUpdates shares it)'),
     apiRetryAttempts: nonNegativeInt
       .default(3)
-      .describe('retries of a Bot API call after 429 (honouring retry_after) or 5xx, 0 = off (@grammyjs/auto-retry)'),
+      .describe('retries of a Bot API call after 429 (honouring retry_after), 5xx or a network failure, 0 = off'),
     apiRetryMaxDelayS: positiveInt
       .default(30)
       .describe('longest retry_after the bot waits for; a longer one fails the call at once, real s'),

@@ -215,6 +215,21 @@ describe('resilience against the fake Claude', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('a 529 storm: bounded attempts, then the overloaded fallback instead of silence', async () => {
+    const { assistant, registry } = assistantWith({
+      resilience: { retryMaxAttempts: 2, breakerConsecutiveFailures: 100 },
+    });
+    fake.setFaults({ windows: [{ fromMs: 0, toMs: 1e12, rate: 1, kind: '529' }] });
+    const reply = await ask(assistant, 'hi');
+    expect(reply.outcome).toBe('fallback');
+    expect(reply.text).toMatch(/^⚠️ .*overloaded/);
+    // The first attempt and the two retries the config allows, each answered 529; no fourth.
+    expect(messageCalls().map((c) => c.status)).toEqual([529, 529, 529]);
+    expect(await counterValue(registry, 'bot_upstream_retries_total', { upstream: 'claude', cause: '529' })).toBe(2);
+    fake.setFaults({ windows: [] });
+    expect((await ask(assistant, 'hi again')).outcome).toBe('ok');
+  });
+
   it("honours the fake's retry-after on a 429 before trying again", async () => {
     // retryMaxDelayMs above the asked wait: a longer retry-after gives up at once (the answer's time budget).
     const { assistant, registry } = assistantWith({

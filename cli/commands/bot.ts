@@ -56,10 +56,17 @@ export function registerBot(program: Command): void {
       ...(app.webhookUrl ? { webhook: app.webhookUrl } : {}),
     };
     process.stdout.write(`${JSON.stringify(ready)}\n`);
-    await untilSignal();
+    const failure = await Promise.race([untilSignal().then(() => undefined), app.failed]);
     await app.stop();
+    // stop() is bounded and has let the work in flight finish; whatever still holds the event loop (a call to an
+    // API that is gone, waiting out its timeout) is abandoned, so one SIGTERM ends the process.
+    setTimeout(() => process.exit(), BOT_EXIT_AFTER_STOP_MS).unref();
+    if (failure) throw failure;
   });
 }
+
+/** How long `botcap bot` lets the process end by itself after stop() before it exits anyway, real ms. */
+const BOT_EXIT_AFTER_STOP_MS = 1_000;
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

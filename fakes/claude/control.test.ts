@@ -40,6 +40,20 @@ describe('control API', () => {
     expect((await fetch(`${fake.url}/control/nope`)).status).toBe(404);
   });
 
+  it('answers a body over its limit with 413 and a body nested thousands deep with 400, never 500', async () => {
+    const put = (body: string) =>
+      fetch(`${fake.url}/control/faults`, { method: 'PUT', body, headers: { 'content-type': 'application/json' } });
+    const huge = await put(`{"windows":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+    expect(huge.status).toBe(413);
+    expect(await huge.text()).toMatch(/maximum allowed number of bytes/);
+    for (const deep of ['['.repeat(100_000) + ']'.repeat(100_000), `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`]) {
+      const response = await put(deep);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+    expect(fake.getFaults()).toEqual({ windows: [] });
+  });
+
   it('serves GET /v1/models for the SDK', async () => {
     const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake.url, maxRetries: 0 });
     const page = await client.models.list();

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../../common/errors.ts';
+import { ApiError } from './api-errors.ts';
 import { readBody, sendJson } from './http-io.ts';
 import { MODELS } from './models.ts';
 import type { FakeClaudeState } from './state.ts';
@@ -95,6 +96,10 @@ export async function handleControl(
     }
   } catch (error) {
     if (error instanceof ConfigError) return controlError(res, 400, error.message);
+    // Over CONTROL_BODY_LIMIT_BYTES: 413, read to its end first so the client sees the answer, not a reset.
+    if (error instanceof ApiError) return controlError(res, error.status, error.message);
+    // JSON nested thousands deep parses, but validating it overflows the stack: the client's body, so a 4xx.
+    if (error instanceof RangeError) return controlError(res, 400, 'the body is nested too deeply; send a flat object');
     return controlError(res, 500, error instanceof Error ? error.message : String(error));
   }
 }

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from './index.ts';
@@ -7,7 +8,7 @@ let fake: FakeTelegram;
 let token: string;
 
 beforeAll(async () => {
-  fake = await startFakeTelegram({ maxBodyBytes: 16_384, floodControl: false });
+  fake = await startFakeTelegram({ maxBodyBytes: 16_384, maxUploadBytes: 1_000_000, floodControl: false });
   token = fake.tokens[0]!;
   fake.addChat({ chat_id: 1 });
 });
@@ -69,6 +70,55 @@ describe('transport errors in the Bot API shape', () => {
     });
     expectError(reply, 413, 'Request Entity Too Large');
     expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
+  });
+
+  it('file uploads (multipart) have their own limit; one over it is read to the end and answered 413, no EPIPE', async () => {
+    /** A multipart sendMessage carrying a file of `fileBytes`, written in 64 KiB chunks as an upload is. */
+    const upload = (fileBytes: number) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const boundary = 'botcapboundary';
+        const head = Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="chat_id"\r\n\r\n1\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\nupload\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="document"; filename="a.bin"\r\n` +
+            'Content-Type: application/octet-stream\r\n\r\n',
+        );
+        const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+        const req = request(`${fake.url}/bot${token}/sendMessage`, {
+          method: 'POST',
+          headers: {
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'content-length': head.length + fileBytes + tail.length,
+          },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.write(head);
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        for (let sent = 0; sent < fileBytes; sent += chunk.length) {
+          req.write(chunk.subarray(0, Math.min(chunk.length, fileBytes - sent)));
+        }
+        req.end(tail);
+      });
+    // Over maxBodyBytes (16 KiB) but a file within the upload limit: taken.
+    expect((await upload(200_000)).status).toBe(200);
+    const refused = await upload(3_000_000);
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error_code: 413 });
+    expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
+  });
+
+  it('404 for ever more unknown method names, past the bound on recorded names (the fuzz suite found a 500 there)', async () => {
+    const statuses = new Set<number>();
+    for (let i = 0; i < 1_100; i += 1) statuses.add((await raw(`/bot${token}/junk${i}`, { method: 'POST' })).status);
+    expect([...statuses]).toEqual([404]);
+    expect(fake.calls({ method: '(other)' }).length).toBeGreaterThan(0);
   });
 
   it('survives garbage on the socket', async () => {

@@ -112,6 +112,7 @@ function resolveOptions(options: FakeTelegramOptions): ResolvedOptions {
         ? { ...D.floodControl, enabled: false }
         : { ...D.floodControl, ...options.floodControl },
     maxBodyBytes: options.maxBodyBytes ?? D.maxBodyBytes,
+    maxUploadBytes: options.maxUploadBytes ?? D.maxUploadBytes,
     webhookTimeoutMs: options.webhookTimeoutMs ?? D.webhookTimeoutMs,
     webhookBackoffStartMs: options.webhookBackoffStartMs ?? D.webhookBackoffStartMs,
     webhookBackoffMaxMs: options.webhookBackoffMaxMs ?? D.webhookBackoffMaxMs,
@@ -326,7 +327,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     try {
       const url = req.url ?? '/';
       if (fake === undefined) sendReply(res, new ApiError(503, 'Service Unavailable: starting'));
-      else if (url.startsWith('/bot')) handleBotRequest(fake.lookup, resolved.maxBodyBytes, req, res, url);
+      else if (url.startsWith('/bot')) handleBotRequest(fake.lookup, resolved, req, res, url);
       else if (url.startsWith('/control/')) handleControlRequest(fake, req, res, url);
       else {
         sendReply(res, new ApiError(404, 'Not Found'));

@@ -39,8 +39,10 @@ export interface FakeTelegramOptions {
   botFirstName?: string;
   /** Flood control; `false` turns it off. Default on with Telegram's approximate numbers. */
   floodControl?: FloodControlOptions | false;
-  /** Largest request body accepted; larger ones get 413. Default 2 MiB. */
+  /** Largest request body accepted (JSON, urlencoded); larger ones get 413. Default 2 MiB. */
   maxBodyBytes?: number;
+  /** Largest multipart/form-data body (a file upload: sendDocument, sendPhoto...); larger ones get 413. Default 50 MB, the Bot API's limit for bots. */
+  maxUploadBytes?: number;
   /** How long (simulated) a webhook request may take before it counts as failed. Default 60 s. */
   webhookTimeoutMs?: number;
   /** First retry delay (simulated) after a failed webhook delivery; doubles per failure. Default 2 s. */
@@ -72,6 +74,7 @@ export const FAKE_TELEGRAM_DEFAULTS = {
     globalBurst: 30,
   },
   maxBodyBytes: 2 * 1024 * 1024,
+  maxUploadBytes: 50 * 1000 * 1000,
   webhookTimeoutMs: 60_000,
   webhookBackoffStartMs: 2_000,
   webhookBackoffMaxMs: 60_000,
@@ -95,6 +98,7 @@ export interface ResolvedOptions {
   botFirstName: string;
   floodControl: Required<FloodControlOptions>;
   maxBodyBytes: number;
+  maxUploadBytes: number;
   webhookTimeoutMs: number;
   webhookBackoffStartMs: number;
   webhookBackoffMaxMs: number;

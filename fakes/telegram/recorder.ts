@@ -23,6 +23,9 @@ interface ReplyWaiter {
  * const recorder = new CallRecorder();
  * recorder.record(recorder.methodId('sendMessage'), 42, 30, 0, 7, 5, NaN, 'http');
  */
+/** The name every method past {@link MAX_METHOD_NAMES} is recorded under. */
+const OTHER_METHOD = '(other)';
+
 export class CallRecorder {
   private size = 0;
   private time = new Float64Array(INITIAL_CAPACITY);
@@ -44,7 +47,8 @@ export class CallRecorder {
   methodId(name: string): number {
     const known = this.methodIds.get(name);
     if (known !== undefined) return known;
-    if (this.methodNames.length >= MAX_METHOD_NAMES) return this.methodId('(other)');
+    // '(other)' itself is interned past the bound (once), else this would recurse until the stack overflows.
+    if (this.methodNames.length >= MAX_METHOD_NAMES && name !== OTHER_METHOD) return this.methodId(OTHER_METHOD);
     const id = this.methodNames.length;
     this.methodNames.push(name);
     this.replyMethod.push(REPLY_METHOD.test(name));

@@ -31,8 +31,16 @@ export function sendReply(res: ServerResponse, reply: string | ApiError): void {
 }
 
 /**
- * Reads a request body up to `maxBytes`; a larger one gets 413 at once (by Content-Length when the
- * client sent it) and the rest is discarded.
+ * How much of an over-limit body is read and thrown away before the 413, so the client can finish sending and
+ * read the answer: answering mid-upload and closing made clients fail with EPIPE instead of seeing the 413. A
+ * body larger still gets the 413 at once and the connection closed (its sender may see a reset).
+ */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a request body up to `maxBytes`. A larger one (by Content-Length, or once it passes the limit) is
+ * drained without being kept and answered 413 when it has arrived, with `Connection: close`; memory stays
+ * bounded by `maxBytes` whatever the client sends.
  */
 export function readBody(
   req: IncomingMessage,
@@ -41,30 +49,36 @@ export function readBody(
   onBody: (body: Buffer) => void,
 ): void {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) {
+  if (declared > maxBytes + DRAIN_LIMIT_BYTES) {
     sendReply(res, ERRORS.tooLarge());
     req.resume();
     return;
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  let tooLarge = false;
+  let tooLarge = declared > maxBytes;
+  let failed = false;
   req.on('data', (chunk: Buffer) => {
-    if (tooLarge) return;
     size += chunk.length;
-    if (size > maxBytes) {
+    if (tooLarge || size > maxBytes) {
       tooLarge = true;
       chunks.length = 0;
-      sendReply(res, ERRORS.tooLarge());
+      if (size > maxBytes + DRAIN_LIMIT_BYTES) {
+        failed = true;
+        sendReply(res, ERRORS.tooLarge());
+        req.destroy();
+      }
       return;
     }
     chunks.push(chunk);
   });
   req.on('error', () => {
-    tooLarge = true;
+    failed = true;
   });
   req.on('end', () => {
-    if (!tooLarge) onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    if (failed) return;
+    if (tooLarge) sendReply(res, ERRORS.tooLarge());
+    else onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
   });
 }
 
@@ -75,7 +89,7 @@ export function readBody(
  */
 export function handleBotRequest(
   lookup: BotLookup,
-  maxBodyBytes: number,
+  limits: { maxBodyBytes: number; maxUploadBytes: number },
   req: IncomingMessage,
   res: ServerResponse,
   url: string,
@@ -125,7 +139,11 @@ export function handleBotRequest(
   if (req.method === 'GET' && req.headers['content-length'] === undefined && !req.headers['transfer-encoding']) {
     req.resume();
     run(EMPTY_BODY);
-  } else readBody(req, res, maxBodyBytes, run);
+  } else {
+    // Files come as multipart/form-data, with the Bot API's own upload limit; other bodies are a few KB.
+    const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
+    readBody(req, res, multipart ? limits.maxUploadBytes : limits.maxBodyBytes, run);
+  }
 }
 
 function refuse(bot: BotState, def: MethodDef, bytes: number, res: ServerResponse, error: unknown): void {
