@@ -12,19 +12,19 @@ import { runScenario } from './run.ts';
  *
  * Tolerance, stated: the p95 of the first output may differ by twice the fidelity bound (each run may carry
  * up to one bound of lab delay, in opposite directions) plus 25% of the larger value (a closed model's users
- * take different paths once one reply lands a little earlier: the sample itself changes); lost updates and
- * digests delivered must be equal.
+ * take different paths once one reply lands a little earlier: the sample itself changes); lost updates must be
+ * equal, digests delivered within one (a digest due at the window's very end lands on either side of it).
  */
 const scenario = parseScenario({
   name: 'fidelity-metamorphic',
   seed: 7,
-  start: '12:00',
-  load: { executor: 'constant-vus', vus: 12, duration: '90s' },
+  start: '11:59',
+  load: { executor: 'constant-vus', vus: 12, duration: '75s' },
   population: {
     size: 60,
     onboarded: true,
-    // Half the users get their digest at 12:01, inside the window: the bot's scheduler has work too.
-    digestTimes: { peak: '12:01', peakShare: 0.5, spreadFrom: '12:00', spreadTo: '12:01', stepMinutes: 1 },
+    // Half the users get their digest at 12:00, inside the window: the bot's scheduler has work too.
+    digestTimes: { peak: '12:00', peakShare: 0.5, spreadFrom: '11:59', spreadTo: '12:00', stepMinutes: 1 },
     pausedShare: 0,
   },
   behaviour: {
@@ -47,8 +47,11 @@ describe('fidelity: answers that do not depend on the time scale', () => {
   it('two faithful scales give the same answers; a scale far past the faithful one is flagged distorted', {
     timeout: 400_000,
   }, async () => {
-    const slow = await runAt(2);
-    const fast = await runAt(4);
+    // Real time is the reference (at 1x the lab adds nothing to simulated time); 2x must judge itself faithful
+    // on a quiet 2-core machine and then agree with it. (At 4x the estimate says distorted, and the p95 does
+    // move: 318 ms at 2x vs 845 ms at 4x in one run, so 4x is not a scale this test may call faithful.)
+    const slow = await runAt(1);
+    const fast = await runAt(2);
     for (const result of [slow, fast]) {
       expect(result.status).toBe('completed');
       expect(result.fidelity, `${result.timeScale}x: ${JSON.stringify(result.fidelity)}`).toMatchObject({
@@ -60,14 +63,15 @@ describe('fidelity: answers that do not depend on the time scale', () => {
     const bound = slow.fidelity!.boundMs;
     const [a, b] = [firstP95(slow), firstP95(fast)];
     console.info(
-      `fidelity metamorphic: first-output p95 ${a} ms at 2x vs ${b} ms at 4x (bound ${bound} ms); ` +
+      `fidelity metamorphic: first-output p95 ${a} ms at 1x vs ${b} ms at 2x (bound ${bound} ms); ` +
         `distortion ${slow.fidelity!.estimatedDistortionMs} vs ${fast.fidelity!.estimatedDistortionMs} ms; ` +
         `digests ${slow.correctness.digests.delivered} vs ${fast.correctness.digests.delivered}`,
     );
     expect(Math.abs(a - b)).toBeLessThanOrEqual(2 * bound + 0.25 * Math.max(a, b));
     expect(fast.correctness.lostUpdates).toBe(slow.correctness.lostUpdates);
     expect(slow.correctness.digests.expected).toBeGreaterThan(10);
-    expect(fast.correctness.digests.delivered).toBe(slow.correctness.digests.delivered);
+    // A digest due in the run's last moments may land just inside or just outside the window: one either way.
+    expect(Math.abs(fast.correctness.digests.delivered - slow.correctness.digests.delivered)).toBeLessThanOrEqual(1);
 
     const forced = await runAt(200);
     expect(forced.fidelity).toMatchObject({ status: 'distorted', timeScale: 200 });

@@ -123,7 +123,7 @@ export function samplesToSeries(samples: readonly RunSample[], timeScale: number
     }
     if (sample.eventLoop !== undefined) {
       push('event_loop_lag_ms', 'ms', 'loadgen', t, sample.eventLoop.p99Ms);
-      // The mean is what an average callback waits: the fidelity estimate's generator lag (loadgen/fidelity).
+      // The mean beside the p99 (the fidelity estimate reads the p99: loadgen/fidelity/signals.ts).
       push('event_loop_lag_mean_ms', 'ms', 'loadgen', t, sample.eventLoop.meanMs);
     }
     if (sample.postgres !== undefined) {

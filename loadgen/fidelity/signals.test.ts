@@ -19,9 +19,9 @@ describe('fidelity signals from a run', () => {
     series('digests_sent_per_s', 'loadgen', [0, 0, 5]),
     series('injection_lag_ms', 'loadgen', [20, 20, 20]), // 1 real ms at 20x
     series('cpu_percent', 'loadgen', [10, 10, 10]),
-    series('event_loop_lag_mean_ms', 'loadgen', [10.5, 10.5, 10.5]),
+    series('event_loop_lag_ms', 'loadgen', [10.5, 10.5, 10.5]),
     series('cpu_percent', 'bot-1', [20, 20, 20]),
-    series('nodejs_eventloop_lag_mean_seconds', 'bot-1', [0.011, 0.011, 0.011]),
+    series('nodejs_eventloop_lag_p99_seconds', 'bot-1', [0.011, 0.011, 0.011]),
     series('cpu_percent', 'postgres', [10, 10, 10]),
   ];
 
