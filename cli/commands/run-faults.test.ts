@@ -24,6 +24,9 @@ describe('botcap run with faults', () => {
     const { exitCode, stdout } = await botcap(
       'run',
       'smoke',
+      // A fixed scale: this test is about the faults on the record, not about fidelity (no calibration run).
+      '--time-scale',
+      '20',
       '--transport',
       'webhook',
       '--instances',
