@@ -91,6 +91,9 @@ function retryPolicy(when: (error: unknown) => boolean, retries: number): RetryP
   );
 }
 
+/** Emitted by {@link ResilientPool} with the error of each connection attempt the server refused and that is retried. */
+export const CONNECT_REFUSED_EVENT = 'connectRefused';
+
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: () => void) => void;
 
 /**
@@ -118,6 +121,9 @@ export class ResilientPool extends pg.Pool {
       log.warn({ err: error.message }, 'idle database connection lost; the pool replaces it'),
     );
     this.connectRetry.onRetry(({ delay, ...reason }) => {
+      // Each refusal is a real event (53300 is the server full), counted even when a retry then gets in: the
+      // bot's connection-error metric must not hide a saturated server behind its own retries.
+      if ('error' in reason) this.emit(CONNECT_REFUSED_EVENT, reason.error);
       log.warn(
         { err: 'error' in reason ? String(reason.error) : undefined, delayMs: Math.round(delay) },
         'database refused a connection; retrying',

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { classifyDbError } from '../db/errors.ts';
+import { CONNECT_REFUSED_EVENT } from '../db/pool.ts';
 
 /** Metric names, exported so the sampler and reports refer to them without retyping strings. */
 export const BOT_METRIC_NAMES = {
@@ -80,6 +81,8 @@ export function createBotMetrics(registry: Registry, pool: pg.Pool): BotMetrics 
   });
   // Idle connections that die (server restart, pooler recycling) surface here, not in a query.
   pool.on('error', (error) => recordDbError(error));
+  // A refused connection the pool retried (bot/db/pool.ts): counted, or a full server would read as healthy.
+  pool.on(CONNECT_REFUSED_EVENT as 'error', (error) => recordDbError(error));
 
   function recordDbError(error: unknown): void {
     const classified = classifyDbError(error);
