@@ -29,6 +29,7 @@ describe('the capacity model on real runs', () => {
     const other = await runScenario(variant('webhook x3'), { variant: 'webhook x3', handleSignals: false });
     // A few real seconds of load: one-second windows give the regression its intervals.
     const demands = estimateDemands([fit], { windowRealS: 1 });
+    expect(fit.fidelity?.status, JSON.stringify(fit.fidelity)).toBe('ok');
     expect(demands.runs.map((r) => r.label)).toEqual(['webhook x1']);
     const cpu = demands.fits.find((f) => f.resource === 'botCpu')!;
     expect(cpu.method).not.toBe('none');
@@ -49,5 +50,5 @@ describe('the capacity model on real runs', () => {
     const knee = findKneeInRamp(predicted);
     expect(knee.levels.map((l) => l.load)).toEqual(findKneeInRamp(other).levels.map((l) => l.load));
     expect(knee.levels.every((l) => l.latencyMs !== null)).toBe(true);
-  });
+  }, 240_000);
 });
