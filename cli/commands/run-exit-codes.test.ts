@@ -110,7 +110,17 @@ describe('botcap run exit codes', () => {
     const out = join(runDir, 'out');
     // A polling bot whose process (the shell, the one botcap supervises) exits with code 7 while the load runs.
     const botCommand = `python3 "${PYTHON_BOT}" & sleep 6; exit 7`;
-    const { exitCode, stdout } = await run(['smoke', '--duration', '3m', '--time-scale', '20', '--bot-cmd', botCommand, '--out', out]);
+    const { exitCode, stdout } = await run([
+      'smoke',
+      '--duration',
+      '3m',
+      '--time-scale',
+      '20',
+      '--bot-cmd',
+      botCommand,
+      '--out',
+      out,
+    ]);
     expect(exitCode).toBe(RUN_EXIT.error);
     expect(stdout).toMatch(/^error: bot-1 exited on its own at \d+ s simulated \(code 7, signal null\)/m);
     const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
