@@ -79,7 +79,7 @@ describe('--time-scale auto', () => {
     expect(costly.calibration!.choice.limitingProcess).toBe('bot-1');
     expect(describeDecision(costly)).toMatch(
       new RegExp(
-        `^time scale auto: ${costly.timeScale}x \\(predicted lab delay \\d+ ms, target 75 ms of the 150 ms bound; ${costly.calibration!.choice.refused!.timeScale}x (predicted \\d+ ms|would keep the cores)`,
+        `^time scale auto: ${costly.timeScale}x \\(predicted lab delay \\d+ ms, target 53 ms of the 150 ms bound; ${costly.calibration!.choice.refused!.timeScale}x (predicted \\d+ ms|would keep the cores)`,
       ),
     );
   });

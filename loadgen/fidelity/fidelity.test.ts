@@ -150,6 +150,7 @@ describe('--time-scale auto', () => {
       ...base,
       processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }],
       peakItemsPerSimulatedS: 10,
+      headroom: 0.5,
     });
     expect(choice.timeScale).toBe(30);
     expect(choice.distortionMs).toBeLessThanOrEqual(75);
