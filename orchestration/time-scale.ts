@@ -123,37 +123,25 @@ export function peakLoad(load: LoadModel, durationMs: number): LoadModel {
   }
 }
 
-/** Only what the calibration needs of the caller's options: where things run, never its outputs or hooks. */
+/** The caller's options the calibration keeps: where things run, never its outputs or hooks. */
+const CALIBRATION_KEEPS = [
+  'runtime',
+  'databaseUrl',
+  'pgbouncerUrl',
+  'redisUrl',
+  'botCommand',
+  'webhookUrl',
+  'webhookSecret',
+  'telegramPort',
+  'claudePort',
+  'signal',
+  'handleSignals',
+] as const satisfies ReadonlyArray<keyof RunScenarioOptions>;
+
+/** Only what the calibration needs of the caller's options, labelled as the calibration. */
 function calibrationOptions(options: RunScenarioOptions): RunScenarioOptions {
-  const {
-    runtime,
-    databaseUrl,
-    pgbouncerUrl,
-    redisUrl,
-    botCommand,
-    webhookUrl,
-    webhookSecret,
-    telegramPort,
-    claudePort,
-    signal,
-    handleSignals,
-  } = options;
-  return Object.fromEntries(
-    Object.entries({
-      runtime,
-      databaseUrl,
-      pgbouncerUrl,
-      redisUrl,
-      botCommand,
-      webhookUrl,
-      webhookSecret,
-      telegramPort,
-      claudePort,
-      signal,
-      handleSignals,
-      variant: 'time-scale calibration',
-    }).filter(([, v]) => v !== undefined),
-  ) as RunScenarioOptions;
+  const kept = CALIBRATION_KEEPS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]);
+  return { ...(Object.fromEntries(kept) as RunScenarioOptions), variant: 'time-scale calibration' };
 }
 
 /**
