@@ -3,14 +3,13 @@ import { BOT_DEFAULTS } from '../bot/config/index.ts';
 import type { RunResult, TimeSeries } from '../contracts/run-result.ts';
 import { loadFixture } from '../reports/fixtures/index.ts';
 import { applyOverrides, loadScenario } from '../scenarios/index.ts';
+import { nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
 import type { RunScenarioOptions } from './options.ts';
 import {
   calibrationScenario,
   decideFromCalibration,
   describeDecision,
   digestBurstPerSimulatedS,
-  nominalPeakRate,
-  peakLoad,
   resolveTimeScale,
 } from './time-scale.ts';
 

@@ -11,7 +11,8 @@ import { fidelityBound } from '../loadgen/fidelity/bound.ts';
 import { intervalEstimate } from '../loadgen/fidelity/estimate.ts';
 import { fidelityIntervals } from '../loadgen/fidelity/signals.ts';
 import { createPopulation } from '../loadgen/population/population.ts';
-import type { LoadModel, ResolvedScenario, Scenario } from '../scenarios/schema.ts';
+import { loadDurationMs, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
+import type { ResolvedScenario, Scenario } from '../scenarios/schema.ts';
 import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
 import type { RunScenarioOptions } from './options.ts';
@@ -77,50 +78,6 @@ export function calibrationScenario(scenario: Scenario): ResolvedScenario {
   const timeScale = Math.min(max, Math.max(min, Math.round(wanted)));
   const durationMs = timeScale * AUTO_SCALE_DEFAULTS.calibrationRealS * 1000;
   return { ...scenario, timeScale, load: peakLoad(scenario.load, durationMs), thresholds: {} };
-}
-
-/**
- * The scenario's peak actions per simulated second, from its definition alone: an open model's peak rate,
- * or a closed model's peak VUs over one cycle (mean think time + a second to be answered).
- */
-export function nominalPeakRate(scenario: Scenario): number {
-  const load = peakLoad(scenario.load, 1);
-  if (load.executor === 'constant-vus') return load.vus / (meanThinkMs(scenario.behaviour.thinkTime) / 1000 + 1);
-  if ('rate' in load) return load.rate / (load.timeUnit / 1000);
-  return 1;
-}
-
-/** The mean of the think-time distribution (a lognormal's mean from its median and p95). */
-function meanThinkMs(think: Scenario['behaviour']['thinkTime']): number {
-  if (think.distribution !== 'lognormal') return think.median / (think.distribution === 'exponential' ? Math.LN2 : 1);
-  const sigma = Math.log(Math.max(think.p95, think.median) / think.median) / 1.645;
-  return think.median * Math.exp((sigma * sigma) / 2);
-}
-
-/** The load's busiest level held for `durationMs`: peak VUs (closed models) or the peak arrival rate (open). */
-export function peakLoad(load: LoadModel, durationMs: number): LoadModel {
-  switch (load.executor) {
-    case 'constant-vus':
-      return { ...load, duration: durationMs };
-    case 'ramping-vus':
-      return {
-        executor: 'constant-vus',
-        vus: Math.max(1, load.startVUs, ...load.stages.map((s) => s.target)),
-        duration: durationMs,
-      };
-    case 'constant-arrival-rate':
-    case 'scheduled-peak':
-      return { ...load, duration: durationMs };
-    case 'ramping-arrival-rate':
-      return {
-        executor: 'constant-arrival-rate',
-        rate: Math.max(load.startRate, ...load.stages.map((s) => s.target), Number.MIN_VALUE),
-        timeUnit: load.timeUnit,
-        duration: durationMs,
-        preAllocatedVUs: load.preAllocatedVUs,
-        ...(load.maxVUs === undefined ? {} : { maxVUs: load.maxVUs }),
-      };
-  }
 }
 
 /** The caller's options the calibration keeps: where things run, never its outputs or hooks. */
@@ -209,17 +166,13 @@ function withoutCpu<T extends { cpuPercent?: number }>(process: T): Omit<T, 'cpu
 export function digestBurstPerSimulatedS(scenario: Scenario, botConfig: BotConfig): number {
   if (!scenario.population.onboarded || !botConfig.scheduler.enabled) return 0;
   const from = minuteOfDay(scenario.start);
-  const to = from + Math.ceil(loadLengthMs(scenario.load) / 60_000);
+  const to = from + Math.ceil(loadDurationMs(scenario.load) / 60_000);
   const perMinute = new Map<number, number>();
   for (const user of createPopulation(scenario.population, scenario.seed).users) {
     if (user.digestPaused || user.digestMinute < from || user.digestMinute > to) continue;
     perMinute.set(user.digestMinute, (perMinute.get(user.digestMinute) ?? 0) + 1);
   }
   return Math.max(0, ...perMinute.values()) / 60;
-}
-
-function loadLengthMs(load: LoadModel): number {
-  return 'stages' in load ? load.stages.reduce((sum, s) => sum + s.duration, 0) : load.duration;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { loadDurationMs } from '../peak-vus.ts';
+import { loadDurationMs, nominalDigestBurstPerS, nominalPeakRate } from '../peak-vus.ts';
 import type { Scenario } from '../schema.ts';
 import { parseScenario } from '../validate.ts';
 import {
@@ -22,9 +22,27 @@ export const RUN_OVERHEAD_REAL_S = { first: 9, perExtraInstance: 1 } as const;
 
 /**
  * For estimates only: `timeScale: 'auto'` is decided at run time by a calibration (a run of its own, about
- * this long) and on a 2-core machine the reference bot's runs mostly land near this scale.
+ * `calibrationRealS`, once per variant: a matrix's repetitions reuse its pick). The pick keeps the lab's own
+ * delay within the fidelity bound, which on the 2-core lab machine holds for about `faithfulItemsPerRealS`
+ * work items (updates and digests) per real second with the reference bot: bench/fidelity.ts measured smoke
+ * faithful at 3x with 4.6 updates per simulated second (13.8 per real second) and 100 users of the
+ * production mix faithful at 2x (7.1), so a variant is estimated at the scale that gives ~10, never below 1x.
  */
-export const AUTO_TIME_SCALE_ESTIMATE = { calibrationRealS: 18, timeScale: 5 } as const;
+export const AUTO_TIME_SCALE_ESTIMATE = { calibrationRealS: 18, faithfulItemsPerRealS: 10 } as const;
+
+/**
+ * The time scale a run of `scenario` is estimated to play at: its own, or what `auto` is likely to pick
+ * for its peak work rate (AUTO_TIME_SCALE_ESTIMATE).
+ *
+ * @example
+ * estimatedTimeScale({ ...smoke, timeScale: 'auto' }) // 2 for 5 updates per simulated second
+ */
+export function estimatedTimeScale(scenario: Scenario): number {
+  if (scenario.timeScale !== 'auto') return scenario.timeScale;
+  const itemsPerSimulatedS = nominalPeakRate(scenario) + nominalDigestBurstPerS(scenario);
+  const scale = AUTO_TIME_SCALE_ESTIMATE.faithfulItemsPerRealS / Math.max(1e-9, itemsPerSimulatedS);
+  return Math.max(1, Math.floor(scale * 2) / 2);
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -66,43 +84,38 @@ export function variantsFor(matrix: MatrixDefinition, size: MatrixSize): MatrixV
 }
 
 /**
- * Estimated wall time of one run of `scenario`: its simulated length over its time scale, plus the
- * fixed overhead per run (RUN_OVERHEAD_REAL_S).
+ * Estimated wall time of one run of `scenario`: its simulated length over its (estimated) time scale, plus
+ * the fixed overhead per run (RUN_OVERHEAD_REAL_S). The calibration of an `auto` scale is counted apart,
+ * once per variant (estimateMatrixRealS).
  *
  * @example
- * estimateRunRealS(scenario) // 29 for 15 s of load on one instance
+ * estimateRunRealS(scenario) // 29 for 20 s of load on one instance at 1x
  */
 export function estimateRunRealS(scenario: Scenario): number {
-  const auto = scenario.timeScale === 'auto';
-  const timeScale = scenario.timeScale === 'auto' ? AUTO_TIME_SCALE_ESTIMATE.timeScale : scenario.timeScale;
-  const loadRealS = loadDurationMs(scenario.load) / 1000 / timeScale;
-  const calibrationRealS = auto ? AUTO_TIME_SCALE_ESTIMATE.calibrationRealS : 0;
-  return (
-    RUN_OVERHEAD_REAL_S.first +
-    RUN_OVERHEAD_REAL_S.perExtraInstance * (scenario.bot.instances - 1) +
-    calibrationRealS +
-    loadRealS
-  );
+  const loadRealS = loadDurationMs(scenario.load) / 1000 / estimatedTimeScale(scenario);
+  return RUN_OVERHEAD_REAL_S.first + RUN_OVERHEAD_REAL_S.perExtraInstance * (scenario.bot.instances - 1) + loadRealS;
 }
 
 /**
  * Estimated wall time of a whole matrix at a size: the sum over the variants it runs, times the repetitions
- * (default: MATRIX_REPETITIONS of the size).
+ * (default: MATRIX_REPETITIONS of the size), plus one calibration per variant whose scale is `auto`.
  *
  * @example
  * estimateMatrixRealS(pooling, 'quick') // 52
- * estimateMatrixRealS(pooling, 'default', 1) // one pass over every variant
+ * estimateMatrixRealS(pooling, 'default', 1) // one pass over every variant, with their calibrations
  */
 export function estimateMatrixRealS(
   matrix: MatrixDefinition,
   size: MatrixSize,
   repetitions: number = MATRIX_REPETITIONS[size],
 ): number {
-  const onePass = variantsFor(matrix, size).reduce(
-    (sum, v) => sum + estimateRunRealS(variantScenario(matrix, v, size)),
-    0,
-  );
-  return onePass * repetitions;
+  let totalS = 0;
+  for (const variant of variantsFor(matrix, size)) {
+    const scenario = variantScenario(matrix, variant, size);
+    totalS += estimateRunRealS(scenario) * repetitions;
+    if (scenario.timeScale === 'auto') totalS += AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
+  }
+  return totalS;
 }
 
 /**

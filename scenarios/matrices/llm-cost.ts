@@ -19,8 +19,9 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * system prompt's breakpoint covers the tool definitions, which come first in the prefix). Every other cost
  * control is off in all three, so the difference is the knowledge path alone.
  *
- * Budget (real s, 2 cores): default 09:58-10:03 at 30x = 10 s of load, eleven single-instance variants
- * ~ 209 s; quick: all combined only, 09:59-10:02 at 30x ~ 15 s.
+ * Sizes (issue 11, fidelity first): default 1,000 users (100 digests at 10:00) and one question a second,
+ * 09:58-10:02 at `auto` (estimated 3.5x on the 2-core lab machine; `botcap matrix --list` prints the
+ * estimate), eleven single-instance variants; quick: all combined only, 09:59-10:02 at 30x.
  */
 /** Claude calls in flight per instance, and digests generated at once. The tier is 'unlimited': no 429 caps it. */
 const CLAUDE_SLOTS = 60;
@@ -33,29 +34,29 @@ const CLAUDE_SLOTS = 60;
  */
 const BATCH = { leadMinutes: 10, pollMs: 10_000, processingMinMs: 20_000, processingMaxMs: 60_000 } as const;
 
-const SIZES: Record<MatrixSize, { start: string; durationMs: number }> = {
-  default: { start: '09:58', durationMs: 5 * 60_000 },
-  quick: { start: '09:59', durationMs: 3 * 60_000 },
+const SIZES: Record<MatrixSize, { start: string; durationMs: number; population: number; questionsPerS: number }> = {
+  default: { start: '09:58', durationMs: 4 * 60_000, population: 1_000, questionsPerS: 1 },
+  quick: { start: '09:59', durationMs: 3 * 60_000, population: 2_000, questionsPerS: 2 },
 };
 
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
   return {
     name: 'matrix-llm-cost',
-    description: 'llm-cost matrix: questions all morning and 200 digests at 10:00, per cost control',
+    description: 'llm-cost matrix: questions all morning and the 10:00 digests, per cost control',
     seed: 1,
     timeScale: size === 'quick' ? 30 : 'auto',
     start: s.start,
     load: {
       executor: 'scheduled-peak',
       duration: s.durationMs,
-      rate: 2,
+      rate: s.questionsPerS,
       timeUnit: '1s',
       preAllocatedVUs: 50,
       maxVUs: 300,
     },
     population: {
-      size: 2_000,
+      size: s.population,
       onboarded: true,
       digestTimes: { peak: '10:00', peakShare: 0.1, spreadFrom: '07:00', spreadTo: '22:00', stepMinutes: 15 },
     },

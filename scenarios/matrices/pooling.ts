@@ -15,11 +15,12 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * elsewhere (webhook slots, Claude), so no pool size mattered. Behind PgBouncer in transaction mode the same
  * open transactions each pin one of its 20 server connections, so the pooler turns 53300 into waiting.
  *
- * Budget (real s, 2 cores): default 2 min simulated at 10x = 12 s of load, five 5-instance variants ~ 125 s;
- * quick: 5 x 50 direct only, 1 min at 20x ~ 16 s.
+ * Sizes (issue 11, fidelity first): default 100 browsing users for 90 simulated seconds through the burst
+ * at `auto` (the burst's due digests put the estimate at 1x; `botcap matrix --list` prints it), five
+ * 5-instance variants; quick: 150 users for 1 min at 20x (CI's check of the machinery).
  */
 const SIZES: Record<MatrixSize, { durationMs: number; vus: number; timeScale: number | 'auto' }> = {
-  default: { durationMs: 2 * 60_000, vus: 300, timeScale: 'auto' },
+  default: { durationMs: 90_000, vus: 100, timeScale: 'auto' },
   quick: { durationMs: 60_000, vus: 150, timeScale: 20 },
 };
 
@@ -92,7 +93,7 @@ export const pooling: MatrixDefinition = {
   name: 'pooling',
   question: 'Pool size, PgBouncer or a managed pooler?',
   base,
-  budgetRealS: { default: 310, quick: 16 },
+  budgetRealS: { default: 610, quick: 16 },
   variants: [
     direct(50, true),
     direct(20, false),

@@ -12,29 +12,34 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * "missing" and hid the coordination answer. The kill at 40% of the window (10:05) lands while the 10:00
  * digests are being sent. The bots' real processing time is multiplied by the scale (at 60x, 100 ms of real
  * send time reads as 6 s of lateness - small against minutes of drain). Quick uses ~100 digests at 10:00.
- * Budget (real s, 2 cores): default 09:59-10:14 at 60x = 15 s of load, nine variants on 3-5 instances ~ 240 s;
- * quick: none x3 and skip-locked x3, 09:59-10:02 at 20x ~ 40 s.
+ * Sizes (issue 11, fidelity first): default 1,000 users (~100 digests at 10:00) and one question a second,
+ * 09:59-10:03 at `auto` (estimated 3.5x on the 2-core lab machine; `botcap matrix --list` prints the
+ * estimate); ~100 digests drain in ~60 s at 30 Claude slots, so the window holds the burst and its tail.
+ * The earlier 10K-user default (1,000 digests over 15 minutes) forced 1x to stay faithful: 15 real minutes per
+ * variant. Quick: none x3 and skip-locked x3, 09:59-10:02 at 20x.
  */
-const SIZES: Record<MatrixSize, { start: string; durationMs: number; timeScale: number | 'auto'; population: number }> =
-  {
-    default: { start: '09:59', durationMs: 15 * 60_000, timeScale: 'auto', population: 10_000 },
-    // Quick keeps realistic Claude latency (the check-to-record gap is what makes `none` duplicate) and
-    // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
-    quick: { start: '09:59', durationMs: 3 * 60_000, timeScale: 20, population: 1_000 },
-  };
+const SIZES: Record<
+  MatrixSize,
+  { start: string; durationMs: number; timeScale: number | 'auto'; population: number; questionsPerS: number }
+> = {
+  default: { start: '09:59', durationMs: 4 * 60_000, timeScale: 'auto', population: 1_000, questionsPerS: 1 },
+  // Quick keeps realistic Claude latency (the check-to-record gap is what makes `none` duplicate) and
+  // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
+  quick: { start: '09:59', durationMs: 3 * 60_000, timeScale: 20, population: 1_000, questionsPerS: 2 },
+};
 
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
   return {
     name: 'matrix-scheduler',
-    description: 'scheduler matrix: 1,000 digests at 10:00 plus normal traffic, per coordination strategy',
+    description: 'scheduler matrix: the 10:00 digests plus normal traffic, per coordination strategy',
     seed: 1,
     timeScale: s.timeScale,
     start: s.start,
     load: {
       executor: 'scheduled-peak',
       duration: s.durationMs,
-      rate: 2,
+      rate: s.questionsPerS,
       timeUnit: '1s',
       preAllocatedVUs: 50,
       maxVUs: 300,
@@ -73,7 +78,7 @@ export const scheduler: MatrixDefinition = {
   name: 'scheduler',
   question: 'Where does the scheduler live with 5-10 instances?',
   base,
-  budgetRealS: { default: 2080, quick: 40 },
+  budgetRealS: { default: 890, quick: 40 },
   variants: [
     on('none', 3, { quick: true }),
     on('advisory-lock', 3),

@@ -12,17 +12,16 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * Broken flows are read from the database by the bot's `bot_users_onboarding_unfinished` gauge (users who
  * sent /start and never booked a time), at the end of the run when every sign-up had time to finish. The run
  * ends before 10:00 so no digest is owed, and Claude stays idle.
- * Budget (real s, 2 cores): default 100 users, 3 simulated minutes at 20x = 9 s of load plus ~12 s to start
- * three instances, five variants ~ 105 s; quick 60 users at 30x, two variants ~ 36 s. The first default run had
- * 200 users at 30x: p95 replies of 30-50 simulated s and lost updates in every storage (the machine, not the
- * storage, was the limit).
+ * Sizes (issue 11, fidelity first): default 20 users signing up over 2 simulated minutes at `auto` (the
+ * short think times of onboarding put ~5 updates per simulated second on the bots: estimated 2x on the
+ * 2-core lab machine; `botcap matrix --list` prints it), five variants; quick 60 users at 30x. The first
+ * default run had 200 users at 30x: p95 replies of 30-50 simulated s and lost updates in every storage (the
+ * machine, not the storage, was the limit).
  */
-const SIZES: Record<MatrixSize, { users: number; timeScale: number | 'auto' }> = {
-  default: { users: 100, timeScale: 'auto' },
-  quick: { users: 60, timeScale: 30 },
+const SIZES: Record<MatrixSize, { users: number; runMs: number; timeScale: number | 'auto' }> = {
+  default: { users: 20, runMs: 2 * 60_000, timeScale: 'auto' },
+  quick: { users: 60, runMs: 3 * 60_000, timeScale: 30 },
 };
-
-const RUN_MS = 3 * 60_000;
 
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
@@ -32,7 +31,7 @@ function base(size: MatrixSize): ScenarioInput {
     seed: 1,
     timeScale: s.timeScale,
     start: '09:00',
-    load: { executor: 'ramping-vus', startVUs: s.users, stages: [{ duration: RUN_MS, target: s.users }] },
+    load: { executor: 'ramping-vus', startVUs: s.users, stages: [{ duration: s.runMs, target: s.users }] },
     population: { size: s.users, onboarded: false },
     behaviour: {
       mix: { navigation: 0.7, question: 0, settings: 0.3, start: 0 },
@@ -66,7 +65,7 @@ export const sessions: MatrixDefinition = {
   name: 'sessions',
   question: 'Where does conversation state live with several webhook instances?',
   base,
-  budgetRealS: { default: 360, quick: 36 },
+  budgetRealS: { default: 550, quick: 36 },
   variants: [
     storage('memory', 'none', true),
     storage('postgres', 'none', true),

@@ -17,22 +17,23 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * Each level is held 100 s, three user cycles (think time, mean 27 s, plus the reply), so the load it reports
  * has settled (reports/analysis/steady.ts); the earlier 20-25 s holds were shorter than one cycle.
  *
- * Budget (real s, 2 cores, one repetition): default 7 steps of 110 s simulated at 5x = 156 s of load,
- * 5 instances ~ 169 s; quick: 2 steps on 2 instances, 225 s simulated at 10x ~ 33 s. The budget breaks only when intervals in a
+ * Sizes (issue 11, fidelity first): one instance on a staircase of 20-100 users (its 10 Claude slots saturate
+ * within it, so the budget breaks at a load this machine replays faithfully: the 5-instance staircase to 800
+ * users needed 1x and ~13 real minutes), each level held 95 s, at `auto` (estimated 2.5x; `botcap matrix
+ * --list` prints it); quick: 2 steps on 2 instances at 10x. The budget breaks only when intervals in a
  * row are over it, and the sampler's interval is one real second: at 15x with 10 s holds the run ended one
- * interval after the queue built up, and the quick verdict read "never broke" (three runs of three, on an idle
- * machine). With 25 s holds at 10x it broke at 70 s in two runs out of two.
+ * interval after the queue built up, and the quick verdict read "never broke".
  */
 const SIZES: Record<
   MatrixSize,
   { levels: number[]; rampMs: number; holdMs: number; timeScale: number | 'auto'; instances: number }
 > = {
   default: {
-    levels: [100, 200, 300, 400, 500, 650, 800],
-    rampMs: 10_000,
-    holdMs: 100_000,
+    levels: [20, 40, 60, 80, 100],
+    rampMs: 5_000,
+    holdMs: 95_000,
     timeScale: 'auto',
-    instances: 5,
+    instances: 1,
   },
   quick: { levels: [100, 400], rampMs: 5_000, holdMs: 100_000, timeScale: 10, instances: 2 },
 };
@@ -41,7 +42,7 @@ function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
   return {
     name: 'matrix-signals',
-    description: 'signals matrix: the production mix on a staircase past 500 concurrent users',
+    description: 'signals matrix: the production mix on a staircase until the latency budget breaks',
     seed: 1,
     timeScale: s.timeScale,
     start: '13:01',
@@ -63,6 +64,6 @@ export const signals: MatrixDefinition = {
   name: 'signals',
   question: 'Which production signals matter?',
   base,
-  budgetRealS: { default: 210, quick: 33 },
-  variants: [{ label: '500-concurrent ramp to saturation', patch: {}, quick: true }],
+  budgetRealS: { default: 240, quick: 33 },
+  variants: [{ label: 'production-mix ramp to saturation', patch: {}, quick: true }],
 };

@@ -13,18 +13,16 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * The cap is small against the population (users / cap slots fill) so the count crosses the cap several
  * times while sign-ups are concurrent; onboarding think times are short so the time choices bunch up.
  * Webhook x3 is the production shape (three instances, three pools writing at once).
- * Budget (real s, 2 cores): default 150 users, 3 simulated minutes at 15x = 12 s of load plus ~12 s of start-up
- * per variant, four variants ~ 96 s; quick 100 users at 20x, two variants ~ 40 s. A first default run with 300
+ * Sizes (issue 11, fidelity first): default 60 users signing up within one simulated minute, cap 6 per
+ * slot, at `auto` (their short think times put the estimate at 1x: the race between sign-ups is then the
+ * bot's own, not stretched by the lab), four variants; quick 100 users at 20x. A first default run with 300
  * users at 30x lost 45-719 updates per variant (p95 onboarding at the 60 s deadline): the machine, not the cap,
  * was the limit.
  */
-const SIZES: Record<MatrixSize, { users: number; capPerSlot: number; timeScale: number | 'auto' }> = {
-  default: { users: 150, capPerSlot: 15, timeScale: 'auto' },
-  quick: { users: 100, capPerSlot: 10, timeScale: 20 },
+const SIZES: Record<MatrixSize, { users: number; capPerSlot: number; signUpMs: number; timeScale: number | 'auto' }> = {
+  default: { users: 60, capPerSlot: 6, signUpMs: 60_000, timeScale: 'auto' },
+  quick: { users: 100, capPerSlot: 10, signUpMs: 3 * 60_000, timeScale: 20 },
 };
-
-/** The sign-up window, simulated ms. */
-const SIGN_UP_MS = 3 * 60_000;
 
 function base(size: MatrixSize): ScenarioInput {
   const s = SIZES[size];
@@ -34,7 +32,7 @@ function base(size: MatrixSize): ScenarioInput {
     seed: 1,
     timeScale: s.timeScale,
     start: '09:00',
-    load: { executor: 'ramping-vus', startVUs: s.users, stages: [{ duration: SIGN_UP_MS, target: s.users }] },
+    load: { executor: 'ramping-vus', startVUs: s.users, stages: [{ duration: s.signUpMs, target: s.users }] },
     population: {
       size: s.users,
       onboarded: false,
@@ -68,6 +66,6 @@ export const slotCap: MatrixDefinition = {
   name: 'slot-cap',
   question: 'Slot table or COUNT for the per-slot cap?',
   base,
-  budgetRealS: { default: 290, quick: 40 },
+  budgetRealS: { default: 360, quick: 40 },
   variants: [cap('count', true), cap('slot-table', true), cap('count', false, true), cap('slot-table', false, true)],
 };

@@ -12,17 +12,17 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * through the burst: their answers filled the Claude bulkhead and the digests, not the slots, decided the
  * result (462 of 500 missing with no slotting).
  *
- * The wall-time budget holds 500 users (quick 100), not 1,000: onboarding is several round trips per user
- * and must finish before 10:00, and above ~30x the bots' real reply time passes the reply deadline (a run at
- * 90x onboarded nobody). A cap of 50 per 5-minute slot still spreads 500 users over 10 slots.
+ * The default holds 200 users (quick 100), not 1,000 (issue 11, fidelity first): onboarding is several round
+ * trips per user and must finish before 10:00, and 40 onboarding users are about what the 2-core lab machine
+ * replays faithfully (estimated 2x; `botcap matrix --list` prints it). A cap of 50 per 5-minute slot still
+ * spreads 200 users over 4 slots, and 150 per 15-minute slot over two (the second, 10:15, is after the window:
+ * those users' digests are not owed, and the verdict compares the 10:00 slot's lateness).
  * The browsing users never press pause, resume or a time (behaviour.neverPress, the default): with random
  * presses, 155 of 500 users ended paused and 204 had moved their own time, and their digests, counted as
  * missing, decided the verdict ("No need to spread", the first findings run).
- * Budget (real s, 2 cores): default 09:52-10:20 at 30x = 57 s of load (unspread, the 489 digests of the
- * users onboarded by 10:00 took 5.5 min through one instance's 10 Claude slots; 10:20 leaves room for a
- * slower machine), four variants ~ 256 s (measured 248 s), five with 15-min offer (issue 14) ~ 320 s; quick: none and 5-min slots
- * cap 50, 100 users, 09:57-10:02:30 at 30x ~ 40 s. Quick none's 100 digests drain in 65 s alone (measured);
- * a window to 10:01:30 left 70 of them unsent on a machine running a second load (10:02:30 leaves 2.3x). Users
+ * Windows: default 09:55-10:10 (unspread, 200 digests through one instance's 10 Claude slots take ~6 min);
+ * quick: none and 5-min slots cap 50, 100 users, 09:57-10:02:30 at 30x. Quick none's 100 digests drain in 65 s
+ * alone (measured); a window to 10:01:30 left 70 of them unsent on a machine running a second load. Users
  * must finish onboarding before 10:00, or the 10:00 digest is not owed to them (the generator counts it as
  * unexpected).
  */
@@ -30,7 +30,7 @@ const SIZES: Record<
   MatrixSize,
   { start: string; onboardingMs: number; burstMs: number; timeScale: number | 'auto'; users: number; vus: number }
 > = {
-  default: { start: '09:52', onboardingMs: 7 * 60_000, burstMs: 20 * 60_000, timeScale: 'auto', users: 500, vus: 200 },
+  default: { start: '09:55', onboardingMs: 4 * 60_000, burstMs: 10 * 60_000, timeScale: 'auto', users: 200, vus: 40 },
   quick: { start: '09:57', onboardingMs: 2 * 60_000, burstMs: 3 * 60_000, timeScale: 30, users: 100, vus: 100 },
 };
 
@@ -90,7 +90,7 @@ export const slotting: MatrixDefinition = {
   name: 'slotting',
   question: '1,000 users chose 10:00 - spread them?',
   base,
-  budgetRealS: { default: 1970, quick: 40 },
+  budgetRealS: { default: 2310, quick: 40 },
   variants: [
     slots('none', 5, 50, true),
     slots('auto', 5, 50, true),

@@ -22,10 +22,12 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * Wall-time budgets (real seconds) of `botcap matrix all` on a 2-core machine, repetitions included. Each
  * matrix states its share of one repetition in `budgetRealS`; a test checks the shares times
  * MATRIX_REPETITIONS add up to at most these. Issue 11 asks for 60 minutes at default size and 5 with
- * `--quick`. Quick fits. At default size every matrix now runs at `timeScale: 'auto'` (fidelity before
- * wall time): with today's windows and populations that is ~6 hours (estimated at 5x plus a calibration
- * per variant, three repetitions), until the matrices are retuned to shorter windows and fewer levels that a
- * faithful scale plays within the hour.
+ * `--quick`; quick fits. The default does not, and fidelity wins over the wall time: every default variant
+ * runs at `timeScale: 'auto'`, which on 2 cores keeps the reference bot faithful at about 10 work items per
+ * real second (AUTO_TIME_SCALE_ESTIMATE), and ~55 variants x 3 repetitions x (~10 s of start and stop + a
+ * minute or more of load that holds the question's contrast) is more than three hours before any level is
+ * held long enough to be steady. Retuned to the smallest populations and windows that still hold each
+ * question's contrast, the estimate is ~6 hours (`botcap matrix --list`); `--repeat 1` takes about a third.
  */
 export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 22_500, quick: 300 };
 
