@@ -3,7 +3,7 @@ import { BOT_DEFAULTS } from '../bot/config/index.ts';
 import type { RunResult, TimeSeries } from '../contracts/run-result.ts';
 import { loadFixture } from '../reports/fixtures/index.ts';
 import { applyOverrides, loadScenario } from '../scenarios/index.ts';
-import { nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
+import { digestDrainPerS, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
 import type { RunScenarioOptions } from './options.ts';
 import {
   calibrationScenario,
@@ -85,8 +85,14 @@ describe('--time-scale auto', () => {
 
   it('prices the 10:00 burst of digests the calibration does not reach', async () => {
     const peak = await loadScenario('peak-10am');
-    // ~1,150 users (10% of 10K at 10:00, plus the 15-minute spread's share) in the busiest minute.
-    expect(digestBurstPerSimulatedS(peak, BOT_DEFAULTS) * 60).toBeGreaterThan(1000);
+    // ~1,150 users (10% of 10K at 10:00, plus the 15-minute spread's share) in the busiest minute: with an
+    // instantly answering Claude the bots' work arrives as fast as the digests fall due...
+    const instant = { ...peak, fakes: { ...peak.fakes, claude: { ...peak.fakes.claude, latency: 'zero' as const } } };
+    expect(digestBurstPerSimulatedS(instant, BOT_DEFAULTS) * 60).toBeGreaterThan(1000);
+    // ...with realistic latency at the rate the instances' Claude slots drain them (10 slots, ~6 s each).
+    const drain = digestDrainPerS(peak.bot.instances, BOT_DEFAULTS.resilience.bulkheadConcurrency);
+    expect(digestBurstPerSimulatedS(peak, BOT_DEFAULTS)).toBeCloseTo(drain);
+    expect(drain).toBeLessThan(1000 / 60);
     const off = { ...BOT_DEFAULTS, scheduler: { ...BOT_DEFAULTS.scheduler, enabled: false } };
     expect(digestBurstPerSimulatedS(peak, off)).toBe(0);
   });

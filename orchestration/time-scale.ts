@@ -11,7 +11,7 @@ import { fidelityBound } from '../loadgen/fidelity/bound.ts';
 import { intervalEstimate } from '../loadgen/fidelity/estimate.ts';
 import { fidelityIntervals } from '../loadgen/fidelity/signals.ts';
 import { createPopulation } from '../loadgen/population/population.ts';
-import { loadDurationMs, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
+import { digestDrainPerS, loadDurationMs, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
 import type { ResolvedScenario, Scenario } from '../scenarios/schema.ts';
 import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
@@ -160,11 +160,14 @@ function withoutCpu<T extends { cpuPercent?: number }>(process: T): Omit<T, 'cpu
 
 /**
  * The digests of the busiest minute inside the run's window, per simulated second, when the reference bot's
- * scheduler sends them to an onboarded population: the 10:00 burst a calibration at the scenario's start
- * does not reach.
+ * scheduler sends them: the 10:00 burst a calibration at the scenario's start does not reach. Users who
+ * onboard during the run ask for the same times (the population draws them), so they count too; a user who
+ * has not finished onboarding by then is counted anyway (the pick errs towards the slower scale). With the
+ * fake's realistic latency the bots work through a burst at the rate their Claude slots drain it
+ * (digestDrainPerS), not at the rate digests fall due.
  */
 export function digestBurstPerSimulatedS(scenario: Scenario, botConfig: BotConfig): number {
-  if (!scenario.population.onboarded || !botConfig.scheduler.enabled) return 0;
+  if (!botConfig.scheduler.enabled) return 0;
   const from = minuteOfDay(scenario.start);
   const to = from + Math.ceil(loadDurationMs(scenario.load) / 60_000);
   const perMinute = new Map<number, number>();
@@ -172,7 +175,10 @@ export function digestBurstPerSimulatedS(scenario: Scenario, botConfig: BotConfi
     if (user.digestPaused || user.digestMinute < from || user.digestMinute > to) continue;
     perMinute.set(user.digestMinute, (perMinute.get(user.digestMinute) ?? 0) + 1);
   }
-  return Math.max(0, ...perMinute.values()) / 60;
+  const duePerS = Math.max(0, ...perMinute.values()) / 60;
+  if (scenario.fakes.claude.latency !== 'realistic') return duePerS;
+  const slots = Math.min(botConfig.scheduler.sendConcurrency, botConfig.resilience.bulkheadConcurrency);
+  return Math.min(duePerS, digestDrainPerS(scenario.bot.instances, slots));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { BOT_DEFAULTS } from '../bot/config/knobs.ts';
 import { unreachable } from '../common/unreachable.ts';
 import type { LoadModel, Scenario } from './schema.ts';
 import { minuteOfDay } from './units.ts';
@@ -80,19 +81,44 @@ export function peakLoad(load: LoadModel, durationMs: number): LoadModel {
 
 /**
  * The digests due in the busiest minute of the run's window, per simulated second, as the population's
- * definition promises them: `peakShare` of an onboarded population at the peak minute, when the window holds
- * it. An estimate from the definition alone (the calibration counts the drawn population exactly): users who
- * onboard during the run are not counted, as the calibration does not count them either.
+ * definition promises them: `peakShare` of the population at the peak minute, when the window holds it (users
+ * who onboard during the run ask for the same times). An estimate from the definition alone: the auto pick
+ * counts the drawn population exactly (orchestration/time-scale.ts digestBurstPerSimulatedS).
  *
  * @example
  * nominalDigestBurstPerS(scheduler) // 16.7 for 10,000 users, a tenth of them at 10:00
  */
 export function nominalDigestBurstPerS(scenario: Scenario): number {
   const population = scenario.population;
-  if (!population.onboarded) return 0;
   const from = minuteOfDay(scenario.start);
   const to = from + Math.ceil(loadDurationMs(scenario.load) / 60_000);
   const peak = minuteOfDay(population.digestTimes.peak);
   if (peak < from || peak > to) return 0;
-  return (population.size * population.digestTimes.peakShare * (1 - population.pausedShare)) / 60;
+  const duePerS = (population.size * population.digestTimes.peakShare * (1 - population.pausedShare)) / 60;
+  if (scenario.fakes.claude.latency !== 'realistic') return duePerS;
+  const config = scenario.bot.config ?? {};
+  // The overrides are the bot's input shape (env-style strings allowed), hence Number.
+  const slots = Math.min(
+    Number(config.scheduler?.sendConcurrency ?? BOT_DEFAULTS.scheduler.sendConcurrency),
+    Number(config.resilience?.bulkheadConcurrency ?? BOT_DEFAULTS.resilience.bulkheadConcurrency),
+  );
+  return Math.min(duePerS, digestDrainPerS(scenario.bot.instances, slots));
+}
+
+/**
+ * Simulated seconds one digest holds a Claude slot at the fake's realistic latency: the first slotting run
+ * sent 489 digests in 5.5 minutes through one instance's 10 slots (~6.7 s each); rounded down, so the drain
+ * rate errs high and the pick towards the slower scale.
+ */
+export const DIGEST_SLOT_S = 6;
+
+/**
+ * The digests the bots can send per simulated second when each call holds a Claude slot: a burst due faster
+ * than this waits in the queue, and the bots' work arrives at this rate, not at the rate digests fall due.
+ *
+ * @example
+ * digestDrainPerS(1, 10) // 1.67: one instance, 10 slots, ~6 s per digest
+ */
+export function digestDrainPerS(instances: number, slotsPerInstance: number): number {
+  return (instances * slotsPerInstance) / DIGEST_SLOT_S;
 }

@@ -61,10 +61,10 @@ describe('the matrices', () => {
     expect(labels('pooling').some((l) => l.startsWith('5 x 50 via PgBouncer'))).toBe(true);
     expect(labels('slotting')).toEqual([
       'none',
-      '5-min slots, cap 50, auto',
-      '15-min slots, cap 150, auto',
-      '5-min slots, cap 50, offer',
-      '15-min slots, cap 150, offer',
+      '5-min slots, cap 30, auto',
+      '15-min slots, cap 30, auto',
+      '5-min slots, cap 30, offer',
+      '15-min slots, cap 30, offer',
     ]);
     expect(labels('slot-cap')).toEqual(expect.arrayContaining(['COUNT then write', 'slot table']));
     expect(labels('sessions')).toEqual(

@@ -12,16 +12,15 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * through the burst: their answers filled the Claude bulkhead and the digests, not the slots, decided the
  * result (462 of 500 missing with no slotting).
  *
- * The default holds 200 users (quick 100), not 1,000 (issue 11, fidelity first): onboarding is several round
- * trips per user and must finish before 10:00, and 40 onboarding users are about what the 2-core lab machine
- * replays faithfully (estimated 2x; `botcap matrix --list` prints it). A cap of 50 per 5-minute slot still
- * spreads 200 users over 4 slots, and 150 per 15-minute slot over two (the second, 10:15, is after the window:
- * those users' digests are not owed, and the verdict compares the 10:00 slot's lateness).
+ * The default holds 60 users (quick 100), not 1,000 (issue 11, fidelity first): onboarding is several round
+ * trips per user and must finish before 10:00, and 15 onboarding users plus the burst's drain are about what
+ * the 2-core lab machine replays faithfully at 3.5x (`botcap matrix --list` prints the estimate); the capacity
+ * model extrapolates to 1,000 (`botcap plan`). A cap of 30 per slot spreads them over two slots.
  * The browsing users never press pause, resume or a time (behaviour.neverPress, the default): with random
  * presses, 155 of 500 users ended paused and 204 had moved their own time, and their digests, counted as
  * missing, decided the verdict ("No need to spread", the first findings run).
- * Windows: default 09:55-10:10 (unspread, 200 digests through one instance's 10 Claude slots take ~6 min);
- * quick: none and 5-min slots cap 50, 100 users, 09:57-10:02:30 at 30x. Quick none's 100 digests drain in 65 s
+ * Windows: default 09:56-10:06 (unspread, 60 digests through one instance's 10 Claude slots take ~40 s);
+ * quick: none and 5-min slots, 100 users, 09:57-10:02:30 at 30x. Quick none's 100 digests drain in 65 s
  * alone (measured); a window to 10:01:30 left 70 of them unsent on a machine running a second load. Users
  * must finish onboarding before 10:00, or the 10:00 digest is not owed to them (the generator counts it as
  * unexpected).
@@ -30,7 +29,7 @@ const SIZES: Record<
   MatrixSize,
   { start: string; onboardingMs: number; burstMs: number; timeScale: number | 'auto'; users: number; vus: number }
 > = {
-  default: { start: '09:55', onboardingMs: 4 * 60_000, burstMs: 10 * 60_000, timeScale: 'auto', users: 200, vus: 40 },
+  default: { start: '09:56', onboardingMs: 210_000, burstMs: 6 * 60_000, timeScale: 'auto', users: 60, vus: 15 },
   quick: { start: '09:57', onboardingMs: 2 * 60_000, burstMs: 3 * 60_000, timeScale: 30, users: 100, vus: 100 },
 };
 
@@ -73,6 +72,13 @@ function base(size: MatrixSize): ScenarioInput {
   };
 }
 
+/**
+ * Users per slot, for 5- and 15-minute slots alike: half the default population, so the cap spreads it over two
+ * slots (10:00 and 10:05, or 10:00 and 10:15, after the window: those users' digests are not owed), and a third
+ * of quick's 100 users.
+ */
+const CAP_PER_SLOT = 30;
+
 function slots(
   mode: 'none' | 'offer' | 'auto',
   slotMinutes: number,
@@ -90,12 +96,12 @@ export const slotting: MatrixDefinition = {
   name: 'slotting',
   question: '1,000 users chose 10:00 - spread them?',
   base,
-  budgetRealS: { default: 2310, quick: 40 },
+  budgetRealS: { default: 1000, quick: 40 },
   variants: [
-    slots('none', 5, 50, true),
-    slots('auto', 5, 50, true),
-    slots('auto', 15, 150, false),
-    slots('offer', 5, 50, false),
-    slots('offer', 15, 150, false),
+    slots('none', 5, CAP_PER_SLOT, true),
+    slots('auto', 5, CAP_PER_SLOT, true),
+    slots('auto', 15, CAP_PER_SLOT, false),
+    slots('offer', 5, CAP_PER_SLOT, false),
+    slots('offer', 15, CAP_PER_SLOT, false),
   ],
 };

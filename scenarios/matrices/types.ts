@@ -27,9 +27,9 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * real second (AUTO_TIME_SCALE_ESTIMATE), and ~55 variants x 3 repetitions x (~10 s of start and stop + a
  * minute or more of load that holds the question's contrast) is more than three hours before any level is
  * held long enough to be steady. Retuned to the smallest populations and windows that still hold each
- * question's contrast, the estimate is ~6 hours (`botcap matrix --list`); `--repeat 1` takes about a third.
+ * question's contrast, the estimate is ~4.5 hours (`botcap matrix --list`); `--repeat 1` about 1.6 hours.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 22_500, quick: 300 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 19_000, quick: 300 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays
