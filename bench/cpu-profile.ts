@@ -49,7 +49,7 @@ export const BOT_STAGES: readonly StageRule[] = [
   {
     stage: 'metrics (prom-client)',
     packages: ['prom-client'],
-    files: ['bot/observability/metrics', 'bot/middleware/measure-updates'],
+    files: ['bot/observability/metrics', 'bot/middleware/track-updates'],
   },
   { stage: 'logging (pino)', packages: ['pino', 'sonic-boom', 'thread-stream'], files: ['bot/observability/logger'] },
   {

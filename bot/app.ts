@@ -19,7 +19,7 @@ import { publishCommandMenu } from './handlers/index.ts';
 import { cronRoute, healthRoute, metricsRoute } from './http/routes.ts';
 import { type HttpServer, type Route, startHttpServer } from './http/server.ts';
 import { type Assistant, type AssistantDeps, createAssistant } from './llm/index.ts';
-import { trackInFlight } from './middleware/in-flight.ts';
+import { trackUpdates } from './middleware/track-updates.ts';
 import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
@@ -129,10 +129,10 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     slotter: createSlotter(pool, config.slotting, registry),
     assistant,
   };
-  const inFlight = trackInFlight();
+  const updates = trackUpdates(metrics);
   const sessions = createSessionStore<SessionData>(config, pool);
   registerOnboardingGauge(registry, pool);
-  const bot = createBot({ services, pool, metrics, errors, inFlight, sessionStorage: sessions.storage });
+  const bot = createBot({ services, pool, metrics, errors, updates, sessionStorage: sessions.storage });
   const drainMs = deps.drainMs ?? BOT_APP_DEFAULTS.drainMs;
   const stopGraceMs = deps.stopGraceMs ?? BOT_APP_DEFAULTS.stopGraceMs;
   let fail: (error: Error) => void = () => undefined;
@@ -252,8 +252,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       [
         'handlers',
         async () => {
-          if (!(await inFlight.drain(drainMs)))
-            log.warn({ running: inFlight.count() }, 'handlers still running at stop');
+          if (!(await updates.drain(drainMs))) log.warn({ running: updates.count() }, 'handlers still running at stop');
         },
       ],
       ['scheduler', () => scheduler?.stop()],

@@ -7,10 +7,9 @@ import { UpdateLedger } from './db/update-ledger.ts';
 import { commandHandlers, conversationHandlers, navigationHandlers, otherUpdateHandlers } from './handlers/index.ts';
 import { handErrorsToCatch } from './middleware/hand-errors-to-catch.ts';
 import { handleOnce } from './middleware/handle-once.ts';
-import type { InFlight } from './middleware/in-flight.ts';
-import { measureUpdates, updateKind } from './middleware/measure-updates.ts';
 import { limitMessageRate } from './middleware/rate-limit.ts';
 import { replyFallbackOnError } from './middleware/reply-fallback-on-error.ts';
+import { type UpdateTracker, updateKind } from './middleware/track-updates.ts';
 import type { BotMetrics } from './observability/metrics.ts';
 import type { ErrorReporter } from './observability/sentry.ts';
 import { plantedDelay } from './planted-delay.ts';
@@ -23,8 +22,8 @@ export interface CreateBotOptions {
   pool: pg.Pool;
   metrics: BotMetrics;
   errors: ErrorReporter;
-  /** Counts running handlers so a stop can wait for them (middleware/in-flight.ts). */
-  inFlight: InFlight;
+  /** Counts, times and tracks the running updates, so a stop can wait for them (middleware/track-updates.ts). */
+  updates: UpdateTracker;
   /** Where sessions live (`session.storage`, bot/sessions/); default the `sessions` table over `pool`. */
   sessionStorage?: StorageAdapter<SessionData>;
 }
@@ -34,7 +33,7 @@ export interface CreateBotOptions {
  * nothing about transports; `transport/` feeds it updates by polling or webhook.
  *
  * @example
- * const bot = createBot({ services, pool, metrics, errors, inFlight });
+ * const bot = createBot({ services, pool, metrics, errors, updates: trackUpdates(metrics) });
  * bot.botInfo = await bot.api.getMe(); // fails fast on a wrong token or an unreachable API root
  */
 export function createBot({
@@ -42,7 +41,7 @@ export function createBot({
   pool,
   metrics,
   errors,
-  inFlight,
+  updates,
   sessionStorage,
 }: CreateBotOptions): Bot<BotContext> {
   const { config, logger, clock } = services;
@@ -58,27 +57,26 @@ export function createBot({
 
   // 1. Every error below ends in bot.catch, so handling an update never rejects (webhooks need that).
   bot.use(handErrorsToCatch(bot));
-  // 2. stop() waits for the handlers still running before it closes the pool they write through.
-  bot.use(inFlight.middleware);
-  // 3. Times and counts every update by kind and outcome (bot_updates_total, bot_update_duration_seconds).
-  bot.use(measureUpdates(metrics));
-  // 4. Each update_id once, across instances: a redelivery is dropped, or waits for the first handler.
+  // 2. Every update counted while it runs (stop() waits for them before closing the pool they write through),
+  // timed and counted by kind and outcome when it ends (bot_updates_total, bot_update_duration_seconds).
+  bot.use(updates.middleware);
+  // 3. Each update_id once, across instances: a redelivery is dropped, or waits for the first handler.
   if (config.telegram.dedupUpdates) {
     const ledger = new UpdateLedger(pool, config.instanceId);
     // Only one instance may poll, so a poller that finds an unfinished claim found a dead poller's: no lease.
     const leaseMs = config.telegram.transport === 'polling' ? 0 : config.telegram.updateLeaseMs;
     bot.use(handleOnce({ ledger, leaseMs, logger }));
   }
-  // 5. Never silence: a failure below that left the user without a reply gets the ⚠️ fallback (then rethrows).
+  // 4. Never silence: a failure below that left the user without a reply gets the ⚠️ fallback (then rethrows).
   bot.use(replyFallbackOnError);
   if (config.telegram.transport === 'polling') {
-    // 6. The runner handles updates concurrently; this keeps one chat's updates in order (and its session
+    // 5. The runner handles updates concurrently; this keeps one chat's updates in order (and its session
     // consistent) while different chats run in parallel. It must come before session(). Webhook mode goes
     // without: Telegram sends a chat's next update only after our answer to the previous one, and an
     // in-process lock could not order updates spread over several instances anyway.
     bot.use(sequentialize(sessionKey));
   }
-  // 7. The chat's session (onboarding step, message allowance) from its storage, written back after the handler.
+  // 6. The chat's session (onboarding step, message allowance) from its storage, written back after the handler.
   bot.use(
     session<SessionData, BotContext>({
       initial: initialSession,
@@ -86,11 +84,11 @@ export function createBot({
       storage: sessionStorage ?? new PostgresSessionStorage<SessionData>(pool),
     }),
   );
-  // 8. A user over their message limit is asked to slow down instead of reaching a handler.
+  // 7. A user over their message limit is asked to slow down instead of reaching a handler.
   bot.use(limitMessageRate(config.rateLimit, clock));
   // Test only (testing.plantedDelayMs, default 0): a planted slowdown the regression gate's tests must catch.
   if (config.testing.plantedDelayMs > 0) bot.use(plantedDelay(services.clock, config.testing.plantedDelayMs));
-  // 9. The handlers: commands first, so a "/start" typed mid-onboarding is a command, not an answer.
+  // 8. The handlers: commands first, so a "/start" typed mid-onboarding is a command, not an answer.
   bot.use(commandHandlers(services));
   bot.use(navigationHandlers(services));
   bot.use(conversationHandlers(services));

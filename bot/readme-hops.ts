@@ -39,6 +39,16 @@ export function readHops(readme: string): Hop[] {
   }));
 }
 
+/**
+ * The stops of a walkthrough: its numbered list items (each may hold several hops: a function and what it calls).
+ *
+ * @example
+ * countStops('1. [bot.ts:39](bot.ts#L39) · `createBot`: ...\n2. ...') // 2
+ */
+export function countStops(section: string): number {
+  return section.split('\n').filter((line) => /^\d+\. /.test(line)).length;
+}
+
 const nameOf = (symbol: string) => symbol.split('.').at(-1)!;
 const isComment = (line: string) => /^\s*(\*|\/\*|\/\/)/.test(line);
 /** Whether a line of code defines or calls `name` (not a comment that happens to contain the word). */
@@ -69,7 +79,7 @@ function lineOf(lines: readonly string[], name: string): number | undefined {
   const definition = new RegExp(
     `(\\b(function|class|const|let|interface|type)\\s+${name}\\b)|^\\s*(async\\s+)?${name}\\s*[(<]|^\\s*${name}\\s*:`,
   );
-  const index = lines.findIndex((line) => definition.test(line));
+  const index = lines.findIndex((line) => !isComment(line) && definition.test(line));
   if (index >= 0) return index + 1;
   const used = lines.findIndex((line) => names(line, name));
   return used >= 0 ? used + 1 : undefined;

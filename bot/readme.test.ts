@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { BOT_README, readKnobsSection, renderKnobsTable, tableCells } from './config/knobs-table.ts';
-import { hopProblem, readHops } from './readme-hops.ts';
+import { countStops, hopProblem, readHops } from './readme-hops.ts';
 
 describe('bot/README.md', () => {
   it('has the knobs table as generated from BOT_KNOBS (run `npx tsx bot/config/knobs-table.ts` to update it)', async () => {
@@ -17,6 +17,9 @@ describe('bot/README.md', () => {
     const digest = readHops(section('Follow one digest'));
     expect(message.length).toBeGreaterThanOrEqual(15);
     expect(digest.length).toBeGreaterThanOrEqual(8);
+    // A learner follows either in at most nine stops; a longer walk means a layer that buys nothing crept in.
+    expect(countStops(section('Follow one message'))).toBeLessThanOrEqual(9);
+    expect(countStops(section('Follow one digest'))).toBeLessThanOrEqual(9);
     const problems = [...message, ...digest].map((hop) => hopProblem(hop)).filter(Boolean);
     expect(problems).toEqual([]);
   });
@@ -28,5 +31,6 @@ describe('bot/README.md', () => {
     expect(hopProblem(mismatched!)).toMatch(/link text and its target differ/);
     const [missing] = readHops('[nowhere.ts:1](nowhere.ts#L1) · `x`');
     expect(hopProblem(missing!)).toMatch(/does not exist/);
+    expect(countStops('intro\n1. a\n   still 1\n2. b\n10. c\n')).toBe(3);
   });
 });

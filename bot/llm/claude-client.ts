@@ -85,8 +85,8 @@ export type ClaudeCaller = (request: ClaudeRequest) => Promise<ClaudeReply | und
  */
 export function createClaudeCaller(deps: ClaudeCallerDeps): ClaudeCaller {
   const { anthropic, config, clock, policy, metrics } = deps;
-  return (request) =>
-    policy.execute(
+  return function callClaude(request) {
+    return policy.execute(
       async (signal) => {
         const startedMs = clock.monotonicMs();
         try {
@@ -125,6 +125,7 @@ export function createClaudeCaller(deps: ClaudeCallerDeps): ClaudeCaller {
       },
       () => undefined,
     );
+  };
 }
 
 /** Adds one response's usage to the token counter (also used for batch results). */
