@@ -50,7 +50,7 @@ export function formatMatrixList(): string {
   const lines = matrices.map((m) => {
     const quick = variantsFor(m, 'quick').length;
     const est = (size: MatrixSize) => realTime(estimateMatrixRealS(m, size));
-    return `${m.name.padEnd(width)}  ${m.question}  ${m.variants.length} variants (${quick} in --quick), ${est('default')} / quick ${est('quick')}`;
+    return `${m.name.padEnd(width)}  ${m.question}  ${m.variants.length} ${m.variants.length === 1 ? 'variant' : 'variants'} (${quick} in --quick), ${est('default')} / quick ${est('quick')}`;
   });
   const total = (size: MatrixSize) => realTime(matrices.reduce((s, m) => s + estimateMatrixRealS(m, size), 0));
   lines.push(
