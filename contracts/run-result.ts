@@ -70,6 +70,19 @@ export const fidelitySchema = z.object({
   limitingProcess: z.string(),
   /** The largest time scale at which the estimate would have stayed within the bound, when estimable. */
   maxFaithfulTimeScale: z.number().positive().optional(),
+  /**
+   * The load's shape: how much the generator's lag in taking each reply (p95, times scale - 1) stretched a
+   * user's cycle, against the same share of the mean cycle as the latency bound. Beyond it the run is
+   * distorted even when the latency estimate is within its bound: the users sent fewer updates than at 1x.
+   */
+  cycleStretch: z
+    .object({
+      stretchMs: z.number().min(0),
+      cycleMs: z.number().positive(),
+      share: z.number().min(0),
+      boundShare: z.number().positive(),
+    })
+    .optional(),
   /** Thresholds were judged although the run was distorted, because the user asked (`--allow-distorted`). */
   overridden: z.boolean().optional(),
 });

@@ -27,6 +27,8 @@ export interface RunRecords {
   timeScale: number;
   updates: readonly InjectedUpdate[];
   calls: readonly ObservedCall[];
+  /** Per reply taken by a VU: [recorded at, lag until the generator took it], run ms (CallFeed). */
+  replyProcessingLags?: ReadonlyArray<readonly [atMs: number, lagMs: number]>;
   /** Intended times of arrivals dropped for want of an idle VU or chat. */
   droppedAtMs: readonly number[];
   peakVus: number;
@@ -160,6 +162,7 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
       digestsAtMs: accounting.digests.map((call) => call.timeMs),
       botCallsAtMs: records.calls.map((call) => call.timeMs),
       injectionLags: records.updates.map((u) => [u.intendedMs, Math.max(0, u.injectedMs - u.intendedMs)] as const),
+      ...(records.replyProcessingLags === undefined ? {} : { replyProcessingLags: records.replyProcessingLags }),
     }),
   };
 }

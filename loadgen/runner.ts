@@ -212,6 +212,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       timeScale: this.clock.timeScale,
       updates: this.updates,
       calls: feed.calls,
+      replyProcessingLags: feed.replyProcessingLags,
       droppedAtMs: this.droppedAtMs,
       peakVus: this.peakActive,
       activeVus: this.activeSamples,

@@ -27,7 +27,27 @@ export function distortedMessage(fidelity: Fidelity): string {
     fidelity.maxFaithfulTimeScale === undefined
       ? 'rerun with --time-scale auto'
       : `rerun with --time-scale auto (or ${formatScale(Math.max(1, Math.floor(fidelity.maxFaithfulTimeScale)))})`;
-  return `not judged: the lab itself added ~${Math.round(fidelity.estimatedDistortionMs)} ms (bound ${fidelity.boundMs} ms) at ${formatScale(fidelity.timeScale)}x, mostly ${fidelity.limitingProcess}${faithful}: ${rerun}, or pass --allow-distorted`;
+  const what = latencyWithinBound(fidelity)
+    ? `the generator took replies late enough to stretch each user's cycle by ${cycleText(fidelity)} at ${formatScale(fidelity.timeScale)}x`
+    : `the lab itself added ~${Math.round(fidelity.estimatedDistortionMs)} ms (bound ${fidelity.boundMs} ms) at ${formatScale(fidelity.timeScale)}x, mostly ${fidelity.limitingProcess}`;
+  return `not judged: ${what}${faithful}: ${rerun}, or pass --allow-distorted`;
+}
+
+/** Whether the latency estimate alone was within its bound (a distorted run then failed on the cycle). */
+function latencyWithinBound(fidelity: Fidelity): boolean {
+  return fidelity.estimatedDistortionMs <= fidelity.boundMs;
+}
+
+/** Whether the generator's reply lag stretched the users' cycles past their share. */
+function cycleStretched(fidelity: Fidelity): boolean {
+  return fidelity.cycleStretch !== undefined && fidelity.cycleStretch.share > fidelity.cycleStretch.boundShare;
+}
+
+/** '~1.9 s (7.0% of the 27.1 s mean think time, bound 5%)' */
+function cycleText(fidelity: Fidelity): string {
+  const c = fidelity.cycleStretch!;
+  const ms = c.stretchMs >= 1000 ? `${(c.stretchMs / 1000).toFixed(1)} s` : `${Math.round(c.stretchMs)} ms`;
+  return `~${ms} (${((100 * c.stretchMs) / c.cycleMs).toFixed(1)}% of the ${(c.cycleMs / 1000).toFixed(1)} s mean think time, bound ${Math.round(c.boundShare * 100)}%)`;
 }
 
 /**
@@ -45,7 +65,8 @@ export function fidelityLine(fidelity: Fidelity | undefined): string {
         ? 'fidelity DISTORTED (judged anyway: --allow-distorted)'
         : 'fidelity DISTORTED';
   const limiting = fidelity.status === 'ok' ? '' : `, mostly ${fidelity.limitingProcess}`;
-  return `${head}: the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms${limiting} (method ${fidelity.method})`;
+  const cycle = cycleStretched(fidelity) ? `; the users' cycles stretched by ${cycleText(fidelity)}` : '';
+  return `${head}: the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms${limiting}${cycle} (method ${fidelity.method})`;
 }
 
 function formatScale(scale: number): string {

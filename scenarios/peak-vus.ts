@@ -46,8 +46,8 @@ export function nominalPeakRate(scenario: Scenario): number {
   return 1;
 }
 
-/** The mean of the think-time distribution (a lognormal's mean from its median and p95). */
-function meanThinkMs(think: Scenario['behaviour']['thinkTime']): number {
+/** The mean of the think-time distribution (a lognormal's mean from its median and p95), simulated ms. */
+export function meanThinkMs(think: Scenario['behaviour']['thinkTime']): number {
   if (think.distribution !== 'lognormal') return think.median / (think.distribution === 'exponential' ? Math.LN2 : 1);
   const sigma = Math.log(Math.max(think.p95, think.median) / think.median) / 1.645;
   return think.median * Math.exp((sigma * sigma) / 2);

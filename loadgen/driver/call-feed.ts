@@ -24,6 +24,12 @@ interface Waiter {
  */
 export class CallFeed {
   readonly calls: ObservedCall[] = [];
+  /**
+   * For each reply handed to a waiting VU: when the fake recorded it and how long after that the generator
+   * took it (run ms, simulated). The VU's next think time starts only then, so a lag here stretches every
+   * user's cycle: the lab's own delay on the load's shape rather than on the latency measured.
+   */
+  readonly replyProcessingLags: Array<readonly [atMs: number, lagMs: number]> = [];
   private nextSeq = 0;
   private readonly visible: ReadonlySet<string>;
   private readonly waiters = new Map<number, Waiter>();
@@ -164,6 +170,7 @@ export class CallFeed {
       this.isUpdateOf(record.update_id, record.chat_id);
     if (other) return;
     this.waiters.delete(record.chat_id);
+    this.replyProcessingLags.push([call.timeMs, Math.max(0, this.toRunMs(this.target.nowMs()) - call.timeMs)]);
     waiter.resolve(call);
   }
 }

@@ -67,6 +67,8 @@ export interface FidelityInterval {
   items: number;
   /** Mean injection lag of the updates injected in the interval, real ms. */
   injectionLagMs: number;
+  /** Mean lag between a reply's record and the generator taking it, real ms (the users' cycles, not latency). */
+  replyProcessingLagMs?: number;
   /** Event-loop crossings per item: 1 + Bot API calls per item (default 1). */
   hopsPerItem?: number;
   processes: readonly ProcessInterval[];
@@ -77,6 +79,11 @@ export interface FidelityEstimateInput {
   timeScaleSource: Fidelity['timeScaleSource'];
   boundMs: number;
   intervals: readonly FidelityInterval[];
+  /**
+   * A user's mean cycle (think time), simulated ms: the reply-processing lag is judged against it. Unset, the
+   * cycle is not judged.
+   */
+  meanCycleMs?: number;
 }
 
 /** One interval's estimate, with each process's share of the real delay. */
@@ -88,6 +95,8 @@ export interface IntervalEstimate {
   realDelayMs: number;
   /** (S - 1) x realDelayMs. */
   distortionMs: number;
+  /** The interval's reply-processing lag, real ms, when measured (FidelityInterval). */
+  replyProcessingLagMs?: number;
   /** Real ms per item by process name (`loadgen` includes the injection lag). */
   byProcess: ReadonlyMap<string, number>;
   limitingProcess: string;
@@ -126,6 +135,7 @@ export function intervalEstimate(interval: FidelityInterval, timeScale: number):
     items: interval.items,
     realDelayMs,
     distortionMs: Math.max(0, timeScale - 1) * realDelayMs,
+    ...(interval.replyProcessingLagMs === undefined ? {} : { replyProcessingLagMs: interval.replyProcessingLagMs }),
     byProcess,
     limitingProcess,
   };
@@ -180,16 +190,60 @@ export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
       distortionMs: round1(e.distortionMs),
       limitingProcess: e.limitingProcess,
     }));
+  const cycle = cycleStretch(withItems, input);
+  const latencyOk = estimatedDistortionMs <= input.boundMs;
+  const cycleOk = cycle === undefined || cycle.share <= cycle.boundShare;
+  const faithful = [
+    ...(realDelayMs > 0 ? [1 + input.boundMs / realDelayMs] : []),
+    ...(cycle !== undefined && cycle.realLagMs > 0 ? [1 + (cycle.boundShare * cycle.cycleMs) / cycle.realLagMs] : []),
+  ];
   return {
     timeScale: input.timeScale,
     timeScaleSource: input.timeScaleSource,
     method: FIDELITY_METHOD,
     estimatedDistortionMs: round1(estimatedDistortionMs),
     boundMs: input.boundMs,
-    status: estimatedDistortionMs <= input.boundMs ? 'ok' : 'distorted',
+    status: latencyOk && cycleOk ? 'ok' : 'distorted',
     worstIntervals,
-    limitingProcess,
-    ...(realDelayMs > 0 ? { maxFaithfulTimeScale: round1(1 + input.boundMs / realDelayMs) } : {}),
+    limitingProcess: latencyOk && !cycleOk ? 'loadgen' : limitingProcess,
+    ...(faithful.length > 0 ? { maxFaithfulTimeScale: round1(Math.min(...faithful)) } : {}),
+    ...(cycle === undefined
+      ? {}
+      : {
+          cycleStretch: {
+            stretchMs: round1(cycle.stretchMs),
+            cycleMs: Math.round(cycle.cycleMs),
+            share: Math.round(cycle.share * 10_000) / 10_000,
+            boundShare: cycle.boundShare,
+          },
+        }),
+  };
+}
+
+/**
+ * The second thing the lab's delay distorts: the load's shape. A VU starts its next think time only when the
+ * generator has taken the reply, so each real ms of that lag stretches every user's cycle by (S - 1) ms more
+ * than at 1x, and a closed model then sends fewer updates than it should. Judged as a share of the mean cycle
+ * (the same share as the latency bound), at the item-weighted 95th percentile of the per-interval lag.
+ */
+function cycleStretch(
+  estimates: readonly IntervalEstimate[],
+  input: FidelityEstimateInput,
+): { realLagMs: number; stretchMs: number; cycleMs: number; share: number; boundShare: number } | undefined {
+  if (input.meanCycleMs === undefined || input.meanCycleMs <= 0) return undefined;
+  const lags = estimates.filter((e) => e.replyProcessingLagMs !== undefined);
+  if (lags.length === 0) return undefined;
+  const realLagMs = weightedPercentile(
+    lags.map((e) => ({ value: e.replyProcessingLagMs!, weight: e.items })),
+    FIDELITY_DEFAULTS.percentile,
+  );
+  const stretchMs = Math.max(0, input.timeScale - 1) * realLagMs;
+  return {
+    realLagMs,
+    stretchMs,
+    cycleMs: input.meanCycleMs,
+    share: stretchMs / input.meanCycleMs,
+    boundShare: FIDELITY_DEFAULTS.boundShare,
   };
 }
 

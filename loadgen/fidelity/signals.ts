@@ -14,6 +14,8 @@ export const FIDELITY_SERIES = {
   telegramCallsPerS: 'telegram_calls_per_s',
   /** Mean (injected - intended) of the updates injected in the bucket, simulated ms. */
   injectionLagMs: 'injection_lag_ms',
+  /** Mean lag between a reply's record and the generator handing it to its VU, simulated ms. */
+  replyProcessingLagMs: 'reply_processing_lag_ms',
   cpuPercent: 'cpu_percent',
   /**
    * The generator's own loop (source `loadgen`): the 99th percentile of timer delay, resolution included,
@@ -62,6 +64,7 @@ export function fidelityIntervals(
   const digests = named(FIDELITY_SERIES.digestsPerS, 'loadgen')[0];
   const calls = named(FIDELITY_SERIES.telegramCallsPerS, 'loadgen')[0];
   const injection = named(FIDELITY_SERIES.injectionLagMs, 'loadgen')[0];
+  const replyProcessing = named(FIDELITY_SERIES.replyProcessingLagMs, 'loadgen')[0];
   const cpu = named(FIDELITY_SERIES.cpuPercent);
   const generatorLag = named(FIDELITY_SERIES.generatorLoopLagMs, 'loadgen')[0];
   const botLag = new Map(named(FIDELITY_SERIES.botLoopLagS).map((s) => [s.source, s]));
@@ -103,6 +106,10 @@ export function fidelityIntervals(
       items: Math.round((updatesPerS + digestsPerS) * seconds),
       hopsPerItem: updatesPerS + digestsPerS > 0 ? 1 + (calls?.points[i]?.[1] ?? 0) / (updatesPerS + digestsPerS) : 1,
       injectionLagMs: (injection?.points[i]?.[1] ?? 0) / options.timeScale,
+      ...optional(
+        'replyProcessingLagMs',
+        mapDefined(replyProcessing?.points[i]?.[1], (ms) => ms / options.timeScale),
+      ),
       processes,
     };
   });

@@ -29,6 +29,8 @@ export interface TimeSeriesInput {
    * simulated ms): the generator's own lag, one input of the fidelity estimate (loadgen/fidelity).
    */
   injectionLags?: ReadonlyArray<readonly [atMs: number, lagMs: number]>;
+  /** Per reply a VU took: [recorded at, lag until the generator took it], simulated ms. */
+  replyProcessingLags?: ReadonlyArray<readonly [atMs: number, lagMs: number]>;
 }
 
 /**
@@ -145,6 +147,9 @@ export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
           ),
         ]),
     ...(input.injectionLags === undefined ? [] : [series('injection_lag_ms', 'ms', meanByBucket(input.injectionLags))]),
+    ...(input.replyProcessingLags === undefined
+      ? []
+      : [series('reply_processing_lag_ms', 'ms', meanByBucket(input.replyProcessingLags))]),
   ];
 
   /** The mean value of the samples in each bucket (0 for a bucket without any). */

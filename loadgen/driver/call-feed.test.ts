@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../fakes/telegram/records.ts';
+import { CallFeed } from './call-feed.ts';
+import type { TelegramTarget } from './target.ts';
+
+type CallFeedConventions = ConstructorParameters<typeof CallFeed>[2];
+
+/** A target whose record and clock the test moves by hand: real ms on the fake's side. */
+function handTarget() {
+  const records: CallRecord[] = [];
+  let nowMs = 0;
+  const target = {
+    nowMs: () => nowMs,
+    calls: (sinceSeq: number) => records.filter((r) => r.seq >= sinceSeq),
+    message: () => ({ text: 'a reply', buttons: [] }),
+  } as unknown as TelegramTarget;
+  const record = (chatId: number, updateId: number, atMs: number): void => {
+    records.push({
+      seq: records.length,
+      time_ms: atMs,
+      method: 'sendMessage',
+      chat_id: chatId,
+      params_bytes: 10,
+      ok: true,
+      error_code: null,
+      message_id: records.length + 1,
+      text_length: 7,
+      update_id: updateId,
+    } as CallRecord);
+  };
+  const setNow = (ms: number): void => {
+    nowMs = ms;
+  };
+  return { target, record, setNow };
+}
+
+describe('the call feed', () => {
+  it('records how long after its record the generator took each reply, on the run clock', async () => {
+    const { target, record, setNow } = handTarget();
+    // Run ms = fake ms x 20 (a 20x scale starting at fake ms 0).
+    const feed = new CallFeed(target, (fakeMs) => fakeMs * 20, {
+      visibleMethods: ['sendMessage'],
+      digestPrefix: '📰',
+    } as CallFeedConventions);
+    feed.noteUpdate(7, 1);
+    const reply = feed.waitForReply(7, 1, 0, 60_000);
+    record(7, 1, 100);
+    setNow(103); // the feed reads it 3 real ms after the fake recorded it
+    feed.poll();
+    expect((await reply)?.timeMs).toBe(2_000);
+    expect(feed.replyProcessingLags).toEqual([[2_000, 60]]);
+  });
+
+  it('records nothing for a reply nobody was waiting for', () => {
+    const { target, record, setNow } = handTarget();
+    const feed = new CallFeed(target, (fakeMs) => fakeMs, {
+      visibleMethods: ['sendMessage'],
+      digestPrefix: '📰',
+    } as CallFeedConventions);
+    record(7, 1, 100);
+    setNow(150);
+    feed.poll();
+    expect(feed.calls).toHaveLength(1);
+    expect(feed.replyProcessingLags).toEqual([]);
+  });
+});
