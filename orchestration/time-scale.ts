@@ -8,10 +8,10 @@ import {
   chooseTimeScale,
 } from '../loadgen/fidelity/auto-scale.ts';
 import { fidelityBound } from '../loadgen/fidelity/bound.ts';
-import { intervalEstimate } from '../loadgen/fidelity/estimate.ts';
+import { FIDELITY_DEFAULTS, intervalEstimate } from '../loadgen/fidelity/estimate.ts';
 import { fidelityIntervals } from '../loadgen/fidelity/signals.ts';
 import { createPopulation } from '../loadgen/population/population.ts';
-import { digestDrainPerS, loadDurationMs, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
+import { digestDrainPerS, loadDurationMs, meanThinkMs, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
 import type { ResolvedScenario, Scenario } from '../scenarios/schema.ts';
 import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
@@ -139,12 +139,23 @@ export function decideFromCalibration(
   const peakItemsPerSimulatedS =
     (simulatedS > 0 ? items / simulatedS : 0) + digestBurstPerSimulatedS(scenario, botConfig);
   const bound = fidelityBound(scenario.thresholds, scenario.fidelity);
+  const replyLags = steady.filter((i) => i.replyProcessingLagMs !== undefined);
+  const replyItems = replyLags.reduce((sum, i) => sum + i.items, 0);
   const choice = chooseTimeScale({
     processes,
     baseDelayMs: items > 0 ? lagMs / items : 0,
     peakItemsPerSimulatedS,
     cores,
     boundMs: bound.boundMs,
+    ...(replyItems > 0
+      ? {
+          cycle: {
+            replyLagRealMs: replyLags.reduce((sum, i) => sum + i.replyProcessingLagMs! * i.items, 0) / replyItems,
+            cycleMs: meanThinkMs(scenario.behaviour.thinkTime),
+            boundShare: FIDELITY_DEFAULTS.boundShare,
+          },
+        }
+      : {}),
   });
   return {
     timeScale: choice.timeScale,
@@ -197,7 +208,9 @@ export function describeDecision(decision: TimeScaleDecision): string {
       ? ''
       : c.choice.refused.cause === 'machine'
         ? `; ${c.choice.refused.timeScale}x would keep the cores ${Math.round(c.choice.refused.machineUtilization * 100)}% busy (cap ${Math.round(c.choice.maxMachineUtilization * 100)}%)`
-        : `; ${c.choice.refused.timeScale}x predicted ${Math.round(c.choice.refused.distortionMs)} ms`;
+        : c.choice.refused.cause === 'cycle'
+          ? `; ${c.choice.refused.timeScale}x would stretch the users' think times too far (the generator's lag in taking replies)`
+          : `; ${c.choice.refused.timeScale}x predicted ${Math.round(c.choice.refused.distortionMs)} ms`;
   const cost = limiting === undefined ? '' : `, ${limiting.cpuMsPerItem.toFixed(2)} ms CPU per update`;
   return (
     `time scale auto: ${decision.timeScale}x (predicted lab delay ${Math.round(c.choice.distortionMs)} ms, ` +

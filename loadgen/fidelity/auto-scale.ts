@@ -62,6 +62,12 @@ export interface AutoScaleInput {
   cores: number;
   /** The fidelity bound, simulated ms. */
   boundMs: number;
+  /**
+   * The users' cycle, when the calibration measured the generator's lag in taking replies: a scale whose
+   * (S - 1) x lag passes headroom x boundShare of the mean think time would stretch the load's shape
+   * (estimate.ts, cycleStretch). The lag is taken as it was at the calibration: it is mostly the feed's poll.
+   */
+  cycle?: { replyLagRealMs: number; cycleMs: number; boundShare: number };
   headroom?: number;
   maxMachineUtilization?: number;
   candidateScales?: readonly number[];
@@ -78,8 +84,11 @@ export interface ScalePrediction {
 
 /** The chosen scale and, when there was a faster candidate, the prediction that ruled it out and why. */
 export interface AutoScaleChoice extends ScalePrediction {
-  /** The next scale up, refused: its distortion went over headroom x bound, or the machine over the cap. */
-  refused?: ScalePrediction & { cause: 'distortion' | 'machine' };
+  /**
+   * The next scale up, refused: its distortion went over headroom x bound, the machine over the cap, or the
+   * users' cycle stretched past headroom x its share.
+   */
+  refused?: ScalePrediction & { cause: 'distortion' | 'machine' | 'cycle' };
   /** headroom x bound, simulated ms: what the choice aimed to stay under. */
   targetMs: number;
   maxMachineUtilization: number;
@@ -138,6 +147,7 @@ export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
     const p = prediction(timeScale);
     if (p.machineUtilization > maxMachineUtilization) refused = { ...p, cause: 'machine' };
     else if (p.distortionMs > targetMs) refused = { ...p, cause: 'distortion' };
+    else if (stretchesCycle(input, timeScale, headroom)) refused = { ...p, cause: 'cycle' };
     if (refused !== undefined) break;
     chosen = p;
   }
@@ -147,4 +157,11 @@ export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
     targetMs,
     maxMachineUtilization,
   };
+}
+
+/** Whether `timeScale` would stretch the users' cycle past headroom x its share (AutoScaleInput.cycle). */
+function stretchesCycle(input: AutoScaleInput, timeScale: number, headroom: number): boolean {
+  const cycle = input.cycle;
+  if (cycle === undefined) return false;
+  return (timeScale - 1) * cycle.replyLagRealMs > headroom * cycle.boundShare * cycle.cycleMs;
 }

@@ -158,6 +158,21 @@ describe('--time-scale auto', () => {
     expect(choice.refused!.distortionMs).toBeGreaterThan(75);
   });
 
+  it("refuses a scale that would stretch the users' think times by the generator's reply lag", () => {
+    const cheap = {
+      ...base,
+      boundMs: 1e9,
+      processes: [{ name: 'bot-1', cpuMsPerItem: 0.1, singleThreaded: true }],
+      peakItemsPerSimulatedS: 1,
+      headroom: 0.5,
+    };
+    expect(chooseTimeScale(cheap).timeScale).toBe(100);
+    // 5 ms real per reply against a 2 s cycle: (S - 1) x 5 <= 0.5 x 5% x 2,000 = 50 ms allows 11x: 10 is picked.
+    const choice = chooseTimeScale({ ...cheap, cycle: { replyLagRealMs: 5, cycleMs: 2_000, boundShare: 0.05 } });
+    expect(choice.timeScale).toBe(10);
+    expect(choice.refused).toMatchObject({ timeScale: 12, cause: 'cycle' });
+  });
+
   it('backs off when the machine would be too busy, and never goes below real time', () => {
     const heavy = {
       ...base,
