@@ -97,7 +97,7 @@ export function planCall(valid: ValidRequest, context: EngineContext): PlannedCa
     thinkingLength: context.thinkingLength,
     toolUse: context.toolUse,
     signer: context.signer,
-    nextToolUseId: () => context.nextId('toolu'),
+    nextId: context.nextId,
   });
   const latency = drawLatency(context.latency, model.modelClass, inputTokens + cacheWrite, rng);
   return {

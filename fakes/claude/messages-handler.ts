@@ -7,6 +7,8 @@ import { ApiError, type ApiErrorType } from './api-errors.ts';
 import { messageJson, type PlannedCall, planCall } from './engine.ts';
 import { DEFAULT_FAULT_RETRY_AFTER_MS, type FaultWindow, pickFault } from './faults.ts';
 import { sendApiError, sendJson } from './http-io.ts';
+import type { ModelClass } from './models.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 import type { CallRecord } from './recorder.ts';
 import { countRequestTokens } from './request-tokens.ts';
 import type { FakeClaudeState } from './state.ts';
@@ -94,6 +96,7 @@ export async function handleMessages(
       modelClass,
       call.usage.inputTokens + call.usage.cacheWrite5mTokens + call.usage.cacheWrite1hTokens,
       reservedTokens,
+      { headers: stream },
     );
     if (admission.retryAfterMs !== undefined) {
       throw new ApiError(
@@ -102,17 +105,12 @@ export async function handleMessages(
         { ...admission.headers, 'retry-after': retryAfterHeader(state, admission.retryAfterMs) },
       );
     }
-    let settled = false;
-    const settle = (outputTokens: number) => {
-      if (settled) return;
-      settled = true;
-      state.limiter.settleOutput(modelClass, reservedTokens, outputTokens);
-    };
+    const reservation = new OutputReservation(state.limiter, modelClass, reservedTokens);
     try {
-      await answer(state, res, ctx, call, { stream, fault, streamHeaders: admission.headers, model, settle });
+      await answer(state, res, ctx, call, { stream, fault, streamHeaders: admission.headers, model, reservation });
     } finally {
       // A call that failed before settling gives its whole reservation back.
-      settle(0);
+      reservation.settle(0);
     }
   } catch (error) {
     const apiError = error instanceof ApiError ? error : new ApiError('api_error', 'Internal server error');
@@ -128,14 +126,31 @@ export async function handleMessages(
   }
 }
 
+/** An admitted call's output reservation; a class rather than a closure, because one is made per call. */
+class OutputReservation {
+  private settled = false;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly modelClass: ModelClass,
+    private readonly reservedTokens: number,
+  ) {}
+
+  /** Corrects the reservation to the tokens produced; only the first call counts. */
+  settle(outputTokens: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.limiter.settleOutput(this.modelClass, this.reservedTokens, outputTokens);
+  }
+}
+
 interface AnswerOptions {
   stream: boolean;
   fault: FaultWindow | undefined;
   /** Rate-limit headers as of admission: a stream sends them before its output exists. */
   streamHeaders: Readonly<Record<string, string>>;
   model: string;
-  /** Corrects the output reservation to the tokens produced (once). */
-  settle: (outputTokens: number) => void;
+  reservation: OutputReservation;
 }
 
 /** Sends an admitted call's answer (JSON or SSE, with its latency), settles its output reservation, records it. */
@@ -146,7 +161,7 @@ async function answer(
   call: PlannedCall,
   options: AnswerOptions,
 ): Promise<void> {
-  const { stream, fault, streamHeaders, model, settle } = options;
+  const { stream, fault, streamHeaders, model, reservation } = options;
   const messageId = state.nextId('msg');
   if (call.latency.ttftMs > 0) await state.clock.sleepMs(call.latency.ttftMs);
   // The response has started: from now on, concurrent requests can read what this one wrote.
@@ -166,7 +181,7 @@ async function answer(
       usage: failed ? { ...call.usage, outputTokens: result.outputTokensSent } : call.usage,
       stopReason: failed ? undefined : stopReason,
     });
-    settle(result.outputTokensSent);
+    reservation.settle(result.outputTokensSent);
     return;
   }
 
@@ -174,7 +189,7 @@ async function answer(
   if (generationMs > 0) await state.clock.sleepMs(generationMs);
   const body = messageJson(call, messageId);
   // A non-streamed answer's rate-limit headers are those after its output reservation is corrected.
-  settle(call.usage.outputTokens);
+  reservation.settle(call.usage.outputTokens);
   const headers = state.limiter.headersFor(call.model.modelClass);
   if (fault?.kind === 'early_close') {
     res.writeHead(200, { ...headers, 'content-type': 'application/json', 'request-id': ctx.requestId });
@@ -189,7 +204,9 @@ async function answer(
     });
     return;
   }
-  sendJson(res, 200, body, { ...headers, 'request-id': ctx.requestId });
+  // headersFor returns a fresh object, so the request id joins it without another copy.
+  headers['request-id'] = ctx.requestId;
+  sendJson(res, 200, body, headers);
   state.recorder.record({ ...baseRecord(state, ctx), model, usage: call.usage, stopReason });
 }
 

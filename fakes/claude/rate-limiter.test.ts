@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeClaude, startFakeClaude } from './index.ts';
+import { RateLimiter } from './rate-limiter.ts';
 import { createManualClock } from './testing.ts';
 
 let fake: FakeClaude | undefined;
@@ -116,5 +117,26 @@ describe('rate limits', () => {
     await expect(client.messages.create({ ...request, max_tokens: 10_000 })).resolves.toMatchObject({
       type: 'message',
     });
+  });
+});
+
+describe('RateLimiter', () => {
+  const NAMES = ['requests', 'input-tokens', 'output-tokens', 'tokens'].flatMap((bucket) =>
+    ['limit', 'remaining', 'reset'].map((part) => `anthropic-ratelimit-${bucket}-${part}`),
+  );
+
+  it("sends the API's twelve ratelimit headers, and a refused call gets them even when an admitted one asked for none", () => {
+    const limiter = new RateLimiter(createManualClock(), 'tier-1'); // Haiku: 50 requests per minute
+    const admitted = limiter.admit('haiku', 1_000, 100);
+    expect(Object.keys(admitted.headers).sort()).toEqual([...NAMES].sort());
+    expect(admitted.headers['anthropic-ratelimit-requests-remaining']).toBe('49');
+    expect(Number.isNaN(Date.parse(admitted.headers['anthropic-ratelimit-tokens-reset'] ?? ''))).toBe(false);
+    // A non-streamed answer reads them at its end (headersFor), so its admission builds none.
+    for (let i = 0; i < 49; i++) expect(limiter.admit('haiku', 10, 10, { headers: false }).headers).toEqual({});
+    expect(limiter.headersFor('haiku')['anthropic-ratelimit-requests-remaining']).toBe('0');
+    const refused = limiter.admit('haiku', 10, 10, { headers: false });
+    expect(refused.refusedBy).toBe('requests');
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.headers['anthropic-ratelimit-requests-remaining']).toBe('0');
   });
 });

@@ -25,13 +25,24 @@ interface ClassBuckets {
 }
 
 export interface Admission {
-  /** Response headers (empty when unlimited). */
-  headers: Record<string, string>;
+  /** Response headers (empty when unlimited, or when an admitted call asked for none). */
+  headers: Readonly<Record<string, string>>;
   /** Set when refused: simulated ms until the blocking bucket has room. */
   retryAfterMs?: number;
   /** Which bucket refused, for the error message. */
   refusedBy?: 'requests' | 'input tokens' | 'output tokens';
 }
+
+export interface AdmitOptions {
+  /**
+   * Whether an admitted call needs the headers as of admission (a stream sends them before its output). A
+   * non-streamed answer sends those of {@link RateLimiter.headersFor} at its end, so it passes false and saves
+   * building them twice. A refused call always gets them. Default true.
+   */
+  headers?: boolean;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 const MINUTE_MS = 60_000;
 
@@ -72,7 +83,12 @@ export class RateLimiter {
    * Tries to take one request, `inputCostTokens` (input + cache writes) and an output reservation of
    * `maxOutputTokens` from the class's buckets. Settle the reservation with `settleOutput` when the call ends.
    */
-  admit(modelClass: ModelClass, inputCostTokens: number, maxOutputTokens: number): Admission {
+  admit(
+    modelClass: ModelClass,
+    inputCostTokens: number,
+    maxOutputTokens: number,
+    options: AdmitOptions = {},
+  ): Admission {
     const buckets = this.bucketsFor(modelClass);
     if (!buckets) return { headers: {} };
     const now = this.clock.monotonicMs();
@@ -95,8 +111,8 @@ export class RateLimiter {
       buckets.input.available -= inputCostTokens;
       buckets.output.available -= maxOutputTokens;
     }
-    const headers = this.headers(buckets);
-    return refusedBy ? { headers, retryAfterMs, refusedBy } : { headers };
+    if (refusedBy) return { headers: this.headers(buckets), retryAfterMs, refusedBy };
+    return { headers: (options.headers ?? true) ? this.headers(buckets) : NO_HEADERS };
   }
 
   /** Corrects an admitted call's output reservation to what it produced (returns the unused part). */
@@ -135,24 +151,32 @@ export class RateLimiter {
     return buckets;
   }
 
+  /** One object literal with fixed names: this runs once per answer, so no names built and no closures per call. */
   private headers(buckets: ClassBuckets): Record<string, string> {
     const wallNow = this.clock.nowMs();
-    const resetAt = (bucket: Bucket) => new Date(wallNow + waitMs(bucket, bucket.limit)).toISOString();
-    const out: Record<string, string> = {};
-    const put = (name: string, limit: number, remaining: number, reset: string) => {
-      out[`anthropic-ratelimit-${name}-limit`] = String(limit);
-      out[`anthropic-ratelimit-${name}-remaining`] = String(remaining);
-      out[`anthropic-ratelimit-${name}-reset`] = reset;
-    };
     const { requests, input, output } = buckets;
-    put('requests', requests.limit, Math.max(0, Math.floor(requests.available)), resetAt(requests));
-    put('input-tokens', input.limit, roundToThousand(input.available), resetAt(input));
-    put('output-tokens', output.limit, roundToThousand(output.available), resetAt(output));
     // Input and output combined; full again when the later of the two is.
     const later = waitMs(input, input.limit) >= waitMs(output, output.limit) ? input : output;
-    put('tokens', input.limit + output.limit, roundToThousand(input.available + output.available), resetAt(later));
-    return out;
+    return {
+      'anthropic-ratelimit-requests-limit': String(requests.limit),
+      'anthropic-ratelimit-requests-remaining': String(Math.max(0, Math.floor(requests.available))),
+      'anthropic-ratelimit-requests-reset': resetAt(wallNow, requests),
+      'anthropic-ratelimit-input-tokens-limit': String(input.limit),
+      'anthropic-ratelimit-input-tokens-remaining': String(roundToThousand(input.available)),
+      'anthropic-ratelimit-input-tokens-reset': resetAt(wallNow, input),
+      'anthropic-ratelimit-output-tokens-limit': String(output.limit),
+      'anthropic-ratelimit-output-tokens-remaining': String(roundToThousand(output.available)),
+      'anthropic-ratelimit-output-tokens-reset': resetAt(wallNow, output),
+      'anthropic-ratelimit-tokens-limit': String(input.limit + output.limit),
+      'anthropic-ratelimit-tokens-remaining': String(roundToThousand(input.available + output.available)),
+      'anthropic-ratelimit-tokens-reset': resetAt(wallNow, later),
+    };
   }
+}
+
+/** When a bucket is full again, as the API's RFC 3339 `*-reset` value. */
+function resetAt(wallNowMs: number, bucket: Bucket): string {
+  return new Date(wallNowMs + waitMs(bucket, bucket.limit)).toISOString();
 }
 
 /** Token `remaining` headers are rounded to the nearest thousand (rate limits docs, response headers). */

@@ -61,8 +61,8 @@ export interface ReplyContext {
   thinkingLength: OutputLength;
   toolUse: ToolUseBehaviour;
   signer: ThinkingSigner;
-  /** A fresh `toolu_...` id. */
-  nextToolUseId: () => string;
+  /** A fresh id with a prefix (`toolu` for tool uses). */
+  nextId: (prefix: string) => string;
 }
 
 const PREAMBLE_LENGTH: OutputLength = { medianTokens: 14, p95Tokens: 30 };
@@ -180,6 +180,17 @@ function textBlock(
   };
 }
 
+function finishReply(
+  blocks: ReplyBlock[],
+  thinkingTokens: number,
+  stopReason: StopReason,
+  stopSequence: string | null,
+): PlannedReply {
+  let outputTokens = 0;
+  for (const block of blocks) outputTokens += block.tokens;
+  return { blocks, outputTokens, thinkingTokens, stopReason, stopSequence };
+}
+
 /**
  * Plans the reply to a valid request.
  *
@@ -195,14 +206,6 @@ export function planReply(valid: ValidRequest, ctx: ReplyContext): PlannedReply 
   if (thinking) blocks.push(thinkingBlock(valid, ctx, userText, maxTokens));
   const thinkingTokens = blocks.reduce((sum, b) => sum + b.tokens, 0);
   let left = maxTokens - thinkingTokens;
-  const finish = (stopReason: StopReason, stopSequence: string | null = null): PlannedReply => ({
-    blocks,
-    outputTokens: blocks.reduce((sum, b) => sum + b.tokens, 0),
-    thinkingTokens,
-    stopReason,
-    stopSequence,
-  });
-
   const tools = chooseTools(valid, ctx);
   if (tools.length > 0) {
     const forced = body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool';
@@ -217,7 +220,7 @@ export function planReply(valid: ValidRequest, ctx: ReplyContext): PlannedReply 
     const needed = (preamble?.block.tokens ?? 0) + uses.reduce((sum, u) => sum + u.tokens, 0);
     if (preamble?.stopReason === 'stop_sequence') {
       blocks.push(preamble.block);
-      return finish('stop_sequence', preamble.stopSequence);
+      return finishReply(blocks, thinkingTokens, 'stop_sequence', preamble.stopSequence);
     }
     // A tool call that does not fit in max_tokens is not made: the answer is text cut at max_tokens instead.
     if (needed <= left) {
@@ -225,17 +228,17 @@ export function planReply(valid: ValidRequest, ctx: ReplyContext): PlannedReply 
       for (const use of uses) {
         blocks.push({
           type: 'tool_use',
-          id: ctx.nextToolUseId(),
+          id: ctx.nextId('toolu'),
           name: use.tool.name,
           input: use.input,
           tokens: use.tokens,
         });
       }
-      return finish('tool_use');
+      return finishReply(blocks, thinkingTokens, 'tool_use', null);
     }
   }
   left = Math.max(1, left);
   const text = textBlock(ctx, userText, left, ctx.outputLength, body.stop_sequences);
   blocks.push(text.block);
-  return finish(text.stopReason, text.stopSequence);
+  return finishReply(blocks, thinkingTokens, text.stopReason, text.stopSequence);
 }

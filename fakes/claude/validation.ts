@@ -161,6 +161,8 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+const NO_BETAS: ReadonlySet<string> = new Set();
+
 /**
  * The `anthropic-beta` header as a set (the SDKs send the `betas` list comma-separated).
  *
@@ -168,7 +170,8 @@ export function parseJsonBody(text: string): unknown {
  * parseBetas('interleaved-thinking-2025-05-14, context-1m-2025-08-07').has('interleaved-thinking-2025-05-14') // true
  */
 export function parseBetas(header: string | undefined): ReadonlySet<string> {
-  if (!header) return new Set();
+  // Most calls send no betas: one shared empty set instead of one per call.
+  if (!header) return NO_BETAS;
   return new Set(
     header
       .split(',')

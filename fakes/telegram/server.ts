@@ -118,32 +118,45 @@ export function handleBotRequest(
   }
   // Counted on arrival: a long poll is recorded as a call only when it returns, up to 50 s later.
   if (def.poll !== undefined) bot.getUpdatesReceived++;
-  const run = (body: Buffer) => {
-    const bytes = body.length + query.length;
-    let parsed: Params | Promise<Params>;
-    try {
-      const params = newParams();
-      addQueryParams(query, params);
-      parsed = parseBodyParams(req.headers['content-type'], body, params);
-    } catch (error) {
-      refuse(bot, def, bytes, res, error);
-      return;
-    }
-    if (!(parsed instanceof Promise)) dispatch(bot, def, parsed, bytes, res);
-    else
-      parsed.then(
-        (params) => dispatch(bot, def, params, bytes, res),
-        (error: unknown) => refuse(bot, def, bytes, res, error),
-      );
-  };
   if (req.method === 'GET' && req.headers['content-length'] === undefined && !req.headers['transfer-encoding']) {
     req.resume();
-    run(EMPTY_BODY);
+    runWithBody(bot, def, req, res, query, EMPTY_BODY);
   } else {
     // Files come as multipart/form-data, with the Bot API's own upload limit; other bodies are a few KB.
     const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
-    readBody(req, res, multipart ? limits.maxUploadBytes : limits.maxBodyBytes, run);
+    // An inline arrow, not a named one: tsx (esbuild keepNames) would wrap a named closure in a
+    // defineProperty call on every request.
+    readBody(req, res, multipart ? limits.maxUploadBytes : limits.maxBodyBytes, (body) =>
+      runWithBody(bot, def, req, res, query, body),
+    );
   }
+}
+
+/** Parses the params (query string, then body) and runs the method; a multipart body resolves later. */
+function runWithBody(
+  bot: BotState,
+  def: MethodDef,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: string,
+  body: Buffer,
+): void {
+  const bytes = body.length + query.length;
+  let parsed: Params | Promise<Params>;
+  try {
+    const params = newParams();
+    addQueryParams(query, params);
+    parsed = parseBodyParams(req.headers['content-type'], body, params);
+  } catch (error) {
+    refuse(bot, def, bytes, res, error);
+    return;
+  }
+  if (!(parsed instanceof Promise)) dispatch(bot, def, parsed, bytes, res);
+  else
+    parsed.then(
+      (params) => dispatch(bot, def, params, bytes, res),
+      (error: unknown) => refuse(bot, def, bytes, res, error),
+    );
 }
 
 function refuse(bot: BotState, def: MethodDef, bytes: number, res: ServerResponse, error: unknown): void {
