@@ -81,11 +81,13 @@ export const FAULT_EVENT_KINDS = [
   'claude-errors',
   'mcp-outage',
   'postgres-sessions-terminated',
+  'postgres-restarted',
 ] as const;
 
 /**
  * A fault the run injected on purpose, so the figures around it are read as its cost, not as a defect: an
- * instance SIGKILLed, a window of Claude errors or of MCP outage, the run database's sessions terminated.
+ * instance SIGKILLed, a window of Claude errors or of MCP outage, the run database's sessions terminated, the
+ * database server restarted (a window from the shutdown to accepting connections again).
  */
 export const faultEventSchema = z.object({
   kind: z.enum(FAULT_EVENT_KINDS),

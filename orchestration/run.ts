@@ -324,6 +324,7 @@ function startLoad(
       durationMs: runner.schedule.durationMs,
       killInstanceAt: options.killInstanceAt,
       postgresFaultAt: options.postgresFaultAt ?? [],
+      postgresFault: options.postgresFault ?? RUN_SCENARIO_DEFAULTS.postgresFault,
     },
     { clock, fleet, postgres: parts.env.postgres, onStage: options.onStage },
   );

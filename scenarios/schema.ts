@@ -27,6 +27,10 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return ms;
 });
+/** What a database fault does: end the run database's sessions, or restart the server (see `postgresFaults`). */
+export const POSTGRES_FAULT_MODES = ['terminate', 'restart'] as const;
+export type PostgresFaultMode = (typeof POSTGRES_FAULT_MODES)[number];
+
 const positiveDuration = duration.refine((ms) => ms > 0, { message: `must be longer than zero; ${DURATION_HINT}` });
 
 const clockTime = z.string().refine((text) => parseMinuteOfDay(text) !== undefined, {
@@ -293,10 +297,21 @@ export const environmentSchema = z
     /** Start Redis (only the redis-lock scheduler strategy needs it). */
     redis: z.boolean().default(false),
     /**
-     * Faults of the database: at each `at` (simulated time since the load started) every session of the run
-     * database is terminated (pg_terminate_backend), as a failover or restart does; on the run's record.
+     * Faults of the database, on the run's record, at each `at` (simulated time since the load started):
+     * `terminate` (default) ends every session of the run database (pg_terminate_backend), as a failover does;
+     * `restart` shuts a server botcap owns down (fast shutdown), keeps it down for `down` (simulated, default 0)
+     * and starts it again on the same port and data - on an external server (`--database-url`) the sessions
+     * are terminated instead, and the record says so.
      */
-    postgresFaults: z.array(z.object({ at: duration })).default([]),
+    postgresFaults: z
+      .array(
+        z.object({
+          at: duration,
+          mode: z.enum(POSTGRES_FAULT_MODES).default('terminate'),
+          down: duration.default(0),
+        }),
+      )
+      .default([]),
   })
   .prefault({});
 

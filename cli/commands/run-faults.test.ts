@@ -69,6 +69,63 @@ describe('botcap run with faults', () => {
       console.warn(`the run's own error (a bot defect, not this test's): ${result.error}`);
   });
 
+  it('restarts the embedded PostgreSQL mid-run: the bot stays up and recovers, the record has the window and its cost', async () => {
+    const runDir = mkdtempSync(join(scratch, 'run-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runDir, 0o755);
+    const out = join(runDir, 'out');
+    const { stdout } = await botcap(
+      'run',
+      'smoke',
+      // 10x, not 20x: the restart's real seconds cost half the simulated time, leaving load after it.
+      '--time-scale',
+      '10',
+      '--postgres-fault-at',
+      '20s',
+      '--postgres-fault',
+      'restart',
+      '--postgres-down',
+      '10s',
+      '--out',
+      out,
+    );
+    const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    const restart = result.faults?.find((f) => f.kind === 'postgres-restarted');
+    expect(restart?.detail).toMatch(
+      /^embedded server shut down \(fast\) and started again on port \d+ with the same data$/,
+    );
+    // The window runs from the shutdown to accepting connections again: at least the down time asked for.
+    expect(restart?.fromMs).toBe(20_000);
+    expect(restart!.toMs - restart!.fromMs).toBeGreaterThanOrEqual(10_000);
+    // The bot stayed up through it (a bot that died would be the run's error) ...
+    expect(result.status).toBe('completed');
+    expect(result.error ?? '').not.toMatch(/bot-1 exited/);
+    // ... and recovered: it answered again after the server was back (the run's figures are this busy
+    // machine's, so the test asserts that it recovered, not how fast).
+    const replies = result.timeSeries.find((series) => series.name === 'replies_per_s');
+    expect(replies?.points.some(([atMs, perS]) => atMs > restart!.toMs && perS > 0)).toBe(true);
+    // The cost is on the record and in the summary, beside the window.
+    expect(stdout).toMatch(/^correctness: \d+ lost, .*\d+ fallbacks;/m);
+    expect(stdout).toMatch(/^faults: postgres postgres-restarted 20-\d+ s \(embedded server shut down/m);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('postgres-restarted 20-');
+    console.info(
+      `restart ${restart!.fromMs}-${restart!.toMs} ms simulated: ${result.correctness.lostUpdates} lost, ` +
+        `${result.correctness.fallbackReplies} fallbacks of ${result.load.updatesInjected} updates`,
+    );
+  });
+
+  it('refuses --postgres-fault and --postgres-down that would do nothing, before anything starts', async () => {
+    await expect(botcap('run', 'smoke', '--postgres-fault', 'restart', '--out', join(scratch, 'no'))).rejects.toThrow(
+      /--postgres-fault says what --postgres-fault-at does: give --postgres-fault-at too/,
+    );
+    await expect(
+      botcap('run', 'smoke', '--postgres-fault-at', '0.5', '--postgres-down', '5s', '--out', join(scratch, 'no')),
+    ).rejects.toThrow(/--postgres-down is the down time of a restart: give --postgres-fault restart too/);
+    await expect(
+      botcap('run', 'smoke', '--postgres-fault-at', '0.5', '--postgres-fault', 'reboot', '--out', join(scratch, 'no')),
+    ).rejects.toThrow(/--postgres-fault.*reboot/);
+  });
+
   it('reads fault windows, and says what is wrong with a bad one', () => {
     expect(parseClaudeErrors('1m-2m:429@0.3')).toEqual({ fromMs: 60_000, toMs: 120_000, rate: 0.3, kind: '429' });
     expect(parseWindow('--mcp-outage', '20s-40s')).toEqual({ fromMs: 20_000, toMs: 40_000, rate: 1 });
