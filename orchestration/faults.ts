@@ -5,12 +5,14 @@ import { POSTGRES_DEFAULTS, type PostgresHandle } from '../environment/index.ts'
 import { scenarioUsesMcp } from '../scenarios/fakes.ts';
 import type { PostgresFaultMode, Scenario } from '../scenarios/schema.ts';
 import type { BotFleet } from './bots.ts';
+import type { NetworkFaultProxy } from './network-fault-proxy.ts';
 import type { KillAt, RunStage } from './options.ts';
 
 /**
  * The faults a run injects on purpose, scheduled on the shared clock and put on the record (the RunResult's
  * `faults`, then the summary, JUnit and the charts' bands): `--kill-instance-at`, the database's sessions
- * terminated or the server restarted (`--postgres-fault-at`, the scenario's `environment.postgresFaults`), and the fakes' windows of
+ * terminated or the server restarted (`--postgres-fault-at`, the scenario's `environment.postgresFaults`), the
+ * network to it delayed or partitioned (`--network-fault`, `environment.networkFaults`), and the fakes' windows of
  * Claude errors and MCP outage (which the fakes play themselves: here they are only recorded).
  */
 
@@ -34,6 +36,8 @@ export interface FaultParts {
   clock: Clock;
   fleet: BotFleet;
   postgres: PostgresHandle;
+  /** The proxy between the bots and PostgreSQL, when the scenario has network faults. */
+  network: NetworkFaultProxy | undefined;
   onStage: ((stage: RunStage) => void) | undefined;
 }
 
@@ -79,6 +83,27 @@ export function scheduleFaults(plan: FaultPlan, parts: FaultParts): FaultSchedul
       const toMs = fromMs + event.tookSimulatedMs;
       events.push({ kind: event.kind, target: 'postgres', fromMs, toMs, detail: event.detail });
       parts.onStage?.({ type: 'fault', detail: `postgres: ${event.detail}`, atMs: fromMs });
+    });
+  }
+  const network = parts.network;
+  for (const fault of plan.scenario.environment.networkFaults) {
+    if (network === undefined) break;
+    at(fault.from, async () => {
+      let detail: string;
+      if (fault.kind === 'delay') {
+        network.setDelay(parts.clock.toRealMs(fault.delay));
+        detail = `+${fault.delay} ms each way on the bots' connections to PostgreSQL`;
+      } else {
+        const reset = network.setPartitioned(true);
+        detail = `the bots' connections to PostgreSQL cut (${reset} reset) and new ones refused`;
+      }
+      const kind = fault.kind === 'delay' ? 'network-delay' : 'network-partition';
+      events.push({ kind, target: fault.target, fromMs: fault.from, toMs: fault.to, detail });
+      parts.onStage?.({ type: 'fault', detail: `${fault.target}: ${detail}`, atMs: fault.from });
+    });
+    at(fault.to, async () => {
+      if (fault.kind === 'delay') network.setDelay(0);
+      else network.setPartitioned(false);
     });
   }
   return {

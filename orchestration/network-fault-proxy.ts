@@ -99,3 +99,16 @@ export async function startNetworkFaultProxy(target: { host: string; port: numbe
     },
   };
 }
+
+/**
+ * A connection URL to the same server through the proxy: only the host and port change.
+ *
+ * @example
+ * throughProxy('postgres://app:pw@127.0.0.1:41237/botcap', 50123) // 'postgres://app:pw@127.0.0.1:50123/botcap'
+ */
+export function throughProxy(url: string, proxyPort: number): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(proxyPort);
+  return parsed.toString();
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runResultSchema } from '../../contracts/run-result.ts';
 import { botcap } from '../testing/in-process.ts';
-import { parseClaudeErrors, parseWindow } from './fault-flags.ts';
+import { parseClaudeErrors, parseNetworkFault, parseWindow } from './fault-flags.ts';
 
 /**
  * A fault run describes itself: every fault injected on purpose is in result.json, the summary, junit.xml and the
@@ -114,6 +114,44 @@ describe('botcap run with faults', () => {
     );
   });
 
+  it('partitions, then delays, the network between the bot and PostgreSQL: on the record, and the bot recovers', async () => {
+    const runDir = mkdtempSync(join(scratch, 'run-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runDir, 0o755);
+    const out = join(runDir, 'out');
+    const { stdout } = await botcap(
+      'run',
+      'smoke',
+      '--time-scale',
+      '10',
+      '--network-fault',
+      '20s-40s:partition',
+      '--network-fault',
+      '60s-80s:delay=500ms',
+      '--out',
+      out,
+    );
+    const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    expect(result.faults?.map((f) => [f.kind, f.target, f.fromMs, f.toMs])).toEqual([
+      ['network-partition', 'postgres', 20_000, 40_000],
+      ['network-delay', 'postgres', 60_000, 80_000],
+    ]);
+    // The partition cut the bot's pooled connections (it holds some between updates) ...
+    expect(result.faults?.[0]?.detail).toMatch(
+      /^the bots' connections to PostgreSQL cut \([1-9]\d* reset\) and new ones refused$/,
+    );
+    expect(result.faults?.[1]?.detail).toBe("+500 ms each way on the bots' connections to PostgreSQL");
+    // ... and the bot stayed up and answered again after both windows.
+    expect(result.status).toBe('completed');
+    expect(result.error ?? '').not.toMatch(/bot-1 exited/);
+    const replies = result.timeSeries.find((series) => series.name === 'replies_per_s');
+    expect(replies?.points.some(([atMs, perS]) => atMs > 80_000 && perS > 0)).toBe(true);
+    expect(stdout).toMatch(/^faults: postgres network-partition 20-40 s \(.*\); postgres network-delay 60-80 s \(/m);
+    console.info(
+      `network faults: ${result.correctness.lostUpdates} lost, ${result.correctness.fallbackReplies} fallbacks of ${result.load.updatesInjected} updates`,
+    );
+  });
+
   it('refuses --postgres-fault and --postgres-down that would do nothing, before anything starts', async () => {
     await expect(botcap('run', 'smoke', '--postgres-fault', 'restart', '--out', join(scratch, 'no'))).rejects.toThrow(
       /--postgres-fault says what --postgres-fault-at does: give --postgres-fault-at too/,
@@ -127,6 +165,21 @@ describe('botcap run with faults', () => {
   });
 
   it('reads fault windows, and says what is wrong with a bad one', () => {
+    expect(parseNetworkFault('20s-40s:delay=200ms')).toEqual({
+      fromMs: 20_000,
+      toMs: 40_000,
+      kind: 'delay',
+      delayMs: 200,
+    });
+    expect(parseNetworkFault('1m-90s:partition')).toEqual({
+      fromMs: 60_000,
+      toMs: 90_000,
+      kind: 'partition',
+      delayMs: 0,
+    });
+    expect(() => parseNetworkFault('20s-40s:jitter')).toThrow(/expects FROM-TO:partition or FROM-TO:delay=DURATION/);
+    expect(() => parseNetworkFault('20s-40s:delay=0s')).toThrow(/longer than zero/);
+    expect(() => parseNetworkFault('40s-20s:partition')).toThrow(/must end after it starts/);
     expect(parseClaudeErrors('1m-2m:429@0.3')).toEqual({ fromMs: 60_000, toMs: 120_000, rate: 0.3, kind: '429' });
     expect(parseWindow('--mcp-outage', '20s-40s')).toEqual({ fromMs: 20_000, toMs: 40_000, rate: 1 });
     expect(() => parseClaudeErrors('10s-20s:530')).toThrow(/KIND one of 429, 500, 529/);

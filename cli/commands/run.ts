@@ -23,7 +23,9 @@ import { ProgressWriter } from '../progress.ts';
 import {
   type ClaudeErrorWindow,
   type FlagWindow,
+  type NetworkFaultWindow,
   parseClaudeErrors,
+  parseNetworkFault,
   parseWindow,
   repeatable,
   withFaultFlags,
@@ -98,6 +100,7 @@ interface RunCliOptions {
   postgresDown?: number;
   claudeErrors?: ClaudeErrorWindow[];
   mcpOutage?: FlagWindow[];
+  networkFault?: NetworkFaultWindow[];
   threshold: string[];
   out?: string;
   variant?: string;
@@ -220,6 +223,10 @@ function checkPostgresFaultFlags(options: RunCliOptions): void {
   const at = (options.postgresFaultAt ?? []).length > 0;
   if (options.postgresFault !== undefined && !at)
     throw new ConfigError('--postgres-fault says what --postgres-fault-at does: give --postgres-fault-at too');
+  if ((options.networkFault ?? []).length > 0 && options.webhookUrl !== undefined)
+    throw new ConfigError(
+      '--network-fault: a bot behind --webhook-url has its own database URL, so botcap cannot put the fault on its path',
+    );
   if (options.postgresDown !== undefined && options.postgresFault !== 'restart')
     throw new ConfigError('--postgres-down is the down time of a restart: give --postgres-fault restart too');
 }
@@ -374,6 +381,12 @@ export function registerRun(program: Command): void {
       '--mcp-outage <window>',
       "the fake MCP server answers 503 in a window: FROM-TO[@RATE], e.g. '20s-40s'; repeatable",
       repeatable((value: string) => parseWindow('--mcp-outage', value)),
+    )
+    .option(
+      '--network-fault <window>',
+      'between the bots and PostgreSQL (a TCP proxy on loopback): FROM-TO:partition or FROM-TO:delay=DURATION, ' +
+        "e.g. '20s-40s:delay=200ms'; repeatable",
+      repeatable(parseNetworkFault),
     )
     .option(
       '-t, --threshold <metric:expression>',
