@@ -126,7 +126,10 @@ async function injectDatabaseFault(
   const startedMs = parts.clock.monotonicMs();
   const took = () => Math.max(0, Math.round(parts.clock.monotonicMs() - startedMs));
   if (mode === 'restart' && parts.postgres.restart !== undefined) {
-    const done = await parts.postgres.restart(parts.clock.toRealMs(downMs));
+    // A restart that fails is on the record too: the run's errors that follow are its cost.
+    const done = await parts.postgres
+      .restart(parts.clock.toRealMs(downMs))
+      .catch((error: unknown) => `the restart failed: ${error instanceof Error ? error.message : String(error)}`);
     return { kind: 'postgres-restarted', detail: done, tookSimulatedMs: took() };
   }
   const count = await terminateRunSessions(parts.postgres);
