@@ -94,11 +94,16 @@ export const FAULT_EVENT_KINDS = [
   'claude-errors',
   'mcp-outage',
   'postgres-sessions-terminated',
+  'postgres-restarted',
+  'network-delay',
+  'network-partition',
 ] as const;
 
 /**
  * A fault the run injected on purpose, so the figures around it are read as its cost, not as a defect: an
- * instance SIGKILLed, a window of Claude errors or of MCP outage, the run database's sessions terminated.
+ * instance SIGKILLed, a window of Claude errors or of MCP outage, the run database's sessions terminated, the
+ * database server restarted (a window from the shutdown to accepting connections again), the network to it
+ * delayed or partitioned.
  */
 export const faultEventSchema = z.object({
   kind: z.enum(FAULT_EVENT_KINDS),

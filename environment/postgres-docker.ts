@@ -67,6 +67,19 @@ export async function startDockerPostgres(options: PostgresOptions = {}): Promis
       reservedConnections: app.limits.reserved,
       docker: { network, host: DOCKER_POSTGRES_ALIAS, port: 5432 },
       pids: () => [],
+      restart: async (downRealMs: number) => {
+        const down =
+          downRealMs > 0 ? ' (a container restart does not pause: the down time asked for was not kept)' : '';
+        const before = started.getPort();
+        // The postgres image's stop signal is SIGINT (fast shutdown), given 10 s before a kill. `docker restart`
+        // has no pause between stop and start: the server is down as long as the restart takes, not `downRealMs`.
+        await started.restart({ timeout: 10 });
+        const after = started.getPort();
+        // Docker may publish the port anew on a restart: a bot that keeps the old URL then cannot reconnect.
+        return after === before
+          ? `container restarted (docker restart), port ${after} kept${down}`
+          : `container restarted (docker restart); its host port moved from ${before} to ${after}, the bots' URL went stale${down}`;
+      },
       stop,
       forceStop: () => undefined,
     };

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError } from '../common/errors.ts';
 import { probeEmbeddedPostgres } from '../common/probes.ts';
 import { redactSecrets, redactUrl } from '../common/redact.ts';
@@ -141,6 +142,23 @@ export async function startEmbeddedPostgres(options: PostgresOptions = {}): Prom
     forceStop();
   });
 
+  const restart = async (downRealMs: number): Promise<string> => {
+    pid ??= await readPid();
+    if (pid === undefined || !isAlive(pid))
+      throw new EnvironmentError('embedded PostgreSQL restart: the server is not running');
+    // SIGINT is PostgreSQL's fast shutdown (`pg_ctl restart -m fast`): sessions ended, data kept. Not the
+    // class's stop(), which deletes the data dir of a non-persistent cluster.
+    signalQuietly(pid, 'SIGINT');
+    if (!(await waitForExit(pid, 10_000))) {
+      throw new EnvironmentError(`embedded PostgreSQL restart: the server (pid ${pid}) did not shut down in 10 s`);
+    }
+    pid = undefined;
+    await sleep(downRealMs);
+    await withDeadline('embedded PostgreSQL restart', timeoutMs, () => server.start());
+    pid = await readPid();
+    return `embedded server shut down (fast) and started again on port ${port} with the same data`;
+  };
+
   try {
     await withDeadline('embedded PostgreSQL start', timeoutMs, async () => {
       await server.initialise();
@@ -159,6 +177,7 @@ export async function startEmbeddedPostgres(options: PostgresOptions = {}): Prom
       maxConnections: app.limits.max,
       reservedConnections: app.limits.reserved,
       pids: () => (pid === undefined ? [] : [pid]),
+      restart,
       stop,
       forceStop,
     };

@@ -69,6 +69,36 @@ describe('embedded PostgreSQL', () => {
     expect(refusal?.code).toBe('53300');
     expect(clients).toHaveLength(db.maxConnections - db.reservedConnections);
   });
+
+  it('restarts on the same port with the same data: sessions end, new ones get in, the server is down meanwhile', async () => {
+    await query(db.url, 'CREATE TABLE IF NOT EXISTS survives_restart (n int); INSERT INTO survives_restart VALUES (7)');
+    const held = new pg.Client({ connectionString: db.url });
+    const ended = new Promise<string | undefined>((resolve) =>
+      held.on('error', (error: Error & { code?: string }) => resolve(error.code)),
+    );
+    await held.connect();
+    const pidBefore = db.pids()[0]!;
+    const restarting = db.restart!(1_500);
+    // Refused at some point before the restart is done: the port really was closed for the down time.
+    let refusedWhileDown = false;
+    let restarted = false;
+    void restarting.finally(() => {
+      restarted = true;
+    });
+    while (!restarted && !refusedWhileDown) {
+      refusedWhileDown = !(await canConnect(Number(new URL(db.url).port)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const done = await restarting;
+    expect(done).toMatch(/^embedded server shut down \(fast\) and started again on port \d+ with the same data$/);
+    expect(await ended).toBe('57P01'); // admin_shutdown: what a bot's held connection sees
+    await held.end().catch(() => undefined);
+    expect(refusedWhileDown).toBe(true);
+    expect(isAlive(pidBefore)).toBe(false);
+    expect(db.pids()).toHaveLength(1);
+    expect(db.pids()[0]).not.toBe(pidBefore);
+    expect(await query<{ n: number }>(db.url, 'SELECT n FROM survives_restart')).toEqual([{ n: 7 }]);
+  });
 });
 
 describe('embedded PostgreSQL teardown', () => {

@@ -30,6 +30,12 @@ export interface PostgresHandle extends ComponentHandle {
   readonly maxConnections: number;
   /** Slots only superusers may use (`superuser_reserved_connections` + `reserved_connections`): a non-superuser app sees 53300 at `maxConnections - reservedConnections`. */
   readonly reservedConnections: number;
+  /**
+   * Only where botcap owns the server (embedded, docker): shuts it down the way a restart does (fast shutdown:
+   * every session ended, the data kept), waits `downRealMs`, starts it again on the same port with the same
+   * data, and resolves once it accepts connections, with one phrase of what was done. Absent for `url`.
+   */
+  readonly restart?: (downRealMs: number) => Promise<string>;
   /** For a docker Postgres: where containers on the same network reach it (PgBouncer in a container). */
   readonly docker?: DockerPostgresAddress;
 }

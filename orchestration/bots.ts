@@ -24,6 +24,8 @@ export type BotKind = 'reference' | 'command' | 'url';
 export interface FleetOptions {
   scenario: ResolvedScenario;
   env: Environment;
+  /** The bots' DATABASE_URL when not the environment's (through the network fault proxy). */
+  databaseUrl?: string;
   telegram: FakeTelegram;
   claudeUrl: string;
   mcpUrl: string | undefined;
@@ -160,7 +162,7 @@ function contractInput(parts: FleetParts, name: string, port: number | undefined
     telegramApiRoot: options.telegram.url,
     anthropicBaseUrl: options.claudeUrl,
     anthropicApiKey: RUN_SCENARIO_DEFAULTS.anthropicApiKey,
-    databaseUrl: options.env.databaseUrl,
+    databaseUrl: options.databaseUrl ?? options.env.databaseUrl,
     redisUrl: options.env.redis?.url,
     port,
     webhookSecret: parts.webhook ? RUN_SCENARIO_DEFAULTS.webhookSecret : undefined,

@@ -3,14 +3,16 @@ import type { Clock } from '../common/clock.ts';
 import type { FaultEvent } from '../contracts/run-result.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle } from '../environment/index.ts';
 import { scenarioUsesMcp } from '../scenarios/fakes.ts';
-import type { Scenario } from '../scenarios/schema.ts';
+import type { PostgresFaultMode, Scenario } from '../scenarios/schema.ts';
 import type { BotFleet } from './bots.ts';
+import type { NetworkFaultProxy } from './network-fault-proxy.ts';
 import type { KillAt, RunStage } from './options.ts';
 
 /**
  * The faults a run injects on purpose, scheduled on the shared clock and put on the record (the RunResult's
  * `faults`, then the summary, JUnit and the charts' bands): `--kill-instance-at`, the database's sessions
- * terminated (`--postgres-fault-at`, the scenario's `environment.postgresFaults`), and the fakes' windows of
+ * terminated or the server restarted (`--postgres-fault-at`, the scenario's `environment.postgresFaults`), the
+ * network to it delayed or partitioned (`--network-fault`, `environment.networkFaults`), and the fakes' windows of
  * Claude errors and MCP outage (which the fakes play themselves: here they are only recorded).
  */
 
@@ -24,14 +26,18 @@ export interface FaultPlan {
   /** The load's simulated length, for fractions. */
   durationMs: number;
   killInstanceAt: KillAt | undefined;
-  /** When to terminate the run database's sessions, besides the scenario's. */
+  /** When to fault the database, besides the scenario's. */
   postgresFaultAt: readonly KillAt[];
+  /** What a `postgresFaultAt` fault does, and for a restart how long (simulated ms) the server stays down. */
+  postgresFault: { mode: PostgresFaultMode; downMs: number };
 }
 
 export interface FaultParts {
   clock: Clock;
   fleet: BotFleet;
   postgres: PostgresHandle;
+  /** The proxy between the bots and PostgreSQL, when the scenario has network faults. */
+  network: NetworkFaultProxy | undefined;
   onStage: ((stage: RunStage) => void) | undefined;
 }
 
@@ -66,16 +72,38 @@ export function scheduleFaults(plan: FaultPlan, parts: FaultParts): FaultSchedul
       parts.onStage?.({ type: 'instance-killed', name, atMs });
     });
   }
-  const terminations = [
-    ...plan.scenario.environment.postgresFaults.map((fault) => fault.at),
-    ...plan.postgresFaultAt.map((when) => faultAtMs(when, plan.durationMs)),
+  const databaseFaults = [
+    ...plan.scenario.environment.postgresFaults.map((fault) => ({ ...fault, downMs: fault.down })),
+    ...plan.postgresFaultAt.map((when) => ({ at: faultAtMs(when, plan.durationMs), ...plan.postgresFault })),
   ];
-  for (const atMs of terminations) {
-    at(atMs, async () => {
-      const count = await terminateRunSessions(parts.postgres);
-      const detail = `${count} session${count === 1 ? '' : 's'} of database ${parts.postgres.database} terminated`;
-      events.push({ kind: 'postgres-sessions-terminated', target: 'postgres', fromMs: atMs, toMs: atMs, detail });
-      parts.onStage?.({ type: 'fault', detail: `postgres: ${detail}`, atMs });
+  for (const fault of databaseFaults) {
+    at(fault.at, async () => {
+      const event = await injectDatabaseFault(parts, fault.mode, fault.downMs);
+      const fromMs = fault.at;
+      const toMs = fromMs + event.tookSimulatedMs;
+      events.push({ kind: event.kind, target: 'postgres', fromMs, toMs, detail: event.detail });
+      parts.onStage?.({ type: 'fault', detail: `postgres: ${event.detail}`, atMs: fromMs });
+    });
+  }
+  const network = parts.network;
+  for (const fault of plan.scenario.environment.networkFaults) {
+    if (network === undefined) break;
+    at(fault.from, async () => {
+      let detail: string;
+      if (fault.kind === 'delay') {
+        network.setDelay(parts.clock.toRealMs(fault.delay));
+        detail = `+${fault.delay} ms each way on the bots' connections to PostgreSQL`;
+      } else {
+        const reset = network.setPartitioned(true);
+        detail = `the bots' connections to PostgreSQL cut (${reset} reset) and new ones refused`;
+      }
+      const kind = fault.kind === 'delay' ? 'network-delay' : 'network-partition';
+      events.push({ kind, target: fault.target, fromMs: fault.from, toMs: fault.to, detail });
+      parts.onStage?.({ type: 'fault', detail: `${fault.target}: ${detail}`, atMs: fault.from });
+    });
+    at(fault.to, async () => {
+      if (fault.kind === 'delay') network.setDelay(0);
+      else network.setPartitioned(false);
     });
   }
   return {
@@ -84,6 +112,31 @@ export function scheduleFaults(plan: FaultPlan, parts: FaultParts): FaultSchedul
       for (const timer of timers) clearTimeout(timer);
     },
   };
+}
+
+/**
+ * One database fault: a restart where botcap owns the server (the event spans the shutdown to accepting
+ * connections again), otherwise - and for `terminate` - the run database's sessions terminated.
+ */
+async function injectDatabaseFault(
+  parts: FaultParts,
+  mode: PostgresFaultMode,
+  downMs: number,
+): Promise<{ kind: FaultEvent['kind']; detail: string; tookSimulatedMs: number }> {
+  const startedMs = parts.clock.monotonicMs();
+  const took = () => Math.max(0, Math.round(parts.clock.monotonicMs() - startedMs));
+  if (mode === 'restart' && parts.postgres.restart !== undefined) {
+    // A restart that fails is on the record too: the run's errors that follow are its cost.
+    const done = await parts.postgres
+      .restart(parts.clock.toRealMs(downMs))
+      .catch((error: unknown) => `the restart failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { kind: 'postgres-restarted', detail: done, tookSimulatedMs: took() };
+  }
+  const count = await terminateRunSessions(parts.postgres);
+  const sessions = `${count} session${count === 1 ? '' : 's'} of database ${parts.postgres.database} terminated`;
+  // botcap cannot restart a server it does not own: what it did instead is on the record.
+  const detail = mode === 'restart' ? `${sessions} (an external server is not restarted by botcap)` : sessions;
+  return { kind: 'postgres-sessions-terminated', detail, tookSimulatedMs: 0 };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { EnvironmentEvent } from '../environment/index.ts';
 import type { PostgresRuntime } from '../environment/postgres.ts';
 import type { ProgressEvent } from '../loadgen/runner.ts';
+import type { PostgresFaultMode } from '../scenarios/schema.ts';
 import type { TimeScaleDecision } from './time-scale.ts';
 
 /** When to SIGKILL one bot instance mid-run: a simulated time since the run started, or a fraction of the run. */
@@ -70,8 +71,10 @@ export interface RunScenarioOptions {
    * then records `fidelity.overridden`. Default false: a distorted run is not judged.
    */
   allowDistorted?: boolean;
-  /** Terminate every session of the run database at these times (besides the scenario's). Default none. */
+  /** Fault the database at these times (besides the scenario's). Default none. */
   postgresFaultAt?: readonly KillAt[];
+  /** What each `postgresFaultAt` does. Default `RUN_SCENARIO_DEFAULTS.postgresFault`: terminate the sessions. */
+  postgresFault?: { mode: PostgresFaultMode; downMs: number };
   /** Thresholds from flags, k6 syntax (`reply_latency: ['p(95)<3000']`), added to the scenario's. */
   thresholds?: Readonly<Record<string, readonly string[]>>;
   /** Directory for bot logs. Default: a temp dir removed at the end. */
@@ -95,6 +98,8 @@ export interface RunScenarioOptions {
 }
 
 export const RUN_SCENARIO_DEFAULTS = {
+  /** `--postgres-fault-at` alone terminates the run database's sessions; a restart is asked for. */
+  postgresFault: { mode: 'terminate', downMs: 0 } as { mode: PostgresFaultMode; downMs: number },
   // A reference bot starts in ~1 s from its prebuilt bundle (bin/prebuilt.js; ~0.3 s more after an edit).
   startAllowanceRealMs: 4_000,
   perInstanceAllowanceRealMs: 1_000,

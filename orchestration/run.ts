@@ -19,6 +19,7 @@ import { describeEnvironment } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
 import { type FaultSchedule, faultAtMs, scheduleFaults } from './faults.ts';
 import { runFidelity } from './fidelity.ts';
+import { type NetworkFaultProxy, startNetworkFaultProxy, throughProxy } from './network-fault-proxy.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
 import { assembleResult } from './result.ts';
 import {
@@ -102,6 +103,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const { clock, anchorRealMs } = sharedClock(plan);
     const fakes = await startFakes(plan, clock, population);
     parts.fakes = fakes;
+    parts.network = await networkFaultProxy(plan, env);
     const fleet = await startFleet(plan, parts, fakes, anchorRealMs);
     parts.fleet = fleet;
     await untilScenarioStart(plan, clock, parts.abort.signal);
@@ -159,6 +161,18 @@ interface RunParts {
   faults?: FaultSchedule;
   /** Stops the run early when the bot takes no update at all. */
   watch?: ReturnType<typeof watchDelivery>;
+  /** Between the bots and PostgreSQL when the scenario has network faults. */
+  network?: NetworkFaultProxy;
+}
+
+/**
+ * The TCP proxy the bots reach PostgreSQL (or PgBouncer) through, when the scenario has network faults; none
+ * for a bot botcap does not start (`webhookUrl`), whose database botcap does not hand out.
+ */
+async function networkFaultProxy(plan: RunPlan, env: Environment): Promise<NetworkFaultProxy | undefined> {
+  if (plan.scenario.environment.networkFaults.length === 0 || plan.options.webhookUrl !== undefined) return undefined;
+  const target = new URL(env.databaseUrl);
+  return startNetworkFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
 }
 
 /** Checks what can fail before anything starts (a typo in a threshold) and resolves the bot's config once. */
@@ -247,6 +261,7 @@ async function startFleet(plan: RunPlan, parts: RunParts, fakes: RunFakes, ancho
   const fleet = await startBotFleet({
     scenario: plan.scenario,
     env: parts.env,
+    ...(parts.network === undefined ? {} : { databaseUrl: throughProxy(parts.env.databaseUrl, parts.network.port) }),
     telegram: fakes.telegram,
     claudeUrl: fakes.claude.url,
     mcpUrl: fakes.mcp?.url,
@@ -324,8 +339,9 @@ function startLoad(
       durationMs: runner.schedule.durationMs,
       killInstanceAt: options.killInstanceAt,
       postgresFaultAt: options.postgresFaultAt ?? [],
+      postgresFault: options.postgresFault ?? RUN_SCENARIO_DEFAULTS.postgresFault,
     },
-    { clock, fleet, postgres: parts.env.postgres, onStage: options.onStage },
+    { clock, fleet, postgres: parts.env.postgres, network: parts.network, onStage: options.onStage },
   );
   // A bot that takes no update at all (wrong webhook path or secret, not polling) stops the run early.
   parts.watch = watchDelivery({
@@ -411,6 +427,7 @@ async function tearDown(parts: RunParts, options: RunScenarioOptions, unlinkAbor
   await parts.sampler?.stop().catch(() => undefined);
   await parts.fleet?.close().catch(() => undefined);
   await parts.fakes?.close().catch(() => undefined);
+  await parts.network?.close().catch(() => undefined);
   unlinkAbort();
   // A teardown problem is reported, not thrown: it must not cost the caller the result of a finished run.
   await parts.env.stop().catch((error: unknown) => {

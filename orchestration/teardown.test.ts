@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runResultSchema } from '../contracts/run-result.ts';
-import { isAlive, RUN_REGISTRY_DEFAULTS, waitFor } from '../environment/index.ts';
+import { freePort, isAlive, RUN_REGISTRY_DEFAULTS, waitFor } from '../environment/index.ts';
 import { applyOverrides, loadScenario } from '../scenarios/index.ts';
 import { runScenario } from './run.ts';
 
@@ -154,6 +154,86 @@ describe('teardown', () => {
       expect(stderr).toMatch(/botcap run-reaper: cleaned up after a run that died .*bot-1 \(pid \d+\).*postgres/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('with fixed ports, after botcap and its reaper are SIGKILLed, the next run reaps the orphans and its numbers are its own', async () => {
+    const runTmp = mkdtempSync(join(scratch, 'tmp-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runTmp, 0o755);
+    const ports = [String(await freePort()), String(await freePort())];
+    const fixedPorts = ['--telegram-port', ports[0]!, '--claude-port', ports[1]!];
+    const env = { ...process.env, TMPDIR: runTmp };
+    const first = spawn(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        'smoke',
+        '--duration',
+        '10m',
+        '--time-scale',
+        '20',
+        ...fixedPorts,
+        '--out',
+        join(scratch, 'out-first'),
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const firstExited = exitOf(first);
+    let firstStderr = '';
+    first.stderr!.on('data', (chunk: Buffer) => {
+      firstStderr += chunk.toString();
+    });
+    let orphans: number[] = [];
+    try {
+      await waitFor(
+        "the first run's load to start",
+        async () => {
+          if (first.exitCode !== null) throw new Error(`botcap run exited early (${first.exitCode}):\n${firstStderr}`);
+          return /load: /.test(firstStderr);
+        },
+        { timeoutMs: 45_000 },
+      );
+      // What a CI runner's kill of everything it can see does: botcap and its reaper die at once, so nothing
+      // of that run cleans up after it; its bot keeps polling the fixed port where the next run's fake will be.
+      const pids = descendants(first.pid!);
+      const reaper = pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('run-reaper'));
+      expect(reaper).toBeDefined();
+      process.kill(reaper!, 'SIGKILL');
+      first.kill('SIGKILL');
+      await firstExited;
+      orphans = pids.filter((pid) => pid !== reaper && isAlive(pid));
+      expect(orphans.length).toBeGreaterThanOrEqual(1); // the bot, and the postmaster with its backends
+
+      const out = join(scratch, 'out-second');
+      const second = spawn(
+        process.execPath,
+        [BIN, 'run', 'smoke', '--duration', '30s', '--time-scale', '5', ...fixedPorts, '--out', out],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      second.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const { code } = await exitOf(second);
+      // It said what it reaped, and nothing of the first run is left.
+      expect(stderr).toMatch(
+        new RegExp(`cleaned up after a run that died \\(botcap pid ${first.pid}, .*killed bot-1 \\(pid \\d+\\)`),
+      );
+      expect(orphans.filter((pid) => isAlive(pid))).toEqual([]);
+      // Its numbers are its own: its one bot took every update (an orphan poller would have taken some, or
+      // ended the new bot's polls with 409 Conflict and killed it).
+      const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+      expect(code, stderr).not.toBe(1);
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('completed');
+      expect(result.correctness.errorsByKind).not.toHaveProperty('telegram_409');
+      expect(result.load.updatesInjected).toBeGreaterThan(0);
+      expect(result.correctness.lostUpdates).toBe(0);
+    } finally {
+      if (first.exitCode === null && first.signalCode === null) first.kill('SIGKILL');
+      for (const pid of orphans) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 

@@ -19,6 +19,30 @@ function problems(input: unknown): string {
 const minimal = { name: 'tiny', load: { executor: 'constant-vus', vus: 5, duration: '30s' } };
 
 describe('scenario validation', () => {
+  it('reads database and network faults, and refuses a window that ends before it starts', () => {
+    const scenario = parseScenario({
+      ...minimal,
+      environment: {
+        postgresFaults: [{ at: '20s' }, { at: '1m', mode: 'restart', down: '10s' }],
+        networkFaults: [{ kind: 'delay', from: '10s', to: '20s', delay: '200ms' }],
+      },
+    });
+    expect(scenario.environment.postgresFaults).toEqual([
+      { at: 20_000, mode: 'terminate', down: 0 },
+      { at: 60_000, mode: 'restart', down: 10_000 },
+    ]);
+    expect(scenario.environment.networkFaults).toEqual([
+      { target: 'postgres', kind: 'delay', from: 10_000, to: 20_000, delay: 200 },
+    ]);
+    expect(
+      problems({ ...minimal, environment: { networkFaults: [{ kind: 'partition', from: '20s', to: '10s' }] } }),
+    ).toMatch(/a network fault must end \(to\) after it starts \(from\)/);
+    expect(problems({ ...minimal, environment: { networkFaults: [{ kind: 'delay', from: '1s', to: '2s' }] } })).toMatch(
+      /a 'delay' network fault needs a delay longer than zero/,
+    );
+    expect(problems({ ...minimal, environment: { postgresFaults: [{ at: '1s', mode: 'reboot' }] } })).toMatch(/mode/);
+  });
+
   it('fills every default and turns durations into simulated ms', () => {
     const scenario = parseScenario(minimal);
     expect(scenario.load).toEqual({ executor: 'constant-vus', vus: 5, duration: 30_000 });

@@ -27,6 +27,12 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return ms;
 });
+/** What a database fault does: end the run database's sessions, or restart the server (see `postgresFaults`). */
+export const POSTGRES_FAULT_MODES = ['terminate', 'restart'] as const;
+export type PostgresFaultMode = (typeof POSTGRES_FAULT_MODES)[number];
+/** What a network fault does to the bots' path to a dependency (see `networkFaults`). */
+export const NETWORK_FAULT_KINDS = ['delay', 'partition'] as const;
+
 const positiveDuration = duration.refine((ms) => ms > 0, { message: `must be longer than zero; ${DURATION_HINT}` });
 
 const clockTime = z.string().refine((text) => parseMinuteOfDay(text) !== undefined, {
@@ -293,10 +299,42 @@ export const environmentSchema = z
     /** Start Redis (only the redis-lock scheduler strategy needs it). */
     redis: z.boolean().default(false),
     /**
-     * Faults of the database: at each `at` (simulated time since the load started) every session of the run
-     * database is terminated (pg_terminate_backend), as a failover or restart does; on the run's record.
+     * Faults of the database, on the run's record, at each `at` (simulated time since the load started):
+     * `terminate` (default) ends every session of the run database (pg_terminate_backend), as a failover does;
+     * `restart` shuts a server botcap owns down (fast shutdown), keeps it down for `down` (simulated, default 0)
+     * and starts it again on the same port and data - on an external server (`--database-url`) the sessions
+     * are terminated instead, and the record says so.
      */
-    postgresFaults: z.array(z.object({ at: duration })).default([]),
+    postgresFaults: z
+      .array(
+        z.object({
+          at: duration,
+          mode: z.enum(POSTGRES_FAULT_MODES).default('terminate'),
+          down: duration.default(0),
+        }),
+      )
+      .default([]),
+    /**
+     * Network faults between the bots and PostgreSQL, each a window (simulated time since the load started):
+     * `delay` adds `delay` (simulated) to every packet each way; `partition` resets the bots' connections and
+     * refuses new ones. botcap puts a TCP proxy on loopback in that path for runs that ask; on the record.
+     */
+    networkFaults: z
+      .array(
+        z
+          .object({
+            target: z.enum(['postgres']).default('postgres'),
+            kind: z.enum(NETWORK_FAULT_KINDS),
+            from: duration,
+            to: duration,
+            delay: duration.default(0),
+          })
+          .refine((fault) => fault.to > fault.from, { message: 'a network fault must end (to) after it starts (from)' })
+          .refine((fault) => fault.kind !== 'delay' || fault.delay > 0, {
+            message: "a 'delay' network fault needs a delay longer than zero",
+          }),
+      )
+      .default([]),
   })
   .prefault({});
 

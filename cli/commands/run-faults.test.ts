@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runResultSchema } from '../../contracts/run-result.ts';
 import { botcap } from '../testing/in-process.ts';
-import { parseClaudeErrors, parseWindow } from './fault-flags.ts';
+import { parseClaudeErrors, parseNetworkFault, parseWindow } from './fault-flags.ts';
 
 /**
  * A fault run describes itself: every fault injected on purpose is in result.json, the summary, junit.xml and the
@@ -69,7 +69,117 @@ describe('botcap run with faults', () => {
       console.warn(`the run's own error (a bot defect, not this test's): ${result.error}`);
   });
 
+  it('restarts the embedded PostgreSQL mid-run: the bot stays up and recovers, the record has the window and its cost', async () => {
+    const runDir = mkdtempSync(join(scratch, 'run-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runDir, 0o755);
+    const out = join(runDir, 'out');
+    const { stdout } = await botcap(
+      'run',
+      'smoke',
+      // 10x, not 20x: the restart's real seconds cost half the simulated time, leaving load after it.
+      '--time-scale',
+      '10',
+      '--postgres-fault-at',
+      '20s',
+      '--postgres-fault',
+      'restart',
+      '--postgres-down',
+      '10s',
+      '--out',
+      out,
+    );
+    const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    const restart = result.faults?.find((f) => f.kind === 'postgres-restarted');
+    expect(restart?.detail).toMatch(
+      /^embedded server shut down \(fast\) and started again on port \d+ with the same data$/,
+    );
+    // The window runs from the shutdown to accepting connections again: at least the down time asked for.
+    expect(restart?.fromMs).toBe(20_000);
+    expect(restart!.toMs - restart!.fromMs).toBeGreaterThanOrEqual(10_000);
+    // The bot stayed up through it (a bot that died would be the run's error) ...
+    expect(result.status).toBe('completed');
+    expect(result.error ?? '').not.toMatch(/bot-1 exited/);
+    // ... and recovered: it answered again after the server was back (the run's figures are this busy
+    // machine's, so the test asserts that it recovered, not how fast).
+    const replies = result.timeSeries.find((series) => series.name === 'replies_per_s');
+    expect(replies?.points.some(([atMs, perS]) => atMs > restart!.toMs && perS > 0)).toBe(true);
+    // The cost is on the record and in the summary, beside the window.
+    expect(stdout).toMatch(/^correctness: \d+ lost, .*\d+ fallbacks;/m);
+    expect(stdout).toMatch(/^faults: postgres postgres-restarted 20-\d+ s \(embedded server shut down/m);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('postgres-restarted 20-');
+    console.info(
+      `restart ${restart!.fromMs}-${restart!.toMs} ms simulated: ${result.correctness.lostUpdates} lost, ` +
+        `${result.correctness.fallbackReplies} fallbacks of ${result.load.updatesInjected} updates`,
+    );
+  });
+
+  it('partitions, then delays, the network between the bot and PostgreSQL: on the record, and the bot recovers', async () => {
+    const runDir = mkdtempSync(join(scratch, 'run-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runDir, 0o755);
+    const out = join(runDir, 'out');
+    const { stdout } = await botcap(
+      'run',
+      'smoke',
+      '--time-scale',
+      '10',
+      '--network-fault',
+      '20s-40s:partition',
+      '--network-fault',
+      '60s-80s:delay=500ms',
+      '--out',
+      out,
+    );
+    const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    expect(result.faults?.map((f) => [f.kind, f.target, f.fromMs, f.toMs])).toEqual([
+      ['network-partition', 'postgres', 20_000, 40_000],
+      ['network-delay', 'postgres', 60_000, 80_000],
+    ]);
+    // The partition cut the bot's pooled connections (it holds some between updates) ...
+    expect(result.faults?.[0]?.detail).toMatch(
+      /^the bots' connections to PostgreSQL cut \([1-9]\d* reset\) and new ones refused$/,
+    );
+    expect(result.faults?.[1]?.detail).toBe("+500 ms each way on the bots' connections to PostgreSQL");
+    // ... and the bot stayed up and answered again after both windows.
+    expect(result.status).toBe('completed');
+    expect(result.error ?? '').not.toMatch(/bot-1 exited/);
+    const replies = result.timeSeries.find((series) => series.name === 'replies_per_s');
+    expect(replies?.points.some(([atMs, perS]) => atMs > 80_000 && perS > 0)).toBe(true);
+    expect(stdout).toMatch(/^faults: postgres network-partition 20-40 s \(.*\); postgres network-delay 60-80 s \(/m);
+    console.info(
+      `network faults: ${result.correctness.lostUpdates} lost, ${result.correctness.fallbackReplies} fallbacks of ${result.load.updatesInjected} updates`,
+    );
+  });
+
+  it('refuses --postgres-fault and --postgres-down that would do nothing, before anything starts', async () => {
+    await expect(botcap('run', 'smoke', '--postgres-fault', 'restart', '--out', join(scratch, 'no'))).rejects.toThrow(
+      /--postgres-fault says what --postgres-fault-at does: give --postgres-fault-at too/,
+    );
+    await expect(
+      botcap('run', 'smoke', '--postgres-fault-at', '0.5', '--postgres-down', '5s', '--out', join(scratch, 'no')),
+    ).rejects.toThrow(/--postgres-down is the down time of a restart: give --postgres-fault restart too/);
+    await expect(
+      botcap('run', 'smoke', '--postgres-fault-at', '0.5', '--postgres-fault', 'reboot', '--out', join(scratch, 'no')),
+    ).rejects.toThrow(/--postgres-fault.*reboot/);
+  });
+
   it('reads fault windows, and says what is wrong with a bad one', () => {
+    expect(parseNetworkFault('20s-40s:delay=200ms')).toEqual({
+      fromMs: 20_000,
+      toMs: 40_000,
+      kind: 'delay',
+      delayMs: 200,
+    });
+    expect(parseNetworkFault('1m-90s:partition')).toEqual({
+      fromMs: 60_000,
+      toMs: 90_000,
+      kind: 'partition',
+      delayMs: 0,
+    });
+    expect(() => parseNetworkFault('20s-40s:jitter')).toThrow(/expects FROM-TO:partition or FROM-TO:delay=DURATION/);
+    expect(() => parseNetworkFault('20s-40s:delay=0s')).toThrow(/longer than zero/);
+    expect(() => parseNetworkFault('40s-20s:partition')).toThrow(/must end after it starts/);
     expect(parseClaudeErrors('1m-2m:429@0.3')).toEqual({ fromMs: 60_000, toMs: 120_000, rate: 0.3, kind: '429' });
     expect(parseWindow('--mcp-outage', '20s-40s')).toEqual({ fromMs: 20_000, toMs: 40_000, rate: 1 });
     expect(() => parseClaudeErrors('10s-20s:530')).toThrow(/KIND one of 429, 500, 529/);

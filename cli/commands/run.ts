@@ -8,15 +8,24 @@ import { redactSecrets } from '../../common/redact.ts';
 import { type RunResult, runResultSchema } from '../../contracts/run-result.ts';
 import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
 import { EnvironmentStopped } from '../../environment/index.ts';
-import type { KillAt, RunScenarioOptions } from '../../orchestration/options.ts';
+import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from '../../orchestration/options.ts';
 import { runScenario } from '../../orchestration/run.ts';
 import { distortedMessage, notJudged } from '../../reports/fidelity.ts';
-import { applyOverrides, loadScenario, parseDurationMs, type ScenarioOverrides } from '../../scenarios/index.ts';
+import {
+  applyOverrides,
+  loadScenario,
+  POSTGRES_FAULT_MODES,
+  type PostgresFaultMode,
+  parseDurationMs,
+  type ScenarioOverrides,
+} from '../../scenarios/index.ts';
 import { ProgressWriter } from '../progress.ts';
 import {
   type ClaudeErrorWindow,
   type FlagWindow,
+  type NetworkFaultWindow,
   parseClaudeErrors,
+  parseNetworkFault,
   parseWindow,
   repeatable,
   withFaultFlags,
@@ -87,8 +96,11 @@ interface RunCliOptions {
   claudePort?: number;
   killInstanceAt?: KillAt;
   postgresFaultAt?: KillAt[];
+  postgresFault?: PostgresFaultMode;
+  postgresDown?: number;
   claudeErrors?: ClaudeErrorWindow[];
   mcpOutage?: FlagWindow[];
+  networkFault?: NetworkFaultWindow[];
   threshold: string[];
   out?: string;
   variant?: string;
@@ -206,6 +218,26 @@ export function parseKillAt(value: string): KillAt {
   return { atMs };
 }
 
+/** `--postgres-fault` and `--postgres-down` qualify `--postgres-fault-at`: alone they would do nothing. */
+function checkPostgresFaultFlags(options: RunCliOptions): void {
+  const at = (options.postgresFaultAt ?? []).length > 0;
+  if (options.postgresFault !== undefined && !at)
+    throw new ConfigError('--postgres-fault says what --postgres-fault-at does: give --postgres-fault-at too');
+  if ((options.networkFault ?? []).length > 0 && options.webhookUrl !== undefined)
+    throw new ConfigError(
+      '--network-fault: a bot behind --webhook-url has its own database URL, so botcap cannot put the fault on its path',
+    );
+  if (options.postgresDown !== undefined && options.postgresFault !== 'restart')
+    throw new ConfigError('--postgres-down is the down time of a restart: give --postgres-fault restart too');
+}
+
+/** `--postgres-down`: a simulated duration. */
+function parseDownMs(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration like '10s', got '${value}'`);
+  return ms;
+}
+
 /** `botcap-out/<scenario>-YYYYMMDD-HHMMSS` (UTC). */
 export function defaultOutDir(scenarioName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -244,6 +276,14 @@ function runOptionsFrom(options: RunCliOptions): RunScenarioOptions {
     ...keep('claudePort', options.claudePort),
     ...keep('killInstanceAt', options.killInstanceAt),
     ...keep('postgresFaultAt', options.postgresFaultAt),
+    ...(options.postgresFault === undefined && options.postgresDown === undefined
+      ? {}
+      : {
+          postgresFault: {
+            mode: options.postgresFault ?? RUN_SCENARIO_DEFAULTS.postgresFault.mode,
+            downMs: options.postgresDown ?? RUN_SCENARIO_DEFAULTS.postgresFault.downMs,
+          },
+        }),
     ...keep('variant', options.variant),
     ...keep('allowDistorted', options.allowDistorted),
     ...(typeof options.timeScale === 'number' ? { timeScaleSource: 'flag' as const } : {}),
@@ -317,8 +357,20 @@ export function registerRun(program: Command): void {
     )
     .option(
       '--postgres-fault-at <when>',
-      "terminate every session of the run database at a simulated time ('90s') or fraction (0.5); repeatable",
+      "fault the database at a simulated time ('90s') or fraction (0.5), as --postgres-fault says; repeatable",
       repeatable(parseKillAt),
+    )
+    .addOption(
+      new Option(
+        '--postgres-fault <mode>',
+        "what --postgres-fault-at does: terminate the run database's sessions (default), or restart the server " +
+          '(embedded, docker; an external one gets its sessions terminated, and the record says so)',
+      ).choices(POSTGRES_FAULT_MODES),
+    )
+    .option(
+      '--postgres-down <duration>',
+      "with --postgres-fault restart: how long the server stays down, simulated ('10s'; default 0)",
+      parseDownMs,
     )
     .option(
       '--claude-errors <window>',
@@ -329,6 +381,12 @@ export function registerRun(program: Command): void {
       '--mcp-outage <window>',
       "the fake MCP server answers 503 in a window: FROM-TO[@RATE], e.g. '20s-40s'; repeatable",
       repeatable((value: string) => parseWindow('--mcp-outage', value)),
+    )
+    .option(
+      '--network-fault <window>',
+      'between the bots and PostgreSQL (a TCP proxy on loopback): FROM-TO:partition or FROM-TO:delay=DURATION, ' +
+        "e.g. '20s-40s:delay=200ms'; repeatable",
+      repeatable(parseNetworkFault),
     )
     .option(
       '-t, --threshold <metric:expression>',
@@ -346,6 +404,7 @@ export function registerRun(program: Command): void {
     )
     .action(async function runAction(name: string, options: RunCliOptions): Promise<void> {
       checkUrlFlags(options);
+      checkPostgresFaultFlags(options);
       if ((options.repeat ?? RUN_DEFAULTS.repeat) > 1) {
         await repeatRun(name, options, runAction);
         return;
