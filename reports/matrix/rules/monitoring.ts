@@ -195,6 +195,7 @@ function judge(
   return { channel, byFault, worstToldMs, alertsLost, monthUsd: monthUsd(channel, infra), disqualified };
 }
 
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 const price = (usd: number | null) => (usd === null ? 'unpriced' : `$${num(usd)}/month`);
 /** "63 s after the Claude 529 storm started, never in the PostgreSQL outage". */
 const toldPhrase = (j: ChannelJudgement) =>
@@ -221,7 +222,7 @@ function wouldChangeIf(
       return `The pick changes to ${CHANNEL_NAME[runnerUp.channel]} if it cost no more than ${CHANNEL_NAME[winner.channel]} (${price(runnerUp.monthUsd)} against ${price(winner.monthUsd)}), or if ${CHANNEL_NAME[winner.channel]} started losing alerts or telling later than ${TOLD_WITHIN_MS / 60_000} minutes.`;
     }
     if (runnerUp.worstToldMs === winner.worstToldMs) {
-      return `${CHANNEL_NAME[winner.channel]} and ${CHANNEL_NAME[runnerUp.channel]} tie on price and on time to tell (${ms(winner.worstToldMs)}); the pick changes with any difference between them, or to both (they do not exclude each other).`;
+      return `${capitalized(CHANNEL_NAME[winner.channel])} and ${CHANNEL_NAME[runnerUp.channel]} tie on price and on time to tell (${ms(winner.worstToldMs)}); the pick changes with any difference between them, or to both (they do not exclude each other).`;
     }
     return `The pick changes to ${CHANNEL_NAME[runnerUp.channel]} (same price) if it told the team in under ${ms(winner.worstToldMs)}, the time ${CHANNEL_NAME[winner.channel]} took (it took ${ms(runnerUp.worstToldMs)}).`;
   }
