@@ -20,6 +20,7 @@ import { cronRoute, healthRoute, metricsRoute } from './http/routes.ts';
 import { type HttpServer, type Route, startHttpServer } from './http/server.ts';
 import { type Assistant, type AssistantDeps, createAssistant } from './llm/index.ts';
 import { trackUpdates } from './middleware/track-updates.ts';
+import { createDbErrorLog } from './observability/db-error-log.ts';
 import { configSecrets, createLogger } from './observability/logger.ts';
 import { createBotMetrics } from './observability/metrics.ts';
 import { createErrorReporter, type ErrorReporter, NO_ERROR_REPORTER } from './observability/sentry.ts';
@@ -118,8 +119,11 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
     logger,
     summaryEveryRealMs: clock.toRealMs(config.observability.alertSummaryEveryMs),
   });
-  const errors = { ...sentry, ...bothReporters(sentry, alerts) };
-  const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool });
+  const errorLog = config.observability.errorLog
+    ? createDbErrorLog({ config, pool, registry, logger })
+    : NO_ERROR_REPORTER;
+  const errors = { ...sentry, ...allReporters([sentry, alerts, errorLog]) };
+  const assistant = (deps.createAssistant ?? createAssistant)({ config, clock, logger, registry, pool, errors });
   const services: BotServices = {
     config,
     clock,
@@ -339,15 +343,14 @@ function reporterLoadedAtStart(): ErrorReporter & { load(config: BotConfig): Pro
   };
 }
 
-/** Every error to both reporters (Sentry when configured, the Telegram alerts when configured). */
-function bothReporters(a: ErrorReporter, b: ErrorReporter): ErrorReporter {
+/** Every error to every reporter (Sentry, the Telegram alerts, the error log: each a no-op unless configured). */
+function allReporters(reporters: readonly ErrorReporter[]): ErrorReporter {
   return {
     capture(error, context) {
-      a.capture(error, context);
-      b.capture(error, context);
+      for (const reporter of reporters) reporter.capture(error, context);
     },
     close: async () => {
-      await Promise.all([a.close(), b.close()]);
+      await Promise.all(reporters.map((reporter) => reporter.close()));
     },
   };
 }

@@ -14,5 +14,6 @@ export const MATRIX_NAMES = [
   'slotting',
   'slot-cap',
   'signals',
+  'monitoring',
 ] as const;
 export type MatrixName = (typeof MATRIX_NAMES)[number];

@@ -29,6 +29,8 @@ export interface FleetOptions {
   telegram: FakeTelegram;
   claudeUrl: string;
   mcpUrl: string | undefined;
+  /** The fake error ingestion's DSN, given to the reference bot as its Sentry DSN; undefined when not started. */
+  ingestDsn?: string | undefined;
   /** Shared clock: real epoch ms at which simulated time is the scenario's start. */
   anchorRealMs: number;
   startAtIso: string;
@@ -243,6 +245,7 @@ function referenceEnv(options: FleetOptions, input: BotEnvInput, front: Balancer
     // The orchestrator migrated and seeded the database before any instance started.
     BOTCAP_DATABASE_MIGRATE: 'false',
     ...(mcpUrl === undefined ? {} : { BOTCAP_MCP_URL: mcpUrl }),
+    ...(options.ingestDsn === undefined ? {} : { BOTCAP_OBSERVABILITY_SENTRY_DSN: options.ingestDsn }),
     ...(front === undefined ? {} : { BOTCAP_TELEGRAM_WEBHOOK_PUBLIC_URL: `${front.url}${path}` }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock.ts';
 import type { FakeClaude } from '../fakes/claude/index.ts';
 import { startFakeClaude } from '../fakes/claude/index.ts';
+import { type FakeIngest, startFakeIngest } from '../fakes/ingest/index.ts';
 import { type FakeMcp, startFakeMcp } from '../fakes/mcp/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { fakeClaudeOptions, fakeMcpFaultWindows, fakeTelegramOptions, scenarioUsesMcp } from '../scenarios/fakes.ts';
@@ -11,6 +12,8 @@ export interface RunFakes {
   telegram: FakeTelegram;
   claude: FakeClaude;
   mcp: FakeMcp | undefined;
+  /** The error-tracking ingestion, when the scenario enables it (`fakes.ingest.enabled`). */
+  ingest: FakeIngest | undefined;
   /**
    * Applies the scenario's fault windows - Claude's and the MCP server's - from now on: they are written
    * relative to the load's start, so this is called when the load starts.
@@ -21,7 +24,7 @@ export interface RunFakes {
 
 /**
  * Starts fake Telegram (time scale and flood limits from the scenario), fake Claude (latency profile and
- * tier) and, when the bot uses it, fake MCP - all on the run's clock. Both fakes' fault windows are armed
+ * tier), when the bot uses it fake MCP, and when the scenario asks the error ingestion - all on the run's clock. Both fakes' fault windows are armed
  * when the load starts, each shifted onto its own fake's clock.
  *
  * @example
@@ -51,10 +54,14 @@ export async function startRunFakes(
     started.push(claude);
     const mcp = scenarioUsesMcp(scenario) ? await startFakeMcp({ clock, seed: scenario.seed }) : undefined;
     if (mcp !== undefined) started.push(mcp);
+    const { enabled, eventsPerMin } = scenario.fakes.ingest;
+    const ingest = enabled ? await startFakeIngest({ clock, eventsPerMin }) : undefined;
+    if (ingest !== undefined) started.push(ingest);
     return {
       telegram,
       claude,
       mcp,
+      ingest,
       armFaults() {
         const claudeWindows = faults?.windows ?? [];
         if (claudeWindows.length > 0) claude.setFaults({ windows: shifted(claudeWindows, claude.runMs()) });

@@ -20,6 +20,7 @@ import { type RunFakes, startRunFakes } from './fakes.ts';
 import { type FaultSchedule, faultAtMs, scheduleFaults } from './faults.ts';
 import { runFidelity } from './fidelity.ts';
 import { type NetworkFaultProxy, startNetworkFaultProxy, throughProxy } from './network-fault-proxy.ts';
+import { type MonitoringWatch, watchMonitoring } from './monitoring-watch.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
 import { assembleResult } from './result.ts';
 import {
@@ -109,6 +110,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     await untilScenarioStart(plan, clock, parts.abort.signal);
     const load = startLoad(plan, parts, { clock, population, fakes, fleet });
     const measured = await load.runner.run();
+    const monitoring = (await parts.monitoring?.stop()) ?? [];
+    parts.monitoring = undefined;
     parts.watch?.stop();
     const unreachable = parts.watch?.verdict();
     if (unreachable !== undefined) throw new BotUnreachableError(unreachable);
@@ -124,6 +127,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       samples,
       crashes: load.crashes,
       faults: parts.faults?.events() ?? [],
+      monitoring,
     });
   } catch (error) {
     throw stoppedWhileStarting(error, parts.abort.signal);
@@ -161,6 +165,8 @@ interface RunParts {
   faults?: FaultSchedule;
   /** Stops the run early when the bot takes no update at all. */
   watch?: ReturnType<typeof watchDelivery>;
+  /** Where the team would read of errors (alerts, ingestion, error log), when the bot reports any. */
+  monitoring?: MonitoringWatch;
   /** Between the bots and PostgreSQL when the scenario has network faults. */
   network?: NetworkFaultProxy;
 }
@@ -239,6 +245,9 @@ function sharedClock(plan: RunPlan): { clock: Clock; anchorRealMs: number } {
 /** The fakes on the shared clock, with the private chats an onboarded population already has. */
 async function startFakes(plan: RunPlan, clock: Clock, population: Population): Promise<RunFakes> {
   const fakes = await startRunFakes(plan.scenario, clock, plan.options);
+  // The admins' group the bot alerts: a supergroup, so the fake applies Telegram's ~20 messages a minute to it.
+  const { alertChatId } = plan.botConfig.observability;
+  if (alertChatId !== undefined) fakes.telegram.addChat({ chat_id: alertChatId, type: 'supergroup', title: 'admins' });
   // Onboarded users pressed /start on some earlier day, so Telegram knows their private chats; without
   // this the bot's first digest to them would get 400 "chat not found".
   if (plan.scenario.population.onboarded) {
@@ -265,6 +274,7 @@ async function startFleet(plan: RunPlan, parts: RunParts, fakes: RunFakes, ancho
     telegram: fakes.telegram,
     claudeUrl: fakes.claude.url,
     mcpUrl: fakes.mcp?.url,
+    ingestDsn: fakes.ingest?.dsn,
     anchorRealMs,
     startAtIso: new Date(plan.startEpochMs).toISOString(),
     ...(options.botCommand === undefined ? {} : { botCommand: options.botCommand }),
@@ -325,6 +335,16 @@ function startLoad(
   options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
   sampler.start();
   fakes.armFaults();
+  const { alertChatId, errorLog } = botConfig.observability;
+  if (plan.reference && (alertChatId !== undefined || errorLog || fakes.ingest !== undefined)) {
+    parts.monitoring = watchMonitoring({
+      clock,
+      telegram: fakes.telegram,
+      alertChatId,
+      ingest: fakes.ingest,
+      errorLogUrl: errorLog ? parts.env.postgres.url : undefined,
+    });
+  }
   if (plan.reference && botConfig.scheduler.strategy === 'cron-http') {
     parts.cron = startCronTrigger({
       baseUrls: () => fleet.metricsTargets().map((target) => target.url.replace(/\/metrics$/, '')),
@@ -380,6 +400,8 @@ interface RunOutcome {
   samples: RunSample[];
   crashes: readonly string[];
   faults: RunResult['faults'];
+  /** The monitoring channels' series (orchestration/monitoring-watch.ts). */
+  monitoring: RunResult['timeSeries'];
 }
 
 /** The RunResult: the measured load, the environment described, Claude's usage, thresholds evaluated. */
@@ -395,7 +417,7 @@ async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResu
       ...lastScrapes(samples).values(),
     ]),
     database: databaseFigures(samples),
-    sampledSeries: samplesToSeries(samples, plan.scenario.timeScale),
+    sampledSeries: [...samplesToSeries(samples, plan.scenario.timeScale), ...outcome.monitoring],
   });
   if (outcome.faults !== undefined && outcome.faults.length > 0) result.faults = outcome.faults;
   if (outcome.crashes.length > 0) {
@@ -422,6 +444,7 @@ function stoppedWhileStarting(error: unknown, signal: AbortSignal): unknown {
 async function tearDown(parts: RunParts, options: RunScenarioOptions, unlinkAbort: () => void): Promise<void> {
   parts.faults?.stop();
   parts.watch?.stop();
+  await parts.monitoring?.stop().catch(() => undefined);
   options.onStage?.({ type: 'teardown' });
   await parts.cron?.stop().catch(() => undefined);
   await parts.sampler?.stop().catch(() => undefined);

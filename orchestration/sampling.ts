@@ -113,6 +113,7 @@ export function samplesToSeries(samples: readonly RunSample[], timeScale: number
       for (const s of bot.samples) {
         if (s.type === 'gauge') push(`${s.name}${labelSuffix(s.labels)}`, gaugeUnit(s.name), bot.instance, t, s.value);
       }
+      push(ERRORS_COUNTED_SERIES, 'count', bot.instance, t, errorsCounted(bot.samples));
       if (bot.connectionErrorsTotal !== undefined)
         push('bot_db_connection_errors_total', 'count', bot.instance, t, bot.connectionErrorsTotal);
     }
@@ -140,6 +141,24 @@ export function samplesToSeries(samples: readonly RunSample[], timeScale: number
     if (sample.instances !== undefined) push('instances_up', 'instances', 'run', t, sample.instances);
   }
   return [...series.values()];
+}
+
+/**
+ * The series of what a Prometheus alert on the bot's error counters reads: failed or fallback updates, upstream
+ * calls answered by a fallback, failed queries. The monitoring matrix's "metrics only" variant is told when it
+ * first moves.
+ */
+export const ERRORS_COUNTED_SERIES = 'bot_errors_counted_total';
+
+function errorsCounted(samples: BotMetricsSample['samples']): number {
+  let total = 0;
+  for (const s of samples) {
+    const failedUpdate =
+      s.name === 'bot_updates_total' && (s.labels.outcome === 'error' || s.labels.outcome === 'fallback');
+    if (failedUpdate || s.name === 'bot_upstream_fallbacks_total' || s.name === 'bot_db_query_errors_total')
+      total += s.value;
+  }
+  return total;
 }
 
 function gaugeUnit(name: string): string {

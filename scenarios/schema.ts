@@ -288,6 +288,16 @@ export const fakesSchema = z
       .prefault({}),
     telegram: z.object({ floodControl: z.union([z.literal(false), floodControlSchema]).default({}) }).prefault({}),
     mcp: z.object({ faults: z.array(mcpFaultSchema).default([]) }).prefault({}),
+    /**
+     * The fake error-tracking ingestion (Sentry's envelope endpoint, fakes/ingest): when enabled the run starts
+     * it and gives the reference bot its DSN (observability.sentryDsn). `eventsPerMin` is its quota (0 = none).
+     */
+    ingest: z
+      .object({
+        enabled: z.boolean().default(false),
+        eventsPerMin: z.number().int().min(0).default(0),
+      })
+      .prefault({}),
   })
   .prefault({});
 

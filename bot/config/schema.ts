@@ -368,6 +368,17 @@ export const observabilitySchema = z
       .describe(
         'alerts, summary mode: one message at most this often, with the count and kinds of errors, simulated ms',
       ),
+    // What the production bot does: every error a row in PostgreSQL, written asynchronously through the bot's
+    // own pool, so an error storm competes with the users' queries for connections (the monitoring matrix).
+    errorLog: bool
+      .default(false)
+      .describe('write every handler error and upstream fallback as a row of the error_log table, asynchronously'),
+    errorLogConcurrency: positiveInt
+      .default(2)
+      .describe('error log: rows written at once, each holding one connection of the bot pool'),
+    errorLogQueueMax: nonNegativeInt
+      .default(1_000)
+      .describe('error log: rows waiting for a connection at most; beyond it an error is dropped and counted'),
   })
   .prefault({});
 

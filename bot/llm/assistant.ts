@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../../common/clock.ts';
 import type { BotConfig } from '../config/schema.ts';
 import { createKnowledgeClient, type KnowledgeClient } from '../knowledge/mcp-knowledge.ts';
+import type { ErrorReporter } from '../observability/sentry.ts';
 import { createPolicyFactory } from '../resilience/policy.ts';
 import { dayOf } from '../scheduler/day.ts';
 import { createAnthropic, createClaudeCaller } from './claude-client.ts';
@@ -65,6 +66,8 @@ export interface AssistantDeps {
   logger: pino.Logger;
   registry: Registry;
   pool: pg.Pool;
+  /** Where an upstream failure answered by a fallback is reported (the user got a reply; the team should know). */
+  errors?: ErrorReporter;
 }
 
 /**
@@ -80,7 +83,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const { config, clock, pool } = deps;
   const logger = deps.logger.child({ component: 'assistant' });
   const metrics = llmMetrics(deps.registry);
-  const policies = createPolicyFactory({ config, clock, logger, registry: deps.registry });
+  const policies = createPolicyFactory({
+    config,
+    clock,
+    logger,
+    registry: deps.registry,
+    onFallback: deps.errors && ((upstream, error) => deps.errors?.capture(error, { kind: `${upstream}-fallback` })),
+  });
   const claudePolicy = policies.forUpstream('claude');
   const anthropic = createAnthropic(config, clock);
   const callClaude = createClaudeCaller({ anthropic, config, clock, policy: claudePolicy, metrics, logger });

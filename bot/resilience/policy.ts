@@ -91,6 +91,8 @@ export interface PolicyFactoryDeps {
   registry: Registry;
   /** Random source for backoff jitter, [0, 1). Default Math.random; tests may pin it. */
   random?: () => number;
+  /** Told of every call that ended in its fallback (the error reporters); default none. */
+  onFallback?: (upstream: string, error: unknown) => void;
 }
 
 const STATE_VALUE: Record<CircuitState, number> = {
@@ -246,6 +248,7 @@ export function createPolicyFactory(deps: PolicyFactoryDeps): PolicyFactory {
           const reason = fallbackReason(error);
           metrics.fallbacks.inc({ upstream, reason });
           logger.warn({ upstream, reason, err: summarize(error) }, 'upstream call failed; answering with the fallback');
+          deps.onFallback?.(upstream, error);
           return fallback(reason, error);
         }
       },

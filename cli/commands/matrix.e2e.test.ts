@@ -96,4 +96,11 @@ describe('botcap matrix all --quick (real runs)', () => {
     expect(postgres).toBeLessThanOrEqual(1);
     expect(memory).toBeGreaterThan(postgres);
   });
+
+  it('monitoring: alerts per error lose messages to the group flood limit, summary alerts lose none', () => {
+    const v = verdict('monitoring');
+    expect(row(v, 'PostgreSQL log + alerts each, Claude 529 storm').values.alertsRefused).toBeGreaterThan(0);
+    expect(row(v, 'summary alerts + metrics, Claude 529 storm').values.alertsRefused).toBe(0);
+    expect(row(v, 'summary alerts + metrics, Claude 529 storm').values.summaryToldMs).not.toBeNull();
+  });
 });

@@ -51,6 +51,21 @@ export const infrastructureSchema = z.object({
     freePlan: z.object({ plan: z.string(), maxConnections: z.number().int().positive() }).optional(),
   }),
   lines: z.array(infrastructureLineSchema),
+  /** What the monitoring verdict prices besides the error tracker's line (reports/matrix/rules/monitoring.ts). */
+  monitoring: z
+    .object({
+      /** The metrics stack's alerting: its price and how late an alert on a scraped counter fires. */
+      metricsAlerting: z.object({
+        plan: z.string(),
+        monthUsd: z.number().min(0),
+        scrapeIntervalS: z.number().positive(),
+        alertEvaluationS: z.number().positive(),
+        source: z.string().min(1),
+      }),
+      /** The `lines` id of the error tracker (Sentry Team), so its price is written once. */
+      errorTrackerLineId: z.string(),
+    })
+    .optional(),
 });
 export type Infrastructure = z.infer<typeof infrastructureSchema>;
 

@@ -3,6 +3,7 @@ import type { MatrixName } from '../../contracts/matrices.ts';
 import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import { breaker } from './breaker.ts';
 import { llmCost } from './llm-cost.ts';
+import { monitoring } from './monitoring.ts';
 import { pooling } from './pooling.ts';
 import { scheduler } from './scheduler.ts';
 import { sessions } from './sessions.ts';
@@ -27,6 +28,7 @@ const MATRICES: Readonly<Record<MatrixName, MatrixDefinition>> = {
   slotting,
   'slot-cap': slotCap,
   signals,
+  monitoring,
 };
 
 /**

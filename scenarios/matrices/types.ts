@@ -29,7 +29,7 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * held long enough to be steady. Retuned to the smallest populations and windows that still hold each
  * question's contrast, the estimate is ~4.5 hours (`botcap matrix --list`); `--repeat 1` about 1.6 hours.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 19_000, quick: 300 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 20_000, quick: 300 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays
@@ -44,6 +44,7 @@ export interface ScenarioPatch {
   fakes?: {
     claude?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['claude']>['faults'] };
     mcp?: { faults?: NonNullable<NonNullable<ScenarioInput['fakes']>['mcp']>['faults'] };
+    ingest?: NonNullable<ScenarioInput['fakes']>['ingest'];
   };
 }
 

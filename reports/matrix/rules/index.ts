@@ -2,6 +2,7 @@ import type { MatrixName } from '../../../contracts/matrices.ts';
 import type { VerdictRule } from '../types.ts';
 import { breakerRule } from './breaker.ts';
 import { llmCostRule } from './llm-cost.ts';
+import { monitoringRule } from './monitoring.ts';
 import { poolingRule } from './pooling.ts';
 import { schedulerRule } from './scheduler.ts';
 import { sessionsRule } from './sessions.ts';
@@ -25,4 +26,5 @@ export const VERDICT_RULES: Readonly<Record<MatrixName, VerdictRule>> = {
   slotting: slottingRule,
   'slot-cap': slotCapRule,
   signals: signalsRule,
+  monitoring: monitoringRule,
 };
