@@ -10,7 +10,9 @@ import type { DecidingFigure, MatrixVerdict, VariantOutcome, VerdictRule } from 
 function decidingFigureOf(rule: VerdictRule, verdict: MatrixVerdict): DecidingFigure | undefined {
   const first = verdict.columns[0];
   return (
-    verdict.decidingFigure ?? rule.decidingFigure ?? (first === undefined ? undefined : { column: first.key, better: 'lower' })
+    verdict.decidingFigure ??
+    rule.decidingFigure ??
+    (first === undefined ? undefined : { column: first.key, better: 'lower' })
   );
 }
 

@@ -2,7 +2,17 @@ import { valueAt } from '../../../common/path.ts';
 import { seriesFor } from '../../../contracts/series.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET } from '../../analysis/knee.ts';
 import { quantile } from '../../analysis/series.ts';
-import { botKnob, capitalized, counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import {
+  botKnob,
+  capitalized,
+  counted,
+  isUsable,
+  ms,
+  noData,
+  num,
+  type UsableOutcome,
+  verdictSkeleton,
+} from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const BREAKER_RULE =

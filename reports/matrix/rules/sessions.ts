@@ -108,7 +108,9 @@ export const sessionsRule: VerdictRule = {
     const m = figures(memory);
     const affinity = usable.filter((o) => chatAffinity(o) && sessionStorage(o) === 'memory');
     const affinityText = affinity
-      .map((o) => `${o.label} left ${unfinished(o) === 0 ? 'nobody' : counted(figures(o).unfinished, 'user')} unfinished`)
+      .map(
+        (o) => `${o.label} left ${unfinished(o) === 0 ? 'nobody' : counted(figures(o).unfinished, 'user')} unfinished`,
+      )
       .join('; ');
     const affinityClause = affinityText === '' ? '' : ` With chat affinity instead: ${affinityText}.`;
     const memoryBroke = winner !== memory && unfinished(memory) > unfinished(winner);

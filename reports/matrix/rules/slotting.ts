@@ -1,5 +1,15 @@
 import { percentileOf } from '../../analysis/histogram.ts';
-import { botKnob, botKnobNumber, counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import {
+  botKnob,
+  botKnobNumber,
+  counted,
+  isUsable,
+  ms,
+  noData,
+  num,
+  type UsableOutcome,
+  verdictSkeleton,
+} from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const SLOTTING_RULE =

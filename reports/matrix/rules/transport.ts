@@ -211,7 +211,8 @@ export const transportRule: VerdictRule = {
         ...v,
         status: 'answered',
         answer: 'No transport qualified: every variant without a kill duplicated replies.',
-        recommendation: 'Do not switch on these figures: every transport without a crash duplicated replies; fix that first.',
+        recommendation:
+          'Do not switch on these figures: every transport without a crash duplicated replies; fix that first.',
         figure: killText,
         changesIf: 'A transport qualifies once it duplicates nothing without a crash.',
       };
