@@ -1,7 +1,7 @@
 import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
 import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
-import { memoChartSpecs, memoItems, memoMarkdown } from './memo.ts';
+import { memoChartId, memoChartSpecs, memoItems, memoMarkdown } from './memo.ts';
 import type { RepeatedVerdict } from './repetitions.ts';
 import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
 
@@ -41,6 +41,13 @@ function fidelitySummary(runs: readonly RunFidelity[] | undefined): string {
   if (unknown > 0) return `; fidelity: ${unknown} of ${runs.length} runs not measured (${range})`;
   return `; fidelity: ${runs.length} of ${runs.length} runs ok (${range})`;
 }
+
+/** The memo's layout: the words beside a short chart, one question per band; stacked on a phone. */
+const MEMO_CSS = `
+.memo-item{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,460px);gap:4px 20px;border-top:1px solid var(--grid);padding:8px 0}
+.memo-item h3{grid-column:1/-1;margin:.3em 0 0}.memo-item .charts{grid-template-columns:1fr}.memo-item .canvas-box{height:170px}
+.memo-item.confidence-weak .recommendation,.memo-item.confidence-none .recommendation{color:var(--bad)}
+@media (max-width:800px){.memo-item{grid-template-columns:1fr}}`;
 
 /** How the findings were produced, printed at the top of the index. */
 export interface IndexMeta {
@@ -158,14 +165,15 @@ export function renderIndexHtml(entries: readonly IndexEntry[], meta: IndexMeta,
 <td>${e(x.verdict.figure)}</td><td>${e(x.verdict.changesIf)}</td><td>${e(status(x))}</td></tr>`,
     )
     .join('\n');
+  const specs = memoChartSpecs(items);
   const memo = items
-    .map((item) => {
-      const specs = memoChartSpecs([item]);
+    .map((item, index) => {
+      const chart = specs.find((c) => c.id === memoChartId(item, index));
       return `<article class="memo-item confidence-${item.confidence.level}">
 <h3>${e(item.question)}</h3>
-<p class="recommendation"><strong>${e(item.recommendation)}</strong></p>
-<p class="muted">Confidence: ${e(item.confidence.text)} <a href="${e(item.dir)}/report.html">The ${e(item.matrix)} report</a>.</p>
-${specs.length === 0 ? '<p class="muted">No figure to chart: no variant produced the deciding figure.</p>' : chartGrid(specs)}
+<div><p class="recommendation"><strong>${e(item.recommendation)}</strong></p>
+<p class="muted">Confidence: ${e(item.confidence.text)} <a href="${e(item.dir)}/report.html">The ${e(item.matrix)} report</a>.</p></div>
+${chart === undefined ? '<p class="muted">No figure to chart: no variant produced the deciding figure.</p>' : chartGrid([chart])}
 </article>`;
     })
     .join('\n');
@@ -191,7 +199,8 @@ ${rows}
 </tbody></table></div>`,
         ),
       ],
-      charts: memoChartSpecs(items),
+      charts: specs,
+      css: MEMO_CSS,
       generatedBy: BOTCAP_VERSION,
       schemaVersion: MATRIX_VERDICT_SCHEMA_VERSION,
     },

@@ -138,9 +138,9 @@ describe('decision memo: the deciding figure', () => {
     ]);
     const text = textBars(chart, 10);
     expect(text.split('\n')).toEqual([
-      'skip-locked x3 (pick)  ··········  0',
-      'advisory x3            ··········  0',
-      'none x3                ██████████  100',
+      'skip-locked x3 (pick)  ··········  0 digests',
+      'advisory x3            ··········  0 digests',
+      'none x3                ██████████  100 digests',
     ]);
   });
 
@@ -199,8 +199,9 @@ describe('decision memo on the findings index', () => {
     // The matrix the memo does not know: its own recommendation, its own deciding column.
     expect(memo).toContain('**Send errors to Sentry: no alert was lost in the storm.**');
     expect(memo).toContain('Confidence: Weak: one repetition, not repeated; 1 of 2 runs DISTORTED by the lab.');
-    expect(memo).toMatch(/sentry \(pick\) +·+ +0\n/);
-    expect(memo).toContain('alerts lost (alerts), median over the repetitions; lower is better');
+    expect(memo).toMatch(/sentry \(pick\) +·+ +0 alerts\n/);
+    expect(memo).toContain("Deciding figure: alerts lost, in alerts; lower is better; the rule's pick is marked.");
+    expect(memo).toContain('duplicated, in digests, the median of 3 repetitions; lower is better');
     // No data: says so, charts nothing.
     expect(memo).toContain('**No recommendation yet: the comparison needs');
     expect(memo).toContain('_No figure to chart: no variant produced the deciding figure._');
@@ -211,14 +212,14 @@ describe('decision memo on the findings index', () => {
   it('draws each deciding figure as a chart.js bar chart on the HTML page', () => {
     const html = renderIndexHtml(entries, META, { chartJsSource: '/* chart.js */' });
     expect(html.indexOf('id="memo"')).toBeLessThan(html.indexOf('id="details"'));
-    expect(html).toContain('<canvas id="memo-scheduler"');
-    expect(html).toContain('<canvas id="memo-monitoring"');
-    expect(html).not.toContain('<canvas id="memo-slotting"');
+    expect(html).toContain('<canvas id="memo-1-scheduler"');
+    expect(html).toContain('<canvas id="memo-2-monitoring"');
+    expect(html).not.toContain('slotting"');
     const data = JSON.parse(html.match(/<script type="application\/json" id="botcap-data">(.*?)<\/script>/s)![1]!) as {
       charts: Array<{ id: string; labels: string[]; datasets: Array<{ values: number[] }> }>;
     };
-    const monitoring = data.charts.find((c) => c.id === 'memo-monitoring')!;
-    expect(monitoring.labels).toEqual(['sentry (pick)', 'telegram alerts']);
+    const monitoring = data.charts.find((c) => c.id === 'memo-2-monitoring')!;
+    expect(monitoring.labels).toEqual(['sentry (pick): 0 alerts', 'telegram alerts: 40 alerts']);
     expect(monitoring.datasets[0]!.values).toEqual([0, 40]);
     expect(html).toContain('class="memo-item confidence-firm"');
     expect(html).toContain('<a href="scheduler/report.html">');

@@ -1,5 +1,6 @@
 import type { ChartSpec } from '../render/charts.ts';
 import { escapeMarkdownText } from '../render/escape.ts';
+import { capitalized } from './figures.ts';
 import { formatCell } from './render.ts';
 import { asRepeated, type RepeatedVerdict } from './repetitions.ts';
 import type { DecidingFigure, MatrixVerdict, VerdictColumn } from './types.ts';
@@ -47,6 +48,8 @@ export interface DecidingBar {
 /** The deciding figure of one question, best variant first. */
 export interface DecidingChart {
   column: VerdictColumn;
+  /** Repetitions behind each bar (its median). */
+  repetitions: number;
   better: DecidingFigure['better'];
   bars: DecidingBar[];
 }
@@ -84,7 +87,7 @@ export function confidenceOf(verdict: MatrixVerdict | RepeatedVerdict, runs: rea
         ? `${distorted} of ${runs.length} runs DISTORTED by the lab`
         : unmeasured > 0
           ? `fidelity not measured in ${unmeasured} of ${runs.length} runs`
-          : `fidelity ok in ${runs.length === 1 ? 'the only run' : `all ${runs.length} runs`}`;
+          : `fidelity ok in ${runs.length === 1 ? 'the only run' : runs.length === 2 ? 'both runs' : `all ${runs.length} runs`}`;
   const top = r.wins[0];
   const votes =
     v.status === 'no-stable-answer'
@@ -126,7 +129,7 @@ export function decidingChart(verdict: MatrixVerdict | RepeatedVerdict): Decidin
   });
   if (bars.length === 0) return null;
   bars.sort((a, b) => (figure.better === 'lower' ? a.value - b.value : b.value - a.value));
-  return { column, better: figure.better, bars };
+  return { column, repetitions: v.repetitions.count, better: figure.better, bars };
 }
 
 /** The memo's lines, one per index entry, in the index's order. */
@@ -142,15 +145,33 @@ export function memoItems(entries: readonly MemoInput[]): MemoItem[] {
   }));
 }
 
-/** `knee (held p95 <= 3 s up to), VUs; higher is better; the pick is marked`. */
-export function chartCaption(chart: DecidingChart): string {
-  const unit = chart.column.unit === '' ? '' : ` (${chart.column.unit})`;
-  return `${chart.column.label}${unit}, median over the repetitions; ${chart.better} is better; the rule's pick is marked.`;
+/**
+ * What the chart shows, in one sentence.
+ *
+ * @example
+ * chartCaption(chart) // 'users above the cap, in users; lower is better; the rule's pick is marked.'
+ */
+export function chartCaption(chart: DecidingChart, withLabel = true): string {
+  const unit = SELF_DESCRIBING_UNITS.has(chart.column.unit) ? '' : `in ${chart.column.unit}`;
+  const median = chart.repetitions > 1 ? `the median of ${chart.repetitions} repetitions` : '';
+  const what = [withLabel ? chart.column.label : '', unit, median].filter((x) => x !== '').join(', ');
+  const text = `${what === '' ? '' : `${what}; `}${chart.better} is better; the rule's pick is marked.`;
+  // Under a chart title the caption opens its own sentence; after 'Deciding figure:' it continues one.
+  return withLabel ? text : capitalized(text);
+}
+
+/** Units whose formatted value already says them (`1.2 s`, `$40`, `12%`) or that have none. */
+const SELF_DESCRIBING_UNITS = new Set(['', 'ms', 'USD', 'share']);
+
+/** A figure with its unit: `37 users`, `900 ms`. */
+function withUnit(column: VerdictColumn, value: number): string {
+  const text = formatCell(column, value);
+  return SELF_DESCRIBING_UNITS.has(column.unit) ? text : `${text} ${column.unit}`;
 }
 
 /** A bar's value with its range when the repetitions differed: `420 ms (380 ms–450 ms)`. */
-function valueText(column: VerdictColumn, bar: DecidingBar): string {
-  const value = formatCell(column, bar.value);
+export function valueText(column: VerdictColumn, bar: DecidingBar): string {
+  const value = withUnit(column, bar.value);
   return bar.min === bar.max ? value : `${value} (${formatCell(column, bar.min)}–${formatCell(column, bar.max)})`;
 }
 
@@ -221,18 +242,21 @@ export function memoMarkdown(items: readonly MemoItem[]): string {
  * memoChartSpecs(items).map((c) => c.id) // ['memo-transport', 'memo-sessions', ...]
  */
 export function memoChartSpecs(items: readonly MemoItem[]): ChartSpec[] {
-  return items.flatMap((item): ChartSpec[] =>
+  return items.flatMap((item, index): ChartSpec[] =>
     item.chart === null
       ? []
       : [
           {
-            id: memoChartId(item),
+            id: memoChartId(item, index),
             title: item.chart.column.label,
-            caption: chartCaption(item.chart),
+            caption: chartCaption(item.chart, false),
             kind: 'bar',
             xLabel: '',
             yLabel: item.chart.column.unit,
-            labels: item.chart.bars.map((b) => `${b.variant}${b.pick ? ' (pick)' : ''}`),
+            // The value in the label too: a bar at zero is invisible, and zero is often the point.
+            labels: item.chart.bars.map(
+              (b) => `${b.variant}${b.pick ? ' (pick)' : ''}: ${valueText(item.chart!.column, b)}`,
+            ),
             datasets: [{ label: item.chart.column.label, values: item.chart.bars.map((b) => b.value) }],
             beginAtZero: true,
           },
@@ -240,7 +264,7 @@ export function memoChartSpecs(items: readonly MemoItem[]): ChartSpec[] {
   );
 }
 
-/** The canvas id of an item's chart. */
-export function memoChartId(item: Pick<MemoItem, 'matrix'>): string {
-  return `memo-${item.matrix.replace(/[^a-z0-9-]/gi, '-')}`;
+/** The canvas id of an item's chart: its position and matrix, unique on the page. */
+export function memoChartId(item: Pick<MemoItem, 'matrix'>, index: number): string {
+  return `memo-${index + 1}-${item.matrix.replace(/[^a-z0-9-]/gi, '-')}`;
 }
