@@ -61,9 +61,9 @@ export const schedulerRule: VerdictRule = {
       const f = figures(o);
       const verdictWord = passes(o) ? 'passes' : 'fails';
       v.sentences.push(
-        `${o.label} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${num(f.expected)} ` +
-          `digests expected; p95 lateness ${ms(f.latenessP95Ms)}, max ${ms(f.latenessMaxMs)}; ` +
-          `peak ${num(f.connectionsSeen)} DB connections${o.killed ? '; one instance was killed at the peak' : ''}.`,
+        `${o.label} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${counted(f.expected, 'digest')} ` +
+          `expected; p95 lateness ${ms(f.latenessP95Ms)}, max ${ms(f.latenessMaxMs)}; ` +
+          `peak ${counted(f.connectionsSeen, 'DB connection')}${o.killed ? '; one instance was killed at the peak' : ''}.`,
       );
     }
     const passing = usable

@@ -113,7 +113,7 @@ export const slottingRule: VerdictRule = {
       answer: winner === null ? `${answer} No variant was free of missing or duplicated digests.` : answer,
       figure: `p95 lateness none ${ms(n.latenessP95Ms)} vs ${bestCapped.label} ${ms(c.latenessP95Ms)}; peak Claude concurrency ${num(n.claudePeak)} vs ${num(c.claudePeak)}`,
       changesIf: noneLater
-        ? `The answer changes if the unspread burst drains as fast as the slots do: none peaked at ${num(n.claudePeak)} concurrent Claude calls with ${counted(n.claude429, '429')}, so more Claude concurrency (a higher tier) narrows the ${ms(p95(none) - p95(bestCapped))} gap; or if moving ${num(c.usersMoved)} users from their chosen time is not acceptable.`
+        ? `The answer changes if the unspread burst drains as fast as the slots do: none peaked at ${num(n.claudePeak)} concurrent Claude calls with ${counted(n.claude429, '429')}, so more Claude concurrency (a higher tier) narrows the ${ms(p95(none) - p95(bestCapped))} gap; or if moving ${counted(c.usersMoved, 'user')} from their chosen time is not acceptable.`
         : `The answer changes with a larger burst or a lower Claude tier: none drained ${num(n.expected)} digests with ${counted(n.claude429, 'Claude 429')} here.`,
       recommendation: `${
         noneLater

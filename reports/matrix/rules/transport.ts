@@ -233,7 +233,7 @@ export const transportRule: VerdictRule = {
           : w.kneeVus === null
             ? `${winner.label}: even it broke ${budgetText(winner)} at the first level, ${num(w.brokeAtVus)} VUs; it ranks first on p95 reply, ${ms(w.replyP95Ms)}.${when}`
             : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.${when}`,
-      figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${kneeFigure(runnerUp)}`}; with a crash: ${killText}`,
+      figure: `knee ${kneeFigure(winner)}${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${kneeFigure(runnerUp)}`}; with a crash: ${killText}`,
       changesIf: held
         ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
         : w.kneeVus === null
