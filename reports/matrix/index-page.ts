@@ -172,7 +172,8 @@ export function renderIndexHtml(entries: readonly IndexEntry[], meta: IndexMeta,
       return `<article class="memo-item confidence-${item.confidence.level}">
 <h3>${e(item.question)}</h3>
 <div><p class="recommendation"><strong>${e(item.recommendation)}</strong></p>
-<p class="muted">Confidence: ${e(item.confidence.text)} <a href="${e(item.dir)}/report.html">The ${e(item.matrix)} report</a>.</p></div>
+<p class="muted">Confidence: ${e(item.confidence.text)} <a href="${e(item.dir)}/report.html">The ${e(item.matrix)} report</a>.</p>
+<details class="muted"><summary>The rule behind it</summary><p>${e(item.rule)}</p></details></div>
 ${chart === undefined ? '<p class="muted">No figure to chart: no variant produced the deciding figure.</p>' : chartGrid([chart])}
 </article>`;
     })

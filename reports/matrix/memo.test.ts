@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { escapeHtml, escapeMarkdownText } from '../render/escape.ts';
 import { renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
 import { confidenceOf, decidingChart, memoItems, textBars } from './memo.ts';
 import { foldRepetitions } from './repetitions.ts';
+import { VERDICT_RULES } from './rules/index.ts';
 import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
 import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict, type VariantOutcome } from './types.ts';
 import { decideMatrix } from './verdicts.ts';
+import { renderMatrixReport } from './write.ts';
 
 const QUESTION = 'Where does the scheduler live with 5-10 instances?';
 
@@ -228,5 +231,21 @@ describe('decision memo on the findings index', () => {
   it('falls back to the answer for a rule without a recommendation', () => {
     const { recommendation: _, ...bare } = foreignVerdict();
     expect(memoItems([{ verdict: bare, dir: 'm' }])[0]!.recommendation).toBe('sentry: 0 alerts lost.');
+  });
+});
+
+describe('every rule is stated where its sentences are shown', () => {
+  it('prints each registered rule in its matrix report and beside its recommendation on the index', () => {
+    for (const name of Object.keys(VERDICT_RULES) as Array<keyof typeof VERDICT_RULES>) {
+      const v = decideMatrix(name, `${name}?`, [failed('a')]);
+      const { md, html } = renderMatrixReport(v, [failed('a')]);
+      const rule = VERDICT_RULES[name].rule;
+      expect(md, name).toContain(escapeMarkdownText(rule));
+      expect(html, name).toContain(escapeHtml(rule));
+      const entry = { verdict: v, dir: name, failedVariants: 1, variants: 1, wallTimeS: 1 };
+      const memo = renderIndexMarkdown([entry], META).split('## The answers in detail')[0]!;
+      expect(memo, name).toContain(escapeMarkdownText(rule));
+      expect(renderIndexHtml([entry], META, { chartJsSource: '' }), name).toContain(escapeHtml(rule));
+    }
   });
 });

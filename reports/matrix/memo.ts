@@ -59,6 +59,8 @@ export interface MemoItem {
   question: string;
   dir: string;
   recommendation: string;
+  /** The rule that generated it, in words, as its report prints it. */
+  rule: string;
   confidence: Confidence;
   /** Null when no variant has the figure (no data). */
   chart: DecidingChart | null;
@@ -140,6 +142,7 @@ export function memoItems(entries: readonly MemoInput[]): MemoItem[] {
     dir: x.dir,
     // A rule without a recommendation still has an answer; the memo never shows an empty line.
     recommendation: x.verdict.recommendation || x.verdict.answer,
+    rule: x.verdict.rule,
     confidence: confidenceOf(x.verdict, x.fidelity),
     chart: decidingChart(x.verdict),
   }));
@@ -220,6 +223,8 @@ export function memoMarkdown(items: readonly MemoItem[]): string {
       `**${escapeMarkdownText(item.recommendation)}**`,
       '',
       `Confidence: ${escapeMarkdownText(item.confidence.text)} ([the ${escapeMarkdownText(item.matrix)} report](${item.dir}/summary.md))`,
+      '',
+      `<details><summary>The rule behind it</summary>\n\n${escapeMarkdownText(item.rule)}\n\n</details>`,
       '',
       ...chart,
       '',

@@ -99,7 +99,7 @@ function isPollingX1(o: UsableOutcome): boolean {
  *
  * @example
  * whenToSwitch(pollingX1, webhookX3)
- * // 'Switch before 200 concurrent users: polling x1 broke at 300 (knee 200), 100 below 300; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).'
+ * // 'Switch to webhook x3 now: polling x1 broke at 300 VUs (knee 200), already 100 VUs over its knee at 300; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).'
  */
 export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): string {
   const p = figures(polling);
@@ -136,10 +136,10 @@ export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): str
   const pgP = polling.result.database.maxConnectionsSeen;
   const when =
     p.brokeAtVus === null
-      ? `Switch before ${num(peakVus(polling))}+ concurrent users (untested above)`
+      ? `Switch to ${winner.label} only past ${num(peakVus(polling))} concurrent users (untested above)`
       : margin > 0
-        ? `Switch before ${num(knee)} concurrent users`
-        : 'Switch now';
+        ? `Switch to ${winner.label} before ${num(knee)} concurrent users`
+        : `Switch to ${winner.label} now`;
   const instances = extraInstances === 0 ? 'no extra instance' : `${counted(extraInstances, 'more instance')}`;
   const connections =
     pgW === pgP

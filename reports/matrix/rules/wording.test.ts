@@ -3,11 +3,13 @@ import type { RunResult } from '../../../contracts/run-result.ts';
 import { getMatrix } from '../../../scenarios/matrices/index.ts';
 import { loadFixture } from '../../fixtures/index.ts';
 import { encodeHistogram, TOKENS_PER_CALL, usage } from '../../fixtures/synth.ts';
+import type { UsableOutcome } from '../figures.ts';
 import { foldRepetitions } from '../repetitions.ts';
 import { failed, makeRun, ok, spread, withDigests } from '../testing/outcomes.ts';
 import type { MatrixVerdict, VariantOutcome } from '../types.ts';
 import { decideMatrix } from '../verdicts.ts';
 import { VERDICT_RULES } from './index.ts';
+import { whenToSwitch } from './transport.ts';
 
 /**
  * The words of every verdict at the rules' edges: zero, one, ties, every variant failing, a single variant,
@@ -378,9 +380,18 @@ describe('transport wording', () => {
     ]);
     readsNaturally(v);
     expect(v.recommendation).toMatch(
-      /^(Switch now|Switch before [\d,]+ concurrent users|No switch needed yet): polling x1/,
+      /^(Switch to webhook x3 now|Switch to webhook x3 before [\d,]+ concurrent users|No switch needed yet): polling x1/,
     );
     expect(v.recommendation).toContain('webhook x3 costs 2 more instances');
+  });
+
+  it('says to switch only past the tested load when polling x1 held every level', () => {
+    const polling = loadFixture('variant-polling-x1');
+    polling.scenario.resolved = { ...polling.scenario.resolved, thresholds: { reply_latency: ['p(95)<600000'] } };
+    const text = whenToSwitch(ok(polling) as UsableOutcome, ok(loadFixture('variant-webhook-x3')) as UsableOutcome);
+    expect(text).toMatch(
+      /^Switch to webhook x3 only past [\d,]+ concurrent users \(untested above\): polling x1 held at every level up to [\d,]+ VUs, at least [\d,]+ VUs of headroom at 300; webhook x3 costs 2 more instances/,
+    );
   });
 
   it('a single variant that broke at the first level: no "n/a VUs", and no sizing on it', () => {
