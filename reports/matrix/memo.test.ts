@@ -4,25 +4,14 @@ import { renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
 import { confidenceOf, decidingChart, memoItems, textBars } from './memo.ts';
 import { foldRepetitions } from './repetitions.ts';
 import { VERDICT_RULES } from './rules/index.ts';
-import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
-import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict, type VariantOutcome } from './types.ts';
+import { failed, schedulerRepetition } from './testing/outcomes.ts';
+import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
 import { decideMatrix } from './verdicts.ts';
 import { renderMatrixReport } from './write.ts';
 
 const QUESTION = 'Where does the scheduler live with 5-10 instances?';
 
-/** A scheduler repetition: none duplicates; skip-locked and advisory pass with the given p95 lateness spans. */
-function scheduler(skipMaxMs: number, advisoryMaxMs: number): VariantOutcome[] {
-  const run = (variant: string, maxMs: number, duplicated = 0) =>
-    ok(
-      makeRun({
-        variant,
-        instances: 3,
-        edit: (r) => withDigests(r, { expected: 100, duplicated, latenessMs: spread(100, 1_000, maxMs) }),
-      }),
-    );
-  return [run('none x3', 2_000, 100), run('skip-locked x3', skipMaxMs), run('advisory x3', advisoryMaxMs)];
-}
+const scheduler = schedulerRepetition;
 
 const META = {
   command: 'botcap matrix all --out docs/findings',
