@@ -5,6 +5,7 @@ import type { RunResult } from '../../contracts/run-result.ts';
  * written as `verdict.json` next to the report), versioned by MATRIX_VERDICT_SCHEMA_VERSION.
  * Version 2: `verdict.json` holds the repetitions folded into one (repetitions.ts): status may be
  * `no-stable-answer`, each row has the spread of its figures, and `repetitions` says how they voted.
+ * Still version 2 with `recommendation` and `decidingFigure`: both optional, added for the index's memo.
  */
 export const MATRIX_VERDICT_SCHEMA_VERSION = 2;
 
