@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, escapeMarkdownText } from '../render/escape.ts';
 import { renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
-import { confidenceOf, decidingChart, memoItems, textBars } from './memo.ts';
+import { chartCaption, confidenceOf, decidingChart, memoItems, textBars } from './memo.ts';
 import { foldRepetitions } from './repetitions.ts';
 import { VERDICT_RULES } from './rules/index.ts';
 import { failed, schedulerRepetition } from './testing/outcomes.ts';
@@ -93,6 +93,9 @@ describe('decision memo: confidence', () => {
     expect(c.level).toBe('weak');
     expect(c.text).toBe(
       'Weak: the repetitions disagree (skip-locked x3 won 2 of 3, advisory x3 won 1 of 3); fidelity ok in all 9 runs.',
+    );
+    expect(chartCaption(decidingChart(flipping)!)).toBe(
+      'duplicated, in digests, the median of 3 repetitions; lower is better; no variant was picked.',
     );
     expect(flipping.recommendation).toBe(
       'No firm recommendation yet: skip-locked x3 won 2 of 3 repetitions, advisory x3 1; run more repetitions before acting on it.',

@@ -158,7 +158,8 @@ export function chartCaption(chart: DecidingChart, withLabel = true): string {
   const unit = SELF_DESCRIBING_UNITS.has(chart.column.unit) ? '' : `in ${chart.column.unit}`;
   const median = chart.repetitions > 1 ? `the median of ${chart.repetitions} repetitions` : '';
   const what = [withLabel ? chart.column.label : '', unit, median].filter((x) => x !== '').join(', ');
-  const text = `${what === '' ? '' : `${what}; `}${chart.better} is better; the rule's pick is marked.`;
+  const pick = chart.bars.some((b) => b.pick) ? "the rule's pick is marked" : 'no variant was picked';
+  const text = `${what === '' ? '' : `${what}; `}${chart.better} is better; ${pick}.`;
   // Under a chart title the caption opens its own sentence; after 'Deciding figure:' it continues one.
   return withLabel ? text : capitalized(text);
 }
