@@ -125,6 +125,10 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(index).toContain(`Produced by \`botcap matrix all --quick --out ${out}\` (quick size)`);
     expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(MATRIX_NAMES.length);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="pooling/report.html">');
+    // The memo on top: one recommendation per question, each with its confidence, before the detail table.
+    const memo = index.slice(index.indexOf('## What to do'), index.indexOf('## The answers in detail'));
+    expect(memo.split('\n').filter((l) => l.startsWith('### '))).toHaveLength(MATRIX_NAMES.length);
+    expect(memo.split('\n').filter((l) => l.startsWith('Confidence: '))).toHaveLength(MATRIX_NAMES.length);
   });
 
   it('rejects a --repeat that is not a whole number from 1, saying what it expects', async () => {

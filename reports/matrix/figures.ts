@@ -98,6 +98,7 @@ export function verdictSkeleton(
     rule,
     status: 'no-data',
     answer: '',
+    recommendation: '',
     figure: '',
     changesIf: '',
     sentences: [
@@ -122,7 +123,14 @@ export function noData(
   why: string,
   changesIf = 'An answer needs the failed variants to run to completion; re-run the matrix.',
 ): MatrixVerdict {
-  return { ...verdict, status: 'no-data', answer: `No answer: ${why}.`, figure: 'n/a', changesIf };
+  return {
+    ...verdict,
+    status: 'no-data',
+    answer: `No answer: ${why}.`,
+    recommendation: `No recommendation yet: ${why}.`,
+    figure: 'n/a',
+    changesIf,
+  };
 }
 
 /**
@@ -141,4 +149,14 @@ export function counted(value: number | null | undefined, noun: string, plural =
 export function peakOf(series: ReadonlyArray<{ points: ReadonlyArray<readonly [number, number]> }>): number | null {
   const values = series.flatMap((s) => s.points.map(([, value]) => value));
   return values.length === 0 ? null : Math.max(...values);
+}
+
+/**
+ * A sentence fragment with its first letter upper-cased, for a clause that opens a sentence.
+ *
+ * @example
+ * capitalized('use a shared breaker') // 'Use a shared breaker'
+ */
+export function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,6 +1,9 @@
+import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
+import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
+import { memoChartId, memoChartSpecs, memoItems, memoMarkdown } from './memo.ts';
 import type { RepeatedVerdict } from './repetitions.ts';
-import type { MatrixVerdict } from './types.ts';
+import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
 
 /** One matrix on the index page: its verdict and the folder its report is in (relative to the index). */
 export interface IndexEntry {
@@ -38,6 +41,13 @@ function fidelitySummary(runs: readonly RunFidelity[] | undefined): string {
   if (unknown > 0) return `; fidelity: ${unknown} of ${runs.length} runs not measured (${range})`;
   return `; fidelity: ${runs.length} of ${runs.length} runs ok (${range})`;
 }
+
+/** The memo's layout: the words beside a short chart, one question per band; stacked on a phone. */
+const MEMO_CSS = `
+.memo-item{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,460px);gap:4px 20px;border-top:1px solid var(--grid);padding:8px 0}
+.memo-item h3{grid-column:1/-1;margin:.3em 0 0}.memo-item .charts{grid-template-columns:1fr}.memo-item .canvas-box{height:170px}
+.memo-item.confidence-weak .recommendation,.memo-item.confidence-none .recommendation{color:var(--bad)}
+@media (max-width:800px){.memo-item{grid-template-columns:1fr}}`;
 
 /** How the findings were produced, printed at the top of the index. */
 export interface IndexMeta {
@@ -99,6 +109,10 @@ export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexM
       'Every answer is generated from the measurements by the rule printed in its report; times are simulated.' +
       repetitionsText(meta),
     '',
+    memoMarkdown(memoItems(entries)),
+    '',
+    '## The answers in detail',
+    '',
     '| question | answer | figure | would change if | status |',
     '| --- | --- | --- | --- | --- |',
     ...rows,
@@ -136,37 +150,61 @@ function fidelityTable(entries: readonly IndexEntry[]): string[] {
 }
 
 /**
- * The findings index as one HTML page (no scripts), linking each matrix's HTML report.
+ * The findings index as one HTML page: the memo (a recommendation, its confidence and a chart of the deciding
+ * figure per question, drawn by chart.js as in every report), then the answers in detail, linking each matrix's
+ * HTML report.
  *
  * @example
  * writeFileSync('out/index.html', renderIndexHtml(entries, meta));
  */
-export function renderIndexHtml(entries: readonly IndexEntry[], meta: IndexMeta): string {
+export function renderIndexHtml(entries: readonly IndexEntry[], meta: IndexMeta, options: HtmlOptions = {}): string {
+  const items = memoItems(entries);
   const rows = entries
     .map(
       (x) => `<tr><td><a href="${e(x.dir)}/report.html">${e(x.verdict.question)}</a></td><td>${e(x.verdict.answer)}</td>
 <td>${e(x.verdict.figure)}</td><td>${e(x.verdict.changesIf)}</td><td>${e(status(x))}</td></tr>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>botcap findings</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:0 auto;padding:16px;color:#111827}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f9fafb}.muted{color:#4b5563}</style>
-</head>
-<body>
-<h1>botcap findings</h1>
-<p class="muted">Produced by <code>${e(meta.command)}</code> (${e(meta.size)} size) on ${e(meta.machine)}, started ${e(meta.startedAt)}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${e(meta.gitCommit)}` : ''}. Every answer is generated from the measurements by the rule printed in its report; times are simulated.${e(repetitionsText(meta))}</p>
-<div style="overflow-x:auto"><table>
+  const specs = memoChartSpecs(items);
+  const memo = items
+    .map((item, index) => {
+      const chart = specs.find((c) => c.id === memoChartId(item, index));
+      return `<article class="memo-item confidence-${item.confidence.level}">
+<h3>${e(item.question)}</h3>
+<div><p class="recommendation"><strong>${e(item.recommendation)}</strong></p>
+<p class="muted">Confidence: ${e(item.confidence.text)} <a href="${e(item.dir)}/report.html">The ${e(item.matrix)} report</a>.</p>
+<details class="muted"><summary>The rule behind it</summary><p>${e(item.rule)}</p></details></div>
+${chart === undefined ? '<p class="muted">No figure to chart: no variant produced the deciding figure.</p>' : chartGrid([chart])}
+</article>`;
+    })
+    .join('\n');
+  const intro = `<p class="muted">Produced by <code>${e(meta.command)}</code> (${e(meta.size)} size) on ${e(meta.machine)}, started ${e(meta.startedAt)}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${e(meta.gitCommit)}` : ''}. Every answer is generated from the measurements by the rule printed in its report; times are simulated.${e(repetitionsText(meta))}</p>`;
+  return renderHtmlPage(
+    {
+      title: 'botcap findings',
+      subtitle: `${entries.length} questions, ${meta.size} size`,
+      sections: [
+        intro,
+        section(
+          'memo',
+          'What to do',
+          `<p class="muted">One recommendation per question, generated from the measurements by the rule printed in its report. Confidence is firm when every repetition picked the same variant and no run was distorted by the lab.</p>\n${memo}`,
+        ),
+        section(
+          'details',
+          'The answers in detail',
+          `<div style="overflow-x:auto"><table>
 <thead><tr><th>question</th><th>answer</th><th>figure</th><th>would change if</th><th>status</th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table></div>
-</body>
-</html>
-`;
+</tbody></table></div>`,
+        ),
+      ],
+      charts: specs,
+      css: MEMO_CSS,
+      generatedBy: BOTCAP_VERSION,
+      schemaVersion: MATRIX_VERDICT_SCHEMA_VERSION,
+    },
+    options,
+  );
 }

@@ -96,6 +96,25 @@ function mergedRows(verdicts: readonly MatrixVerdict[]): RepeatedRow[] {
 }
 
 /**
+ * How the repetitions split, in words: `skip-locked x3 won 2 of 3 repetitions, advisory x3 1`.
+ *
+ * @example
+ * disagreement([{ variant: 'a', wins: 2 }], 1, 3) // 'a won 2 of 3 repetitions and 1 picked no variant'
+ */
+export function disagreement(
+  wins: ReadonlyArray<{ variant: string; wins: number }>,
+  none: number,
+  count: number,
+): string {
+  const [first, ...rest] = wins;
+  const picked =
+    first === undefined
+      ? `none of the ${count} repetitions picked a variant`
+      : `${first.variant} won ${first.wins} of ${count} repetitions${rest.map((w) => `, ${w.variant} ${w.wins}`).join('')}`;
+  return none > 0 && first !== undefined ? `${picked} and ${none} picked no variant` : picked;
+}
+
+/**
  * Folds the verdicts of R repetitions (same matrix, same variants, different seeds) into one. The
  * representative repetition is, among those that picked the most frequent winner, the one whose winner's
  * first figure is the median of theirs, so the sentences shown are a typical repetition's, not the best's.
@@ -152,6 +171,7 @@ export function foldRepetitions(
     repetitions: summary,
     winner: null,
     answer: `No stable answer: the repetitions disagree (wins: ${tally}${none > 0 ? `, none ${none}` : ''}).`,
+    recommendation: `No firm recommendation yet: ${disagreement(wins, none, verdicts.length)}; run more repetitions before acting on it.`,
     figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
     changesIf: `More repetitions, or a larger gap between the variants, would be needed for an answer. ${base.changesIf}`,
   };

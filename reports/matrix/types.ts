@@ -5,6 +5,7 @@ import type { RunResult } from '../../contracts/run-result.ts';
  * written as `verdict.json` next to the report), versioned by MATRIX_VERDICT_SCHEMA_VERSION.
  * Version 2: `verdict.json` holds the repetitions folded into one (repetitions.ts): status may be
  * `no-stable-answer`, each row has the spread of its figures, and `repetitions` says how they voted.
+ * Still version 2 with `recommendation` and `decidingFigure`: both optional, added for the index's memo.
  */
 export const MATRIX_VERDICT_SCHEMA_VERSION = 2;
 
@@ -55,6 +56,13 @@ export interface MatrixVerdict {
   status: 'answered' | 'no-data';
   /** One sentence: the answer. */
   answer: string;
+  /**
+   * The answer as an action the architect can take ("Switch to webhook x3 before 200 concurrent users."), the
+   * findings index's memo line. Absent or empty when the rule has none; the memo then shows the answer.
+   */
+  recommendation?: string;
+  /** Which column of `rows` decides the answer, charted on the index; stamped by decideMatrix from the rule. */
+  decidingFigure?: DecidingFigure;
   /** The figure behind the answer. */
   figure: string;
   /** The conditions under which the answer would change, from the measured margins. */
@@ -68,8 +76,17 @@ export interface MatrixVerdict {
   rows: VerdictRow[];
 }
 
+/** The figure that decides a matrix's answer: one of the verdict's columns, and which way is better. */
+export interface DecidingFigure {
+  /** A `VerdictColumn.key` of the verdict. */
+  column: string;
+  better: 'lower' | 'higher';
+}
+
 /** A verdict rule: its words and the pure function that applies them. */
 export interface VerdictRule {
   rule: string;
+  /** The column the index charts for this matrix. Default: the verdict's first column, lower is better. */
+  decidingFigure?: DecidingFigure;
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict;
 }

@@ -362,7 +362,7 @@ describe('breaker verdict', () => {
       ok(breakerRun('shared, MCP outage', 'shared', 3, 0, 'outage')),
     ]);
     expect(v.answer).toBe(
-      'Claude 529 storm: per-upstream, Claude 529 storm (0 failures, 30 fallbacks, 25 wasted calls); MCP outage: shared, MCP outage (3 failures, 30 fallbacks, n/a wasted calls).',
+      'Claude 529 storm: the per-upstream breaker (0 user-visible failures, 30 fallback replies, 25 wasted calls); MCP outage: the shared breaker (3 user-visible failures, 30 fallback replies).',
     );
     const row = v.rows.find((r) => r.variant === 'per-upstream, Claude 529 storm')!.values;
     expect(row).toMatchObject({ p95DuringMs: 9000, p95AfterMs: 1200, recoveryMs: 20_000, wastedCalls: 25 });
@@ -376,13 +376,13 @@ describe('breaker verdict', () => {
     const row = v.rows.find((r) => r.variant === 'per-upstream, MCP outage')!.values;
     expect(row).toMatchObject({ p95DuringMs: 2500, p95AfterMs: 1200, recoveryMs: 20_000, wastedCalls: null });
     expect(v.sentences).toContainEqual(
-      'per-upstream, MCP outage (breaker per-upstream, MCP outage from 60 s to 2 min): 2 user-visible failures, 30 fallback replies, n/a wasted calls; p95 before 1.2 s, during 2.5 s, after 1.2 s; recovered 20 s after the outage.',
+      'per-upstream, MCP outage (breaker per-upstream, MCP outage from 60 s to 2 min): 2 user-visible failures, 30 fallback replies (wasted calls not counted); p95 before 1.2 s, during 2.5 s, after 1.2 s; recovered 20 s after the outage.',
     );
     expect(v.figure).toBe('MCP outage: p95 before 1.2 s, during 2.5 s, after 1.2 s, recovered in 20 s');
     expect(v.sentences).toContainEqual(
       'No variant completed in the Claude 529 storm: that half of the question has no data.',
     );
-    expect(v.answer).toMatch(/^MCP outage: per-upstream, MCP outage \(2 failures/);
+    expect(v.answer).toMatch(/^MCP outage: the per-upstream breaker \(2 user-visible failures/);
   });
 
   it('counts a bot that never held the budget as recovered once it is back to its own p95 before the fault', () => {

@@ -113,6 +113,8 @@ export interface HtmlPage {
   generatedBy: string;
   /** The schema version of the document the page renders, in the footer. */
   schemaVersion: number;
+  /** Rules for this page only, after the shared stylesheet (the findings index lays out its memo). */
+  css?: string;
 }
 
 /**
@@ -131,7 +133,7 @@ export function renderHtmlPage(doc: HtmlPage, options: HtmlOptions = {}): string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="botcap ${e(doc.generatedBy)}">
 <title>${e(doc.title)}</title>
-<style>${REPORT_CSS}</style>
+<style>${REPORT_CSS}${doc.css ?? ''}</style>
 </head>
 <body>
 <header>

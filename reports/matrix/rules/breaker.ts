@@ -2,7 +2,17 @@ import { valueAt } from '../../../common/path.ts';
 import { seriesFor } from '../../../contracts/series.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET } from '../../analysis/knee.ts';
 import { quantile } from '../../analysis/series.ts';
-import { botKnob, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import {
+  botKnob,
+  capitalized,
+  counted,
+  isUsable,
+  ms,
+  noData,
+  num,
+  type UsableOutcome,
+  verdictSkeleton,
+} from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const BREAKER_RULE =
@@ -78,6 +88,26 @@ function scopeOf(o: UsableOutcome): string {
   return typeof scope === 'string' ? scope : 'unknown';
 }
 
+/**
+ * The breaker a variant ran, as a sentence names it (its label also names the condition, which reads twice).
+ *
+ * @example
+ * breakerName('none') // 'no breaker'
+ * breakerName('per-upstream') // 'the per-upstream breaker'
+ */
+export function breakerName(scope: string): string {
+  return scope === 'none' ? 'no breaker' : `the ${scope} breaker`;
+}
+
+/** `0 user-visible failures, 1 fallback reply, 25 wasted calls`; wasted calls left out where they are not counted. */
+function outcomeText(f: Record<string, number | null>): string {
+  return [
+    counted(f.failures, 'user-visible failure'),
+    counted(f.fallbacks, 'fallback reply', 'fallback replies'),
+    ...(f.wastedCalls === null ? [] : [counted(f.wastedCalls, 'wasted call')]),
+  ].join(', ');
+}
+
 function rank(f: Record<string, number | null>): number[] {
   const inf = Number.POSITIVE_INFINITY;
   return [f.failures ?? inf, f.wastedCalls ?? 0, f.fallbacks ?? inf, f.p95DuringMs ?? inf];
@@ -132,6 +162,7 @@ export function whatChangesThePick(
  */
 export const breakerRule: VerdictRule = {
   rule: BREAKER_RULE,
+  decidingFigure: { column: 'failures', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const v = verdictSkeleton('breaker', question, BREAKER_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable);
@@ -147,7 +178,7 @@ export const breakerRule: VerdictRule = {
       }
       v.sentences.push(
         `${o.label} (breaker ${scopeOf(o)}, ${fault.condition} from ${ms(fault.fromMs)} to ${ms(fault.toMs)}): ` +
-          `${num(f.failures)} user-visible failures, ${num(f.fallbacks)} fallback replies, ${num(f.wastedCalls)} wasted calls; ` +
+          `${outcomeText(f)}${f.wastedCalls === null ? ' (wasted calls not counted)' : ''}; ` +
           `p95 before ${ms(f.p95BeforeMs)}, during ${ms(f.p95DuringMs)}, after ${ms(f.p95AfterMs)}; ` +
           `${f.recoveryMs === null ? 'did not recover within the run' : `recovered ${ms(f.recoveryMs)} after the ${fault.condition === 'MCP outage' ? 'outage' : 'storm'}`}.`,
       );
@@ -155,6 +186,7 @@ export const breakerRule: VerdictRule = {
     const winners: {
       condition: string;
       label: string;
+      scope: string;
       f: Record<string, number | null>;
       runnerUp: { label: string; f: Record<string, number | null> } | null;
     }[] = [];
@@ -169,15 +201,21 @@ export const breakerRule: VerdictRule = {
       winners.push({
         condition: c,
         label: best.label,
+        scope: scopeOf(best),
         f: figures(best),
-        runnerUp: second === undefined ? null : { label: second.label, f: figures(second) },
+        runnerUp: second === undefined ? null : { label: breakerName(scopeOf(second)), f: figures(second) },
       });
     }
     if (winners.length === 0) return noData(v, 'no variant completed in either condition');
-    const parts = winners.map(
-      (w) =>
-        `${w.condition}: ${w.label} (${num(w.f.failures)} failures, ${num(w.f.fallbacks)} fallbacks, ${num(w.f.wastedCalls)} wasted calls)`,
-    );
+    const parts = winners.map((w) => `${w.condition}: ${breakerName(w.scope)} (${outcomeText(w.f)})`);
+    const scopes = [...new Set(winners.map((w) => w.scope))];
+    const advice = (scope: string) =>
+      scope === 'none' ? 'run without a circuit breaker' : `use a ${scope} circuit breaker`;
+    const against = (c: string) => `against ${c === 'MCP outage' ? 'an' : 'a'} ${c}`;
+    const recommendation =
+      scopes.length === 1 && winners.length === CONDITIONS.length
+        ? `${capitalized(advice(scopes[0]!))}: it gave the fewest user-visible failures in both the Claude 529 storm and the MCP outage.`
+        : `${capitalized(winners.map((w) => `${against(w.condition)}, ${advice(w.scope)}`).join('; '))}${winners.length < CONDITIONS.length ? ' (the other condition has no data)' : ''}.`;
     return {
       ...v,
       status: 'answered',
@@ -192,10 +230,11 @@ export const breakerRule: VerdictRule = {
         .map((w) =>
           w.runnerUp === null
             ? `${w.condition}: only one variant completed, so the pick is unchallenged`
-            : `${w.condition}: ${whatChangesThePick(w.label, w.f, w.runnerUp.label, w.runnerUp.f)}`,
+            : `${w.condition}: ${whatChangesThePick(breakerName(w.scope), w.f, w.runnerUp.label, w.runnerUp.f)}`,
         )
         .join('; ')
         .concat('.'),
+      recommendation,
       winner: winners[0]!.label,
     };
   },

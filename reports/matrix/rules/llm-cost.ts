@@ -135,6 +135,7 @@ function monthAndDay(o: UsableOutcome): { monthUsd: number; userDayUsd: number }
  */
 export const llmCostRule: VerdictRule = {
   rule: LLM_COST_RULE,
+  decidingFigure: { column: 'monthUsd', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const usable = outcomes.filter(isUsable);
     const baseline = usable.find(isBaseline) ?? null;
@@ -200,7 +201,9 @@ export const llmCostRule: VerdictRule = {
     const savedText =
       baseline === null
         ? 'the baseline (every control off) has no completed run, so no saving is computed'
-        : `${formatShare(w.savedShare)} less than the baseline's ${formatUsd(baselineMonth)}`;
+        : winner === baseline || (w.savedShare ?? 0) <= 0
+          ? 'no control saved anything against the baseline (every control off)'
+          : `${formatShare(w.savedShare)} less than the baseline's ${formatUsd(baselineMonth)}`;
     return {
       ...v,
       status: 'answered',
@@ -210,6 +213,10 @@ export const llmCostRule: VerdictRule = {
         (w.smallModelShare ?? 0) > 0
           ? `If answers from the small model (${formatShare(w.smallModelShare)} of calls here) are not good enough, the cheapest variant without routing is ${noRouting === undefined ? 'not measured' : `${noRouting.label} at ${formatUsd(figures(noRouting).monthUsd)}/month`}. The dollars scale with the pricing table and with usage per user.`
           : 'The dollars scale with the pricing table and with usage per user; the ranking changes only if a control stops saving (e.g. a cache with few hits).',
+      recommendation:
+        winner === baseline || (w.savedShare ?? 1) <= 0
+          ? `Keep the bot as it is: no cost control measured beat the baseline's ${formatUsd(w.monthUsd)}/month at ${DAU_SHORT} DAU.`
+          : `Turn on ${winner.label}: Claude then costs ${formatUsd(w.monthUsd)}/month at ${DAU_SHORT} DAU${baseline === null || w.savedShare === null ? '' : `, ${formatShare(w.savedShare)} less than with no controls`}.`,
       winner: winner.label,
     };
   },

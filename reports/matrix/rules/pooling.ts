@@ -3,6 +3,7 @@ import { percentileOf } from '../../analysis/histogram.ts';
 import { defaultInfrastructure } from '../../data/infrastructure.ts';
 import {
   botKnobNumber,
+  counted,
   isUsable,
   ms,
   noData,
@@ -88,14 +89,15 @@ function figures(o: UsableOutcome): Record<string, number | null> {
 /** What disqualifies a plan: the connections overflowed, or its scheduler strategy broke. */
 function faults(f: Record<string, number | null>): string[] {
   const out: string[] = [];
-  if ((f.errors53300 ?? 0) > 0) out.push(`${num(f.errors53300)} connection errors (53300)`);
-  if ((f.digestsDuplicated ?? 0) > 0) out.push(`${num(f.digestsDuplicated)} duplicated digests`);
+  if ((f.errors53300 ?? 0) > 0) out.push(`${counted(f.errors53300, 'connection error')} (53300)`);
+  if ((f.digestsDuplicated ?? 0) > 0) out.push(counted(f.digestsDuplicated, 'duplicated digest'));
   return out;
 }
 
 /** What ranks qualifying plans, printed for every plan. */
 function losses(f: Record<string, number | null>): string {
-  return `${num(f.lost)} lost updates, ${num(f.digestsMissing)} digests unsent at the end`;
+  const lost = counted(f.lost, 'lost update');
+  return f.digestsMissing === null ? lost : `${lost}, ${counted(f.digestsMissing, 'digest')} unsent at the end`;
 }
 
 /**
@@ -107,6 +109,7 @@ function losses(f: Record<string, number | null>): string {
  */
 export const poolingRule: VerdictRule = {
   rule: POOLING_RULE,
+  decidingFigure: { column: 'errors53300', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const v = verdictSkeleton('pooling', question, POOLING_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable);
@@ -188,6 +191,8 @@ export const poolingRule: VerdictRule = {
         ...v,
         status: 'answered',
         answer: `No pooling plan qualified. ${why.join('; ')}.`,
+        recommendation:
+          'Buy none of the measured pooling plans yet: each one overflowed max_connections or duplicated digests here.',
         figure: `${overflowText}; ${demand}`,
         changesIf:
           'A direct plan passes once instances x the connections each instance holds at once fits the usable ' +
@@ -198,14 +203,17 @@ export const poolingRule: VerdictRule = {
     const w = figures(winner);
     const plan = planOf(winner);
     const headroom = plan.pooled === null || plan.viaPooler ? null : plan.usable - plan.pooled;
+    const buy =
+      plan.pooled === null
+        ? ''
+        : ` ${buyablePlan(defaultInfrastructure(), { viaPooler: plan.viaPooler, clientConnections: plan.pooled })}`;
     return {
       ...v,
       status: 'answered',
       answer:
         `${winner.label}: zero 53300 errors and no duplicated digest, the fewest losses of the plans that qualify (${losses(w)}), p95 reply ${ms(w.replyP95Ms)}.` +
-        (plan.pooled === null
-          ? ''
-          : ` ${buyablePlan(defaultInfrastructure(), { viaPooler: plan.viaPooler, clientConnections: plan.pooled })}`),
+        buy,
+      recommendation: `Run the bots as ${winner.label}: no connection error and no duplicated digest, with the fewest losses.${buy}`,
       figure:
         `${overflowText}; ${winner.label} peaked at ${num(w.connectionsSeen)} server connections of ${plan.usable} usable` +
         (passing[1] === undefined ? '' : `; next: ${passing[1].label} (${losses(figures(passing[1]))})`),

@@ -1,5 +1,5 @@
 import { percentileOf } from '../../analysis/histogram.ts';
-import { isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import { counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const SCHEDULER_RULE =
@@ -33,6 +33,11 @@ function figures(o: UsableOutcome): Record<string, number | null> {
   };
 }
 
+/** `b passed too, 1.2 s later at p95`, or `as late` on a tie (never "0 ms later"). */
+function laterText(runnerUp: string, laterMs: number): string {
+  return laterMs > 0 ? `${runnerUp} passed too, ${ms(laterMs)} later at p95` : `${runnerUp} passed too, as late at p95`;
+}
+
 function passes(o: UsableOutcome): boolean {
   const d = o.result.correctness.digests;
   return d.expected > 0 && d.missing === 0 && d.duplicated === 0;
@@ -47,6 +52,7 @@ function passes(o: UsableOutcome): boolean {
  */
 export const schedulerRule: VerdictRule = {
   rule: SCHEDULER_RULE,
+  decidingFigure: { column: 'duplicated', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const v = verdictSkeleton('scheduler', question, SCHEDULER_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable).filter((o) => o.result.correctness.digests.expected > 0);
@@ -55,9 +61,9 @@ export const schedulerRule: VerdictRule = {
       const f = figures(o);
       const verdictWord = passes(o) ? 'passes' : 'fails';
       v.sentences.push(
-        `${o.label} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${num(f.expected)} ` +
-          `digests expected; p95 lateness ${ms(f.latenessP95Ms)}, max ${ms(f.latenessMaxMs)}; ` +
-          `peak ${num(f.connectionsSeen)} DB connections${o.killed ? '; one instance was killed at the peak' : ''}.`,
+        `${o.label} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${counted(f.expected, 'digest')} ` +
+          `expected; p95 lateness ${ms(f.latenessP95Ms)}, max ${ms(f.latenessMaxMs)}; ` +
+          `peak ${counted(f.connectionsSeen, 'DB connection')}${o.killed ? '; one instance was killed at the peak' : ''}.`,
       );
     }
     const passing = usable
@@ -81,6 +87,8 @@ export const schedulerRule: VerdictRule = {
         ...v,
         status: 'answered',
         answer: 'No strategy passed: every completed variant duplicated or missed digests.',
+        recommendation:
+          'Do not ship any of the measured scheduler strategies yet: each one duplicated or missed digests in this burst.',
         figure: failingText,
         changesIf: 'A strategy passes once it delivers every expected digest exactly once in this burst.',
         winner: null,
@@ -91,11 +99,12 @@ export const schedulerRule: VerdictRule = {
     const margin =
       runnerUp === undefined
         ? 'no other variant passed'
-        : `${runnerUp.label} passed too, ${ms((figures(runnerUp).latenessP95Ms ?? 0) - (w.latenessP95Ms ?? 0))} later at p95`;
+        : laterText(runnerUp.label, (figures(runnerUp).latenessP95Ms ?? 0) - (w.latenessP95Ms ?? 0));
     return {
       ...v,
       status: 'answered',
-      answer: `${winner.label}: zero duplicated and zero missing of ${num(w.expected)} digests, the lowest p95 lateness among passing variants.`,
+      answer: `${winner.label}: zero duplicated and zero missing of ${counted(w.expected, 'digest')}, ${runnerUp === undefined ? 'the only variant that passed' : 'the lowest p95 lateness among passing variants'}.`,
+      recommendation: `Plan and send digests with ${winner.label}: it sent every digest exactly once${failing.length === 0 ? '' : `, where ${failing.map((o) => o.label).join(', ')} did not`}, and ${runnerUp === undefined ? 'no other strategy did' : 'was the least late of those that did'}.`,
       figure: `p95 lateness ${ms(w.latenessP95Ms)} (max ${ms(w.latenessMaxMs)}); ${failingText}`,
       changesIf:
         `The pick changes if ${winner.label} ever duplicates or misses a digest (it held here with ` +

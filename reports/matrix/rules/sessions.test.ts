@@ -72,10 +72,10 @@ describe('sessions verdict', () => {
     expect(v.status).toBe('answered');
     expect(v.winner).toBe('redis, round-robin');
     expect(v.answer).toMatch(
-      /^Keep conversation state in redis: memory, round-robin left 41 users with an unfinished onboarding, redis, round-robin 0 \(0 lost updates\), at p95 onboarding step \d+ ms \(memory \d+ ms\) and 12 peak Postgres connections\./,
+      /^Keep conversation state in redis: memory, round-robin left 41 users with an unfinished onboarding, redis, round-robin none \(0 lost updates\), at p95 onboarding step \d+ ms \(memory \d+ ms\) and 12 peak Postgres connections\./,
     );
     expect(v.answer).toContain(
-      'With chat affinity instead: memory, chat affinity left 0 users unfinished; memory, chat affinity, one instance killed left 1 user unfinished.',
+      'With chat affinity instead: memory, chat affinity left nobody unfinished; memory, chat affinity, one instance killed left 1 user unfinished.',
     );
     expect(v.expectations).toContainEqual({
       variant: 'memory, round-robin',
@@ -94,7 +94,7 @@ describe('sessions verdict', () => {
     const lucky = signUps('memory, round-robin', { storage: 'memory', unfinished: 0, p95FromMs: 300 });
     const v = decideMatrix('sessions', question, [ok(lucky), ok(postgres)]);
     expect(v.answer).toMatch(
-      /^No broken flow measured: memory, round-robin left 0 users unfinished, no more than any shared storage; memory, round-robin ranked first/,
+      /^No broken flow measured: memory, round-robin left nobody with an unfinished onboarding; memory, round-robin ranked first/,
     );
   });
 
@@ -104,7 +104,7 @@ describe('sessions verdict', () => {
     const v = decideMatrix('sessions', question, [ok(memory), ok(lossy), ok(slowRedis)]);
     expect(v.winner).toBe('postgres, round-robin');
     expect(v.answer).toMatch(
-      /^Keep conversation state in postgres: memory, round-robin left 41 users with an unfinished onboarding, postgres, round-robin 0 \(5 lost updates\)/,
+      /^Keep conversation state in postgres: memory, round-robin left 41 users with an unfinished onboarding, postgres, round-robin none \(5 lost updates\)/,
     );
   });
 

@@ -73,6 +73,7 @@ const unfinished = (o: UsableOutcome) => figures(o).unfinished ?? 0;
  */
 export const sessionsRule: VerdictRule = {
   rule: SESSIONS_RULE,
+  decidingFigure: { column: 'unfinished', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const v = verdictSkeleton('sessions', question, SESSIONS_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable).filter((o) => figures(o).unfinished !== null);
@@ -107,13 +108,17 @@ export const sessionsRule: VerdictRule = {
     const m = figures(memory);
     const affinity = usable.filter((o) => chatAffinity(o) && sessionStorage(o) === 'memory');
     const affinityText = affinity
-      .map((o) => `${o.label} left ${counted(figures(o).unfinished, 'user')} unfinished`)
+      .map(
+        (o) => `${o.label} left ${unfinished(o) === 0 ? 'nobody' : counted(figures(o).unfinished, 'user')} unfinished`,
+      )
       .join('; ');
     const affinityClause = affinityText === '' ? '' : ` With chat affinity instead: ${affinityText}.`;
     const memoryBroke = winner !== memory && unfinished(memory) > unfinished(winner);
     const answer = memoryBroke
-      ? `Keep conversation state in ${sessionStorage(winner)}: ${memory.label} left ${counted(m.unfinished, 'user')} with an unfinished onboarding, ${winner.label} ${num(w.unfinished)} (${counted(w.lost, 'lost update')}), at p95 onboarding step ${ms(w.onboardP95Ms)} (memory ${ms(m.onboardP95Ms)}) and ${counted(w.pgConnectionsPeak, 'peak Postgres connection')}.${affinityClause}`
-      : `No broken flow measured: ${memory.label} left ${counted(m.unfinished, 'user')} unfinished, no more than ${winner === memory ? 'any shared storage' : winner.label}; ${winner.label} ranked first (p95 onboarding step ${ms(w.onboardP95Ms)}).${affinityClause}`;
+      ? `Keep conversation state in ${sessionStorage(winner)}: ${memory.label} left ${counted(m.unfinished, 'user')} with an unfinished onboarding, ${winner.label} ${w.unfinished === 0 ? 'none' : num(w.unfinished)} (${counted(w.lost, 'lost update')}), at p95 onboarding step ${ms(w.onboardP95Ms)} (memory ${ms(m.onboardP95Ms)}) and ${counted(w.pgConnectionsPeak, 'peak Postgres connection')}.${affinityClause}`
+      : unfinished(memory) === 0
+        ? `No broken flow measured: ${memory.label} left nobody with an unfinished onboarding; ${winner.label} ranked first (p95 onboarding step ${ms(w.onboardP95Ms)}).${affinityClause}`
+        : `Memory broke no more flows than shared storage: ${memory.label} left ${counted(m.unfinished, 'user')} unfinished, no more than ${winner === memory ? 'any shared storage' : winner.label}; ${winner.label} ranked first (p95 onboarding step ${ms(w.onboardP95Ms)}).${affinityClause}`;
     return {
       ...v,
       status: 'answered',
@@ -122,6 +127,9 @@ export const sessionsRule: VerdictRule = {
       changesIf: memoryBroke
         ? 'The answer changes only for one instance, or with chat affinity and no instance ever lost or restarted: memory state lives in one process, so every restart forgets the dialogs in flight.'
         : 'The answer changes with more chats whose next update lands on another instance mid-dialog: memory state lives in one process, and the bot test (bot/sessions/storage.test.ts) shows the typed time lost.',
+      recommendation: memoryBroke
+        ? `Keep FSM state in ${sessionStorage(winner)}, not in process memory, as soon as more than one instance serves the bot: memory broke ${counted(m.unfinished, 'onboarding')} behind a round-robin balancer.`
+        : `No storage kept more flows whole than memory at this load; ${sessionStorage(winner)} ranked first, and only a shared storage keeps dialogs across a restart.`,
       winner: winner.label,
     };
   },

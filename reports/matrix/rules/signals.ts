@@ -1,7 +1,7 @@
 import type { RunResult, TimeSeries } from '../../../contracts/run-result.ts';
 import { seriesFor } from '../../../contracts/series.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET } from '../../analysis/knee.ts';
-import { isUsable, ms, noData, verdictSkeleton } from '../figures.ts';
+import { counted, isUsable, ms, noData, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 /** How a metric's baseline is taken and what counts as moving past it. */
@@ -97,6 +97,7 @@ const label = (l: SignalLead) => `${l.metric} (${l.source})`;
  */
 export const signalsRule: VerdictRule = {
   rule: SIGNALS_RULE,
+  decidingFigure: { column: 'leadMs', better: 'higher' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const usable = outcomes.filter(isUsable);
     const run = usable[0];
@@ -151,7 +152,11 @@ export const signalsRule: VerdictRule = {
       answer:
         first === undefined
           ? `No metric moved before the budget broke at ${ms(breakMs)}: none of them would have warned.`
-          : `${ahead.length} metrics moved before the budget broke at ${ms(breakMs)}; first: ${label(first)}, ${ms(first.leadMs)} ahead.`,
+          : `${counted(ahead.length, 'metric')} moved before the budget broke at ${ms(breakMs)}; first: ${label(first)}, ${ms(first.leadMs)} ahead.`,
+      recommendation:
+        first === undefined
+          ? 'Alert on reply latency itself: no metric moved before the latency budget broke, so none would have warned earlier.'
+          : `Alert on ${label(first)}: it moved ${ms(first.leadMs)} before the latency budget broke${ahead[1] === undefined ? '' : `, ahead of ${label(ahead[1])} (${ms(ahead[1].leadMs)})`}.`,
       figure:
         ahead
           .slice(0, 3)
@@ -159,7 +164,7 @@ export const signalsRule: VerdictRule = {
           .join('; ') || 'no lead',
       changesIf:
         'The ranking is for this bottleneck on this machine: a different first bottleneck (more instances, a ' +
-        `bigger pool, another Claude tier) moves other metrics first. ${never.length} metrics never moved here.`,
+        `bigger pool, another Claude tier) moves other metrics first. ${never.length === 0 ? 'Every metric moved here.' : `${counted(never.length, 'metric')} never moved here.`}`,
       winner: first === undefined ? null : label(first),
     };
   },

@@ -60,6 +60,7 @@ const over = (o: UsableOutcome) => figures(o).overCap ?? 0;
  */
 export const slotCapRule: VerdictRule = {
   rule: SLOT_CAP_RULE,
+  decidingFigure: { column: 'overCap', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const v = verdictSkeleton('slot-cap', question, SLOT_CAP_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable).filter((o) => figures(o).overCap !== null);
@@ -100,6 +101,7 @@ export const slotCapRule: VerdictRule = {
         answer: `Neither held the cap: even ${bestTable.label} put ${counted(t.overCap, 'user')} above it, which the slot table's conditional UPDATE should make impossible; look for a bug before choosing.`,
         figure,
         changesIf: 'The answer changes once the slot table holds its cap; re-run after fixing it.',
+        recommendation: `Do not rely on either cap check yet: even ${bestTable.label} put ${counted(t.overCap, 'user')} above the cap, so find that bug first.`,
         winner: null,
       };
     }
@@ -109,6 +111,7 @@ export const slotCapRule: VerdictRule = {
         status: 'answered',
         answer: `Use the slot table: ${worstCount.label} put ${counted(w.overCap, 'user')} above the cap after ${counted(w.signUps, 'onboarding update')}, ${bestTable.label} nobody; the price is ${price}.`,
         figure,
+        recommendation: `Enforce the per-slot cap with the slot table, not COUNT then write: ${worstCount.label} put ${counted(w.overCap, 'user')} above the cap, ${bestTable.label} nobody.`,
         changesIf: `The answer does not change with load (COUNT then write is a read-then-write race: more concurrent sign-ups only overbook more); only a cap check inside one statement or under a lock (a constraint, SELECT ... FOR UPDATE on a slot row) is an alternative to the slot table.`,
         winner: winner?.label ?? null,
       };
@@ -118,6 +121,7 @@ export const slotCapRule: VerdictRule = {
       status: 'answered',
       answer: `No overbooking measured: ${worstCount.label} and ${bestTable.label} both kept everyone within the cap after ${counted(w.signUps, 'onboarding update')}; ${winner === null ? 'no variant held the cap' : `${winner.label} ranked first (${counted(figures(winner).lost, 'lost update')}, p95 onboarding step ${ms(figures(winner).onboardP95Ms)})`}.`,
       figure,
+      recommendation: `Either cap check held at this load; still prefer the slot table, because COUNT then write is a race that more simultaneous sign-ups lose (the bot test shows it).`,
       changesIf: `The answer changes with more sign-ups for one slot at the same moment: COUNT then write reads the count and writes in two statements, so overlapping sign-ups overbook (bot/slotting/count-slotter.test.ts shows it at 200 concurrent); this run's overlap was too small to show it.`,
       winner: winner?.label ?? null,
     };

@@ -1,5 +1,15 @@
 import { percentileOf } from '../../analysis/histogram.ts';
-import { botKnob, botKnobNumber, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import {
+  botKnob,
+  botKnobNumber,
+  counted,
+  isUsable,
+  ms,
+  noData,
+  num,
+  type UsableOutcome,
+  verdictSkeleton,
+} from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const SLOTTING_RULE =
@@ -59,6 +69,7 @@ const p95 = (o: UsableOutcome) => figures(o).latenessP95Ms ?? Number.POSITIVE_IN
  */
 export const slottingRule: VerdictRule = {
   rule: SLOTTING_RULE,
+  decidingFigure: { column: 'latenessP95Ms', better: 'lower' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const v = verdictSkeleton('slotting', question, SLOTTING_RULE, outcomes, COLUMNS, figures);
     const usable = outcomes.filter(isUsable).filter((o) => o.result.correctness.digests.expected > 0);
@@ -66,8 +77,8 @@ export const slottingRule: VerdictRule = {
       const f = figures(o);
       v.sentences.push(
         `${o.label} (${describe(o)}): p50/p95/max lateness ${ms(f.latenessP50Ms)} / ${ms(f.latenessP95Ms)} / ${ms(f.latenessMaxMs)} ` +
-          `over ${num(f.expected)} digests; peak Claude concurrency ${num(f.claudePeak)}, ${num(f.claude429)} Claude 429s, ` +
-          `${num(f.usersMoved)} users moved; ${num(f.missing)} missing, ${num(f.duplicated)} duplicated.`,
+          `over ${counted(f.expected, 'digest')}; peak Claude concurrency ${num(f.claudePeak)}, ${counted(f.claude429, 'Claude 429')}, ` +
+          `${counted(f.usersMoved, 'user')} moved; ${num(f.missing)} missing, ${num(f.duplicated)} duplicated.`,
       );
     }
     const none = usable.find((o) => slottingMode(o) === 'none');
@@ -94,7 +105,7 @@ export const slottingRule: VerdictRule = {
     }
     const winner = clean[0] ?? null;
     const answer = noneLater
-      ? `Spread them: ${bestCapped.label} has p95 lateness ${ms(c.latenessP95Ms)} against none's ${ms(n.latenessP95Ms)} (${num(c.usersMoved)} users moved).`
+      ? `Spread them: ${bestCapped.label} has p95 lateness ${ms(c.latenessP95Ms)} against none's ${ms(n.latenessP95Ms)} (${counted(c.usersMoved, 'user')} moved).`
       : `No need to spread: none's p95 lateness ${ms(n.latenessP95Ms)} is at or below the best capped variant's (${bestCapped.label}, ${ms(c.latenessP95Ms)}).`;
     return {
       ...v,
@@ -102,8 +113,13 @@ export const slottingRule: VerdictRule = {
       answer: winner === null ? `${answer} No variant was free of missing or duplicated digests.` : answer,
       figure: `p95 lateness none ${ms(n.latenessP95Ms)} vs ${bestCapped.label} ${ms(c.latenessP95Ms)}; peak Claude concurrency ${num(n.claudePeak)} vs ${num(c.claudePeak)}`,
       changesIf: noneLater
-        ? `The answer changes if the unspread burst drains as fast as the slots do: none peaked at ${num(n.claudePeak)} concurrent Claude calls with ${num(n.claude429)} 429s, so more Claude concurrency (a higher tier) narrows the ${ms(p95(none) - p95(bestCapped))} gap; or if moving ${num(c.usersMoved)} users from their chosen time is not acceptable.`
-        : `The answer changes with a larger burst or a lower Claude tier: none drained ${num(n.expected)} digests with ${num(n.claude429)} Claude 429s here.`,
+        ? `The answer changes if the unspread burst drains as fast as the slots do: none peaked at ${num(n.claudePeak)} concurrent Claude calls with ${counted(n.claude429, '429')}, so more Claude concurrency (a higher tier) narrows the ${ms(p95(none) - p95(bestCapped))} gap; or if moving ${counted(c.usersMoved, 'user')} from their chosen time is not acceptable.`
+        : `The answer changes with a larger burst or a lower Claude tier: none drained ${num(n.expected)} digests with ${counted(n.claude429, 'Claude 429')} here.`,
+      recommendation: `${
+        noneLater
+          ? `Spread digest times with ${bestCapped.label}: p95 lateness falls from ${ms(n.latenessP95Ms)} to ${ms(c.latenessP95Ms)}, ${(c.usersMoved ?? 0) === 0 ? 'without moving anyone' : `at the price of moving ${counted(c.usersMoved, 'user')} from the time they chose`}.`
+          : `Leave digest times where users put them: no cap measured cut p95 lateness below ${ms(n.latenessP95Ms)}.`
+      }${winner === null ? ' Fix the missing or duplicated digests first: no variant was free of them.' : ''}`,
       winner: winner?.label ?? null,
     };
   },

@@ -28,7 +28,11 @@ describe('transport verdict: when to switch', () => {
     expect(v.answer).toContain(
       `polling x1 broke at ${p.brokeAtVus} VUs (knee ${p.kneeVus}), ${headroom}; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).`,
     );
-    expect(v.answer).toMatch(margin > 0 ? new RegExp(`Switch before ${p.kneeVus} concurrent users:`) : /Switch now:/);
+    expect(v.answer).toMatch(
+      margin > 0
+        ? new RegExp(`Switch to webhook x3 before ${p.kneeVus} concurrent users:`)
+        : /Switch to webhook x3 now:/,
+    );
   });
 
   it('never says "no switch needed" when polling x1 wins but is over its knee at 300', () => {

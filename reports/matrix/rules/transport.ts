@@ -82,6 +82,13 @@ function peakVus(o: UsableOutcome): number {
   return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
 }
 
+/** A variant's knee for a comparison: `400 VUs`, `>= 500 VUs` when it held every level, or `below the first level`. */
+function kneeFigure(o: UsableOutcome): string {
+  const k = kneeOf(o);
+  if (k.heldEveryLevel) return `>= ${num(peakVus(o))} VUs`;
+  return k.kneeLoad === null ? 'below the first level' : `${num(k.kneeLoad)} VUs`;
+}
+
 /** The current configuration: one instance polling. */
 function isPollingX1(o: UsableOutcome): boolean {
   return o.result.environment.bot.transport === 'polling' && o.result.environment.bot.instances === 1 && !o.killed;
@@ -92,7 +99,7 @@ function isPollingX1(o: UsableOutcome): boolean {
  *
  * @example
  * whenToSwitch(pollingX1, webhookX3)
- * // 'Switch before 200 concurrent users: polling x1 broke at 300 (knee 200), 100 below 300; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).'
+ * // 'Switch to webhook x3 now: polling x1 broke at 300 VUs (knee 200), already 100 VUs over its knee at 300; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).'
  */
 export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): string {
   const p = figures(polling);
@@ -129,10 +136,10 @@ export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): str
   const pgP = polling.result.database.maxConnectionsSeen;
   const when =
     p.brokeAtVus === null
-      ? `Switch before ${num(peakVus(polling))}+ concurrent users (untested above)`
+      ? `Switch to ${winner.label} only past ${num(peakVus(polling))} concurrent users (untested above)`
       : margin > 0
-        ? `Switch before ${num(knee)} concurrent users`
-        : 'Switch now';
+        ? `Switch to ${winner.label} before ${num(knee)} concurrent users`
+        : `Switch to ${winner.label} now`;
   const instances = extraInstances === 0 ? 'no extra instance' : `${counted(extraInstances, 'more instance')}`;
   const connections =
     pgW === pgP
@@ -149,6 +156,7 @@ export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): str
  */
 export const transportRule: VerdictRule = {
   rule: TRANSPORT_RULE,
+  decidingFigure: { column: 'kneeVus', better: 'higher' },
   decide(outcomes: readonly VariantOutcome[], question: string): MatrixVerdict {
     const usable = outcomes.filter(isUsable);
     const first = usable[0];
@@ -174,8 +182,8 @@ export const transportRule: VerdictRule = {
           : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${kneeText})${unsettled}`;
       const policy = botKnob(o.result, 'telegram.webhookOnTimeout');
       v.sentences.push(
-        `${o.label}: ${knee}; p95 reply ${ms(f.replyP95Ms)}; ${num(f.lost)} lost, ${num(f.duplicates)} duplicate replies, ` +
-          `${num(f.redeliveries)} webhook redeliveries${o.killed ? `, one instance killed mid-run (onTimeout ${typeof policy === 'string' ? policy : 'n/a'})` : ''}.`,
+        `${o.label}: ${knee}; p95 reply ${ms(f.replyP95Ms)}; ${num(f.lost)} lost, ${counted(f.duplicates, 'duplicate reply', 'duplicate replies')}, ` +
+          `${counted(f.redeliveries, 'webhook redelivery', 'webhook redeliveries')}${o.killed ? `, one instance killed mid-run (onTimeout ${typeof policy === 'string' ? policy : 'n/a'})` : ''}.`,
       );
     }
     const rank = (o: UsableOutcome): [number, number, number] => {
@@ -203,6 +211,8 @@ export const transportRule: VerdictRule = {
         ...v,
         status: 'answered',
         answer: 'No transport qualified: every variant without a kill duplicated replies.',
+        recommendation:
+          'Do not switch on these figures: every transport without a crash duplicated replies; fix that first.',
         figure: killText,
         changesIf: 'A transport qualifies once it duplicates nothing without a crash.',
       };
@@ -211,7 +221,8 @@ export const transportRule: VerdictRule = {
     const runnerUp = clean[1];
     const held = kneeOf(winner).heldEveryLevel;
     const polling = clean.find(isPollingX1);
-    const when = polling === undefined ? '' : ` ${whenToSwitch(polling, winner)}`;
+    const switchText = polling === undefined ? null : whenToSwitch(polling, winner);
+    const when = switchText === null ? '' : ` ${switchText}`;
     return {
       ...v,
       status: 'answered',
@@ -219,11 +230,22 @@ export const transportRule: VerdictRule = {
         ? `${winner.label}: held ${budgetText(winner)} at every level up to ${num(peakVus(winner))} VUs, p95 reply ${ms(w.replyP95Ms)}.${when}`
         : w.kneeVus === null && w.brokeAtVus === null
           ? `${winner.label}: no level could be judged (${notSteadyText(kneeOf(winner))}); p95 reply ${ms(w.replyP95Ms)}.${when}`
-          : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.${when}`,
-      figure: `knee ${held ? `>= ${num(peakVus(winner))}` : num(w.kneeVus)} VUs${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${num(figures(runnerUp).kneeVus)} VUs`}; with a crash: ${killText}`,
+          : w.kneeVus === null
+            ? `${winner.label}: even it broke ${budgetText(winner)} at the first level, ${num(w.brokeAtVus)} VUs; it ranks first on p95 reply, ${ms(w.replyP95Ms)}.${when}`
+            : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.${when}`,
+      figure: `knee ${kneeFigure(winner)}${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${kneeFigure(runnerUp)}`}; with a crash: ${killText}`,
       changesIf: held
         ? `Untested above ${num(peakVus(winner))} VUs: the pick may change at higher load, where ${winner.label}'s own knee lies.`
-        : `Below ${num(w.brokeAtVus ?? w.kneeVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
+        : w.kneeVus === null
+          ? `No variant held the budget at a judged level, so the pick rests on p95 reply alone; a run with lower first levels (or a faster machine) would rank them on their knees.`
+          : `Below ${num(w.brokeAtVus ?? w.kneeVus)} VUs every variant that held the budget is equivalent on latency; the pick matters only above ${num(w.kneeVus)} VUs.`,
+      recommendation:
+        switchText ??
+        (held
+          ? `Use ${winner.label}: it held the budget at every level up to ${num(peakVus(winner))} VUs.`
+          : w.kneeVus === null
+            ? `Do not size on these figures: no transport held the budget at a judged level; ${winner.label} was only the fastest.`
+            : `Use ${winner.label}: it held the budget to the highest load, ${num(w.kneeVus)} VUs.`),
       winner: winner.label,
     };
   },

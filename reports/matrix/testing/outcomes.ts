@@ -71,3 +71,22 @@ export function ok(result: RunResult, killed = false): VariantOutcome {
 export function failed(label: string, error = 'bot-2 exited with code 1 before it was ready'): VariantOutcome {
   return { label, result: null, error, killed: false };
 }
+
+/**
+ * One repetition of a scheduler matrix: none x3 sends all 100 digests twice; skip-locked x3 and advisory x3
+ * pass, with p95 lateness rising to the given maxima (the later one loses).
+ *
+ * @example
+ * decideMatrix('scheduler', question, schedulerRepetition(5_000, 9_000)).winner // 'skip-locked x3'
+ */
+export function schedulerRepetition(skipMaxMs: number, advisoryMaxMs: number): VariantOutcome[] {
+  const run = (variant: string, maxMs: number, duplicated = 0) =>
+    ok(
+      makeRun({
+        variant,
+        instances: 3,
+        edit: (r) => withDigests(r, { expected: 100, duplicated, latenessMs: spread(100, 1_000, maxMs) }),
+      }),
+    );
+  return [run('none x3', 2_000, 100), run('skip-locked x3', skipMaxMs), run('advisory x3', advisoryMaxMs)];
+}
