@@ -19,8 +19,8 @@ import { describeEnvironment } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
 import { type FaultSchedule, faultAtMs, scheduleFaults } from './faults.ts';
 import { runFidelity } from './fidelity.ts';
-import { type NetworkFaultProxy, startNetworkFaultProxy, throughProxy } from './network-fault-proxy.ts';
 import { type MonitoringWatch, watchMonitoring } from './monitoring-watch.ts';
+import { type NetworkFaultProxy, startNetworkFaultProxy, throughProxy } from './network-fault-proxy.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from './options.ts';
 import { assembleResult } from './result.ts';
 import {
