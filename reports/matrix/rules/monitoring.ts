@@ -284,6 +284,7 @@ export function monitoringRuleWith(infra: Infrastructure): VerdictRule {
           ...v,
           status: 'answered',
           answer: `No channel told the team within ${TOLD_WITHIN_MS / 60_000} minutes in every fault without losing an alert${reasons === '' ? '' : `: ${reasons}`}.${logCost}`,
+          recommendation: `Do not rely on any of these channels alone yet: none told the team within ${TOLD_WITHIN_MS / 60_000} minutes in every fault without losing an alert.`,
           figure,
           changesIf: wouldChangeIf({ ...judged[0]!, disqualified: null }, undefined, out[0]).replace(
             'The pick changes only if another channel qualifies',
@@ -302,6 +303,9 @@ export function monitoringRuleWith(infra: Infrastructure): VerdictRule {
         ...v,
         status: 'answered',
         answer: `${lead}${others === '' ? '' : `; ${others}`}.${logCost}`,
+        recommendation: tie
+          ? `Tell the team of errors through ${CHANNEL_NAME[winner.channel]} or ${CHANNEL_NAME[runnerUp!.channel]} (${price(winner.monthUsd)} either way).`
+          : `Tell the team of errors through ${CHANNEL_NAME[winner.channel]} (${price(winner.monthUsd)}): it reached them ${toldPhrase(winner)} and lost no alert.`,
         figure,
         changesIf: wouldChangeIf(winner, runnerUp, out[0]),
         winner: runs.find(({ o }) => channelsOf(o.result).includes(winner.channel))?.o.label ?? null,
