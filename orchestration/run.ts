@@ -323,6 +323,7 @@ function startLoad(
       scenario,
       durationMs: runner.schedule.durationMs,
       killInstanceAt: options.killInstanceAt,
+      ...(options.killTarget === undefined ? {} : { killTarget: options.killTarget }),
       postgresFaultAt: options.postgresFaultAt ?? [],
     },
     { clock, fleet, postgres: parts.env.postgres, onStage: options.onStage },

@@ -1,4 +1,5 @@
 import type { MatrixName } from '../../contracts/matrices.ts';
+import type { KillTarget } from '../../contracts/run-result.ts';
 import type { ScenarioInput } from '../schema.ts';
 
 /**
@@ -48,6 +49,8 @@ export interface ScenarioPatch {
 /** When to SIGKILL one instance (the last): a fraction of the load's duration. */
 export interface VariantKill {
   fraction: number;
+  /** What to kill: the last bot instance (default) or queue-worker's dedicated scheduler worker. */
+  target?: KillTarget;
 }
 
 /** One arm of a matrix. */
