@@ -48,7 +48,7 @@ const worker = digests('queue-worker x3', { strategy: 'queue-worker' }, { p95Ms:
 describe('the scheduler verdict: who decides and who sends', () => {
   it('reads who decides from the strategy and who sends from sendBy', () => {
     expect(schedulerRoles(leaderAlone)).toEqual({
-      decides: 'a leader (Postgres advisory lock)',
+      decides: 'a leader holding a Postgres advisory lock',
       sends: 'one instance',
     });
     expect(schedulerRoles(leaderAll)?.sends).toBe('all instances');

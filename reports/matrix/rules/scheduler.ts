@@ -22,9 +22,9 @@ export interface SchedulerRoles {
 /** Who decides, per strategy (the reference bot's `scheduler.strategy`). */
 const DECIDES: Readonly<Record<string, string>> = {
   none: 'every instance, uncoordinated',
-  'skip-locked': 'every instance (one job row per user and day)',
-  'advisory-lock': 'a leader (Postgres advisory lock)',
-  'redis-lock': 'a leader (Redis lease)',
+  'skip-locked': 'every instance, one job row per user and day',
+  'advisory-lock': 'a leader holding a Postgres advisory lock',
+  'redis-lock': 'a leader holding a Redis lease',
   'cron-http': 'an external cron trigger',
   'queue-worker': 'a dedicated scheduler worker',
 };
@@ -35,7 +35,7 @@ const DECIDES: Readonly<Record<string, string>> = {
  * instance the trigger hit; the others send from every instance.
  *
  * @example
- * schedulerRoles(result) // { decides: 'a leader (Postgres advisory lock)', sends: 'one instance' }
+ * schedulerRoles(result) // { decides: 'a leader holding a Postgres advisory lock', sends: 'one instance' }
  */
 export function schedulerRoles(result: RunResult): SchedulerRoles | undefined {
   const strategy = botKnob(result, 'scheduler.strategy') ?? 'skip-locked';
