@@ -282,7 +282,9 @@ export const schedulerSchema = z
     enabled: bool.default(true).describe('run the digest scheduler in this instance'),
     tickMs: positiveInt.default(60_000).describe('scan interval, simulated ms'),
     sendConcurrency: positiveInt.default(20).describe('digests generated and sent at once per instance'),
-    claimBatch: positiveInt.default(50).describe('skip-locked: jobs claimed per query'),
+    claimBatch: positiveInt
+      .default(50)
+      .describe('skip-locked and every queue consumer (queue-worker, sendBy all-instances): jobs claimed per query'),
     // 'transaction' exists to reproduce how many production job queues use Postgres: a claim that keeps its
     // transaction (and a pooled connection) open across the seconds of an LLM call. At the 10:00 burst that
     // is sendConcurrency connections per instance, the load that makes pools above max_connections fail
@@ -300,7 +302,9 @@ export const schedulerSchema = z
       ),
     claimLeaseMs: positiveInt
       .default(120_000)
-      .describe('skip-locked: a claimed job not done within this is reclaimed by another instance, simulated ms'),
+      .describe(
+        'skip-locked and every queue consumer: a claimed job not done within this is reclaimed by another instance, simulated ms',
+      ),
     redisUrl: z.string().optional().describe('redis-lock: Redis URL (env REDIS_URL)'),
     leaseMs: positiveInt.default(30_000).describe('redis-lock: leader lease, simulated ms'),
     redisKey: z
