@@ -30,7 +30,7 @@ const DECIDES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The run's scheduler roles from its bot config; undefined for a bot whose strategy is not recorded. Leader
+ * The run's scheduler roles from its bot config; undefined when the strategy is not recorded (a bot of its own). Leader
  * strategies send from the leader unless `scheduler.sendBy` is `all-instances`; cron-http sends from the
  * instance the trigger hit; the others send from every instance.
  *
@@ -38,7 +38,7 @@ const DECIDES: Readonly<Record<string, string>> = {
  * schedulerRoles(result) // { decides: 'a leader holding a Postgres advisory lock', sends: 'one instance' }
  */
 export function schedulerRoles(result: RunResult): SchedulerRoles | undefined {
-  const strategy = botKnob(result, 'scheduler.strategy') ?? 'skip-locked';
+  const strategy = botKnob(result, 'scheduler.strategy');
   if (typeof strategy !== 'string' || DECIDES[strategy] === undefined) return undefined;
   const leader = strategy === 'advisory-lock' || strategy === 'redis-lock';
   const oneSends = strategy === 'cron-http' || (leader && botKnob(result, 'scheduler.sendBy') !== 'all-instances');
@@ -145,11 +145,11 @@ export const schedulerRule: VerdictRule = {
       const f = figures(o);
       const verdictWord = passes(o) ? 'passes' : 'fails';
       const roles = schedulerRoles(o.result);
-      const who = roles === undefined ? '' : ` (decided by ${roles.decides}, sent by ${roles.sends})`;
+      const who = roles === undefined ? '' : `; decided by ${roles.decides}, sent by ${roles.sends}`;
       v.sentences.push(
-        `${o.label}${who} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${num(f.expected)} ` +
+        `${o.label} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${num(f.expected)} ` +
           `digests expected; p95 lateness ${ms(f.latenessP95Ms)}, max ${ms(f.latenessMaxMs)}; ` +
-          `peak ${num(f.connectionsSeen)} DB connections${killedPhrase(o)}.`,
+          `peak ${num(f.connectionsSeen)} DB connections${who}${killedPhrase(o)}.`,
       );
     }
     const split = splitSentence(usable);
