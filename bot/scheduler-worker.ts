@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { clockFor } from './app.ts';
 import type { BotConfig } from './config/index.ts';
+import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { healthRoute, metricsRoute } from './http/routes.ts';
 import { type HttpServer, startHttpServer } from './http/server.ts';
@@ -59,6 +60,11 @@ export function createSchedulerWorkerApp(config: BotConfig): SchedulerWorkerApp 
     },
     webhookUrl: undefined,
     async start() {
+      // Like an instance, so a worker started first (or alone, in a test) finds the tables it plans into.
+      if (config.database.migrate) {
+        const databaseUrl = config.database.migrateUrl ?? config.database.url;
+        await migrate({ databaseUrl, logger, applicationName: `${config.instanceId}-migrate` });
+      }
       server = await startHttpServer({
         host: config.observability.httpHost,
         port: config.observability.httpPort,
