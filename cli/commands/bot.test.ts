@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_KNOBS } from '../../bot/config/index.ts';
 import type { BotReadyLine } from '../../bot/launch.ts';
 import { type Backends, startBackends } from '../../testing/bot-harness.ts';
+import { botEnv, startBotProcess } from '../../testing/bot-process.ts';
 import { waitFor } from '../../testing/wait.ts';
 import { createProgram } from '../program.ts';
 
@@ -77,35 +78,11 @@ describe('botcap bot as a process', () => {
   it('--scheduler-role worker: the queue-worker scheduler, with no Telegram intake, plans on its ticks', async () => {
     const databaseUrl = await backends.postgres.createDatabase();
     const callsBefore = backends.telegram.calls().length;
-    const child = spawn(
-      process.execPath,
-      [BIN, 'bot', '--scheduler-strategy', 'queue-worker', '--scheduler-role', 'worker', '--instance-id', 'planner'],
-      {
-        env: {
-          ...process.env,
-          BOT_TOKEN: backends.telegram.tokens[0],
-          TELEGRAM_API_ROOT: backends.telegram.url,
-          DATABASE_URL: databaseUrl,
-          ANTHROPIC_BASE_URL: backends.claude.url,
-          ANTHROPIC_API_KEY: 'sk-ant-process-test',
-          BOTCAP_OBSERVABILITY_HTTP_PORT: '0',
-          BOTCAP_SCHEDULER_TICK_MS: '100',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const worker = await startBotProcess(
+      ['--scheduler-strategy', 'queue-worker', '--scheduler-role', 'worker', '--instance-id', 'planner'],
+      botEnv(backends, databaseUrl, { BOTCAP_SCHEDULER_ENABLED: 'true', BOTCAP_SCHEDULER_TICK_MS: '100' }),
     );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const lines = createInterface({ input: child.stdout });
-    const [first] = (await Promise.race([
-      once(lines, 'line'),
-      once(child, 'exit').then(() => {
-        throw new Error(`the scheduler worker exited before it was ready:\n${stderr}`);
-      }),
-    ])) as [string];
-    const ready = JSON.parse(first) as BotReadyLine;
+    const ready = worker.ready!;
     expect(ready).toMatchObject({ instance: 'planner', role: 'scheduler-worker' });
     expect(ready.webhook).toBeUndefined();
     expect((await fetch(`${ready.http}/healthz`)).status).toBe(200);
@@ -114,8 +91,6 @@ describe('botcap bot as a process', () => {
     );
     // No getMe, no webhook, no polling: the fake Telegram never heard from it.
     expect(backends.telegram.calls()).toHaveLength(callsBefore);
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await worker.stop()).toBe(0);
   });
 });
