@@ -310,7 +310,7 @@ function withWebhookSecret(config: BotConfig): BotConfig {
 }
 
 /** Lab only: the scaled clock a capacity run shares between instances. In production `config.time` is unset. */
-function clockFor(config: BotConfig): Clock {
+export function clockFor(config: BotConfig): Clock {
   return createScaledClock({
     timeScale: config.time.timeScale,
     startAtMs: config.time.startAt === undefined ? undefined : Date.parse(config.time.startAt),

@@ -32,6 +32,8 @@ export interface BotReadyLine {
   transport: BotConfig['telegram']['transport'];
   http: string;
   webhook?: string;
+  /** Set for queue-worker's dedicated scheduler process (`scheduler.role: 'worker'`), which takes no updates. */
+  role?: 'scheduler-worker';
 }
 
 /** Matches {@link BotReadyLine} among an instance's output lines. */

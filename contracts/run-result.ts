@@ -100,6 +100,13 @@ export const FAULT_EVENT_KINDS = [
 ] as const;
 
 /**
+ * What `--kill-instance-at` (a matrix variant's `kill`) SIGKILLs: the last live bot instance, or queue-worker's
+ * dedicated scheduler worker (its fault event's target is then `scheduler-worker`).
+ */
+export const KILL_TARGETS = ['bot-instance', 'scheduler-worker'] as const;
+export type KillTarget = (typeof KILL_TARGETS)[number];
+
+/**
  * A fault the run injected on purpose, so the figures around it are read as its cost, not as a defect: an
  * instance SIGKILLed, a window of Claude errors or of MCP outage, the run database's sessions terminated, the
  * database server restarted (a window from the shutdown to accepting connections again), the network to it

@@ -1,5 +1,6 @@
 import { BOT_READY_LINE, botProcessCommand } from '../bot/launch.ts';
 import { EnvironmentError } from '../common/errors.ts';
+import type { KillTarget } from '../contracts/run-result.ts';
 import {
   BOT_CONTRACT_DEFAULTS,
   type BotEnvInput,
@@ -13,7 +14,7 @@ import {
 import type { FakeTelegram } from '../fakes/telegram/index.ts';
 import type { ResolvedScenario } from '../scenarios/schema.ts';
 import { type Balancer, type BalancerAffinity, startBalancer } from './balancer.ts';
-import { knobEnvironment } from './bot-config.ts';
+import { knobEnvironment, resolveBotConfig } from './bot-config.ts';
 import { awaitFirstPolls, awaitWebhookRegistration, registerWebhook, type WebhookRegistrar } from './bot-readiness.ts';
 import { RUN_SCENARIO_DEFAULTS, type RunBotInfo } from './options.ts';
 
@@ -50,9 +51,12 @@ export interface BotFleet {
   /** Live instances with their /metrics, for the sampler (read each tick: a killed one disappears). */
   metricsTargets(): Array<{ instance: string; url: string }>;
   info(): RunBotInfo[];
-  /** SIGKILLs the last live instance and takes it out of the balancer; its name, or undefined if none. */
-  killOne(): Promise<string | undefined>;
-  /** Instances still running. */
+  /**
+   * SIGKILLs the last live bot instance (takes it out of the balancer), or queue-worker's scheduler worker;
+   * its name, or undefined if none.
+   */
+  killOne(target?: KillTarget): Promise<string | undefined>;
+  /** Bot instances still running (the scheduler worker is not one). */
   upCount(): number;
   /** Calls `listener` when an instance exits that botcap did not stop or kill (a crash), with its last output. */
   onCrash(listener: (crash: BotCrash) => void): void;
@@ -70,6 +74,8 @@ export interface BotCrash {
 
 interface Instance {
   name: string;
+  /** A bot instance, or the dedicated scheduler worker of queue-worker (no updates, no /metrics sampled). */
+  role: 'bot' | KillTarget;
   managed: ManagedProcess | undefined;
   httpUrl: string | undefined;
   /** Where the balancer sends webhook deliveries for this instance (scheme, host, port). */
@@ -134,7 +140,7 @@ async function driveRunningBot(parts: FleetParts): Promise<void> {
   const { telegram, webhookUrl, webhookSecret } = parts.options;
   await registerWebhook(telegram, parts.token, webhookUrl!, webhookSecret);
   parts.webhookRegisteredBy = 'webhook-url';
-  parts.instances.push({ name: 'bot-1', managed: undefined, httpUrl: undefined, webhookBase: undefined });
+  parts.instances.push({ name: 'bot-1', role: 'bot', managed: undefined, httpUrl: undefined, webhookBase: undefined });
 }
 
 /**
@@ -149,11 +155,32 @@ async function startFront(telegram: FakeTelegram, affinity: BalancerAffinity): P
 
 function startInstances(parts: FleetParts): Promise<Instance[]> {
   const names = Array.from({ length: parts.options.scenario.bot.instances }, (_, i) => `bot-${i + 1}`);
-  return Promise.all(
-    names.map((name) =>
-      parts.kind === 'reference' ? startReferenceInstance(parts, name) : startCommandInstance(parts, name),
-    ),
+  const bots = names.map((name) =>
+    parts.kind === 'reference' ? startReferenceInstance(parts, name) : startCommandInstance(parts, name),
   );
+  // queue-worker: the one scheduler worker runs beside the instances, as its own process (same binary, role worker).
+  const worker =
+    parts.kind === 'reference' && resolveBotConfig(parts.options.scenario).scheduler.strategy === 'queue-worker'
+      ? [startSchedulerWorker(parts)]
+      : [];
+  return Promise.all([...bots, ...worker]);
+}
+
+/** queue-worker's dedicated scheduler: `botcap bot` with `scheduler.role: 'worker'`, no webhook, not balanced. */
+async function startSchedulerWorker(parts: FleetParts): Promise<Instance> {
+  const { options } = parts;
+  const name: KillTarget = 'scheduler-worker';
+  const input = contractInput(parts, name, undefined);
+  const managed = await options.env.startProcess({
+    name,
+    ...botProcessCommand(),
+    env: { ...referenceEnv(options, input, undefined), BOTCAP_SCHEDULER_ROLE: 'worker' },
+    secrets: botSecrets(input),
+    ready: { kind: 'line', pattern: BOT_READY_LINE },
+    readyTimeoutMs: RUN_SCENARIO_DEFAULTS.botReadyTimeoutMs,
+    stopGraceMs: RUN_SCENARIO_DEFAULTS.botStopGraceMs,
+  });
+  return { name, role: name, managed, httpUrl: readyLine(managed).http, webhookBase: undefined };
 }
 
 /** The contract's inputs for one instance (environment/bot-env.ts). */
@@ -198,7 +225,7 @@ async function startCommandInstance(parts: FleetParts, name: string): Promise<In
     stopGraceMs: RUN_SCENARIO_DEFAULTS.botStopGraceMs,
   });
   const base = port === undefined ? undefined : `http://127.0.0.1:${port}`;
-  return { name, managed, httpUrl: base, webhookBase: base };
+  return { name, role: 'bot', managed, httpUrl: base, webhookBase: base };
 }
 
 /** One reference bot (`botcap bot`): ready when it prints its ready line, which names its HTTP server. */
@@ -220,6 +247,7 @@ async function startReferenceInstance(parts: FleetParts, name: string): Promise<
   const ready = readyLine(managed);
   return {
     name,
+    role: 'bot',
     managed,
     httpUrl: ready.http,
     // One server serves the webhook, /metrics and /healthz; `webhook` is the public (balancer) URL.
@@ -281,8 +309,8 @@ function webhookBackends(instances: readonly Instance[]): string[] {
   return instances.flatMap((i) => (i.webhookBase === undefined ? [] : [i.webhookBase]));
 }
 
-function liveInstances(parts: FleetParts): Instance[] {
-  return parts.instances.filter((i) => i.managed === undefined || i.managed.running);
+function liveInstances(parts: FleetParts, role: Instance['role'] = 'bot'): Instance[] {
+  return parts.instances.filter((i) => i.role === role && (i.managed === undefined || i.managed.running));
 }
 
 async function closeParts(parts: FleetParts): Promise<void> {
@@ -306,8 +334,8 @@ function fleetHandle(parts: FleetParts): BotFleet {
         pid: i.managed?.pid,
         metricsUrl: i.httpUrl === undefined ? undefined : `${i.httpUrl}/metrics`,
       })),
-    async killOne() {
-      const victim = liveInstances(parts)
+    async killOne(target = 'bot-instance') {
+      const victim = liveInstances(parts, target === 'bot-instance' ? 'bot' : target)
         .filter((i) => i.managed !== undefined)
         .at(-1);
       if (victim === undefined) return undefined;

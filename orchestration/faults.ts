@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Clock } from '../common/clock.ts';
-import type { FaultEvent } from '../contracts/run-result.ts';
+import type { FaultEvent, KillTarget } from '../contracts/run-result.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle } from '../environment/index.ts';
 import { scenarioUsesMcp } from '../scenarios/fakes.ts';
 import type { PostgresFaultMode, Scenario } from '../scenarios/schema.ts';
@@ -26,6 +26,8 @@ export interface FaultPlan {
   /** The load's simulated length, for fractions. */
   durationMs: number;
   killInstanceAt: KillAt | undefined;
+  /** What the kill hits (default the last bot instance). */
+  killTarget?: KillTarget;
   /** When to fault the database, besides the scenario's. */
   postgresFaultAt: readonly KillAt[];
   /** What a `postgresFaultAt` fault does, and for a restart how long (simulated ms) the server stays down. */
@@ -66,7 +68,7 @@ export function scheduleFaults(plan: FaultPlan, parts: FaultParts): FaultSchedul
   if (plan.killInstanceAt !== undefined) {
     const atMs = faultAtMs(plan.killInstanceAt, plan.durationMs);
     at(atMs, async () => {
-      const name = await parts.fleet.killOne();
+      const name = await parts.fleet.killOne(plan.killTarget);
       if (name === undefined) return;
       events.push({ kind: 'instance-killed', target: name, fromMs: atMs, toMs: atMs, detail: 'SIGKILL' });
       parts.onStage?.({ type: 'instance-killed', name, atMs });

@@ -133,6 +133,7 @@ async function runVariant(
           variant: variant.label,
           logDir: join(dir, 'logs'),
           ...(variant.kill === undefined ? {} : { killInstanceAt: { fraction: variant.kill.fraction } }),
+          ...(variant.kill?.target === undefined ? {} : { killTarget: variant.kill.target }),
           ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         },

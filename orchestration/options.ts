@@ -1,3 +1,4 @@
+import type { KillTarget } from '../contracts/run-result.ts';
 import type { EnvironmentEvent } from '../environment/index.ts';
 import type { PostgresRuntime } from '../environment/postgres.ts';
 import type { ProgressEvent } from '../loadgen/runner.ts';
@@ -64,6 +65,8 @@ export interface RunScenarioOptions {
   claudePort?: number;
   /** SIGKILL one bot instance mid-run (the last one). Default: the scenario's none. */
   killInstanceAt?: KillAt;
+  /** What `killInstanceAt` kills: the last bot instance, or queue-worker's scheduler worker. Default 'bot-instance'. */
+  killTarget?: KillTarget;
   /** Where the scenario's time scale came from, for the fidelity verdict. Default 'scenario'. */
   timeScaleSource?: 'scenario' | 'flag' | 'auto';
   /**

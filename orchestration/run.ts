@@ -358,6 +358,7 @@ function startLoad(
       scenario,
       durationMs: runner.schedule.durationMs,
       killInstanceAt: options.killInstanceAt,
+      ...(options.killTarget === undefined ? {} : { killTarget: options.killTarget }),
       postgresFaultAt: options.postgresFaultAt ?? [],
       postgresFault: options.postgresFault ?? RUN_SCENARIO_DEFAULTS.postgresFault,
     },

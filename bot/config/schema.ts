@@ -32,7 +32,20 @@ export const transportSchema = z
   .describe('how updates arrive: long polling (runner) or webhook');
 
 /** How instances agree who sends digests (the scheduler matrix compares them). */
-export const SCHEDULER_STRATEGIES = ['none', 'advisory-lock', 'skip-locked', 'redis-lock', 'cron-http'] as const;
+export const SCHEDULER_STRATEGIES = [
+  'none',
+  'advisory-lock',
+  'skip-locked',
+  'redis-lock',
+  'cron-http',
+  'queue-worker',
+] as const;
+
+/** Who sends the digests a leader strategy found due: the leader itself, or every instance from the job queue. */
+export const SCHEDULER_SEND_BY = ['decider', 'all-instances'] as const;
+
+/** What a `botcap bot` process is for queue-worker: a bot instance (consumes, sends) or the one scheduler worker. */
+export const SCHEDULER_ROLES = ['instance', 'worker'] as const;
 
 export const telegramSchema = z
   .object({
@@ -250,12 +263,28 @@ export const schedulerSchema = z
       .enum(SCHEDULER_STRATEGIES)
       .default('skip-locked')
       .describe(
-        'how instances agree who sends digests: none (everyone: duplicates), advisory-lock, skip-locked, redis-lock, cron-http',
+        'how instances agree who sends digests: none (everyone: duplicates), advisory-lock, skip-locked, redis-lock, cron-http, queue-worker (one dedicated worker process plans, the instances send)',
+      ),
+    // Who decides and who sends are two questions: a leader strategy can decide alone and still let every
+    // instance send, through the same digest_jobs queue skip-locked uses.
+    sendBy: z
+      .enum(SCHEDULER_SEND_BY)
+      .default('decider')
+      .describe(
+        'advisory-lock, redis-lock: who sends what the leader found due: decider (the leader sends every digest) or all-instances (the leader queues them in digest_jobs, every instance claims and sends)',
+      ),
+    role: z
+      .enum(SCHEDULER_ROLES)
+      .default('instance')
+      .describe(
+        'queue-worker: instance (a bot that claims queued digests and sends them) or worker (the one scheduler process: no Telegram intake, plans due digests into digest_jobs; `botcap bot --scheduler-role worker`)',
       ),
     enabled: bool.default(true).describe('run the digest scheduler in this instance'),
     tickMs: positiveInt.default(60_000).describe('scan interval, simulated ms'),
     sendConcurrency: positiveInt.default(20).describe('digests generated and sent at once per instance'),
-    claimBatch: positiveInt.default(50).describe('skip-locked: jobs claimed per query'),
+    claimBatch: positiveInt
+      .default(50)
+      .describe('skip-locked and every queue consumer (queue-worker, sendBy all-instances): jobs claimed per query'),
     // 'transaction' exists to reproduce how many production job queues use Postgres: a claim that keeps its
     // transaction (and a pooled connection) open across the seconds of an LLM call. At the 10:00 burst that
     // is sendConcurrency connections per instance, the load that makes pools above max_connections fail
@@ -273,7 +302,9 @@ export const schedulerSchema = z
       ),
     claimLeaseMs: positiveInt
       .default(120_000)
-      .describe('skip-locked: a claimed job not done within this is reclaimed by another instance, simulated ms'),
+      .describe(
+        'skip-locked and every queue consumer: a claimed job not done within this is reclaimed by another instance, simulated ms',
+      ),
     redisUrl: z.string().optional().describe('redis-lock: Redis URL (env REDIS_URL)'),
     leaseMs: positiveInt.default(30_000).describe('redis-lock: leader lease, simulated ms'),
     redisKey: z

@@ -60,6 +60,8 @@ interface Fleet {
   registries: Registry[];
   pools: pg.Pool[];
   sent: { chatId: number; instance: string }[];
+  /** Starts one more process on the fleet's database (not started: call `start()` or `handleTick()`). */
+  add(instanceId: string, role: 'instance' | 'worker'): Scheduler;
 }
 
 const fleets: Fleet[] = [];
@@ -73,9 +75,11 @@ afterEach(async () => {
 
 /** A fresh database with USERS users due between 10:00 and 10:07, and `instances` schedulers on it. */
 async function startFleet(
-  strategy: 'none' | 'advisory-lock' | 'skip-locked' | 'redis-lock' | 'cron-http',
+  strategy: 'none' | 'advisory-lock' | 'skip-locked' | 'redis-lock' | 'cron-http' | 'queue-worker',
   options: {
     instances?: number;
+    /** queue-worker: the role of each process, by index (default: all bot instances). */
+    roles?: readonly ('instance' | 'worker')[];
     startAt?: string;
     start?: boolean;
     scheduler?: Record<string, unknown>;
@@ -101,11 +105,13 @@ async function startFleet(
     timeScale: TIME_SCALE,
     startAtMs: Date.parse(options.startAt ?? `${DAY}T09:59:40Z`),
   });
-  const fleet: Fleet = { clock, admin, schedulers: [], registries: [], pools: [], sent: [] };
+  const notYet = (): Scheduler => {
+    throw new Error('fleet.add is set below');
+  };
+  const fleet: Fleet = { clock, admin, schedulers: [], registries: [], pools: [], sent: [], add: notYet };
   fleets.push(fleet);
   const redisKey = `botcap:test:${randomUUID()}`;
-  for (let i = 1; i <= (options.instances ?? 3); i++) {
-    const instanceId = `bot-${i}`;
+  const add = (instanceId: string, role: 'instance' | 'worker'): Scheduler => {
     const config = botConfigSchema.parse({
       instanceId,
       time: { timeScale: TIME_SCALE },
@@ -121,6 +127,7 @@ async function startFleet(
         takeoverGraceMs: 120_000,
         redisUrl: redis?.url,
         redisKey,
+        role,
         ...options.scheduler,
       },
     });
@@ -147,6 +154,12 @@ async function startFleet(
     fleet.pools.push(pool);
     fleet.registries.push(registry);
     fleet.schedulers.push(scheduler);
+    return scheduler;
+  };
+  fleet.add = add;
+  for (let i = 1; i <= (options.instances ?? 3); i++) {
+    const role = options.roles?.[i - 1] ?? 'instance';
+    add(role === 'worker' ? `worker-${i}` : `bot-${i}`, role);
   }
   if (options.start !== false) await Promise.all(fleet.schedulers.map((s) => s.start()));
   return fleet;
@@ -326,5 +339,70 @@ describe('scheduler strategies with three instances', () => {
        FROM users u JOIN digest_jobs j USING (user_id) WHERE u.user_id = 1`,
     );
     expect(rows).toEqual([{ blocked: true, done: true }]);
+  });
+});
+
+describe('who decides and who sends, through the digest_jobs queue', () => {
+  const openJobs = async (admin: pg.Pool) => {
+    const { rows } = await admin.query<{ n: string }>('SELECT count(*) AS n FROM digest_jobs WHERE done_at_ms IS NULL');
+    return Number(rows[0]!.n);
+  };
+
+  it('queue-worker: the dedicated worker plans and sends nothing, the instances send each digest once', async () => {
+    const fleet = await startFleet('queue-worker', { instances: 4, roles: ['worker'] });
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    expect(fleet.sent.filter((s) => s.instance.startsWith('worker'))).toEqual([]);
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThan(1);
+    await waitFor('every job done', async () => (await openJobs(fleet.admin)) === 0);
+  });
+
+  it('queue-worker: killed mid-burst, the queued digests are sent once; the rest wait for a worker to return', async () => {
+    const fleet = await startFleet('queue-worker', { instances: 4, roles: ['worker'] });
+    // Users are due 10:00 .. 10:07; the worker dies after the 10:02 tick has queued the first ones.
+    await waitFor('the first minutes queued', async () => {
+      const { rows } = await fleet.admin.query<{ n: string }>('SELECT count(*) AS n FROM digest_jobs');
+      return Number(rows[0]!.n) >= 10 && fleet.clock.nowMs() < Date.parse(`${DAY}T10:04:00Z`);
+    });
+    await fleet.schedulers[0]!.kill();
+    const { rows } = await fleet.admin.query<{ n: string }>('SELECT count(*) AS n FROM digest_jobs');
+    const queued = Number(rows[0]!.n);
+    expect(queued).toBeLessThan(USERS);
+    await waitFor('the window over', () => fleet.clock.nowMs() > LAST_DUE_MS + 3 * 10_000, 20_000);
+    await waitFor('the queued jobs done', async () => (await openJobs(fleet.admin)) === 0);
+    // Honest count: what was queued went out exactly once; what fell due after the kill is missing, not sent twice.
+    expect(await deliveryCounts(fleet.admin)).toEqual({ delivered: queued, duplicates: 0, missing: USERS - queued });
+    // A worker started again (a supervisor's restart) plans what is due today and not queued: late, not lost.
+    await fleet.add('worker-restarted', 'worker').start();
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+  });
+
+  it('advisory-lock with sendBy all-instances: one leader decides, every instance sends, once each', async () => {
+    // Everyone due at the first tick, a simulated minute per digest and small claims: the leader plans and claims
+    // first (same tick), the followers take their share at their next tick while it is still sending.
+    const fleet = await startFleet('advisory-lock', {
+      startAt: `${DAY}T10:08:00Z`,
+      digestMs: 60_000,
+      scheduler: { sendBy: 'all-instances', claimBatch: 5 },
+    });
+    expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
+    // With sendBy decider (the test above) one instance sends them all.
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThan(1);
+    const { rows } = await fleet.admin.query<{ n: string }>('SELECT count(*) AS n FROM digest_jobs');
+    expect(Number(rows[0]!.n)).toBe(USERS);
+  });
+
+  it('scheduler.role worker with another strategy is refused with the fix', () => {
+    const config = botConfigSchema.parse({ scheduler: { strategy: 'skip-locked', role: 'worker' } });
+    expect(() =>
+      createScheduler({
+        config,
+        clock: createScaledClock({ timeScale: 1 }),
+        logger,
+        registry: new Registry(),
+        pool: new pg.Pool(),
+        assistant: slowAssistant(createScaledClock({ timeScale: 1 })),
+        sendDigest: async () => {},
+      }),
+    ).toThrow(/scheduler.role worker is only for scheduler.strategy queue-worker/);
   });
 });

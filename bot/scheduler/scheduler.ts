@@ -11,8 +11,10 @@ import {
   type CoordinatorDeps,
   createLeaderCoordinator,
   createScanCoordinator,
+  type LeaderLock,
 } from './coordinator.ts';
 import { schedulerMetrics } from './metrics.ts';
+import { createQueuedLeaderCoordinator, createQueueWorkerCoordinator } from './queue.ts';
 import { createRedisLock } from './redis-lock.ts';
 import type { SendDigest } from './send-with-telegram.ts';
 import { createDigestSender } from './sender.ts';
@@ -161,7 +163,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 }
 
 function createCoordinator(deps: CoordinatorDeps, config: BotConfig, clock: Clock, logger: pino.Logger): Coordinator {
-  switch (config.scheduler.strategy) {
+  const { strategy, role, sendBy } = config.scheduler;
+  if (role === 'worker' && strategy !== 'queue-worker') {
+    throw new ConfigError(
+      `scheduler.role worker is only for scheduler.strategy queue-worker (got ${strategy}): drop the role or set the strategy`,
+    );
+  }
+  // Who decides is the strategy; who sends is sendBy: the leader alone, or every instance through the job queue.
+  const leader = (lock: LeaderLock) =>
+    sendBy === 'all-instances' ? createQueuedLeaderCoordinator(deps, lock) : createLeaderCoordinator(deps, lock);
+  switch (strategy) {
     // Lab only: `none` lets every instance scan and send, which duplicates digests as soon as there are two.
     // It exists to measure that; a production bot picks skip-locked (or any strategy, with one instance).
     case 'none':
@@ -169,8 +180,10 @@ function createCoordinator(deps: CoordinatorDeps, config: BotConfig, clock: Cloc
       return createScanCoordinator(deps);
     case 'skip-locked':
       return createSkipLockedCoordinator(deps);
+    case 'queue-worker':
+      return createQueueWorkerCoordinator(deps);
     case 'advisory-lock':
-      return createLeaderCoordinator(deps, createAdvisoryLock(deps.pool, logger));
+      return leader(createAdvisoryLock(deps.pool, logger));
     case 'redis-lock': {
       const redisUrl = config.scheduler.redisUrl;
       if (!redisUrl) {
@@ -178,8 +191,7 @@ function createCoordinator(deps: CoordinatorDeps, config: BotConfig, clock: Cloc
           'scheduler.redisUrl is required for scheduler.strategy redis-lock: set REDIS_URL (e.g. redis://127.0.0.1:6379) or pick another strategy',
         );
       }
-      return createLeaderCoordinator(
-        deps,
+      return leader(
         createRedisLock({
           redisUrl,
           key: config.scheduler.redisKey,

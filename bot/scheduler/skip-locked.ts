@@ -100,9 +100,26 @@ export async function claimJobs(
   }));
 }
 
-/** The skip-locked coordinator; see the module comment. */
-export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator {
+/** One instance's side of the digest_jobs queue: claim open jobs, send them, mark them done. */
+export interface JobConsumer {
+  /** Claims and sends until no claimable job is left; resolves to the number sent. */
+  consume(): Promise<number>;
+  /** No new claims (claims already taken expire with their lease). */
+  stop(): void;
+}
+
+/**
+ * The consuming half of skip-locked (steps 2 and 3 of the module comment), shared by every strategy that queues:
+ * skip-locked (every instance also plans), queue-worker (a dedicated worker plans) and the leader strategies with
+ * `sendBy: 'all-instances'` (the leader plans).
+ *
+ * @example
+ * const consumer = createJobConsumer(deps);
+ * const sent = await consumer.consume();
+ */
+export function createJobConsumer(deps: CoordinatorDeps): JobConsumer {
   const { pool, clock, config, instanceId, logger } = deps;
+  const strategy = config.strategy;
   const claim = (db: Queryable, limit: number, skipIds?: readonly number[]) =>
     claimJobs(db, {
       instanceId,
@@ -220,7 +237,7 @@ export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator 
         client.release();
       } catch (error) {
         client.release(error instanceof Error ? error : true);
-        deps.metrics.tickErrors.inc({ strategy: 'skip-locked' });
+        deps.metrics.tickErrors.inc({ strategy });
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'skip-locked worker stopped');
         return sent;
       }
@@ -231,19 +248,28 @@ export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator 
   }
 
   return {
-    async tick() {
-      deps.metrics.ticks.inc({ strategy: 'skip-locked', role: 'worker' });
-      await materializeJobs(pool, nowWholeMs(clock));
+    async consume() {
       if (config.claimMode === 'lease') return leaseTick();
       const failed: number[] = [];
       const workers = Array.from({ length: config.sendConcurrency }, () => transactionWorker(failed));
       return (await Promise.all(workers)).reduce((sum, n) => sum + n, 0);
     },
-    stop: async () => {
+    stop() {
       stopped = true;
     },
-    kill: async () => {
-      stopped = true;
+  };
+}
+
+/** The skip-locked coordinator: every instance plans (idempotently) and consumes; see the module comment. */
+export function createSkipLockedCoordinator(deps: CoordinatorDeps): Coordinator {
+  const consumer = createJobConsumer(deps);
+  return {
+    async tick() {
+      deps.metrics.ticks.inc({ strategy: 'skip-locked', role: 'worker' });
+      await materializeJobs(deps.pool, nowWholeMs(deps.clock));
+      return consumer.consume();
     },
+    stop: async () => consumer.stop(),
+    kill: async () => consumer.stop(),
   };
 }

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_KNOBS } from '../../bot/config/index.ts';
 import type { BotReadyLine } from '../../bot/launch.ts';
 import { type Backends, startBackends } from '../../testing/bot-harness.ts';
+import { botEnv, startBotProcess } from '../../testing/bot-process.ts';
+import { waitFor } from '../../testing/wait.ts';
 import { createProgram } from '../program.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/botcap.js', import.meta.url));
@@ -71,5 +73,24 @@ describe('botcap bot as a process', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
     expect(stderr).not.toContain(backends.telegram.tokens[0]!);
+  });
+
+  it('--scheduler-role worker: the queue-worker scheduler, with no Telegram intake, plans on its ticks', async () => {
+    const databaseUrl = await backends.postgres.createDatabase();
+    const callsBefore = backends.telegram.calls().length;
+    const worker = await startBotProcess(
+      ['--scheduler-strategy', 'queue-worker', '--scheduler-role', 'worker', '--instance-id', 'planner'],
+      botEnv(backends, databaseUrl, { BOTCAP_SCHEDULER_ENABLED: 'true', BOTCAP_SCHEDULER_TICK_MS: '100' }),
+    );
+    const ready = worker.ready!;
+    expect(ready).toMatchObject({ instance: 'planner', role: 'scheduler-worker' });
+    expect(ready.webhook).toBeUndefined();
+    expect((await fetch(`${ready.http}/healthz`)).status).toBe(200);
+    await waitFor('a planner tick', async () =>
+      (await (await fetch(`${ready.http}/metrics`)).text()).includes('role="planner"'),
+    );
+    // No getMe, no webhook, no polling: the fake Telegram never heard from it.
+    expect(backends.telegram.calls()).toHaveLength(callsBefore);
+    expect(await worker.stop()).toBe(0);
   });
 });

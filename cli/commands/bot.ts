@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { createBotApp } from '../../bot/app.ts';
 import { BOT_KNOBS, type Knob, loadBotConfig } from '../../bot/config/index.ts';
 import type { BotReadyLine } from '../../bot/launch.ts';
+import { createSchedulerWorkerApp } from '../../bot/scheduler-worker.ts';
 
 /** What `--help` says about a knob: its description, default (never a secret's) and env vars. */
 export function knobHelp(knob: Knob): string {
@@ -42,7 +43,9 @@ export function registerBot(program: Command): void {
       if (value !== undefined) flags[path] = value;
     }
     const config = loadBotConfig({ env: process.env, flags });
-    const app = createBotApp(config);
+    // queue-worker's dedicated scheduler is the same binary with another role: no Telegram intake, it plans only.
+    const worker = config.scheduler.role === 'worker';
+    const app = worker ? createSchedulerWorkerApp(config) : createBotApp(config);
     try {
       await app.start();
     } catch (error) {
@@ -54,6 +57,7 @@ export function registerBot(program: Command): void {
       transport: config.telegram.transport,
       http: app.httpUrl,
       ...(app.webhookUrl ? { webhook: app.webhookUrl } : {}),
+      ...(worker ? { role: 'scheduler-worker' as const } : {}),
     };
     process.stdout.write(`${JSON.stringify(ready)}\n`);
     const failure = await Promise.race([untilSignal().then(() => undefined), app.failed]);

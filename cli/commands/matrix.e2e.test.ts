@@ -64,7 +64,7 @@ describe('botcap matrix all --quick (real runs)', () => {
     const v = verdict('scheduler');
     expect(row(v, 'none x3').values.duplicated).toBeGreaterThan(0);
     expect(v.sentences).toContainEqual(expect.stringMatching(/^none x3 fails: [\d,]+ duplicated/));
-    expect(row(v, 'skip-locked x3').values.duplicated).toBe(0);
+    expect(row(v, 'queue-worker x3').values.duplicated).toBe(0);
   });
 
   it('pooling: 5 x 50 direct hits connection errors (53300) at max_connections=100', () => {

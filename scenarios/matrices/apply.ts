@@ -77,7 +77,7 @@ export function variantScenario(matrix: MatrixDefinition, variant: MatrixVariant
  * The variants a size runs: all of them, or those marked `quick`.
  *
  * @example
- * variantsFor(scheduler, 'quick').map((v) => v.label) // ['none x3', 'skip-locked x3']
+ * variantsFor(scheduler, 'quick').map((v) => v.label) // ['none x3', 'queue-worker x3']
  */
 export function variantsFor(matrix: MatrixDefinition, size: MatrixSize): MatrixVariant[] {
   return matrix.variants.filter((v) => size === 'default' || v.quick);

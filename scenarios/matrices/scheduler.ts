@@ -1,3 +1,4 @@
+import type { BotConfig } from '../../bot/config/index.ts';
 import type { ScenarioInput } from '../schema.ts';
 import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
 
@@ -5,7 +6,9 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * Where does the scheduler live with 5-10 instances? The 10:00 burst (1,000 of 10K users) plus normal
  * traffic, per coordination strategy on 3 instances; on 5 instances with one SIGKILLed during the burst (the three that
  * elect or claim; cron-http gets its ticks from runScenario's external trigger);
- * and advisory-lock behind PgBouncer in transaction mode (where session locks are known to break).
+ * and advisory-lock behind PgBouncer in transaction mode (where session locks are known to break). Issue 14 (A2)
+ * adds the dedicated scheduler worker (queue-worker x3, and x5 with the worker killed at 40%) and a leader whose
+ * digests all instances send (advisory-lock x3, sendBy all-instances): who decides and who sends, varied apart.
  *
  * The default window runs to 10:14 because ~1,200 digests need ~12 minutes of Claude time at 30 concurrent
  * slots (3 instances x 10); a 5-minute window (the first default) counted every strategy's undelivered tail as
@@ -62,7 +65,7 @@ function base(size: MatrixSize): ScenarioInput {
   };
 }
 
-type Strategy = 'none' | 'advisory-lock' | 'skip-locked' | 'redis-lock' | 'cron-http';
+type Strategy = BotConfig['scheduler']['strategy'];
 
 function on(strategy: Strategy, instances: number, extra: Partial<MatrixVariant> = {}): MatrixVariant {
   const killed = extra.kill !== undefined;
@@ -78,16 +81,34 @@ export const scheduler: MatrixDefinition = {
   name: 'scheduler',
   question: 'Where does the scheduler live with 5-10 instances?',
   base,
-  budgetRealS: { default: 890, quick: 40 },
+  budgetRealS: { default: 1200, quick: 40 },
   variants: [
     on('none', 3, { quick: true }),
     on('advisory-lock', 3),
-    on('skip-locked', 3, { quick: true }),
+    on('skip-locked', 3),
     on('redis-lock', 3),
     on('cron-http', 3),
     on('advisory-lock', 5, { kill: { fraction: 0.4 } }),
     on('skip-locked', 5, { kill: { fraction: 0.4 } }),
     on('redis-lock', 5, { kill: { fraction: 0.4 } }),
+    // A2, "Redis pub/sub + one scheduler worker": a dedicated worker process plans into a queue (digest_jobs,
+    // not pub/sub, which drops what no subscriber hears: bot/scheduler/queue.ts), the instances send. Quick keeps
+    // it: it is the option the architect named, against none and skip-locked.
+    on('queue-worker', 3, { quick: true, note: 'one dedicated scheduler worker process plans; the 3 instances send' }),
+    {
+      label: 'queue-worker x5, the worker killed at the peak',
+      patch: { bot: { instances: 5, config: { scheduler: { strategy: 'queue-worker' } } } },
+      kill: { fraction: 0.4, target: 'scheduler-worker' },
+      quick: false,
+      note: 'the scheduler worker, not a bot instance, is SIGKILLed and not restarted',
+    },
+    // Who decides and who sends, varied rather than baked in: the leader decides, every instance sends.
+    {
+      label: 'advisory-lock x3, all instances send',
+      patch: { bot: { instances: 3, config: { scheduler: { strategy: 'advisory-lock', sendBy: 'all-instances' } } } },
+      quick: false,
+      note: 'the advisory-lock leader queues the due digests; all 3 instances claim and send them',
+    },
     {
       label: 'advisory-lock x3 via PgBouncer (transaction)',
       patch: {

@@ -1,4 +1,5 @@
 import type { MatrixName } from '../../contracts/matrices.ts';
+import type { KillTarget } from '../../contracts/run-result.ts';
 import type { ScenarioInput } from '../schema.ts';
 
 /**
@@ -27,9 +28,9 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * real second (AUTO_TIME_SCALE_ESTIMATE), and ~55 variants x 3 repetitions x (~10 s of start and stop + a
  * minute or more of load that holds the question's contrast) is more than three hours before any level is
  * held long enough to be steady. Retuned to the smallest populations and windows that still hold each
- * question's contrast, the estimate is ~4.5 hours (`botcap matrix --list`); `--repeat 1` about 1.6 hours.
+ * question's contrast, the estimate is ~5 hours (`botcap matrix --list`); `--repeat 1` about 1.8 hours.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 20_000, quick: 300 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 21_000, quick: 300 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays
@@ -51,6 +52,8 @@ export interface ScenarioPatch {
 /** When to SIGKILL one instance (the last): a fraction of the load's duration. */
 export interface VariantKill {
   fraction: number;
+  /** What to kill: the last bot instance (default) or queue-worker's dedicated scheduler worker. */
+  target?: KillTarget;
 }
 
 /** One arm of a matrix. */

@@ -1,12 +1,54 @@
+import type { RunResult } from '../../../contracts/run-result.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
-import { counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
+import { botKnob, counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
 import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
 
 export const SCHEDULER_RULE =
   'pass = zero duplicated and zero missing digests (of those expected in the window; "missing" = not sent when ' +
   'the run ended, whether lost or still queued: a strategy that sends from one instance drains the burst ' +
   'slower and shows it here); among passing variants ' +
-  'the lowest p95 digest lateness wins (ties: the lower max lateness). DB load is the peak server connections.';
+  'the lowest p95 digest lateness wins (ties: the lower max lateness). DB load is the peak server connections. ' +
+  'Who decides (the strategy: every instance, a leader, a cron trigger, a dedicated worker) and who sends ' +
+  "(one instance, or all through the digest_jobs queue: scheduler.sendBy) are read from each run's bot config; " +
+  'the split sentence compares the lowest passing p95 lateness where one instance sends every digest with the ' +
+  "lowest where all instances send. A killed scheduler worker is read from the run's fault record.";
+
+/** Who decided which digests were due in a run, and whether one instance or all of them sent. */
+export interface SchedulerRoles {
+  decides: string;
+  sends: 'one instance' | 'all instances';
+}
+
+/** Who decides, per strategy (the reference bot's `scheduler.strategy`). */
+const DECIDES: Readonly<Record<string, string>> = {
+  none: 'every instance, uncoordinated',
+  'skip-locked': 'every instance, one job row per user and day',
+  'advisory-lock': 'a leader holding a Postgres advisory lock',
+  'redis-lock': 'a leader holding a Redis lease',
+  'cron-http': 'an external cron trigger',
+  'queue-worker': 'a dedicated scheduler worker',
+};
+
+/**
+ * The run's scheduler roles from its bot config; undefined when the strategy is not recorded (a bot of its own). Leader
+ * strategies send from the leader unless `scheduler.sendBy` is `all-instances`; cron-http sends from the
+ * instance the trigger hit; the others send from every instance.
+ *
+ * @example
+ * schedulerRoles(result) // { decides: 'a leader holding a Postgres advisory lock', sends: 'one instance' }
+ */
+export function schedulerRoles(result: RunResult): SchedulerRoles | undefined {
+  const strategy = botKnob(result, 'scheduler.strategy');
+  if (typeof strategy !== 'string' || DECIDES[strategy] === undefined) return undefined;
+  const leader = strategy === 'advisory-lock' || strategy === 'redis-lock';
+  const oneSends = strategy === 'cron-http' || (leader && botKnob(result, 'scheduler.sendBy') !== 'all-instances');
+  return { decides: DECIDES[strategy], sends: oneSends ? 'one instance' : 'all instances' };
+}
+
+/** When the run killed queue-worker's scheduler worker (simulated ms since the load started), if it did. */
+function workerKilledAtMs(result: RunResult): number | undefined {
+  return result.faults?.find((f) => f.kind === 'instance-killed' && f.target === 'scheduler-worker')?.fromMs;
+}
 
 const COLUMNS: readonly VerdictColumn[] = [
   { key: 'expected', label: 'digests expected', unit: 'digests' },
@@ -17,6 +59,7 @@ const COLUMNS: readonly VerdictColumn[] = [
   { key: 'latenessMaxMs', label: 'max lateness', unit: 'ms' },
   { key: 'connectionsSeen', label: 'DB connections (peak)', unit: 'connections' },
   { key: 'killed', label: 'instance killed', unit: '0/1' },
+  { key: 'allInstancesSend', label: 'all instances send', unit: '0/1' },
 ];
 
 function figures(o: UsableOutcome): Record<string, number | null> {
@@ -30,12 +73,59 @@ function figures(o: UsableOutcome): Record<string, number | null> {
     latenessMaxMs: percentileOf(d.lateness, 100),
     connectionsSeen: o.result.database.maxConnectionsSeen,
     killed: o.killed ? 1 : 0,
+    allInstancesSend: roleFigure(schedulerRoles(o.result)),
   };
 }
 
 /** `b passed too, 1.2 s later at p95`, or `as late` on a tie (never "0 ms later"). */
 function laterText(runnerUp: string, laterMs: number): string {
   return laterMs > 0 ? `${runnerUp} passed too, ${ms(laterMs)} later at p95` : `${runnerUp} passed too, as late at p95`;
+}
+
+function roleFigure(roles: SchedulerRoles | undefined): number | null {
+  if (roles === undefined) return null;
+  return roles.sends === 'all instances' ? 1 : 0;
+}
+
+/** What was killed, as the per-variant sentence ends: the worker (from the fault record) or a bot instance. */
+function killedPhrase(o: UsableOutcome): string {
+  if (!o.killed) return '';
+  const atMs = workerKilledAtMs(o.result);
+  return atMs === undefined
+    ? '; one instance was killed at the peak'
+    : `; the scheduler worker was killed ${ms(atMs)} into the load and not restarted`;
+}
+
+/**
+ * The split sentence: the best passing p95 lateness where one instance sends every digest against where all
+ * instances send, whoever decides.
+ */
+function splitSentence(usable: readonly UsableOutcome[]): string | undefined {
+  const best = (sends: SchedulerRoles['sends']) =>
+    usable
+      .filter((o) => passes(o) && schedulerRoles(o.result)?.sends === sends)
+      .map((o) => ({ label: o.label, p95Ms: figures(o).latenessP95Ms }))
+      .filter((b): b is { label: string; p95Ms: number } => b.p95Ms !== null)
+      .sort((a, b) => a.p95Ms - b.p95Ms)[0];
+  const tried = (sends: SchedulerRoles['sends']) => usable.some((o) => schedulerRoles(o.result)?.sends === sends);
+  const one = best('one instance');
+  const all = best('all instances');
+  if (!tried('one instance') || !tried('all instances')) return undefined;
+  const lead = 'Who decides is separate from who sends';
+  if (one === undefined && all === undefined)
+    return `${lead}: no variant passed, whether one instance or all instances sent.`;
+  if (one === undefined)
+    return `${lead}: every variant where one instance sends every digest failed; where all instances send, ${all!.label} passed with p95 lateness ${ms(all!.p95Ms)}.`;
+  if (all === undefined)
+    return `${lead}: every variant where all instances send failed; where one instance sends, ${one.label} passed with p95 lateness ${ms(one.p95Ms)}.`;
+  const gapMs = one.p95Ms - all.p95Ms;
+  const comparison =
+    gapMs > 0
+      ? `sending from all instances cut p95 lateness by ${ms(gapMs)}`
+      : gapMs < 0
+        ? `one sender was ${ms(-gapMs)} earlier at p95, so sending from all instances did not help here`
+        : 'both had the same p95 lateness';
+  return `${lead}: the best passing variant where one instance sends every digest (${one.label}) had p95 lateness ${ms(one.p95Ms)}, where all instances send (${all.label}) ${ms(all.p95Ms)}; ${comparison}.`;
 }
 
 function passes(o: UsableOutcome): boolean {
@@ -60,12 +150,16 @@ export const schedulerRule: VerdictRule = {
     for (const o of usable) {
       const f = figures(o);
       const verdictWord = passes(o) ? 'passes' : 'fails';
+      const roles = schedulerRoles(o.result);
+      const who = roles === undefined ? '' : `; decided by ${roles.decides}, sent by ${roles.sends}`;
       v.sentences.push(
         `${o.label} ${verdictWord}: ${num(f.duplicated)} duplicated and ${num(f.missing)} missing of ${counted(f.expected, 'digest')} ` +
           `expected; p95 lateness ${ms(f.latenessP95Ms)}, max ${ms(f.latenessMaxMs)}; ` +
-          `peak ${counted(f.connectionsSeen, 'DB connection')}${o.killed ? '; one instance was killed at the peak' : ''}.`,
+          `peak ${counted(f.connectionsSeen, 'DB connection')}${who}${killedPhrase(o)}.`,
       );
     }
+    const split = splitSentence(usable);
+    if (split !== undefined) v.sentences.push(split);
     const passing = usable
       .filter(passes)
       .sort(
