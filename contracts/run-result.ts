@@ -122,6 +122,19 @@ export const faultEventSchema = z.object({
   toMs: z.number().min(0),
   /** One phrase: `SIGKILL`, `529 overloaded_error for 100% of calls`, `5 sessions terminated`. */
   detail: z.string(),
+  /**
+   * What it cost the users: the updates sent from the fault's start until a reply deadline after its end
+   * (`untilMs`), and how many of them were lost or answered with the fallback. Read from the run's series,
+   * so at their resolution (one real second per bucket).
+   */
+  cost: z
+    .object({
+      untilMs: z.number().min(0),
+      updatesSent: z.number().int().min(0),
+      lost: z.number().int().min(0),
+      fallbacks: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 export type FaultEvent = z.infer<typeof faultEventSchema>;

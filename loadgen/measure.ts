@@ -162,6 +162,8 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
       digestsAtMs: accounting.digests.map((call) => call.timeMs),
       botCallsAtMs: records.calls.map((call) => call.timeMs),
       injectionLags: records.updates.map((u) => [u.intendedMs, Math.max(0, u.injectedMs - u.intendedMs)] as const),
+      lostAtMs: accounting.outcomes.filter((o) => o.lost).map((o) => o.update.intendedMs),
+      fallbacksAtMs: accounting.outcomes.filter((o) => o.fallback).map((o) => o.update.intendedMs),
       ...(records.replyProcessingLags === undefined ? {} : { replyProcessingLags: records.replyProcessingLags }),
     }),
   };

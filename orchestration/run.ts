@@ -17,6 +17,7 @@ import { type CronTrigger, startCronTrigger } from './cron-trigger.ts';
 import { BotUnreachableError, DELIVERY_WATCH_DEFAULTS, watchDelivery } from './delivery-watch.ts';
 import { describeEnvironment } from './environment-info.ts';
 import { type RunFakes, startRunFakes } from './fakes.ts';
+import { withFaultCosts } from './fault-cost.ts';
 import { type FaultSchedule, faultAtMs, scheduleFaults } from './faults.ts';
 import { runFidelity } from './fidelity.ts';
 import { type MonitoringWatch, watchMonitoring } from './monitoring-watch.ts';
@@ -420,7 +421,8 @@ async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResu
     database: databaseFigures(samples),
     sampledSeries: [...samplesToSeries(samples, plan.scenario.timeScale), ...outcome.monitoring],
   });
-  if (outcome.faults !== undefined && outcome.faults.length > 0) result.faults = outcome.faults;
+  if (outcome.faults !== undefined && outcome.faults.length > 0)
+    result.faults = withFaultCosts(outcome.faults, result.timeSeries, plan.scenario.replies.deadline);
   if (outcome.crashes.length > 0) {
     result.error = `${outcome.crashes.join('; ')}; see its log in the run's log directory`;
   }

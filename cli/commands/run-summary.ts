@@ -1,6 +1,7 @@
 import { decodeHistogram } from '../../contracts/histogram.ts';
-import type { EncodedHistogram, FaultEvent, RunResult } from '../../contracts/run-result.ts';
+import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
 import { histogramStats } from '../../loadgen/metrics/histogram.ts';
+import { formatFaults } from '../../reports/faults.ts';
 import { distortedMessage, fidelityLine, notJudged } from '../../reports/fidelity.ts';
 import { formatGate } from './gate.ts';
 
@@ -9,22 +10,6 @@ function latencyLine(label: string, encoded: EncodedHistogram): string {
   const s = histogramStats(decodeHistogram(encoded));
   // One value per update; updates without a reply count at the deadline (see RunResult.latency).
   return `${label}: p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms  (${s.count} updates)`;
-}
-
-/**
- * The run's injected faults in one line, each with its simulated time.
- *
- * @example
- * formatFaults(result.faults) // 'bot-2 instance-killed at 60 s (SIGKILL); claude claude-errors 20-40 s (529 for 100% of calls)'
- */
-export function formatFaults(faults: readonly FaultEvent[]): string {
-  const s = (ms: number) => Math.round(ms / 1000);
-  return faults
-    .map((f) => {
-      const when = f.toMs > f.fromMs ? `${s(f.fromMs)}-${s(f.toMs)} s` : `at ${s(f.fromMs)} s`;
-      return `${f.target} ${f.kind} ${when} (${f.detail})`;
-    })
-    .join('; ');
 }
 
 function sumValues(record: Readonly<Record<string, number>>): number {

@@ -29,6 +29,9 @@ export interface TimeSeriesInput {
    * simulated ms): the generator's own lag, one input of the fidelity estimate (loadgen/fidelity).
    */
   injectionLags?: ReadonlyArray<readonly [atMs: number, lagMs: number]>;
+  /** Intended send times of the updates that were lost, and of those answered with the fallback. */
+  lostAtMs?: readonly number[];
+  fallbacksAtMs?: readonly number[];
   /** Per reply a VU took: [recorded at, lag until the generator took it], simulated ms. */
   replyProcessingLags?: ReadonlyArray<readonly [atMs: number, lagMs: number]>;
 }
@@ -147,6 +150,24 @@ export function buildTimeSeries(input: TimeSeriesInput): TimeSeries[] {
           ),
         ]),
     ...(input.injectionLags === undefined ? [] : [series('injection_lag_ms', 'ms', meanByBucket(input.injectionLags))]),
+    ...(input.lostAtMs === undefined
+      ? []
+      : [
+          series(
+            'lost_per_s',
+            '1/s',
+            count(input.lostAtMs).map((c) => c * perS),
+          ),
+        ]),
+    ...(input.fallbacksAtMs === undefined
+      ? []
+      : [
+          series(
+            'fallbacks_per_s',
+            '1/s',
+            count(input.fallbacksAtMs).map((c) => c * perS),
+          ),
+        ]),
     ...(input.replyProcessingLags === undefined
       ? []
       : [series('reply_processing_lag_ms', 'ms', meanByBucket(input.replyProcessingLags))]),

@@ -1,3 +1,4 @@
+import { describeFault } from '../faults.ts';
 import type { ReportDocument } from './document.ts';
 import { escapeXml as x } from './escape.ts';
 import { formatNumber } from './format.ts';
@@ -23,10 +24,7 @@ export function renderJunit(doc: ReportDocument): string {
       ['seed', String(run.facts.seed)],
       ['timeScale', String(run.facts.timeScale)],
       // Faults injected on purpose: a CI reader sees why the figures around them moved.
-      ...run.facts.faults.map((f) => [
-        'fault',
-        `${f.target} ${f.kind} ${f.toMs > f.fromMs ? `${f.fromMs / 1000}-${f.toMs / 1000} s` : `at ${f.fromMs / 1000} s`} (${f.detail})`,
-      ]),
+      ...run.facts.faults.map((f) => ['fault', describeFault(f)]),
     ]
       .map(([name, value]) => `      <property name="${x(name!)}" value="${x(value!)}"/>`)
       .join('\n');
