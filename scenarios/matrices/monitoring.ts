@@ -7,7 +7,9 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from 
  * through the bot's own pool), Telegram alerts into an admins' group (one message per error, or one summary a
  * minute: the group takes ~20 messages a minute), an error-tracking client (the real @sentry/node posting to
  * the fake ingestion, fakes/ingest), or the Prometheus metrics alone - through a Claude 529 storm and a
- * PostgreSQL outage (its sessions terminated every 5 s for a quarter of the run).
+ * PostgreSQL outage (the server botcap owns stopped for half the run and started again: `postgresFaults` with
+ * `mode: 'restart'`; the first version terminated sessions every 5 s, and the pool reconnected between them,
+ * so the error log never went blind).
  *
  * Question-heavy traffic on one polling instance (the breaker matrix's load: one instance keeps up without a
  * fault), so the storm is every question's fallback: a few errors a second.
@@ -28,9 +30,6 @@ export const MONITORING_FAULT_WINDOW = { fromFraction: 0.25, toFraction: 0.75 } 
 
 /** The admins' group the alert variants tell (a supergroup id, as Telegram gives one). */
 export const ADMINS_CHAT_ID = -1_001_000_000_001;
-
-/** Seconds between terminations of the database's sessions during the outage: a flapping primary. */
-const OUTAGE_EVERY_MS = 5_000;
 
 function faultWindow(size: MatrixSize): { from: number; to: number } {
   const d = SIZES[size].durationMs;
@@ -99,11 +98,10 @@ const RUNS: ReadonlyArray<{ label: string; patch: ScenarioPatch; quick: boolean 
 function faultPatch(fault: Fault, size: MatrixSize): ScenarioPatch {
   const window = faultWindow(size);
   if (fault === 'claude-storm') return { fakes: { claude: { faults: [{ ...window, rate: 1, kind: '529' }] } } };
-  const count = Math.floor((window.to - window.from) / OUTAGE_EVERY_MS) + 1;
+  // A real outage: the server is down for the window (an external --database-url gets its sessions terminated
+  // instead, and the run's fault record says so).
   return {
-    environment: {
-      postgresFaults: Array.from({ length: count }, (_, i) => ({ at: window.from + i * OUTAGE_EVERY_MS })),
-    },
+    environment: { postgresFaults: [{ at: window.from, mode: 'restart', down: window.to - window.from }] },
   };
 }
 
