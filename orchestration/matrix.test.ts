@@ -40,7 +40,7 @@ describe('runMatrix', () => {
     const seeded: ScenarioRunner = async (scenario, options) => {
       seen.push({ variant: options.variant ?? 'x', seed: scenario.seed });
       const late =
-        scenario.bot.config.scheduler?.strategy === 'skip-locked' ? scenario.seed === 2 : scenario.seed !== 2;
+        scenario.bot.config.scheduler?.strategy === 'queue-worker' ? scenario.seed === 2 : scenario.seed !== 2;
       return makeRun({
         variant: options.variant ?? 'x',
         instances: scenario.bot.instances,
