@@ -52,16 +52,23 @@ describe('botcap run with faults', () => {
     // The last instance still up is killed; killed on purpose, it is not an error of the run (a bot that died of
     // the terminated sessions would be).
     const killed = result.faults?.find((f) => f.kind === 'instance-killed');
+    // Every fault says what it cost the users who sent updates during it (and a reply deadline after).
+    for (const fault of result.faults ?? []) expect(fault.cost?.updatesSent, fault.kind).toBeGreaterThan(0);
     expect(killed?.target).toMatch(/^bot-[12]$/);
     expect(result.error ?? '').not.toContain(`${killed?.target} exited`);
     expect(stdout).toMatch(
       new RegExp(
-        `^faults: claude claude-errors 10-20 s \\(529 for 100% of calls\\); postgres .*; ${killed?.target} instance-killed at 72 s \\(SIGKILL\\)$`,
+        // Each with what it cost: the updates sent from its start to a reply deadline (30 s) after its end.
+        `^faults: claude claude-errors 10-20 s \\(529 for 100% of calls; to 50 s: \\d+ updates sent, \\d+ lost, \\d+ fallbacks?\\); postgres .*; ${killed?.target} instance-killed at 72 s \\(SIGKILL; to 102 s: \\d+ updates sent, \\d+ lost, \\d+ fallbacks?\\)$`,
         'm',
       ),
     );
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
-    expect(junit).toContain(`<property name="fault" value="${killed?.target} instance-killed at 72 s (SIGKILL)"/>`);
+    expect(junit).toMatch(
+      new RegExp(
+        `<property name="fault" value="${killed?.target} instance-killed at 72 s \\(SIGKILL; to 102 s: \\d+ updates sent, \\d+ lost, \\d+ fallbacks?\\)"/>`,
+      ),
+    );
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
       `"label":"${killed?.target} instance-killed (SIGKILL)"`,
     );
