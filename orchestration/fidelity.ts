@@ -15,7 +15,7 @@ import type { Scenario } from '../scenarios/schema.ts';
  * runFidelity(result, scenario, thresholds, { source: 'auto' }).status // 'ok' | 'distorted'
  */
 export function runFidelity(
-  result: Pick<RunResult, 'timeSeries' | 'timeScale'>,
+  result: Pick<RunResult, 'timeSeries' | 'timeScale'> & Partial<Pick<RunResult, 'environment'>>,
   scenario: Pick<Scenario, 'fidelity'> & { behaviour?: Pick<Scenario['behaviour'], 'thinkTime'> },
   thresholds: ThresholdMap,
   options: { source: Fidelity['timeScaleSource']; allowDistorted?: boolean },
@@ -27,6 +27,7 @@ export function runFidelity(
     boundMs: bound.boundMs,
     intervals: fidelityIntervals(result.timeSeries, { timeScale: result.timeScale, bucketMs: 1000 * result.timeScale }),
     ...(scenario.behaviour === undefined ? {} : { meanCycleMs: meanThinkMs(scenario.behaviour.thinkTime) }),
+    ...(result.environment === undefined ? {} : { cores: result.environment.machine.cpuCount }),
   });
   return fidelity.status === 'distorted' && options.allowDistorted === true
     ? { ...fidelity, overridden: true }

@@ -6,14 +6,9 @@ import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
 import {
   decideMatrix,
   foldRepetitions,
-  INDEX_FILES,
-  type IndexEntry,
-  type IndexMeta,
   MATRIX_REPORT_FILES,
   type MatrixVerdict,
   type RepeatedVerdict,
-  renderIndexHtml,
-  renderIndexMarkdown,
   type VariantOutcome,
   writeMatrixReport,
 } from '../reports/matrix/index.ts';
@@ -243,41 +238,4 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     wallTimeS: (performance.now() - startedRealMs) / 1000,
     interrupted,
   };
-}
-
-/**
- * Writes the findings index (`index.html`, `index.md`) for matrix runs into `outDir`; returns the paths.
- *
- * @example
- * await writeIndex(runs, 'docs/findings', meta);
- */
-export async function writeIndex(runs: readonly MatrixRun[], outDir: string, meta: IndexMeta): Promise<string[]> {
-  const entries: IndexEntry[] = runs.map((run) => ({
-    verdict: run.verdict,
-    dir: run.matrix.name,
-    failedVariants: run.repetitions.flatMap((r) => r.outcomes).filter((o) => o.error !== null).length,
-    variants: run.repetitions.flatMap((r) => r.outcomes).length,
-    wallTimeS: run.wallTimeS,
-    fidelity: run.repetitions.flatMap((repetition, i) =>
-      repetition.outcomes.flatMap((o) =>
-        o.result === null
-          ? []
-          : [
-              {
-                variant: o.label,
-                repetition: i + 1,
-                timeScale: o.result.timeScale,
-                status: o.result.fidelity?.status ?? null,
-                estimatedDistortionMs: o.result.fidelity?.estimatedDistortionMs ?? null,
-                boundMs: o.result.fidelity?.boundMs ?? null,
-              },
-            ],
-      ),
-    ),
-  }));
-  const html = join(outDir, INDEX_FILES.html);
-  const md = join(outDir, INDEX_FILES.md);
-  await writeFile(html, renderIndexHtml(entries, meta), 'utf8');
-  await writeFile(md, renderIndexMarkdown(entries, meta), 'utf8');
-  return [html, md];
 }

@@ -121,19 +121,21 @@ export function decideFromCalibration(
   const steady = intervals.slice(1).filter((i) => i.items > 0);
   const items = steady.reduce((sum, i) => sum + i.items, 0);
   const cpuMs = new Map<string, number>();
-  let lagMs = 0;
+  const lagMs = { labMs: 0, systemMs: 0 };
   for (const interval of steady) {
     const realMs = (interval.endMs - interval.startMs) / scale;
     for (const p of interval.processes)
       cpuMs.set(p.name, (cpuMs.get(p.name) ?? 0) + ((p.cpuPercent ?? 0) / 100) * realMs);
     const estimate = intervalEstimate({ ...interval, processes: interval.processes.map(withoutCpu) }, scale);
-    lagMs += estimate.realDelayMs * interval.items;
+    lagMs.labMs += estimate.labDelayMs * interval.items;
+    lagMs.systemMs += estimate.systemDelayMs * interval.items;
   }
   const processes: CalibratedProcess[] = [...cpuMs].map(([name, ms]) => ({
     name,
     cpuMsPerItem: items > 0 ? ms / items : 0,
     // PostgreSQL and PgBouncer's pool serve items on several backends; a Node process on one event loop.
     singleThreaded: name === 'loadgen' || /^bot-\d+$/.test(name),
+    lab: name === 'loadgen',
   }));
   const simulatedS = steady.reduce((sum, i) => sum + (i.endMs - i.startMs), 0) / 1000;
   const peakItemsPerSimulatedS =
@@ -143,7 +145,8 @@ export function decideFromCalibration(
   const replyItems = replyLags.reduce((sum, i) => sum + i.items, 0);
   const choice = chooseTimeScale({
     processes,
-    baseDelayMs: items > 0 ? lagMs / items : 0,
+    baseDelayMs:
+      items > 0 ? { labMs: lagMs.labMs / items, systemMs: lagMs.systemMs / items } : { labMs: 0, systemMs: 0 },
     peakItemsPerSimulatedS,
     cores,
     boundMs: bound.boundMs,

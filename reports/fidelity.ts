@@ -19,14 +19,19 @@ export function notJudged(fidelity: Fidelity | undefined): fidelity is Fidelity 
  * // 'not judged: the lab itself added ~412 ms (bound 150 ms) at 60x, mostly bot-1; at most 18x would have been faithful: rerun with --time-scale auto (or 18), or pass --allow-distorted'
  */
 export function distortedMessage(fidelity: Fidelity): string {
+  const max = fidelity.maxFaithfulTimeScale;
   const faithful =
-    fidelity.maxFaithfulTimeScale === undefined
+    max === undefined
       ? ''
-      : `; at most ${formatScale(fidelity.maxFaithfulTimeScale)}x would have been faithful`;
+      : max < 1
+        ? `; not even real time would have been faithful (at most ${formatScale(max)}x): the lab itself is too slow for this load on this machine`
+        : `; at most ${formatScale(max)}x would have been faithful`;
   const rerun =
-    fidelity.maxFaithfulTimeScale === undefined
+    max === undefined
       ? 'rerun with --time-scale auto'
-      : `rerun with --time-scale auto (or ${formatScale(Math.max(1, Math.floor(fidelity.maxFaithfulTimeScale)))})`;
+      : max < 1
+        ? 'run fewer users, or on more cores'
+        : `rerun with --time-scale auto (or ${formatScale(Math.floor(max))})`;
   const what = latencyWithinBound(fidelity)
     ? `the generator took replies late enough to stretch each user's cycle by ${cycleText(fidelity)} at ${formatScale(fidelity.timeScale)}x`
     : `the lab itself added ~${Math.round(fidelity.estimatedDistortionMs)} ms (bound ${fidelity.boundMs} ms) at ${formatScale(fidelity.timeScale)}x, mostly ${fidelity.limitingProcess}`;
@@ -70,5 +75,5 @@ export function fidelityLine(fidelity: Fidelity | undefined): string {
 }
 
 function formatScale(scale: number): string {
-  return Number.isInteger(scale) ? String(scale) : scale.toFixed(1);
+  return Number.isInteger(scale) ? String(scale) : scale < 1 ? scale.toFixed(2) : scale.toFixed(1);
 }

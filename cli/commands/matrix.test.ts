@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -80,7 +80,8 @@ describe('botcap matrix (stubbed runs)', () => {
     const { stdout, exitCode } = await cli(['--list']);
     expect(exitCode).toBe(0);
     expect(stdout).toBe(formatMatrixList());
-    expect(stdout.split('\n').filter(Boolean)).toHaveLength(MATRIX_NAMES.length + 2);
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(MATRIX_NAMES.length + 3);
+    expect(stdout).toMatch(/^index +no run: index\.html \+ index\.md from the matrix folders already in --out/m);
     expect(stdout).toMatch(
       /^transport +Long polling or webhooks, and when\? +6 variants \(1 in --quick\), ~\d+ (s|min) \/ quick ~\d+ (s|min)$/m,
     );
@@ -129,6 +130,48 @@ describe('botcap matrix (stubbed runs)', () => {
     const memo = index.slice(index.indexOf('## What to do'), index.indexOf('## The answers in detail'));
     expect(memo.split('\n').filter((l) => l.startsWith('### '))).toHaveLength(MATRIX_NAMES.length);
     expect(memo.split('\n').filter((l) => l.startsWith('Confidence: '))).toHaveLength(MATRIX_NAMES.length);
+  });
+
+  it('index assembles the findings from matrices run one at a time, each naming how it was produced', async () => {
+    const out = join(outRoot, 'parts');
+    for (const name of ['pooling', 'breaker', 'signals']) await cli([name, '--quick', '--out', out], stubRunner);
+    const record = JSON.parse(readFileSync(join(out, 'breaker', 'matrix-run.json'), 'utf8'));
+    expect(record).toMatchObject({
+      matrix: 'breaker',
+      produced: { command: `botcap matrix breaker --quick --out ${out}`, size: 'quick', repetitions: 1 },
+      failedVariants: 0,
+    });
+    expect(record.fidelity.length).toBe(record.variants);
+    // A folder from before matrix-run.json: its verdict still counts, and the index says how little is known.
+    rmSync(join(out, 'signals', 'matrix-run.json'));
+    const { exitCode, stdout, stderr } = await cli(['index', '--out', out], stubRunner);
+    expect(exitCode).toBe(0);
+    expect(stderr).toContain('3 matrices (breaker, pooling, signals)');
+    const index = readFileSync(join(out, 'index.md'), 'utf8');
+    expect(stdout.split('\n')).toContain(join(out, 'index.md'));
+    expect(index).toContain(`Assembled by \`botcap matrix index --out ${out}\``);
+    expect(index).toContain('(1 predate that record and say so)');
+    expect(index.split('\n').filter((l) => l.startsWith('| ['))).toHaveLength(3);
+    const produced = index.slice(index.indexOf('## How each was produced'));
+    expect(produced).toContain(
+      `- breaker: [HTML report](breaker/report.html), [Markdown](breaker/summary.md), \`botcap matrix breaker --quick --out ${out}\` (quick size, 1 repetition)`,
+    );
+    expect(produced).toMatch(/- signals: .*how it was produced was not recorded/);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('How each was produced');
+  });
+
+  it('index names the file that is not what a matrix run writes, and an empty folder', async () => {
+    const out = join(outRoot, 'broken');
+    await cli(['pooling', '--quick', '--out', out], stubRunner);
+    writeFileSync(join(out, 'pooling', 'matrix-run.json'), '{"schemaVersion": 1}');
+    const broken = await cli(['index', '--out', out], stubRunner);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toContain(`${join(out, 'pooling', 'matrix-run.json')} is not a matrix record: matrix:`);
+    const empty = join(outRoot, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const none = await cli(['index', '--out', empty], stubRunner);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain(`no matrix verdict in ${empty}`);
   });
 
   it('rejects a --repeat that is not a whole number from 1, saying what it expects', async () => {

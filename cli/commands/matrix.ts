@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../../common/errors.ts';
 import { MATRIX_NAMES } from '../../contracts/matrices.ts';
+import type { MatrixProvenance, MatrixRecord } from '../../contracts/matrix-record.ts';
 import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
-import { type MatrixRun, runMatrix, type ScenarioRunner, writeIndex } from '../../orchestration/matrix.ts';
+import { type MatrixRun, runMatrix, type ScenarioRunner } from '../../orchestration/matrix.ts';
+import { assembleIndex, matrixRecord, writeIndex, writeMatrixRecord } from '../../orchestration/matrix-index.ts';
 import {
   estimateMatrixRealS,
   getMatrix,
@@ -57,6 +59,9 @@ export function formatMatrixList(): string {
     `${'all'.padEnd(width)}  the ${matrices.length} in order, then index.html + index.md: ${total('default')} / quick ${total('quick')}`,
   );
   lines.push(
+    `${'index'.padEnd(width)}  no run: index.html + index.md from the matrix folders already in --out (matrices run one at a time)`,
+  );
+  lines.push(
     `(each variant runs ${MATRIX_REPETITIONS.default} times by default and ${MATRIX_REPETITIONS.quick} with --quick; --repeat N changes it, and the time with it)`,
   );
   return `${lines.join('\n')}\n`;
@@ -102,7 +107,7 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       '[name]',
       `a matrix (${listMatrices()
         .map((m) => m.name)
-        .join(', ')}) or all`,
+        .join(', ')}), all, or index (assemble the index from matrices already run into --out)`,
     )
     .option(
       '--quick',
@@ -124,6 +129,18 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         process.stdout.write(formatMatrixList());
         return;
       }
+      if (name === 'index') {
+        try {
+          const { paths, matrices } = await assembleIndex(options.out, `botcap matrix index --out ${options.out}`);
+          process.stderr.write(`botcap matrix index: ${matrices.length} matrices (${matrices.join(', ')})\n`);
+          process.stdout.write(`${paths.join('\n')}\n`);
+        } catch (error) {
+          if (!(error instanceof ScenarioError)) throw error;
+          process.stderr.write(`botcap matrix index: ${error.message}\n`);
+          process.exitCode = 1;
+        }
+        return;
+      }
       const size: MatrixSize = options.quick === true ? 'quick' : 'default';
       const repetitions = options.repeat ?? MATRIX_REPETITIONS[size];
       let matrices: MatrixDefinition[];
@@ -139,7 +156,18 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       const startedAt = new Date().toISOString();
       const startedRealMs = performance.now();
       const progress = new ProgressWriter(process.stderr);
-      const runs: MatrixRun[] = [];
+      const runs: Array<readonly [MatrixRun, MatrixRecord]> = [];
+      const command = `botcap matrix ${name}${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`} --out ${options.out}`;
+      const commit = (await gitCommit()) ?? null;
+      const produced = (matrixStartedAt: string, wallTimeS: number): MatrixProvenance => ({
+        command,
+        size,
+        repetitions,
+        machine: machineText(),
+        startedAt: matrixStartedAt,
+        wallTimeS,
+        gitCommit: commit,
+      });
       if (matrices.length > 1) {
         const totalS = matrices.reduce((sum, m) => sum + estimateMatrixRealS(m, size, repetitions), 0);
         progress.line(`botcap matrix ${name}: ${matrices.length} matrices, ${realTime(totalS)} estimated`);
@@ -147,6 +175,7 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       try {
         for (const matrix of matrices) {
           progress.line(estimateLine(matrix, size, repetitions));
+          const matrixStartedAt = new Date().toISOString();
           const result = await runMatrix(matrix, {
             size,
             repetitions,
@@ -159,28 +188,25 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
             onProgress: (event) => progress.update(event),
             ...(run === undefined ? {} : { run }),
           });
-          runs.push(result);
+          const record = matrixRecord(result, produced(matrixStartedAt, result.wallTimeS));
+          const recordPath = await writeMatrixRecord(join(options.out, matrix.name), record);
+          runs.push([result, record]);
           progress.line(`matrix ${matrix.name}: ${result.verdict.answer} (${Math.round(result.wallTimeS)} s)`);
-          process.stdout.write(`${result.paths.join('\n')}\n`);
+          process.stdout.write(`${[...result.paths, recordPath].join('\n')}\n`);
           if (result.interrupted) break;
         }
       } finally {
         progress.done();
       }
       if (name === 'all') {
-        const commit = await gitCommit();
-        const paths = await writeIndex(runs, options.out, {
-          command: `botcap matrix all${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`} --out ${options.out}`,
-          size,
-          repetitions,
-          machine: machineText(),
-          startedAt,
-          wallTimeS: (performance.now() - startedRealMs) / 1000,
-          gitCommit: commit ?? null,
-        });
+        const paths = await writeIndex(
+          runs,
+          options.out,
+          produced(startedAt, (performance.now() - startedRealMs) / 1000),
+        );
         process.stdout.write(`${paths.join('\n')}\n`);
       }
-      const failed = runs.flatMap((r) =>
+      const failed = runs.flatMap(([r]) =>
         r.repetitions.flatMap((rep, i) =>
           rep.outcomes
             .filter((o) => o.error !== null)

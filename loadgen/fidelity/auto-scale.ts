@@ -13,7 +13,10 @@
  *
  *   d(S) = base lag + sum over processes (c + c x rho_eff / (1 - rho_eff)),  rho_eff = max(rho_process, rho_m)
  *
- * and the predicted distortion (S - 1) x d(S) (see estimate.ts). The pick keeps it within `headroom` of the
+ * split as estimate.ts splits it: the generator's terms (it hosts the fakes) and its share of the base lag
+ * are the lab's, d_lab; the system's processes are d_sys, except the extra wait for a core the generator's CPU
+ * causes them (their wait with it in rho_m, less their wait without it), which is the lab's too. The
+ * predicted distortion is S x d_lab + (S - 1) x d_sys (see estimate.ts). The pick keeps it within `headroom` of the
  * bound and the machine below `maxMachineUtilization`, so the run's own measured verdict - the check of this
  * prediction - lands inside the bound.
  */
@@ -43,6 +46,8 @@ export const AUTO_SCALE_DEFAULTS = {
 /** What the calibration measured for one process. */
 export interface CalibratedProcess {
   name: string;
+  /** The lab's own process (the generator with the fakes), whose delay production would not have. */
+  lab?: boolean;
   /** Real CPU ms per work item. */
   cpuMsPerItem: number;
   /** One event loop (Node: generator, each bot) or several workers (PostgreSQL's backends). */
@@ -54,8 +59,11 @@ export interface CalibratedProcess {
 export interface AutoScaleInput {
   /** The calibration's per-process costs. */
   processes: readonly CalibratedProcess[];
-  /** Real ms per item the lab added at the calibration's low load that does not scale (injection, idle lag). */
-  baseDelayMs: number;
+  /**
+   * Real ms per item added at the calibration's low load that does not scale (injection, idle lag): the lab's
+   * (injection, the generator's loop) and the system's (the bots' loops).
+   */
+  baseDelayMs: { labMs: number; systemMs: number };
   /** The scenario's peak work items (updates + digests) per *simulated* second. */
   peakItemsPerSimulatedS: number;
   /** Cores of the machine. */
@@ -64,7 +72,7 @@ export interface AutoScaleInput {
   boundMs: number;
   /**
    * The users' cycle, when the calibration measured the generator's lag in taking replies: a scale whose
-   * (S - 1) x lag passes headroom x boundShare of the mean think time would stretch the load's shape
+   * S x lag passes headroom x boundShare of the mean think time would stretch the load's shape
    * (estimate.ts, cycleStretch). The lag is taken as it was at the calibration: it is mostly the feed's poll.
    */
   cycle?: { replyLagRealMs: number; cycleMs: number; boundShare: number };
@@ -94,28 +102,43 @@ export interface AutoScaleChoice extends ScalePrediction {
   maxMachineUtilization: number;
 }
 
-/** Predicted real delay per item and machine utilization at scale `s`; Infinity when something saturates. */
+/**
+ * Predicted real delay per item at scale `s`, the lab's and the system's, and the machine's utilization;
+ * Infinity when something saturates.
+ */
 export function predictAt(
   input: AutoScaleInput,
   s: number,
-): { delayMs: number; machineUtilization: number; limitingProcess: string } {
+): { labDelayMs: number; systemDelayMs: number; machineUtilization: number; limitingProcess: string } {
   const itemsPerRealMs = (s * input.peakItemsPerSimulatedS) / 1000;
-  const totalCpu = input.processes.reduce((sum, p) => sum + p.cpuMsPerItem, 0);
-  const machineUtilization = (itemsPerRealMs * totalCpu) / input.cores;
-  let delayMs = input.baseDelayMs;
+  const utilization = (processes: readonly CalibratedProcess[]) =>
+    (itemsPerRealMs * processes.reduce((sum, p) => sum + p.cpuMsPerItem, 0)) / input.cores;
+  const machineUtilization = utilization(input.processes);
+  const withoutLab = utilization(input.processes.filter((p) => p.lab !== true));
+  let labDelayMs = input.baseDelayMs.labMs;
+  let systemDelayMs = input.baseDelayMs.systemMs;
   let limitingProcess = 'loadgen';
   let worst = -1;
   for (const p of input.processes) {
     const own = p.singleThreaded ? (itemsPerRealMs * p.cpuMsPerItem) / (p.instances ?? 1) : 0;
-    const rho = Math.max(own, machineUtilization);
-    const ms = rho >= 1 ? Number.POSITIVE_INFINITY : p.cpuMsPerItem + (p.cpuMsPerItem * rho) / (1 - rho);
-    delayMs += ms;
+    const withWait = (machine: number) => {
+      const rho = Math.max(own, machine);
+      return rho >= 1 ? Number.POSITIVE_INFINITY : p.cpuMsPerItem + (p.cpuMsPerItem * rho) / (1 - rho);
+    };
+    const ms = withWait(machineUtilization);
+    if (p.lab === true) labDelayMs += ms;
+    else {
+      const alone = withWait(withoutLab);
+      systemDelayMs += alone;
+      // Saturated alone too: the system's own (Infinity - Infinity is not the lab's share).
+      if (Number.isFinite(alone)) labDelayMs += ms - alone;
+    }
     if (ms > worst) {
       worst = ms;
       limitingProcess = p.name;
     }
   }
-  return { delayMs, machineUtilization, limitingProcess };
+  return { labDelayMs, systemDelayMs, machineUtilization, limitingProcess };
 }
 
 /**
@@ -124,8 +147,9 @@ export function predictAt(
  * with the refused prediction that says why.
  *
  * @example
- * chooseTimeScale({ processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }], baseDelayMs: 0.5,
- *   peakItemsPerSimulatedS: 10, cores: 2, boundMs: 150, headroom: 0.5 }).timeScale // 30: (30 - 1) x 1.93 ms = 56 ms <= 75 ms
+ * chooseTimeScale({ processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }],
+ *   baseDelayMs: { labMs: 0.5, systemMs: 0 }, peakItemsPerSimulatedS: 10, cores: 2, boundMs: 150, headroom: 0.5 })
+ *   .timeScale // 30: 30 x 0.5 ms + (30 - 1) x 1.43 ms = 56 ms <= 75 ms
  */
 export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
   const headroom = input.headroom ?? AUTO_SCALE_DEFAULTS.headroom;
@@ -136,7 +160,7 @@ export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
     const p = predictAt(input, timeScale);
     return {
       timeScale,
-      distortionMs: Math.max(0, timeScale - 1) * p.delayMs,
+      distortionMs: timeScale * p.labDelayMs + Math.max(0, timeScale - 1) * p.systemDelayMs,
       machineUtilization: p.machineUtilization,
       limitingProcess: p.limitingProcess,
     };
@@ -163,5 +187,5 @@ export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
 function stretchesCycle(input: AutoScaleInput, timeScale: number, headroom: number): boolean {
   const cycle = input.cycle;
   if (cycle === undefined) return false;
-  return (timeScale - 1) * cycle.replyLagRealMs > headroom * cycle.boundShare * cycle.cycleMs;
+  return timeScale * cycle.replyLagRealMs > headroom * cycle.boundShare * cycle.cycleMs;
 }

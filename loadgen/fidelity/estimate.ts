@@ -5,9 +5,13 @@ import type { Fidelity } from '../../contracts/run-result.ts';
  * on the simulated clock.
  *
  * Why: a run at time scale S divides every designed wait (think times, the fakes' latencies) by S, but not
- * real work. Each real millisecond an update spends in the lab - waiting for its injection, for an event loop
- * that is busy, on a CPU in any process it passes through - reads as S simulated milliseconds, where at
- * 1x it would have read as one. So the lab adds (S - 1) x d to the update's latency, d being that real time.
+ * real work. Each real millisecond an update spends in the lab reads as S simulated milliseconds. Two kinds:
+ *
+ * - the system's own real time, d_sys (the bots' CPU and event loops, PostgreSQL, PgBouncer): at 1x it would
+ *   read as itself, and production has it too, so the lab adds (S - 1) x d_sys;
+ * - the lab's real time, d_lab (the generator and the fakes it hosts: injection lag, its event loop, its CPU;
+ *   and the share of the bots' event-loop lag that comes from waiting for a core the generator holds):
+ *   real Telegram and Claude do not add it, so it is all distortion, S x d_lab, at 1x as at any scale.
  *
  * Method `lab-delay-x-scale` (capacity-methods.md, "Time compression and fidelity"; the per-process split is
  * operational analysis: CPU time per item = utilization x interval / items, Denning & Buzen's utilization law):
@@ -22,7 +26,14 @@ import type { Fidelity } from '../../contracts/run-result.ts';
  * arrive and once more for every call its bot makes (the request into the fake, the answer back into the
  * bot), and meets each loop's lag at every crossing. Database round trips are not counted (they are not
  * visible for a bot botcap did not write), so the lag term is a lower bound where a bot queries a lot.
- *   distortion_i = (S - 1) x d_i                         (simulated ms)
+ * The first three terms and the generator's CPU are d_lab. Of the bots' lag, the contention share
+ *
+ *   bots' lag x (generator CPU / all CPU) x min(1, all CPU / cores)
+ *
+ * is d_lab too (proportional attribution: on a busy machine a loop waits for a core in proportion to who
+ * holds the cores; on an idle one it waits for nobody); the rest of d_i is d_sys. Without `cores` the
+ * contention share is not counted.
+ *   distortion_i = S x d_lab,i + (S - 1) x d_sys,i       (simulated ms)
  *
  * The run's figure is the 95th percentile of distortion_i weighted by n_i (a p95 budget sees the worst 5%
  * of updates, so the worst 5% of the lab's delay is what can move it). Event-loop lag is what a timer waits
@@ -84,6 +95,8 @@ export interface FidelityEstimateInput {
    * cycle is not judged.
    */
   meanCycleMs?: number;
+  /** The machine's cores, for the contention share of the bots' lag; unset, it is not counted. */
+  cores?: number;
 }
 
 /** One interval's estimate, with each process's share of the real delay. */
@@ -91,9 +104,13 @@ export interface IntervalEstimate {
   startMs: number;
   endMs: number;
   items: number;
-  /** Real ms of lab delay per item. */
+  /** Real ms per item spent in the lab's own parts (generator, fakes, contention they caused): d_lab. */
+  labDelayMs: number;
+  /** Real ms per item spent in the system under test (bots, PostgreSQL, ...): d_sys. */
+  systemDelayMs: number;
+  /** labDelayMs + systemDelayMs. */
   realDelayMs: number;
-  /** (S - 1) x realDelayMs. */
+  /** S x labDelayMs + (S - 1) x systemDelayMs. */
   distortionMs: number;
   /** The interval's reply-processing lag, real ms, when measured (FidelityInterval). */
   replyProcessingLagMs?: number;
@@ -103,42 +120,69 @@ export interface IntervalEstimate {
 }
 
 /**
- * One interval's real lab delay per item, split by process.
+ * One interval's real delay per item, split by process and into the lab's and the system's.
  *
  * @example
  * intervalEstimate({ startMs: 0, endMs: 20_000, items: 100, injectionLagMs: 1,
  *   processes: [{ name: 'loadgen', role: 'generator', cpuPercent: 10, loopLagMs: 0.5 }] }, 20).distortionMs
- * // (1 + 0.5 + 0.1 x 1000 / 100) x 19 = 47.5
+ * // all of it the lab's: (1 + 0.5 + 0.1 x 1000 / 100) x 20 = 50
  */
-export function intervalEstimate(interval: FidelityInterval, timeScale: number): IntervalEstimate {
+export function intervalEstimate(
+  interval: FidelityInterval,
+  timeScale: number,
+  options: { cores?: number } = {},
+): IntervalEstimate {
   const realMs = (interval.endMs - interval.startMs) / timeScale;
   const byProcess = new Map<string, number>();
   const add = (name: string, ms: number) => byProcess.set(name, (byProcess.get(name) ?? 0) + ms);
   add('loadgen', interval.injectionLagMs);
+  let labDelayMs = interval.injectionLagMs;
+  let systemDelayMs = 0;
   const bots = interval.processes.filter((p) => p.role === 'bot');
+  const contention = contentionShare(interval.processes, options.cores);
   for (const process of interval.processes) {
     // CPU time per item: with no item in the interval nothing was delayed by it.
     const cpuMs = interval.items > 0 ? (((process.cpuPercent ?? 0) / 100) * realMs) / interval.items : 0;
     // An item meets one bot's loop, so the bots' lags count as their mean; every other loop it meets.
     const lagMs = ((process.loopLagMs ?? 0) * (interval.hopsPerItem ?? 1)) / (process.role === 'bot' ? bots.length : 1);
     add(process.name, cpuMs + lagMs);
+    if (process.role === 'generator') labDelayMs += cpuMs + lagMs;
+    else if (process.role === 'bot') {
+      labDelayMs += lagMs * contention;
+      systemDelayMs += cpuMs + lagMs * (1 - contention);
+    } else systemDelayMs += cpuMs + lagMs;
   }
-  let realDelayMs = 0;
   let limitingProcess = 'loadgen';
-  for (const [name, ms] of byProcess) {
-    realDelayMs += ms;
-    if (ms > (byProcess.get(limitingProcess) ?? 0)) limitingProcess = name;
-  }
+  for (const [name, ms] of byProcess) if (ms > (byProcess.get(limitingProcess) ?? 0)) limitingProcess = name;
   return {
     startMs: interval.startMs,
     endMs: interval.endMs,
     items: interval.items,
-    realDelayMs,
-    distortionMs: Math.max(0, timeScale - 1) * realDelayMs,
+    labDelayMs,
+    systemDelayMs,
+    realDelayMs: labDelayMs + systemDelayMs,
+    distortionMs: distortionAt(timeScale, labDelayMs, systemDelayMs),
     ...(interval.replyProcessingLagMs === undefined ? {} : { replyProcessingLagMs: interval.replyProcessingLagMs }),
     byProcess,
     limitingProcess,
   };
+}
+
+/** S x d_lab + (S - 1) x d_sys, simulated ms (the module comment). */
+function distortionAt(timeScale: number, labDelayMs: number, systemDelayMs: number): number {
+  return timeScale * labDelayMs + Math.max(0, timeScale - 1) * systemDelayMs;
+}
+
+/**
+ * The share of a bot's event-loop lag the generator caused by holding cores: its share of all CPU, times how
+ * busy the machine was (0 when `cores` is unknown).
+ */
+function contentionShare(processes: readonly ProcessInterval[], cores: number | undefined): number {
+  if (cores === undefined || cores <= 0) return 0;
+  const all = processes.reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0);
+  if (all <= 0) return 0;
+  const lab = processes.filter((p) => p.role === 'generator').reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0);
+  return (lab / all) * Math.min(1, all / (100 * cores));
 }
 
 /** The weighted `percentile` of `values` (weights > 0), nearest rank. */
@@ -166,15 +210,13 @@ function weightedPercentile(values: ReadonlyArray<{ value: number; weight: numbe
  * estimateFidelity({ timeScale: 20, timeScaleSource: 'scenario', boundMs: 150, intervals }).status // 'ok' | 'distorted'
  */
 export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
-  const estimates = input.intervals.map((interval) => intervalEstimate(interval, input.timeScale));
+  const estimates = input.intervals.map((interval) =>
+    intervalEstimate(interval, input.timeScale, input.cores === undefined ? {} : { cores: input.cores }),
+  );
   const withItems = estimates.filter((e) => e.items > 0);
   const p = FIDELITY_DEFAULTS.percentile;
   const estimatedDistortionMs = weightedPercentile(
     withItems.map((e) => ({ value: e.distortionMs, weight: e.items })),
-    p,
-  );
-  const realDelayMs = weightedPercentile(
-    withItems.map((e) => ({ value: e.realDelayMs, weight: e.items })),
     p,
   );
   const totals = new Map<string, number>();
@@ -193,9 +235,10 @@ export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
   const cycle = cycleStretch(withItems, input);
   const latencyOk = estimatedDistortionMs <= input.boundMs;
   const cycleOk = cycle === undefined || cycle.share <= cycle.boundShare;
+  const latencyFaithful = maxFaithfulScale(withItems, input.boundMs);
   const faithful = [
-    ...(realDelayMs > 0 ? [1 + input.boundMs / realDelayMs] : []),
-    ...(cycle !== undefined && cycle.realLagMs > 0 ? [1 + (cycle.boundShare * cycle.cycleMs) / cycle.realLagMs] : []),
+    ...(latencyFaithful === undefined ? [] : [latencyFaithful]),
+    ...(cycle !== undefined && cycle.realLagMs > 0 ? [(cycle.boundShare * cycle.cycleMs) / cycle.realLagMs] : []),
   ];
   return {
     timeScale: input.timeScale,
@@ -206,7 +249,7 @@ export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
     status: latencyOk && cycleOk ? 'ok' : 'distorted',
     worstIntervals,
     limitingProcess: latencyOk && !cycleOk ? 'loadgen' : limitingProcess,
-    ...(faithful.length > 0 ? { maxFaithfulTimeScale: round1(Math.min(...faithful)) } : {}),
+    ...(faithful.length > 0 ? { maxFaithfulTimeScale: roundScale(Math.min(...faithful)) } : {}),
     ...(cycle === undefined
       ? {}
       : {
@@ -221,9 +264,34 @@ export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
 }
 
 /**
+ * The largest scale whose item-weighted p95 of S x d_lab + (S - 1) x d_sys stays within the bound, the real
+ * delays held as measured; below 1 when the lab's own delay alone passes the bound even at 1x. Undefined when
+ * nothing delayed anything. The p95 only grows with S, so a bisection finds it.
+ */
+function maxFaithfulScale(estimates: readonly IntervalEstimate[], boundMs: number): number | undefined {
+  if (!estimates.some((e) => e.realDelayMs > 0)) return undefined;
+  const p95At = (scale: number) =>
+    weightedPercentile(
+      estimates.map((e) => ({ value: distortionAt(scale, e.labDelayMs, e.systemDelayMs), weight: e.items })),
+      FIDELITY_DEFAULTS.percentile,
+    );
+  let low = 0;
+  let high = 1;
+  while (p95At(high) <= boundMs && high < 1e6) high *= 2;
+  if (high >= 1e6) return undefined;
+  for (let i = 0; i < 40; i++) {
+    const mid = (low + high) / 2;
+    if (p95At(mid) <= boundMs) low = mid;
+    else high = mid;
+  }
+  return low > 0 ? low : undefined;
+}
+
+/**
  * The second thing the lab's delay distorts: the load's shape. A VU starts its next think time only when the
- * generator has taken the reply, so each real ms of that lag stretches every user's cycle by (S - 1) ms more
- * than at 1x, and a closed model then sends fewer updates than it should. Judged as a share of the mean cycle
+ * generator has taken the reply, so each real ms of that lag stretches every user's cycle by S simulated ms
+ * (real Telegram has no such lag, so none of it is the system's), and a closed model then sends fewer updates
+ * than it should. Judged as a share of the mean cycle
  * (the same share as the latency bound), at the item-weighted 95th percentile of the per-interval lag.
  */
 function cycleStretch(
@@ -237,7 +305,8 @@ function cycleStretch(
     lags.map((e) => ({ value: e.replyProcessingLagMs!, weight: e.items })),
     FIDELITY_DEFAULTS.percentile,
   );
-  const stretchMs = Math.max(0, input.timeScale - 1) * realLagMs;
+  // The generator's lag is the lab's: at 1x it stretches the cycle too, so all S x lag of it counts.
+  const stretchMs = input.timeScale * realLagMs;
   return {
     realLagMs,
     stretchMs,
@@ -249,4 +318,9 @@ function cycleStretch(
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/** A scale to 0.1, or to 0.01 below 1 (where 0.75x and 0.8x are different verdicts), never 0. */
+function roundScale(scale: number): number {
+  return scale >= 1 ? round1(scale) : Math.max(0.01, Math.round(scale * 100) / 100);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { distortedMessage } from '../../reports/fidelity.ts';
 import { chooseTimeScale, predictAt } from './auto-scale.ts';
 import { fidelityBound, tightestLatencyBudget } from './bound.ts';
 import { estimateFidelity, type FidelityInterval, intervalEstimate } from './estimate.ts';
@@ -35,16 +36,28 @@ function interval(
 }
 
 describe('the distortion estimate', () => {
-  it('turns a known real delay and scale into (S - 1) x delay simulated ms', () => {
-    // 100 items in one real second; bot 20% of a core = 200 ms / 100 = 2 ms each, lag 1 ms; generator 5% +
-    // 0.5 ms lag + 0.5 ms injection lag; postgres 10% = 1 ms each. d = 0.5 + 0.5 + 0.5 + 2 + 1 + 1 = 5.5 ms.
+  it("turns a known delay and scale into S x the lab's real ms + (S - 1) x the system's", () => {
+    // 100 items in one real second. The lab's: generator 5% of a core = 0.5 ms each, 0.5 ms lag, 0.5 ms
+    // injection lag = 1.5 ms. The system's: bot 20% = 2 ms each, lag 1 ms; postgres 10% = 1 ms each = 4 ms.
     const e = intervalEstimate(
       interval(0, 20, 100, { injectionLagMs: 0.5, genCpu: 5, genLag: 0.5, bots: [[20, 1]], pgCpu: 10 }),
       20,
     );
-    expect(e.realDelayMs).toBeCloseTo(5.5, 6);
-    expect(e.distortionMs).toBeCloseTo(19 * 5.5, 6);
+    expect(e.labDelayMs).toBeCloseTo(1.5, 6);
+    expect(e.systemDelayMs).toBeCloseTo(4, 6);
+    expect(e.distortionMs).toBeCloseTo(20 * 1.5 + 19 * 4, 6);
     expect(e.limitingProcess).toBe('bot-1');
+  });
+
+  it("charges the lab with the bots' wait for the cores the generator holds on a busy machine", () => {
+    // Generator 60% + bot 40% of 2 cores: the machine is half busy and the generator holds 60% of what is
+    // busy, so 0.5 x 0.6 = 30% of the bot's 10 ms lag is the lab's.
+    const busy = interval(0, 10, 100, { genCpu: 60, bots: [[40, 10]] });
+    const e = intervalEstimate(busy, 10, { cores: 2 });
+    expect(e.labDelayMs).toBeCloseTo(6 + 3, 6); // generator CPU 600 ms / 100 + 3 ms of the bot's lag
+    expect(e.systemDelayMs).toBeCloseTo(4 + 7, 6);
+    // Without the machine's cores the contention is not counted.
+    expect(intervalEstimate(busy, 10).labDelayMs).toBeCloseTo(6, 6);
   });
 
   it('counts the bots as one visit: their CPU summed per item, their lags averaged', () => {
@@ -61,9 +74,11 @@ describe('the distortion estimate', () => {
     expect(e.realDelayMs).toBeCloseTo(7, 6);
   });
 
-  it('adds nothing at 1x, whatever the lab spends', () => {
+  it("adds the system's own delay nothing at 1x, and the lab's all of it", () => {
+    // 10 items in a second: the generator's 900 ms of CPU is 90 ms each, + 50 ms lag; the bot's the same.
     const e = intervalEstimate(interval(0, 1, 10, { genCpu: 90, genLag: 50, bots: [[90, 50]] }), 1);
-    expect(e.distortionMs).toBe(0);
+    expect(e.systemDelayMs).toBeCloseTo(140, 6);
+    expect(e.distortionMs).toBeCloseTo(140, 6); // the generator's alone: production has no generator
   });
 
   it('judges the run on the item-weighted p95 and names the worst intervals and the limiting process', () => {
@@ -80,7 +95,7 @@ describe('the distortion estimate', () => {
     expect(fidelity.estimatedDistortionMs).toBeCloseTo(19, 1);
     expect(fidelity.status).toBe('ok');
     expect(fidelity.worstIntervals[0]).toMatchObject({ startMs: 19 * 20_000, limitingProcess: 'loadgen' });
-    expect(fidelity.worstIntervals[0]!.distortionMs).toBeCloseTo(19 * 41, 0);
+    expect(fidelity.worstIntervals[0]!.distortionMs).toBeCloseTo(20 * 40 + 19 * 1, 0);
     expect(fidelity.maxFaithfulTimeScale).toBeCloseTo(151, 0);
   });
 
@@ -89,8 +104,19 @@ describe('the distortion estimate', () => {
     const fidelity = estimateFidelity({ timeScale: 60, timeScaleSource: 'flag', boundMs: 150, intervals });
     expect(fidelity.status).toBe('distorted');
     expect(fidelity.limitingProcess).toBe('bot-1');
-    // d = 3 + 30 + 950/50 = 52 ms; faithful while (S - 1) x 52 <= 150
-    expect(fidelity.maxFaithfulTimeScale).toBeCloseTo(1 + 150 / 52, 1);
+    // The lab's 3 ms, the system's 30 + 950/50 = 49 ms: faithful while 3 S + 49 (S - 1) <= 150, S <= 199 / 52.
+    expect(fidelity.maxFaithfulTimeScale).toBeCloseTo(199 / 52, 1);
+  });
+
+  it('says when not even real time is faithful: the lab alone passes the bound', () => {
+    const intervals = Array.from({ length: 5 }, (_, i) => interval(i, 1, 50, { genLag: 200, bots: [[5, 0]] }));
+    const fidelity = estimateFidelity({ timeScale: 1, timeScaleSource: 'flag', boundMs: 150, intervals });
+    expect(fidelity.status).toBe('distorted');
+    expect(fidelity.limitingProcess).toBe('loadgen');
+    expect(fidelity.maxFaithfulTimeScale).toBe(0.75); // S x 200 ms <= 150 ms
+    expect(distortedMessage(fidelity)).toBe(
+      'not judged: the lab itself added ~200 ms (bound 150 ms) at 1x, mostly loadgen; not even real time would have been faithful (at most 0.75x): the lab itself is too slow for this load on this machine: run fewer users, or on more cores, or pass --allow-distorted',
+    );
   });
 
   it('ignores intervals with no work items when weighting', () => {
@@ -133,16 +159,35 @@ describe('the fidelity bound', () => {
 });
 
 describe('--time-scale auto', () => {
-  const base = { baseDelayMs: 0.5, cores: 2, boundMs: 150 };
+  const base = { baseDelayMs: { labMs: 0.5, systemMs: 0 }, cores: 2, boundMs: 150 };
 
   it('predicts M/M/1 queueing in each event loop', () => {
     const p = predictAt(
       { ...base, processes: [{ name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true }], peakItemsPerSimulatedS: 10 },
       50,
     );
-    // rho = 50 x 10 / 1000 x 1 = 0.5: wait 1 ms; delay 0.5 + 1 + 1
-    expect(p.delayMs).toBeCloseTo(2.5, 6);
+    // rho = 50 x 10 / 1000 x 1 = 0.5: wait 1 ms; the system's delay 1 + 1, the lab's its base 0.5
+    expect(p.systemDelayMs).toBeCloseTo(2, 6);
+    expect(p.labDelayMs).toBeCloseTo(0.5, 6);
     expect(p.machineUtilization).toBeCloseTo(0.25, 6);
+  });
+
+  it('charges the lab with the wait for a core its generator causes the bot', () => {
+    const processes = [
+      { name: 'loadgen', cpuMsPerItem: 1, singleThreaded: true, lab: true },
+      { name: 'bot-1', cpuMsPerItem: 1, singleThreaded: true },
+    ];
+    // 500 items per real second: each loop 50% busy alone, the 2 cores 50% busy together.
+    const p = predictAt({ ...base, baseDelayMs: { labMs: 0, systemMs: 0 }, processes, peakItemsPerSimulatedS: 50 }, 10);
+    expect(p.systemDelayMs).toBeCloseTo(2, 6); // the bot alone: rho 0.5 (its own loop), 1 + 1
+    expect(p.labDelayMs).toBeCloseTo(2, 6); // the generator: the same; the machine adds the bot no more than its loop
+    const crowded = predictAt(
+      { ...base, cores: 1, baseDelayMs: { labMs: 0, systemMs: 0 }, processes, peakItemsPerSimulatedS: 40 },
+      10,
+    );
+    // One core, 80% busy with both, 40% with the bot alone: the bot's wait 4 ms, of which 4 - 0.67 is the lab's.
+    expect(crowded.systemDelayMs).toBeCloseTo(1 + 0.4 / 0.6, 6);
+    expect(crowded.labDelayMs).toBeCloseTo(5 + (5 - (1 + 0.4 / 0.6)), 6);
   });
 
   it('picks the largest candidate within headroom x bound and says what refused the next one', () => {
@@ -167,7 +212,7 @@ describe('--time-scale auto', () => {
       headroom: 0.5,
     };
     expect(chooseTimeScale(cheap).timeScale).toBe(100);
-    // 5 ms real per reply against a 2 s cycle: (S - 1) x 5 <= 0.5 x 5% x 2,000 = 50 ms allows 11x: 10 is picked.
+    // 5 ms real per reply against a 2 s cycle: S x 5 <= 0.5 x 5% x 2,000 = 50 ms allows 10x.
     const choice = chooseTimeScale({ ...cheap, cycle: { replyLagRealMs: 5, cycleMs: 2_000, boundShare: 0.05 } });
     expect(choice.timeScale).toBe(10);
     expect(choice.refused).toMatchObject({ timeScale: 12, cause: 'cycle' });

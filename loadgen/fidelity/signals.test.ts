@@ -51,9 +51,10 @@ describe('fidelity signals from a run', () => {
       boundMs: 150,
       intervals: fidelityIntervals(timeSeries, { timeScale: scale, bucketMs }),
     });
-    // First buckets: 1 (injection) + 0.5 + 1 ms (generator CPU 100 ms / 100) + 1 (bot lag) + 2 (bot CPU)
-    // + 1 (postgres CPU) = 6.5 ms real; the digest bucket halves the CPU terms: 4.5 ms. p95 over items: 6.5 ms.
-    expect(fidelity.estimatedDistortionMs).toBeCloseTo(19 * 6.5, 1);
+    // First buckets: the lab's 1 (injection) + 0.5 (loop) + 1 ms (generator CPU 100 ms / 100) = 2.5 ms, read
+    // S times; the system's 1 (bot lag) + 2 (bot CPU) + 1 (postgres CPU) = 4 ms, read S - 1 times: 126 ms. The
+    // digest bucket halves the CPU terms (87.5 ms); p95 over items: the first buckets' figure.
+    expect(fidelity.estimatedDistortionMs).toBeCloseTo(20 * 2.5 + 19 * 4, 1);
     expect(fidelity.status).toBe('ok');
   });
 
@@ -62,8 +63,8 @@ describe('fidelity signals from a run', () => {
     const intervals = fidelityIntervals(withCalls, { timeScale: scale, bucketMs });
     expect(intervals[0]!.hopsPerItem).toBe(3); // 1 arrival + 2 calls per update
     const fidelity = estimateFidelity({ timeScale: scale, timeScaleSource: 'scenario', boundMs: 150, intervals });
-    // The loop lags (0.5 generator + 1 bot) now count three times: 6.5 + 2 x 1.5 = 9.5 ms real.
-    expect(fidelity.estimatedDistortionMs).toBeCloseTo(19 * 9.5, 1);
+    // The loop lags now count three times: the lab's 2.5 + 2 x 0.5 = 3.5 ms, the system's 4 + 2 x 1 = 6 ms.
+    expect(fidelity.estimatedDistortionMs).toBeCloseTo(20 * 3.5 + 19 * 6, 1);
   });
 
   it('yields nothing for a run without the generator series', () => {

@@ -1,3 +1,4 @@
+import type { MatrixProvenance, RunFidelityRecord } from '../../contracts/matrix-record.ts';
 import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
 import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
@@ -16,18 +17,15 @@ export interface IndexEntry {
   wallTimeS: number;
   /** The fidelity verdict of every run of the matrix (every variant of every repetition that produced a result). */
   fidelity?: readonly RunFidelity[];
+  /**
+   * How this matrix was produced, in an index assembled from separate runs (`botcap matrix index`); null for
+   * a matrix whose folder predates `matrix-run.json`. Unset in an index written by the run itself.
+   */
+  produced?: MatrixProvenance | null;
 }
 
 /** One run's fidelity, as the index lists it. */
-export interface RunFidelity {
-  variant: string;
-  repetition: number;
-  timeScale: number;
-  /** Null for a result without a verdict. */
-  status: 'ok' | 'distorted' | null;
-  estimatedDistortionMs: number | null;
-  boundMs: number | null;
-}
+export type RunFidelity = RunFidelityRecord;
 
 /** `6 of 6 runs ok (3x-5x)` or `2 of 6 runs DISTORTED`. */
 function fidelitySummary(runs: readonly RunFidelity[] | undefined): string {
@@ -49,18 +47,15 @@ const MEMO_CSS = `
 .memo-item.confidence-weak .recommendation,.memo-item.confidence-none .recommendation{color:var(--bad)}
 @media (max-width:800px){.memo-item{grid-template-columns:1fr}}`;
 
-/** How the findings were produced, printed at the top of the index. */
-export interface IndexMeta {
-  /** The command line that produced them, e.g. `botcap matrix all --out docs/findings`. */
+/** How the findings were produced, printed at the top of the index: one run of `botcap matrix all`. */
+export type IndexMeta = MatrixProvenance;
+
+/** An index assembled from matrices run separately (`botcap matrix index`): each entry says how it was made. */
+export interface AssembledIndexMeta {
+  assembled: true;
+  /** The command that assembled it, e.g. `botcap matrix index --out docs/findings`. */
   command: string;
-  size: 'default' | 'quick';
-  /** How many times each variant ran (seeds seed, seed+1, ...). */
-  repetitions: number;
-  /** CPU, cores, memory, OS, Node. */
-  machine: string;
-  startedAt: string;
-  wallTimeS: number;
-  gitCommit: string | null;
+  assembledAt: string;
 }
 
 /** Files of the index, in the `botcap matrix all` output folder. */
@@ -88,6 +83,48 @@ function repetitionsText(meta: IndexMeta): string {
     : ' Each variant ran once.';
 }
 
+/** How a format writes plain text and a command line. */
+interface Formatter {
+  text: (s: string) => string;
+  code: (s: string) => string;
+}
+const MARKDOWN: Formatter = { text: escapeMarkdownText, code: (s) => `\`${s}\`` };
+const HTML: Formatter = { text: e, code: (s) => `<code>${e(s)}</code>` };
+
+/** The index's opening paragraph. */
+function introText(meta: IndexMeta | AssembledIndexMeta, entries: readonly IndexEntry[], f: Formatter): string {
+  const rule =
+    'Every answer is generated from the measurements by the rule printed in its report; times are simulated.';
+  if ('assembled' in meta) {
+    const unrecorded = entries.filter((x) => x.produced === null).length;
+    return `${f.text('Assembled by ')}${f.code(meta.command)}${f.text(
+      ` at ${meta.assembledAt} from ${entries.length} matrices run separately; each one's command, size, ` +
+        `repetitions, commit and date are listed under "How each was produced"` +
+        `${unrecorded > 0 ? ` (${unrecorded} predate that record and say so)` : ''}. ${rule}`,
+    )}`;
+  }
+  return `${f.text('Produced by ')}${f.code(meta.command)}${f.text(
+    ` (${meta.size} size) on ${meta.machine}, started ${meta.startedAt}, ${Math.round(meta.wallTimeS)} s of wall ` +
+      `time${meta.gitCommit ? `, commit ${meta.gitCommit}` : ''}. ${rule}${repetitionsText(meta)}`,
+  )}`;
+}
+
+/**
+ * How one matrix of an assembled index was produced: `botcap matrix breaker --out /tmp/f` (default size, 3
+ * repetitions), commit abc1234, started ..., 1234 s on ...; or that nobody recorded it.
+ */
+function producedText(entry: IndexEntry, f: Formatter): string {
+  const p = entry.produced;
+  if (p === undefined) return f.text(`${Math.round(entry.wallTimeS)} s`);
+  if (p === null)
+    return f.text('how it was produced was not recorded (a run from before matrix-run.json): see README.md');
+  const repetitions = p.repetitions === 1 ? '1 repetition' : `${p.repetitions} repetitions`;
+  return `${f.code(p.command)}${f.text(
+    ` (${p.size} size, ${repetitions})${p.gitCommit ? `, commit ${p.gitCommit}` : ''}, started ${p.startedAt}, ` +
+      `${Math.round(p.wallTimeS)} s on ${p.machine}`,
+  )}`;
+}
+
 /**
  * The findings index in Markdown: one line per question with the answer, the figure behind it, and the
  * conditions under which it would change, each linking its report.
@@ -95,7 +132,7 @@ function repetitionsText(meta: IndexMeta): string {
  * @example
  * renderIndexMarkdown(entries, meta).split('\n')[0] // '# botcap findings'
  */
-export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexMeta): string {
+export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexMeta | AssembledIndexMeta): string {
   const rows = entries.map(
     (x) =>
       `| [${escapeMarkdownCell(x.verdict.question)}](${x.dir}/summary.md) | ${escapeMarkdownCell(x.verdict.answer)} | ` +
@@ -104,10 +141,7 @@ export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexM
   return [
     '# botcap findings',
     '',
-    `Produced by \`${escapeMarkdownText(meta.command)}\` (${meta.size} size) on ${escapeMarkdownText(meta.machine)}, ` +
-      `started ${meta.startedAt}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${meta.gitCommit}` : ''}. ` +
-      'Every answer is generated from the measurements by the rule printed in its report; times are simulated.' +
-      repetitionsText(meta),
+    introText(meta, entries, MARKDOWN),
     '',
     memoMarkdown(memoItems(entries)),
     '',
@@ -117,9 +151,10 @@ export function renderIndexMarkdown(entries: readonly IndexEntry[], meta: IndexM
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
+    ...('assembled' in meta ? ['## How each was produced', ''] : []),
     ...entries.map(
       (x) =>
-        `- ${x.verdict.matrix}: [HTML report](${x.dir}/report.html), [Markdown](${x.dir}/summary.md), ${Math.round(x.wallTimeS)} s`,
+        `- ${x.verdict.matrix}: [HTML report](${x.dir}/report.html), [Markdown](${x.dir}/summary.md), ${producedText(x, MARKDOWN)}`,
     ),
     '',
     ...fidelityTable(entries),
@@ -157,7 +192,11 @@ function fidelityTable(entries: readonly IndexEntry[]): string[] {
  * @example
  * writeFileSync('out/index.html', renderIndexHtml(entries, meta));
  */
-export function renderIndexHtml(entries: readonly IndexEntry[], meta: IndexMeta, options: HtmlOptions = {}): string {
+export function renderIndexHtml(
+  entries: readonly IndexEntry[],
+  meta: IndexMeta | AssembledIndexMeta,
+  options: HtmlOptions = {},
+): string {
   const items = memoItems(entries);
   const rows = entries
     .map(
@@ -178,11 +217,22 @@ ${chart === undefined ? '<p class="muted">No figure to chart: no variant produce
 </article>`;
     })
     .join('\n');
-  const intro = `<p class="muted">Produced by <code>${e(meta.command)}</code> (${e(meta.size)} size) on ${e(meta.machine)}, started ${e(meta.startedAt)}, ${Math.round(meta.wallTimeS)} s of wall time${meta.gitCommit ? `, commit ${e(meta.gitCommit)}` : ''}. Every answer is generated from the measurements by the rule printed in its report; times are simulated.${e(repetitionsText(meta))}</p>`;
+  const intro = `<p class="muted">${introText(meta, entries, HTML)}</p>`;
+  const produced =
+    'assembled' in meta
+      ? [
+          section(
+            'produced',
+            'How each was produced',
+            `<ul>\n${entries.map((x) => `<li><a href="${e(x.dir)}/report.html">${e(x.verdict.matrix)}</a>: ${producedText(x, HTML)}</li>`).join('\n')}\n</ul>`,
+          ),
+        ]
+      : [];
+  const sizes = 'assembled' in meta ? 'assembled from separate runs' : `${meta.size} size`;
   return renderHtmlPage(
     {
       title: 'botcap findings',
-      subtitle: `${entries.length} questions, ${meta.size} size`,
+      subtitle: `${entries.length} questions, ${sizes}`,
       sections: [
         intro,
         section(
@@ -199,6 +249,7 @@ ${chart === undefined ? '<p class="muted">No figure to chart: no variant produce
 ${rows}
 </tbody></table></div>`,
         ),
+        ...produced,
       ],
       charts: specs,
       css: MEMO_CSS,

@@ -7,7 +7,14 @@
  * const verdict = decideMatrix('scheduler', question, outcomes);
  * await writeMatrixReport(verdict, outcomes, 'out/scheduler');
  */
-export { INDEX_FILES, type IndexEntry, type IndexMeta, renderIndexHtml, renderIndexMarkdown } from './index-page.ts';
+export {
+  type AssembledIndexMeta,
+  INDEX_FILES,
+  type IndexEntry,
+  type IndexMeta,
+  renderIndexHtml,
+  renderIndexMarkdown,
+} from './index-page.ts';
 export { formatCell, matrixHtml, matrixMarkdown, repetitionsText, reportVerdict } from './render.ts';
 export {
   asRepeated,

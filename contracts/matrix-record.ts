@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { MATRIX_NAMES } from './matrices.ts';
+
+/**
+ * `matrix-run.json`, beside each matrix's `verdict.json`: how that matrix's answer was produced and how
+ * faithful each of its runs was. It lets the findings index be assembled from matrices run at different
+ * times (`botcap matrix index`): on 2 cores the ten matrices at their default size take about five hours, so
+ * they are run one or a few at a time, and the index names each one's own command, commit and date.
+ */
+export const MATRIX_RECORD_FILE = 'matrix-run.json';
+
+export const MATRIX_RECORD_SCHEMA_VERSION = 1;
+
+/** How a matrix (or `matrix all`) was produced. */
+export const matrixProvenanceSchema = z.object({
+  /** The command line, e.g. `botcap matrix scheduler --out /tmp/findings`. */
+  command: z.string(),
+  size: z.enum(['default', 'quick']),
+  /** How many times each variant ran (seeds seed, seed+1, ...). */
+  repetitions: z.number().int().positive(),
+  /** CPU, cores, memory, OS, Node. */
+  machine: z.string(),
+  startedAt: z.string(),
+  /** Real seconds the matrix took. */
+  wallTimeS: z.number().min(0),
+  gitCommit: z.string().nullable(),
+});
+export type MatrixProvenance = z.infer<typeof matrixProvenanceSchema>;
+
+/** One run's fidelity, as the index lists it. */
+export const runFidelityRecordSchema = z.object({
+  variant: z.string(),
+  repetition: z.number().int().positive(),
+  timeScale: z.number().positive(),
+  /** Null for a result without a verdict. */
+  status: z.enum(['ok', 'distorted']).nullable(),
+  estimatedDistortionMs: z.number().nullable(),
+  boundMs: z.number().nullable(),
+});
+export type RunFidelityRecord = z.infer<typeof runFidelityRecordSchema>;
+
+export const matrixRecordSchema = z.object({
+  schemaVersion: z.literal(MATRIX_RECORD_SCHEMA_VERSION),
+  matrix: z.enum(MATRIX_NAMES),
+  produced: matrixProvenanceSchema,
+  /** Variant runs (over all repetitions) that failed to produce a completed run. */
+  failedVariants: z.number().int().min(0),
+  /** Variant runs over all repetitions. */
+  variants: z.number().int().min(0),
+  fidelity: z.array(runFidelityRecordSchema),
+});
+export type MatrixRecord = z.infer<typeof matrixRecordSchema>;
