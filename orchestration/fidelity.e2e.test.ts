@@ -47,7 +47,7 @@ describe('fidelity: answers that do not depend on the time scale', () => {
   it('two faithful scales give the same answers; a scale far past the faithful one is flagged distorted', {
     timeout: 400_000,
   }, async () => {
-    // Real time is the reference (at 1x the lab adds nothing to simulated time); 2x must judge itself faithful
+    // Real time is the reference (at 1x only the generator's own delay is the lab's); 2x must judge itself faithful
     // on a quiet 2-core machine and then agree with it. (At 4x the estimate says distorted, and the p95 does
     // move: 318 ms at 2x vs 845 ms at 4x in one run, so 4x is not a scale this test may call faithful.)
     const slow = await runAt(1);

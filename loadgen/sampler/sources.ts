@@ -224,6 +224,10 @@ export interface ProcessTarget {
 /** Direct children of `pid` from /proc (Linux); empty elsewhere. */
 async function childrenOf(pid: number): Promise<number[]> {
   if (process.platform !== 'linux') return [];
+  // Each thread's `children` file (Linux 3.5+, CONFIG_PROC_CHILDREN): a few reads per tick, where the scan
+  // below reads every process's stat (~100-200 files) on the generator's loop every tick.
+  const listed = await listedChildren(pid);
+  if (listed !== undefined) return listed;
   const children: number[] = [];
   for (const entry of await readdir('/proc').catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -231,6 +235,19 @@ async function childrenOf(pid: number): Promise<number[]> {
     // "pid (comm) S ppid ...": split after the last ')' since comm may contain spaces.
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (ppid === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+/** The children the kernel lists for `pid`'s threads, or undefined where it does not list them. */
+async function listedChildren(pid: number): Promise<number[] | undefined> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
+  if (tasks === undefined) return undefined;
+  const children: number[] = [];
+  for (const task of tasks) {
+    const text = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    for (const child of text.split(' ')) if (/^\d+$/.test(child)) children.push(Number(child));
   }
   return children;
 }
