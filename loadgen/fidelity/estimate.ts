@@ -20,9 +20,11 @@ import type { Fidelity } from '../../contracts/run-result.ts';
  *   d_i = injection lag                                  (generator: actual - intended send time, real ms)
  *       + h_i x event-loop lag of the generator          (it hosts the fakes: delivery and reply recording)
  *       + h_i x mean event-loop lag of the bot instances (an update visits one of them)
- *       + sum over processes p of cpu_p x T_i / n_i      (CPU time per item: generator, bots, PostgreSQL, ...)
+ *       + sum over processes p of c_p                    (CPU time per item: generator, bots, PostgreSQL, ...)
  *
- * where h_i, the hops per item, is 1 + the Bot API calls per item: an update crosses both event loops once to
+ * where c_p, a process's CPU per item, is its service demand: the slope of busy time against items over the
+ * run's intervals (serviceDemands), or busy time / items of the interval when no line can be fitted;
+ * h_i, the hops per item, is 1 + the Bot API calls per item: an update crosses both event loops once to
  * arrive and once more for every call its bot makes (the request into the fake, the answer back into the
  * bot), and meets each loop's lag at every crossing. Database round trips are not counted (they are not
  * visible for a bot botcap did not write), so the lag term is a lower bound where a bot queries a lot.
@@ -39,8 +41,8 @@ import type { Fidelity } from '../../contracts/run-result.ts';
  * of updates, so the worst 5% of the lab's delay is what can move it). Event-loop lag is what a timer waits
  * beyond its due time (Node's monitorEventLoopDelay, less its resolution): the wait every callback of an
  * update meets in a busy process. The estimate is conservative where it errs: an update does not always
- * meet the mean lag in every process, and CPU time per item charges background work (GC, scheduler ticks)
- * to the items.
+ * meet the p99 lag in every process, and where no demand can be fitted, CPU time per item charges
+ * background work (GC, scheduler ticks) to the items.
  */
 export const FIDELITY_METHOD = 'lab-delay-x-scale';
 
@@ -130,7 +132,7 @@ export interface IntervalEstimate {
 export function intervalEstimate(
   interval: FidelityInterval,
   timeScale: number,
-  options: { cores?: number } = {},
+  options: { cores?: number; cpuMsPerItem?: ReadonlyMap<string, number> } = {},
 ): IntervalEstimate {
   const realMs = (interval.endMs - interval.startMs) / timeScale;
   const byProcess = new Map<string, number>();
@@ -141,8 +143,10 @@ export function intervalEstimate(
   const bots = interval.processes.filter((p) => p.role === 'bot');
   const contention = contentionShare(interval.processes, options.cores);
   for (const process of interval.processes) {
-    // CPU time per item: with no item in the interval nothing was delayed by it.
-    const cpuMs = interval.items > 0 ? (((process.cpuPercent ?? 0) / 100) * realMs) / interval.items : 0;
+    // CPU time per item: with no item in the interval nothing was delayed by it. The run's service demand
+    // when estimateFidelity fitted one, else this interval's busy time over its items.
+    const demand = options.cpuMsPerItem?.get(process.name);
+    const cpuMs = interval.items === 0 ? 0 : (demand ?? (((process.cpuPercent ?? 0) / 100) * realMs) / interval.items);
     // An item meets one bot's loop, so the bots' lags count as their mean; every other loop it meets.
     const lagMs = ((process.loopLagMs ?? 0) * (interval.hopsPerItem ?? 1)) / (process.role === 'bot' ? bots.length : 1);
     add(process.name, cpuMs + lagMs);
@@ -210,8 +214,12 @@ function weightedPercentile(values: ReadonlyArray<{ value: number; weight: numbe
  * estimateFidelity({ timeScale: 20, timeScaleSource: 'scenario', boundMs: 150, intervals }).status // 'ok' | 'distorted'
  */
 export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
+  const cpuMsPerItem = serviceDemands(input.intervals, input.timeScale);
   const estimates = input.intervals.map((interval) =>
-    intervalEstimate(interval, input.timeScale, input.cores === undefined ? {} : { cores: input.cores }),
+    intervalEstimate(interval, input.timeScale, {
+      cpuMsPerItem,
+      ...(input.cores === undefined ? {} : { cores: input.cores }),
+    }),
   );
   const withItems = estimates.filter((e) => e.items > 0);
   const p = FIDELITY_DEFAULTS.percentile;
@@ -261,6 +269,44 @@ export function estimateFidelity(input: FidelityEstimateInput): Fidelity {
           },
         }),
   };
+}
+
+/** Below this many intervals with items, or this little spread in their items, no line is fitted. */
+const DEMAND_FIT = { minIntervals: 8, minItemsCv: 0.15 } as const;
+
+/**
+ * Each process's CPU ms per item over the run, by regression of each interval's busy time on its items
+ * (busy_i = background + demand x items_i; service demand estimation by regression, Rolia & Vetland 1995):
+ * the slope is what an item costs, the intercept what the process spends anyway (the sampler, timers, GC of
+ * its own). Charging that background to the items, as busy time / items does, made a quiet generator at
+ * 5 updates a second read 22 ms per update; when background work does hold an item up, the event-loop lag
+ * shows it. The slope is kept between 0 and the plain ratio (all busy time over all items); with too few
+ * intervals, or items too even to fit a line, the process is left out and each interval uses its ratio.
+ */
+function serviceDemands(intervals: readonly FidelityInterval[], timeScale: number): Map<string, number> {
+  const withItems = intervals.filter((i) => i.items > 0);
+  const demands = new Map<string, number>();
+  if (withItems.length < DEMAND_FIT.minIntervals) return demands;
+  const items = withItems.map((i) => i.items);
+  const meanItems = items.reduce((a, b) => a + b, 0) / items.length;
+  const varItems = items.reduce((sum, n) => sum + (n - meanItems) ** 2, 0) / items.length;
+  if (Math.sqrt(varItems) / meanItems < DEMAND_FIT.minItemsCv) return demands;
+  const names = new Set(withItems.flatMap((i) => i.processes.map((p) => p.name)));
+  for (const name of names) {
+    const points = withItems.flatMap((i) => {
+      const cpu = i.processes.find((p) => p.name === name)?.cpuPercent;
+      return cpu === undefined ? [] : [{ items: i.items, busyMs: (cpu / 100) * ((i.endMs - i.startMs) / timeScale) }];
+    });
+    if (points.length < DEMAND_FIT.minIntervals) continue;
+    const mx = points.reduce((sum, p) => sum + p.items, 0) / points.length;
+    const my = points.reduce((sum, p) => sum + p.busyMs, 0) / points.length;
+    const sxx = points.reduce((sum, p) => sum + (p.items - mx) ** 2, 0);
+    const sxy = points.reduce((sum, p) => sum + (p.items - mx) * (p.busyMs - my), 0);
+    if (sxx <= 0) continue;
+    const ratio = my / mx;
+    demands.set(name, Math.min(ratio, Math.max(0, sxy / sxx)));
+  }
+  return demands;
 }
 
 /**

@@ -119,6 +119,25 @@ describe('the distortion estimate', () => {
     );
   });
 
+  it("charges each item its process's service demand, not the process's background work", () => {
+    // 20 real seconds at 10x, 50-145 items each; the generator spends 100 ms a second anyway plus 0.2 ms an item.
+    const intervals = Array.from({ length: 20 }, (_, i) => {
+      const items = 50 + 5 * i;
+      return interval(i, 10, items, { genCpu: (100 + 0.2 * items) / 10 });
+    });
+    const fidelity = estimateFidelity({ timeScale: 10, timeScaleSource: 'flag', boundMs: 150, intervals });
+    // The slope, 0.2 ms an item, read 10 times; busy time / items would have said 0.9-2.2 ms.
+    expect(fidelity.estimatedDistortionMs).toBeCloseTo(2, 1);
+    // Too few intervals to fit a line: each interval's busy time over its items, background included.
+    const few = estimateFidelity({
+      timeScale: 10,
+      timeScaleSource: 'flag',
+      boundMs: 150,
+      intervals: intervals.slice(0, 4),
+    });
+    expect(few.estimatedDistortionMs).toBeGreaterThan(10 * 1.5);
+  });
+
   it('ignores intervals with no work items when weighting', () => {
     const idle = interval(0, 20, 0, { genLag: 100 });
     const fidelity = estimateFidelity({
