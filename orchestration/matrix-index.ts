@@ -126,8 +126,15 @@ const verdictFileSchema = z
   })
   .passthrough();
 
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
+/** The file's JSON, or undefined when there is no such file; a ScenarioError naming it when it is not JSON. */
+async function readJsonIfAny(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -142,10 +149,7 @@ function issues(error: z.ZodError): string {
 /** One matrix folder of an assembled index, or undefined when the folder has no verdict. */
 async function readEntry(dir: string, matrix: string): Promise<IndexEntry | undefined> {
   const verdictPath = join(dir, matrix, MATRIX_REPORT_FILES.verdict);
-  const raw = await readJson(verdictPath).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  });
+  const raw = await readJsonIfAny(verdictPath);
   if (raw === undefined) return undefined;
   const parsed = verdictFileSchema.safeParse(raw);
   if (!parsed.success)
@@ -159,10 +163,7 @@ async function readEntry(dir: string, matrix: string): Promise<IndexEntry | unde
   // Checked above for what the index reads; the rest of the shape is the renderers' (reports/matrix/types.ts).
   const verdict = asRepeated(parsed.data as unknown as RepeatedVerdict);
   const recordPath = join(dir, matrix, MATRIX_RECORD_FILE);
-  const rawRecord = await readJson(recordPath).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  });
+  const rawRecord = await readJsonIfAny(recordPath);
   if (rawRecord === undefined)
     return { verdict, dir: matrix, failedVariants: 0, variants: 0, wallTimeS: 0, produced: null };
   const record = matrixRecordSchema.safeParse(rawRecord);
