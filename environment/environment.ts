@@ -205,7 +205,9 @@ export class Environment {
 
   /** Cleans what dead runs left, then lists this run in the registry with a reaper beside it. */
   private async openRegistry(): Promise<void> {
-    for (const report of await reapDeadRuns()) {
+    // This run's --database-url is the credential for the databases dead runs left on the same server.
+    const adminUrls = this.options.databaseUrl === undefined ? [] : [this.options.databaseUrl];
+    for (const report of await reapDeadRuns(undefined, { adminUrls })) {
       if (reapedAnything(report))
         this.options.onEvent?.({ type: 'cleaned', report, description: describeReap(report) });
     }

@@ -42,6 +42,7 @@ export {
 } from './postgres.ts';
 export { pingRedis, REDIS_DEFAULTS, type RedisHandle, type RedisOptions, startRedis } from './redis.ts';
 export {
+  describeLeftDatabases,
   describeReap,
   findDeadRuns,
   type ReapReport,

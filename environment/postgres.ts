@@ -87,7 +87,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const runtime = options.runtime ?? (options.databaseUrl ? 'url' : POSTGRES_DEFAULTS.runtime);
   if (runtime === 'url') {
     if (!options.databaseUrl) throw new EnvironmentError('runtime "url" needs --database-url');
-    return attachExternalPostgres(options.databaseUrl);
+    return attachExternalPostgres(options.databaseUrl, options.onResource);
   }
   if (runtime === 'docker') {
     const { startDockerPostgres } = await import('./postgres-docker.ts');
@@ -160,15 +160,21 @@ export async function provisionAppDatabase(
 
 /**
  * An existing server: creates `botcap_run_<random>` owned by the URL's user and hands the bot that
- * database. `stop()` terminates the sessions on it and drops it; nothing else on the server is touched.
+ * database. `stop()` terminates the sessions on it and drops it; nothing else on the server is touched. If
+ * botcap is killed, the run's reaper drops it (told of it through `onResource`).
  * `max_connections` is read, not set.
  */
-export async function attachExternalPostgres(databaseUrl: string): Promise<PostgresHandle> {
+export async function attachExternalPostgres(
+  databaseUrl: string,
+  onResource?: (resource: RunResource) => void,
+): Promise<PostgresHandle> {
   const client = await connectAdmin(databaseUrl, 'the --database-url server');
   const database = `${POSTGRES_DEFAULTS.runDatabasePrefix}${randomToken(6)}`;
   let limits: { max: number; reserved: number };
   try {
     limits = await readConnectionLimits(client);
+    // Listed before it exists: a botcap killed between the two leaves a name its reaper drops IF EXISTS.
+    onResource?.({ kind: 'database', name: database, adminUrl: databaseUrl });
     await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -34,7 +34,12 @@ export type RunResource =
   /** A temp dir to remove. */
   | { kind: 'dir'; path: string }
   /** A port the run listens on (for the report of what a cleanup freed). */
-  | { kind: 'port'; name: string; port: number };
+  | { kind: 'port'; name: string; port: number }
+  /**
+   * The run's database on a server botcap does not own (`--database-url`). The file records its name and the
+   * server without the password; the admin URL goes to the reaper through its pipe, never to disk.
+   */
+  | { kind: 'database'; name: string; adminUrl: string };
 
 interface RecordedProcess {
   name: string;
@@ -55,6 +60,14 @@ export interface RunRecord {
   postgresDataDirs: string[];
   dirs: string[];
   ports: Array<{ name: string; port: number }>;
+  /** Run databases on external servers; absent in records written before they were listed. */
+  databases?: RecordedDatabase[];
+}
+
+/** A run database on an external server: its name and the server as `user@host:port`, no password. */
+export interface RecordedDatabase {
+  name: string;
+  server: string;
 }
 
 /** What a cleanup did, for the line that says so. */
@@ -65,6 +78,24 @@ export interface ReapReport {
   killed: Array<{ name: string; pid: number }>;
   removedDirs: string[];
   ports: Array<{ name: string; port: number }>;
+  droppedDatabases: RecordedDatabase[];
+  /**
+   * Databases it could not drop: no credentials for their server (the reaper died too, and no run has used
+   * that server since) or the drop failed. The record stays in the registry for the next run that has them.
+   */
+  leftDatabases: Array<RecordedDatabase & { why: string }>;
+}
+
+/**
+ * The server of a connection URL as `user@host:port`: what a registry file may record (no password, no
+ * database), and how a later run's `--database-url` is matched to a dead run's databases.
+ *
+ * @example
+ * serverOf('postgres://app:secret@db.example.com/prod') // 'app@db.example.com:5432'
+ */
+export function serverOf(url: string): string {
+  const parsed = new URL(url);
+  return `${decodeURIComponent(parsed.username) || 'postgres'}@${parsed.hostname}:${parsed.port || '5432'}`;
 }
 
 export function runRegistryDir(): string {
@@ -151,7 +182,10 @@ export class RunRegistration {
       record.processes.push({ name, pid, group, startTicks: processStartTicks(pid) });
     } else if (resource.kind === 'postgres-data') record.postgresDataDirs.push(resource.dir);
     else if (resource.kind === 'dir') record.dirs.push(resource.path);
-    else record.ports.push({ name: resource.name, port: resource.port });
+    else if (resource.kind === 'database') {
+      record.databases = [...(record.databases ?? []), { name: resource.name, server: serverOf(resource.adminUrl) }];
+      this.tellReaper({ database: resource.name, adminUrl: resource.adminUrl });
+    } else record.ports.push({ name: resource.name, port: resource.port });
     this.write();
   }
 
@@ -169,6 +203,13 @@ export class RunRegistration {
       timeoutMs: RUN_REGISTRY_DEFAULTS.reaperExitMs,
     }).catch(() => reaper.kill('SIGKILL'));
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 100).unref())]);
+  }
+
+  /** One JSON line down the reaper's pipe: what it needs and the file must not hold (credentials). */
+  private tellReaper(message: ReaperMessage): void {
+    const stdin = this.reaper?.stdin;
+    if (stdin === undefined || stdin === null || stdin.destroyed) return;
+    stdin.write(`${JSON.stringify(message)}\n`);
   }
 
   private write(): void {
@@ -205,6 +246,12 @@ export class RunRegistration {
   }
 }
 
+/** What botcap tells its reaper through the pipe, one JSON object per line. */
+interface ReaperMessage {
+  database: string;
+  adminUrl: string;
+}
+
 const BOTCAP_BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
 
 function readRecord(file: string): RunRecord | undefined {
@@ -234,11 +281,20 @@ function postmasterOf(dataDir: string): number | undefined {
   }
 }
 
+/** Admin URLs a cleanup may use to drop a dead run's databases on external servers. */
+export interface ReapCredentials {
+  /** By database name: what the reaper was told through its pipe. */
+  byDatabase?: ReadonlyMap<string, string>;
+  /** Any server's admin URL (a later run's `--database-url`): used for the databases on that server. */
+  adminUrls?: readonly string[];
+}
+
 /**
  * Cleans what a dead run left: kills its processes (bots and other groups first, PostgreSQL last with an
- * immediate shutdown), removes its data and temp dirs, and deletes its registry file.
+ * immediate shutdown), removes its data and temp dirs, drops its databases on external servers where it has
+ * their credentials, and deletes its registry file; a record of the databases it could not drop stays.
  */
-export async function reapRun(file: string, record: RunRecord): Promise<ReapReport> {
+export async function reapRun(file: string, record: RunRecord, credentials: ReapCredentials = {}): Promise<ReapReport> {
   const killed: ReapReport['killed'] = [];
   for (const p of record.processes) {
     const leaderAlive = isSameProcess(p.pid, p.startTicks);
@@ -269,7 +325,20 @@ export async function reapRun(file: string, record: RunRecord): Promise<ReapRepo
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     removedDirs.push(dir);
   }
-  rmSync(file, { force: true });
+  const { droppedDatabases, leftDatabases } = await dropDatabases(record.databases ?? [], credentials);
+  if (leftDatabases.length === 0) rmSync(file, { force: true });
+  else {
+    // What is still there is only the databases: the next run with their server's URL finishes the job.
+    const rest: RunRecord = {
+      ...record,
+      processes: [],
+      postgresDataDirs: [],
+      dirs: [],
+      ports: [],
+      databases: leftDatabases.map(({ name, server }) => ({ name, server })),
+    };
+    writeFileSync(file, JSON.stringify(rest), { mode: 0o600 });
+  }
   return {
     runId: record.runId,
     ownerPid: record.ownerPid,
@@ -277,7 +346,43 @@ export async function reapRun(file: string, record: RunRecord): Promise<ReapRepo
     killed,
     removedDirs,
     ports: record.ports,
+    droppedDatabases,
+    leftDatabases,
   };
+}
+
+async function dropDatabases(
+  databases: readonly RecordedDatabase[],
+  credentials: ReapCredentials,
+): Promise<Pick<ReapReport, 'droppedDatabases' | 'leftDatabases'>> {
+  const droppedDatabases: RecordedDatabase[] = [];
+  const leftDatabases: ReapReport['leftDatabases'] = [];
+  for (const database of databases) {
+    const adminUrl =
+      credentials.byDatabase?.get(database.name) ??
+      credentials.adminUrls?.find((url) => sameServer(url, database.server));
+    if (adminUrl === undefined) {
+      leftDatabases.push({ ...database, why: `no credentials for ${database.server}` });
+      continue;
+    }
+    try {
+      // Loaded here, not at the top: the reaper's bundle stays small for the runs that never need it.
+      const { dropRunDatabase } = await import('./postgres.ts');
+      await dropRunDatabase(adminUrl, database.name);
+      droppedDatabases.push(database);
+    } catch (error) {
+      leftDatabases.push({ ...database, why: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { droppedDatabases, leftDatabases };
+}
+
+function sameServer(url: string, server: string): boolean {
+  try {
+    return serverOf(url) === server;
+  } catch {
+    return false;
+  }
 }
 
 function exists(path: string): boolean {
@@ -313,15 +418,33 @@ export function findDeadRuns(dir = runRegistryDir()): Array<{ file: string; reco
  * @example
  * for (const report of await reapDeadRuns()) console.error(describeReap(report));
  */
-export async function reapDeadRuns(dir = runRegistryDir()): Promise<ReapReport[]> {
+export async function reapDeadRuns(dir = runRegistryDir(), credentials: ReapCredentials = {}): Promise<ReapReport[]> {
   const reports: ReapReport[] = [];
-  for (const { file, record } of findDeadRuns(dir)) reports.push(await reapRun(file, record));
+  for (const { file, record } of findDeadRuns(dir)) reports.push(await reapRun(file, record, credentials));
   return reports;
 }
 
-/** Whether a cleanup found anything still there. */
+/** Whether a cleanup found anything still there and removed it. */
 export function reapedAnything(report: ReapReport): boolean {
-  return report.killed.length > 0 || report.removedDirs.length > 0;
+  return report.killed.length > 0 || report.removedDirs.length > 0 || report.droppedDatabases.length > 0;
+}
+
+/**
+ * The run databases dead runs left on external servers that nothing could drop yet, one line each with how to
+ * drop it: for `botcap doctor`.
+ *
+ * @example
+ * describeLeftDatabases(reports) // ['botcap_run_3f9a1c2b4d5e on postgres@db.example.com:5432 (no credentials ...): ...']
+ */
+export function describeLeftDatabases(reports: readonly ReapReport[]): string[] {
+  return reports.flatMap((report) =>
+    report.leftDatabases.map(
+      (d) =>
+        `a run that died (botcap pid ${report.ownerPid}, started ${report.startedAt}) left database ${d.name} on ` +
+        `${d.server} (${d.why}): the next botcap run with a --database-url for that server drops it, or run ` +
+        `DROP DATABASE ${d.name} there`,
+    ),
+  );
 }
 
 /**
@@ -338,6 +461,8 @@ export function describeReap(report: ReapReport): string {
     parts.push(`killed ${report.killed.map((k) => `${k.name} (pid ${k.pid})`).join(', ')}`);
   }
   if (report.removedDirs.length > 0) parts.push(`removed ${report.removedDirs.join(', ')}`);
+  if (report.droppedDatabases.length > 0)
+    parts.push(`dropped ${report.droppedDatabases.map((d) => `database ${d.name} on ${d.server}`).join(', ')}`);
   if (report.killed.length > 0 && report.ports.length > 0) {
     parts.push(`freed ports ${report.ports.map((p) => `${p.port} (${p.name})`).join(', ')}`);
   }
@@ -349,11 +474,21 @@ export function describeReap(report: ReapReport): string {
  * gone and its file is still there, cleans up after it and says what it cleaned on `out`.
  */
 export async function runReaper(file: string, input: NodeJS.ReadableStream, out: NodeJS.WritableStream): Promise<void> {
+  const byDatabase = new Map<string, string>();
+  let pending = '';
   await new Promise<void>((resolve) => {
+    input.on('data', (chunk: Buffer | string) => {
+      pending += String(chunk);
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const message = parseReaperMessage(line);
+        if (message !== undefined) byDatabase.set(message.database, message.adminUrl);
+      }
+    });
     input.on('end', resolve);
     input.on('close', resolve);
     input.on('error', () => resolve());
-    input.resume();
   });
   const record = readRecord(file);
   // No file: the run cleaned up itself.
@@ -364,6 +499,18 @@ export async function runReaper(file: string, input: NodeJS.ReadableStream, out:
     timeoutMs: RUN_REGISTRY_DEFAULTS.ownerExitGraceMs,
   }).catch(() => false);
   if (!dead) return;
-  const report = await reapRun(file, record);
+  const report = await reapRun(file, record, { byDatabase });
   if (reapedAnything(report)) out.write(`botcap run-reaper: ${describeReap(report)}\n`);
+  for (const line of describeLeftDatabases([report])) out.write(`botcap run-reaper: ${line}\n`);
+}
+
+function parseReaperMessage(line: string): ReaperMessage | undefined {
+  try {
+    const message = JSON.parse(line) as Partial<ReaperMessage>;
+    return typeof message.database === 'string' && typeof message.adminUrl === 'string'
+      ? { database: message.database, adminUrl: message.adminUrl }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { runResultSchema } from '../contracts/run-result.ts';
 import { freePort, isAlive, RUN_REGISTRY_DEFAULTS, waitFor } from '../environment/index.ts';
 import { applyOverrides, loadScenario } from '../scenarios/index.ts';
@@ -54,6 +54,44 @@ function descendants(rootPid: number): number[] {
 
 function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** `botcap run <args>` as a child, its stderr collected, and a wait for its load to start. */
+function spawnRun(args: readonly string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = exitOf(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const loadStarted = () =>
+    waitFor(
+      'the load to start',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`botcap run exited early (${child.exitCode}):\n${stderr}`);
+        return /load: /.test(stderr);
+      },
+      { timeoutMs: 45_000 },
+    );
+  return { child, exited, stderr: () => stderr, loadStarted };
+}
+
+/** The machine's PostgreSQL as an admin client, or the test skipped with the reason printed. */
+async function localPostgresOrSkip(ctx: TestContext): Promise<pg.Client | undefined> {
+  const admin = await localPostgres();
+  if (admin === undefined) {
+    console.warn(`skipped: no PostgreSQL answers at ${LOCAL_POSTGRES}`);
+    ctx.skip();
+  }
+  return admin;
+}
+
+/** The run databases (`botcap_run_*`) on a server. */
+async function runDatabasesOn(admin: pg.Client): Promise<string[]> {
+  const { rows } = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'botcap_run_%'",
+  );
+  return rows.map((r) => r.datname);
 }
 
 async function localPostgres(): Promise<pg.Client | undefined> {
@@ -117,43 +155,56 @@ describe('teardown', () => {
     const runTmp = mkdtempSync(join(scratch, 'tmp-'));
     chmodSync(scratch, 0o755);
     chmodSync(runTmp, 0o755);
-    const child = spawn(
-      process.execPath,
-      [BIN, 'run', 'smoke', '--duration', '10m', '--out', join(scratch, 'out-kill')],
-      {
-        env: { ...process.env, TMPDIR: runTmp },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const exited = exitOf(child);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
+    const run = spawnRun(['smoke', '--duration', '10m', '--out', join(scratch, 'out-kill')], {
+      ...process.env,
+      TMPDIR: runTmp,
     });
     try {
-      await waitFor(
-        'the load to start',
-        async () => {
-          if (child.exitCode !== null) throw new Error(`botcap run exited early (${child.exitCode}):\n${stderr}`);
-          return /load: /.test(stderr);
-        },
-        { timeoutMs: 45_000 },
-      );
+      await run.loadStarted();
       const registry = join(runTmp, RUN_REGISTRY_DEFAULTS.dirName);
       expect(readdirSync(registry).filter((name) => name.endsWith('.json'))).toHaveLength(1);
-      const pids = descendants(child.pid!);
+      const pids = descendants(run.child.pid!);
       expect(pids.length).toBeGreaterThanOrEqual(3); // the reaper, the bot and the postmaster at least
       expect(leftovers(runTmp).length).toBeGreaterThan(0);
-      child.kill('SIGKILL');
-      expect((await exited).signal).toBe('SIGKILL');
+      run.child.kill('SIGKILL');
+      expect((await run.exited).signal).toBe('SIGKILL');
       await waitFor('every process of the run to exit', async () => pids.every((pid) => !isAlive(pid)), {
         timeoutMs: 15_000,
       });
       await waitFor('the data dirs to go', async () => leftovers(runTmp).length === 0, { timeoutMs: 5_000 });
       expect(readdirSync(registry)).toEqual([]);
-      expect(stderr).toMatch(/botcap run-reaper: cleaned up after a run that died .*bot-1 \(pid \d+\).*postgres/);
+      expect(run.stderr()).toMatch(/botcap run-reaper: cleaned up after a run that died .*bot-1 \(pid \d+\).*postgres/);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    }
+  });
+
+  it('on SIGKILL mid-run with --database-url its reaper drops the run database on that server and says so', async (ctx) => {
+    const admin = await localPostgresOrSkip(ctx);
+    if (admin === undefined) return;
+    const runDatabases = () => runDatabasesOn(admin);
+    const runTmp = mkdtempSync(join(scratch, 'tmp-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runTmp, 0o755);
+    const before = new Set(await runDatabases());
+    const run = spawnRun(
+      ['smoke', '--duration', '10m', '--database-url', LOCAL_POSTGRES, '--out', join(scratch, 'out-kill-url')],
+      { ...process.env, TMPDIR: runTmp },
+    );
+    try {
+      await run.loadStarted();
+      const created = (await runDatabases()).filter((name) => !before.has(name));
+      expect(created).toHaveLength(1);
+      run.child.kill('SIGKILL');
+      await run.exited;
+      await waitFor('the run database to be dropped', async () => !(await runDatabases()).includes(created[0]!), {
+        timeoutMs: 15_000,
+      });
+      expect(run.stderr()).toContain(`dropped database ${created[0]} on postgres@127.0.0.1:5432`);
+      expect(readdirSync(join(runTmp, RUN_REGISTRY_DEFAULTS.dirName))).toEqual([]);
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+      await admin.end();
     }
   });
 
@@ -164,62 +215,31 @@ describe('teardown', () => {
     const ports = [String(await freePort()), String(await freePort())];
     const fixedPorts = ['--telegram-port', ports[0]!, '--claude-port', ports[1]!];
     const env = { ...process.env, TMPDIR: runTmp };
-    const first = spawn(
-      process.execPath,
-      [
-        BIN,
-        'run',
-        'smoke',
-        '--duration',
-        '10m',
-        '--time-scale',
-        '20',
-        ...fixedPorts,
-        '--out',
-        join(scratch, 'out-first'),
-      ],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    const first = spawnRun(
+      ['smoke', '--duration', '10m', '--time-scale', '20', ...fixedPorts, '--out', join(scratch, 'out-first')],
+      env,
     );
-    const firstExited = exitOf(first);
-    let firstStderr = '';
-    first.stderr!.on('data', (chunk: Buffer) => {
-      firstStderr += chunk.toString();
-    });
     let orphans: number[] = [];
     try {
-      await waitFor(
-        "the first run's load to start",
-        async () => {
-          if (first.exitCode !== null) throw new Error(`botcap run exited early (${first.exitCode}):\n${firstStderr}`);
-          return /load: /.test(firstStderr);
-        },
-        { timeoutMs: 45_000 },
-      );
+      await first.loadStarted();
       // What a CI runner's kill of everything it can see does: botcap and its reaper die at once, so nothing
       // of that run cleans up after it; its bot keeps polling the fixed port where the next run's fake will be.
-      const pids = descendants(first.pid!);
+      const pids = descendants(first.child.pid!);
       const reaper = pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('run-reaper'));
       expect(reaper).toBeDefined();
       process.kill(reaper!, 'SIGKILL');
-      first.kill('SIGKILL');
-      await firstExited;
+      first.child.kill('SIGKILL');
+      await first.exited;
       orphans = pids.filter((pid) => pid !== reaper && isAlive(pid));
       expect(orphans.length).toBeGreaterThanOrEqual(1); // the bot, and the postmaster with its backends
 
       const out = join(scratch, 'out-second');
-      const second = spawn(
-        process.execPath,
-        [BIN, 'run', 'smoke', '--duration', '30s', '--time-scale', '5', ...fixedPorts, '--out', out],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      second.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const { code } = await exitOf(second);
+      const second = spawnRun(['smoke', '--duration', '30s', '--time-scale', '5', ...fixedPorts, '--out', out], env);
+      const { code } = await second.exited;
+      const stderr = second.stderr();
       // It said what it reaped, and nothing of the first run is left.
       expect(stderr).toMatch(
-        new RegExp(`cleaned up after a run that died \\(botcap pid ${first.pid}, .*killed bot-1 \\(pid \\d+\\)`),
+        new RegExp(`cleaned up after a run that died \\(botcap pid ${first.child.pid}, .*killed bot-1 \\(pid \\d+\\)`),
       );
       expect(orphans.filter((pid) => isAlive(pid))).toEqual([]);
       // Its numbers are its own: its one bot took every update (an orphan poller would have taken some, or
@@ -232,23 +252,16 @@ describe('teardown', () => {
       expect(result.load.updatesInjected).toBeGreaterThan(0);
       expect(result.correctness.lostUpdates).toBe(0);
     } finally {
-      if (first.exitCode === null && first.signalCode === null) first.kill('SIGKILL');
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
       for (const pid of orphans) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
     // Two runs of botcap with their start and stop: 48-58 s on a machine loaded to 13-20, so room above 60 s.
   }, 150_000);
 
   it('--database-url: the run database is created on the existing server and dropped afterwards', async (ctx) => {
-    const admin = await localPostgres();
-    if (admin === undefined) {
-      console.warn(`skipped: no PostgreSQL answers at ${LOCAL_POSTGRES}`);
-      ctx.skip();
-      return;
-    }
-    const runDatabases = async () =>
-      (
-        await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'botcap_run_%'")
-      ).rows.map((r) => r.datname);
+    const admin = await localPostgresOrSkip(ctx);
+    if (admin === undefined) return;
+    const runDatabases = () => runDatabasesOn(admin);
     try {
       const before = new Set(await runDatabases());
       let during: string[] = [];

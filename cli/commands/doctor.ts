@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type ProbeResult, probeAll } from '../../common/probes.ts';
-import { describeReap, reapDeadRuns, reapedAnything } from '../../environment/index.ts';
+import { describeLeftDatabases, describeReap, reapDeadRuns, reapedAnything } from '../../environment/index.ts';
 
 /** Prints what this machine can run: one line per component, with how to get what is missing. */
 export function formatDoctor(results: readonly ProbeResult[]): string {
@@ -26,8 +26,12 @@ export function registerDoctor(program: Command): void {
     )
     .option('--json', 'print the checks as JSON')
     .action(async (options: { json?: boolean }) => {
-      // What killed runs left (bots, PostgreSQL, data dirs) would skew the next run: cleaned, and said so.
-      const cleaned = (await reapDeadRuns()).filter(reapedAnything).map((report) => `${describeReap(report)}\n`);
+      // What killed runs left (bots, PostgreSQL, data dirs) would skew the next run: cleaned, and said so. A
+      // database on an external server needs that server's credentials, which doctor has not: named instead.
+      const reports = await reapDeadRuns();
+      const cleaned = [...reports.filter(reapedAnything).map(describeReap), ...describeLeftDatabases(reports)].map(
+        (line) => `${line}\n`,
+      );
       const results = await probeAll();
       (options.json ? process.stderr : process.stdout).write(cleaned.join(''));
       process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : formatDoctor(results));
