@@ -13,8 +13,11 @@ import {
   resolveTimeScale,
 } from './time-scale.ts';
 
-/** A calibration at `scale` where each real second carries `itemsPerRealS` updates and `botCpu`% of a core. */
-function calibration(scale: number, itemsPerRealS: number, botCpuPercent: number): RunResult {
+/**
+ * A calibration at `scale` where each real second carries `itemsPerRealS` updates, `botCpuPercent`% of a core
+ * in the bot and `generatorCpuPercent`% in the generator.
+ */
+function calibration(scale: number, itemsPerRealS: number, botCpuPercent: number, generatorCpuPercent = 5): RunResult {
   const seconds = 8;
   const at = (i: number): number => (i + 1) * 1000 * scale;
   const series = (name: string, source: string, value: number): TimeSeries => ({
@@ -29,7 +32,7 @@ function calibration(scale: number, itemsPerRealS: number, botCpuPercent: number
     timeSeries: [
       series('updates_per_s', 'loadgen', itemsPerRealS / scale),
       series('cpu_percent', 'bot-1', botCpuPercent),
-      series('cpu_percent', 'loadgen', 5),
+      series('cpu_percent', 'loadgen', generatorCpuPercent),
     ],
   };
 }
@@ -81,6 +84,22 @@ describe('--time-scale auto', () => {
         `^time scale auto: ${costly.timeScale}x \\(predicted lab delay \\d+ ms, target 53 ms of the 150 ms bound; ${costly.calibration!.choice.refused!.timeScale}x (predicted \\d+ ms|would keep the cores)`,
       ),
     );
+  });
+
+  it('says when even 1x is refused: a fallback that will read distorted, with what would help', async () => {
+    const smoke = await loadScenario('smoke');
+    // 60 ms of the generator's CPU per update: at 1x the lab alone adds more than the 53 ms target.
+    const overloaded = decideFromCalibration(smoke, BOT_DEFAULTS, calibration(5, 50, 10, 300), 2);
+    expect(overloaded.timeScale).toBe(1);
+    expect(overloaded.calibration!.choice.refused).toMatchObject({ timeScale: 1, cause: 'distortion' });
+    expect(describeDecision(overloaded)).toMatch(
+      /^time scale auto: even 1x is predicted to be distorted on this machine \(predicted \d+ ms; target 53 ms of the 150 ms bound\), so it runs at 1x anyway; limiting loadgen, 60\.00 ms CPU per update; .*Fewer users or instances, more cores or a larger fidelity bound/,
+    );
+    // A bot that saturates at 1x is the system's answer, not the lab's distortion: 1x is a pick, not refused.
+    const saturated = decideFromCalibration(smoke, BOT_DEFAULTS, calibration(5, 50, 600), 2);
+    expect(saturated.timeScale).toBe(1);
+    expect(Number.isFinite(saturated.calibration!.choice.distortionMs)).toBe(true);
+    expect(describeDecision(saturated)).toMatch(/^time scale auto: 1x \(predicted lab delay \d+ ms/);
   });
 
   it('prices the 10:00 burst of digests the calibration does not reach', async () => {

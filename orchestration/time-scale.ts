@@ -197,6 +197,8 @@ export function digestBurstPerSimulatedS(scenario: Scenario, botConfig: BotConfi
 
 /**
  * The console's account of an auto pick: the scale, the calibration's figures and what ruled out the next.
+ * When even the lowest scale was refused, 1x is a fallback, not a pick, and the run will most likely be
+ * judged distorted: the account says so first, with what would help.
  *
  * @example
  * describeDecision(decision)
@@ -206,19 +208,34 @@ export function describeDecision(decision: TimeScaleDecision): string {
   const c = decision.calibration;
   if (c === undefined) return `time scale ${decision.timeScale}x (${decision.source})`;
   const limiting = c.processes.find((p) => p.name === c.choice.limitingProcess);
-  const refused =
-    c.choice.refused === undefined
-      ? ''
-      : c.choice.refused.cause === 'machine'
-        ? `; ${c.choice.refused.timeScale}x would keep the cores ${Math.round(c.choice.refused.machineUtilization * 100)}% busy (cap ${Math.round(c.choice.maxMachineUtilization * 100)}%)`
-        : c.choice.refused.cause === 'cycle'
-          ? `; ${c.choice.refused.timeScale}x would stretch the users' think times too far (the generator's lag in taking replies)`
-          : `; ${c.choice.refused.timeScale}x predicted ${Math.round(c.choice.refused.distortionMs)} ms`;
   const cost = limiting === undefined ? '' : `, ${limiting.cpuMsPerItem.toFixed(2)} ms CPU per update`;
+  const figures = `limiting ${c.choice.limitingProcess}${cost}; peak ${c.peakItemsPerSimulatedS.toFixed(1)} updates/s`;
+  const refused = c.choice.refused;
+  if (refused !== undefined && refused.timeScale <= decision.timeScale)
+    return (
+      `time scale auto: even ${refused.timeScale}x is predicted to be distorted on this machine ` +
+      `(${refusalText(refused, c.choice.maxMachineUtilization)}; target ${Math.round(c.choice.targetMs)} ms of ` +
+      `the ${c.boundMs} ms bound), so it runs at ${decision.timeScale}x anyway; ${figures}. Fewer users or ` +
+      `instances, more cores or a larger fidelity bound would let it run faithfully (calibration ${Math.round(c.realS)} s)`
+    );
   return (
     `time scale auto: ${decision.timeScale}x (predicted lab delay ${Math.round(c.choice.distortionMs)} ms, ` +
-    `target ${Math.round(c.choice.targetMs)} ms of the ${c.boundMs} ms bound${refused}; ` +
-    `limiting ${c.choice.limitingProcess}${cost}; peak ${c.peakItemsPerSimulatedS.toFixed(1)} updates/s; ` +
-    `calibration ${Math.round(c.realS)} s)`
+    `target ${Math.round(c.choice.targetMs)} ms of the ${c.boundMs} ms bound` +
+    `${refused === undefined ? '' : `; ${refused.timeScale}x ${refusalText(refused, c.choice.maxMachineUtilization)}`}; ` +
+    `${figures}; calibration ${Math.round(c.realS)} s)`
   );
+}
+
+type Refusal = NonNullable<NonNullable<TimeScaleDecision['calibration']>['choice']['refused']>;
+
+/** What ruled a scale out, in words that follow "<scale>x". */
+function refusalText(refused: Refusal, maxMachineUtilization: number): string {
+  switch (refused.cause) {
+    case 'machine':
+      return `would keep the cores ${Math.round(refused.machineUtilization * 100)}% busy (cap ${Math.round(maxMachineUtilization * 100)}%)`;
+    case 'cycle':
+      return "would stretch the users' think times too far (the generator's lag in taking replies)";
+    case 'distortion':
+      return `predicted ${Math.round(refused.distortionMs)} ms`;
+  }
 }

@@ -160,7 +160,8 @@ export function chooseTimeScale(input: AutoScaleInput): AutoScaleChoice {
     const p = predictAt(input, timeScale);
     return {
       timeScale,
-      distortionMs: timeScale * p.labDelayMs + Math.max(0, timeScale - 1) * p.systemDelayMs,
+      // At 1x the system's own delay is the answer, not distortion, even when it saturates (0 x Infinity).
+      distortionMs: timeScale * p.labDelayMs + (timeScale > 1 ? (timeScale - 1) * p.systemDelayMs : 0),
       machineUtilization: p.machineUtilization,
       limitingProcess: p.limitingProcess,
     };
