@@ -103,7 +103,10 @@ export function validateRun(demands: ServiceDemands, run: RunResult, role: RunVa
 export interface ValidationReport {
   demands: ServiceDemands;
   runs: RunValidation[];
-  /** How the runs were made (the command, the machine), for the doc's header. */
+  /**
+   * How the runs were made (the command, the machine), for the doc's header: Markdown written by the caller
+   * (the command in backticks), so it is not escaped.
+   */
   provenance: string[];
   /** True while the figures come from a machine that was not quiet: the doc says they await regeneration. */
   provisional: boolean;
@@ -136,7 +139,7 @@ export function renderValidationMarkdown(report: ValidationReport): string {
       '',
     );
   }
-  lines.push(...report.provenance.map((p) => `${escapeMarkdownText(p)}  `), '');
+  lines.push(...report.provenance.map((p) => `${p}  `), '');
   lines.push(
     '## Method',
     '',

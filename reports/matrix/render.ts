@@ -3,7 +3,7 @@ import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
 import { formatMs, formatNumber, formatShare, formatUsd } from '../render/format.ts';
 import { table } from '../render/html-sections.ts';
 import { mdTable } from '../render/markdown.ts';
-import { asRepeated, type RepeatedRow, type RepeatedVerdict } from './repetitions.ts';
+import { asRepeated, listOfLabels, type RepeatedRow, type RepeatedVerdict } from './repetitions.ts';
 import type { MatrixVerdict, VerdictColumn } from './types.ts';
 
 /**
@@ -72,7 +72,7 @@ export function repetitionsText(v: RepeatedVerdict): string | null {
   const r = v.repetitions;
   if (r.count < 2) return null;
   const seeds = r.seeds === undefined ? '' : ` (seeds ${r.seeds.join(', ')})`;
-  const winners = r.winners.map((w) => w ?? 'none').join(', ');
+  const winners = listOfLabels(r.winners.map((w) => w ?? 'none'));
   return (
     `${r.count} repetitions${seeds}; winners in order: ${winners}. Each figure is the median over the ` +
     `repetitions with its range (min–max); the findings listed and the runs compared below are repetition ${r.representative}'s.`

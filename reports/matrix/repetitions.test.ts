@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { repetitionsText } from './render.ts';
 import { foldRepetitions, spread } from './repetitions.ts';
 import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
 
@@ -64,6 +65,19 @@ describe('repetition statistics', () => {
     expect(folded.winner).toBeNull();
     expect(folded.answer).toBe('No stable answer: the repetitions disagree (wins: webhook x3 2, webhook x5 1).');
     expect(folded.repetitions.winners).toEqual(['webhook x3', 'webhook x5', 'webhook x3']);
+  });
+
+  it('separates labels that hold commas of their own with semicolons, so the tally reads', () => {
+    const labels = ['slot table, webhook x3', 'slot table', 'COUNT then write, webhook x3'];
+    const folded = foldRepetitions(
+      labels.map((label) => verdict(label, { [labels[0]!]: 1, [labels[1]!]: 2, [labels[2]!]: 3 })),
+    );
+    expect(folded.answer).toBe(
+      'No stable answer: the repetitions disagree (wins: slot table, webhook x3 1; slot table 1; COUNT then write, webhook x3 1).',
+    );
+    expect(repetitionsText(folded)).toContain(
+      'winners in order: slot table, webhook x3; slot table; COUNT then write, webhook x3.',
+    );
   });
 
   it('keeps a variant that failed in some repetitions, saying how many', () => {

@@ -101,6 +101,18 @@ function mergedRows(verdicts: readonly MatrixVerdict[]): RepeatedRow[] {
  * @example
  * disagreement([{ variant: 'a', wins: 2 }], 1, 3) // 'a won 2 of 3 repetitions and 1 picked no variant'
  */
+/**
+ * Variant labels as a list a reader can split: commas between them, semicolons when a label has a comma of
+ * its own ("slot table, webhook x3").
+ *
+ * @example
+ * listOfLabels(['a', 'b']) // 'a, b'
+ * listOfLabels(['slot table, webhook x3 1', 'slot table 2']) // 'slot table, webhook x3 1; slot table 2'
+ */
+export function listOfLabels(items: readonly string[]): string {
+  return items.join(items.some((item) => item.includes(',')) ? '; ' : ', ');
+}
+
 export function disagreement(
   wins: ReadonlyArray<{ variant: string; wins: number }>,
   none: number,
@@ -110,7 +122,10 @@ export function disagreement(
   const picked =
     first === undefined
       ? `none of the ${count} repetitions picked a variant`
-      : `${first.variant} won ${first.wins} of ${count} repetitions${rest.map((w) => `, ${w.variant} ${w.wins}`).join('')}`;
+      : listOfLabels([
+          `${first.variant} won ${first.wins} of ${count} repetitions`,
+          ...rest.map((w) => `${w.variant} ${w.wins}`),
+        ]);
   return none > 0 && first !== undefined ? `${picked} and ${none} picked no variant` : picked;
 }
 
@@ -162,15 +177,15 @@ export function foldRepetitions(
       answer: base.winner === null ? base.answer : `${base.answer} (${agreement} picked ${base.winner}.)`,
     };
   }
-  const tally = wins.map((w) => `${w.variant} ${w.wins}`).join(', ');
   const none = winners.filter((w) => w === null).length;
+  const tally = listOfLabels([...wins.map((w) => `${w.variant} ${w.wins}`), ...(none > 0 ? [`none ${none}`] : [])]);
   return {
     ...base,
     status: 'no-stable-answer',
     rows,
     repetitions: summary,
     winner: null,
-    answer: `No stable answer: the repetitions disagree (wins: ${tally}${none > 0 ? `, none ${none}` : ''}).`,
+    answer: `No stable answer: the repetitions disagree (wins: ${tally}).`,
     recommendation: `No firm recommendation yet: ${disagreement(wins, none, verdicts.length)}; run more repetitions before acting on it.`,
     figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
     changesIf: `More repetitions, or a larger gap between the variants, would be needed for an answer. ${base.changesIf}`,
