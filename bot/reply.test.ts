@@ -44,6 +44,10 @@ describe('long answers', () => {
     );
   });
 
+  it('send one unmarked message when only surrounding whitespace went over the limit', () => {
+    expect(splitForTelegram(`\n\n${'a'.repeat(60)} \n`, 61)).toEqual(['a'.repeat(60)]);
+  });
+
   it('are marked the way the load generator reads them', () => {
     const parts = splitForTelegram('word '.repeat(3000));
     expect(parts.map(readReplyPart)).toEqual([

@@ -37,6 +37,9 @@ export function trimToTelegramLimit(text: string, limit = TELEGRAM_TEXT_LIMIT): 
  */
 export function splitForTelegram(text: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
   if (text.length <= limit) return [text];
+  // Over the limit only by surrounding whitespace: one message, which "(1/1)" would only clutter.
+  const trimmed = text.trim();
+  if (trimmed.length <= limit) return [trimmed];
   // The marker's length depends on the part count ("(9/9)" vs "(10/10)"): split again until the count holds.
   let count = 2;
   for (;;) {
