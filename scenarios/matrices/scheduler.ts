@@ -23,12 +23,32 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  */
 const SIZES: Record<
   MatrixSize,
-  { start: string; durationMs: number; timeScale: number | 'auto'; population: number; questionsPerS: number }
+  {
+    start: string;
+    durationMs: number;
+    timeScale: number | 'auto';
+    population: number;
+    questionsPerS: number;
+    /** The per-attempt Claude timeout, simulated ms; undefined = the bot's default (30 s). */
+    claudeTimeoutMs?: number;
+  }
 > = {
   default: { start: '09:59', durationMs: 4 * 60_000, timeScale: 'auto', population: 1_000, questionsPerS: 1 },
   // Quick keeps realistic Claude latency (the check-to-record gap is what makes `none` duplicate) and
   // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
-  quick: { start: '09:59', durationMs: 3 * 60_000, timeScale: 20, population: 1_000, questionsPerS: 2 },
+  // The default 30 s Claude timeout is 1.5 s of real time at 20x, less than a digest call takes on a busy
+  // 2-core machine (the fake's latency scales, the bots' CPU work does not): timeouts would turn digests into
+  // fallbacks and hide the coordination question, so quick gives them room. Not at the default size: at the
+  // 1x-2x `auto` picks, 180 s is minutes of real time, longer than the webhook timeout, and the bots refuse to
+  // start (bot/config/preflight.ts).
+  quick: {
+    start: '09:59',
+    durationMs: 3 * 60_000,
+    timeScale: 20,
+    population: 1_000,
+    questionsPerS: 2,
+    claudeTimeoutMs: 180_000,
+  },
 };
 
 function base(size: MatrixSize): ScenarioInput {
@@ -56,10 +76,11 @@ function base(size: MatrixSize): ScenarioInput {
     behaviour: { mix: { navigation: 0.55, question: 0.35, settings: 0.1, start: 0 } },
     replies: { deadline: '60s' },
     // Several instances need webhooks: a second long-poller gets 409 Conflict from Telegram.
-    // The per-attempt Claude timeout is simulated time: the default 30 s is 1.5 s of real time at 20x, less than
-    // a digest call takes on a busy 2-core machine (the fake's latency scales, the bots' CPU work does not).
-    // Timeouts would turn digests into fallbacks and hide the coordination question, so give them room.
-    bot: { transport: 'webhook', instances: 3, config: { resilience: { timeoutMs: 180_000 } } },
+    bot: {
+      transport: 'webhook',
+      instances: 3,
+      config: s.claudeTimeoutMs === undefined ? {} : { resilience: { timeoutMs: s.claudeTimeoutMs } },
+    },
     fakes: { claude: { latency: 'realistic', tier: 'start' } },
     thresholds: { digests_missing: ['count==0'], digests_duplicated: ['count==0'] },
   };
