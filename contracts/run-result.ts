@@ -21,6 +21,13 @@ export const encodedHistogramSchema = z.object({
 });
 export type EncodedHistogram = z.infer<typeof encodedHistogramSchema>;
 
+/** Reply latencies of part of a run, as `latency.replyFinal` / `latency.replyFirst` record them for the whole. */
+export const phaseLatencySchema = z.object({
+  replyFinal: encodedHistogramSchema,
+  replyFirst: encodedHistogramSchema,
+});
+export type PhaseLatency = z.infer<typeof phaseLatencySchema>;
+
 /** One metric over the run: `[tMs, value]` points, tMs simulated ms since start. */
 export const timeSeriesSchema = z.object({
   name: z.string(),
@@ -190,6 +197,12 @@ export const runResultSchema = z.object({
       endMs: z.number(),
       targetVus: z.number().optional(),
       targetRatePerS: z.number().optional(),
+      /**
+       * The replies to the updates sent during the phase (by intended send time), whole and by half: a
+       * level's percentile is read from all its replies, not from per-interval percentiles, which at a few
+       * replies per interval are single replies. Absent in results written before it was recorded.
+       */
+      latency: phaseLatencySchema.extend({ halves: z.tuple([phaseLatencySchema, phaseLatencySchema]) }).optional(),
     }),
   ),
 

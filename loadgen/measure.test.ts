@@ -107,6 +107,17 @@ describe('measureRun', () => {
     expect(lateness.max).toBeCloseTo(10_000, -2);
   });
 
+  it("gives each phase the replies to the updates sent in it, halves apart, so a level's percentile counts every reply", () => {
+    const [hold] = measureRun(records()).phases;
+    // Updates sent at 0 s and 1 s (first half of the 20 s hold) and 12 s (second half, lost: at the deadline).
+    expect(hold?.latency?.replyFinal.count).toBe(3);
+    expect(hold?.latency?.halves.map((h) => h.replyFinal.count)).toEqual([2, 1]);
+    expect(histogramStats(decodeHistogram(hold!.latency!.halves[1].replyFinal)).max).toBeCloseTo(5000, -1);
+    // The first half's first outputs: 800 ms (the question at 0 s) and 100 ms (the navigation at 1 s, answered at 1.1 s).
+    expect(histogramStats(decodeHistogram(hold!.latency!.halves[0].replyFirst)).max).toBe(800);
+    expect(histogramStats(decodeHistogram(hold!.latency!.halves[0].replyFirst)).min).toBe(100);
+  });
+
   it('builds per-second series: one bucket per real second, rates per simulated second', () => {
     const series = Object.fromEntries(measureRun(records()).timeSeries.map((s) => [s.name, s.points]));
     // timeScale 10: a real second is a 10 s bucket.

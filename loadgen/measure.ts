@@ -6,6 +6,7 @@ import { accountDigests, type ExpectedDigest } from './correlate/digests.ts';
 import { correlateReplies, type ReplyAccounting } from './correlate/replies.ts';
 import type { InjectedUpdate, ObservedCall } from './correlate/types.ts';
 import { createHistogram, type Histogram, recordValue } from './metrics/histogram.ts';
+import { phasesWithLatency, type ReplySample } from './metrics/phase-latency.ts';
 import { buildTimeSeries } from './metrics/time-series.ts';
 
 /** The parts of a RunResult the load generator measures; the orchestrator adds environment, Claude, database. */
@@ -61,6 +62,7 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
   const timedOut: Array<[number, number]> = [];
   const errorTimes: number[] = [...records.droppedAtMs, ...records.runnerErrors.map((e) => e.atMs)];
   const firsts: Array<[number, number]> = [];
+  const samples: ReplySample[] = [];
   const { deadline } = scenario.replies;
   for (const outcome of accounting.outcomes) {
     const { update } = outcome;
@@ -79,6 +81,7 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
       byAction.set(update.action, histogram);
     }
     recordValue(histogram, finalMs);
+    samples.push({ sentAtMs: update.intendedMs, firstMs, finalMs });
     if (outcome.finalMs !== undefined) replies.push([update.intendedMs + finalMs, finalMs]);
     else timedOut.push([update.intendedMs + deadline, deadline]);
   }
@@ -114,7 +117,7 @@ export function measureRun(records: RunRecords): MeasuredRun & { accounting: Rep
     durationSimulatedS: records.durationMs / 1000,
     durationRealS: records.durationRealS,
     status: records.status,
-    phases: records.phases,
+    phases: phasesWithLatency(records.phases, samples),
     load: {
       model: scenario.load.executor,
       population: scenario.population.size,

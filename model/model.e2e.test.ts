@@ -43,7 +43,11 @@ describe('the capacity model on real runs', () => {
 
     const { result: predicted } = predictRun(demands, other);
     // The same staircase, so the same levels; a closed loop's throughput follows its think time.
-    expect(predicted.phases).toEqual(other.phases);
+    const schedule = (r: typeof other) => r.phases.map(({ latency: _replies, ...phase }) => phase);
+    expect(schedule(predicted)).toEqual(schedule(other));
+    // Every level has its replies, measured and predicted, and the knee reads them.
+    expect(other.phases.every((p) => (p.latency?.replyFinal.count ?? 0) > 0)).toBe(true);
+    expect(predicted.phases.every((p) => (p.latency?.replyFinal.count ?? 0) > 0)).toBe(true);
     const ratio = predicted.load.updatesInjected / other.load.updatesInjected;
     expect(ratio).toBeGreaterThan(0.7);
     expect(ratio).toBeLessThan(1.3);

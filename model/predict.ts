@@ -1,5 +1,6 @@
 import { createRng } from '../common/random.ts';
-import type { RunResult } from '../contracts/run-result.ts';
+import { mergeHistograms } from '../contracts/histogram.ts';
+import type { EncodedHistogram, PhaseLatency, RunResult } from '../contracts/run-result.ts';
 import type { LatencyProfile } from '../fakes/claude/latency.ts';
 import { createPopulation } from '../loadgen/population/population.ts';
 import { type Scenario, scenarioSchema } from '../scenarios/schema.ts';
@@ -74,6 +75,42 @@ export interface PredictOptions {
   host?: Host;
   latency?: LatencyProfile;
   seed?: number;
+  /**
+   * Simulations with seeds seed, seed+1, ...: their replies are pooled into the latency figures (per phase and
+   * for the run), so a percentile is the model's, not one simulated sample's. Counts, series and the output
+   * are the first simulation's. Default 1.
+   */
+  replications?: number;
+}
+
+/** The first run with every latency histogram (the run's, each phase's and its halves', digest lateness) pooled over all. */
+function pooledLatency(runs: readonly RunResult[]): RunResult {
+  const [first] = runs;
+  if (first === undefined) throw new RangeError('pooledLatency needs at least one run');
+  const merge = (pick: (r: RunResult) => EncodedHistogram | undefined) =>
+    mergeHistograms(runs.map(pick).filter((h) => h !== undefined));
+  const pair = (pick: (r: RunResult) => PhaseLatency | undefined) => ({
+    replyFinal: merge((r) => pick(r)?.replyFinal),
+    replyFirst: merge((r) => pick(r)?.replyFirst),
+  });
+  return {
+    ...first,
+    phases: first.phases.map((phase, i) => {
+      const at = (r: RunResult) => r.phases[i]?.latency;
+      return {
+        ...phase,
+        latency: {
+          ...pair(at),
+          halves: [pair((r) => at(r)?.halves[0]), pair((r) => at(r)?.halves[1])],
+        },
+      };
+    }),
+    latency: { ...first.latency, ...pair((r) => r.latency) },
+    correctness: {
+      ...first.correctness,
+      digests: { ...first.correctness.digests, lateness: merge((r) => r.correctness.digests.lateness) },
+    },
+  };
 }
 
 /**
@@ -92,15 +129,21 @@ export function predictRun(
   const scenario = scenarioSchema.parse(measured.scenario.resolved);
   const configuration = options.configuration ?? configurationOfRun(measured);
   const host = options.host ?? hostOfRun(measured);
-  const workload = scenarioWorkload(scenario, configuration, measured.phases);
-  const output = simulate({
-    demands: demands.classes,
-    configuration,
-    host,
-    latency: options.latency ?? latencyOfRun(measured),
-    workload,
-    replyDeadlineMs: scenario.replies.deadline,
-    seed: options.seed ?? scenario.seed,
-  });
-  return { result: predictedRun(output, measured, scenario.replies.deadline), output };
+  // The phases' schedule only: the measured replies in them are what the prediction is compared with.
+  const phases = measured.phases.map(({ latency: _measured, ...phase }) => phase);
+  const workload = scenarioWorkload(scenario, configuration, phases);
+  const seed = options.seed ?? scenario.seed;
+  const outputs = Array.from({ length: Math.max(1, options.replications ?? 1) }, (_, i) =>
+    simulate({
+      demands: demands.classes,
+      configuration,
+      host,
+      latency: options.latency ?? latencyOfRun(measured),
+      workload,
+      replyDeadlineMs: scenario.replies.deadline,
+      seed: seed + i,
+    }),
+  );
+  const runs = outputs.map((output) => predictedRun(output, measured, scenario.replies.deadline));
+  return { result: runs.length === 1 ? runs[0]! : pooledLatency(runs), output: outputs[0]! };
 }

@@ -1,6 +1,7 @@
 import { encodeHistogram } from '../contracts/histogram.ts';
 import type { RunResult, TimeSeries } from '../contracts/run-result.ts';
 import { createHistogram, type Histogram, recordValue } from '../loadgen/metrics/histogram.ts';
+import { phasesWithLatency, type ReplySample } from '../loadgen/metrics/phase-latency.ts';
 import { buildTimeSeries } from '../loadgen/metrics/time-series.ts';
 import type { SimulationOutput } from './simulate.ts';
 
@@ -20,6 +21,7 @@ export function predictedRun(output: SimulationOutput, skeleton: RunResult, repl
   const replies: Array<[number, number]> = [];
   const timedOut: Array<[number, number]> = [];
   const firsts: Array<[number, number]> = [];
+  const samples: ReplySample[] = [];
   let lost = 0;
   let fallbacks = 0;
   const byActionCount: Record<string, number> = {};
@@ -38,6 +40,7 @@ export function predictedRun(output: SimulationOutput, skeleton: RunResult, repl
       byAction.set(u.cls, h);
     }
     recordValue(h, final);
+    samples.push({ sentAtMs: u.arrivalMs, firstMs: first, finalMs: final });
     firsts.push([u.arrivalMs + first, first]);
     if (finalMs <= replyDeadlineMs) replies.push([u.arrivalMs + finalMs, finalMs]);
     else {
@@ -77,7 +80,7 @@ export function predictedRun(output: SimulationOutput, skeleton: RunResult, repl
     ...skeleton,
     variant: `${skeleton.variant ?? skeleton.scenario.name} (predicted)`,
     durationSimulatedS: output.durationMs / 1000,
-    phases: output.phases,
+    phases: phasesWithLatency(output.phases, samples),
     load: {
       ...skeleton.load,
       updatesInjected: injected.length,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../contracts/run-result.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { RAMP_MODEL } from '../fixtures/models.ts';
+import { encodeHistogram } from '../fixtures/synth.ts';
 import { budgetFromScenario, budgetName, findKneeAcrossRuns, findKneeInRamp, kneeBudget } from './knee.ts';
 
 describe('findKneeInRamp', () => {
@@ -144,6 +145,47 @@ describe('findKneeInRamp', () => {
       ],
     };
   }
+
+  /** A phase's replies: `values` split evenly between its halves (first output = final reply). */
+  function replies(values: readonly number[]): NonNullable<RunResult['phases'][number]['latency']> {
+    const both = (v: readonly number[]) => ({ replyFinal: encodeHistogram(v), replyFirst: encodeHistogram(v) });
+    const mid = values.length >> 1;
+    return { ...both(values), halves: [both(values.slice(0, mid)), both(values.slice(mid))] };
+  }
+
+  it('reads a level from all its replies, not from the median interval, when the run recorded them', () => {
+    // One reply in ten at the top step takes 8 s (a Claude answer among navigation): every 10 s interval's
+    // p95 - a handful of replies - misses it, the step's p95 does not.
+    const flat = staircase(Array(16).fill(500));
+    const fast = Array(100).fill(400);
+    const withSlowTenth = Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? 8_000 : 400));
+    const budget = { percentile: 95, maxMs: 3000 } as const;
+    expect(findKneeInRamp(flat, { budget }).heldEveryLevel).toBe(true);
+    const recorded: RunResult = {
+      ...flat,
+      phases: flat.phases.map((p, i) => ({ ...p, latency: replies(i < 3 ? fast : withSlowTenth) })),
+    };
+    const k = findKneeInRamp(recorded, { budget });
+    expect(k.levels.map((l) => [l.load, l.status])).toEqual([
+      [100, 'held'],
+      [200, 'broke'],
+    ]);
+    expect(k.levels[1]!.latencyMs).toBeGreaterThan(7_900);
+    expect(k.rules[0]).toContain('the percentile over the replies to every update sent in the phase');
+  });
+
+  it('judges a step by its replies even when its intervals are too sparse to have a latency series', () => {
+    const sparse = staircase([]);
+    const recorded: RunResult = {
+      ...sparse,
+      timeSeries: [],
+      phases: sparse.phases.map((p) => ({ ...p, latency: replies([300, 320, 6_000]) })),
+    };
+    const k = findKneeInRamp(recorded, { budget: { percentile: 95, maxMs: 3000 } });
+    expect(k.sentences[0]).not.toMatch(/^No knee/);
+    // Three replies per step: too few to compare halves, so the step is judged (and broke at 6 s).
+    expect(k.brokeAtLoad).toBe(100);
+  });
 
   it('judges a staircase step on its hold, not on the ramp to it', () => {
     // Steps of 100 and 200 VUs, each a ramp then a hold; the ramp to 200 is still fast, the hold at 200 is not.

@@ -1,4 +1,4 @@
-import type { RunResult } from '../../contracts/run-result.ts';
+import type { EncodedHistogram, PhaseLatency, RunResult } from '../../contracts/run-result.ts';
 import { type SeriesKey, seriesFor, seriesName } from '../../contracts/series.ts';
 import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../../contracts/thresholds/parse.ts';
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
@@ -105,21 +105,49 @@ function pointsIn(points: readonly Point[] | undefined, fromMs: number, toMs: nu
   return (points ?? []).filter(([t]) => t > fromMs && t <= toMs);
 }
 
+type Phase = RunResult['phases'][number];
+
+/** The budget's histogram of a phase's (or a half's) replies. */
+function budgetHistogram(latency: PhaseLatency, budget: LatencyBudget): EncodedHistogram {
+  return budget.metric === 'reply_first_latency' ? latency.replyFirst : latency.replyFinal;
+}
+
+/**
+ * A level's latency: the budget's percentile over the replies to the updates sent in the phase when the run
+ * recorded them (every reply counts once, however few arrive per interval), else the median of the
+ * per-interval percentile points inside it (results written before phases carried their replies).
+ */
+function levelLatencyMs(phase: Phase, latencyPoints: readonly Point[], budget: LatencyBudget): number | null {
+  if (phase.latency !== undefined) return percentileOf(budgetHistogram(phase.latency, budget), budget.percentile);
+  return quantile(
+    latencyPoints.map(([, v]) => v),
+    0.5,
+  );
+}
+
 /**
  * Whether one level (a phase) settled: its hold against the user cycle (think time + the level's median
  * reply time; an open model has no think time), its latency halves and its queues.
  */
 function phaseSteadiness(
   result: RunResult,
-  phase: RunResult['phases'][number],
+  phase: Phase,
   latencyPoints: readonly Point[],
+  budget: LatencyBudget,
   thinkMs: number,
   options: SteadyOptions,
 ): Steadiness {
-  const replyMedian = quantile(
-    pointsIn(seriesFor(result, 'replyLatencyP50Ms')[0]?.points, phase.startMs, phase.endMs).map(([, v]) => v),
-    0.5,
-  );
+  const replyMedian =
+    phase.latency !== undefined
+      ? percentileOf(phase.latency.replyFinal, 50)
+      : quantile(
+          pointsIn(seriesFor(result, 'replyLatencyP50Ms')[0]?.points, phase.startMs, phase.endMs).map(([, v]) => v),
+          0.5,
+        );
+  const halves = phase.latency?.halves.map((half) => {
+    const histogram = budgetHistogram(half, budget);
+    return { latencyMs: percentileOf(histogram, budget.percentile), replies: histogram.count };
+  });
   const queues = new Map<string, Point[]>();
   // Gauges are sampled at their timestamp, so a level's are [start, end), as in bottleneck.ts.
   for (const key of QUEUE_SERIES)
@@ -133,6 +161,7 @@ function phaseSteadiness(
       fromMs: phase.startMs,
       toMs: phase.endMs,
       latency: latencyPoints,
+      ...(halves === undefined ? {} : { halves: [halves[0]!, halves[1]!] as const }),
       queues,
       cycleMs:
         thinkMs +
@@ -149,8 +178,9 @@ function phaseSteadiness(
 
 /**
  * The knee within one ramp run: each phase with a target load is a level (of phases with the same target,
- * the last: a staircase's hold, not its ramp); its latency is the median of the per-interval
- * `reply_latency_pXX_ms` points inside it (robust to one slow interval). A level is judged only when it was
+ * the last: a staircase's hold, not its ramp); its latency is the budget's percentile over the replies to the
+ * updates sent in it (older results without per-phase replies: the median of the per-interval
+ * `reply_latency_pXX_ms` points inside it). A level is judged only when it was
  * steady (steady.ts: held for enough user cycles, its halves agree, no queue grew); one that never settled
  * is "not steady", neither held nor broken. The knee is the highest level at which it and every lower
  * level held the budget.
@@ -176,12 +206,9 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
     const load = open ? phase.targetRatePerS : phase.targetVus;
     if (load === undefined) continue;
     const latencyPoints = pointsIn(latency?.points, phase.startMs, phase.endMs);
-    const latencyMs = quantile(
-      latencyPoints.map(([, v]) => v),
-      0.5,
-    );
+    const latencyMs = levelLatencyMs(phase, latencyPoints, budget);
     const rates = pointsIn(rate?.points, phase.startMs, phase.endMs).map(([, v]) => v);
-    const steadiness = phaseSteadiness(result, phase, latencyPoints, thinkMs, options.steady ?? {});
+    const steadiness = phaseSteadiness(result, phase, latencyPoints, budget, thinkMs, options.steady ?? {});
     byLoad.set(load, {
       load,
       label: phase.name,
@@ -196,11 +223,24 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
   // The bottleneck is judged on the levels that settled, like the knee: a level still climbing (a burst of
   // first messages, a queue still filling) would name whatever was busiest during the climb.
   const judged = windows.filter((w) => w.steady).sort((a, b) => a.load - b.load);
+  const everyPhaseRecorded = result.phases.every((p) => p.latency !== undefined);
   const missing =
-    latency === undefined
+    latency === undefined && !everyPhaseRecorded
       ? `the run has no per-interval ${latencyKey === null ? `p${budget.percentile}` : seriesName(latencyKey)} latency series; the knee needs one`
       : null;
-  return assemble('ramp', loadUnit, budget, levels, detectSaturation(judged, loadUnit, options), options, missing);
+  const levelRule = everyPhaseRecorded
+    ? 'per level: the percentile over the replies to every update sent in the phase'
+    : 'per level: median of the per-interval percentiles in the phase';
+  return assemble(
+    'ramp',
+    loadUnit,
+    budget,
+    levels,
+    detectSaturation(judged, loadUnit, options),
+    options,
+    missing,
+    levelRule,
+  );
 }
 
 /**
@@ -236,7 +276,16 @@ export function findKneeAcrossRuns(results: readonly RunResult[], options: KneeO
     };
   });
   const windows = runs.map(({ result, load }) => ({ load, result, fromMs: 0, toMs: Number.POSITIVE_INFINITY }));
-  return assemble('runs', loadUnit, budget, levels, detectSaturation(windows, loadUnit, options), options, null);
+  return assemble(
+    'runs',
+    loadUnit,
+    budget,
+    levels,
+    detectSaturation(windows, loadUnit, options),
+    options,
+    null,
+    'per run: the whole run',
+  );
 }
 
 function assemble(
@@ -247,6 +296,7 @@ function assemble(
   signals: KneeAnalysis['signals'],
   options: KneeOptions,
   missing: string | null,
+  levelRule: string,
 ): KneeAnalysis {
   // The knee needs every level up to it judged held: a level that never settled ends the run of held ones
   // as surely as a broken one, but it is not a break.
@@ -298,10 +348,7 @@ function assemble(
     bottleneck,
     signals,
     rules: [
-      `knee = the highest load at which ${name} held at it and at every lower load` +
-        (basis === 'ramp'
-          ? ' (per level: median of the per-interval percentiles in the phase)'
-          : ' (per run: the whole run)'),
+      `knee = the highest load at which ${name} held at it and at every lower load (${levelRule})`,
       ...(basis === 'ramp' ? [steadinessRule(options.steady)] : []),
       ...saturationRules(options),
     ],

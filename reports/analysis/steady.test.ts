@@ -53,6 +53,33 @@ describe('a level is judged only once it is steady', () => {
     expect(levelSteadiness({ ...hold, latency, queues }).steady).toBe(true);
   });
 
+  it("compares the halves' own replies when it has them, not the per-interval points", () => {
+    // Per-interval points look flat; the replies of the second half are twice as slow.
+    const latency = points(0, 120_000, () => 1_000);
+    const halves = [
+      { latencyMs: 1_000, replies: 60 },
+      { latencyMs: 2_000, replies: 60 },
+    ] as const;
+    expect(levelSteadiness({ ...hold, latency, halves, queues: new Map() })).toMatchObject({
+      steady: false,
+      reason: 'halves-differ',
+      secondHalfMs: 2_000,
+    });
+  });
+
+  it('does not compare halves too thin to have a percentile (a p95 of 5 replies is their maximum)', () => {
+    const halves = [
+      { latencyMs: 60, replies: 5 },
+      { latencyMs: 6_000, replies: 5 },
+    ] as const;
+    expect(levelSteadiness({ ...hold, latency: [], halves, queues: new Map() }).steady).toBe(true);
+    expect(
+      levelSteadiness({ ...hold, latency: [], halves, queues: new Map() }, { minRepliesPerHalf: 5 }),
+    ).toMatchObject({
+      reason: 'halves-differ',
+    });
+  });
+
   it('states its rule with the figures it applies', () => {
     expect(steadinessRule()).toContain('>= 3 user cycles');
     expect(steadinessRule({ tolerance: 0.1 })).toContain('<= 10%');

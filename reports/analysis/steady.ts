@@ -4,8 +4,11 @@
  * 1. long enough: the hold lasts at least `minCycles` user cycles (think time + response time), so every
  *    user went round the loop several times at that load (Little's law needs the level's population to
  *    have turned over before its averages mean anything);
- * 2. halves agree: the median of the latency points in the hold's first half and in its second half differ
- *    by at most `tolerance` of the larger (plus a small absolute slack, so 40 ms vs 60 ms is not "unsteady");
+ * 2. halves agree: the budget's percentile over the replies to the updates sent in the hold's first half and
+ *    in its second half (or, for results that did not record them, the median of the per-interval latency
+ *    points of each half) differ by at most `tolerance` of the larger (plus a small absolute slack, so 40 ms
+ *    vs 60 ms is not "unsteady"); a half with fewer than `minRepliesPerHalf` replies has no percentile worth
+ *    comparing, and the check is then left to the other two;
  * 3. no queue grows: none of the queues (pending updates at Telegram, the Claude bulkhead's queue, the pool's
  *    waiting clients) ends the hold markedly longer than it began it: a growing queue means the level is
  *    above capacity and its latency is still rising, whatever its current value.
@@ -15,6 +18,8 @@ export const STEADY_DEFAULTS = {
   tolerance: 0.25,
   /** Halves within this many ms agree whatever their ratio. */
   slackMs: 100,
+  /** Replies a half needs before its percentile is compared (fewer: a p95 of a handful is its maximum). */
+  minRepliesPerHalf: 20,
   /** A queue grew if its last third's mean exceeds its first third's by this much and by `queueGrowthShare`. */
   queueGrowthMin: 5,
   queueGrowthShare: 0.5,
@@ -35,6 +40,17 @@ export interface LevelWindow {
   queues: ReadonlyMap<string, readonly Point[]>;
   /** One user cycle at this level: mean think time + the level's median latency, simulated ms. */
   cycleMs: number;
+  /**
+   * The budget's percentile over each half's replies, with how many replies it rests on; when given, the
+   * halves check reads these instead of the latency points.
+   */
+  halves?: readonly [HalfLatency, HalfLatency];
+}
+
+/** One half of a hold: the budget's percentile of its replies (null when it had none) and their count. */
+export interface HalfLatency {
+  latencyMs: number | null;
+  replies: number;
 }
 
 export type Steadiness =
@@ -54,6 +70,19 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The two halves' latencies to compare, undefined where a half cannot be read (no points, too few replies). */
+function halvesToCompare(window: LevelWindow, minReplies: number): [number | undefined, number | undefined] {
+  if (window.halves !== undefined) {
+    const read = (h: HalfLatency) => (h.replies >= minReplies && h.latencyMs !== null ? h.latencyMs : undefined);
+    return [read(window.halves[0]), read(window.halves[1])];
+  }
+  const midMs = window.fromMs + (window.toMs - window.fromMs) / 2;
+  return [
+    median(window.latency.filter(([t]) => t <= midMs).map(([, v]) => v)),
+    median(window.latency.filter(([t]) => t > midMs).map(([, v]) => v)),
+  ];
+}
+
 /**
  * The level's steadiness, by the three checks in order.
  *
@@ -66,9 +95,7 @@ export function levelSteadiness(window: LevelWindow, options: SteadyOptions = {}
   const neededMs = o.minCycles * window.cycleMs;
   if (holdMs < neededMs) return { steady: false, reason: 'too-short', holdMs, neededMs };
 
-  const midMs = window.fromMs + holdMs / 2;
-  const first = median(window.latency.filter(([t]) => t <= midMs).map(([, v]) => v));
-  const second = median(window.latency.filter(([t]) => t > midMs).map(([, v]) => v));
+  const [first, second] = halvesToCompare(window, o.minRepliesPerHalf);
   if (first !== undefined && second !== undefined) {
     const gap = Math.abs(first - second);
     if (gap > o.slackMs && gap > o.tolerance * Math.max(first, second)) {
@@ -99,7 +126,7 @@ export function steadinessRule(options: SteadyOptions = {}): string {
   const o = { ...STEADY_DEFAULTS, ...options };
   return (
     `a level is judged only when steady: its hold lasts >= ${o.minCycles} user cycles (think + response time), ` +
-    `the median latency of its two halves differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms), ` +
+    `the latency of its two halves (each half's replies, when it has >= ${o.minRepliesPerHalf}) differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms), ` +
     `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken`
   );
 }

@@ -16,8 +16,8 @@ import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '
 
 export const TRANSPORT_RULE =
   "knee per variant = the highest concurrent-user level at which it and every lower level held the scenario's " +
-  'first-output latency budget (`reply_first_latency`, else its `reply_latency` budget; median of the ' +
-  'per-interval p95 in each level; an update without output by the deadline counts at the deadline). The ' +
+  'first-output latency budget (`reply_first_latency`, else its `reply_latency` budget; the p95 over the ' +
+  'replies to every update sent in the level; an update without output by the deadline counts at the deadline). The ' +
   "first visible output (typing, a callback answer or the reply) leaves out Claude's generation time, which " +
   'no transport changes, and keeps what a transport does: deliver updates and let handlers run. Among variants with no instance killed and ' +
   'zero duplicate replies, the highest knee wins, then the lower p95 reply latency over the run (lost updates ' +
