@@ -17,10 +17,12 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * Each level is held 100 s, three user cycles (think time, mean 27 s, plus the reply), so the load it reports
  * has settled (reports/analysis/steady.ts); the earlier 20-25 s holds were shorter than one cycle.
  *
- * Sizes (issue 11, fidelity first): one instance on a staircase of 20-100 users (its 10 Claude slots saturate
+ * Sizes (issue 11, fidelity first): one instance on a staircase of 20-160 users (its 10 Claude slots saturate
  * within it, so the budget breaks at a load this machine replays faithfully: the 5-instance staircase to 800
- * users needed 1x and ~13 real minutes), each level held 95 s, at `auto` (estimated 2.5x; `botcap matrix
- * --list` prints it); quick: 2 steps on 2 instances at 10x. The budget breaks only when intervals in a
+ * users needed 1x and ~13 real minutes), each level held 95 s, at `auto`. The staircase used to stop at 100
+ * users, where the slots are ~85% busy (100 users / 29 s cycle x 0.35 questions x ~7 s per answer = 8.4 of 10
+ * slot-seconds per second): the 15 s budget never broke (3 of 3 runs, commit 8697d96) and no signal could lead
+ * a break; above ~120 the Claude queue grows; quick: 2 steps on 2 instances at 10x. The budget breaks only when intervals in a
  * row are over it, and the sampler's interval is one real second: at 15x with 10 s holds the run ended one
  * interval after the queue built up, and the quick verdict read "never broke".
  */
@@ -29,7 +31,7 @@ const SIZES: Record<
   { levels: number[]; rampMs: number; holdMs: number; timeScale: number | 'auto'; instances: number }
 > = {
   default: {
-    levels: [20, 40, 60, 80, 100],
+    levels: [20, 40, 60, 80, 100, 120, 140, 160],
     rampMs: 5_000,
     holdMs: 95_000,
     timeScale: 'auto',
@@ -64,6 +66,6 @@ export const signals: MatrixDefinition = {
   name: 'signals',
   question: 'Which production signals matter?',
   base,
-  budgetRealS: { default: 240, quick: 33 },
+  budgetRealS: { default: 600, quick: 33 },
   variants: [{ label: 'production-mix ramp to saturation', patch: {}, quick: true }],
 };

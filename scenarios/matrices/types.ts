@@ -30,7 +30,7 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * held long enough to be steady. Retuned to the smallest populations and windows that still hold each
  * question's contrast, the estimate is ~5 hours (`botcap matrix --list`); `--repeat 1` about 1.8 hours.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 21_000, quick: 300 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 21_600, quick: 300 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays
