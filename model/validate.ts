@@ -1,7 +1,8 @@
-import type { RunResult } from '../contracts/run-result.ts';
+import type { EncodedHistogram, PhaseLatency, RunResult } from '../contracts/run-result.ts';
 import { percentileOf } from '../reports/analysis/histogram.ts';
 import { budgetFromScenario, DEFAULT_LATENCY_BUDGET, findKneeInRamp } from '../reports/analysis/knee.ts';
-import type { LatencyBudget } from '../reports/analysis/types.ts';
+import { type PercentileInterval, percentileInterval } from '../reports/analysis/quantile-interval.ts';
+import type { KneeAnalysis, LatencyBudget } from '../reports/analysis/types.ts';
 import { escapeMarkdownText } from '../reports/render/escape.ts';
 import { mdTable } from '../reports/render/markdown.ts';
 import type { ServiceDemands } from './demands.ts';
@@ -17,6 +18,18 @@ export const VALIDATION_GOALS = { kneeRelativeError: 0.15, p95RelativeError: 0.2
  */
 export const PREDICTION_REPLICATIONS = 5;
 
+/**
+ * How a figure compares with its goal, given what the measurement can resolve:
+ * - `met` / `missed`: the error is within the goal, or not, and the measurement is tight enough to tell;
+ * - `not-judged`: the measured figure rests on so few samples that its 90% interval is wider than the goal,
+ *   and the prediction lies inside that interval (consistent with the measurement, not checked to the goal);
+ *   a prediction outside it is `missed` whatever the sample size;
+ * - `within-resolution`: the figure differs by less than the lab added to the run it was measured in (its
+ *   fidelity estimate): below what the measurement can resolve;
+ * - `no-data` (a side missing) and `no-goal` (printed for context).
+ */
+export type Judgement = 'met' | 'missed' | 'not-judged' | 'within-resolution' | 'no-data' | 'no-goal';
+
 /** One figure predicted and measured. */
 export interface Comparison {
   what: string;
@@ -25,7 +38,9 @@ export interface Comparison {
   /** predicted / measured - 1; null when either is missing or measured is 0. */
   error: number | null;
   goal: number | null;
-  met: boolean | null;
+  judgement: Judgement;
+  /** What the measurement allows: a percentile's 90% interval, a knee's range. */
+  measuredRange?: { low: number; high: number | null; basis: string };
 }
 
 /** How one run the model was not fitted on compares with its prediction. */
@@ -37,29 +52,96 @@ export interface RunValidation {
   comparisons: Comparison[];
 }
 
-function compare(what: string, predicted: number | null, measured: number | null, goal: number | null): Comparison {
+interface CompareOptions {
+  /** The measured figure's plausible range (a confidence interval, a knee range). */
+  range?: Comparison['measuredRange'];
+  /** Differences up to this are below what the measurement resolves (ms figures: the run's lab delay). */
+  resolution?: number;
+}
+
+export function compareFigure(
+  what: string,
+  predicted: number | null,
+  measured: number | null,
+  goal: number | null,
+  options: CompareOptions = {},
+): Comparison {
   const error = predicted !== null && measured !== null && measured !== 0 ? predicted / measured - 1 : null;
+  const base = { what, predicted, measured, error, goal, ...(options.range ? { measuredRange: options.range } : {}) };
+  if (predicted === null || measured === null) return { ...base, judgement: 'no-data' };
+  if (goal === null) return { ...base, judgement: 'no-goal' };
+  if (error !== null && Math.abs(error) <= goal) return { ...base, judgement: 'met' };
+  if (predicted === measured) return { ...base, judgement: 'met' };
+  if (options.resolution !== undefined && Math.abs(predicted - measured) <= options.resolution)
+    return { ...base, judgement: 'within-resolution' };
+  const range = options.range;
+  if (range !== undefined) {
+    const inside = predicted >= range.low && (range.high === null || predicted <= range.high);
+    const wider = range.low < measured * (1 - goal) || range.high === null || range.high > measured * (1 + goal);
+    if (inside && wider) return { ...base, judgement: 'not-judged' };
+  }
+  return { ...base, judgement: 'missed' };
+}
+
+function intervalRange(interval: PercentileInterval | null): Comparison['measuredRange'] | undefined {
+  if (interval === null) return undefined;
   return {
-    what,
-    predicted,
-    measured,
-    error,
-    goal,
-    met: goal === null || error === null ? null : Math.abs(error) <= goal,
+    low: interval.lowMs,
+    high: interval.highMs,
+    basis: `${Math.round(interval.confidence * 100)}% interval of ${interval.samples} samples`,
   };
+}
+
+/**
+ * The knees the measurement allows: each level whose percentile's 90% interval straddles the budget could have
+ * held or broken, so the knee lies between the one read with all of them broken and the one with all held.
+ */
+function kneeRange(run: RunResult, knee: KneeAnalysis, budget: LatencyBudget): Comparison['measuredRange'] {
+  const uncertain = new Set<number>();
+  for (const level of knee.levels) {
+    if (level.status === 'not-steady') continue;
+    const phase = run.phases.findLast((p) => p.name === level.label);
+    const histogram = phase?.latency === undefined ? undefined : budgetHistogram(phase.latency, budget);
+    const interval = histogram === undefined ? null : percentileInterval(histogram, budget.percentile);
+    if (interval === null) continue;
+    const couldHold = interval.lowMs <= budget.maxMs;
+    const couldBreak = interval.highMs === null || interval.highMs > budget.maxMs;
+    if (couldHold && couldBreak) uncertain.add(level.load);
+  }
+  const kneeWith = (held: (l: KneeAnalysis['levels'][number]) => boolean) => {
+    let last: number | null = null;
+    for (const level of knee.levels) {
+      if (!held(level)) break;
+      last = level.load;
+    }
+    return last;
+  };
+  const low = kneeWith((l) => l.status === 'held' && !uncertain.has(l.load)) ?? 0;
+  const high = kneeWith((l) => l.status === 'held' || (l.status === 'broke' && uncertain.has(l.load)));
+  return { low, high, basis: `${uncertain.size} level(s) whose 90% interval straddles the budget` };
+}
+
+function budgetHistogram(latency: PhaseLatency, budget: LatencyBudget): EncodedHistogram {
+  return budget.metric === 'reply_first_latency' ? latency.replyFirst : latency.replyFinal;
 }
 
 /**
  * Predicts `run` with `demands` and compares: for a staircase, the knee (the scenario's budget, by the same
  * rule as every report) and the budget's percentile at every level; for a burst, digest lateness p50/p95 and
- * digests delivered.
+ * digests delivered. Each measured percentile carries its 90% interval, and each knee the range its levels'
+ * intervals allow, so a figure the measurement cannot resolve to the goal is said to be so, not scored.
  *
  * @example
- * validateRun(demands, webhookX3, 'predict').comparisons[0] // { what: 'knee', predicted: 300, measured: 400, ... }
+ * validateRun(demands, webhookX3, 'predict').comparisons[0] // { what: 'knee (VUs)', predicted: 30, measured: 24, ... }
  */
 export function validateRun(demands: ServiceDemands, run: RunResult, role: RunValidation['role']): RunValidation {
   const { result: predicted } = predictRun(demands, run, { replications: PREDICTION_REPLICATIONS });
   const label = run.variant ?? run.scenario.name;
+  const resolution = run.fidelity?.estimatedDistortionMs;
+  const withRange = (interval: PercentileInterval | null): CompareOptions => {
+    const range = intervalRange(interval);
+    return { ...(range === undefined ? {} : { range }), ...(resolution === undefined ? {} : { resolution }) };
+  };
   const staircase =
     run.phases.filter((p) => p.targetVus !== undefined).length >= 3 && run.correctness.digests.expected === 0;
   if (staircase) {
@@ -68,15 +150,25 @@ export function validateRun(demands: ServiceDemands, run: RunResult, role: RunVa
     const m = findKneeInRamp(run, { budget });
     const p = findKneeInRamp(predicted, { budget });
     const name = `p${budget.percentile} ${budget.metric === 'reply_first_latency' ? 'first output' : 'reply'}`;
-    const comparisons = [compare('knee (VUs)', p.kneeLoad, m.kneeLoad, VALIDATION_GOALS.kneeRelativeError)];
+    const comparisons = [
+      compareFigure('knee (VUs)', p.kneeLoad, m.kneeLoad, VALIDATION_GOALS.kneeRelativeError, {
+        range: kneeRange(run, m, budget),
+      }),
+    ];
     for (const level of m.levels) {
       const twin = p.levels.find((l) => l.load === level.load);
+      const phase = run.phases.findLast((x) => x.name === level.label);
+      const interval =
+        phase?.latency === undefined
+          ? null
+          : percentileInterval(budgetHistogram(phase.latency, budget), budget.percentile);
       comparisons.push(
-        compare(
+        compareFigure(
           `${name} at ${level.load} VUs (ms)`,
           twin?.latencyMs ?? null,
           level.latencyMs,
           VALIDATION_GOALS.p95RelativeError,
+          withRange(interval),
         ),
       );
     }
@@ -88,19 +180,26 @@ export function validateRun(demands: ServiceDemands, run: RunResult, role: RunVa
     role,
     kind: 'burst',
     comparisons: [
-      compare('digest lateness p50 (ms)', lateness(predicted, 50), lateness(run, 50), null),
-      compare(
+      compareFigure('digest lateness p50 (ms)', lateness(predicted, 50), lateness(run, 50), null),
+      compareFigure(
         'digest lateness p95 (ms)',
         lateness(predicted, 95),
         lateness(run, 95),
         VALIDATION_GOALS.p95RelativeError,
+        withRange(percentileInterval(run.correctness.digests.lateness, 95)),
       ),
-      compare('digests delivered', predicted.correctness.digests.delivered, run.correctness.digests.delivered, null),
-      compare(
+      compareFigure(
+        'digests delivered',
+        predicted.correctness.digests.delivered,
+        run.correctness.digests.delivered,
+        null,
+      ),
+      compareFigure(
         'reply p95 (ms)',
         percentileOf(predicted.latency.replyFinal, 95),
         percentileOf(run.latency.replyFinal, 95),
         VALIDATION_GOALS.p95RelativeError,
+        withRange(percentileInterval(run.latency.replyFinal, 95)),
       ),
     ],
   };
@@ -121,6 +220,46 @@ export interface ValidationReport {
 function cell(value: number | null): string {
   if (value === null) return '—';
   return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : String(Math.round(value * 100) / 100);
+}
+
+const JUDGEMENT_WORDS: Record<Judgement, string> = {
+  met: 'met',
+  missed: 'MISSED',
+  'not-judged': 'not judged: the measurement is looser than the goal, the prediction inside its range',
+  'within-resolution': "within the lab's resolution",
+  'no-data': 'no data',
+  'no-goal': '—',
+};
+
+function rangeCell(range: Comparison['measuredRange']): string {
+  if (range === undefined) return '—';
+  return `${cell(range.low)}-${range.high === null ? 'unbounded' : cell(range.high)} (${range.basis})`;
+}
+
+/**
+ * The out-of-sample figures by judgement: how many met, missed, could not be judged for the measurement's own
+ * sampling error, or differ by less than the lab's resolution; then the misses by name.
+ */
+export function missSummary(runs: readonly RunValidation[]): string[] {
+  const judged = runs.filter((r) => r.role === 'predict').flatMap((r) => r.comparisons);
+  const withGoal = judged.filter((c) => c.judgement !== 'no-goal');
+  const count = (j: Judgement) => withGoal.filter((c) => c.judgement === j).length;
+  const missed = withGoal.filter((c) => c.judgement === 'missed');
+  const lines = [
+    `Of ${withGoal.length} out-of-sample figures with a goal: ${count('met')} met it, ${count('missed')} missed it, ` +
+      `${count('not-judged')} could not be judged (the measured figure's 90% interval is wider than the goal and ` +
+      `holds the prediction), ${count('within-resolution')} differ by less than the lab added to their run, ` +
+      `${count('no-data')} have no data.`,
+  ];
+  if (missed.length > 0) lines.push('', `Missed: ${missed.map((c) => `${c.what} (${pct(c.error)})`).join('; ')}.`);
+  if (count('not-judged') > 0)
+    lines.push(
+      '',
+      'A level held for a few user cycles has a few dozen replies, and a p95 of a few dozen replies is',
+      'nearly their maximum: its 90% interval spans more than the ±25% goal. Judging those figures to the',
+      'goal needs runs with several hundred replies per level (longer holds or more users per instance).',
+    );
+  return lines;
 }
 
 function pct(error: number | null): string {
@@ -155,8 +294,11 @@ export function renderValidationMarkdown(report: ValidationReport): string {
     'analysed by the same rules as a measurement (the knee of `reports/analysis/knee.ts`, digest lateness',
     `percentiles). A level's latency is the percentile over the replies to every update sent in it, measured`,
     `and predicted alike; a prediction pools ${PREDICTION_REPLICATIONS} seeded simulations, so it is the model's percentile`,
-    `rather than one simulated draw. A measured level of a few dozen replies has a p95 with sampling error of`,
-    `its own, which the error column includes. Goals: knee within ${VALIDATION_GOALS.kneeRelativeError * 100}%, p95 within ${VALIDATION_GOALS.p95RelativeError * 100}% at every measured level. Runs whose`,
+    `rather than one simulated draw. A measured percentile rests on a sample: its distribution-free 90% interval`,
+    '(order statistics, `reports/analysis/quantile-interval.ts`) is in the *measured range* column, and a',
+    "knee's range is what its levels' intervals allow. A figure whose range is wider than the goal and holds",
+    'the prediction is *not judged* (a prediction outside it is missed); one that differs by less than the lab',
+    `added to its run (the run's fidelity estimate) is *within the lab's resolution*. Goals: knee within ${VALIDATION_GOALS.kneeRelativeError * 100}%, p95 within ${VALIDATION_GOALS.p95RelativeError * 100}% at every measured level. Runs whose`,
     '`fidelity.status` is not `ok` are left out of the fit.',
     '',
     '## Demands fitted',
@@ -199,30 +341,22 @@ export function renderValidationMarkdown(report: ValidationReport): string {
     );
     lines.push(
       mdTable({
-        headers: ['figure', 'predicted', 'measured', 'error', 'goal'],
+        headers: ['figure', 'predicted', 'measured', 'measured range', 'error', 'goal'],
         rows: run.comparisons.map((c) => [
           c.what,
           cell(c.predicted),
           cell(c.measured),
+          rangeCell(c.measuredRange),
           pct(c.error),
-          c.goal === null
-            ? '—'
-            : `${c.met === null ? 'no data' : c.met ? 'met' : 'MISSED'} (±${Math.round(c.goal * 100)}%)`,
+          c.goal === null ? '—' : `${JUDGEMENT_WORDS[c.judgement]} (±${Math.round(c.goal * 100)}%)`,
         ]),
-        numeric: [1, 2, 3],
+        numeric: [1, 2, 4],
       }),
       '',
     );
   }
-  const predicted = report.runs.filter((r) => r.role === 'predict').flatMap((r) => r.comparisons);
-  const missed = predicted.filter((c) => c.met === false);
+  lines.push('## Where the model misses', '', ...missSummary(report.runs), '');
   lines.push(
-    '## Where the model misses',
-    '',
-    missed.length === 0
-      ? 'Every out-of-sample figure with a goal met it.'
-      : `${missed.length} of ${predicted.filter((c) => c.met !== null).length} out-of-sample figures missed their goal: ${missed.map((c) => `${c.what} (${pct(c.error)})`).join('; ')}.`,
-    '',
     'What the model leaves out, and so where to look first when it misses: per-chat ordering of webhook',
     "deliveries and Telegram's redelivery after a handler timeout (`throw`), GC pauses and the lab processes'",
     'CPU beyond the fitted per-update demands (event-loop lag grows non-linearly near saturation), the fake',
