@@ -183,7 +183,7 @@ describe('findKneeInRamp', () => {
     };
     const k = findKneeInRamp(recorded, { budget: { percentile: 95, maxMs: 3000 } });
     expect(k.sentences[0]).not.toMatch(/^No knee/);
-    // Three replies per step: too few to compare halves, so the step is judged (and broke at 6 s).
+    // Three replies per step: halves whose intervals overlap are not told apart, so the step is judged (broke at 6 s).
     expect(k.brokeAtLoad).toBe(100);
   });
 

@@ -4,6 +4,7 @@ import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
 import { dayModelOfRun, meanThinkTimeS } from './day-model.ts';
 import { percentileOf } from './histogram.ts';
+import { percentileInterval } from './quantile-interval.ts';
 import { quantile } from './series.ts';
 import {
   levelSteadiness,
@@ -146,7 +147,10 @@ function phaseSteadiness(
         );
   const halves = phase.latency?.halves.map((half) => {
     const histogram = budgetHistogram(half, budget);
-    return { latencyMs: percentileOf(histogram, budget.percentile), replies: histogram.count };
+    return {
+      latencyMs: percentileOf(histogram, budget.percentile),
+      interval: percentileInterval(histogram, budget.percentile),
+    };
   });
   const queues = new Map<string, Point[]>();
   // Gauges are sampled at their timestamp, so a level's are [start, end), as in bottleneck.ts.

@@ -54,11 +54,11 @@ describe('a level is judged only once it is steady', () => {
   });
 
   it("compares the halves' own replies when it has them, not the per-interval points", () => {
-    // Per-interval points look flat; the replies of the second half are twice as slow.
+    // Per-interval points look flat; the replies of the second half are twice as slow, well beyond chance.
     const latency = points(0, 120_000, () => 1_000);
     const halves = [
-      { latencyMs: 1_000, replies: 60 },
-      { latencyMs: 2_000, replies: 60 },
+      { latencyMs: 1_000, interval: { lowMs: 900, highMs: 1_150 } },
+      { latencyMs: 2_000, interval: { lowMs: 1_800, highMs: 2_300 } },
     ] as const;
     expect(levelSteadiness({ ...hold, latency, halves, queues: new Map() })).toMatchObject({
       steady: false,
@@ -67,15 +67,17 @@ describe('a level is judged only once it is steady', () => {
     });
   });
 
-  it('does not compare halves too thin to have a percentile (a p95 of 5 replies is their maximum)', () => {
+  it('does not call halves different when their intervals overlap (a p95 of twenty replies is nearly their maximum)', () => {
     const halves = [
-      { latencyMs: 60, replies: 5 },
-      { latencyMs: 6_000, replies: 5 },
+      { latencyMs: 7_000, interval: { lowMs: 4_000, highMs: null } },
+      { latencyMs: 12_000, interval: { lowMs: 7_200, highMs: null } },
     ] as const;
     expect(levelSteadiness({ ...hold, latency: [], halves, queues: new Map() }).steady).toBe(true);
-    expect(
-      levelSteadiness({ ...hold, latency: [], halves, queues: new Map() }, { minRepliesPerHalf: 5 }),
-    ).toMatchObject({
+    const apart = [
+      { latencyMs: 7_000, interval: { lowMs: 6_000, highMs: 7_100 } },
+      { latencyMs: 12_000, interval: { lowMs: 7_200, highMs: null } },
+    ] as const;
+    expect(levelSteadiness({ ...hold, latency: [], halves: apart, queues: new Map() })).toMatchObject({
       reason: 'halves-differ',
     });
   });

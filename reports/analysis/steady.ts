@@ -7,8 +7,9 @@
  * 2. halves agree: the budget's percentile over the replies to the updates sent in the hold's first half and
  *    in its second half (or, for results that did not record them, the median of the per-interval latency
  *    points of each half) differ by at most `tolerance` of the larger (plus a small absolute slack, so 40 ms
- *    vs 60 ms is not "unsteady"); a half with fewer than `minRepliesPerHalf` replies has no percentile worth
- *    comparing, and the check is then left to the other two;
+ *    vs 60 ms is not "unsteady"); with each half's replies, the gap must also lie beyond both halves' 90%
+ *    intervals (reports/analysis/quantile-interval.ts): a p95 of twenty replies is nearly their maximum, and
+ *    two such maxima differ by chance more often than not;
  * 3. no queue grows: none of the queues (pending updates at Telegram, the Claude bulkhead's queue, the pool's
  *    waiting clients) ends the hold markedly longer than it began it: a growing queue means the level is
  *    above capacity and its latency is still rising, whatever its current value.
@@ -18,8 +19,6 @@ export const STEADY_DEFAULTS = {
   tolerance: 0.25,
   /** Halves within this many ms agree whatever their ratio. */
   slackMs: 100,
-  /** Replies a half needs before its percentile is compared (fewer: a p95 of a handful is its maximum). */
-  minRepliesPerHalf: 20,
   /** A queue grew if its last third's mean exceeds its first third's by this much and by `queueGrowthShare`. */
   queueGrowthMin: 5,
   queueGrowthShare: 0.5,
@@ -47,10 +46,10 @@ export interface LevelWindow {
   halves?: readonly [HalfLatency, HalfLatency];
 }
 
-/** One half of a hold: the budget's percentile of its replies (null when it had none) and their count. */
+/** One half of a hold: the budget's percentile of its replies (null when it had none) and its 90% interval. */
 export interface HalfLatency {
   latencyMs: number | null;
-  replies: number;
+  interval: { lowMs: number; highMs: number | null } | null;
 }
 
 export type Steadiness =
@@ -70,11 +69,21 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** The two halves' latencies to compare, undefined where a half cannot be read (no points, too few replies). */
-function halvesToCompare(window: LevelWindow, minReplies: number): [number | undefined, number | undefined] {
+/** Whether two halves' intervals are apart: one's upper bound below the other's lower bound. */
+function intervalsApart(a: HalfLatency, b: HalfLatency): boolean {
+  if (a.interval === null || b.interval === null) return false;
+  const below = (x: HalfLatency['interval'] & object, y: HalfLatency['interval'] & object) =>
+    x.highMs !== null && x.highMs < y.lowMs;
+  return below(a.interval, b.interval) || below(b.interval, a.interval);
+}
+
+/** The two halves' latencies to compare, undefined where a half cannot be read (no points, no replies). */
+function halvesToCompare(window: LevelWindow): [number | undefined, number | undefined] {
   if (window.halves !== undefined) {
-    const read = (h: HalfLatency) => (h.replies >= minReplies && h.latencyMs !== null ? h.latencyMs : undefined);
-    return [read(window.halves[0]), read(window.halves[1])];
+    const [a, b] = window.halves;
+    // Halves whose intervals overlap are one level sampled twice, whatever their point figures say.
+    if (!intervalsApart(a, b)) return [undefined, undefined];
+    return [a.latencyMs ?? undefined, b.latencyMs ?? undefined];
   }
   const midMs = window.fromMs + (window.toMs - window.fromMs) / 2;
   return [
@@ -95,7 +104,7 @@ export function levelSteadiness(window: LevelWindow, options: SteadyOptions = {}
   const neededMs = o.minCycles * window.cycleMs;
   if (holdMs < neededMs) return { steady: false, reason: 'too-short', holdMs, neededMs };
 
-  const [first, second] = halvesToCompare(window, o.minRepliesPerHalf);
+  const [first, second] = halvesToCompare(window);
   if (first !== undefined && second !== undefined) {
     const gap = Math.abs(first - second);
     if (gap > o.slackMs && gap > o.tolerance * Math.max(first, second)) {
@@ -126,7 +135,7 @@ export function steadinessRule(options: SteadyOptions = {}): string {
   const o = { ...STEADY_DEFAULTS, ...options };
   return (
     `a level is judged only when steady: its hold lasts >= ${o.minCycles} user cycles (think + response time), ` +
-    `the latency of its two halves (each half's replies, when it has >= ${o.minRepliesPerHalf}) differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms), ` +
+    `the latency of its two halves differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms, or within their 90% intervals), ` +
     `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken`
   );
 }
