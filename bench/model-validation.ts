@@ -182,7 +182,10 @@ async function main(): Promise<void> {
   );
   await writeFile(join(values.out, 'validation.json'), `${JSON.stringify({ demands, runs }, null, 2)}\n`, 'utf8');
   if (values.reference !== undefined) {
-    await writeFile(values.reference, `${JSON.stringify(referenceDemandsFile(demands, provenance[0]!), null, 2)}\n`);
+    await writeFile(
+      values.reference,
+      `${JSON.stringify(referenceDemandsFile(demands, provenance[0]!, !values.final), null, 2)}\n`,
+    );
   }
   process.stdout.write(`${values.doc}\n`);
 }
