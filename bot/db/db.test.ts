@@ -59,6 +59,20 @@ describe('stores', () => {
     expect(await storage.read('42')).toBeUndefined();
   });
 
+  it('does not write a session back unchanged, so it never overwrites what another instance wrote meanwhile', async () => {
+    const here = new PostgresSessionStorage<{ step: string }>(pool);
+    const there = new PostgresSessionStorage<{ step: string }>(pool);
+    await here.write('43', { step: 'idle' });
+    const read = (await here.read('43'))!;
+    await there.write('43', { step: 'ask-time' });
+    await here.write('43', read);
+    expect(await there.read('43')).toEqual({ step: 'ask-time' });
+    // Changed after it was read: written.
+    read.step = 'done';
+    await here.write('43', read);
+    expect(await there.read('43')).toEqual({ step: 'done' });
+  });
+
   it('creates a user on first contact and keeps the chosen name when Telegram sends the profile again', async () => {
     const users = new UserStore(pool);
     const nowMs = Date.parse('2026-11-30T09:00:00Z');
