@@ -1,6 +1,6 @@
-import type { EncodedHistogram, PhaseLatency, RunResult } from '../contracts/run-result.ts';
+import type { RunResult } from '../contracts/run-result.ts';
 import { percentileOf } from '../reports/analysis/histogram.ts';
-import { budgetFromScenario, DEFAULT_LATENCY_BUDGET, findKneeInRamp } from '../reports/analysis/knee.ts';
+import { budgetHistogram, findKneeInRamp, kneeBudget } from '../reports/analysis/knee.ts';
 import { type PercentileInterval, percentileInterval } from '../reports/analysis/quantile-interval.ts';
 import type { KneeAnalysis, LatencyBudget } from '../reports/analysis/types.ts';
 import { escapeMarkdownText } from '../reports/render/escape.ts';
@@ -93,17 +93,33 @@ function intervalRange(interval: PercentileInterval | null): Comparison['measure
 }
 
 /**
+ * The 90% interval of each measured level's percentile, by load: from the replies of the phase the level was
+ * read from; absent for results that did not record them.
+ */
+function levelIntervals(run: RunResult, knee: KneeAnalysis, budget: LatencyBudget): Map<number, PercentileInterval> {
+  const intervals = new Map<number, PercentileInterval>();
+  for (const level of knee.levels) {
+    const latency = run.phases.findLast((p) => p.name === level.label)?.latency;
+    const interval =
+      latency === undefined ? null : percentileInterval(budgetHistogram(latency, budget), budget.percentile);
+    if (interval !== null) intervals.set(level.load, interval);
+  }
+  return intervals;
+}
+
+/**
  * The knees the measurement allows: each level whose percentile's 90% interval straddles the budget could have
  * held or broken, so the knee lies between the one read with all of them broken and the one with all held.
  */
-function kneeRange(run: RunResult, knee: KneeAnalysis, budget: LatencyBudget): Comparison['measuredRange'] {
+function kneeRange(
+  knee: KneeAnalysis,
+  intervals: ReadonlyMap<number, PercentileInterval>,
+  budget: LatencyBudget,
+): Comparison['measuredRange'] {
   const uncertain = new Set<number>();
   for (const level of knee.levels) {
-    if (level.status === 'not-steady') continue;
-    const phase = run.phases.findLast((p) => p.name === level.label);
-    const histogram = phase?.latency === undefined ? undefined : budgetHistogram(phase.latency, budget);
-    const interval = histogram === undefined ? null : percentileInterval(histogram, budget.percentile);
-    if (interval === null) continue;
+    const interval = intervals.get(level.load);
+    if (level.status === 'not-steady' || interval === undefined) continue;
     const couldHold = interval.lowMs <= budget.maxMs;
     const couldBreak = interval.highMs === null || interval.highMs > budget.maxMs;
     if (couldHold && couldBreak) uncertain.add(level.load);
@@ -119,10 +135,6 @@ function kneeRange(run: RunResult, knee: KneeAnalysis, budget: LatencyBudget): C
   const low = kneeWith((l) => l.status === 'held' && !uncertain.has(l.load)) ?? 0;
   const high = kneeWith((l) => l.status === 'held' || (l.status === 'broke' && uncertain.has(l.load)));
   return { low, high, basis: `${uncertain.size} level(s) whose 90% interval straddles the budget` };
-}
-
-function budgetHistogram(latency: PhaseLatency, budget: LatencyBudget): EncodedHistogram {
-  return budget.metric === 'reply_first_latency' ? latency.replyFirst : latency.replyFinal;
 }
 
 /**
@@ -145,23 +157,19 @@ export function validateRun(demands: ServiceDemands, run: RunResult, role: RunVa
   const staircase =
     run.phases.filter((p) => p.targetVus !== undefined).length >= 3 && run.correctness.digests.expected === 0;
   if (staircase) {
-    const budget: LatencyBudget =
-      budgetFromScenario(run, 'reply_first_latency') ?? budgetFromScenario(run) ?? DEFAULT_LATENCY_BUDGET;
+    const budget = kneeBudget(run);
     const m = findKneeInRamp(run, { budget });
     const p = findKneeInRamp(predicted, { budget });
+    const intervals = levelIntervals(run, m, budget);
     const name = `p${budget.percentile} ${budget.metric === 'reply_first_latency' ? 'first output' : 'reply'}`;
     const comparisons = [
       compareFigure('knee (VUs)', p.kneeLoad, m.kneeLoad, VALIDATION_GOALS.kneeRelativeError, {
-        range: kneeRange(run, m, budget),
+        range: kneeRange(m, intervals, budget),
       }),
     ];
     for (const level of m.levels) {
       const twin = p.levels.find((l) => l.load === level.load);
-      const phase = run.phases.findLast((x) => x.name === level.label);
-      const interval =
-        phase?.latency === undefined
-          ? null
-          : percentileInterval(budgetHistogram(phase.latency, budget), budget.percentile);
+      const interval = intervals.get(level.load) ?? null;
       comparisons.push(
         compareFigure(
           `${name} at ${level.load} VUs (ms)`,

@@ -109,7 +109,7 @@ function pointsIn(points: readonly Point[] | undefined, fromMs: number, toMs: nu
 type Phase = RunResult['phases'][number];
 
 /** The budget's histogram of a phase's (or a half's) replies. */
-function budgetHistogram(latency: PhaseLatency, budget: LatencyBudget): EncodedHistogram {
+export function budgetHistogram(latency: PhaseLatency, budget: LatencyBudget): EncodedHistogram {
   return budget.metric === 'reply_first_latency' ? latency.replyFirst : latency.replyFinal;
 }
 

@@ -72,8 +72,8 @@ function mean(values: readonly number[]): number {
 /** Whether two halves' intervals are apart: one's upper bound below the other's lower bound. */
 function intervalsApart(a: HalfLatency, b: HalfLatency): boolean {
   if (a.interval === null || b.interval === null) return false;
-  const below = (x: HalfLatency['interval'] & object, y: HalfLatency['interval'] & object) =>
-    x.highMs !== null && x.highMs < y.lowMs;
+  type Interval = NonNullable<HalfLatency['interval']>;
+  const below = (x: Interval, y: Interval) => x.highMs !== null && x.highMs < y.lowMs;
   return below(a.interval, b.interval) || below(b.interval, a.interval);
 }
 
