@@ -171,7 +171,12 @@ async function main(): Promise<void> {
       (reusedFrom.length > 0 ? `; runs reused from ${values.reuse}: ${reusedFrom.join(', ')}.` : '.'),
     ...VALIDATION_RUNS.map((r) => {
       const result = results.get(r.slug)!;
-      return `${r.label}: ${result.scenario.name} at x${result.timeScale}, ${result.environment.bot.instances} instance(s), ${result.durationRealS.toFixed(0)} s real, run ${result.startedAt}, commit ${result.environment.gitCommit ?? 'unknown'}.`;
+      const fidelity = result.fidelity;
+      const verdict =
+        fidelity === undefined
+          ? 'no fidelity verdict'
+          : `fidelity ${fidelity.status} (${Math.round(fidelity.estimatedDistortionMs)} of ${fidelity.boundMs} ms)`;
+      return `${r.label}: ${result.scenario.name} at x${result.timeScale}, ${verdict}, ${result.environment.bot.instances} instance(s), ${result.durationRealS.toFixed(0)} s real, run ${result.startedAt}, commit ${result.environment.gitCommit ?? 'unknown'}.`;
     }),
   ];
   await mkdir(values.out, { recursive: true });
