@@ -200,7 +200,12 @@ describe('teardown', () => {
       await waitFor('the run database to be dropped', async () => !(await runDatabases()).includes(created[0]!), {
         timeoutMs: 15_000,
       });
-      expect(run.stderr()).toContain(`dropped database ${created[0]} on postgres@127.0.0.1:5432`);
+      // The reaper reports the whole reap once it is done, a moment after the DROP itself.
+      const said = `dropped database ${created[0]} on postgres@127.0.0.1:5432`;
+      await waitFor('the reaper to say so', async () => run.stderr().includes(said), { timeoutMs: 5_000 }).catch(
+        () => undefined,
+      );
+      expect(run.stderr()).toContain(said);
       expect(readdirSync(join(runTmp, RUN_REGISTRY_DEFAULTS.dirName))).toEqual([]);
     } finally {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
