@@ -82,6 +82,8 @@ export class WebhookActor {
   /** Deliveries in flight with the real time they were sent; one timer checks them against the timeout. */
   private readonly sent = new Map<Delivery, number>();
   private timeoutSweep: NodeJS.Timeout | undefined;
+  /** How every delivery reports back: made once, so a delivery carries no callbacks of its own. */
+  private readonly deliveryOwner: DeliveryOwner;
 
   constructor(
     private readonly host: WebhookHost,
@@ -93,6 +95,14 @@ export class WebhookActor {
     this.path = `${delivery.pathname}${delivery.search}`;
     this.pool = newPool(this.origin, config.maxConnections);
     this.fixedHeaders = fixedHeaders(url, config);
+    this.deliveryOwner = {
+      maxReplyBytes: host.maxReplyBytes,
+      settled: (delivery, failure, retryAfterS) => {
+        this.sent.delete(delivery);
+        this.finish(delivery.queue, delivery.entry, failure, retryAfterS);
+      },
+      replied: (body, entry) => this.runReply(body, entry),
+    };
     for (const entry of host.store.pending.values()) this.enqueue(entry);
   }
 
@@ -210,26 +220,16 @@ export class WebhookActor {
     this.deliveries++;
     store.countDelivery(entry);
     this.host.inFlightByChat.set(entry.chat_id, entry.update_id);
-    this.post(entry, (failure, retryAfterS) => this.finish(queue, entry, failure, retryAfterS));
+    this.post(queue, entry);
   }
 
-  private post(entry: UpdateEntry, done: (failure: string | undefined, retryAfterS?: number) => void): void {
-    const delivery: Delivery = {
-      controller: undefined,
-      timedOut: false,
-      settled: false,
-      settle: (failure, retryAfterS) => {
-        if (delivery.settled) return;
-        delivery.settled = true;
-        this.sent.delete(delivery);
-        done(failure, retryAfterS);
-      },
-    };
+  private post(queue: Queue, entry: UpdateEntry): void {
+    const delivery = new Delivery(this.deliveryOwner, queue, entry);
     this.watchTimeout(delivery);
     try {
       this.pool.dispatch(
         { origin: this.origin, path: this.path, method: 'POST', headers: this.fixedHeaders, body: entry.json },
-        this.responseHandler(delivery, entry),
+        delivery,
       );
     } catch (error) {
       delivery.settle(describeNetworkError(error as NodeJS.ErrnoException));
@@ -263,47 +263,6 @@ export class WebhookActor {
     );
     // Deliveries in flight do not keep a process alive on their own (the sockets do while they are open).
     this.timeoutSweep.unref();
-  }
-
-  /** What undici calls back with for one delivery: status and Retry-After, then the body, then the end or an error. */
-  private responseHandler(delivery: Delivery, entry: UpdateEntry): Dispatcher.DispatchHandler {
-    let status = 0;
-    let retryAfter: string | string[] | undefined;
-    let statusMessage = '';
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    return {
-      onRequestStart: (controller) => {
-        delivery.controller = controller;
-        if (delivery.timedOut) controller.abort(new Error(READ_TIMEOUT));
-      },
-      onResponseStart: (_controller, statusCode, headers, message) => {
-        status = statusCode;
-        retryAfter = headers['retry-after'];
-        statusMessage = message ?? '';
-      },
-      onResponseData: (_controller, chunk) => {
-        bytes += chunk.length;
-        if (bytes <= this.host.maxReplyBytes) chunks.push(chunk);
-      },
-      onResponseError: (_controller, error) => delivery.settle(describeNetworkError(error as NodeJS.ErrnoException)),
-      onResponseEnd: () => {
-        if (status < 200 || status > 299) {
-          const retryAfterS = Number.parseInt(String(retryAfter ?? ''), 10);
-          const reason = statusMessage || STATUS_CODES[status] || '';
-          delivery.settle(
-            `Wrong response from the webhook: ${status} ${reason}`.trim(),
-            Number.isFinite(retryAfterS) ? retryAfterS : undefined,
-          );
-          return;
-        }
-        if (delivery.settled) return;
-        delivery.settle(undefined);
-        if (bytes > 0 && bytes <= this.host.maxReplyBytes) {
-          this.runReply(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), entry);
-        }
-      },
-    };
   }
 
   /** A 2xx body `{method,...}` is a bot call; anything unparsable is ignored, as Telegram does. */
@@ -379,13 +338,85 @@ export class WebhookActor {
   }
 }
 
-/** One delivery in flight: settled once, by its response, its error or the timeout sweep, whichever comes first. */
-interface Delivery {
+/** What a delivery reports back to its actor: one object per actor, so a delivery allocates no closures. */
+interface DeliveryOwner {
+  readonly maxReplyBytes: number;
+  /** The delivery is over: accepted (failure undefined) or failed, with Retry-After when the bot sent one. */
+  settled(delivery: Delivery, failure: string | undefined, retryAfterS?: number): void;
+  /** A 2xx answer with a body, after the delivery settled: the webhook reply to run as a bot call. */
+  replied(body: Buffer, entry: UpdateEntry): void;
+}
+
+/**
+ * One delivery in flight, and undici's handler for it: status and Retry-After, then the body, then the end
+ * or an error. Settled once, by its response, its error or the timeout sweep, whichever comes first. A class
+ * rather than an object literal of callbacks: one allocation per update, its methods on the prototype
+ * (this is the generator's hottest path: every simulated update passes here once).
+ */
+class Delivery implements Dispatcher.DispatchHandler {
   /** undici's handle on the request once it is on a connection (abort closes that connection). */
-  controller: Dispatcher.DispatchController | undefined;
-  timedOut: boolean;
-  settled: boolean;
-  settle(failure: string | undefined, retryAfterS?: number): void;
+  controller: Dispatcher.DispatchController | undefined = undefined;
+  timedOut = false;
+  settled = false;
+  private status = 0;
+  private retryAfter: string | string[] | undefined = undefined;
+  private statusMessage = '';
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly owner: DeliveryOwner,
+    readonly queue: Queue,
+    readonly entry: UpdateEntry,
+  ) {}
+
+  settle(failure: string | undefined, retryAfterS?: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.owner.settled(this, failure, retryAfterS);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.timedOut) controller.abort(new Error(READ_TIMEOUT));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    this.status = statusCode;
+    this.retryAfter = headers['retry-after'];
+    this.statusMessage = statusMessage ?? '';
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes <= this.owner.maxReplyBytes) this.chunks.push(chunk);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.settle(describeNetworkError(error as NodeJS.ErrnoException));
+  }
+
+  onResponseEnd(): void {
+    if (this.status < 200 || this.status > 299) {
+      const retryAfterS = Number.parseInt(String(this.retryAfter ?? ''), 10);
+      const reason = this.statusMessage || STATUS_CODES[this.status] || '';
+      this.settle(
+        `Wrong response from the webhook: ${this.status} ${reason}`.trim(),
+        Number.isFinite(retryAfterS) ? retryAfterS : undefined,
+      );
+      return;
+    }
+    if (this.settled) return;
+    this.settle(undefined);
+    if (this.bytes > 0 && this.bytes <= this.owner.maxReplyBytes) {
+      this.owner.replied(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks), this.entry);
+    }
+  }
 }
 
 /** tdlib's wording for a webhook that answered too late. */

@@ -150,9 +150,8 @@ export function drawQuestion(
 ): Question {
   const complexity = rng.weighted(weights);
   const topicName = TOPIC_NAMES[language][topic] ?? topic;
-  const fill = (template: string) => template.replaceAll('{topic}', topicName);
   if (complexity === 'simple') return { text: rng.pick(SIMPLE[language]), complexity };
-  if (complexity === 'medium') return { text: fill(rng.pick(MEDIUM[language])), complexity };
+  if (complexity === 'medium') return { text: withTopic(rng.pick(MEDIUM[language]), topicName), complexity };
   const parts = COMPLEX_PARTS[language];
   const askCount = rng.int(2, 3);
   const asks: string[] = [];
@@ -160,6 +159,11 @@ export function drawQuestion(
     const ask = rng.pick(parts.asks);
     if (!asks.includes(ask)) asks.push(ask);
   }
-  const text = [rng.pick(parts.context), ...asks, rng.pick(parts.format)].map(fill).join(' ');
+  const text = withTopic([rng.pick(parts.context), ...asks, rng.pick(parts.format)].join(' '), topicName);
   return { text, complexity };
+}
+
+/** A question template with its `{topic}` placeholders filled. */
+function withTopic(template: string, topicName: string): string {
+  return template.replaceAll('{topic}', topicName);
 }
