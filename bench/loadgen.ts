@@ -8,19 +8,16 @@
  *    so the generator's own cost shows).
  * 2. Memory: the generator process's RSS (runner + in-process fake, as `botcap run` has them) while a
  *    closed model holds 10,000 virtual users, measured in a child process of its own.
- * 3. Wall time of `botcap run 500-concurrent` and `botcap run peak-10am` at their defaults.
+ * The built-in scenarios' wall times are bench/fidelity.ts's: at their default `--time-scale auto` they take
+ * minutes, and only a run whose fidelity is judged says what the minutes bought.
  *
  * Method (bench/proc.ts): in part 1 this process (the generator under test, and autocannon) is pinned to the
  * under-test core and the echo bot to the other; alternating rounds, figures as median (min-max).
  *
- * Run: `npx tsx bench/loadgen.ts [--duration-s 8] [--rounds 5] [--vus 10000] [--skip-runs] [--quick]`; writes
- * section `loadgen` of docs/BENCHMARKS.md. Parts 1-2 take about 4 minutes; part 3 about 4 more (its limits:
- * 180 s and 360 s). `--quick`: part 1 only, 2 rounds of 3 s.
+ * Run: `npx tsx bench/loadgen.ts [--duration-s 8] [--rounds 5] [--vus 10000] [--skip-memory] [--quick]`; writes
+ * section `loadgen` of docs/BENCHMARKS.md, in about 4 minutes. `--quick`: part 1 only, 2 rounds of 3 s.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type autocannon from 'autocannon';
 import { createScaledClock } from '../common/clock.ts';
@@ -30,7 +27,7 @@ import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { BENCH_METHOD_DEFAULTS, formatSpread, judge, megabytes, pinToCpu, type Spread, summarize } from './proc.ts';
-import { type BenchRun, benchRun, formatRun, REPO_ROOT, thousands, writeBenchmarkSection } from './report-file.ts';
+import { type BenchRun, benchRun, formatRun, thousands, writeBenchmarkSection } from './report-file.ts';
 
 /** Every field optional; defaults in {@link LOADGEN_BENCH_DEFAULTS}. */
 export interface LoadgenBenchOptions {
@@ -42,8 +39,6 @@ export interface LoadgenBenchOptions {
   vus?: number;
   /** Skip the memory measurement. Default false. */
   skipMemory?: boolean;
-  /** Skip the `botcap run` wall times. Default false. */
-  skipRuns?: boolean;
 }
 
 export const LOADGEN_BENCH_DEFAULTS = {
@@ -51,7 +46,6 @@ export const LOADGEN_BENCH_DEFAULTS = {
   rounds: BENCH_METHOD_DEFAULTS.repeats,
   vus: 10_000,
   skipMemory: false,
-  skipRuns: false,
 } as const;
 
 /** What `--quick` shortens to: the ceiling only, a smoke run of the method, not figures to commit. */
@@ -59,7 +53,6 @@ export const LOADGEN_BENCH_QUICK = {
   durationS: 3,
   rounds: BENCH_METHOD_DEFAULTS.quickRepeats,
   skipMemory: true,
-  skipRuns: true,
 } as const;
 
 /** The issues' targets (4, 16). */
@@ -68,7 +61,6 @@ export const LOADGEN_TARGETS = {
   /** Issue 16: the webhook-reply ceiling, where the generator's own cost shows. */
   webhookReplyRatioToAutocannon: 0.8,
   rssMbFor10kVus: 200,
-  wallS: { 'peak-10am': 60, '500-concurrent': 180 },
 } as const;
 
 /** Telegram's default and the webhook's max_connections: the concurrency both drivers get. */
@@ -79,9 +71,6 @@ const TOKEN = '700003:BENCH-loadgen-echo-bot-token-0000000';
 const WEBHOOK_SECRET = 'botcap-bench-webhook-secret';
 const FIRST_CHAT_ID = 820_000_001;
 const REPLY_LABEL = { 'api-call': 'sendMessage call', 'webhook-reply': 'in the webhook reply' } as const;
-const BOTCAP_BIN = fileURLToPath(new URL('../bin/botcap.js', import.meta.url));
-/** Hard limits on the `botcap run` wall-time measurements: SIGINT after, SIGKILL 30 s later. */
-const RUN_LIMIT_S = { 'peak-10am': 180, '500-concurrent': 360 } as const;
 
 export interface CeilingFigures {
   /** How the echo bot answers: `api-call` (sendMessage to the fake over HTTP) or `webhook-reply` (in the webhook response). */
@@ -119,24 +108,11 @@ export interface VuMemoryFigures {
   durationRealS: number;
 }
 
-export interface RunWallTime {
-  scenario: keyof typeof RUN_LIMIT_S;
-  wallS: number;
-  exitCode: number | null;
-  /** From result.json when the run wrote one. */
-  status?: string;
-  updatesInjected?: number;
-  lostUpdates?: number;
-  /** Why there is no figure (not started, timed out...). */
-  note?: string;
-}
-
 export interface LoadgenBenchResult {
   options: Required<LoadgenBenchOptions>;
   /** One per way the echo bot answers: api-call first, then webhook-reply. */
   ceilings: CeilingFigures[];
   memory: VuMemoryFigures | undefined;
-  runs: RunWallTime[];
   /** Whether the generator and the echo bot ran pinned to separate cores. */
   pinned: boolean;
 }
@@ -372,55 +348,11 @@ async function measureVuMemory(vus: number): Promise<VuMemoryFigures> {
   }
 }
 
-/** `botcap run <scenario>` at its defaults into a temp dir; wall time from spawn to exit. */
-async function timeRun(scenario: keyof typeof RUN_LIMIT_S): Promise<RunWallTime> {
-  const out = await mkdtemp(join(tmpdir(), 'botcap-bench-run-'));
-  try {
-    const startMs = performance.now();
-    const child = spawn(process.execPath, [BOTCAP_BIN, 'run', scenario, '-o', out], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const tail: string[] = [];
-    child.stderr?.on('data', (chunk: Buffer) => {
-      tail.push(...chunk.toString().split('\n').filter(Boolean));
-      tail.splice(0, Math.max(0, tail.length - 20));
-    });
-    let timedOut = false;
-    const limit = setTimeout(() => {
-      timedOut = true;
-      // SIGINT: botcap run tears its environment down; SIGKILL only if that hangs.
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
-    }, RUN_LIMIT_S[scenario] * 1000);
-    const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    clearTimeout(limit);
-    const wallS = Math.round((performance.now() - startMs) / 100) / 10;
-    const figures: RunWallTime = { scenario, wallS, exitCode };
-    if (timedOut) figures.note = `stopped after the ${RUN_LIMIT_S[scenario]} s limit`;
-    try {
-      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as {
-        status?: string;
-        load?: { updatesInjected?: number };
-        correctness?: { lostUpdates?: number };
-      };
-      figures.status = result.status;
-      figures.updatesInjected = result.load?.updatesInjected;
-      figures.lostUpdates = result.correctness?.lostUpdates;
-    } catch {
-      figures.note = `${figures.note ?? 'no result.json'}; last output: ${tail.slice(-3).join(' | ')}`;
-    }
-    return figures;
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-}
-
 /**
- * Runs the three measurements.
+ * Runs the two measurements.
  *
  * @example
- * const result = await runLoadgenBenchmark({ durationS: 5, skipRuns: true });
+ * const result = await runLoadgenBenchmark({ durationS: 5, skipMemory: true });
  * result.ceilings[1]?.ratio // e.g. 0.6
  */
 export async function runLoadgenBenchmark(options: LoadgenBenchOptions = {}): Promise<LoadgenBenchResult> {
@@ -429,49 +361,26 @@ export async function runLoadgenBenchmark(options: LoadgenBenchOptions = {}): Pr
     rounds: options.rounds ?? LOADGEN_BENCH_DEFAULTS.rounds,
     vus: options.vus ?? LOADGEN_BENCH_DEFAULTS.vus,
     skipMemory: options.skipMemory ?? LOADGEN_BENCH_DEFAULTS.skipMemory,
-    skipRuns: options.skipRuns ?? LOADGEN_BENCH_DEFAULTS.skipRuns,
   };
   // The generator (this process, with autocannon as its reference) on the under-test core, the echo bot on the other.
   const pinned = await pinToCpu(process.pid, BENCH_METHOD_DEFAULTS.underTestCpu);
   const ceilings = [await measureCeiling(resolved, 'api-call'), await measureCeiling(resolved, 'webhook-reply')];
-  // Memory and whole runs are not CPU measurements: they get the machine as a user's run would.
+  // Memory is not a CPU measurement: it gets the machine as a user's run would.
   if (pinned) await pinToCpu(process.pid, 'all');
   let memory: VuMemoryFigures | undefined;
   if (!resolved.skipMemory) {
     process.stderr.write(`bench: ${thousands(resolved.vus)} virtual users, generator RSS ...\n`);
     memory = await measureVuMemory(resolved.vus);
   }
-  const runs: RunWallTime[] = [];
-  if (!resolved.skipRuns) {
-    for (const scenario of ['peak-10am', '500-concurrent'] as const) {
-      process.stderr.write(`bench: botcap run ${scenario} ...\n`);
-      runs.push(await timeRun(scenario));
-    }
-  }
-  return { options: resolved, ceilings, memory, runs, pinned };
+  return { options: resolved, ceilings, memory, pinned };
 }
 
 /** The figures as Markdown (pure). */
 export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun): string {
   const { memory: m } = result;
   const verdict = (met: boolean) => judge(met, run.quiet);
-  const runLine = (scenario: keyof typeof RUN_LIMIT_S) => {
-    const measured = result.runs.find((r) => r.scenario === scenario);
-    const target = LOADGEN_TARGETS.wallS[scenario];
-    if (measured === undefined) return `- \`botcap run ${scenario}\`: **not measured** (run with \`--skip-runs\`).`;
-    const completed = measured.exitCode === 0 || measured.exitCode === 99;
-    const detail =
-      `exit code ${measured.exitCode ?? 'none'}${measured.exitCode === 99 ? ' (a threshold failed; the run completed)' : ''}` +
-      `${measured.status ? `, status ${measured.status}` : ''}` +
-      (measured.updatesInjected === undefined ? '' : `, ${thousands(measured.updatesInjected)} updates injected`) +
-      (measured.lostUpdates === undefined ? '' : `, ${thousands(measured.lostUpdates)} lost`) +
-      (measured.note === undefined ? '' : `; ${measured.note}`);
-    return completed
-      ? `- \`botcap run ${scenario}\` at defaults: **${measured.wallS} s** wall time (target < ${target} s: ${verdict(measured.wallS < target)}); ${detail}.`
-      : `- \`botcap run ${scenario}\`: **not measured** - the run did not complete after ${measured.wallS} s (${detail}).`;
-  };
   return [
-    '## Load generator: its own ceiling, memory per virtual user, scenario wall times',
+    '## Load generator: its own ceiling and memory per virtual user',
     '',
     formatRun(run, { pinned: result.pinned, repeats: result.options.rounds }),
     '',
@@ -521,13 +430,12 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
             'The baseline is mostly fixed cost: Node, tsx compiling TypeScript at load time, the loaded modules, the fake.',
           '',
         ]),
-    '### Scenario wall time (`botcap run` at defaults, embedded Postgres, reference bot)',
+    '### Scenario wall times',
     '',
-    'From spawning `node bin/botcap.js run <scenario> -o <temp dir>` to its exit: Postgres and bot start, the load, ' +
-      'teardown and the reports, as a user waits for it. One run each, after the measurements above.',
-    '',
-    runLine('peak-10am'),
-    runLine('500-concurrent'),
+    'In the Fidelity section below (bench/fidelity.ts): each built-in scenario at its default `--time-scale auto`, with the ' +
+      "scale the calibration picked and the run's fidelity verdict. The first round's targets (peak-10am < 60 s, " +
+      '500-concurrent < 180 s) gave way to fidelity (issue 11): at the scales those times needed, most of the measured ' +
+      "latency was the lab's own.",
   ].join('\n');
 }
 
@@ -567,7 +475,6 @@ if (childArg === '--child=vus') {
     rounds: number('rounds'),
     vus: number('vus'),
     skipMemory: process.argv.includes('--skip-memory') || undefined,
-    skipRuns: process.argv.includes('--skip-runs') || undefined,
     quick: process.argv.includes('--quick'),
   });
 }
