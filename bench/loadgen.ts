@@ -408,7 +408,9 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
       `the reply), so the ratio prices all of them. Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
       `(autocannon connections = the webhook's max_connections). ${result.options.rounds} alternating rounds of ` +
       `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max). Generator CPU is the benchmark process's ` +
-      '(driver + in-process fake) per update, from process.cpuUsage().',
+      '(driver + in-process fake) per update, from process.cpuUsage(). Time scale 1 throughout (the runner plays real ' +
+      'time, and the memory part too): nothing here is simulated latency, so no fidelity verdict applies; the figures ' +
+      'are throughput, CPU and memory.',
     '',
     ...(m === undefined
       ? ['### Memory: not measured (`--quick` or `--skip-memory`)', '']
