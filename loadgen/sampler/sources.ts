@@ -1,7 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import pidusage from 'pidusage';
+import { CpuMeter, ProcStat } from './proc-stat.ts';
 import { type PromSample, parsePrometheusText, sumOf } from './prometheus.ts';
 import type { SampleSource } from './sampler.ts';
 
@@ -221,42 +221,11 @@ export interface ProcessTarget {
   withChildren?: boolean;
 }
 
-/** Direct children of `pid` from /proc (Linux); empty elsewhere. */
-async function childrenOf(pid: number): Promise<number[]> {
-  if (process.platform !== 'linux') return [];
-  // Each thread's `children` file (Linux 3.5+, CONFIG_PROC_CHILDREN): a few reads per tick, where the scan
-  // below reads every process's stat (~100-200 files) on the generator's loop every tick.
-  const listed = await listedChildren(pid);
-  if (listed !== undefined) return listed;
-  const children: number[] = [];
-  for (const entry of await readdir('/proc').catch(() => [])) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // "pid (comm) S ppid ...": split after the last ')' since comm may contain spaces.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) children.push(Number(entry));
-  }
-  return children;
-}
-
-/** The children the kernel lists for `pid`'s threads, or undefined where it does not list them. */
-async function listedChildren(pid: number): Promise<number[] | undefined> {
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
-  if (tasks === undefined) return undefined;
-  const children: number[] = [];
-  for (const task of tasks) {
-    const text = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => undefined);
-    if (text === undefined) return undefined;
-    for (const child of text.split(' ')) if (/^\d+$/.test(child)) children.push(Number(child));
-  }
-  return children;
-}
-
 /**
- * CPU % and RSS of every process in the run (pidusage), the generator itself included as 'generator'.
- * Processes that exited since the target list was read are left out of that tick. pidusage's CPU % is
- * the share since its previous reading of that pid, so a child seen for the first time reports its
- * lifetime average once.
+ * CPU % and RSS of every process in the run, the generator itself included as 'generator': from /proc read
+ * synchronously on Linux (proc-stat.ts says why), through pidusage elsewhere. Processes that exited since the
+ * target list was read are left out of that tick. CPU % is the share since the previous reading of that pid,
+ * so a process seen for the first time reports its lifetime average once.
  *
  * @example
  * processStatsSource(() => env.processes())
@@ -265,30 +234,55 @@ export function processStatsSource(
   targets: () => readonly ProcessTarget[],
   options: { includeGenerator?: boolean } = {},
 ): SampleSource<ProcessStatsSample[]> {
-  const measure = async (target: ProcessTarget): Promise<ProcessStatsSample | undefined> => {
-    const pids = [target.pid, ...(target.withChildren ? await childrenOf(target.pid) : [])];
-    const stats = await Promise.allSettled(pids.map((pid) => pidusage(pid)));
-    if (stats[0]?.status !== 'fulfilled') return undefined;
-    const alive = stats.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const all = (): ProcessTarget[] => [
+    ...((options.includeGenerator ?? true) ? [{ name: 'generator', pid: process.pid }] : []),
+    ...targets(),
+  ];
+  const proc = ProcStat.open();
+  return proc === undefined ? pidusageStats(all) : procStats(proc, all);
+}
+
+function procStats(proc: ProcStat, targets: () => readonly ProcessTarget[]): SampleSource<ProcessStatsSample[]> {
+  const meter = new CpuMeter(proc);
+  const measure = (target: ProcessTarget): ProcessStatsSample | undefined => {
+    const main = meter.sample(target.pid);
+    if (main === undefined) return undefined;
+    const children = target.withChildren ? proc.children(target.pid).flatMap((pid) => meter.sample(pid) ?? []) : [];
+    const alive = [main, ...children];
     return {
       name: target.name,
       pid: target.pid,
-      cpuPercent: alive.reduce((sum, s) => sum + s.cpu, 0),
-      rssBytes: alive.reduce((sum, s) => sum + s.memory, 0),
+      cpuPercent: alive.reduce((sum, s) => sum + s.cpuPercent, 0),
+      rssBytes: alive.reduce((sum, s) => sum + s.rssBytes, 0),
       processCount: alive.length,
     };
   };
+  return {
+    collect() {
+      const measured = targets().flatMap((target) => measure(target) ?? []);
+      meter.endTick();
+      return measured;
+    },
+  };
+}
+
+/** Where there is no /proc: pidusage (ps on macOS, wmic on Windows), without children. */
+function pidusageStats(targets: () => readonly ProcessTarget[]): SampleSource<ProcessStatsSample[]> {
   // pidusage's first call per process runs `getconf` in a shell for the clock tick and page size: on a
   // busy machine that alone outlasted a tick's timeout, so a run of a few real seconds had no CPU series
   // at all. Pay it now, while the load starts, not inside the first tick.
   const warmUp = pidusage(process.pid).catch(() => undefined);
   // A tick that timed out may still be reading when the sampler stops; pidusage.clear() under it would throw.
   let inFlight: Promise<unknown> = warmUp;
+  const measure = async (target: ProcessTarget): Promise<ProcessStatsSample | undefined> => {
+    const stats = await pidusage(target.pid).catch(() => undefined);
+    if (stats === undefined) return undefined;
+    return { name: target.name, pid: target.pid, cpuPercent: stats.cpu, rssBytes: stats.memory, processCount: 1 };
+  };
   return {
     collect() {
-      const generator = (options.includeGenerator ?? true) ? [{ name: 'generator', pid: process.pid }] : [];
       const measuring = warmUp
-        .then(() => Promise.all([...generator, ...targets()].map(measure)))
+        .then(() => Promise.all(targets().map(measure)))
         .then((measured) => measured.filter((m): m is ProcessStatsSample => m !== undefined));
       inFlight = measuring.catch(() => undefined);
       return measuring;

@@ -1,0 +1,64 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CpuMeter, ProcStat } from './proc-stat.ts';
+
+/** Real processes read through the real /proc: the sampler's CPU and RSS figures of every run come from here. */
+
+const proc = ProcStat.open();
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+/** A node child running `code`, once it has printed its first line (returned with it). */
+async function child(code: string): Promise<ChildProcess & { firstLine: string }> {
+  const started = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(started);
+  const firstLine = await new Promise<string>((resolve) =>
+    started.stdout!.once('data', (data) => resolve(String(data))),
+  );
+  return Object.assign(started, { firstLine: firstLine.trim() });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(proc === undefined)('ProcStat on Linux', () => {
+  it('tells a process burning a core from an idle one, as a share of one core since the last tick', async () => {
+    const busy = await child("console.log('up'); for (;;) {}");
+    const idle = await child("console.log('up'); setInterval(() => {}, 1000)");
+    const meter = new CpuMeter(proc!);
+    meter.sample(busy.pid!);
+    meter.sample(idle.pid!);
+    meter.endTick();
+    await sleep(500);
+    const busyNow = meter.sample(busy.pid!)!;
+    const idleNow = meter.sample(idle.pid!)!;
+    // A spinning loop is ~100% of one core; on a busy 2-core machine it may get less, never near idle.
+    expect(busyNow.cpuPercent).toBeGreaterThan(40);
+    expect(busyNow.cpuPercent).toBeLessThan(130);
+    expect(idleNow.cpuPercent).toBeLessThan(10);
+    expect(idleNow.rssBytes).toBeGreaterThan(10_000_000);
+  });
+
+  it("reports a process's lifetime average the first time it sees it, and nothing once it has exited", async () => {
+    const quick = await child("console.log('up'); setInterval(() => {}, 1000)");
+    const first = new CpuMeter(proc!).sample(quick.pid!)!;
+    // Node's start-up is CPU-heavy: its lifetime average so far is well above an idle loop's.
+    expect(first.cpuPercent).toBeGreaterThan(1);
+    quick.kill('SIGKILL');
+    await new Promise((resolve) => quick.once('exit', resolve));
+    // Reaped by node's child handling: the pid's /proc entry is gone.
+    await sleep(50);
+    expect(new CpuMeter(proc!).sample(quick.pid!)).toBeUndefined();
+  });
+
+  it("lists a process's direct children, and none for one that has exited", async () => {
+    const parent = await child(
+      "const { spawn } = require('node:child_process'); const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']); console.log(c.pid)",
+    );
+    const grandchild = Number(parent.firstLine);
+    expect(proc!.children(parent.pid!)).toEqual([grandchild]);
+    process.kill(grandchild, 'SIGKILL');
+    expect(proc!.children(2 ** 22 + 1)).toEqual([]);
+  });
+});
