@@ -13,6 +13,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
+import { procStatFields } from '../common/proc-stat-fields.ts';
 
 /** Resident set size of a process in bytes (VmRSS), or undefined when it is gone or not on Linux. */
 export async function processRssBytes(pid: number | undefined): Promise<number | undefined> {
@@ -29,14 +30,8 @@ export async function processRssBytes(pid: number | undefined): Promise<number |
 /** CPU time (user + system) a process has used, in ms; /proc counts 10 ms clock ticks. */
 export async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**

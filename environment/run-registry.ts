@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { procStatFields } from '../common/proc-stat-fields.ts';
 import { isAlive, isGroupAlive, randomToken, signalQuietly, waitFor } from './util.ts';
 
 /**
@@ -104,13 +105,7 @@ export function runRegistryDir(): string {
 
 /** A pid's start time in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined when gone or not Linux. */
 export function processStartTicks(pid: number): string | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "pid (comm) ": comm may hold spaces and parens, so split after the last ')'. Field 22 is index 19.
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return procStatFields(pid)?.[19];
 }
 
 /** Whether `pid` is still the process that was recorded (alive, and started at the recorded time). */

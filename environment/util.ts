@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../common/errors.ts';
+import { procStatFields } from '../common/proc-stat-fields.ts';
 
 /**
  * A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. Another process can take it
@@ -131,14 +132,8 @@ export async function removeDir(dir: string): Promise<void> {
 
 /** State letter and process group of a pid from /proc (Linux); undefined elsewhere or when gone. */
 function procStat(pid: number): { state: string; pgrp: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) S ppid pgrp ...": comm may hold spaces and parens, so split after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  return fields && { state: fields[0] ?? '', pgrp: Number(fields[2]) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../../common/proc-stat-fields.ts';
 
 /**
  * CPU time and resident memory of processes from Linux's /proc, read synchronously.
@@ -34,17 +35,14 @@ export class ProcStat {
    * once (100 and 4096 on every common Linux, the fallbacks).
    */
   static open(): ProcStat | undefined {
-    if (process.platform !== 'linux' || readText('/proc/self/stat') === undefined) return undefined;
+    if (process.platform !== 'linux' || procStatFields('self') === undefined) return undefined;
     return new ProcStat(getconf('CLK_TCK', 100), getconf('PAGESIZE', 4096));
   }
 
   /** The process's CPU time and RSS; undefined when it has exited. */
   read(pid: number): ProcReading | undefined {
-    const stat = readText(`/proc/${pid}/stat`);
-    if (stat === undefined) return undefined;
-    // "pid (comm) S ppid ...": split after the last ')' since comm may contain spaces and parentheses.
-    // Fields after comm, 0-based: 11 utime, 12 stime, 19 starttime (clock ticks), 21 rss (pages); proc(5).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = procStatFields(pid);
+    if (fields === undefined) return undefined;
     const ticks = Number(fields[11]) + Number(fields[12]);
     return {
       cpuMs: (ticks * 1000) / this.clockTicksPerS,
@@ -70,10 +68,7 @@ export class ProcStat {
     if (listed !== undefined) return listed;
     const children: number[] = [];
     for (const entry of readDir('/proc') ?? []) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = readText(`/proc/${entry}/stat`) ?? '';
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry));
+      if (/^\d+$/.test(entry) && Number(procStatFields(entry)?.[1]) === pid) children.push(Number(entry));
     }
     return children;
   }
