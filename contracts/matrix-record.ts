@@ -27,6 +27,18 @@ export const matrixProvenanceSchema = z.object({
 });
 export type MatrixProvenance = z.infer<typeof matrixProvenanceSchema>;
 
+/**
+ * A report written again from a matrix's saved results, without running it (`botcap matrix <name>
+ * --report-only`): the runs are still `produced`'s; the verdict and the report are this command's.
+ */
+export const matrixReportedSchema = z.object({
+  command: z.string(),
+  /** When the report was written (ISO 8601). */
+  at: z.string(),
+  gitCommit: z.string().nullable(),
+});
+export type MatrixReported = z.infer<typeof matrixReportedSchema>;
+
 /** One run's fidelity, as the index lists it. */
 export const runFidelityRecordSchema = z.object({
   variant: z.string(),
@@ -43,6 +55,8 @@ export const matrixRecordSchema = z.object({
   schemaVersion: z.literal(MATRIX_RECORD_SCHEMA_VERSION),
   matrix: z.enum(MATRIX_NAMES),
   produced: matrixProvenanceSchema,
+  /** Set when the verdict and report were written again later from the same runs (absent: by the run itself). */
+  reported: matrixReportedSchema.optional(),
   /** Variant runs (over all repetitions) that failed to produce a completed run. */
   failedVariants: z.number().int().min(0),
   /** Variant runs over all repetitions. */

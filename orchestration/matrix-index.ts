@@ -79,6 +79,7 @@ function entryFromRecord(verdict: RepeatedVerdict, record: MatrixRecord, assembl
     wallTimeS: record.produced.wallTimeS,
     fidelity: record.fidelity,
     ...(assembled ? { produced: record.produced } : {}),
+    ...(assembled && record.reported !== undefined ? { reported: record.reported } : {}),
   };
 }
 
@@ -162,11 +163,24 @@ async function readEntry(dir: string, matrix: string): Promise<IndexEntry | unde
     );
   // Checked above for what the index reads; the rest of the shape is the renderers' (reports/matrix/types.ts).
   const verdict = asRepeated(parsed.data as unknown as RepeatedVerdict);
-  const recordPath = join(dir, matrix, MATRIX_RECORD_FILE);
-  const rawRecord = await readJsonIfAny(recordPath);
-  if (rawRecord === undefined)
+  const record = await readMatrixRecord(join(dir, matrix), matrix);
+  if (record === undefined)
     return { verdict, dir: matrix, failedVariants: 0, variants: 0, wallTimeS: 0, produced: null };
-  const record = matrixRecordSchema.safeParse(rawRecord);
+  return entryFromRecord(verdict, record, true);
+}
+
+/**
+ * The `matrix-run.json` in a matrix's folder; undefined when there is none. Throws a ScenarioError naming
+ * the file when it is not a record of that matrix.
+ *
+ * @example
+ * (await readMatrixRecord('docs/findings/scheduler', 'scheduler'))?.produced.repetitions // 3
+ */
+export async function readMatrixRecord(matrixDir: string, matrix: string): Promise<MatrixRecord | undefined> {
+  const recordPath = join(matrixDir, MATRIX_RECORD_FILE);
+  const raw = await readJsonIfAny(recordPath);
+  if (raw === undefined) return undefined;
+  const record = matrixRecordSchema.safeParse(raw);
   if (!record.success)
     throw new ScenarioError(
       `${recordPath} is not a matrix record: ${issues(record.error)}; rerun botcap matrix ${matrix}`,
@@ -175,7 +189,7 @@ async function readEntry(dir: string, matrix: string): Promise<IndexEntry | unde
     throw new ScenarioError(
       `${recordPath} records matrix ${record.data.matrix}, not ${matrix}: move it to its own folder`,
     );
-  return entryFromRecord(verdict, record.data, true);
+  return record.data;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ScenarioError } from '../common/errors.ts';
 import { redactSecrets } from '../common/redact.ts';
 import type { MatrixName } from '../contracts/matrices.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
@@ -102,11 +103,7 @@ async function runVariant(
   options: RunMatrixOptions,
   timeScales: Map<string, number>,
 ): Promise<{ outcome: VariantOutcome; aborted: boolean }> {
-  const base = {
-    label: variant.label,
-    killed: variant.kill !== undefined,
-    ...(variant.note ? { note: variant.note } : {}),
-  };
+  const base = outcomeBase(variant);
   // A previous run's result or logs in the same folder must not mix with this one.
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -136,16 +133,30 @@ async function runVariant(
     );
   } catch (error) {
     const text = message(error);
-    await writeFile(join(dir, 'error.json'), `${JSON.stringify({ variant: variant.label, error: text }, null, 2)}\n`);
+    await writeFile(join(dir, ERROR_FILE), `${JSON.stringify({ variant: variant.label, error: text }, null, 2)}\n`);
     return { outcome: { ...base, result: null, error: text }, aborted: false };
   }
   if (result.fidelity?.timeScaleSource === 'auto') timeScales.set(variant.label, result.timeScale);
-  await writeFile(join(dir, 'result.json'), `${JSON.stringify(result)}\n`, 'utf8');
+  await writeFile(join(dir, RESULT_FILE), `${JSON.stringify(result)}\n`, 'utf8');
+  return { outcome: outcomeOf(variant, result), aborted: result.status === 'aborted' };
+}
+
+/** What a variant's run leaves in its folder: its RunResult, or why it has none. */
+const RESULT_FILE = 'result.json';
+const ERROR_FILE = 'error.json';
+
+/** The variant's label, kill flag and note, as every outcome of it carries them. */
+function outcomeBase(variant: MatrixVariant): Pick<VariantOutcome, 'label' | 'killed' | 'note'> {
+  return { label: variant.label, killed: variant.kill !== undefined, ...(variant.note ? { note: variant.note } : {}) };
+}
+
+/** A variant's outcome from its RunResult: usable when the run completed, else failed with its status. */
+function outcomeOf(variant: MatrixVariant, result: RunResult): VariantOutcome {
   const error =
     result.status === 'completed'
       ? null
       : `the run ${result.status}${result.error ? `: ${redactSecrets(result.error)}` : ''}`;
-  return { outcome: { ...base, result, error }, aborted: result.status === 'aborted' };
+  return { ...outcomeBase(variant), result, error };
 }
 
 /** The folder of one repetition: the matrix's own with a single repetition, `run-<i>` under it with several. */
@@ -221,6 +232,17 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
       await writeFile(join(dir, MATRIX_REPORT_FILES.verdict), `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
     repetitions.push({ seed: baseSeed + r - 1, outcomes, verdict });
   }
+  return concludeMatrix(matrix, repetitions, interrupted, options.outDir, (performance.now() - startedRealMs) / 1000);
+}
+
+/** Folds the repetitions' verdicts and writes the report: the end of a matrix run, and all of a re-report. */
+async function concludeMatrix(
+  matrix: MatrixDefinition,
+  repetitions: MatrixRepetition[],
+  interrupted: boolean,
+  outDir: string,
+  wallTimeS: number,
+): Promise<MatrixRun> {
   // An interrupted repetition's missing variants would vote for whoever did run: fold only finished ones.
   const finished = interrupted && repetitions.length > 1 ? repetitions.slice(0, -1) : repetitions;
   const verdict = foldRepetitions(
@@ -228,14 +250,80 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     { seeds: finished.map((r) => r.seed) },
   );
   const outcomes = finished[verdict.repetitions.representative - 1]!.outcomes;
-  const paths = await writeMatrixReport(verdict, outcomes, options.outDir);
-  return {
-    matrix,
-    repetitions,
-    outcomes,
-    verdict,
-    paths,
-    wallTimeS: (performance.now() - startedRealMs) / 1000,
-    interrupted,
-  };
+  const paths = await writeMatrixReport(verdict, outcomes, outDir);
+  return { matrix, repetitions, outcomes, verdict, paths, wallTimeS, interrupted };
+}
+
+/** Options of {@link reportMatrixAgain}: the size and repetitions the saved run had (its matrix-run.json says). */
+export interface ReportMatrixAgainOptions {
+  size: MatrixSize;
+  repetitions: number;
+  /** The matrix's folder, as the run wrote it. */
+  outDir: string;
+}
+
+/**
+ * Decides and writes a matrix's verdict and report again from the results a finished run left in `outDir`
+ * (each variant's result.json or error.json), running nothing: for when a rule or a renderer changed after
+ * a matrix that took hours. The runs are the same, so every figure is; only the words and the report can
+ * differ. Throws a ScenarioError naming the first variant folder that holds neither file.
+ *
+ * @example
+ * const run = await reportMatrixAgain(getMatrix('scheduler'), { size: 'default', repetitions: 3, outDir: 'out/scheduler' });
+ */
+export async function reportMatrixAgain(
+  matrix: MatrixDefinition,
+  options: ReportMatrixAgainOptions,
+): Promise<MatrixRun> {
+  const variants = variantsFor(matrix, options.size);
+  const baseSeed = variants[0] === undefined ? 0 : variantScenario(matrix, variants[0], options.size).seed;
+  const repetitions: MatrixRepetition[] = [];
+  for (let r = 1; r <= options.repetitions; r++) {
+    const dir = repetitionDir(options.outDir, r, options.repetitions);
+    const outcomes: VariantOutcome[] = [];
+    for (const variant of variants) outcomes.push(await savedOutcome(variant, join(dir, variantSlug(variant.label))));
+    const verdict = decideMatrix(matrix.name, matrix.question, outcomes);
+    if (options.repetitions > 1)
+      await writeFile(join(dir, MATRIX_REPORT_FILES.verdict), `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
+    repetitions.push({ seed: baseSeed + r - 1, outcomes, verdict });
+  }
+  return concludeMatrix(matrix, repetitions, false, options.outDir, 0);
+}
+
+/** A variant's outcome from what its run left in `dir`. */
+async function savedOutcome(variant: MatrixVariant, dir: string): Promise<VariantOutcome> {
+  const resultText = await readFile(join(dir, RESULT_FILE), 'utf8').catch(notFound);
+  if (resultText !== undefined) {
+    const parsed = runResultSchema.safeParse(parseJson(resultText, join(dir, RESULT_FILE)));
+    if (!parsed.success)
+      throw new ScenarioError(
+        `${join(dir, RESULT_FILE)} is not a RunResult this botcap reads (${parsed.error.issues[0]?.message ?? 'invalid'}); rerun the matrix`,
+      );
+    return outcomeOf(variant, parsed.data);
+  }
+  const errorText = await readFile(join(dir, ERROR_FILE), 'utf8').catch(notFound);
+  if (errorText !== undefined) {
+    const saved = parseJson(errorText, join(dir, ERROR_FILE)) as { error?: unknown };
+    return { ...outcomeBase(variant), result: null, error: String(saved.error ?? 'the run failed') };
+  }
+  throw new ScenarioError(
+    `${dir} holds neither ${RESULT_FILE} nor ${ERROR_FILE}: the matrix run there did not finish this variant ` +
+      '(or ran at another size or repetition count); rerun the matrix',
+  );
+}
+
+/** undefined for a missing file; any other read error is rethrown. */
+function notFound(error: NodeJS.ErrnoException): undefined {
+  if (error.code === 'ENOENT') return undefined;
+  throw error;
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ScenarioError(
+      `${path} is not JSON (${error instanceof Error ? error.message : String(error)}); rerun the matrix`,
+    );
+  }
 }

@@ -31,6 +31,8 @@ async function cli(
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
+  // Each call's own exit code: an earlier call's in the same test must not show through.
+  process.exitCode = undefined;
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     stdout += String(chunk);
     return true;
@@ -114,6 +116,58 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(verdict.rows.find((r) => r.variant === 'redis-lock x3')?.status).toBe('failed');
     expect(verdict.sentences).toContainEqual(expect.stringMatching(/^none x3 fails: 200 duplicated/));
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('### Matrix scheduler: the verdict');
+  });
+
+  it('--report-only decides and writes the report again from the saved results, running nothing', async () => {
+    const out = join(outRoot, 'again');
+    await cli(['scheduler', '--quick', '--repeat', '2', '--out', out], stubRunner);
+    const dir = join(out, 'scheduler');
+    const first = readVerdict(dir);
+    const record = JSON.parse(readFileSync(join(dir, 'matrix-run.json'), 'utf8')) as Record<string, unknown>;
+    // A rule change after the run, in effect: the saved verdict and report are stale.
+    writeFileSync(join(dir, 'verdict.json'), JSON.stringify({ ...first, answer: 'stale' }));
+    writeFileSync(join(dir, 'summary.md'), 'stale');
+    const never: ScenarioRunner = async () => {
+      throw new Error('--report-only ran a scenario');
+    };
+    const { exitCode, stdout, stderr } = await cli(['scheduler', '--report-only', '--out', out], never);
+    expect({ exitCode, stderr }).toMatchObject({ exitCode: 0 });
+    expect(stderr).toContain('(from the saved results)');
+    const again = readVerdict(dir);
+    expect(again.answer).toBe(first.answer);
+    expect(again.rows).toEqual(first.rows);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('### Matrix scheduler: the verdict');
+    expect(stdout.split('\n')).toContain(join(dir, 'matrix-run.json'));
+    // The record keeps how the runs were produced and says what wrote the report.
+    const after = JSON.parse(readFileSync(join(dir, 'matrix-run.json'), 'utf8')) as Record<string, unknown>;
+    expect(after.produced).toEqual(record.produced);
+    expect(after.fidelity).toEqual(record.fidelity);
+    expect(after.reported).toMatchObject({ command: `botcap matrix scheduler --report-only --out ${out}` });
+
+    // The saved run decides size and repetitions; a folder with a variant missing is named, not guessed.
+    const conflict = await cli(['scheduler', '--report-only', '--repeat', '3', '--out', out], never);
+    expect(conflict.exitCode).toBe(1);
+    expect(conflict.stderr).toContain('holds a quick-size run with 2 repetitions; drop --quick / --repeat');
+    rmSync(join(dir, 'run-2', 'none-x3'), { recursive: true });
+    const missing = await cli(['scheduler', '--report-only', '--out', out], never);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain(`${join(dir, 'run-2', 'none-x3')} holds neither result.json nor error.json`);
+    // all: every folder with a record, then the index, which says who wrote the report again.
+    await cli(['breaker', '--quick', '--out', out], stubRunner);
+    const all = await cli(['all', '--report-only', '--out', out], never);
+    expect(all.stderr).toContain('scheduler');
+    expect(all.exitCode).toBe(1);
+    rmSync(join(out, 'scheduler'), { recursive: true });
+    const allAgain = await cli(['all', '--report-only', '--out', out], never);
+    expect(allAgain.exitCode).toBe(0);
+    const index = readFileSync(join(out, 'index.md'), 'utf8');
+    expect(index).toMatch(
+      /- breaker: .*`botcap matrix breaker --quick --out .*`.*; verdict and report written again from those runs by `botcap matrix all --report-only --out /,
+    );
+    const none = await cli(['pooling', '--report-only', '--out', out], never);
+    expect(none.stderr).toContain(
+      'matrix-run.json not found: --report-only needs the folder a finished botcap matrix pooling run wrote',
+    );
   });
 
   it('all --quick writes every matrix and one index page', async () => {

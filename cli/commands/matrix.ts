@@ -2,10 +2,16 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../../common/errors.ts';
 import { MATRIX_NAMES } from '../../contracts/matrices.ts';
-import type { MatrixProvenance, MatrixRecord } from '../../contracts/matrix-record.ts';
+import { MATRIX_RECORD_FILE, type MatrixProvenance, type MatrixRecord } from '../../contracts/matrix-record.ts';
 import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
-import { type MatrixRun, runMatrix, type ScenarioRunner } from '../../orchestration/matrix.ts';
-import { assembleIndex, matrixRecord, writeIndex, writeMatrixRecord } from '../../orchestration/matrix-index.ts';
+import { type MatrixRun, reportMatrixAgain, runMatrix, type ScenarioRunner } from '../../orchestration/matrix.ts';
+import {
+  assembleIndex,
+  matrixRecord,
+  readMatrixRecord,
+  writeIndex,
+  writeMatrixRecord,
+} from '../../orchestration/matrix-index.ts';
 import {
   estimateMatrixRealS,
   getMatrix,
@@ -87,6 +93,7 @@ function machineText(): string {
 interface MatrixCliOptions {
   quick?: boolean;
   repeat?: number;
+  reportOnly?: boolean;
   out: string;
   list?: boolean;
 }
@@ -123,6 +130,10 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       'output folder: <out>/<matrix>/<variant>/result.json (run-<i>/<variant>/ with repetitions) and the reports',
       MATRIX_DEFAULTS.outDir,
     )
+    .option(
+      '--report-only',
+      'run nothing: decide and write the verdict and report again from the results a finished run left in --out (after a botcap change to a rule or a report); all = every matrix folder there, then the index',
+    )
     .option('--list', 'list the matrices, their variants and estimated wall time')
     .action(async (name: string | undefined, options: MatrixCliOptions) => {
       if (options.list === true) {
@@ -151,6 +162,10 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         if (!(error instanceof ScenarioError)) throw error;
         process.stderr.write(`botcap matrix: ${error.message}\n`);
         process.exitCode = 1;
+        return;
+      }
+      if (options.reportOnly === true) {
+        await reportAgain(name!, matrices, options);
         return;
       }
       const startedAt = new Date().toISOString();
@@ -218,4 +233,54 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         process.exitCode = 1;
       }
     });
+}
+
+/**
+ * `--report-only`: each named matrix's verdict and report written again from its saved results, with the size
+ * and repetitions its matrix-run.json recorded; the record keeps how the runs were produced and adds what
+ * wrote the report. With `all`, every matrix folder in --out that has a record, then the index.
+ */
+async function reportAgain(
+  name: string,
+  matrices: readonly MatrixDefinition[],
+  options: MatrixCliOptions,
+): Promise<void> {
+  const command = `botcap matrix ${name} --report-only --out ${options.out}`;
+  const commit = (await gitCommit()) ?? null;
+  let reported = 0;
+  try {
+    for (const matrix of matrices) {
+      const dir = join(options.out, matrix.name);
+      const record = await readMatrixRecord(dir, matrix.name);
+      if (record === undefined) {
+        if (name === 'all') continue;
+        throw new ScenarioError(
+          `${join(dir, MATRIX_RECORD_FILE)} not found: --report-only needs the folder a finished botcap matrix ${matrix.name} run wrote`,
+        );
+      }
+      const { size, repetitions } = record.produced;
+      const asked = options.repeat ?? repetitions;
+      if ((options.quick === true && size !== 'quick') || asked !== repetitions)
+        throw new ScenarioError(
+          `${dir} holds a ${size}-size run with ${repetitions} repetitions; drop --quick / --repeat, the saved run decides them`,
+        );
+      const run = await reportMatrixAgain(matrix, { size, repetitions, outDir: dir });
+      const recordPath = await writeMatrixRecord(dir, {
+        ...matrixRecord(run, record.produced),
+        reported: { command, at: new Date().toISOString(), gitCommit: commit },
+      });
+      reported++;
+      process.stderr.write(`matrix ${matrix.name}: ${run.verdict.answer} (from the saved results)\n`);
+      process.stdout.write(`${[...run.paths, recordPath].join('\n')}\n`);
+    }
+    if (name === 'all') {
+      if (reported === 0) throw new ScenarioError(`no matrix folder in ${options.out} has a ${MATRIX_RECORD_FILE}`);
+      const { paths } = await assembleIndex(options.out, command);
+      process.stdout.write(`${paths.join('\n')}\n`);
+    }
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    process.stderr.write(`botcap matrix: ${error.message}\n`);
+    process.exitCode = 1;
+  }
 }

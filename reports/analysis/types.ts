@@ -295,8 +295,13 @@ export interface Comparison {
   budget: LatencyBudget;
   columns: ComparisonColumn[];
   rows: ComparisonRow[];
-  /** The winning variant by the verdict rules; null when every variant broke a rule. */
+  /** The winning variant by the verdict rules; null when every variant broke a rule, or the table is unranked. */
   winner: string | null;
   rules: string[];
   verdicts: string[];
+  /**
+   * Set when the table is figures only, ranked by nothing: why (a matrix report, whose answer is its own
+   * rule's). Then `winner` is null and `rules` and `verdicts` are empty.
+   */
+  unranked?: string;
 }

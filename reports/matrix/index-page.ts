@@ -1,4 +1,4 @@
-import type { MatrixProvenance, RunFidelityRecord } from '../../contracts/matrix-record.ts';
+import type { MatrixProvenance, MatrixReported, RunFidelityRecord } from '../../contracts/matrix-record.ts';
 import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
 import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
@@ -22,6 +22,8 @@ export interface IndexEntry {
    * a matrix whose folder predates `matrix-run.json`. Unset in an index written by the run itself.
    */
   produced?: MatrixProvenance | null;
+  /** When the verdict and report were written again from the same runs (`--report-only`), by what. */
+  reported?: MatrixReported;
 }
 
 /** One run's fidelity, as the index lists it. */
@@ -119,10 +121,17 @@ function producedText(entry: IndexEntry, f: Formatter): string {
   if (p === null)
     return f.text('how it was produced was not recorded (a run from before matrix-run.json): see README.md');
   const repetitions = p.repetitions === 1 ? '1 repetition' : `${p.repetitions} repetitions`;
+  const r = entry.reported;
+  const rewritten =
+    r === undefined
+      ? ''
+      : `${f.text('; verdict and report written again from those runs by ')}${f.code(r.command)}${f.text(
+          `${r.gitCommit ? `, commit ${r.gitCommit}` : ''}, at ${r.at}`,
+        )}`;
   return `${f.code(p.command)}${f.text(
     ` (${p.size} size, ${repetitions})${p.gitCommit ? `, commit ${p.gitCommit}` : ''}, started ${p.startedAt}, ` +
       `${Math.round(p.wallTimeS)} s on ${p.machine}`,
-  )}`;
+  )}${rewritten}`;
 }
 
 /**

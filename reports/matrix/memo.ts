@@ -93,7 +93,7 @@ export function confidenceOf(verdict: MatrixVerdict | RepeatedVerdict, runs: rea
   const top = r.wins[0];
   const votes =
     v.status === 'no-stable-answer'
-      ? `the repetitions disagree (${r.wins.map((w) => `${w.variant} won ${w.wins} of ${r.count}`).join(', ')})`
+      ? `${v.direction === undefined ? 'the repetitions disagree' : `the repetitions agree on "${v.direction.claim}" but disagree on the variant`} (${r.wins.map((w) => `${w.variant} won ${w.wins} of ${r.count}`).join(', ')})`
       : r.count < 2
         ? 'one repetition, not repeated'
         : top === undefined

@@ -83,7 +83,9 @@ function answerLabel(v: RepeatedVerdict): string {
   return v.status === 'no-data'
     ? 'Answer (no data)'
     : v.status === 'no-stable-answer'
-      ? 'Answer (no stable answer)'
+      ? v.direction === undefined
+        ? 'Answer (no stable answer)'
+        : 'Answer (stable in part: the winner is not)'
       : 'Answer';
 }
 

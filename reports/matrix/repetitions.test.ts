@@ -80,6 +80,29 @@ describe('repetition statistics', () => {
     );
   });
 
+  it('leads with the direction every repetition gave when only the winner flips', () => {
+    const spread = (winner: string, evidence: string, key = 'spread'): MatrixVerdict => ({
+      ...verdict(winner, { a: 1, b: 2 }),
+      direction: { key, claim: 'Spread the burst', evidence },
+    });
+    const folded = foldRepetitions([spread('a', 'capped 22 s, none 51 s'), spread('b', 'capped 10 s, none 24 s')]);
+    expect(folded.status).toBe('no-stable-answer');
+    expect(folded.winner).toBeNull();
+    expect(folded.answer).toBe(
+      'Spread the burst: all 2 repetitions agree (repetition 1: capped 22 s, none 51 s; repetition 2: capped 10 s, none 24 s). ' +
+        'Which variant: no stable answer (wins: a 1, b 1).',
+    );
+    expect(folded.recommendation).toBe(
+      'Spread the burst (all 2 repetitions agree). Which variant: no firm recommendation yet: a won 1 of 2 repetitions, b 1; run more repetitions before choosing.',
+    );
+    expect(folded.direction?.key).toBe('spread');
+
+    // Directions that differ are no part of the answer: plain "no stable answer".
+    const split = foldRepetitions([spread('a', 'x'), spread('b', 'y', 'leave')]);
+    expect(split.answer).toBe('No stable answer: the repetitions disagree (wins: a 1, b 1).');
+    expect(split.direction).toBeUndefined();
+  });
+
   it('keeps a variant that failed in some repetitions, saying how many', () => {
     const folded = foldRepetitions([verdict('a', { a: 10, b: null }), verdict('a', { a: 12, b: 5 })]);
     const b = folded.rows.find((r) => r.variant === 'b')!;

@@ -1,4 +1,4 @@
-import type { MatrixVerdict, VerdictRow } from './types.ts';
+import type { MatrixVerdict, VerdictDirection, VerdictRow } from './types.ts';
 
 /**
  * A matrix answered several times over: each repetition runs every variant once (its own seed), the rule
@@ -9,6 +9,8 @@ import type { MatrixVerdict, VerdictRow } from './types.ts';
  * figure (how sure are we?), and the table shows every figure as the median with its range (min-max) over
  * the repetitions, so a reader sees the spread behind each number. A winner is stable only when every
  * repetition picked it; otherwise the answer is "no stable answer", with the win counts, never a winner.
+ * When the rule gives a direction (the coarse half of its answer, e.g. "spread them at all") and every
+ * repetition gave the same one, the answer leads with it: that half is stable even where the winner is not.
  */
 
 /** The median and range of one figure over the repetitions (nulls are left out; all null gives null). */
@@ -169,9 +171,13 @@ export function foldRepetitions(
   const rows = mergedRows(verdicts);
   if (verdicts.length === 1) return { ...base, rows, repetitions: summary };
   const agreement = `${wins[0]?.wins ?? 0} of ${verdicts.length} repetitions`;
+  // The folded direction is the one every repetition gave, with each one's evidence (none when they differ).
+  const { direction: _representatives, ...rest } = base;
+  const direction = agreedDirection(verdicts);
   if (stable) {
     return {
-      ...base,
+      ...rest,
+      ...(direction === undefined ? {} : { direction }),
       rows,
       repetitions: summary,
       answer: base.winner === null ? base.answer : `${base.answer} (${agreement} picked ${base.winner}.)`,
@@ -179,16 +185,49 @@ export function foldRepetitions(
   }
   const none = winners.filter((w) => w === null).length;
   const tally = listOfLabels([...wins.map((w) => `${w.variant} ${w.wins}`), ...(none > 0 ? [`none ${none}`] : [])]);
-  return {
-    ...base,
-    status: 'no-stable-answer',
+  const split = disagreement(wins, none, verdicts.length);
+  const unstable = {
+    ...rest,
+    status: 'no-stable-answer' as const,
     rows,
     repetitions: summary,
     winner: null,
-    answer: `No stable answer: the repetitions disagree (wins: ${tally}).`,
-    recommendation: `No firm recommendation yet: ${disagreement(wins, none, verdicts.length)}; run more repetitions before acting on it.`,
     figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
     changesIf: `More repetitions, or a larger gap between the variants, would be needed for an answer. ${base.changesIf}`,
+  };
+  if (direction === undefined) {
+    return {
+      ...unstable,
+      answer: `No stable answer: the repetitions disagree (wins: ${tally}).`,
+      recommendation: `No firm recommendation yet: ${split}; run more repetitions before acting on it.`,
+    };
+  }
+  // The coarse half held in every repetition: say it first, then that the choice within it did not.
+  const all = `all ${verdicts.length} repetitions agree`;
+  return {
+    ...unstable,
+    direction,
+    answer: `${direction.claim}: ${all} (${direction.evidence}). Which variant: no stable answer (wins: ${tally}).`,
+    recommendation: `${direction.claim} (${all}). Which variant: no firm recommendation yet: ${split}; run more repetitions before choosing.`,
+  };
+}
+
+/**
+ * The direction every repetition gave, with each repetition's evidence; undefined when one has none or
+ * two differ.
+ *
+ * @example
+ * agreedDirection([v1, v2])?.evidence // 'repetition 1: none 51.2 s, capped 22.3 s; repetition 2: ...'
+ */
+function agreedDirection(verdicts: readonly MatrixVerdict[]): VerdictDirection | undefined {
+  const first = verdicts[0]?.direction;
+  if (first === undefined || !verdicts.every((v) => v.direction?.key === first.key)) return undefined;
+  const evidence = verdicts.map((v) => v.direction!.evidence);
+  return {
+    ...first,
+    evidence: evidence.every((e) => e === evidence[0])
+      ? `in each: ${evidence[0]}`
+      : evidence.map((e, i) => `repetition ${i + 1}: ${e}`).join('; '),
   };
 }
 

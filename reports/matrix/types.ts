@@ -5,7 +5,8 @@ import type { RunResult } from '../../contracts/run-result.ts';
  * written as `verdict.json` next to the report), versioned by MATRIX_VERDICT_SCHEMA_VERSION.
  * Version 2: `verdict.json` holds the repetitions folded into one (repetitions.ts): status may be
  * `no-stable-answer`, each row has the spread of its figures, and `repetitions` says how they voted.
- * Still version 2 with `recommendation` and `decidingFigure`: both optional, added for the index's memo.
+ * Still version 2 with `recommendation` and `decidingFigure`: both optional, added for the index's memo; and
+ * with `direction`, optional, added for answers whose coarse half holds while the winner flips.
  */
 export const MATRIX_VERDICT_SCHEMA_VERSION = 2;
 
@@ -72,8 +73,24 @@ export interface MatrixVerdict {
   expectations: VerdictExpectation[];
   /** The variant the rule picked; null when none qualified or there was no data. */
   winner: string | null;
+  /**
+   * The coarse half of the answer, when the rule's question has one ("spread them at all?", "which
+   * strategies are correct?"): repetitions can agree on it while their winners differ, and the folded answer
+   * then gives it as the part that held. Absent when the rule has no such half.
+   */
+  direction?: VerdictDirection;
   columns: VerdictColumn[];
   rows: VerdictRow[];
+}
+
+/** The coarse half of an answer: a claim, its key (equal keys = the same claim) and this run's evidence. */
+export interface VerdictDirection {
+  /** Two repetitions agree on the direction when their keys are equal, e.g. `spread` or `fails:none x3`. */
+  key: string;
+  /** The claim as an action, without figures: "Spread the 10:00 digests". */
+  claim: string;
+  /** The figures behind it in this repetition: "every capped p95 lateness (22.3-27.6 s) below none's 51.2 s". */
+  evidence: string;
 }
 
 /** The figure that decides a matrix's answer: one of the verdict's columns, and which way is better. */

@@ -3,6 +3,7 @@ import type { RunResult } from '../../contracts/run-result.ts';
 import { getMatrix } from '../../scenarios/matrices/index.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { TOKENS_PER_CALL, usage } from '../fixtures/synth.ts';
+import { foldRepetitions } from './repetitions.ts';
 import { VERDICT_RULES } from './rules/index.ts';
 import { failed, makeRun, ok, spread, withDigests } from './testing/outcomes.ts';
 import { decideMatrix } from './verdicts.ts';
@@ -201,6 +202,28 @@ describe('slotting verdict', () => {
     const p95 = (label: string) => v.rows.find((r) => r.variant === label)!.values.latenessP95Ms!;
     expect(p95('none')).toBeGreaterThan(p95('5-min slots, cap 50, auto'));
     expect(v.winner).toBe('5-min slots, cap 50, auto');
+  });
+
+  it('says "spread" in every repetition where each cap beat none, even when the best cap differs', () => {
+    const other = slotted('15-min slots, cap 50, offer', 'offer', spread(1000, 1_000, 50_000), 800);
+    const slower = slotted('15-min slots, cap 50, offer', 'offer', spread(1000, 1_000, 90_000), 800);
+    const first = decideMatrix('slotting', question('slotting'), [ok(none), ok(capped), ok(other)]);
+    const second = decideMatrix('slotting', question('slotting'), [ok(none), ok(capped), ok(slower)]);
+    expect(first.winner).toBe('15-min slots, cap 50, offer');
+    expect(second.winner).toBe('5-min slots, cap 50, auto');
+    expect(first.direction).toMatchObject({ key: 'spread', claim: 'Spread the burst' });
+    expect(first.direction?.evidence).toMatch(/^every capped variant's p95 lateness \(\d.*\) below none's 9\.5 min$/);
+    const folded = foldRepetitions([first, second]);
+    expect(folded.status).toBe('no-stable-answer');
+    expect(folded.answer).toMatch(/^Spread the burst: all 2 repetitions agree \(repetition 1: every capped/);
+    expect(folded.answer).toContain('Which variant: no stable answer');
+  });
+
+  it('says "leave" when none is no later than any cap', () => {
+    const late = slotted('5-min slots, cap 50, auto', 'auto', spread(1000, 1_000, 900_000), 900);
+    const v = decideMatrix('slotting', question('slotting'), [ok(none), ok(late)]);
+    expect(v.direction).toMatchObject({ key: 'leave', claim: 'Leave digest times where users put them' });
+    expect(v.answer).toMatch(/^No need to spread/);
   });
 
   it('lacks data without the none variant', () => {

@@ -69,6 +69,26 @@ describe('matrix report', () => {
     expect(html).not.toContain('<not on PATH>');
   });
 
+  it('names no winner of its own under the verdict: the generic comparison is figures only', () => {
+    // The generic ranking (knee first) would pick its own best; a matrix answers by its rule alone.
+    const plain = buildReport(
+      all.flatMap((o) => (o.result === null ? [] : [{ ...o.result, variant: o.label }])),
+      { title: 't' },
+    );
+    expect(plain.comparison?.winner).not.toBeNull();
+    const { md, html, json } = renderMatrixReport(verdict, all);
+    expect(md).not.toContain('Winner: **');
+    expect(md).toContain(
+      'Figures of the runs, ranked by nothing here: a marked value is the best in its column, not a winner.',
+    );
+    const comparison = html.slice(html.indexOf('id="comparison"'));
+    expect(comparison).toContain('ranked by nothing here');
+    expect(comparison.slice(0, comparison.indexOf('</table>'))).not.toContain('<strong>');
+    const doc = JSON.parse(json) as { comparison: { winner: string | null; unranked?: string } };
+    expect(doc.comparison.winner).toBeNull();
+    expect(doc.comparison.unranked).toContain('The answer is the matrix verdict above');
+  });
+
   it('writes JSON that reads back: the report document and the verdict', async () => {
     dir = await mkdtemp(join(tmpdir(), 'botcap-matrix-'));
     const paths = await writeMatrixReport(verdict, all, dir);
@@ -182,12 +202,16 @@ describe('matrix report over repetitions', () => {
   it('reports a flipping verdict as no stable answer with the win counts, and names no winner', () => {
     expect(verdicts.map((v) => v.winner)).toEqual(['skip-locked x3', 'advisory x3', 'skip-locked x3']);
     const { md, html, verdict } = renderMatrixReport(folded, race(6_000, 8_000));
-    expect(md).toContain('**Answer (no stable answer):** No stable answer: the repetitions disagree');
-    expect(md).toContain('wins: skip-locked x3 2, advisory x3 1');
+    // The correctness half held in all three (both passed each time); only the least-late flipped.
+    expect(md).toContain(
+      '**Answer (stable in part: the winner is not):** Every measured strategy sent every digest exactly once: all 3 ' +
+        'repetitions agree (in each: 2 variants, each with 0 duplicated and 0 missing). Which variant: no stable answer ' +
+        '(wins: skip-locked x3 2, advisory x3 1).',
+    );
     expect(md).toContain(
       '3 repetitions (seeds 1, 2, 3); winners in order: skip-locked x3, advisory x3, skip-locked x3.',
     );
-    expect(html).toContain('<strong>Answer (no stable answer):</strong>');
+    expect(html).toContain('<strong>Answer (stable in part: the winner is not):</strong>');
     const back = JSON.parse(verdict) as typeof folded;
     expect(back.status).toBe('no-stable-answer');
     expect(back.winner).toBeNull();

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult } from '../../contracts/run-result.ts';
+import type { Comparison } from '../analysis/types.ts';
 import { buildReport } from '../render/build.ts';
 import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
 import { REPORT_FORMAT_DEFINITIONS } from '../render/formats.ts';
@@ -66,6 +67,7 @@ export function renderMatrixReport(
     return verdictOnly(`The comparison report could not be built (${reason}); the verdict below is complete.`);
   }
   doc.verdict = reportVerdict(verdict);
+  if (doc.comparison !== null) doc.comparison = figuresOnly(doc.comparison, folded);
   const html = renderHtml(doc);
   // The verdict box is the first section; the matrix section goes right under it.
   const boxEnd = html.indexOf('</section>', html.indexOf('id="verdict"'));
@@ -80,6 +82,24 @@ export function renderMatrixReport(
       ? `${md}\n${section.md}\n`
       : `${md.slice(0, firstSection)}\n${section.md}\n${md.slice(firstSection)}`;
   return { html: htmlOut, md: mdOut, json: renderJson(doc), verdict: verdictJson };
+}
+
+/**
+ * The generic comparison as figures only. Its own ranking (knee first, on the scenario's latency budget) is
+ * not the matrix's question: a slotting matrix ranks by digest lateness, a scheduler by correctness, and two
+ * different winners on one page would give "best" two meanings. The verdict above the table is the answer.
+ */
+function figuresOnly(comparison: Comparison, verdict: RepeatedVerdict): Comparison {
+  const which = verdict.repetitions.count > 1 ? `repetition ${verdict.repetitions.representative}'s runs` : 'the runs';
+  return {
+    ...comparison,
+    winner: null,
+    rules: [],
+    verdicts: [],
+    unranked:
+      `Figures of ${which}, ranked by nothing here: a marked value is the best in its column, not a winner. ` +
+      `The answer is the matrix verdict above, by its own rule.`,
+  };
 }
 
 /**

@@ -187,7 +187,8 @@ function comparisonSection(c: Comparison): string {
     }),
   ]);
   const numeric = c.columns.map((_, i) => i + 1);
-  const rules = c.rules.length > 0 ? `<ul class="notes">${c.rules.map((r) => `<li>${e(r)}</li>`).join('')}</ul>` : '';
+  const notes = c.unranked === undefined ? c.rules : [c.unranked];
+  const rules = notes.length > 0 ? `<ul class="notes">${notes.map((r) => `<li>${e(r)}</li>`).join('')}</ul>` : '';
   return `${table(headers, rows, numeric)}${rules}`;
 }
 

@@ -171,7 +171,13 @@ function comparisonTable(doc: ReportDocument): string {
     ]),
     numeric: c.columns.map((_, i) => i + 1),
   });
-  return `${table}\n\n★ best in column. ${c.winner ? `Winner: **${escapeMarkdownText(c.winner)}**.` : 'No winner.'}`;
+  const ranking =
+    c.unranked !== undefined
+      ? escapeMarkdownText(c.unranked)
+      : c.winner
+        ? `Winner: **${escapeMarkdownText(c.winner)}**.`
+        : 'No winner.';
+  return `${table}\n\n★ best in column. ${ranking}`;
 }
 
 /** Keeps whole sections, in order, while they fit; says which were left out. */

@@ -1,7 +1,8 @@
 import type { RunResult } from '../../../contracts/run-result.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
 import { botKnob, counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
-import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
+import { listOfLabels } from '../repetitions.ts';
+import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictDirection, VerdictRule } from '../types.ts';
 
 export const SCHEDULER_RULE =
   'pass = zero duplicated and zero missing digests (of those expected in the window; "missing" = not sent when ' +
@@ -175,6 +176,7 @@ export const schedulerRule: VerdictRule = {
         : `failing: ${failing
             .map((o) => `${o.label} (${num(figures(o).duplicated)} duplicated, ${num(figures(o).missing)} missing)`)
             .join('; ')}`;
+    const direction = correctnessDirection(passing, failing);
     const winner = passing[0];
     if (winner === undefined) {
       return {
@@ -186,6 +188,7 @@ export const schedulerRule: VerdictRule = {
         figure: failingText,
         changesIf: 'A strategy passes once it delivers every expected digest exactly once in this burst.',
         winner: null,
+        direction,
       };
     }
     const w = figures(winner);
@@ -205,6 +208,28 @@ export const schedulerRule: VerdictRule = {
         `${winner.killed ? 'an instance killed at the peak' : 'no instance killed'}), or if lateness outweighs ` +
         `correctness margin: ${margin}.`,
       winner: winner.label,
+      direction,
     };
   },
 };
+
+/**
+ * The correctness half of the answer: which strategies duplicated or missed digests. Repetitions agree on it
+ * when the same variants failed, whichever passing one was least late.
+ */
+function correctnessDirection(passing: readonly UsableOutcome[], failing: readonly UsableOutcome[]): VerdictDirection {
+  const failed = failing.map((o) => o.label).sort();
+  const evidence =
+    failing.length === 0
+      ? `${counted(passing.length, 'variant')}, each with 0 duplicated and 0 missing`
+      : failing
+          .map((o) => `${o.label} ${num(figures(o).duplicated)} duplicated, ${num(figures(o).missing)} missing`)
+          .join('; ');
+  const claim =
+    passing.length === 0
+      ? 'Ship none of the measured strategies'
+      : failing.length === 0
+        ? 'Every measured strategy sent every digest exactly once'
+        : `Avoid ${listOfLabels(failed)}; ${counted(passing.length, 'other strategy', 'other strategies')} sent every digest exactly once`;
+  return { key: `fails: ${failed.join(' | ')}`, claim, evidence };
+}

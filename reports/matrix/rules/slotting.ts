@@ -104,6 +104,22 @@ export const slottingRule: VerdictRule = {
       });
     }
     const winner = clean[0] ?? null;
+    const cappedP95s = capped.map(p95);
+    const everyCappedEarlier = cappedP95s.every((value) => value < p95(none));
+    const cappedRange = `${ms(Math.min(...cappedP95s))}-${ms(Math.max(...cappedP95s))}`;
+    const direction = noneLater
+      ? {
+          key: 'spread',
+          claim: 'Spread the burst',
+          evidence: everyCappedEarlier
+            ? `every capped variant's p95 lateness (${cappedRange}) below none's ${ms(n.latenessP95Ms)}`
+            : `${bestCapped.label}'s p95 lateness ${ms(c.latenessP95Ms)} below none's ${ms(n.latenessP95Ms)}, capped ${cappedRange}`,
+        }
+      : {
+          key: 'leave',
+          claim: 'Leave digest times where users put them',
+          evidence: `none's p95 lateness ${ms(n.latenessP95Ms)} at or below every capped variant's (${cappedRange})`,
+        };
     const answer = noneLater
       ? `Spread them: ${bestCapped.label} has p95 lateness ${ms(c.latenessP95Ms)} against none's ${ms(n.latenessP95Ms)} (${counted(c.usersMoved, 'user')} moved).`
       : `No need to spread: none's p95 lateness ${ms(n.latenessP95Ms)} is at or below the best capped variant's (${bestCapped.label}, ${ms(c.latenessP95Ms)}).`;
@@ -121,6 +137,7 @@ export const slottingRule: VerdictRule = {
           : `Leave digest times where users put them: no cap measured cut p95 lateness below ${ms(n.latenessP95Ms)}.`
       }${winner === null ? ' Fix the missing or duplicated digests first: no variant was free of them.' : ''}`,
       winner: winner?.label ?? null,
+      direction,
     };
   },
 };

@@ -99,7 +99,7 @@ describe('scheduler wording', () => {
     expect(v.recommendation).toMatch(/^Do not ship any of the measured scheduler strategies yet/);
   });
 
-  it('says how the repetitions split when they disagree, and recommends nothing firm', () => {
+  it('says how the repetitions split when they disagree, and recommends no variant, only the half that held', () => {
     const rep = (skipMs: number, advisoryMs: number) =>
       decideMatrix('scheduler', q('scheduler'), [
         run('skip-locked x3', { maxMs: skipMs }),
@@ -108,7 +108,8 @@ describe('scheduler wording', () => {
     const v = foldRepetitions([rep(5_000, 9_000), rep(9_000, 5_000)]);
     expect(v.status).toBe('no-stable-answer');
     expect(v.recommendation).toBe(
-      'No firm recommendation yet: skip-locked x3 won 1 of 2 repetitions, advisory x3 1; run more repetitions before acting on it.',
+      'Every measured strategy sent every digest exactly once (all 2 repetitions agree). Which variant: no firm ' +
+        'recommendation yet: skip-locked x3 won 1 of 2 repetitions, advisory x3 1; run more repetitions before choosing.',
     );
   });
 });
