@@ -3,11 +3,12 @@ import { defineScenario } from './validate.ts';
 /**
  * The headline question: 500 concurrent users at the production mix (mostly cheap navigation, a third
  * Claude questions), closed model - ramp up over a minute, hold five, ramp down over one. Seven simulated
- * minutes at 3x take about 140 s of wall time. Out of a 10K-DAU population, so conversations rotate users.
+ * minutes at the time scale `auto` finds faithful (1x on a 2-core machine: seven minutes of wall time plus
+ * the calibration; docs/BENCHMARKS.md, Fidelity). Out of a 10K-DAU population, so conversations rotate users.
  */
 export default defineScenario({
   name: '500-concurrent',
-  description: '500 concurrent users, production mix: ramp 1m, hold 5m, ramp down 1m (about 140 s wall time)',
+  description: '500 concurrent users, production mix: ramp 1m, hold 5m, ramp down 1m, at the faithful time scale (auto)',
   seed: 1,
   timeScale: 'auto',
   start: '13:00',

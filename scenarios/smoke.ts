@@ -2,12 +2,13 @@ import { defineScenario } from './validate.ts';
 
 /**
  * CI smoke: two dozen users who are new to the bot (each starts with /start onboarding), then chat for
- * two simulated minutes at 20x - about six seconds of wall time. Catches a broken reply path, lost or
+ * two simulated minutes, at the largest time scale `auto` finds faithful on the machine (1.5x on a 2-core
+ * machine, under two minutes of wall time: docs/BENCHMARKS.md, Fidelity). Catches a broken reply path, lost or
  * duplicated replies, not capacity.
  */
 export default defineScenario({
   name: 'smoke',
-  description: 'CI smoke: 24 new users onboard and chat for 2 simulated minutes (about 6 s wall time)',
+  description: 'CI smoke: 24 new users onboard and chat for 2 simulated minutes, at the faithful time scale (auto)',
   seed: 1,
   // The largest scale whose lab delay stays within 5% of the tightest budget (150 ms): see orchestration/time-scale.ts.
   timeScale: 'auto',
