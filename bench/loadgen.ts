@@ -20,13 +20,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type autocannon from 'autocannon';
+import { prebuiltEntry } from '../bin/prebuilt.js';
 import { createScaledClock } from '../common/clock.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
 import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
-import { BENCH_METHOD_DEFAULTS, formatSpread, judge, megabytes, pinToCpu, type Spread, summarize } from './proc.ts';
+import { TOKEN, type VuChildMessage, type VuMemoryFigures, WEBHOOK_SECRET } from './loadgen-memory-child.ts';
+import { BENCH_METHOD_DEFAULTS, formatSpread, judge, pinToCpu, type Spread, summarize } from './proc.ts';
 import { type BenchRun, benchRun, formatRun, thousands, writeBenchmarkSection } from './report-file.ts';
 
 /** Every field optional; defaults in {@link LOADGEN_BENCH_DEFAULTS}. */
@@ -67,8 +69,6 @@ export const LOADGEN_TARGETS = {
 const CONNECTIONS = 40;
 /** Closed-loop users of the runner's ceiling run: more than CONNECTIONS, so every delivery slot stays busy. */
 const CEILING_VUS = 200;
-const TOKEN = '700003:BENCH-loadgen-echo-bot-token-0000000';
-const WEBHOOK_SECRET = 'botcap-bench-webhook-secret';
 const FIRST_CHAT_ID = 820_000_001;
 const REPLY_LABEL = { 'api-call': 'sendMessage call', 'webhook-reply': 'in the webhook reply' } as const;
 
@@ -100,19 +100,7 @@ export interface CeilingFigures {
   autocannonCpuSpread: Spread;
 }
 
-export interface VuMemoryFigures {
-  vus: number;
-  peakActiveVus: number;
-  /** Generator process after the fake and the echo bot are up, before the runner and its population exist. */
-  baselineRssMb: number;
-  peakRssMb: number;
-  peakHeapUsedMb: number;
-  /** (peak - baseline) / vus, KB. */
-  perVuKb: number;
-  updatesInjected: number;
-  lostUpdates: number;
-  durationRealS: number;
-}
+export type { VuMemoryFigures };
 
 export interface LoadgenBenchResult {
   options: Required<LoadgenBenchOptions>;
@@ -262,74 +250,11 @@ async function measureCeiling(
   }
 }
 
-type VuChildMessage = { memory: VuMemoryFigures } | { error: string };
-
-/** Child side of the memory measurement: fake + echo bot + a runner holding `vus` users, sampling its own RSS. */
-async function vuMemoryChild(vus: number): Promise<void> {
-  const fake = await startFakeTelegram({ tokens: [TOKEN], floodControl: false });
-  let echo: EchoBot | undefined;
-  try {
-    echo = await startEchoBot({ token: TOKEN, telegramApiRoot: fake.url, webhookSecret: WEBHOOK_SECRET });
-    globalThis.gc?.();
-    const baselineRss = process.memoryUsage().rss;
-    let peakRss = baselineRss;
-    let peakHeap = process.memoryUsage().heapUsed;
-    const sampler = setInterval(() => {
-      const usage = process.memoryUsage();
-      peakRss = Math.max(peakRss, usage.rss);
-      peakHeap = Math.max(peakHeap, usage.heapUsed);
-    }, 250);
-    // Ramp to `vus` over 30 s and hold 15 s: every user starts a conversation as it arrives, then thinks for
-    // about a minute between actions (~170 updates/s at 10,000), so the bot keeps up and the generator holds
-    // all of them at once.
-    const scenario = parseScenario({
-      name: 'bench-10k-vus',
-      seed: 1,
-      timeScale: 1,
-      load: {
-        executor: 'ramping-vus',
-        startVUs: 0,
-        stages: [
-          { duration: '30s', target: vus },
-          { duration: '15s', target: vus },
-        ],
-        gracefulRampDown: '0s',
-      },
-      population: { size: vus, onboarded: true },
-      behaviour: {
-        mix: { navigation: 0.55, question: 0.35, settings: 0.1, start: 0 },
-        thinkTime: { distribution: 'lognormal', median: '60s', p95: '180s' },
-      },
-      replies: { deadline: '30s' },
-      bot: { transport: 'webhook', instances: 1 },
-    });
-    const clock = createScaledClock({ timeScale: 1, startAtMs: Date.parse(`${scenario.date}T${scenario.start}:00Z`) });
-    const runner = new LoadRunner({ scenario, clock, fake, token: TOKEN, expectDigests: false, waitForStart: false });
-    const measured = await runner.run();
-    clearInterval(sampler);
-    const memory: VuMemoryFigures = {
-      vus,
-      peakActiveVus: measured.load.maxVus,
-      baselineRssMb: megabytes(baselineRss),
-      peakRssMb: megabytes(peakRss),
-      peakHeapUsedMb: megabytes(peakHeap),
-      perVuKb: Math.round(((peakRss - baselineRss) / vus / 1024) * 10) / 10,
-      updatesInjected: measured.load.updatesInjected,
-      lostUpdates: measured.correctness.lostUpdates,
-      durationRealS: Math.round(measured.durationRealS * 10) / 10,
-    };
-    process.send?.({ memory } satisfies VuChildMessage);
-  } catch (error) {
-    process.send?.({ error: error instanceof Error ? error.message : String(error) } satisfies VuChildMessage);
-  } finally {
-    await echo?.process.stop();
-    await fake.close();
-  }
-}
-
 async function measureVuMemory(vus: number): Promise<VuMemoryFigures> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child=vus', String(vus)], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
+  // From a bundle, not through tsx: as `botcap run` runs (bin/botcap.js), so the RSS is the one users get.
+  const entry = fileURLToPath(await prebuiltEntry('bench/loadgen-memory-child.ts'));
+  const child: ChildProcess = fork(entry, ['--child=vus', String(vus)], {
+    execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const limit = setTimeout(() => child.kill('SIGKILL'), 180_000);
@@ -431,14 +356,15 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
           `| ${thousands(m.peakActiveVus)} | ${m.baselineRssMb} | ${m.peakRssMb} | ${m.perVuKb} | ${m.peakHeapUsedMb} | ${thousands(m.updatesInjected)} | ${thousands(m.lostUpdates)} | ${m.durationRealS} |`,
           '',
           `ramping-vus 0 -> ${thousands(m.vus)} over 30 s, hold 15 s, think time lognormal median 60 s / p95 180 s, production mix without /start, ` +
-            'against the echo bot. RSS is the whole generator process as `botcap run` has it: the runner, its population and the ' +
+            'against the echo bot. RSS is the whole generator process as `botcap run` has it (plain JavaScript from an esbuild ' +
+            'bundle, bench/loadgen-memory-child.ts, as bin/botcap.js runs every command): the runner, its population and the ' +
             'in-process fake Telegram with its records (baseline: fake and echo bot up, before the runner and its population exist). ' +
             `Target < ${LOADGEN_TARGETS.rssMbFor10kVus} MB for 10,000 VUs (k6 documents 1-5 MB per VU): ` +
             `what the ${thousands(m.vus)} VUs add (peak - baseline) is ${Math.round((m.peakRssMb - m.baselineRssMb) * 10) / 10} MB ` +
             `${verdict(m.peakRssMb - m.baselineRssMb < (LOADGEN_TARGETS.rssMbFor10kVus * m.vus) / 10_000)}; ` +
             `the whole process peaks at ${m.peakRssMb} MB ${verdict(m.peakRssMb < LOADGEN_TARGETS.rssMbFor10kVus)}` +
             `${m.peakActiveVus < m.vus ? ` (only ${thousands(m.peakActiveVus)} VUs were active at once)` : ''}. ` +
-            'The baseline is mostly fixed cost: Node, tsx compiling TypeScript at load time, the loaded modules, the fake.',
+            'The baseline is mostly fixed cost: Node, the loaded modules, the fake.',
           '',
         ]),
     '### Scenario wall times',
@@ -476,10 +402,7 @@ export async function runLoadgenSection(
   process.stdout.write(`${section}\n`);
 }
 
-const childArg = process.argv.find((arg) => arg.startsWith('--child='));
-if (childArg === '--child=vus') {
-  await vuMemoryChild(Number(process.argv[process.argv.indexOf(childArg) + 1]));
-} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
   await runLoadgenSection({
     durationS: number('duration-s'),

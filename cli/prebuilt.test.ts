@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prebuiltEntry } from '../bin/prebuilt.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BOTCAP = join(REPO_ROOT, 'bin', 'botcap.js');
+const execFileAsync = promisify(execFile);
 
 describe('bin/prebuilt.js', () => {
   let root: string;
@@ -59,5 +63,33 @@ describe('bin/prebuilt.js', () => {
     expect(manifest.inputs).toContain('bot/app.ts');
     expect(manifest.inputs).toContain('cli/commands/bot.ts');
     expect(manifest.inputs.filter((input) => /^(loadgen|reports|fakes|scenarios)\//.test(input))).toEqual([]);
+  });
+
+  it("runs every other command from the CLI's bundle, and still loads a user's TypeScript scenario", async () => {
+    // Where users keep scenarios: outside this repository, with or without an ESM package.json beside them.
+    const dir = await mkdtemp(join(tmpdir(), 'botcap-user-scenario-'));
+    try {
+      const scenario = [
+        `import { defineScenario } from ${JSON.stringify(join(REPO_ROOT, 'scenarios', 'index.ts'))};`,
+        "const name: string = 'night-shift';",
+        "export default defineScenario({ name, seed: 3, load: { executor: 'constant-vus', vus: 2, duration: '20s' } });",
+      ].join('\n');
+      await writeFile(join(dir, 'night.ts'), scenario);
+      await mkdir(join(dir, 'esm'));
+      await writeFile(join(dir, 'esm', 'package.json'), '{ "type": "module" }');
+      await writeFile(join(dir, 'esm', 'night.ts'), scenario);
+      for (const path of [join(dir, 'night.ts'), join(dir, 'esm', 'night.ts')]) {
+        const { stdout, stderr } = await execFileAsync(process.execPath, [BOTCAP, 'export-k6', path]);
+        expect(stderr, path).toBe('');
+        expect(stdout, path).toContain('// Scenario: night-shift');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const manifest = JSON.parse(
+      await readFile(join(REPO_ROOT, 'node_modules', '.cache', 'botcap', 'main.json'), 'utf8'),
+    ) as { entry: string; inputs: string[] };
+    expect(manifest.entry).toBe('cli/main.ts');
+    expect(manifest.inputs).toContain('loadgen/k6/generate.ts');
   });
 });

@@ -63,6 +63,20 @@ async function syntaxError(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Imports a scenario module a user wrote. TypeScript goes through tsx's `tsImport`, scoped to that file and
+ * what it imports: botcap itself runs from a bundle (bin/botcap.js), where Node 20 cannot import .ts, and a
+ * file outside an ESM package (no `"type": "module"` beside it) would otherwise load as CommonJS.
+ */
+async function importScenarioModule(path: string): Promise<unknown> {
+  const url = pathToFileURL(path).href;
+  if (!/\.m?ts$/i.test(path)) return import(url);
+  const { tsImport } = await import('tsx/esm/api');
+  const module = (await tsImport(url, import.meta.url)) as { default?: { __esModule?: boolean } };
+  // Outside an ESM package tsx compiles to CommonJS, and the namespace's default is the CommonJS exports.
+  return module.default?.__esModule === true ? module.default : module;
+}
+
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   const builtIn = BUILT_IN.get(nameOrPath);
   if (builtIn !== undefined) return builtIn;
@@ -77,7 +91,10 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   try {
     if (extension === '.json') input = JSON.parse(await readFile(path, 'utf8'));
     else {
-      const module = (await import(pathToFileURL(path).href)) as { default?: unknown; scenario?: unknown };
+      const module = (await importScenarioModule(path)) as {
+        default?: unknown;
+        scenario?: unknown;
+      };
       input = module.default ?? module.scenario;
     }
   } catch (error) {
