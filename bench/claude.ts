@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import {
   BENCH_METHOD_DEFAULTS,
+  bundledEntry,
   countInstructions,
   formatSpread,
   pinToCpu,
@@ -117,14 +118,11 @@ async function serve(kind: string, fixedBody: string): Promise<void> {
   });
 }
 
-function startChild(kind: 'fake' | 'bare', fixedBody = ''): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--serve', kind, fixedBody],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+async function startChild(kind: 'fake' | 'bare', fixedBody = ''): Promise<{ child: ChildProcess; url: string }> {
+  // Both servers from this file's bundle, as `botcap run` and `botcap fakes` run the fake (bin/botcap.js).
+  const child = spawn(process.execPath, [await bundledEntry('bench/claude.ts'), '--serve', kind, fixedBody], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`${kind} server did not start within 30 s`)), 30_000);
@@ -295,16 +293,15 @@ function flag(name: string): number | undefined {
   return index >= 0 ? Number(process.argv[index + 1]) : undefined;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const serveIndex = process.argv.indexOf('--serve');
-  if (serveIndex >= 0) {
-    await serve(process.argv[serveIndex + 1] ?? 'bare', process.argv[serveIndex + 2] ?? '');
-  } else {
-    const result = await benchmarkFakeClaude({
-      durationS: flag('--duration-s'),
-      connections: flag('--connections'),
-      rounds: flag('--rounds'),
-    });
-    process.stdout.write(`${formatClaudeBench(result)}\n`);
-  }
+// The child (from the bundle, where import.meta.url still names this source file) is told by its flag.
+const serveIndex = process.argv.indexOf('--serve');
+if (serveIndex >= 0) {
+  await serve(process.argv[serveIndex + 1] ?? 'bare', process.argv[serveIndex + 2] ?? '');
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await benchmarkFakeClaude({
+    durationS: flag('--duration-s'),
+    connections: flag('--connections'),
+    rounds: flag('--rounds'),
+  });
+  process.stdout.write(`${formatClaudeBench(result)}\n`);
 }

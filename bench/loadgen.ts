@@ -18,9 +18,8 @@
  * section `loadgen` of docs/BENCHMARKS.md, in about 4 minutes. `--quick`: part 1 only, 2 rounds of 3 s.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type autocannon from 'autocannon';
-import { prebuiltEntry } from '../bin/prebuilt.js';
 import { createScaledClock } from '../common/clock.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
@@ -28,7 +27,7 @@ import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { TOKEN, type VuChildMessage, type VuMemoryFigures, WEBHOOK_SECRET } from './loadgen-memory-child.ts';
-import { BENCH_METHOD_DEFAULTS, formatSpread, judge, pinToCpu, type Spread, summarize } from './proc.ts';
+import { BENCH_METHOD_DEFAULTS, bundledEntry, formatSpread, judge, pinToCpu, type Spread, summarize } from './proc.ts';
 import { type BenchRun, benchRun, formatRun, thousands, writeBenchmarkSection } from './report-file.ts';
 
 /** Every field optional; defaults in {@link LOADGEN_BENCH_DEFAULTS}. */
@@ -252,8 +251,7 @@ async function measureCeiling(
 
 async function measureVuMemory(vus: number): Promise<VuMemoryFigures> {
   // From a bundle, not through tsx: as `botcap run` runs (bin/botcap.js), so the RSS is the one users get.
-  const entry = fileURLToPath(await prebuiltEntry('bench/loadgen-memory-child.ts'));
-  const child: ChildProcess = fork(entry, ['--child=vus', String(vus)], {
+  const child: ChildProcess = fork(await bundledEntry('bench/loadgen-memory-child.ts'), ['--child=vus', String(vus)], {
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

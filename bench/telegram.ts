@@ -9,9 +9,17 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { BENCH_METHOD_DEFAULTS, countInstructions, formatSpread, pinToCpu, type Spread, summarize } from './proc.ts';
+import {
+  BENCH_METHOD_DEFAULTS,
+  bundledEntry,
+  countInstructions,
+  formatSpread,
+  pinToCpu,
+  type Spread,
+  summarize,
+} from './proc.ts';
 import { thousands } from './report-file.ts';
 
 /** How long and how hard each server is loaded. */
@@ -115,10 +123,10 @@ async function serveChild(kind: string): Promise<void> {
   });
 }
 
-function startChild(kind: 'fake' | 'bare'): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), [`--child=${kind}`], {
-    // Resolved from this file, so the benchmark runs from any working directory.
-    execArgv: ['--import', import.meta.resolve('tsx')],
+async function startChild(kind: 'fake' | 'bare'): Promise<{ child: ChildProcess; port: number }> {
+  // Both servers from this file's bundle, as `botcap run` and `botcap fakes` run the fake (bin/botcap.js).
+  const child = fork(await bundledEntry('bench/telegram.ts'), [`--child=${kind}`], {
+    execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
