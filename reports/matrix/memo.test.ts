@@ -92,15 +92,16 @@ describe('decision memo: confidence', () => {
     const c = confidenceOf(flipping, okRuns(9));
     expect(c.level).toBe('weak');
     expect(c.text).toBe(
-      'Weak: the repetitions agree on "Avoid none x3; 2 other strategies sent every digest exactly once" but disagree ' +
-        'on the variant (skip-locked x3 won 2 of 3, advisory x3 won 1 of 3); fidelity ok in all 9 runs.',
+      'Weak: the repetitions agree on "Never send digests from none x3: it sent digests twice, every other strategy ' +
+        'none" but disagree on the variant (skip-locked x3 won 2 of 3, advisory x3 won 1 of 3); fidelity ok in all 9 runs.',
     );
     expect(chartCaption(decidingChart(flipping)!)).toBe(
       'duplicated, in digests, the median of 3 repetitions; lower is better; no variant was picked.',
     );
     expect(flipping.recommendation).toBe(
-      'Avoid none x3; 2 other strategies sent every digest exactly once (all 3 repetitions agree). Which variant: no ' +
-        'firm recommendation yet: skip-locked x3 won 2 of 3 repetitions, advisory x3 1; run more repetitions before choosing.',
+      'Never send digests from none x3: it sent digests twice, every other strategy none (all 3 repetitions agree). ' +
+        'Which variant: no firm recommendation yet: skip-locked x3 won 2 of 3 repetitions, advisory x3 1; run more ' +
+        'repetitions before choosing.',
     );
   });
 

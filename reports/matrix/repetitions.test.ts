@@ -89,7 +89,7 @@ describe('repetition statistics', () => {
     expect(folded.status).toBe('no-stable-answer');
     expect(folded.winner).toBeNull();
     expect(folded.answer).toBe(
-      'Spread the burst: all 2 repetitions agree (repetition 1: capped 22 s, none 51 s; repetition 2: capped 10 s, none 24 s). ' +
+      'Spread the burst. All 2 repetitions agree (repetition 1: capped 22 s, none 51 s; repetition 2: capped 10 s, none 24 s). ' +
         'Which variant: no stable answer (wins: a 1, b 1).',
     );
     expect(folded.recommendation).toBe(

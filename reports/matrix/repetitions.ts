@@ -207,9 +207,13 @@ export function foldRepetitions(
   return {
     ...unstable,
     direction,
-    answer: `${direction.claim}: ${all} (${direction.evidence}). Which variant: no stable answer (wins: ${tally}).`,
+    answer: `${direction.claim}. ${capitalized(all)} (${direction.evidence}). Which variant: no stable answer (wins: ${tally}).`,
     recommendation: `${direction.claim} (${all}). Which variant: no firm recommendation yet: ${split}; run more repetitions before choosing.`,
   };
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

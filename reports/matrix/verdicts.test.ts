@@ -215,7 +215,7 @@ describe('slotting verdict', () => {
     expect(first.direction?.evidence).toMatch(/^every capped variant's p95 lateness \(\d.*\) below none's 9\.5 min$/);
     const folded = foldRepetitions([first, second]);
     expect(folded.status).toBe('no-stable-answer');
-    expect(folded.answer).toMatch(/^Spread the burst: all 2 repetitions agree \(repetition 1: every capped/);
+    expect(folded.answer).toMatch(/^Spread the burst\. All 2 repetitions agree \(repetition 1: every capped/);
     expect(folded.answer).toContain('Which variant: no stable answer');
   });
 

@@ -202,11 +202,11 @@ describe('matrix report over repetitions', () => {
   it('reports a flipping verdict as no stable answer with the win counts, and names no winner', () => {
     expect(verdicts.map((v) => v.winner)).toEqual(['skip-locked x3', 'advisory x3', 'skip-locked x3']);
     const { md, html, verdict } = renderMatrixReport(folded, race(6_000, 8_000));
-    // The correctness half held in all three (both passed each time); only the least-late flipped.
+    // The duplicates half held in all three (neither sent one twice); only the least-late flipped.
     expect(md).toContain(
-      '**Answer (stable in part: the winner is not):** Every measured strategy sent every digest exactly once: all 3 ' +
-        'repetitions agree (in each: 2 variants, each with 0 duplicated and 0 missing). Which variant: no stable answer ' +
-        '(wins: skip-locked x3 2, advisory x3 1).',
+      '**Answer (stable in part: the winner is not):** No strategy sent a digest twice. All 3 repetitions agree (in ' +
+        'each: none duplicated in any of the 2 variants). Which variant: no stable answer (wins: skip-locked x3 2, ' +
+        'advisory x3 1).',
     );
     expect(md).toContain(
       '3 repetitions (seeds 1, 2, 3); winners in order: skip-locked x3, advisory x3, skip-locked x3.',

@@ -108,8 +108,28 @@ describe('scheduler wording', () => {
     const v = foldRepetitions([rep(5_000, 9_000), rep(9_000, 5_000)]);
     expect(v.status).toBe('no-stable-answer');
     expect(v.recommendation).toBe(
-      'Every measured strategy sent every digest exactly once (all 2 repetitions agree). Which variant: no firm ' +
-        'recommendation yet: skip-locked x3 won 1 of 2 repetitions, advisory x3 1; run more repetitions before choosing.',
+      'No strategy sent a digest twice (all 2 repetitions agree). Which variant: no firm recommendation yet: ' +
+        'skip-locked x3 won 1 of 2 repetitions, advisory x3 1; run more repetitions before choosing.',
+    );
+  });
+
+  it('holds the duplicates half when a variant leaves digests unsent in one repetition only', () => {
+    const rep = (redisMissing: number) =>
+      decideMatrix('scheduler', q('scheduler'), [
+        run('none x3', { maxMs: 2_000, duplicated: 50 }),
+        run('skip-locked x3', { maxMs: redisMissing > 0 ? 5_000 : 9_000 }),
+        run('redis-lock x5, one killed at the peak', { maxMs: 6_000, missing: redisMissing }),
+      ]);
+    const [first, second] = [rep(0), rep(47)];
+    // Different variants fail (redis-lock only in the second), the same one duplicates.
+    expect(first.winner).toBe('redis-lock x5, one killed at the peak');
+    expect(second.winner).toBe('skip-locked x3');
+    const v = foldRepetitions([first, second]);
+    expect(v.answer).toBe(
+      'Never send digests from none x3: it sent digests twice, every other strategy none. All 2 repetitions agree ' +
+        '(repetition 1: duplicated none x3 50; repetition 2: duplicated none x3 50; redis-lock x5, one killed at the ' +
+        'peak left 47 digests unsent). Which variant: no stable answer (wins: redis-lock x5, one killed at the peak 1; ' +
+        'skip-locked x3 1).',
     );
   });
 });
