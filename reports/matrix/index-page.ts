@@ -3,7 +3,7 @@ import { BOTCAP_VERSION } from '../../contracts/version.ts';
 import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../render/escape.ts';
 import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
 import { memoChartId, memoChartSpecs, memoItems, memoMarkdown } from './memo.ts';
-import type { RepeatedVerdict } from './repetitions.ts';
+import { listOfLabels, type RepeatedVerdict } from './repetitions.ts';
 import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
 
 /** One matrix on the index page: its verdict and the folder its report is in (relative to the index). */
@@ -73,7 +73,7 @@ function status(entry: IndexEntry): string {
   const v = entry.verdict;
   const wins =
     'repetitions' in v && v.repetitions.count > 1
-      ? `, wins over ${v.repetitions.count} repetitions: ${v.repetitions.wins.map((w) => `${w.variant} ${w.wins}`).join(', ') || 'none'}`
+      ? `, wins over ${v.repetitions.count} repetitions: ${listOfLabels(v.repetitions.wins.map((w) => `${w.variant} ${w.wins}`)) || 'none'}`
       : '';
   const failed = entry.failedVariants > 0 ? `, ${entry.failedVariants} of ${entry.variants} variant runs failed` : '';
   return `${STATUS_TEXT[v.status]}${wins}${failed}${fidelitySummary(entry.fidelity)}`;

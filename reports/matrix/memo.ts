@@ -2,7 +2,7 @@ import type { ChartSpec } from '../render/charts.ts';
 import { escapeMarkdownText } from '../render/escape.ts';
 import { capitalized } from './figures.ts';
 import { formatCell } from './render.ts';
-import { asRepeated, type RepeatedVerdict } from './repetitions.ts';
+import { asRepeated, listOfLabels, type RepeatedVerdict } from './repetitions.ts';
 import type { DecidingFigure, MatrixVerdict, VerdictColumn } from './types.ts';
 
 /**
@@ -93,7 +93,7 @@ export function confidenceOf(verdict: MatrixVerdict | RepeatedVerdict, runs: rea
   const top = r.wins[0];
   const votes =
     v.status === 'no-stable-answer'
-      ? `${v.direction === undefined ? 'the repetitions disagree' : `the repetitions agree on "${v.direction.claim}" but disagree on the variant`} (${r.wins.map((w) => `${w.variant} won ${w.wins} of ${r.count}`).join(', ')})`
+      ? `${v.direction === undefined ? 'the repetitions disagree' : `the repetitions agree on "${v.direction.claim}" but disagree on the variant`} (${listOfLabels(r.wins.map((w) => `${w.variant} won ${w.wins} of ${r.count}`))})`
       : r.count < 2
         ? 'one repetition, not repeated'
         : top === undefined
