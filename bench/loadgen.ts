@@ -25,6 +25,7 @@ import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts
 import { LoadRunner } from '../loadgen/runner.ts';
 import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
+import { rerunFromBundle, runningFromBundle } from './bundled.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { TOKEN, type VuChildMessage, type VuMemoryFigures, WEBHOOK_SECRET } from './loadgen-memory-child.ts';
 import { BENCH_METHOD_DEFAULTS, bundledEntry, formatSpread, judge, pinToCpu, type Spread, summarize } from './proc.ts';
@@ -401,6 +402,9 @@ export async function runLoadgenSection(
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The runner and the fake are what is measured: run them as `botcap run` does, from a bundle.
+  process.exit(await rerunFromBundle('bench/loadgen.ts'));
+} else if (runningFromBundle('bench/loadgen.ts')) {
   const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
   await runLoadgenSection({
     durationS: number('duration-s'),

@@ -12,23 +12,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { prebuiltEntry } from '../bin/prebuilt.js';
 import { procStatFields } from '../common/proc-stat-fields.ts';
 
 /** Resident set size of a process in bytes (VmRSS), or undefined when it is gone or not on Linux. */
-/**
- * The path of `entry` (a TypeScript file of this repository, from its root) bundled as botcap runs its own code
- * (bin/botcap.js, bin/prebuilt.js): plain JavaScript for `node`, without tsx's loader thread and the keepNames
- * wrappers its compiler adds. Benchmark children run from it, so they measure what users run.
- *
- * @example
- * fork(await bundledEntry('bench/telegram.ts'), ['--child=fake'], { execArgv: [] });
- */
-export async function bundledEntry(entry: string): Promise<string> {
-  return fileURLToPath(await prebuiltEntry(entry));
-}
+export { bundledEntry } from './bundled.ts';
 
 export async function processRssBytes(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;

@@ -144,7 +144,8 @@ async function bundle(build) {
     const target = output.path.endsWith('.map') ? `${file}.map` : file;
     const text = output.path.endsWith('.map')
       ? output.text
-      : output.text.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${basename(file)}.map`);
+      : // Only the comment esbuild appends, at the very end: a bundled module may hold the same text (this one does).
+        output.text.replace(/\/\/# sourceMappingURL=[^\n]*\s*$/, `//# sourceMappingURL=${basename(file)}.map\n`);
     await writeAtomically(target, text);
   }
   await writeAtomically(

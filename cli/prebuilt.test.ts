@@ -46,6 +46,19 @@ describe('bin/prebuilt.js', () => {
     expect(first.url).toContain('/cache/main-');
   });
 
+  it('keeps a module that holds the text of a source-map comment intact (only the appended comment is rewritten)', async () => {
+    await writeFile(
+      join(root, 'src', 'map-text.ts'),
+      "export const pattern: string = '//# sourceMappingURL=' + 'x.map';\nexport const after = 'still here';",
+    );
+    const url = await prebuiltEntry('src/map-text.ts', options());
+    const module = (await import(url)) as { pattern: string; after: string };
+    expect(module).toMatchObject({ pattern: '//# sourceMappingURL=x.map', after: 'still here' });
+    expect((await readFile(fileURLToPath(url), 'utf8')).trimEnd()).toMatch(
+      /\/\/# sourceMappingURL=map-text-[0-9a-f]+\.mjs\.map$/,
+    );
+  });
+
   it('reuses the bundle while the sources are unchanged, and rebuilds after an edit of any of them', async () => {
     const before = await prebuiltEntry('src/main.ts', options());
     expect(await prebuiltEntry('src/main.ts', options())).toBe(before);
