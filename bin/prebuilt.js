@@ -18,6 +18,12 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+/**
+ * The expression the bundler replaces, spelled so that this file holds no copy of it as text: bundled itself
+ * (a benchmark's bundle builds its children's), its own pattern would be replaced too, and the bundles it built
+ * would keep `import.meta.url` naming the bundle.
+ */
+const IMPORT_META_URL = ['import', 'meta', 'url'].join('.');
 /** Bundles of older sources are deleted once no process started from them for this long. */
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
@@ -126,7 +132,7 @@ async function bundle(build) {
               // import.meta.url keeps naming the source file, not the bundle.
               const text = source
                 .toString('utf8')
-                .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+                .replaceAll(IMPORT_META_URL, JSON.stringify(pathToFileURL(args.path).href));
               return { contents: text, loader: 'default' };
             });
           },

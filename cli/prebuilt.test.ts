@@ -59,6 +59,24 @@ describe('bin/prebuilt.js', () => {
     );
   });
 
+  it('builds working bundles when it runs from a bundle itself (a benchmark bundles its children)', async () => {
+    await writeFile(
+      join(root, 'src', 'builder.ts'),
+      [
+        `import { prebuiltEntry } from ${JSON.stringify(join(REPO_ROOT, 'bin', 'prebuilt.js'))};`,
+        'export async function build(options: object): Promise<string> {',
+        "  return prebuiltEntry('src/main.ts', options);",
+        '}',
+      ].join('\n'),
+    );
+    const builder = (await import(await prebuiltEntry('src/builder.ts', options()))) as {
+      build(options: object): Promise<string>;
+    };
+    const nested = await builder.build({ root, cacheDir: join(root, 'nested-cache') });
+    const module = (await import(nested)) as { note: string };
+    expect(module.note).toBe('read next to its module');
+  });
+
   it('reuses the bundle while the sources are unchanged, and rebuilds after an edit of any of them', async () => {
     const before = await prebuiltEntry('src/main.ts', options());
     expect(await prebuiltEntry('src/main.ts', options())).toBe(before);
