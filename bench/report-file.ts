@@ -100,11 +100,13 @@ export function loadAverage(): [number, number, number] {
  * it, else `npx tsx <script> <args>`.
  */
 export function commandLine(): string {
-  const args = process.argv.slice(2).join(' ');
+  // A benchmark re-run from its bundle (bench/bundled.ts) names its source entry in its last argument.
+  const rerun = process.argv.at(-1)?.match(/^--from-bundle=(.+)$/);
+  const args = process.argv.slice(2, rerun ? -1 : undefined).join(' ');
   if (process.env.npm_lifecycle_event !== undefined && process.env.npm_lifecycle_event !== 'npx') {
     return `npm run ${process.env.npm_lifecycle_event}${args === '' ? '' : ` -- ${args}`}`;
   }
-  const script = process.argv[1]?.replace(REPO_ROOT, '') ?? 'bench/...';
+  const script = rerun?.[1] ?? process.argv[1]?.replace(REPO_ROOT, '') ?? 'bench/...';
   return `npx tsx ${script}${args === '' ? '' : ` ${args}`}`;
 }
 
