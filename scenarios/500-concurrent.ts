@@ -8,7 +8,8 @@ import { defineScenario } from './validate.ts';
  */
 export default defineScenario({
   name: '500-concurrent',
-  description: '500 concurrent users, production mix: ramp 1m, hold 5m, ramp down 1m, at the faithful time scale (auto)',
+  description:
+    '500 concurrent users, production mix: ramp 1m, hold 5m, ramp down 1m, at the faithful time scale (auto)',
   seed: 1,
   timeScale: 'auto',
   start: '13:00',

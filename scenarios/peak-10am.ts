@@ -9,7 +9,8 @@ import { defineScenario } from './validate.ts';
  */
 export default defineScenario({
   name: 'peak-10am',
-  description: '1,000 of 10K users get their digest at 10:00, plus normal traffic: 09:45-10:15, at the faithful time scale (auto)',
+  description:
+    '1,000 of 10K users get their digest at 10:00, plus normal traffic: 09:45-10:15, at the faithful time scale (auto)',
   seed: 1,
   timeScale: 'auto',
   start: '09:45',
