@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ScenarioError } from '../common/errors.ts';
+import { readJsonIfAny } from '../common/read-json.ts';
 import { MATRIX_NAMES } from '../contracts/matrices.ts';
 import {
   MATRIX_RECORD_FILE,
@@ -126,22 +127,6 @@ const verdictFileSchema = z
     rows: z.array(z.unknown()),
   })
   .passthrough();
-
-/** The file's JSON, or undefined when there is no such file; a ScenarioError naming it when it is not JSON. */
-async function readJsonIfAny(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ScenarioError(`${path} is not JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-}
 
 function issues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScenarioError } from '../common/errors.ts';
+import { readJsonIfAny } from '../common/read-json.ts';
 import { redactSecrets } from '../common/redact.ts';
 import type { MatrixName } from '../contracts/matrices.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
@@ -292,38 +293,21 @@ export async function reportMatrixAgain(
 
 /** A variant's outcome from what its run left in `dir`. */
 async function savedOutcome(variant: MatrixVariant, dir: string): Promise<VariantOutcome> {
-  const resultText = await readFile(join(dir, RESULT_FILE), 'utf8').catch(notFound);
-  if (resultText !== undefined) {
-    const parsed = runResultSchema.safeParse(parseJson(resultText, join(dir, RESULT_FILE)));
+  const resultPath = join(dir, RESULT_FILE);
+  const saved = await readJsonIfAny(resultPath);
+  if (saved !== undefined) {
+    const parsed = runResultSchema.safeParse(saved);
     if (!parsed.success)
       throw new ScenarioError(
-        `${join(dir, RESULT_FILE)} is not a RunResult this botcap reads (${parsed.error.issues[0]?.message ?? 'invalid'}); rerun the matrix`,
+        `${resultPath} is not a RunResult this botcap reads (${parsed.error.issues[0]?.message ?? 'invalid'}); rerun the matrix`,
       );
     return outcomeOf(variant, parsed.data);
   }
-  const errorText = await readFile(join(dir, ERROR_FILE), 'utf8').catch(notFound);
-  if (errorText !== undefined) {
-    const saved = parseJson(errorText, join(dir, ERROR_FILE)) as { error?: unknown };
-    return { ...outcomeBase(variant), result: null, error: String(saved.error ?? 'the run failed') };
-  }
+  const failure = (await readJsonIfAny(join(dir, ERROR_FILE))) as { error?: unknown } | undefined;
+  if (failure !== undefined)
+    return { ...outcomeBase(variant), result: null, error: String(failure.error ?? 'the run failed') };
   throw new ScenarioError(
     `${dir} holds neither ${RESULT_FILE} nor ${ERROR_FILE}: the matrix run there did not finish this variant ` +
       '(or ran at another size or repetition count); rerun the matrix',
   );
-}
-
-/** undefined for a missing file; any other read error is rethrown. */
-function notFound(error: NodeJS.ErrnoException): undefined {
-  if (error.code === 'ENOENT') return undefined;
-  throw error;
-}
-
-function parseJson(text: string, path: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ScenarioError(
-      `${path} is not JSON (${error instanceof Error ? error.message : String(error)}); rerun the matrix`,
-    );
-  }
 }

@@ -1,3 +1,4 @@
+import { capitalized } from './figures.ts';
 import type { MatrixVerdict, VerdictDirection, VerdictRow } from './types.ts';
 
 /**
@@ -210,10 +211,6 @@ export function foldRepetitions(
     answer: `${direction.claim}. ${capitalized(all)} (${direction.evidence}). Which variant: no stable answer (wins: ${tally}).`,
     recommendation: `${direction.claim} (${all}). Which variant: no firm recommendation yet: ${split}; run more repetitions before choosing.`,
   };
-}
-
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
