@@ -108,8 +108,19 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     parts.network = await networkFaultProxy(plan, env);
     const fleet = await startFleet(plan, parts, fakes, anchorRealMs);
     parts.fleet = fleet;
+    const sampler = createRunSampler({
+      bots: () => fleet.metricsTargets(),
+      processes: () => env.processes(),
+      postgresAdminUrl: env.postgres.adminUrl,
+      postgresAppUrl: env.postgres.url,
+      telegram: fakes.telegram,
+      claude: fakes.claude,
+      instancesUp: () => fleet.upCount(),
+    });
+    parts.sampler = sampler;
+    await sampler.warmUp();
     await untilScenarioStart(plan, clock, parts.abort.signal);
-    const load = startLoad(plan, parts, { clock, population, fakes, fleet });
+    const load = startLoad(plan, parts, { clock, population, fakes, fleet, sampler });
     const measured = await load.runner.run();
     const monitoring = (await parts.monitoring?.stop()) ?? [];
     parts.monitoring = undefined;
@@ -300,16 +311,19 @@ interface LoadInputs {
   population: Population;
   fakes: RunFakes;
   fleet: BotFleet;
+  /** Created and warmed up before the scenario's start (Sampler.warmUp); started with the load. */
+  sampler: RunSampler;
 }
 
 /**
- * Starts the load and everything that runs beside it: the sampler, the fakes' fault windows, the cron
- * trigger (cron-http strategy), the crash watch and the scheduled kill. Returns the runner to await.
+ * Starts the load and everything that runs beside it: the sampler (its first kept tick now), the fakes' fault
+ * windows, the cron trigger (cron-http strategy), the crash watch and the scheduled kill. Returns the runner to
+ * await.
  */
 function startLoad(
   plan: RunPlan,
   parts: RunParts,
-  { clock, population, fakes, fleet }: LoadInputs,
+  { clock, population, fakes, fleet, sampler }: LoadInputs,
 ): { runner: LoadRunner; sampler: RunSampler; crashes: string[] } {
   const { scenario, options, botConfig } = plan;
   const runner = new LoadRunner({
@@ -321,17 +335,6 @@ function startLoad(
     expectDigests: plan.reference && botConfig.scheduler.enabled,
   });
   if (options.onProgress !== undefined) runner.on('progress', options.onProgress);
-  const sampler = createRunSampler({
-    bots: () => fleet.metricsTargets(),
-    processes: () => parts.env.processes(),
-    postgresAdminUrl: parts.env.postgres.adminUrl,
-    postgresAppUrl: parts.env.postgres.url,
-    telegram: fakes.telegram,
-    claude: fakes.claude,
-    instancesUp: () => fleet.upCount(),
-    originRealMs: performance.now(),
-  });
-  parts.sampler = sampler;
   options.onLoadStart?.(fleet.info());
   options.onStage?.({ type: 'load-started', timeScale: scenario.timeScale, durationMs: runner.schedule.durationMs });
   sampler.start();

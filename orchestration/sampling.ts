@@ -34,8 +34,6 @@ export interface RunSamplerInputs {
   claude: FakeClaude;
   /** Instances up now (a killed one drops out). */
   instancesUp: () => number;
-  /** Real ms (performance.now) that is t=0 of the run. */
-  originRealMs: number;
 }
 
 function fakesSource(telegram: FakeTelegram, claude: FakeClaude): SampleSource<FakesSample> {
@@ -58,7 +56,7 @@ function fakesSource(telegram: FakeTelegram, claude: FakeClaude): SampleSource<F
  * the generator's event-loop lag, the fakes' counters and the number of live instances.
  *
  * @example
- * const sampler = createRunSampler(inputs); sampler.start(); ...; const samples = await sampler.stop();
+ * const sampler = createRunSampler(inputs); await sampler.warmUp(); sampler.start(); ...; const samples = await sampler.stop();
  */
 export function createRunSampler(inputs: RunSamplerInputs) {
   const sources = {
@@ -70,7 +68,8 @@ export function createRunSampler(inputs: RunSamplerInputs) {
     postgres: postgresActivitySource({ adminUrl: inputs.postgresAdminUrl }),
     probe: connectionProbeSource({ url: inputs.postgresAppUrl }),
   };
-  return new Sampler(sources, { originMs: inputs.originRealMs });
+  // t=0 of the series is when start() is called: the load's start.
+  return new Sampler(sources);
 }
 
 export type RunSampler = ReturnType<typeof createRunSampler>;

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CpuMeter, ProcStat } from './proc-stat.ts';
+import { CpuMeter, ProcStat, readAuxv } from './proc-stat.ts';
 
 /** Real processes read through the real /proc: the sampler's CPU and RSS figures of every run come from here. */
 
@@ -60,5 +60,26 @@ describe.skipIf(proc === undefined)('ProcStat on Linux', () => {
     expect(proc!.children(parent.pid!)).toEqual([grandchild]);
     process.kill(grandchild, 'SIGKILL');
     expect(proc!.children(2 ** 22 + 1)).toEqual([]);
+  });
+});
+
+describe('readAuxv', () => {
+  it('reads type/value pairs up to the terminating zero type, native-endian', () => {
+    const pairs = [6, 16_384, 17, 250, 0, 0, 99, 1];
+    // Typed arrays are in the machine's byte order, as the kernel writes the vector.
+    const words = process.arch.endsWith('64') ? new BigUint64Array(pairs.map(BigInt)) : new Uint32Array(pairs);
+    const bytes = Buffer.from(words.buffer);
+    expect([...readAuxv(bytes)]).toEqual([
+      [6, 16_384],
+      [17, 250],
+    ]);
+    expect(readAuxv(Buffer.alloc(0)).size).toBe(0);
+  });
+
+  it.skipIf(proc === undefined)("gives this machine's clock tick and page size, as getconf reports them", () => {
+    const auxv = readAuxv();
+    const getconf = (name: string) => Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim());
+    expect(auxv.get(17)).toBe(getconf('CLK_TCK'));
+    expect(auxv.get(6)).toBe(getconf('PAGESIZE'));
   });
 });

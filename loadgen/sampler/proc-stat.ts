@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { procStatFields } from '../../common/proc-stat-fields.ts';
 
 /**
@@ -31,12 +32,18 @@ export class ProcStat {
   ) {}
 
   /**
-   * The reader for this machine, or undefined off Linux. The clock tick and page size come from `getconf`
-   * once (100 and 4096 on every common Linux, the fallbacks).
+   * The reader for this machine, or undefined off Linux. The clock tick and page size are the kernel's, from
+   * this process's auxiliary vector (/proc/self/auxv), else `getconf`, else 100 and 4096 (every common Linux).
+   * Not `getconf` first: the sampler opens as the load starts, and two `getconf` processes spawned
+   * synchronously held the generator's loop for tens of ms while the first users' updates were due.
    */
   static open(): ProcStat | undefined {
     if (process.platform !== 'linux' || procStatFields('self') === undefined) return undefined;
-    return new ProcStat(getconf('CLK_TCK', 100), getconf('PAGESIZE', 4096));
+    const auxv = readAuxv();
+    return new ProcStat(
+      auxv.get(AT_CLKTCK) ?? getconf('CLK_TCK', 100),
+      auxv.get(AT_PAGESZ) ?? getconf('PAGESIZE', 4096),
+    );
   }
 
   /** The process's CPU time and RSS; undefined when it has exited. */
@@ -135,6 +142,42 @@ function readText(path: string): string | undefined {
 function readDir(path: string): string[] | undefined {
   try {
     return readdirSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Entry types of the auxiliary vector (linux/auxvec.h): the page size and the clock tick (sysconf's sources). */
+const AT_PAGESZ = 6;
+const AT_CLKTCK = 17;
+
+/**
+ * The auxiliary vector the kernel gave this process, as type -> value: pairs of native-endian unsigned longs
+ * (8 bytes each on 64-bit Linux, 4 on 32-bit), ending with type 0. Empty when it cannot be read.
+ *
+ * @example
+ * readAuxv().get(17) // 100: USER_HZ, the unit of utime and stime in /proc/<pid>/stat
+ */
+export function readAuxv(bytes: Buffer | undefined = readBytes('/proc/self/auxv')): Map<number, number> {
+  const entries = new Map<number, number>();
+  if (bytes === undefined) return entries;
+  const word = process.arch.endsWith('64') ? 8 : 4;
+  const little = endianness() === 'LE';
+  const read = (at: number): number => {
+    if (word === 4) return little ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
+    return Number(little ? bytes.readBigUInt64LE(at) : bytes.readBigUInt64BE(at));
+  };
+  for (let at = 0; at + 2 * word <= bytes.length; at += 2 * word) {
+    const type = read(at);
+    if (type === 0) break;
+    entries.set(type, read(at + word));
+  }
+  return entries;
+}
+
+function readBytes(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
   } catch {
     return undefined;
   }

@@ -187,4 +187,19 @@ describe('Sampler', () => {
     // Started at 0; 350 ms later the next grid point is 400 (300 is skipped), then 800. Rounded: timer jitter.
     expect(calls.slice(0, 3).map((t) => Math.round(t / 100) * 100)).toEqual([0, 400, 800]);
   });
+
+  it('warms up with a tick it does not keep: the series starts at the load, from the readings the warm-up took', async () => {
+    let readings = 0;
+    let nowMs = 0;
+    const sampler = new Sampler({ counter: { collect: () => ++readings } }, { intervalMs: 1_000, nowMs: () => nowMs });
+    await sampler.warmUp();
+    expect(readings).toBe(1);
+    expect(sampler.series).toEqual([]);
+    nowMs = 4_000; // the wait for the scenario's start
+    sampler.start();
+    await waitFor('the first kept sample', async () => sampler.series.length >= 1, { timeoutMs: 5_000 });
+    await sampler.stop();
+    // The first kept sample is the second reading, at t=0 of start(), not of the warm-up.
+    expect(sampler.series[0]).toMatchObject({ tMs: 0, counter: 2 });
+  });
 });

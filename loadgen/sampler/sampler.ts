@@ -105,10 +105,34 @@ export class Sampler<S extends SourceMap> {
     return this.samples;
   }
 
+  /**
+   * One tick that is not kept, before {@link start}: the sources connect (a database client, keep-alive
+   * sockets to the bots' /metrics), take the readings the first kept tick is a difference from (a process's
+   * CPU since then rather than over its lifetime; event-loop lag since then rather than since start-up), and
+   * the sampler's own code runs once. Without it, all of that happened in the first second of the load, on
+   * the generator's loop, while the first users' updates were due.
+   */
+  async warmUp(): Promise<void> {
+    await this.collect();
+  }
+
   /** Collects one sample from every source in parallel and appends it. */
   async sampleOnce(): Promise<Sample<S>> {
     this.originMs ??= this.nowMs();
     const startedMs = this.nowMs();
+    const { values, errors, names } = await this.collect();
+    const sample = {
+      tMs: Math.round(startedMs - this.originMs),
+      collectMs: Math.round(this.nowMs() - startedMs),
+      errors,
+      ...Object.fromEntries(names.map((name, i) => [name, values[i]])),
+    } as Sample<S>;
+    this.samples.push(sample);
+    return sample;
+  }
+
+  /** Every source's value (undefined where it failed or timed out, with the error listed). */
+  private async collect() {
     const errors: SourceError[] = [];
     const names = Object.keys(this.sources) as Array<keyof S & string>;
     const values = await Promise.all(
@@ -121,14 +145,7 @@ export class Sampler<S extends SourceMap> {
         }
       }),
     );
-    const sample = {
-      tMs: Math.round(startedMs - this.originMs),
-      collectMs: Math.round(this.nowMs() - startedMs),
-      errors,
-      ...Object.fromEntries(names.map((name, i) => [name, values[i]])),
-    } as Sample<S>;
-    this.samples.push(sample);
-    return sample;
+    return { values, errors, names };
   }
 
   private schedule(delayMs: number): void {

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import pidusage from 'pidusage';
+import { request } from 'undici';
 import { CpuMeter, ProcStat } from './proc-stat.ts';
 import { type PromSample, parsePrometheusText, sumOf } from './prometheus.ts';
 import type { SampleSource } from './sampler.ts';
@@ -57,9 +58,14 @@ export function botMetricsSource(
   const scrape = async (target: BotTarget): Promise<BotMetricsSample> => {
     const started = performance.now();
     try {
-      const response = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const all = parsePrometheusText(await response.text());
+      // undici's request, not fetch: fetch wraps every response in web streams, which made each tick's
+      // scrapes a busy stretch on the generator's loop, whose lag is part of every run's fidelity verdict.
+      const response = await request(target.url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        throw new Error(`HTTP ${response.statusCode}`);
+      }
+      const all = parsePrometheusText(await response.body.text());
       return {
         instance: target.instance,
         up: true,
