@@ -84,6 +84,18 @@ describe('sessions verdict', () => {
     });
   });
 
+  it('gives the half a repetition can hold while the first shared storage flips: which storages broke flows', () => {
+    const v = decideMatrix('sessions', question, [ok(memory), ok(postgres), ok(redis), ok(sticky)]);
+    expect(v.direction).toEqual({
+      key: 'broken: memory',
+      claim:
+        'Keep conversation state out of memory behind a round-robin balancer: it left onboardings unfinished, postgres and redis none',
+      evidence: 'memory 41, postgres 0, redis 0 unfinished',
+    });
+    const lucky = signUps('memory, round-robin', { storage: 'memory', unfinished: 0, p95FromMs: 300 });
+    expect(decideMatrix('sessions', question, [ok(lucky), ok(postgres)]).direction?.key).toBe('none broken');
+  });
+
   it('reads the gauge at the end of the run, not its peak', () => {
     const v = decideMatrix('sessions', question, [ok(memory), ok(postgres)]);
     expect(v.rows.find((r) => r.variant === 'memory, round-robin')!.values.unfinished).toBe(41);

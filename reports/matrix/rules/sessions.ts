@@ -3,7 +3,7 @@ import type { RunResult } from '../../../contracts/run-result.ts';
 import { seriesFor } from '../../../contracts/series.ts';
 import { percentileOf } from '../../analysis/histogram.ts';
 import { botKnob, counted, isUsable, ms, noData, num, type UsableOutcome, verdictSkeleton } from '../figures.ts';
-import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '../types.ts';
+import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictDirection, VerdictRule } from '../types.ts';
 
 export const SESSIONS_RULE =
   "Broken onboardings (the bot's count of users who sent /start and never booked a digest time, at the end " +
@@ -131,6 +131,35 @@ export const sessionsRule: VerdictRule = {
         ? `Keep FSM state in ${sessionStorage(winner)}, not in process memory, as soon as more than one instance serves the bot: memory broke ${counted(m.unfinished, 'onboarding')} behind a round-robin balancer.`
         : `No storage kept more flows whole than memory at this load; ${sessionStorage(winner)} ranked first, and only a shared storage keeps dialogs across a restart.`,
       winner: winner.label,
+      direction: brokenFlowsDirection(roundRobin),
     };
   },
 };
+
+/**
+ * The half of the answer the repetitions can hold while the storage that ranks first flips: which storages,
+ * behind a round-robin balancer, left onboardings unfinished. Losing a dialog's state is the storage's own
+ * property (process memory is one instance's); which shared storage onboards a few milliseconds faster is
+ * what flips, and it is the other half.
+ */
+const AND = new Intl.ListFormat('en', { type: 'conjunction' });
+
+function brokenFlowsDirection(roundRobin: readonly UsableOutcome[]): VerdictDirection {
+  const storages = (list: readonly UsableOutcome[]) => [...new Set(list.map(sessionStorage))].sort();
+  const broke = storages(roundRobin.filter((o) => unfinished(o) > 0));
+  const kept = storages(roundRobin.filter((o) => unfinished(o) === 0)).filter((s) => !broke.includes(s));
+  const evidence = `${roundRobin.map((o) => `${sessionStorage(o)} ${num(figures(o).unfinished)}`).join(', ')} unfinished`;
+  if (broke.length === 0) {
+    return { key: 'none broken', claim: 'No session storage left an onboarding unfinished', evidence };
+  }
+  if (kept.length === 0) {
+    return { key: 'all broken', claim: 'Every session storage left onboardings unfinished', evidence };
+  }
+  return {
+    key: `broken: ${broke.join(' | ')}`,
+    claim:
+      `Keep conversation state out of ${AND.format(broke)} behind a round-robin balancer: ` +
+      `${broke.length === 1 ? 'it' : 'they'} left onboardings unfinished, ${AND.format(kept)} none`,
+    evidence,
+  };
+}
