@@ -65,6 +65,9 @@ describe('repetition statistics', () => {
     expect(folded.winner).toBeNull();
     expect(folded.answer).toBe('No stable answer: the repetitions disagree (wins: webhook x3 2, webhook x5 1).');
     expect(folded.repetitions.winners).toEqual(['webhook x3', 'webhook x5', 'webhook x3']);
+    expect(folded.changesIf).toMatch(
+      /^More repetitions, .* would be needed for an answer\. In repetition [13], the typical one: never$/,
+    );
   });
 
   it('separates labels that hold commas of their own with semicolons, so the tally reads', () => {
@@ -96,6 +99,10 @@ describe('repetition statistics', () => {
       'Spread the burst (all 2 repetitions agree). Which variant: no firm recommendation yet: a won 1 of 2 repetitions, b 1; run more repetitions before choosing.',
     );
     expect(folded.direction?.key).toBe('spread');
+    // The rule's "would change if" was written for one repetition's pick: the fold says whose it is.
+    expect(folded.changesIf).toBe(
+      'More repetitions, or a larger gap between the variants, would be needed to pick a variant. In repetition 1, the typical one: never',
+    );
 
     // Directions that differ are no part of the answer: plain "no stable answer".
     const split = foldRepetitions([spread('a', 'x'), spread('b', 'y', 'leave')]);

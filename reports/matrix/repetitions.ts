@@ -194,7 +194,11 @@ export function foldRepetitions(
     repetitions: summary,
     winner: null,
     figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
-    changesIf: `More repetitions, or a larger gap between the variants, would be needed for an answer. ${base.changesIf}`,
+    // The rule's own sentence was written for one repetition's pick, which the folded answer does not make.
+    changesIf:
+      `More repetitions, or a larger gap between the variants, would be needed ` +
+      `${direction === undefined ? 'for an answer' : 'to pick a variant'}. ` +
+      `In repetition ${representative + 1}, the typical one: ${base.changesIf}`,
   };
   if (direction === undefined) {
     return {
