@@ -202,4 +202,29 @@ describe('Sampler', () => {
     // The first kept sample is the second reading, at t=0 of start(), not of the warm-up.
     expect(sampler.series[0]).toMatchObject({ tMs: 0, counter: 2 });
   });
+
+  it('marks a bot down that answers /metrics with an error status or not at all, within the scrape timeout', async () => {
+    const broken = createServer((req, res) => {
+      if (req.url === '/500') res.writeHead(500).end('boom');
+      // '/hang': never answered; the scrape gives up at its timeout.
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+    try {
+      const source = botMetricsSource(
+        () => [
+          { instance: 'bot-500', url: `${base}/500` },
+          { instance: 'bot-hung', url: `${base}/hang` },
+        ],
+        { scrapeTimeoutMs: 300 },
+      );
+      const [failing, hung] = await source.collect();
+      expect(failing).toMatchObject({ instance: 'bot-500', up: false, error: 'HTTP 500', samples: [] });
+      expect(hung).toMatchObject({ instance: 'bot-hung', up: false, samples: [] });
+      expect(hung!.scrapeMs).toBeGreaterThanOrEqual(250);
+    } finally {
+      broken.closeAllConnections();
+      broken.close();
+    }
+  });
 });

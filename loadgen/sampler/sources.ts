@@ -60,7 +60,7 @@ export function botMetricsSource(
     try {
       // undici's request, not fetch: fetch wraps every response in web streams, which made each tick's
       // scrapes a busy stretch on the generator's loop, whose lag is part of every run's fidelity verdict.
-      const response = await request(target.url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const response = await request(target.url, { signal: AbortSignal.timeout(timeoutMs) });
       if (response.statusCode !== 200) {
         await response.body.dump();
         throw new Error(`HTTP ${response.statusCode}`);
