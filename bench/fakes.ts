@@ -36,7 +36,9 @@ export function telegramSection(result: TelegramBenchResult, run: BenchRun): str
     '',
     `- One-core capacity from CPU per request ${thousands(fake.oneCoreCapacityPerS)}/s: ${judge(fake.oneCoreCapacityPerS >= target, run.quiet)}.`,
     `- Ratio to bare by CPU per request ${result.capacityRatio.toFixed(2)}x: ${judge(result.capacityRatio >= FAKE_TARGETS.telegramRatioToBare, run.quiet)} ` +
-      `(measured throughput ${result.ratio.toFixed(2)}x, not judged: autocannon's core sets it as much as the server's).`,
+      `(measured throughput ${result.ratio.toFixed(2)}x, not judged: autocannon's core sets it as much as the server's). ` +
+      `The floor, a server that only parses the body and answers with the message, reads ${result.floorRatio.toFixed(2)}x bare: ` +
+      `${result.floorRatio < FAKE_TARGETS.telegramRatioToBare ? 'below the target itself, so no fake that reads its requests can meet it on this machine' : `the target leaves the fake ${Math.max(0, result.bare.cpuUsPerRequest / FAKE_TARGETS.telegramRatioToBare - result.floor.cpuUsPerRequest).toFixed(1)} µs above the floor for routing, checks and records, where it spends ${(result.fake.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)}`}.`,
   ].join('\n');
 }
 

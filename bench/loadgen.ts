@@ -98,6 +98,14 @@ export interface CeilingFigures {
   autocannonSpread: Spread;
   runnerCpuSpread: Spread;
   autocannonCpuSpread: Spread;
+  /**
+   * The fake's webhook delivery alone, no VUs and no correlation: what a generator built on this fake cannot go
+   * below. CPU µs per update (medians), updates/s, and autocannonCpuUsPerRequest / deliveryCpuUsPerUpdate.
+   */
+  deliveryCpuUsPerUpdate: number;
+  deliveryCpuSpread: Spread;
+  deliverySpread: Spread;
+  deliveryRatio: number;
 }
 
 export type { VuMemoryFigures };
@@ -171,6 +179,30 @@ async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) 
   return runner.run();
 }
 
+/**
+ * The fake's webhook delivery alone: one update in flight per chat (the runner's VUs' shape), the next injected
+ * when the fake recorded the reply to the last. Injection, delivery to the bot, running its webhook reply and
+ * recording it, nothing else: no VUs, no think, no correlation, no measuring. Waiting goes through the fake's
+ * own waitForReply, which the runner does not use (it reads the record in one poll for all VUs).
+ */
+async function deliveryRound(fake: FakeTelegram, durationS: number): Promise<{ updates: number; realS: number }> {
+  let updates = 0;
+  const startedMs = performance.now();
+  const untilMs = startedMs + durationS * 1000;
+  await Promise.all(
+    Array.from({ length: CEILING_VUS }, async (_, i) => {
+      const chatId = FIRST_CHAT_ID + i;
+      while (performance.now() < untilMs) {
+        const sinceMs = fake.nowMs();
+        fake.inject({ kind: 'message', user_id: chatId, text: 'Привет! Что нового?' });
+        await fake.waitForReply({ chat_id: chatId, since_ms: sinceMs, timeout_ms: 10_000 });
+        updates++;
+      }
+    }),
+  );
+  return { updates, realS: (performance.now() - startedMs) / 1000 };
+}
+
 async function measureCeiling(
   options: Required<LoadgenBenchOptions>,
   botReply: CeilingFigures['botReply'],
@@ -188,8 +220,10 @@ async function measureCeiling(
     await pinToCpu(echo.process.pid, BENCH_METHOD_DEFAULTS.driverCpu);
     // Warm-up of both paths (JIT, sockets, the bot's first handler calls), unmeasured.
     await autocannonRound(echo, 2);
+    await deliveryRound(fake, 2);
     await runnerRound(fake, 2, 99);
     const cannonRounds: { perS: number; cpuUs: number; non2xx: number; errors: number }[] = [];
+    const deliveryRounds: { perS: number; cpuUs: number }[] = [];
     const runnerRounds: {
       injectedPerS: number;
       correlatedPerS: number;
@@ -206,6 +240,15 @@ async function measureCeiling(
         cpuUs: cpuUs(mark) / Math.max(1, cannon.requests.total),
         non2xx: cannon.non2xx,
         errors: cannon.errors + cannon.timeouts,
+      });
+      process.stderr.write(
+        `bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: the fake's delivery alone ...\n`,
+      );
+      mark = process.cpuUsage();
+      const delivered = await deliveryRound(fake, options.durationS);
+      deliveryRounds.push({
+        perS: delivered.updates / delivered.realS,
+        cpuUs: cpuUs(mark) / Math.max(1, delivered.updates),
       });
       process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: LoadRunner ...\n`);
       mark = process.cpuUsage();
@@ -225,6 +268,7 @@ async function measureCeiling(
     const runnerCorrelatedSpread = summarize(runnerRounds.map((r) => r.correlatedPerS));
     const autocannonCpuSpread = summarize(cannonRounds.map((r) => r.cpuUs));
     const runnerCpuSpread = summarize(runnerRounds.map((r) => r.cpuUs));
+    const deliveryCpuSpread = summarize(deliveryRounds.map((r) => r.cpuUs));
     const sum = <T>(rows: T[], pick: (row: T) => number) => rows.reduce((total, row) => total + pick(row), 0);
     return {
       botReply,
@@ -243,6 +287,10 @@ async function measureCeiling(
       autocannonSpread,
       runnerCpuSpread,
       autocannonCpuSpread,
+      deliveryCpuUsPerUpdate: Math.round(deliveryCpuSpread.median),
+      deliveryCpuSpread,
+      deliverySpread: summarize(deliveryRounds.map((r) => r.perS)),
+      deliveryRatio: autocannonCpuSpread.median / Math.max(1e-9, deliveryCpuSpread.median),
     };
   } finally {
     await echo?.process.stop();
@@ -321,6 +369,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...result.ceilings.flatMap((c) => [
       `| ${REPLY_LABEL[c.botReply]} | autocannon, ${CONNECTIONS} connections, updates POSTed at the webhook | ${formatSpread(c.autocannonSpread)} | - | ${formatSpread(c.autocannonCpuSpread)} | - | - | ${c.autocannonNon2xx} / ${c.autocannonErrors} | | |`,
+      `| ${REPLY_LABEL[c.botReply]} | the fake's webhook delivery alone: one update in flight per chat of ${CEILING_VUS}, no VUs, no correlation | ${formatSpread(c.deliverySpread)} | - | ${formatSpread(c.deliveryCpuSpread)} | - | - | - | ${c.deliveryRatio.toFixed(2)} | |`,
       `| ${REPLY_LABEL[c.botReply]} | LoadRunner, ${CEILING_VUS} closed-loop VUs, no think time, via the fake's webhook delivery | ${thousands(c.runnerInjectedPerS)} | ${formatSpread(c.runnerCorrelatedSpread)} | ${formatSpread(c.runnerCpuSpread)} | ${c.runnerLost} | ${c.runnerDuplicates} | - | **${c.capacityRatio.toFixed(2)}** | ${c.ratio.toFixed(2)} |`,
     ]),
     '',
@@ -329,17 +378,19 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
         `- ${REPLY_LABEL[c.botReply]}: by generator CPU per update (autocannon ${c.autocannonCpuUsPerRequest} µs vs runner ${c.runnerCpuUsPerUpdate} µs) ` +
         `**${c.capacityRatio.toFixed(2)}x** (target >= ${targetRatio(c)}: ${verdict(c.capacityRatio >= targetRatio(c))}), i.e. one core runs the generator ` +
         `and the fake at about ${thousands(1e6 / Math.max(1, c.runnerCpuUsPerUpdate))} correlated updates/s. ` +
-        `Measured throughput ratio ${c.ratio.toFixed(2)} (not judged: the echo bot's core bounds both drivers as much as the generator's own cost does).`,
+        `Measured throughput ratio ${c.ratio.toFixed(2)} (not judged: the echo bot's core bounds both drivers as much as the generator's own cost does). ` +
+        `The fake's delivery alone costs ${c.deliveryCpuUsPerUpdate} µs per update, ${c.deliveryRatio.toFixed(2)}x autocannon: ` +
+        `the runner's own share is the other ${Math.max(0, c.runnerCpuUsPerUpdate - c.deliveryCpuUsPerUpdate)} µs, and no runner on this fake can pass ${c.deliveryRatio.toFixed(2)}x.`,
     ),
     '',
-    'The echo bot (bench/echo-bot.ts, its own process) is the same in both rows of a pair. With a sendMessage per update it ' +
+    'The echo bot (bench/echo-bot.ts, its own process) is the same in every row of a mode. With a sendMessage per update it ' +
       'is usually the bottleneck of both drivers, so that throughput ratio says mostly "the generator keeps up with the bot"; ' +
       "answering inside the webhook response it does no outgoing request, and the generator's own cost shows. autocannon " +
       "replaces the runner AND the fake's webhook delivery (and, with webhook replies, the fake's execution of the reply), so " +
       "the ratios price all of them: the runner's CPU per update includes the fake's delivery and, with webhook replies, its " +
       "execution of the reply, where autocannon's is its HTTP client alone (with sendMessage calls, both include the fake " +
       `answering them). Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
-      `(autocannon connections = the webhook's max_connections). ${result.options.rounds} alternating rounds of ` +
+      `(autocannon connections = the webhook's max_connections); the delivery-alone row keeps one update per chat in flight, as the runner's VUs do, and separates the fake's cost from the runner's. ${result.options.rounds} alternating rounds of ` +
       `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max). Generator CPU is the benchmark process's ` +
       '(driver + in-process fake) per update, from process.cpuUsage(). Time scale 1 throughout (the runner plays real ' +
       'time, and the memory part too): nothing here is simulated latency, so no fidelity verdict applies; the figures ' +

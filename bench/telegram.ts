@@ -1,6 +1,7 @@
 /**
  * Benchmark of the fake Telegram's hot path: sendMessage round trips per second (validation and
- * recording on, flood control off) against a bare node:http server answering the same JSON, measured
+ * recording on, flood control off) against a bare node:http server answering the same JSON, and a floor between
+ * them (parse the body, keep the message, answer it: what any fake that reads the request must do), measured
  * in the same run with autocannon on loopback. Each server runs in its own child process pinned to the
  * under-test core, autocannon in this process on the driver core (bench/proc.ts), in alternating rounds.
  *
@@ -63,7 +64,11 @@ export interface ServerFigures {
 export interface TelegramBenchResult {
   options: Required<TelegramBenchOptions>;
   bare: ServerFigures;
+  /** What parsing the request and answering with the message cost, without a fake's routing, checks and records. */
+  floor: ServerFigures;
   fake: ServerFigures;
+  /** floor / bare one-core capacity: the best ratio any fake that reads the request could reach. */
+  floorRatio: number;
   /** fake / bare throughput. */
   ratio: number;
   /** fake / bare one-core capacity (CPU cost ratio, inverted), from the medians. */
@@ -88,6 +93,9 @@ const BARE_REPLY = JSON.stringify({
   },
 });
 
+/** The fake, the bare baseline, and the floor between them (what parsing and answering alone cost). */
+type ServerKind = 'fake' | 'bare' | 'floor';
+
 type ChildMessage = { port: number } | { recordedCalls: number; cpuUs: number };
 
 async function serveChild(kind: string): Promise<void> {
@@ -99,6 +107,28 @@ async function serveChild(kind: string): Promise<void> {
     fake.addChat({ chat_id: 1 });
     recordedCalls = () => fake.stats().bots[0]?.calls ?? 0;
     port = fake.port;
+  } else if (kind === 'floor') {
+    // What any fake that reads the request must do, and nothing else: parse the JSON body, keep the message,
+    // note the call, and answer with the message built from it. No routing, no checks, no records to query.
+    const messages = new Map<number, string>();
+    const callTimes = new Float64Array(1 << 16);
+    let lastId = 0;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const params = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id: number; text: string };
+        const id = ++lastId;
+        messages.set(id, params.text);
+        messages.delete(id - 100);
+        callTimes[id & 0xffff] = performance.now();
+        const reply = `{"ok":true,"result":{"message_id":${id},"from":{"id":123456,"is_bot":true,"first_name":"botcap fake bot","username":"botcap_123456_bot"},"chat":{"id":${params.chat_id},"type":"private","first_name":"User 1"},"date":${Math.floor(Date.now() / 1000)},"text":${JSON.stringify(params.text)}}}`;
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(reply) });
+        res.end(reply);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    port = (server.address() as AddressInfo).port;
   } else {
     // The baseline: read the body, answer the same JSON. No routing, no parsing, no recording.
     const server = createServer((req, res) => {
@@ -123,7 +153,7 @@ async function serveChild(kind: string): Promise<void> {
   });
 }
 
-async function startChild(kind: 'fake' | 'bare'): Promise<{ child: ChildProcess; port: number }> {
+async function startChild(kind: ServerKind): Promise<{ child: ChildProcess; port: number }> {
   // Both servers from this file's bundle, as `botcap run` and `botcap fakes` run the fake (bin/botcap.js).
   const child = fork(await bundledEntry('bench/telegram.ts'), [`--child=${kind}`], {
     execArgv: [],
@@ -167,7 +197,7 @@ interface Round {
   pinned: boolean;
 }
 
-async function measure(kind: 'fake' | 'bare', options: Required<TelegramBenchOptions>): Promise<Round> {
+async function measure(kind: ServerKind, options: Required<TelegramBenchOptions>): Promise<Round> {
   const { child, port } = await startChild(kind);
   child.removeAllListeners('exit');
   try {
@@ -231,17 +261,22 @@ export async function runTelegramBenchmark(options: TelegramBenchOptions = {}): 
     rounds: options.rounds ?? TELEGRAM_BENCH_DEFAULTS.rounds,
   };
   const bareRounds: Round[] = [];
+  const floorRounds: Round[] = [];
   const fakeRounds: Round[] = [];
   for (let round = 0; round < resolved.rounds; round++) {
     bareRounds.push(await measure('bare', resolved));
+    floorRounds.push(await measure('floor', resolved));
     fakeRounds.push(await measure('fake', resolved));
   }
   const bare = serverFigures('bare node:http (same JSON)', bareRounds);
+  const floor = serverFigures('floor: parse the JSON body, keep the message, answer it (node:http)', floorRounds);
   const fake = serverFigures('fake Telegram (sendMessage, validation + recording)', fakeRounds);
   return {
     options: resolved,
     bare,
+    floor,
     fake,
+    floorRatio: bare.cpuUsSpread.median / floor.cpuUsSpread.median,
     ratio: fake.requestsPerS / bare.requestsPerS,
     capacityRatio: bare.cpuUsSpread.median / fake.cpuUsSpread.median,
     fakeRecordedCalls: fakeRounds.reduce((sum, r) => sum + r.recordedCalls, 0),
@@ -258,10 +293,12 @@ export function formatTelegramBenchmark(result: TelegramBenchResult): string {
     `| server | requests/s | server CPU µs/request | one-core capacity/s | instructions/request | p50 ms | p99 ms | non-2xx | errors |`,
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     row(result.bare),
+    row(result.floor),
     row(result.fake),
     '',
     `fake / bare: **${result.capacityRatio.toFixed(2)}x** by server CPU per request (the verdict's figure), ${result.ratio.toFixed(2)}x measured throughput; ` +
-      `the fake recorded ${thousands(result.fakeRecordedCalls)} calls. autocannon, ${result.options.connections} connections, ` +
+      `the fake recorded ${thousands(result.fakeRecordedCalls)} calls. floor / bare: ${result.floorRatio.toFixed(2)}x, the best any fake that reads the request could reach; ` +
+      `the fake spends ${(result.fake.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)} µs per request above it on routing, Telegram's checks and the records. autocannon, ${result.options.connections} connections, ` +
       `${result.options.rounds} alternating rounds of ${result.options.durationS} s after ${result.options.warmupS} s warm-up each, ` +
       `each server in its own process, loopback, Node ${result.node}; figures are medians with the range of the rounds in brackets.`,
   ].join('\n');
