@@ -5,13 +5,19 @@
  * scale the calibration finds faithful, checked by a short run at that scale. The figure of merit is faithful
  * simulated user-seconds per real second (users x scale, counted only when the check run says ok).
  *
+ * The users part runs twice per size, alternating: with this checkout's reference bot, and with the reference
+ * bot of an earlier commit (`--before`, default the one issue "Fewer real milliseconds per simulated update"
+ * measured its figures on), checked out in a temporary git worktree and started by this checkout's lab with the
+ * same knobs, database and seed. So "before and after" compares the bot alone; the lab is today's in both.
+ *
  * Writes its section of docs/BENCHMARKS.md. Nothing here is asserted in tests.
  *
- *   npx tsx bench/fidelity.ts            # all three scenarios, 100 / 500 / 1,000 users (about 30 minutes)
- *   npx tsx bench/fidelity.ts --quick    # smoke, and 100 users only
+ *   npx tsx bench/fidelity.ts                  # three scenarios; 100 / 500 / 1,000 / 2,000 users, both bots (~50 min)
+ *   npx tsx bench/fidelity.ts --quick          # smoke, and 100 users only
+ *   npx tsx bench/fidelity.ts --before none    # without the earlier bot
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../contracts/run-result.ts';
@@ -29,10 +35,20 @@ import {
 
 export const FIDELITY_BENCH_DEFAULTS = {
   scenarios: ['smoke', '500-concurrent', 'peak-10am'] as const,
-  users: [100, 500, 1000] as const,
+  users: [100, 500, 1000, 2000] as const,
   /** Simulated length of the check run at the picked scale (the 500-concurrent shape, held flat). */
   checkDuration: '2m',
+  /** The commit whose reference bot is "before": where issue 16 measured 1,141 µs of CPU per cheap update. */
+  beforeCommit: '7f63079',
 } as const;
+
+/** A reference bot the users part runs: this checkout's (no bin), or an earlier commit's from a worktree. */
+interface ReferenceBot {
+  /** Short commit, as the table names it. */
+  commit: string;
+  /** `bin/botcap.js` of the worktree; undefined for this checkout. */
+  bin?: string;
+}
 
 interface ScenarioRow {
   scenario: string;
@@ -45,6 +61,7 @@ interface ScenarioRow {
 
 interface UsersRow {
   users: number;
+  bot: string;
   decision: TimeScaleDecision;
   check?: RunResult['fidelity'];
   checkWallS: number;
@@ -85,18 +102,37 @@ async function runScenarioCli(scenario: string): Promise<ScenarioRow> {
   }
 }
 
+/**
+ * The reference bot of `commit` in a temporary git worktree sharing this checkout's node_modules, its bundle
+ * built once (`botcap bot --help`) so the first instance does not build it within its ready timeout.
+ */
+function checkOutBot(commit: string): { bot: ReferenceBot; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `botcap-bench-bot-${commit}-`));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  git('worktree', 'add', '--force', '--detach', dir, commit);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const bin = join(dir, 'bin/botcap.js');
+  execFileSync(process.execPath, [bin, 'bot', '--help'], { cwd: dir, stdio: 'ignore' });
+  return {
+    bot: { commit: git('rev-parse', '--short', commit).toString().trim(), bin },
+    remove: () => git('worktree', 'remove', '--force', dir),
+  };
+}
+
 /** The calibration's pick for N concurrent users of 500-concurrent's mix, and a check run held at that scale. */
-async function faithfulScaleFor(users: number): Promise<UsersRow> {
+async function faithfulScaleFor(users: number, bot: ReferenceBot): Promise<UsersRow> {
   const base = applyOverrides(await loadScenario('500-concurrent'), { users, timeScale: 'auto' });
-  const { decision } = await resolveTimeScale(base, { handleSignals: false }, runScenario);
+  const botOptions = bot.bin === undefined ? {} : { referenceBotBin: bot.bin };
+  const { decision } = await resolveTimeScale(base, { handleSignals: false, ...botOptions }, runScenario);
   const check = applyOverrides(base, {
     timeScale: decision.timeScale,
     duration: FIDELITY_BENCH_DEFAULTS.checkDuration,
   });
   const started = performance.now();
-  const result = await runScenario(check, { handleSignals: false, timeScaleSource: 'auto' });
+  const result = await runScenario(check, { handleSignals: false, timeScaleSource: 'auto', ...botOptions });
   return {
     users,
+    bot: bot.commit,
     decision,
     ...(result.fidelity === undefined ? {} : { check: result.fidelity }),
     checkWallS: Math.round((performance.now() - started) / 100) / 10,
@@ -114,7 +150,7 @@ export function formatFidelityBenchmark(
   users: readonly UsersRow[],
   run: Parameters<typeof formatMachine>[1] & { machine: Awaited<ReturnType<typeof machineDetails>> },
 ): string {
-  const merit = users.filter((u) => u.check?.status === 'ok').map((u) => u.users * u.decision.timeScale);
+  const bots = [...new Set(users.map((u) => u.bot))];
   return [
     '## Fidelity: the scale `auto` picks, the lab delay at it, and faithful user-seconds per second',
     '',
@@ -131,16 +167,33 @@ export function formatFidelityBenchmark(
     '',
     '### Largest faithful scale for the reference bot (500-concurrent mix, polling x1), by concurrent users',
     '',
-    '| concurrent users | scale picked | predicted lab delay ms | check run at that scale | faithful simulated user-s per real s | check wall s |',
-    '| ---: | ---: | ---: | --- | ---: | ---: |',
+    '| concurrent users | reference bot at | bot CPU ms per update (calibration) | scale picked | predicted lab delay ms | check run at that scale | faithful simulated user-s per real s | check wall s |',
+    '| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |',
     ...users.map(
       (u) =>
-        `| ${u.users} | ${u.decision.timeScale}x | ${Math.round(u.decision.calibration?.choice.distortionMs ?? 0)} | ${fidelityCell(u.check)} | ${u.check?.status === 'ok' ? (u.users * u.decision.timeScale).toLocaleString('en-US') : '-'} | ${u.checkWallS} |`,
+        `| ${u.users} | ${u.bot} | ${botCpuMs(u)} | ${u.decision.timeScale}x | ${Math.round(u.decision.calibration?.choice.distortionMs ?? 0)} | ${fidelityCell(u.check)} | ${u.check?.status === 'ok' ? (u.users * u.decision.timeScale).toLocaleString('en-US') : '-'} | ${u.checkWallS} |`,
     ),
     '',
-    `Figure of merit: ${merit.length === 0 ? 'no faithful check run' : `up to **${Math.max(...merit).toLocaleString('en-US')}** faithful simulated user-seconds per real second`}. ` +
-      `The pick comes from a calibration run (the scenario's peak held flat at a low scale) fed to the queueing model of loadgen/fidelity/auto-scale.ts; the check run (${FIDELITY_BENCH_DEFAULTS.checkDuration} simulated at the picked scale) measures its own fidelity with the lab-delay-x-scale method, which is what a user's run reports.`,
+    ...bots.map((bot) => meritLine(bot, users)),
+    '',
+    `The pick comes from a calibration run (the scenario's peak held flat at a low scale) fed to the queueing model of loadgen/fidelity/auto-scale.ts; the check run (${FIDELITY_BENCH_DEFAULTS.checkDuration} simulated at the picked scale) measures its own fidelity with the lab-delay-x-scale method, which is what a user's run reports. ` +
+      `Each size runs both reference bots, one after the other, with this commit's lab (generator, fakes, PostgreSQL, knobs, seed): the earlier bot is checked out in a git worktree and started in place of this one, so the rows compare the bot alone. 1x is the lowest scale \`auto\` picks (candidateScales in loadgen/fidelity/auto-scale.ts: it never plays slower than real time), so where both bots get 1x, the calibration's CPU per update and the check run's lab delay are what tell them apart.`,
   ].join('\n');
+}
+
+/** The bot's real CPU ms per update in the calibration (one instance). */
+function botCpuMs(u: UsersRow): string {
+  const bot = u.decision.calibration?.processes.find((p) => p.name === 'bot-1');
+  return bot === undefined ? '-' : bot.cpuMsPerItem.toFixed(2);
+}
+
+/** One bot's figure of merit and the most users it replayed with fidelity ok. */
+function meritLine(bot: string, users: readonly UsersRow[]): string {
+  const ok = users.filter((u) => u.bot === bot && u.check?.status === 'ok');
+  if (ok.length === 0) return `- Reference bot at ${bot}: no faithful check run.`;
+  const merit = Math.max(...ok.map((u) => u.users * u.decision.timeScale));
+  const most = Math.max(...ok.map((u) => u.users));
+  return `- Reference bot at ${bot}: up to **${merit.toLocaleString('en-US')}** faithful simulated user-seconds per real second; the most concurrent users replayed with fidelity ok: **${most.toLocaleString('en-US')}**.`;
 }
 
 async function main(): Promise<void> {
@@ -153,10 +206,20 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: botcap run ${name} (time scale auto) ...\n`);
     scenarios.push(await runScenarioCli(name));
   }
+  const beforeArg = process.argv[process.argv.indexOf('--before') + 1];
+  const beforeCommit = process.argv.includes('--before') ? beforeArg : FIDELITY_BENCH_DEFAULTS.beforeCommit;
+  const before = beforeCommit === undefined || beforeCommit === 'none' ? undefined : checkOutBot(beforeCommit);
+  const bots: ReferenceBot[] = [{ commit: machine.gitCommit }, ...(before === undefined ? [] : [before.bot])];
   const users: UsersRow[] = [];
-  for (const n of quick ? [100] : FIDELITY_BENCH_DEFAULTS.users) {
-    process.stderr.write(`bench: faithful scale for ${n} concurrent users ...\n`);
-    users.push(await faithfulScaleFor(n));
+  try {
+    for (const n of quick ? [100] : FIDELITY_BENCH_DEFAULTS.users) {
+      for (const bot of bots) {
+        process.stderr.write(`bench: faithful scale for ${n} concurrent users, reference bot at ${bot.commit} ...\n`);
+        users.push(await faithfulScaleFor(n, bot));
+      }
+    }
+  } finally {
+    before?.remove();
   }
   const body = formatFidelityBenchmark(scenarios, users, {
     machine,

@@ -40,13 +40,17 @@ export interface BotReadyLine {
 export const BOT_READY_LINE = /^\{"instance":/;
 
 /**
- * How another process starts one `botcap bot` instance of this checkout: node with {@link BOT_NODE_FLAGS}.
+ * How another process starts one `botcap bot` instance: node with {@link BOT_NODE_FLAGS}, of this checkout
+ * unless `bin` names the `bin/botcap.js` of another (a benchmark comparing the bot at two commits).
  * The load generator and the benchmarks spawn bots with it.
  *
  * @example
  * const { command, args } = botProcessCommand(['--instance-id', 'bot-2']);
  * spawn(command, args, { env });
  */
-export function botProcessCommand(args: readonly string[] = []): { command: string; args: string[] } {
-  return { command: process.execPath, args: [...BOT_NODE_FLAGS, BOTCAP_BIN, 'bot', ...args] };
+export function botProcessCommand(
+  args: readonly string[] = [],
+  bin: string = BOTCAP_BIN,
+): { command: string; args: string[] } {
+  return { command: process.execPath, args: [...BOT_NODE_FLAGS, bin, 'bot', ...args] };
 }

@@ -36,6 +36,8 @@ export interface FleetOptions {
   anchorRealMs: number;
   startAtIso: string;
   botCommand?: string;
+  /** `bin/botcap.js` of the checkout whose reference bot runs (RunScenarioOptions.referenceBotBin). */
+  referenceBotBin?: string;
   webhookUrl?: string;
   webhookSecret?: string;
   signal: AbortSignal;
@@ -173,7 +175,7 @@ async function startSchedulerWorker(parts: FleetParts): Promise<Instance> {
   const input = contractInput(parts, name, undefined);
   const managed = await options.env.startProcess({
     name,
-    ...botProcessCommand(),
+    ...botProcessCommand([], options.referenceBotBin),
     env: { ...referenceEnv(options, input, undefined), BOTCAP_SCHEDULER_ROLE: 'worker' },
     secrets: botSecrets(input),
     ready: { kind: 'line', pattern: BOT_READY_LINE },
@@ -236,8 +238,8 @@ async function startReferenceInstance(parts: FleetParts, name: string): Promise<
   parts.firstEnv ??= env;
   const managed = await options.env.startProcess({
     name,
-    // `node bin/botcap.js bot` of this checkout, with the heap flags that keep an instance in its memory budget.
-    ...botProcessCommand(),
+    // `node bin/botcap.js bot` of this checkout (or referenceBotBin's), with the heap flags that keep an instance in its memory budget.
+    ...botProcessCommand([], options.referenceBotBin),
     env,
     secrets: botSecrets(input),
     ready: { kind: 'line', pattern: BOT_READY_LINE },

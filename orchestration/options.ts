@@ -56,6 +56,12 @@ export interface RunScenarioOptions {
   redisUrl?: string;
   /** The user's own bot, any language: run through `/bin/sh -c` with the bot contract's environment. */
   botCommand?: string;
+  /**
+   * The reference bot of another checkout of botcap: its `bin/botcap.js`, whose `botcap bot` the run starts
+   * with this run's knobs and database (bench/fidelity.ts compares the bot before and after a change with it).
+   * Default this checkout's.
+   */
+  referenceBotBin?: string;
   /** A bot that is already running in webhook mode: the fake Telegram delivers updates to this URL. */
   webhookUrl?: string;
   /** Secret the fake sends with each webhook request to `webhookUrl`. Default none. */

@@ -290,6 +290,7 @@ async function startFleet(plan: RunPlan, parts: RunParts, fakes: RunFakes, ancho
     anchorRealMs,
     startAtIso: new Date(plan.startEpochMs).toISOString(),
     ...(options.botCommand === undefined ? {} : { botCommand: options.botCommand }),
+    ...(options.referenceBotBin === undefined ? {} : { referenceBotBin: options.referenceBotBin }),
     ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
     ...(options.webhookSecret === undefined ? {} : { webhookSecret: options.webhookSecret }),
     signal: parts.abort.signal,

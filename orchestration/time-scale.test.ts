@@ -116,19 +116,25 @@ describe('--time-scale auto', () => {
     expect(digestBurstPerSimulatedS(peak, off)).toBe(0);
   });
 
-  it('runs the calibration through the given runner and resolves to its pick', async () => {
+  it('calibrates the same bot through the given runner and resolves to its pick', async () => {
     const smoke = await loadScenario('smoke');
     const seen: Array<{ timeScale: number; options: RunScenarioOptions }> = [];
+    const earlierBot = '/tmp/botcap-at-7f63079/bin/botcap.js';
     const { scenario, decision } = await resolveTimeScale(
       smoke,
-      { handleSignals: false, variant: 'x' },
+      { handleSignals: false, variant: 'x', referenceBotBin: earlierBot },
       async (s, o) => {
         seen.push({ timeScale: s.timeScale, options: o });
         return calibration(s.timeScale, 50, 10);
       },
     );
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.options).toEqual({ handleSignals: false, variant: 'time-scale calibration' });
+    // A calibration of another bot than the run's would pick the scale for the wrong CPU per update.
+    expect(seen[0]!.options).toEqual({
+      handleSignals: false,
+      referenceBotBin: earlierBot,
+      variant: 'time-scale calibration',
+    });
     expect(decision.source).toBe('auto');
     expect(scenario.timeScale).toBe(decision.timeScale);
   });

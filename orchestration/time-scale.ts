@@ -87,6 +87,7 @@ const CALIBRATION_KEEPS = [
   'pgbouncerUrl',
   'redisUrl',
   'botCommand',
+  'referenceBotBin',
   'webhookUrl',
   'webhookSecret',
   'telegramPort',
