@@ -200,12 +200,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const machine = await machineDetails();
   const loadBefore = loadAverage();
-  const scenarioNames = quick ? (['smoke'] as const) : FIDELITY_BENCH_DEFAULTS.scenarios;
-  const scenarios: ScenarioRow[] = [];
-  for (const name of scenarioNames) {
-    process.stderr.write(`bench: botcap run ${name} (time scale auto) ...\n`);
-    scenarios.push(await runScenarioCli(name));
-  }
+  // The users part first: it checks out and starts the earlier bot, which fails early if it cannot run.
   const beforeArg = process.argv[process.argv.indexOf('--before') + 1];
   const beforeCommit = process.argv.includes('--before') ? beforeArg : FIDELITY_BENCH_DEFAULTS.beforeCommit;
   const before = beforeCommit === undefined || beforeCommit === 'none' ? undefined : checkOutBot(beforeCommit);
@@ -220,6 +215,12 @@ async function main(): Promise<void> {
     }
   } finally {
     before?.remove();
+  }
+  const scenarioNames = quick ? (['smoke'] as const) : FIDELITY_BENCH_DEFAULTS.scenarios;
+  const scenarios: ScenarioRow[] = [];
+  for (const name of scenarioNames) {
+    process.stderr.write(`bench: botcap run ${name} (time scale auto) ...\n`);
+    scenarios.push(await runScenarioCli(name));
   }
   const body = formatFidelityBenchmark(scenarios, users, {
     machine,
