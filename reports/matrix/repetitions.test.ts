@@ -52,7 +52,10 @@ describe('repetition statistics', () => {
     expect(row.spreads.knee).toEqual({ median: 400, min: 300, max: 500, n: 3 });
     // The typical repetition (median knee of the winner) speaks, not the best one.
     expect(folded.repetitions.representative).toBe(1);
-    expect(folded.figure).toBe('knee 400');
+    expect(folded.figure).toBe('repetition 1 of 3, a typical one: knee 400');
+    expect(folded.answer).toMatch(
+      /picked webhook x3; figures from repetition 1 of 3, a typical one, medians in the table\.\)$/,
+    );
   });
 
   it('reports a verdict that flips between repetitions as no stable answer, with the win counts and no winner', () => {

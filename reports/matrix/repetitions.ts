@@ -176,12 +176,19 @@ export function foldRepetitions(
   const { direction: _representatives, ...rest } = base;
   const direction = agreedDirection(verdicts);
   if (stable) {
+    // The sentences quote one repetition's figures, the table their medians: say whose, so one label never
+    // reads as two values (transport's answer gave webhook x3's p95 reply as 8.79 s over a median of 7.97 s).
+    const whose = `repetition ${representative + 1} of ${verdicts.length}, a typical one`;
     return {
       ...rest,
       ...(direction === undefined ? {} : { direction }),
       rows,
       repetitions: summary,
-      answer: base.winner === null ? base.answer : `${base.answer} (${agreement} picked ${base.winner}.)`,
+      figure: `${whose}: ${base.figure}`,
+      answer:
+        base.winner === null
+          ? base.answer
+          : `${base.answer} (${agreement} picked ${base.winner}; figures from ${whose}, medians in the table.)`,
     };
   }
   const none = winners.filter((w) => w === null).length;
