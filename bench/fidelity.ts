@@ -193,7 +193,9 @@ function meritLine(bot: string, users: readonly UsersRow[]): string {
   if (ok.length === 0) return `- Reference bot at ${bot}: no faithful check run.`;
   const merit = Math.max(...ok.map((u) => u.users * u.decision.timeScale));
   const most = Math.max(...ok.map((u) => u.users));
-  return `- Reference bot at ${bot}: up to **${merit.toLocaleString('en-US')}** faithful simulated user-seconds per real second; the most concurrent users replayed with fidelity ok: **${most.toLocaleString('en-US')}**.`;
+  const largest = Math.max(...users.map((u) => u.users));
+  const mostText = `**${most.toLocaleString('en-US')}**${most === largest ? ', the largest size tried: the limit is higher' : ''}`;
+  return `- Reference bot at ${bot}: up to **${merit.toLocaleString('en-US')}** faithful simulated user-seconds per real second; the most concurrent users replayed with fidelity ok: ${mostText}.`;
 }
 
 async function main(): Promise<void> {
