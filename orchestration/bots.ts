@@ -238,7 +238,8 @@ async function startReferenceInstance(parts: FleetParts, name: string): Promise<
   parts.firstEnv ??= env;
   const managed = await options.env.startProcess({
     name,
-    // `node bin/botcap.js bot` of this checkout (or referenceBotBin's), with the heap flags that keep an instance in its memory budget.
+    // `node bin/botcap.js bot` of this checkout (or referenceBotBin's), with the heap flags that keep an instance
+    // in its memory budget.
     ...botProcessCommand([], options.referenceBotBin),
     env,
     secrets: botSecrets(input),
