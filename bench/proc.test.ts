@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSpread, judge, machineQuiet, parsePerfInstructions, summarize } from './proc.ts';
+import { formatSpread, judge, machineQuiet, pairedRatios, parsePerfInstructions, summarize } from './proc.ts';
 
 describe('benchmark method', () => {
   it('summarises repeats by median and range, whatever their order', () => {
@@ -7,6 +7,14 @@ describe('benchmark method', () => {
     expect(summarize([4, 2]).median).toBe(3);
     expect(formatSpread(summarize([430.2, 398, 412.4]))).toBe('412 (398-430)');
     expect(() => summarize([])).toThrow(/repeats must be at least 1/);
+  });
+
+  it('pairs rounds before taking the median, so a slow round slows both sides of its ratio', () => {
+    // The machine ran 40% slower in round 2: each side's figures spread by 40%, their paired ratios not at all.
+    const ratios = pairedRatios([20, 28, 20], [25, 35, 25]);
+    expect(ratios.median).toBeCloseTo(0.8, 6);
+    expect(ratios.max - ratios.min).toBeCloseTo(0, 6);
+    expect(() => pairedRatios([1, 2], [1])).toThrow(/2 references for 1 subjects/);
   });
 
   it('writes no verdict when the machine was busy before the run', () => {

@@ -137,6 +137,21 @@ export function summarize(values: readonly number[]): Spread {
 }
 
 /**
+ * Ratios of two servers measured in the same rounds, round by round (pure): `references[i] / subjects[i]`.
+ * Their median drifts less than the ratio of two medians when the machine's speed wanders between rounds
+ * (a neighbour on the host, frequency steps), because both sides of a pair ran within seconds of each other.
+ *
+ * @example
+ * pairedRatios([20, 22, 30], [25, 27, 36]) // median 0.81 (of 0.80, 0.81, 0.83)
+ */
+export function pairedRatios(references: readonly number[], subjects: readonly number[]): Spread {
+  if (references.length !== subjects.length) {
+    throw new RangeError(`pairedRatios: ${references.length} references for ${subjects.length} subjects`);
+  }
+  return summarize(references.map((reference, i) => reference / Math.max(1e-9, subjects[i]!)));
+}
+
+/**
  * `median (min-max)` with `digits` decimals (pure), the way the tables print a repeated figure.
  *
  * @example

@@ -17,6 +17,7 @@ import {
   bundledEntry,
   countInstructions,
   formatSpread,
+  pairedRatios,
   pinToCpu,
   type Spread,
   summarize,
@@ -37,7 +38,8 @@ export interface TelegramBenchOptions {
 
 export const TELEGRAM_BENCH_DEFAULTS = {
   durationS: 5,
-  warmupS: 1,
+  // Each round starts a fresh process: two seconds let the fake's larger hot path reach optimized code too.
+  warmupS: 2,
   connections: 32,
   rounds: BENCH_METHOD_DEFAULTS.repeats,
 } as const;
@@ -67,12 +69,18 @@ export interface TelegramBenchResult {
   /** What parsing the request and answering with the message cost, without a fake's routing, checks and records. */
   floor: ServerFigures;
   fake: ServerFigures;
-  /** floor / bare one-core capacity: the best ratio any fake that reads the request could reach. */
+  /** floor / bare one-core capacity: the best ratio any fake that reads the request could reach (median of the rounds' pairs). */
   floorRatio: number;
+  floorRatioSpread: Spread;
   /** fake / bare throughput. */
   ratio: number;
-  /** fake / bare one-core capacity (CPU cost ratio, inverted), from the medians. */
+  /**
+   * fake / bare one-core capacity (bare CPU per request / fake's), the verdict's figure: the median of the
+   * rounds' pairs, each measured within seconds of the other, so a drift of the machine's speed between
+   * rounds moves both sides of a pair.
+   */
   capacityRatio: number;
+  capacityRatioSpread: Spread;
   /** Whether each server ran pinned to its own core (taskset). */
   pinned: boolean;
   /** Calls the fake recorded, read back after the run (proves recording was on). */
@@ -271,14 +279,19 @@ export async function runTelegramBenchmark(options: TelegramBenchOptions = {}): 
   const bare = serverFigures('bare node:http (same JSON)', bareRounds);
   const floor = serverFigures('floor: parse the JSON body, keep the message, answer it (node:http)', floorRounds);
   const fake = serverFigures('fake Telegram (sendMessage, validation + recording)', fakeRounds);
+  const cpu = (rounds: readonly Round[]) => rounds.map((r) => r.cpuUsPerRequest);
+  const capacityRatioSpread = pairedRatios(cpu(bareRounds), cpu(fakeRounds));
+  const floorRatioSpread = pairedRatios(cpu(bareRounds), cpu(floorRounds));
   return {
     options: resolved,
     bare,
     floor,
     fake,
-    floorRatio: bare.cpuUsSpread.median / floor.cpuUsSpread.median,
+    floorRatio: floorRatioSpread.median,
+    floorRatioSpread,
     ratio: fake.requestsPerS / bare.requestsPerS,
-    capacityRatio: bare.cpuUsSpread.median / fake.cpuUsSpread.median,
+    capacityRatio: capacityRatioSpread.median,
+    capacityRatioSpread,
     fakeRecordedCalls: fakeRounds.reduce((sum, r) => sum + r.recordedCalls, 0),
     pinned: [...bareRounds, ...fakeRounds].every((r) => r.pinned),
     node: process.version,
@@ -296,13 +309,15 @@ export function formatTelegramBenchmark(result: TelegramBenchResult): string {
     row(result.floor),
     row(result.fake),
     '',
-    `fake / bare: **${result.capacityRatio.toFixed(2)}x** by server CPU per request (the verdict's figure), ${result.ratio.toFixed(2)}x measured throughput; ` +
-      `the fake recorded ${thousands(result.fakeRecordedCalls)} calls. floor / bare: ${result.floorRatio.toFixed(2)}x, the best any fake that reads the request could reach; ` +
+    `fake / bare: **${result.capacityRatio.toFixed(2)}x** (rounds ${roundsRange(result.capacityRatioSpread)}) by server CPU per request (the verdict's figure: the median of the rounds' ratios, each of a fake round and the bare round run just before it), ${result.ratio.toFixed(2)}x measured throughput; ` +
+      `the fake recorded ${thousands(result.fakeRecordedCalls)} calls. floor / bare: ${result.floorRatio.toFixed(2)}x (rounds ${roundsRange(result.floorRatioSpread)}), the best any fake that reads the request could reach; ` +
       `the fake spends ${(result.fake.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)} µs per request above it on routing, Telegram's checks and the records. autocannon, ${result.options.connections} connections, ` +
       `${result.options.rounds} alternating rounds of ${result.options.durationS} s after ${result.options.warmupS} s warm-up each, ` +
       `each server in its own process, loopback, Node ${result.node}; figures are medians with the range of the rounds in brackets.`,
   ].join('\n');
 }
+
+const roundsRange = (spread: Spread) => `${spread.min.toFixed(2)}-${spread.max.toFixed(2)}`;
 
 function flag(name: string): number | undefined {
   const index = process.argv.indexOf(`--${name}`);
