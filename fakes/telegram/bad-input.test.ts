@@ -130,6 +130,23 @@ describe('transport errors in the Bot API shape', () => {
     });
     expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
   });
+
+  it('a client that hangs up mid-body: nothing recorded, nothing thrown, the fake keeps serving', async () => {
+    const callsBefore = fake.stats().bots[0]!.calls;
+    await new Promise<void>((resolve) => {
+      const socket = connect(fake.port, '127.0.0.1', () => {
+        socket.write(
+          `POST /bot${token}/sendMessage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"chat_id":1,`,
+        );
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+    expect((await raw(`/bot${token}/getMe`)).status).toBe(200);
+    // getMe alone: the half-sent sendMessage was never run, so never recorded.
+    expect(fake.stats().bots[0]!.calls).toBe(callsBefore + 1);
+  });
 });
 
 describe('method errors as Telegram words them', () => {

@@ -1,12 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.ts';
-import { addQueryParams, newParams, type Params, paramInt, paramString, parseBodyParams } from './params.ts';
+import { type Params, paramInt, paramString, parseParams } from './params.ts';
 
 async function parse(contentType: string | undefined, body: Buffer, query = ''): Promise<Params> {
-  const params = newParams();
-  addQueryParams(query, params);
-  return parseBodyParams(contentType, body, params);
+  return parseParams(query, contentType, body);
 }
 
 const fieldName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,19}$/);

@@ -14,37 +14,44 @@ export interface UploadedFile {
   bytes: number;
 }
 
-/** Adds `a=1&b=2` pairs to `into`; later values of a name win, as in the Bot API server. */
-export function addQueryParams(query: string, into: Params): void {
-  if (query.length === 0) return;
-  for (const [name, value] of new URLSearchParams(query)) into[name] = value;
-}
-
 /**
- * Parses a request body into params by its Content-Type, on top of `into` (the query string's params).
- * Synchronous except for multipart, so the JSON hot path does not pay for a promise; a JSON body with
- * no query params is used as is, without a copy. Throws {@link ApiError} 400 on anything unreadable.
+ * A request's params: the query string's, then the body's on top, read by the body's Content-Type (later
+ * values of a name win, as in the Bot API server). Synchronous except for multipart, so the JSON hot path
+ * does not pay for a promise; a JSON body with no query string is used as parsed, without a copy or a
+ * params object of its own. Throws {@link ApiError} 400 on anything unreadable.
  *
  * @example
- * parseBodyParams('application/json', Buffer.from('{"chat_id":1,"text":"hi"}'), newParams())
+ * parseParams('', 'application/json', Buffer.from('{"chat_id":1,"text":"hi"}')) // { chat_id: 1, text: 'hi' }
  */
-export function parseBodyParams(contentType: string | undefined, body: Buffer, into: Params): Params | Promise<Params> {
-  if (body.length === 0) return into;
+export function parseParams(query: string, contentType: string | undefined, body: Buffer): Params | Promise<Params> {
+  if (body.length === 0) return queryParams(query);
   const type = mediaType(contentType);
-  if (type === 'application/json' || (type === '' && body[0] === 0x7b)) return parseJson(body, into);
+  if (type === 'application/json' || (type === '' && body[0] === 0x7b)) return parseJson(body, query);
   if (type === 'application/x-www-form-urlencoded' || type === '') {
-    addQueryParams(body.toString('utf8'), into);
-    return into;
+    const params = queryParams(query);
+    addQueryParams(body.toString('utf8'), params);
+    return params;
   }
-  if (type === 'multipart/form-data') return parseMultipart(contentType ?? '', body, into);
+  if (type === 'multipart/form-data') return parseMultipart(contentType ?? '', body, queryParams(query));
   throw ERRORS.badRequest(
     `unsupported Content-Type "${type.slice(0, 60)}"; send application/json, application/x-www-form-urlencoded or multipart/form-data`,
   );
 }
 
 /** A params object without a prototype, so a field named `__proto__` is just a field. */
-export function newParams(): Params {
+function newParams(): Params {
   return Object.create(null) as Params;
+}
+
+function queryParams(query: string): Params {
+  const params = newParams();
+  addQueryParams(query, params);
+  return params;
+}
+
+function addQueryParams(query: string, into: Params): void {
+  if (query.length === 0) return;
+  for (const [name, value] of new URLSearchParams(query)) into[name] = value;
 }
 
 function mediaType(contentType: string | undefined): string {
@@ -53,7 +60,7 @@ function mediaType(contentType: string | undefined): string {
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
 
-function parseJson(body: Buffer, into: Params): Params {
+function parseJson(body: Buffer, query: string): Params {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -64,14 +71,10 @@ function parseJson(body: Buffer, into: Params): Params {
     throw ERRORS.badRequest('the request body must be a JSON object');
   }
   // Handlers read named fields only, so the parsed object's prototype cannot leak a value into them.
-  let empty = true;
-  for (const _ in into) {
-    empty = false;
-    break;
-  }
-  if (empty) return value as Params;
-  for (const name of Object.keys(value)) into[name] = (value as Params)[name];
-  return into;
+  if (query.length === 0) return value as Params;
+  const params = queryParams(query);
+  for (const name of Object.keys(value)) params[name] = (value as Params)[name];
+  return params;
 }
 
 function parseMultipart(contentType: string, body: Buffer, into: Params): Promise<Params> {

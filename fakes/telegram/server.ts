@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, ERRORS } from './api-error.ts';
 import type { BotState } from './bot-state.ts';
 import { clearFacts, METHODS, type MethodDef, recordCall, runMethod, toApiError } from './methods.ts';
-import { addQueryParams, newParams, type Params, parseBodyParams } from './params.ts';
+import { type Params, parseParams } from './params.ts';
 
 /** Looks a bot up by its route key: the token, plus `/test` for the test environment. */
 export type BotLookup = (routeKey: string) => BotState | undefined;
@@ -72,9 +72,8 @@ export function readBody(
     }
     chunks.push(chunk);
   });
-  req.on('error', () => {
-    failed = true;
-  });
+  // No 'error' listener: a request whose client hangs up mid-body never ends, so onBody never runs for it, and
+  // Node emits a request's 'error' only to listeners (IncomingMessage's onError), so none is thrown.
   req.on('end', () => {
     if (failed) return;
     if (tooLarge) sendReply(res, ERRORS.tooLarge());
@@ -144,9 +143,7 @@ function runWithBody(
   const bytes = body.length + query.length;
   let parsed: Params | Promise<Params>;
   try {
-    const params = newParams();
-    addQueryParams(query, params);
-    parsed = parseBodyParams(req.headers['content-type'], body, params);
+    parsed = parseParams(query, req.headers['content-type'], body);
   } catch (error) {
     refuse(bot, def, bytes, res, error);
     return;
