@@ -129,7 +129,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     if (unreachable !== undefined) throw new BotUnreachableError(unreachable);
     parts.faults?.stop();
     options.onStage?.({ type: 'load-finished', status: measured.status });
-    const samples = await load.sampler.stop();
+    const samples = await sampler.stop();
     parts.sampler = undefined;
     return await finishResult(plan, {
       env,
@@ -325,7 +325,7 @@ function startLoad(
   plan: RunPlan,
   parts: RunParts,
   { clock, population, fakes, fleet, sampler }: LoadInputs,
-): { runner: LoadRunner; sampler: RunSampler; crashes: string[] } {
+): { runner: LoadRunner; crashes: string[] } {
   const { scenario, options, botConfig } = plan;
   const runner = new LoadRunner({
     scenario,
@@ -380,7 +380,7 @@ function startLoad(
     },
     onVerdict: () => parts.abort.abort(),
   });
-  return { runner, sampler, crashes };
+  return { runner, crashes };
 }
 
 /** Collects, as sentences for the result's `error`, each bot that exits on its own during the load. */
