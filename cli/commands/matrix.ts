@@ -12,8 +12,8 @@ import {
   writeIndex,
   writeMatrixRecord,
 } from '../../orchestration/matrix-index.ts';
+import { estimateMatrixRealS } from '../../orchestration/matrix-estimate.ts';
 import {
-  estimateMatrixRealS,
   getMatrix,
   listMatrices,
   MATRIX_REPETITIONS,

@@ -7,11 +7,6 @@
  * const scenario = variantScenario(m, m.variants[0]!, 'quick');
  */
 export {
-  AUTO_TIME_SCALE_ESTIMATE,
-  estimatedTimeScale,
-  estimateMatrixRealS,
-  estimateRunRealS,
-  RUN_OVERHEAD_REAL_S,
   variantScenario,
   variantSlug,
   variantsFor,

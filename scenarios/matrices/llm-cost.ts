@@ -20,8 +20,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * control is off in all three, so the difference is the knowledge path alone.
  *
  * Sizes (issue 11, fidelity first): default 1,000 users (100 digests at 10:00) and one question a second,
- * 09:58-10:02 at `auto` (estimated 3.5x on the 2-core lab machine; `botcap matrix --list` prints the
- * estimate), eleven single-instance variants; quick: all combined only, 09:59-10:02 at 30x.
+ * 09:58-10:02 at `auto` (1x-1.5x on the 2-core lab machine in the committed run; `botcap matrix --list`
+ * prints the estimate), eleven single-instance variants; quick: all combined only, 09:59-10:02 at 30x.
  */
 /** Claude calls in flight per instance, and digests generated at once. The tier is 'unlimited': no 429 caps it. */
 const CLAUDE_SLOTS = 60;
@@ -106,7 +106,7 @@ export const llmCost: MatrixDefinition = {
   name: 'llm-cost',
   question: 'What will Claude cost at 10K DAU, and what cuts it?',
   base,
-  budgetRealS: { default: 1060, quick: 15 },
+  budgetRealS: { default: 2060, quick: 15 },
   variants: [
     cost('baseline (one big model, no cache)', NONE),
     cost('routing, threshold 0.3', { ...NONE, routing: true, routingThreshold: 0.3 }),

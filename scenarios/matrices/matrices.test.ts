@@ -4,14 +4,9 @@ import type { RunResult } from '../../contracts/run-result.ts';
 import { dayModelOfRun, meanThinkTimeS } from '../../reports/analysis/day-model.ts';
 import { STEADY_DEFAULTS } from '../../reports/analysis/steady.ts';
 import {
-  AUTO_TIME_SCALE_ESTIMATE,
-  estimatedTimeScale,
-  estimateMatrixRealS,
-  estimateRunRealS,
   getMatrix,
   listMatrices,
   MATRIX_REPETITIONS,
-  TOTAL_BUDGET_REAL_S,
   variantScenario,
   variantSlug,
   variantsFor,
@@ -99,42 +94,6 @@ describe('the matrices', () => {
     expect(outage.fakes.claude.faults).toEqual([]);
     expect(outage.fakes.mcp.faults).toEqual([{ from: 45_000, to: 90_000, rate: 1, kind: 'http-503' }]);
     expect(outage.bot.config).toMatchObject({ mcp: { timeoutMs: 3_000 }, resilience: { breakerScope: 'none' } });
-  });
-
-  it('fit their stated wall-time budgets per repetition, which with the repetitions add up to at most the total budget', () => {
-    for (const size of ['default', 'quick'] as const) {
-      let total = 0;
-      for (const matrix of listMatrices()) {
-        expect(estimateMatrixRealS(matrix, size, 1), `${matrix.name} ${size}`).toBeLessThanOrEqual(
-          matrix.budgetRealS[size],
-        );
-        total += matrix.budgetRealS[size] * MATRIX_REPETITIONS[size];
-      }
-      expect(total, size).toBeLessThanOrEqual(TOTAL_BUDGET_REAL_S[size]);
-    }
-  });
-
-  it('estimate a matrix as its runs times the repetitions, plus one calibration per auto-scaled variant', () => {
-    const pooling = getMatrix('pooling');
-    const variants = variantsFor(pooling, 'default');
-    const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(pooling, v, 'default')), 0);
-    const calibrationsS = variants.length * AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
-    expect(estimateMatrixRealS(pooling, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
-    expect(estimateMatrixRealS(pooling, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
-    expect(estimateMatrixRealS(pooling, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
-    expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
-  });
-
-  it('estimate an auto scale from the peak work rate a 2-core machine replays faithfully, never below 1x', () => {
-    const transport = getMatrix('transport');
-    const staircase = variantScenario(transport, transport.variants[0]!, 'default');
-    // 120 users of the production mix (mean think 27 s + 1 s) ~ 4.3 updates per simulated second -> 2x.
-    expect(estimatedTimeScale(staircase)).toBe(2);
-    // Its 10,000 users' digests are due at 10:00, outside the 13:01 run: they add no work.
-    expect(staircase.population.size).toBe(10_000);
-    const busy = { ...staircase, load: { executor: 'constant-vus' as const, vus: 2_000, duration: 60_000 } };
-    expect(estimatedTimeScale(busy)).toBe(1);
-    expect(estimatedTimeScale({ ...staircase, timeScale: 7 })).toBe(7);
   });
 
   it('hold every level of a staircase for at least three user cycles (think time + reply), so it can be judged steady', () => {

@@ -16,7 +16,7 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * open transactions each pin one of its 20 server connections, so the pooler turns 53300 into waiting.
  *
  * Sizes (issue 11, fidelity first): default 100 browsing users for 90 simulated seconds through the burst
- * at `auto` (the burst's due digests put the estimate at 1x; `botcap matrix --list` prints it), five
+ * at `auto` (1x-2x on the 2-core lab machine in the committed run; `botcap matrix --list` prints the estimate), five
  * 5-instance variants; quick: 150 users for 1 min at 20x (CI's check of the machinery).
  */
 const SIZES: Record<MatrixSize, { durationMs: number; vus: number; timeScale: number | 'auto' }> = {
@@ -93,7 +93,7 @@ export const pooling: MatrixDefinition = {
   name: 'pooling',
   question: 'Pool size, PgBouncer or a managed pooler?',
   base,
-  budgetRealS: { default: 610, quick: 16 },
+  budgetRealS: { default: 460, quick: 16 },
   variants: [
     direct(50, true),
     direct(20, false),

@@ -16,8 +16,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * digests are being sent. The bots' real processing time is multiplied by the scale (at 60x, 100 ms of real
  * send time reads as 6 s of lateness - small against minutes of drain). Quick uses ~100 digests at 10:00.
  * Sizes (issue 11, fidelity first): default 1,000 users (~100 digests at 10:00) and one question a second,
- * 09:59-10:03 at `auto` (estimated 3.5x on the 2-core lab machine; `botcap matrix --list` prints the
- * estimate); ~100 digests drain in ~60 s at 30 Claude slots, so the window holds the burst and its tail.
+ * 09:59-10:03 at `auto` (2x-4x on the 2-core lab machine in the committed run; `botcap matrix --list` prints
+ * the estimate); ~100 digests drain in ~60 s at 30 Claude slots, so the window holds the burst and its tail.
  * The earlier 10K-user default (1,000 digests over 15 minutes) forced 1x to stay faithful: 15 real minutes per
  * variant. Quick: none x3 and skip-locked x3, 09:59-10:02 at 20x.
  */
@@ -102,7 +102,7 @@ export const scheduler: MatrixDefinition = {
   name: 'scheduler',
   question: 'Where does the scheduler live with 5-10 instances?',
   base,
-  budgetRealS: { default: 1200, quick: 40 },
+  budgetRealS: { default: 2280, quick: 40 },
   variants: [
     on('none', 3, { quick: true }),
     on('advisory-lock', 3),

@@ -13,8 +13,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * sent /start and never booked a time), at the end of the run when every sign-up had time to finish. The run
  * ends before 10:00 so no digest is owed, and Claude stays idle.
  * Sizes (issue 11, fidelity first): default 20 users signing up over 2 simulated minutes at `auto` (the
- * short think times of onboarding put ~5 updates per simulated second on the bots: estimated 2x on the
- * 2-core lab machine; `botcap matrix --list` prints it), five variants; quick 60 users at 30x. The first
+ * short think times of onboarding put ~5 updates per simulated second on the bots: 2x-3x on the 2-core lab
+ * machine in the committed run; `botcap matrix --list` prints the estimate), five variants; quick 60 users at 30x. The first
  * default run had 200 users at 30x: p95 replies of 30-50 simulated s and lost updates in every storage (the
  * machine, not the storage, was the limit).
  */

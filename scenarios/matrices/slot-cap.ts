@@ -14,8 +14,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * times while sign-ups are concurrent; onboarding think times are short so the time choices bunch up.
  * Webhook x3 is the production shape (three instances, three pools writing at once).
  * Sizes (issue 11, fidelity first): default 60 users signing up within one simulated minute, cap 6 per
- * slot, at `auto` (their short think times put the estimate at 1x: the race between sign-ups is then the
- * bot's own, not stretched by the lab), four variants; quick 100 users at 20x. A first default run with 300
+ * slot, at `auto` (1.5x-2x in the committed run: the race between sign-ups is then the bot's own, not
+ * stretched by the lab), four variants; quick 100 users at 20x. A first default run with 300
  * users at 30x lost 45-719 updates per variant (p95 onboarding at the 60 s deadline): the machine, not the cap,
  * was the limit.
  */
@@ -66,6 +66,6 @@ export const slotCap: MatrixDefinition = {
   name: 'slot-cap',
   question: 'Slot table or COUNT for the per-slot cap?',
   base,
-  budgetRealS: { default: 360, quick: 40 },
+  budgetRealS: { default: 280, quick: 40 },
   variants: [cap('count', true), cap('slot-table', true), cap('count', false, true), cap('slot-table', false, true)],
 };

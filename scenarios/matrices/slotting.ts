@@ -14,7 +14,8 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  *
  * The default holds 60 users (quick 100), not 1,000 (issue 11, fidelity first): onboarding is several round
  * trips per user and must finish before 10:00, and 15 onboarding users plus the burst's drain are about what
- * the 2-core lab machine replays faithfully at 3.5x (`botcap matrix --list` prints the estimate); the capacity
+ * the 2-core lab machine replays faithfully at 1.5x-2x (the committed run; `botcap matrix --list` prints the
+ * estimate); the capacity
  * model extrapolates to 1,000 (`botcap plan`). A cap of 30 per slot spreads them over two slots.
  * The browsing users never press pause, resume or a time (behaviour.neverPress, the default): with random
  * presses, 155 of 500 users ended paused and 204 had moved their own time, and their digests, counted as
@@ -96,7 +97,7 @@ export const slotting: MatrixDefinition = {
   name: 'slotting',
   question: '1,000 users chose 10:00 - spread them?',
   base,
-  budgetRealS: { default: 1000, quick: 40 },
+  budgetRealS: { default: 2140, quick: 40 },
   variants: [
     slots('none', 5, CAP_PER_SLOT, true),
     slots('auto', 5, CAP_PER_SLOT, true),

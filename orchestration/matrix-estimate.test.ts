@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MATRIX_RECORD_FILE } from '../contracts/matrix-record.ts';
+import {
+  getMatrix,
+  listMatrices,
+  MATRIX_REPETITIONS,
+  TOTAL_BUDGET_REAL_S,
+  variantScenario,
+  variantsFor,
+} from '../scenarios/matrices/index.ts';
+import {
+  AUTO_TIME_SCALE_ESTIMATE,
+  estimatedTimeScale,
+  estimateMatrixRealS,
+  estimateRunRealS,
+} from './matrix-estimate.ts';
+
+describe('matrix wall-time estimates', () => {
+  it('fit their stated wall-time budgets per repetition, which with the repetitions add up to at most the total budget', () => {
+    for (const size of ['default', 'quick'] as const) {
+      let total = 0;
+      for (const matrix of listMatrices()) {
+        expect(estimateMatrixRealS(matrix, size, 1), `${matrix.name} ${size}`).toBeLessThanOrEqual(
+          matrix.budgetRealS[size],
+        );
+        total += matrix.budgetRealS[size] * MATRIX_REPETITIONS[size];
+      }
+      expect(total, size).toBeLessThanOrEqual(TOTAL_BUDGET_REAL_S[size]);
+    }
+  });
+
+  it('estimate a matrix as its runs times the repetitions, plus one calibration per auto-scaled variant', () => {
+    const pooling = getMatrix('pooling');
+    const variants = variantsFor(pooling, 'default');
+    const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(pooling, v, 'default')), 0);
+    const calibrationsS = variants.length * AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
+    expect(estimateMatrixRealS(pooling, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
+    expect(estimateMatrixRealS(pooling, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
+    expect(estimateMatrixRealS(pooling, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
+    expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
+  });
+
+  it("estimate an auto scale as the pick would make it: the scenario's bound and peak rate count, never below 1x", () => {
+    const transport = getMatrix('transport');
+    const staircase = variantScenario(transport, transport.variants[0]!, 'default');
+    const tight = estimatedTimeScale(staircase);
+    // The same load judged on a 15 s budget instead of 3 s: a bound five times wider allows a faster lab.
+    const loose = estimatedTimeScale({ ...staircase, thresholds: { reply_first_latency: ['p(95)<15000'] } });
+    expect(loose).toBeGreaterThan(tight);
+    // 2,000 users with no think time to speak of saturate the lab's cores at any scale: 1x.
+    const busy = {
+      ...staircase,
+      load: { executor: 'constant-vus' as const, vus: 2_000, duration: 60_000 },
+      behaviour: { ...staircase.behaviour, thinkTime: { distribution: 'constant' as const, median: 100, p95: 100 } },
+    };
+    expect(estimatedTimeScale(busy)).toBe(1);
+    expect(estimatedTimeScale({ ...staircase, timeScale: 7 })).toBe(7);
+  });
+
+  it('come within half to twice the wall time each committed matrix took (docs/findings)', () => {
+    for (const matrix of listMatrices()) {
+      const record = JSON.parse(readFileSync(`docs/findings/${matrix.name}/${MATRIX_RECORD_FILE}`, 'utf8')) as {
+        produced: { wallTimeS: number; size: 'default' | 'quick'; repetitions: number };
+      };
+      const estimateS = estimateMatrixRealS(matrix, record.produced.size, record.produced.repetitions);
+      const ratio = record.produced.wallTimeS / estimateS;
+      expect(ratio, `${matrix.name}: took ${Math.round(record.produced.wallTimeS)} s, estimated ${Math.round(estimateS)} s`).toBeGreaterThan(0.5);
+      expect(ratio, `${matrix.name}: took ${Math.round(record.produced.wallTimeS)} s, estimated ${Math.round(estimateS)} s`).toBeLessThan(2);
+    }
+  });
+});
