@@ -65,8 +65,14 @@ describe('matrix wall-time estimates', () => {
       };
       const estimateS = estimateMatrixRealS(matrix, record.produced.size, record.produced.repetitions);
       const ratio = record.produced.wallTimeS / estimateS;
-      expect(ratio, `${matrix.name}: took ${Math.round(record.produced.wallTimeS)} s, estimated ${Math.round(estimateS)} s`).toBeGreaterThan(0.5);
-      expect(ratio, `${matrix.name}: took ${Math.round(record.produced.wallTimeS)} s, estimated ${Math.round(estimateS)} s`).toBeLessThan(2);
+      expect(
+        ratio,
+        `${matrix.name}: took ${Math.round(record.produced.wallTimeS)} s, estimated ${Math.round(estimateS)} s`,
+      ).toBeGreaterThan(0.5);
+      expect(
+        ratio,
+        `${matrix.name}: took ${Math.round(record.produced.wallTimeS)} s, estimated ${Math.round(estimateS)} s`,
+      ).toBeLessThan(2);
     }
   });
 });

@@ -5,6 +5,7 @@ import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import { MATRIX_RECORD_FILE, type MatrixProvenance, type MatrixRecord } from '../../contracts/matrix-record.ts';
 import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
 import { type MatrixRun, reportMatrixAgain, runMatrix, type ScenarioRunner } from '../../orchestration/matrix.ts';
+import { estimateMatrixRealS } from '../../orchestration/matrix-estimate.ts';
 import {
   assembleIndex,
   matrixRecord,
@@ -12,7 +13,6 @@ import {
   writeIndex,
   writeMatrixRecord,
 } from '../../orchestration/matrix-index.ts';
-import { estimateMatrixRealS } from '../../orchestration/matrix-estimate.ts';
 import {
   getMatrix,
   listMatrices,

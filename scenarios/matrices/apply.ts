@@ -1,11 +1,6 @@
 import type { Scenario } from '../schema.ts';
 import { parseScenario } from '../validate.ts';
-import {
-  type MatrixDefinition,
-  type MatrixSize,
-  type MatrixVariant,
-  type ScenarioPatch,
-} from './types.ts';
+import type { MatrixDefinition, MatrixSize, MatrixVariant, ScenarioPatch } from './types.ts';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -3,14 +3,7 @@ import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
 import { dayModelOfRun, meanThinkTimeS } from '../../reports/analysis/day-model.ts';
 import { STEADY_DEFAULTS } from '../../reports/analysis/steady.ts';
-import {
-  getMatrix,
-  listMatrices,
-  MATRIX_REPETITIONS,
-  variantScenario,
-  variantSlug,
-  variantsFor,
-} from './index.ts';
+import { getMatrix, listMatrices, variantScenario, variantSlug, variantsFor } from './index.ts';
 
 describe('the matrices', () => {
   it('are listed in the index order and found by name', () => {
