@@ -8,9 +8,15 @@
  */
 import { pathToFileURL } from 'node:url';
 import { benchmarkFakeClaude, type ClaudeBenchResult, formatClaudeBench } from './claude.ts';
-import { BENCH_METHOD_DEFAULTS, judge, pinToCpu } from './proc.ts';
+import { BENCH_METHOD_DEFAULTS, formatSpread, judge, pinToCpu } from './proc.ts';
 import { type BenchRun, benchRun, formatRun, thousands, writeBenchmarkSection } from './report-file.ts';
-import { formatTelegramBenchmark, runTelegramBenchmark, type TelegramBenchResult } from './telegram.ts';
+import {
+  FLOOR_PROBE_WORK_US,
+  formatTelegramBenchmark,
+  runTelegramBenchmark,
+  type TelegramBenchResult,
+} from './telegram.ts';
+import { benchmarkHandlers, type HandlerBenchResult } from './telegram-handler.ts';
 
 /** The issues' targets (2, 16): the lab must never be the bottleneck of what it measures. */
 export const FAKE_TARGETS = {
@@ -22,7 +28,7 @@ export const FAKE_TARGETS = {
 } as const;
 
 /** The fake Telegram's section (pure): table, ratio and targets, each target judged twice - measured and one-core. */
-export function telegramSection(result: TelegramBenchResult, run: BenchRun): string {
+export function telegramSection(result: TelegramBenchResult, run: BenchRun, handlers: HandlerBenchResult): string {
   const { fake } = result;
   const target = FAKE_TARGETS.telegramSendMessagePerS;
   return [
@@ -38,8 +44,18 @@ export function telegramSection(result: TelegramBenchResult, run: BenchRun): str
     `- Ratio to bare by CPU per request ${result.capacityRatio.toFixed(2)}x: ${judge(result.capacityRatio >= FAKE_TARGETS.telegramRatioToBare, run.quiet)} ` +
       `(measured throughput ${result.ratio.toFixed(2)}x, not judged: autocannon's core sets it as much as the server's). ` +
       `The floor, a server that only parses the body and answers with the message, reads ${result.floorRatio.toFixed(2)}x bare: ` +
-      `${result.floorRatio < FAKE_TARGETS.telegramRatioToBare ? 'below the target itself, so no fake that reads its requests can meet it on this machine' : `the target leaves the fake ${Math.max(0, result.bare.cpuUsPerRequest / FAKE_TARGETS.telegramRatioToBare - result.floor.cpuUsPerRequest).toFixed(1)} µs above the floor for routing, checks and records, where it spends ${(result.fake.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)}`}.`,
+      `${result.floorRatio < FAKE_TARGETS.telegramRatioToBare ? 'below the target itself, so no fake that reads its requests can meet it on this machine' : `the target leaves the fake ${allowanceUs(result).toFixed(1)} µs above the floor for routing, checks and records, where it spends ${(result.fake.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)}`}.`,
+    `- What the method resolves: the probe adds a known ${FLOOR_PROBE_WORK_US} µs of busy work per request to the floor, and this run measured it as ` +
+      `${(result.floorProbe.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)} µs of CPU per request above the floor (medians; the floor's rounds spread ${formatSpread(result.floor.cpuUsSpread, 1)}). ` +
+      `Where that reading is far from ${FLOOR_PROBE_WORK_US}, differences of a few µs between the HTTP rows are this machine's noise, not the servers'. ` +
+      `Without sockets or HTTP, the fake's routing, Telegram's checks and its records run ${handlers.extraUs.toFixed(2)} µs more JavaScript per request than the floor's ` +
+      `(bench/telegram-handler.ts, both handlers in one process pinned to the under-test core: ${formatSpread(handlers.fakeUs, 2)} against ${formatSpread(handlers.floorUs, 2)} µs per call, ${handlers.rounds} rounds).`,
   ].join('\n');
+}
+
+/** CPU per request the 0.8x target leaves a fake above the floor, µs. */
+function allowanceUs(result: TelegramBenchResult): number {
+  return Math.max(0, result.bare.cpuUsPerRequest / FAKE_TARGETS.telegramRatioToBare - result.floor.cpuUsPerRequest);
 }
 
 /** The fake Claude's section (pure). */
@@ -90,7 +106,8 @@ export async function runFakeBenchmarks(
     const start = await benchRun(before);
     process.stderr.write('bench: fake Telegram vs bare node:http ...\n');
     const result = await runTelegramBenchmark({ durationS, rounds, ...(options.quick ? { warmupS: 1 } : {}) });
-    const section = telegramSection(result, await start.finish());
+    const handlers = await benchmarkHandlers(rounds);
+    const section = telegramSection(result, await start.finish(), handlers);
     await writeBenchmarkSection('fake-telegram', section);
     process.stdout.write(`${section}\n\n`);
   }

@@ -68,6 +68,11 @@ export interface TelegramBenchResult {
   bare: ServerFigures;
   /** What parsing the request and answering with the message cost, without a fake's routing, checks and records. */
   floor: ServerFigures;
+  /**
+   * The floor with FLOOR_PROBE_WORK_US of busy work added per request: a known difference, so the run shows how
+   * well it resolves one (on a noisy machine the probe's reading strays far from FLOOR_PROBE_WORK_US).
+   */
+  floorProbe: ServerFigures;
   fake: ServerFigures;
   /** floor / bare one-core capacity: the best ratio any fake that reads the request could reach (median of the rounds' pairs). */
   floorRatio: number;
@@ -101,8 +106,23 @@ const BARE_REPLY = JSON.stringify({
   },
 });
 
-/** The fake, the bare baseline, and the floor between them (what parsing and answering alone cost). */
-type ServerKind = 'fake' | 'bare' | 'floor';
+/** The fake, the bare baseline, the floor between them (what parsing and answering alone cost), and the probe. */
+type ServerKind = 'fake' | 'bare' | 'floor' | 'floor-probe';
+
+/**
+ * Busy work the probe adds to each floor request, µs of the handler's own time: about what the fake's routing,
+ * checks and records add to the floor's JavaScript (bench/telegram-handler.ts measures that in the same run), so
+ * the probe shows whether the HTTP rows can resolve a difference of that size on this machine.
+ */
+export const FLOOR_PROBE_WORK_US = 1;
+
+/** Spins for `us` microseconds of wall time (the probe's stand-in for handler work). */
+function busyWork(us: number): void {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) {
+    // spin
+  }
+}
 
 type ChildMessage = { port: number } | { recordedCalls: number; cpuUs: number };
 
@@ -115,7 +135,8 @@ async function serveChild(kind: string): Promise<void> {
     fake.addChat({ chat_id: 1 });
     recordedCalls = () => fake.stats().bots[0]?.calls ?? 0;
     port = fake.port;
-  } else if (kind === 'floor') {
+  } else if (kind === 'floor' || kind === 'floor-probe') {
+    const workUs = kind === 'floor-probe' ? FLOOR_PROBE_WORK_US : 0;
     // What any fake that reads the request must do, and nothing else: parse the JSON body, keep the message,
     // note the call, and answer with the message built from it. No routing, no checks, no records to query.
     const messages = new Map<number, string>();
@@ -126,6 +147,7 @@ async function serveChild(kind: string): Promise<void> {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const params = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id: number; text: string };
+        if (workUs > 0) busyWork(workUs);
         const id = ++lastId;
         messages.set(id, params.text);
         messages.delete(id - 100);
@@ -270,14 +292,20 @@ export async function runTelegramBenchmark(options: TelegramBenchOptions = {}): 
   };
   const bareRounds: Round[] = [];
   const floorRounds: Round[] = [];
+  const probeRounds: Round[] = [];
   const fakeRounds: Round[] = [];
   for (let round = 0; round < resolved.rounds; round++) {
     bareRounds.push(await measure('bare', resolved));
     floorRounds.push(await measure('floor', resolved));
+    probeRounds.push(await measure('floor-probe', resolved));
     fakeRounds.push(await measure('fake', resolved));
   }
   const bare = serverFigures('bare node:http (same JSON)', bareRounds);
   const floor = serverFigures('floor: parse the JSON body, keep the message, answer it (node:http)', floorRounds);
+  const floorProbe = serverFigures(
+    `probe: the floor + ${FLOOR_PROBE_WORK_US} µs of busy work per request`,
+    probeRounds,
+  );
   const fake = serverFigures('fake Telegram (sendMessage, validation + recording)', fakeRounds);
   const cpu = (rounds: readonly Round[]) => rounds.map((r) => r.cpuUsPerRequest);
   const capacityRatioSpread = pairedRatios(cpu(bareRounds), cpu(fakeRounds));
@@ -286,6 +314,7 @@ export async function runTelegramBenchmark(options: TelegramBenchOptions = {}): 
     options: resolved,
     bare,
     floor,
+    floorProbe,
     fake,
     floorRatio: floorRatioSpread.median,
     floorRatioSpread,
@@ -307,6 +336,7 @@ export function formatTelegramBenchmark(result: TelegramBenchResult): string {
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     row(result.bare),
     row(result.floor),
+    row(result.floorProbe),
     row(result.fake),
     '',
     `fake / bare: **${result.capacityRatio.toFixed(2)}x** (rounds ${roundsRange(result.capacityRatioSpread)}) by server CPU per request (the verdict's figure: the median of the rounds' ratios, each of a fake round and the bare round run just before it), ${result.ratio.toFixed(2)}x measured throughput; ` +
