@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { startFakeTelegram } from '../fakes/telegram/index.ts';
 import { type BotLookup, handleBotRequest } from '../fakes/telegram/server.ts';
 import { BENCH_METHOD_DEFAULTS, bundledEntry, pinToCpu, type Spread, summarize } from './proc.ts';
+import { floorHandler } from './telegram.ts';
 
 const TOKEN = '123456:BENCH-botcap-fake-token-000000000';
 const BODY = Buffer.from(
@@ -40,27 +41,6 @@ const sink = {
     sink.bytes += body.length;
   },
 };
-
-/** The floor of bench/telegram.ts as a plain handler: parse the body, keep the message, answer it. */
-function floorHandler(): (req: BenchRequest) => void {
-  const messages = new Map<number, string>();
-  const callTimes = new Float64Array(1 << 16);
-  let lastId = 0;
-  return (req) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const params = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id: number; text: string };
-      const id = ++lastId;
-      messages.set(id, params.text);
-      messages.delete(id - 100);
-      callTimes[id & 0xffff] = performance.now();
-      const reply = `{"ok":true,"result":{"message_id":${id},"from":{"id":123456,"is_bot":true,"first_name":"botcap fake bot","username":"botcap_123456_bot"},"chat":{"id":${params.chat_id},"type":"private","first_name":"User 1"},"date":${Math.floor(Date.now() / 1000)},"text":${JSON.stringify(params.text)}}}`;
-      sink.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(reply) });
-      sink.end(reply);
-    });
-  };
-}
 
 export interface HandlerBenchResult {
   /** CPU µs per call of each handler, over the measured rounds. */
@@ -100,7 +80,7 @@ async function measureHandlers(rounds: number): Promise<HandlerBenchResult> {
     const url = `/bot${TOKEN}/sendMessage`;
     const floor = floorHandler();
     const handlers = {
-      floor: (req: BenchRequest) => floor(req),
+      floor: (req: BenchRequest) => floor(req, sink),
       fake: (req: BenchRequest) =>
         handleBotRequest(lookup, limits, req as unknown as IncomingMessage, sink as unknown as ServerResponse, url),
     };

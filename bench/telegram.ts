@@ -124,6 +124,42 @@ function busyWork(us: number): void {
   }
 }
 
+/** What the floor reads of a request and writes to its response: node:http's, or bench/telegram-handler.ts's stand-ins. */
+interface FloorRequest {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+interface FloorResponse {
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  end(body: string): unknown;
+}
+
+/**
+ * The floor's request handler: what any fake that reads the request must do, and nothing else. It parses the
+ * JSON body, keeps the message, notes the call, and answers with the message built from it: no routing, no
+ * checks, no records to query. `workUs` of busy work per request makes it the probe.
+ */
+export function floorHandler(workUs = 0): (req: FloorRequest, res: FloorResponse) => void {
+  const messages = new Map<number, string>();
+  const callTimes = new Float64Array(1 << 16);
+  let lastId = 0;
+  return (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const params = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id: number; text: string };
+      if (workUs > 0) busyWork(workUs);
+      const id = ++lastId;
+      messages.set(id, params.text);
+      messages.delete(id - 100);
+      callTimes[id & 0xffff] = performance.now();
+      const reply = `{"ok":true,"result":{"message_id":${id},"from":{"id":123456,"is_bot":true,"first_name":"botcap fake bot","username":"botcap_123456_bot"},"chat":{"id":${params.chat_id},"type":"private","first_name":"User 1"},"date":${Math.floor(Date.now() / 1000)},"text":${JSON.stringify(params.text)}}}`;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(reply) });
+      res.end(reply);
+    });
+  };
+}
+
 type ChildMessage = { port: number } | { recordedCalls: number; cpuUs: number };
 
 async function serveChild(kind: string): Promise<void> {
@@ -136,27 +172,7 @@ async function serveChild(kind: string): Promise<void> {
     recordedCalls = () => fake.stats().bots[0]?.calls ?? 0;
     port = fake.port;
   } else if (kind === 'floor' || kind === 'floor-probe') {
-    const workUs = kind === 'floor-probe' ? FLOOR_PROBE_WORK_US : 0;
-    // What any fake that reads the request must do, and nothing else: parse the JSON body, keep the message,
-    // note the call, and answer with the message built from it. No routing, no checks, no records to query.
-    const messages = new Map<number, string>();
-    const callTimes = new Float64Array(1 << 16);
-    let lastId = 0;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const params = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id: number; text: string };
-        if (workUs > 0) busyWork(workUs);
-        const id = ++lastId;
-        messages.set(id, params.text);
-        messages.delete(id - 100);
-        callTimes[id & 0xffff] = performance.now();
-        const reply = `{"ok":true,"result":{"message_id":${id},"from":{"id":123456,"is_bot":true,"first_name":"botcap fake bot","username":"botcap_123456_bot"},"chat":{"id":${params.chat_id},"type":"private","first_name":"User 1"},"date":${Math.floor(Date.now() / 1000)},"text":${JSON.stringify(params.text)}}}`;
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(reply) });
-        res.end(reply);
-      });
-    });
+    const server = createServer(floorHandler(kind === 'floor-probe' ? FLOOR_PROBE_WORK_US : 0));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     port = (server.address() as AddressInfo).port;
   } else {
