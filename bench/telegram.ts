@@ -359,7 +359,8 @@ export function formatTelegramBenchmark(result: TelegramBenchResult): string {
       `the fake recorded ${thousands(result.fakeRecordedCalls)} calls. floor / bare: ${result.floorRatio.toFixed(2)}x (rounds ${roundsRange(result.floorRatioSpread)}), the best any fake that reads the request could reach; ` +
       `the fake spends ${(result.fake.cpuUsPerRequest - result.floor.cpuUsPerRequest).toFixed(1)} µs per request above it on routing, Telegram's checks and the records. autocannon, ${result.options.connections} connections, ` +
       `${result.options.rounds} alternating rounds of ${result.options.durationS} s after ${result.options.warmupS} s warm-up each, ` +
-      `each server in its own process, loopback, Node ${result.node}; figures are medians with the range of the rounds in brackets.`,
+      `each server in its own process, loopback, Node ${result.node}; figures are medians with the range of the rounds in brackets. ` +
+      'Real time throughout (no simulated clock, time scale 1): these are throughput and CPU figures, so no fidelity verdict applies.',
   ].join('\n');
 }
 
