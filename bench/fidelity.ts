@@ -176,7 +176,7 @@ export function formatFidelityBenchmark(
     '',
     ...bots.map((bot) => meritLine(bot, users)),
     '',
-    `The pick comes from a calibration run (the scenario's peak held flat at a low scale) fed to the queueing model of loadgen/fidelity/auto-scale.ts; the check run (${FIDELITY_BENCH_DEFAULTS.checkDuration} simulated at the picked scale) measures its own fidelity with the lab-delay-x-scale method, which is what a user's run reports. ` +
+    `The pick comes from a calibration run (the scenario's peak held flat at a low scale, its users as their steady arrival rate) fed to the queueing model of loadgen/fidelity/auto-scale.ts; the check run (${FIDELITY_BENCH_DEFAULTS.checkDuration} simulated at the picked scale) measures its own fidelity with the lab-delay-x-scale method, which is what a user's run reports. ` +
       `Each size runs both reference bots, one after the other, with this commit's lab (generator, fakes, PostgreSQL, knobs, seed): the earlier bot is checked out in a git worktree and started in place of this one, so the rows compare the bot alone. 1x is the lowest scale \`auto\` picks (candidateScales in loadgen/fidelity/auto-scale.ts: it never plays slower than real time), so where both bots get 1x, the calibration's CPU per update and the check run's lab delay are what tell them apart.`,
   ].join('\n');
 }

@@ -51,10 +51,18 @@ describe('--time-scale auto', () => {
   it("calibrates at the scenario's peak, flat, without thresholds, at a scale giving enough items per real second", async () => {
     const concurrent = await loadScenario('500-concurrent');
     const c = calibrationScenario(concurrent);
-    expect(c.load).toMatchObject({ executor: 'constant-vus', vus: 500 });
-    expect(c.thresholds).toEqual({});
-    // 500 VUs with a ~33 s mean cycle: ~15 actions per simulated second; 25 per real second wants 2x.
+    // 500 VUs with a ~33 s mean cycle: ~15 actions per simulated second; 25 per real second wants 2x. A closed
+    // model plays as that steady rate from the first second, not as 500 users starting at once.
     expect(nominalPeakRate(concurrent)).toBeGreaterThan(10);
+    expect(c.load).toEqual({
+      executor: 'constant-arrival-rate',
+      rate: nominalPeakRate(concurrent),
+      timeUnit: 1000,
+      duration: 2 * 8_000,
+      preAllocatedVUs: 500,
+      maxVUs: 500,
+    });
+    expect(c.thresholds).toEqual({});
     expect(c.timeScale).toBe(2);
     // peak-10am's 2 arrivals a second would give 4 items per real second at 2x: it calibrates at 10x.
     expect(calibrationScenario(await loadScenario('peak-10am')).timeScale).toBe(10);

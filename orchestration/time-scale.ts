@@ -12,7 +12,7 @@ import { FIDELITY_DEFAULTS, intervalEstimate } from '../loadgen/fidelity/estimat
 import { fidelityIntervals } from '../loadgen/fidelity/signals.ts';
 import { createPopulation } from '../loadgen/population/population.ts';
 import { digestDrainPerS, loadDurationMs, meanThinkMs, nominalPeakRate, peakLoad } from '../scenarios/peak-vus.ts';
-import type { ResolvedScenario, Scenario } from '../scenarios/schema.ts';
+import type { LoadModel, ResolvedScenario, Scenario } from '../scenarios/schema.ts';
 import { minuteOfDay } from '../scenarios/units.ts';
 import { resolveBotConfig } from './bot-config.ts';
 import type { RunScenarioOptions } from './options.ts';
@@ -71,13 +71,36 @@ export async function resolveTimeScale(
   return { scenario: { ...scenario, timeScale: decision.timeScale }, decision };
 }
 
-/** The calibration: the scenario's peak level held flat, at the calibration scale, without thresholds. */
+/**
+ * The calibration: the scenario's peak level held flat, at the calibration scale, without thresholds. A closed
+ * model's peak plays as the arrival rate its users keep up when steady (nominalPeakRate, an open model of the
+ * same actions): N users started at once send N updates in the first instant and most of the next ones a think
+ * time later, so a few real seconds of them measure the start - the bot still working through that first burst,
+ * its CPU charged to the few updates sent after it - and not the steady state the run is judged in. Calibrated
+ * that way (docs/BENCHMARKS.md, Fidelity, at 5805d21), the bot's CPU per update grew with the users, 7.4 ms at
+ * 100, 15.3 at 500 and 21.4 at 1,000, and the model predicted 65 and 153 ms of lab delay at 1x for 500 and
+ * 1,000 users, where the runs measured 22 and 50.
+ */
 export function calibrationScenario(scenario: Scenario): ResolvedScenario {
   const { min, max } = AUTO_SCALE_DEFAULTS.calibrationScale;
   const wanted = AUTO_SCALE_DEFAULTS.calibrationItemsPerRealS / Math.max(1e-9, nominalPeakRate(scenario));
   const timeScale = Math.min(max, Math.max(min, Math.round(wanted)));
   const durationMs = timeScale * AUTO_SCALE_DEFAULTS.calibrationRealS * 1000;
-  return { ...scenario, timeScale, load: peakLoad(scenario.load, durationMs), thresholds: {} };
+  return { ...scenario, timeScale, load: steadyPeakLoad(scenario, durationMs), thresholds: {} };
+}
+
+/** The peak level as the calibration plays it: an open model's as it is, a closed model's as its steady rate. */
+function steadyPeakLoad(scenario: Scenario, durationMs: number): LoadModel {
+  const peak = peakLoad(scenario.load, durationMs);
+  if (peak.executor !== 'constant-vus') return peak;
+  return {
+    executor: 'constant-arrival-rate',
+    rate: nominalPeakRate(scenario),
+    timeUnit: 1000,
+    duration: durationMs,
+    preAllocatedVUs: peak.vus,
+    maxVUs: peak.vus,
+  };
 }
 
 /** The caller's options the calibration keeps: where things run, never its outputs or hooks. */
