@@ -89,19 +89,19 @@ describe('--time-scale auto', () => {
     expect(costly.calibration!.choice.limitingProcess).toBe('bot-1');
     expect(describeDecision(costly)).toMatch(
       new RegExp(
-        `^time scale auto: ${costly.timeScale}x \\(predicted lab delay \\d+ ms, target 53 ms of the 150 ms bound; ${costly.calibration!.choice.refused!.timeScale}x (predicted \\d+ ms|would keep the cores)`,
+        `^time scale auto: ${costly.timeScale}x \\(predicted lab delay \\d+ ms, target 45 ms of the 150 ms bound; ${costly.calibration!.choice.refused!.timeScale}x (predicted \\d+ ms|would keep the cores)`,
       ),
     );
   });
 
   it('says when even 1x is refused: a fallback that will read distorted, with what would help', async () => {
     const smoke = await loadScenario('smoke');
-    // 60 ms of the generator's CPU per update: at 1x the lab alone adds more than the 53 ms target.
+    // 60 ms of the generator's CPU per update: at 1x the lab alone adds more than the 45 ms target.
     const overloaded = decideFromCalibration(smoke, BOT_DEFAULTS, calibration(5, 50, 10, 300), 2);
     expect(overloaded.timeScale).toBe(1);
     expect(overloaded.calibration!.choice.refused).toMatchObject({ timeScale: 1, cause: 'distortion' });
     expect(describeDecision(overloaded)).toMatch(
-      /^time scale auto: even 1x is predicted to be distorted on this machine \(predicted \d+ ms; target 53 ms of the 150 ms bound\), so it runs at 1x anyway; limiting loadgen, 60\.00 ms CPU per update; .*Fewer users or instances, more cores or a larger fidelity bound/,
+      /^time scale auto: even 1x is predicted to be distorted on this machine \(predicted \d+ ms; target 45 ms of the 150 ms bound\), so it runs at 1x anyway; limiting loadgen, 60\.00 ms CPU per update; .*Fewer users or instances, more cores or a larger fidelity bound/,
     );
     // A bot that saturates at 1x is the system's answer, not the lab's distortion: 1x is a pick, not refused.
     const saturated = decideFromCalibration(smoke, BOT_DEFAULTS, calibration(5, 50, 600), 2);

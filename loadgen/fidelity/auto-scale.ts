@@ -34,9 +34,12 @@ export const AUTO_SCALE_DEFAULTS = {
   /**
    * Aim for this share of the bound: the run's verdict reads the loops' p99 lag per hop, while the model
    * predicts means. At 0.5, smoke picked 4x (predicted 70 ms) and the run measured 194 ms against its 150 ms
-   * bound (bench/fidelity.ts, 2026-12-03, a quiet 2-core machine).
+   * bound (bench/fidelity.ts, 2026-12-03, a quiet 2-core machine). With the calibration at the users' steady
+   * rate (orchestration/time-scale.ts), 500-concurrent's mix at 2x was predicted 34 ms for 500 users and 47 ms
+   * for 1,000, and 2-minute runs measured 70.6 and 141.2 ms of the 150 ms bound (2026-12-05): 2-3x the
+   * prediction, so 0.35 (53 ms) left 1,000 users at the edge; 0.3 (45 ms) plays them at 1.5x.
    */
-  headroom: 0.35,
+  headroom: 0.3,
   /** Never plan the machine's cores busier than this on average. */
   maxMachineUtilization: 0.7,
   /** Scales the pick chooses among: round numbers that read well in reports. */

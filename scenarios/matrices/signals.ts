@@ -66,6 +66,6 @@ export const signals: MatrixDefinition = {
   name: 'signals',
   question: 'Which production signals matter?',
   base,
-  budgetRealS: { default: 200, quick: 33 },
+  budgetRealS: { default: 240, quick: 33 },
   variants: [{ label: 'production-mix ramp to saturation', patch: {}, quick: true }],
 };

@@ -31,7 +31,7 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * estimate is ~7.8 hours (`botcap matrix --list`, orchestration/matrix-estimate.ts); the ten committed runs
  * took 7.4 hours together (docs/findings); `--repeat 1` is estimated at ~2.8 hours.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 30_600, quick: 300 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 30_700, quick: 300 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays
