@@ -5,7 +5,8 @@
  *    straight at the same bot's webhook in the same run. Same bot, same fake, same concurrency (autocannon's
  *    40 connections = the webhook's max_connections). Twice: with the echo bot calling sendMessage (usually
  *    the bot is then the bottleneck of both drivers) and answering in the webhook reply (no outgoing call,
- *    so the generator's own cost shows).
+ *    so the generator's own cost shows). Two floors in the same rounds: undici alone (the HTTP client the fake
+ *    delivers with, POSTing what autocannon POSTs) and the fake's webhook delivery alone (no VUs, no correlation).
  * 2. Memory: the generator process's RSS (runner + in-process fake, as `botcap run` has them) while a
  *    closed model holds 10,000 virtual users, measured in a child process of its own.
  * The built-in scenarios' wall times are bench/fidelity.ts's: at their default `--time-scale auto` they take
@@ -20,6 +21,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import type autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { createScaledClock } from '../common/clock.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { LoadRunner } from '../loadgen/runner.ts';
@@ -106,6 +108,14 @@ export interface CeilingFigures {
   deliveryCpuSpread: Spread;
   deliverySpread: Spread;
   deliveryRatio: number;
+  /**
+   * undici alone (the fake's HTTP client POSTing autocannon's updates, replies dropped): what any generator that
+   * delivers through undici pays. CPU µs per update (medians), updates/s, and autocannonCpuUsPerRequest / it.
+   */
+  undiciCpuUsPerUpdate: number;
+  undiciCpuSpread: Spread;
+  undiciSpread: Spread;
+  undiciRatio: number;
 }
 
 export type { VuMemoryFigures };
@@ -124,10 +134,10 @@ const cpuUs = (since: NodeJS.CpuUsage) => {
   return used.user + used.system;
 };
 
-/** autocannon POSTing message updates (rotating over CEILING_VUS chats) at the echo bot's webhook. */
-async function autocannonRound(echo: EchoBot, durationS: number): Promise<autocannon.Result> {
+/** Message updates as autocannon and the undici row POST them: rotating over CEILING_VUS chats, a fresh JSON each. */
+function updateBodies(): () => string {
   let sequence = 0;
-  const update = () => {
+  return () => {
     const i = sequence++;
     const chatId = FIRST_CHAT_ID + (i % CEILING_VUS);
     const user = { id: chatId, is_bot: false, first_name: 'Bench' };
@@ -142,16 +152,72 @@ async function autocannonRound(echo: EchoBot, durationS: number): Promise<autoca
       },
     });
   };
+}
+
+const WEBHOOK_HEADERS = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET };
+
+/** autocannon POSTing message updates (rotating over CEILING_VUS chats) at the echo bot's webhook. */
+async function autocannonRound(echo: EchoBot, durationS: number): Promise<autocannon.Result> {
+  const update = updateBodies();
   // Loaded here: the memory child (this same module) must not carry autocannon, which no generator loads.
   const { default: run } = await import('autocannon');
   return run({
     url: echo.webhookUrl,
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
+    headers: WEBHOOK_HEADERS,
     connections: CONNECTIONS,
     duration: durationS,
     requests: [{ setupRequest: (request) => ({ ...request, body: update() }) }],
   });
+}
+
+/**
+ * undici alone: the HTTP client the fake's webhook delivery is built on, used as the fake uses it (a Pool of
+ * CONNECTIONS keep-alive connections, `dispatch` with a handler object, no promise per request), POSTing what
+ * autocannon POSTs with CONNECTIONS in flight and dropping the replies. None of the fake: no update store, no
+ * per-chat queues, no timeout sweep, no execution of the reply. What any generator that delivers through undici
+ * pays per update, whatever it does besides.
+ */
+async function undiciRound(echo: EchoBot, durationS: number): Promise<{ updates: number; realS: number }> {
+  const { origin, pathname } = new URL(echo.webhookUrl);
+  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
+  const update = updateBodies();
+  let updates = 0;
+  const startedMs = performance.now();
+  const untilMs = startedMs + durationS * 1000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let open = CONNECTIONS;
+      const post = (): void => {
+        if (performance.now() >= untilMs) {
+          if (--open === 0) resolve();
+          return;
+        }
+        let status = 0;
+        pool.dispatch(
+          { origin, path: pathname, method: 'POST', headers: WEBHOOK_HEADERS, body: update() },
+          {
+            // undici takes a handler for its newer API by this method (the fake's Delivery has it too).
+            onRequestStart: () => {},
+            onResponseStart: (_controller, statusCode) => {
+              status = statusCode;
+            },
+            onResponseData: () => {},
+            onResponseEnd: () => {
+              if (status < 200 || status > 299) return reject(new Error(`the echo bot answered ${status}`));
+              updates++;
+              post();
+            },
+            onResponseError: (_controller, error) => reject(error),
+          },
+        );
+      };
+      for (let i = 0; i < CONNECTIONS; i++) post();
+    });
+  } finally {
+    await pool.close();
+  }
+  return { updates, realS: (performance.now() - startedMs) / 1000 };
 }
 
 /** A closed model of CEILING_VUS users asking questions with no think time: as fast as replies come back. */
@@ -220,9 +286,11 @@ async function measureCeiling(
     await pinToCpu(echo.process.pid, BENCH_METHOD_DEFAULTS.driverCpu);
     // Warm-up of both paths (JIT, sockets, the bot's first handler calls), unmeasured.
     await autocannonRound(echo, 2);
+    await undiciRound(echo, 2);
     await deliveryRound(fake, 2);
     await runnerRound(fake, 2, 99);
     const cannonRounds: { perS: number; cpuUs: number; non2xx: number; errors: number }[] = [];
+    const undiciRounds: { perS: number; cpuUs: number }[] = [];
     const deliveryRounds: { perS: number; cpuUs: number }[] = [];
     const runnerRounds: {
       injectedPerS: number;
@@ -241,6 +309,10 @@ async function measureCeiling(
         non2xx: cannon.non2xx,
         errors: cannon.errors + cannon.timeouts,
       });
+      process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: undici alone ...\n`);
+      mark = process.cpuUsage();
+      const posted = await undiciRound(echo, options.durationS);
+      undiciRounds.push({ perS: posted.updates / posted.realS, cpuUs: cpuUs(mark) / Math.max(1, posted.updates) });
       process.stderr.write(
         `bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: the fake's delivery alone ...\n`,
       );
@@ -269,6 +341,7 @@ async function measureCeiling(
     const autocannonCpuSpread = summarize(cannonRounds.map((r) => r.cpuUs));
     const runnerCpuSpread = summarize(runnerRounds.map((r) => r.cpuUs));
     const deliveryCpuSpread = summarize(deliveryRounds.map((r) => r.cpuUs));
+    const undiciCpuSpread = summarize(undiciRounds.map((r) => r.cpuUs));
     const sum = <T>(rows: T[], pick: (row: T) => number) => rows.reduce((total, row) => total + pick(row), 0);
     return {
       botReply,
@@ -291,6 +364,10 @@ async function measureCeiling(
       deliveryCpuSpread,
       deliverySpread: summarize(deliveryRounds.map((r) => r.perS)),
       deliveryRatio: autocannonCpuSpread.median / Math.max(1e-9, deliveryCpuSpread.median),
+      undiciCpuUsPerUpdate: Math.round(undiciCpuSpread.median),
+      undiciCpuSpread,
+      undiciSpread: summarize(undiciRounds.map((r) => r.perS)),
+      undiciRatio: autocannonCpuSpread.median / Math.max(1e-9, undiciCpuSpread.median),
     };
   } finally {
     await echo?.process.stop();
@@ -369,6 +446,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...result.ceilings.flatMap((c) => [
       `| ${REPLY_LABEL[c.botReply]} | autocannon, ${CONNECTIONS} connections, updates POSTed at the webhook | ${formatSpread(c.autocannonSpread)} | - | ${formatSpread(c.autocannonCpuSpread)} | - | - | ${c.autocannonNon2xx} / ${c.autocannonErrors} | | |`,
+      `| ${REPLY_LABEL[c.botReply]} | undici alone: the fake's HTTP client, ${CONNECTIONS} in flight, replies dropped | ${formatSpread(c.undiciSpread)} | - | ${formatSpread(c.undiciCpuSpread)} | - | - | - | ${c.undiciRatio.toFixed(2)} | |`,
       `| ${REPLY_LABEL[c.botReply]} | the fake's webhook delivery alone: one update in flight per chat of ${CEILING_VUS}, no VUs, no correlation | ${formatSpread(c.deliverySpread)} | - | ${formatSpread(c.deliveryCpuSpread)} | - | - | - | ${c.deliveryRatio.toFixed(2)} | |`,
       `| ${REPLY_LABEL[c.botReply]} | LoadRunner, ${CEILING_VUS} closed-loop VUs, no think time, via the fake's webhook delivery | ${thousands(c.runnerInjectedPerS)} | ${formatSpread(c.runnerCorrelatedSpread)} | ${formatSpread(c.runnerCpuSpread)} | ${c.runnerLost} | ${c.runnerDuplicates} | - | **${c.capacityRatio.toFixed(2)}** | ${c.ratio.toFixed(2)} |`,
     ]),
@@ -380,7 +458,9 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
         `and the fake at about ${thousands(1e6 / Math.max(1, c.runnerCpuUsPerUpdate))} correlated updates/s. ` +
         `Measured throughput ratio ${c.ratio.toFixed(2)} (not judged: the echo bot's core bounds both drivers as much as the generator's own cost does). ` +
         `The fake's delivery alone costs ${c.deliveryCpuUsPerUpdate} µs per update, ${c.deliveryRatio.toFixed(2)}x autocannon: ` +
-        `the runner's own share is the other ${Math.max(0, c.runnerCpuUsPerUpdate - c.deliveryCpuUsPerUpdate)} µs, and no runner on this fake can pass ${c.deliveryRatio.toFixed(2)}x.`,
+        `the runner's own share is the other ${Math.max(0, c.runnerCpuUsPerUpdate - c.deliveryCpuUsPerUpdate)} µs, and no runner on this fake can pass ${c.deliveryRatio.toFixed(2)}x. ` +
+        `undici alone, the client under that delivery, costs ${c.undiciCpuUsPerUpdate} µs per update, ${c.undiciRatio.toFixed(2)}x autocannon: ` +
+        `the fake's delivery adds ${Math.max(0, c.deliveryCpuUsPerUpdate - c.undiciCpuUsPerUpdate)} µs above it, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x.`,
     ),
     '',
     'The echo bot (bench/echo-bot.ts, its own process) is the same in every row of a mode. With a sendMessage per update it ' +
@@ -390,7 +470,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
       "the ratios price all of them: the runner's CPU per update includes the fake's delivery and, with webhook replies, its " +
       "execution of the reply, where autocannon's is its HTTP client alone (with sendMessage calls, both include the fake " +
       `answering them). Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
-      `(autocannon connections = the webhook's max_connections); the delivery-alone row keeps one update per chat in flight, as the runner's VUs do, and separates the fake's cost from the runner's. ${result.options.rounds} alternating rounds of ` +
+      `(autocannon connections = the webhook's max_connections); the delivery-alone row keeps one update per chat in flight, as the runner's VUs do, and separates the fake's cost from the runner's; the undici row keeps ${CONNECTIONS} in flight as autocannon does, and separates the HTTP client's cost from the fake's. ${result.options.rounds} alternating rounds of ` +
       `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max). Generator CPU is the benchmark process's ` +
       '(driver + in-process fake) per update, from process.cpuUsage(). Time scale 1 throughout (the runner plays real ' +
       'time, and the memory part too): nothing here is simulated latency, so no fidelity verdict applies; the figures ' +
