@@ -20,13 +20,17 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * (`botcap plan`), not this machine's to replay. The run starts at 13:01 so no digest slot (every 15 minutes)
  * fires inside it: the 10:00 burst has matrices of its own.
  *
- * Each level is held 95 s: a level is judged only when steady (reports/analysis/steady.ts), and that takes
- * three user cycles - think time (mean 27 s for median 15 s, p95 90 s) plus the reply - so ~90 s; the earlier
- * 15 s holds were half of one cycle, and most users had not sent their second message before the next step.
+ * Each level is held 120 s: a level is judged only when steady (reports/analysis/steady.ts), and that takes
+ * three user cycles - think time (mean 27 s for median 15 s, p95 90 s) plus the reply - so ~90 s, with room
+ * for a reply of several seconds; the earlier 15 s holds were half of one cycle. Each step climbs over 30 s,
+ * about one mean think time, so the new users' first messages arrive spread as real arrivals are: with 5 s
+ * steps the 200 users a step adds sent them together, and at 300 users webhook x3 and x5 spent the first half
+ * of the hold draining that burst (first-output p95 0.9-6.1 s, then 18-26 ms), so no level above 100 read
+ * steady (docs/findings/transport at 4c5edea).
  * Quick: polling x1 only, 2 steps at 15x (CI's check of the machinery, not a committed figure).
  */
 const SIZES: Record<MatrixSize, { levels: number[]; rampMs: number; holdMs: number; timeScale: number | 'auto' }> = {
-  default: { levels: [100, 300, 500], rampMs: 5_000, holdMs: 95_000, timeScale: 'auto' },
+  default: { levels: [100, 300, 500], rampMs: 30_000, holdMs: 120_000, timeScale: 'auto' },
   quick: { levels: [50, 100], rampMs: 5_000, holdMs: 100_000, timeScale: 15 },
 };
 
@@ -74,7 +78,7 @@ export const transport: MatrixDefinition = {
   name: 'transport',
   question: 'Long polling or webhooks, and when?',
   base,
-  budgetRealS: { default: 1100, quick: 24 },
+  budgetRealS: { default: 1430, quick: 24 },
   variants: [
     { label: 'polling x1', patch: { bot: { transport: 'polling', instances: 1 } }, quick: true },
     { label: 'webhook x1', patch: { bot: { transport: 'webhook', instances: 1 } }, quick: false },

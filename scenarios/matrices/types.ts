@@ -28,10 +28,10 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * (6x where a scenario's budget is 15 s), and ~55 variants x 3 repetitions x (~10 s of start and stop + a
  * minute or more of load that holds the question's contrast) is hours before any level is held long enough
  * to be steady. Retuned to the smallest populations and windows that still hold each question's contrast, the
- * estimate is ~7.8 hours (`botcap matrix --list`, orchestration/matrix-estimate.ts); the ten committed runs
+ * estimate is ~8.1 hours (`botcap matrix --list`, orchestration/matrix-estimate.ts); the ten committed runs
  * took 7.7 hours together (docs/findings); `--repeat 1` is estimated at ~2.8 hours.
  */
-export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 30_700, quick: 300 };
+export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 31_700, quick: 300 };
 
 /**
  * What a variant changes in the base scenario. Objects merge field by field into the base; arrays
