@@ -198,6 +198,21 @@ describe('findKneeInRamp', () => {
     expect([k.kneeLoad, k.brokeAtLoad]).toEqual([100, 200]);
   });
 
+  it('reports a level whose latency rose through its hold past the budget as broken by overload', () => {
+    // The hold at 200 VUs starts within the budget and ends far past it: the bot fell behind.
+    const k = findKneeInRamp(staircase([...Array(14).fill(500), 20_000, 25_000]), {
+      budget: { percentile: 95, maxMs: 3000 },
+    });
+    const top = k.levels.find((l) => l.load === 200)!;
+    expect(top.status).toBe('broke');
+    expect(top.steadiness).toMatchObject({ reason: 'overloaded', firstHalfMs: 500, secondHalfMs: 22_500 });
+    expect([k.kneeLoad, k.brokeAtLoad]).toEqual([100, 200]);
+    expect(k.notSteadyLoads).toEqual([]);
+    expect(k.sentences[0]).toMatch(
+      /held up to 100 VUs .* and broke at 200 VUs \(.*overloaded: its latency rose through the hold/,
+    );
+  });
+
   it('reports a level whose queue grows through it as not steady, neither held nor broken', () => {
     // The hold at 200 VUs is within the budget so far, but the fake Telegram's queue grows through it.
     const pending = {

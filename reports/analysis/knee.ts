@@ -7,6 +7,7 @@ import { percentileOf } from './histogram.ts';
 import { percentileInterval } from './quantile-interval.ts';
 import { quantile } from './series.ts';
 import {
+  isOverloaded,
   levelSteadiness,
   type Point,
   type Steadiness,
@@ -167,6 +168,7 @@ function phaseSteadiness(
       latency: latencyPoints,
       ...(halves === undefined ? {} : { halves: [halves[0]!, halves[1]!] as const }),
       queues,
+      budgetMs: budget.maxMs,
       cycleMs:
         thinkMs +
         (replyMedian ??
@@ -186,7 +188,8 @@ function phaseSteadiness(
  * updates sent in it (older results without per-phase replies: the median of the per-interval
  * `reply_latency_pXX_ms` points inside it). A level is judged only when it was
  * steady (steady.ts: held for enough user cycles, its halves agree, no queue grew); one that never settled
- * is "not steady", neither held nor broken. The knee is the highest level at which it and every lower
+ * is "not steady", neither held nor broken, unless it was overloaded (its latency still rising, already past
+ * the budget), which is broken. The knee is the highest level at which it and every lower
  * level held the budget.
  *
  * @example
@@ -218,10 +221,18 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
       label: phase.name,
       latencyMs,
       throughputPerS: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null,
-      status: !steadiness.steady ? 'not-steady' : latencyMs !== null && latencyMs <= budget.maxMs ? 'held' : 'broke',
+      status: isOverloaded(steadiness)
+        ? 'broke'
+        : !steadiness.steady
+          ? 'not-steady'
+          : latencyMs !== null && latencyMs <= budget.maxMs
+            ? 'held'
+            : 'broke',
       steadiness,
     });
-    windows.push({ load, result, fromMs: phase.startMs, toMs: phase.endMs, steady: steadiness.steady });
+    // An overloaded level is judged (broken), and its busiest resource is the one that ran out.
+    const judged = steadiness.steady || isOverloaded(steadiness);
+    windows.push({ load, result, fromMs: phase.startMs, toMs: phase.endMs, steady: judged });
   }
   const levels = [...byLoad.values()].sort((a, b) => a.load - b.load);
   // The bottleneck is judged on the levels that settled, like the knee: a level still climbing (a burst of
@@ -311,7 +322,8 @@ function assemble(
   const notSteady = levels.filter((l) => l.status === 'not-steady');
   const bottleneck = signals[0] ?? null;
   const name = budgetName(budget);
-  const at = (l: LoadLevel) => `${l.load} ${loadUnit} (${fmtMs(l.latencyMs)})`;
+  const at = (l: LoadLevel) =>
+    `${l.load} ${loadUnit} (${fmtMs(l.latencyMs)}${l.steadiness !== null && isOverloaded(l.steadiness) ? `; ${steadinessText(l.steadiness, options.steady)}` : ''})`;
   const sentences: string[] = [];
   if (missing !== null) sentences.push(`No knee: ${missing}.`);
   else if (levels.length === 0) sentences.push('No knee: no load levels (phases with a target load) to compare.');

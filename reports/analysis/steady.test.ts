@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelSteadiness, type Point, steadinessRule } from './steady.ts';
+import { levelSteadiness, type Point, steadinessRule, steadinessText } from './steady.ts';
 
 /** Points every 10 s over [fromMs, toMs] from a function of time. */
 function points(fromMs: number, toMs: number, value: (tMs: number) => number): Point[] {
@@ -82,8 +82,61 @@ describe('a level is judged only once it is steady', () => {
     });
   });
 
+  it('judges a level broken by overload when its latency rose through the hold past the budget', () => {
+    // Polling x1 at 300 users in the transport matrix: 21 ms in the first half, 21.6 s in the second.
+    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 21 : 21_567));
+    expect(levelSteadiness({ ...hold, latency, queues: new Map(), budgetMs: 3_000 })).toEqual({
+      steady: false,
+      reason: 'overloaded',
+      firstHalfMs: 21,
+      secondHalfMs: 21_567,
+      budgetMs: 3_000,
+      queue: null,
+    });
+    // However short the hold: its user cycle has stretched towards the reply deadline.
+    const stretched = { ...hold, cycleMs: 57_000, latency, queues: new Map(), budgetMs: 3_000 };
+    expect(levelSteadiness(stretched)).toMatchObject({ reason: 'overloaded' });
+    expect(steadinessText(levelSteadiness(stretched))).toBe(
+      'overloaded: its latency rose through the hold (21 ms, then 21567 ms, past the 3000 ms budget)',
+    );
+  });
+
+  it('does not call a rise that stays within the budget, or a burst that drained, overloaded', () => {
+    const rising = points(0, 120_000, (t) => (t <= 60_000 ? 500 : 2_000));
+    expect(levelSteadiness({ ...hold, latency: rising, queues: new Map(), budgetMs: 3_000 })).toMatchObject({
+      reason: 'halves-differ',
+    });
+    // A step's first messages arriving together: the first half broke the budget, the second held it.
+    const draining = points(0, 120_000, (t) => (t <= 60_000 ? 6_100 : 20));
+    expect(levelSteadiness({ ...hold, latency: draining, queues: new Map(), budgetMs: 3_000 })).toMatchObject({
+      reason: 'halves-differ',
+      firstHalfMs: 6_100,
+      secondHalfMs: 20,
+    });
+    // Without a budget nothing is judged overloaded.
+    const overloaded = points(0, 120_000, (t) => (t <= 60_000 ? 21 : 21_567));
+    expect(levelSteadiness({ ...hold, latency: overloaded, queues: new Map() })).toMatchObject({
+      reason: 'halves-differ',
+    });
+  });
+
+  it('judges a level overloaded when a queue grew through it and its second half broke the budget', () => {
+    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 28_000 : 30_000));
+    const queues = new Map([['telegram_pending_updates@fake-telegram', points(0, 120_000, (t) => t / 200)]]);
+    expect(levelSteadiness({ ...hold, latency, queues, budgetMs: 3_000 })).toMatchObject({
+      reason: 'overloaded',
+      queue: 'telegram_pending_updates@fake-telegram',
+    });
+    // The same queue with the latency within the budget: still climbing, not yet judged.
+    const fast = points(0, 120_000, () => 1_000);
+    expect(levelSteadiness({ ...hold, latency: fast, queues, budgetMs: 3_000 })).toMatchObject({
+      reason: 'queue-growing',
+    });
+  });
+
   it('states its rule with the figures it applies', () => {
     expect(steadinessRule()).toContain('>= 3 user cycles');
     expect(steadinessRule({ tolerance: 0.1 })).toContain('<= 10%');
+    expect(steadinessRule()).toContain('except an overloaded level');
   });
 });

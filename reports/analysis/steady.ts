@@ -13,6 +13,15 @@
  * 3. no queue grows: none of the queues (pending updates at Telegram, the Claude bulkhead's queue, the pool's
  *    waiting clients) ends the hold markedly longer than it began it: a growing queue means the level is
  *    above capacity and its latency is still rising, whatever its current value.
+ *
+ * One unsettled level is judged all the same: an overloaded one, whose latency rose through the hold (its
+ * halves differ as in 2, the second the slower) or whose queue grew through it (3), and whose second half
+ * already broke the budget. Where it would settle is known: after a step up in load a queue approaches its
+ * equilibrium from below, so a latency still rising settles, if ever, above where it already is - above the
+ * budget. A longer hold cannot make it hold, and an overloaded level's user cycle stretches towards the reply
+ * deadline, so check 1 would call every hold of it too short. It is broken, and the report says it was by
+ * overload. The mirror case (the first half broke the budget, the second held) stays "not steady": half a
+ * hold within the budget is not a whole level held, and the first half's burst says nothing about the rest.
  */
 export const STEADY_DEFAULTS = {
   minCycles: 3,
@@ -29,6 +38,9 @@ export type Point = readonly [tMs: number, value: number];
 /** Overrides of {@link STEADY_DEFAULTS}. */
 export type SteadyOptions = { [K in keyof typeof STEADY_DEFAULTS]?: number };
 
+/** The steadiness figures in force: the defaults with any overrides. */
+type SteadyRules = { [K in keyof typeof STEADY_DEFAULTS]: number };
+
 export interface LevelWindow {
   /** The hold, simulated ms since the run started. */
   fromMs: number;
@@ -44,6 +56,8 @@ export interface LevelWindow {
    * halves check reads these instead of the latency points.
    */
   halves?: readonly [HalfLatency, HalfLatency];
+  /** The latency budget the level is judged on (ms); without it no level is called overloaded. */
+  budgetMs?: number;
 }
 
 /** One half of a hold: the budget's percentile of its replies (null when it had none) and its 90% interval. */
@@ -56,7 +70,21 @@ export type Steadiness =
   | { steady: true }
   | { steady: false; reason: 'too-short'; holdMs: number; neededMs: number }
   | { steady: false; reason: 'halves-differ'; firstHalfMs: number; secondHalfMs: number }
-  | { steady: false; reason: 'queue-growing'; queue: string; fromValue: number; toValue: number };
+  | { steady: false; reason: 'queue-growing'; queue: string; fromValue: number; toValue: number }
+  | {
+      steady: false;
+      reason: 'overloaded';
+      firstHalfMs: number;
+      secondHalfMs: number;
+      budgetMs: number;
+      /** The queue that grew through the hold, when that (not the halves) showed the growth. */
+      queue: string | null;
+    };
+
+/** Whether a level is judged broken although it never settled: see the module comment. */
+export function isOverloaded(s: Steadiness): boolean {
+  return !s.steady && s.reason === 'overloaded';
+}
 
 function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
@@ -77,19 +105,40 @@ function intervalsApart(a: HalfLatency, b: HalfLatency): boolean {
   return below(a.interval, b.interval) || below(b.interval, a.interval);
 }
 
-/** The two halves' latencies to compare, undefined where a half cannot be read (no points, no replies). */
-function halvesToCompare(window: LevelWindow): [number | undefined, number | undefined] {
-  if (window.halves !== undefined) {
-    const [a, b] = window.halves;
-    // Halves whose intervals overlap are one level sampled twice, whatever their point figures say.
-    if (!intervalsApart(a, b)) return [undefined, undefined];
-    return [a.latencyMs ?? undefined, b.latencyMs ?? undefined];
-  }
+/** The two halves' latencies, undefined where a half cannot be read (no points, no replies). */
+function halvesOf(window: LevelWindow): [number | undefined, number | undefined] {
+  if (window.halves !== undefined)
+    return [window.halves[0].latencyMs ?? undefined, window.halves[1].latencyMs ?? undefined];
   const midMs = window.fromMs + (window.toMs - window.fromMs) / 2;
   return [
     median(window.latency.filter(([t]) => t <= midMs).map(([, v]) => v)),
     median(window.latency.filter(([t]) => t > midMs).map(([, v]) => v)),
   ];
+}
+
+/** Whether the halves differ beyond the tolerance, the slack and (with their replies) chance. */
+function halvesDiffer(window: LevelWindow, first: number, second: number, o: SteadyRules): boolean {
+  // Halves whose intervals overlap are one level sampled twice, whatever their point figures say.
+  if (window.halves !== undefined && !intervalsApart(window.halves[0], window.halves[1])) return false;
+  const gap = Math.abs(first - second);
+  return gap > o.slackMs && gap > o.tolerance * Math.max(first, second);
+}
+
+/** The first queue that grew through the hold: its last third's mean well above its first third's. */
+function growingQueue(
+  window: LevelWindow,
+  o: SteadyRules,
+): { queue: string; fromValue: number; toValue: number } | undefined {
+  for (const [queue, points] of window.queues) {
+    if (points.length < 3) continue;
+    const third = Math.max(1, Math.floor(points.length / 3));
+    const fromValue = mean(points.slice(0, third).map(([, v]) => v));
+    const toValue = mean(points.slice(-third).map(([, v]) => v));
+    const growth = toValue - fromValue;
+    if (growth > o.queueGrowthMin && growth > o.queueGrowthShare * Math.max(fromValue, 1))
+      return { queue, fromValue, toValue };
+  }
+  return undefined;
 }
 
 /**
@@ -100,28 +149,28 @@ function halvesToCompare(window: LevelWindow): [number | undefined, number | und
  */
 export function levelSteadiness(window: LevelWindow, options: SteadyOptions = {}): Steadiness {
   const o = { ...STEADY_DEFAULTS, ...options };
+  const [first, second] = halvesOf(window);
+  const halvesRead = first !== undefined && second !== undefined;
+  const differ = halvesRead && halvesDiffer(window, first, second, o);
+  const queue = growingQueue(window, o);
+
+  // Overload first: it is judged however short the hold (see the module comment).
+  const { budgetMs } = window;
+  if (halvesRead && budgetMs !== undefined && second > budgetMs && second >= first && (differ || queue !== undefined))
+    return {
+      steady: false,
+      reason: 'overloaded',
+      firstHalfMs: first,
+      secondHalfMs: second,
+      budgetMs,
+      queue: differ ? null : queue!.queue,
+    };
+
   const holdMs = window.toMs - window.fromMs;
   const neededMs = o.minCycles * window.cycleMs;
   if (holdMs < neededMs) return { steady: false, reason: 'too-short', holdMs, neededMs };
-
-  const [first, second] = halvesToCompare(window);
-  if (first !== undefined && second !== undefined) {
-    const gap = Math.abs(first - second);
-    if (gap > o.slackMs && gap > o.tolerance * Math.max(first, second)) {
-      return { steady: false, reason: 'halves-differ', firstHalfMs: first, secondHalfMs: second };
-    }
-  }
-
-  for (const [queue, points] of window.queues) {
-    if (points.length < 3) continue;
-    const third = Math.max(1, Math.floor(points.length / 3));
-    const fromValue = mean(points.slice(0, third).map(([, v]) => v));
-    const toValue = mean(points.slice(-third).map(([, v]) => v));
-    const growth = toValue - fromValue;
-    if (growth > o.queueGrowthMin && growth > o.queueGrowthShare * Math.max(fromValue, 1)) {
-      return { steady: false, reason: 'queue-growing', queue, fromValue, toValue };
-    }
-  }
+  if (differ) return { steady: false, reason: 'halves-differ', firstHalfMs: first!, secondHalfMs: second! };
+  if (queue !== undefined) return { steady: false, reason: 'queue-growing', ...queue };
   return { steady: true };
 }
 
@@ -136,7 +185,8 @@ export function steadinessRule(options: SteadyOptions = {}): string {
   return (
     `a level is judged only when steady: its hold lasts >= ${o.minCycles} user cycles (think + response time), ` +
     `the latency of its two halves differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms, or within their 90% intervals), ` +
-    `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken`
+    `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken - ` +
+    'except an overloaded level, whose latency rose through its hold (or a queue grew) and whose second half already broke the budget: it would settle above the budget, so it is broken'
   );
 }
 
@@ -161,5 +211,7 @@ export function steadinessText(s: Steadiness, options: SteadyOptions = {}): stri
       return `its halves differ (${Math.round(s.firstHalfMs)} ms, then ${Math.round(s.secondHalfMs)} ms)`;
     case 'queue-growing':
       return `${s.queue} grew through it (${Math.round(s.fromValue)} -> ${Math.round(s.toValue)})`;
+    case 'overloaded':
+      return `overloaded: ${s.queue === null ? 'its latency rose through the hold' : `${s.queue} grew through the hold`} (${Math.round(s.firstHalfMs)} ms, then ${Math.round(s.secondHalfMs)} ms, past the ${Math.round(s.budgetMs)} ms budget)`;
   }
 }

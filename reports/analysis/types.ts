@@ -146,7 +146,8 @@ export type LatencyMetric = 'reply_latency' | 'reply_first_latency';
 
 /**
  * How a level was judged: it held the budget, broke it, or never settled (steady.ts), in which case it is
- * neither held nor broken whatever its latency.
+ * neither held nor broken whatever its latency - except an overloaded level (latency still rising, already
+ * past the budget), which is broken and says so in its `steadiness`.
  */
 export type LevelStatus = 'held' | 'broke' | 'not-steady';
 
