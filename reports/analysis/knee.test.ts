@@ -240,7 +240,7 @@ describe('findKneeInRamp', () => {
     expect(k.rules.join('\n')).toContain('otherwise it is "not steady", never held or broken');
   });
 
-  it('reports a hold shorter than three user cycles as not steady', () => {
+  it('reports a hold shorter than three user cycles as not steady, unless it broke the budget all through it', () => {
     const ramp = loadFixture('ramp');
     // The fixture's users think 5 s; at 27 s of think time a 60 s step holds barely two cycles.
     const slowThinkers: RunResult = {
@@ -251,11 +251,19 @@ describe('findKneeInRamp', () => {
       },
     };
     const k = findKneeInRamp(slowThinkers);
-    expect(k.levels.every((l) => l.status === 'not-steady')).toBe(true);
-    expect(k.levels[0]!.steadiness).toMatchObject({ steady: false, reason: 'too-short', holdMs: 60_000 });
+    // From the step where the steady fixture broke (160 VUs), both halves of every step are past the 3 s
+    // budget: overloaded, broken. Below it the steps are too short to judge.
+    const cut = k.levels.findIndex((l) => l.status === 'broke');
+    expect(k.levels[cut]?.load).toBe(knee.brokeAtLoad);
+    const below = k.levels.slice(0, cut);
+    expect(below.every((l) => l.status === 'not-steady')).toBe(true);
+    expect(below[0]!.steadiness).toMatchObject({ steady: false, reason: 'too-short', holdMs: 60_000 });
+    const above = k.levels.slice(cut);
+    expect(above.map((l) => [l.status, l.steadiness])).toEqual(
+      above.map(() => ['broke', expect.objectContaining({ reason: 'overloaded', evidence: 'past-budget-throughout' })]),
+    );
     expect(k.kneeLoad).toBeNull();
-    expect(k.brokeAtLoad).toBeNull();
-    expect(k.bottleneck).toBeNull();
+    expect(k.brokeAtLoad).toBe(knee.brokeAtLoad);
   });
 
   it('says why there is no knee when the per-interval series is missing', () => {

@@ -88,6 +88,7 @@ describe('a level is judged only once it is steady', () => {
     expect(levelSteadiness({ ...hold, latency, queues: new Map(), budgetMs: 3_000 })).toEqual({
       steady: false,
       reason: 'overloaded',
+      evidence: 'latency-rose',
       firstHalfMs: 21,
       secondHalfMs: 21_567,
       budgetMs: 3_000,
@@ -97,7 +98,7 @@ describe('a level is judged only once it is steady', () => {
     const stretched = { ...hold, cycleMs: 57_000, latency, queues: new Map(), budgetMs: 3_000 };
     expect(levelSteadiness(stretched)).toMatchObject({ reason: 'overloaded' });
     expect(steadinessText(levelSteadiness(stretched))).toBe(
-      'overloaded: its latency rose through the hold (21 ms, then 21567 ms, past the 3000 ms budget)',
+      'overloaded: its latency rose through the hold (21 ms, then 21567 ms; budget 3000 ms)',
     );
   });
 
@@ -120,11 +121,28 @@ describe('a level is judged only once it is steady', () => {
     });
   });
 
+  it('judges a level overloaded when it broke the budget all through its hold, however short the hold', () => {
+    // Webhook x1 at 300 users: every delivery connection held by a handler awaiting Claude; the user cycle
+    // (think time + a 19 s reply) is longer than a third of the hold.
+    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 22_900 : 23_700));
+    const s = levelSteadiness({ ...hold, cycleMs: 55_000, latency, queues: new Map(), budgetMs: 3_000 });
+    expect(s).toMatchObject({ reason: 'overloaded', evidence: 'past-budget-throughout', queue: null });
+    expect(steadinessText(s)).toBe(
+      'overloaded: past the budget through the whole hold (22900 ms, then 23700 ms; budget 3000 ms)',
+    );
+    // Past the budget but recovering markedly: a burst draining, not judged.
+    const recovering = points(0, 120_000, (t) => (t <= 60_000 ? 20_000 : 4_000));
+    expect(levelSteadiness({ ...hold, latency: recovering, queues: new Map(), budgetMs: 3_000 })).toMatchObject({
+      reason: 'halves-differ',
+    });
+  });
+
   it('judges a level overloaded when a queue grew through it and its second half broke the budget', () => {
-    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 28_000 : 30_000));
+    const latency = points(0, 120_000, (t) => (t <= 60_000 ? 2_500 : 3_200));
     const queues = new Map([['telegram_pending_updates@fake-telegram', points(0, 120_000, (t) => t / 200)]]);
     expect(levelSteadiness({ ...hold, latency, queues, budgetMs: 3_000 })).toMatchObject({
       reason: 'overloaded',
+      evidence: 'queue-grew',
       queue: 'telegram_pending_updates@fake-telegram',
     });
     // The same queue with the latency within the budget: still climbing, not yet judged.
@@ -138,5 +156,6 @@ describe('a level is judged only once it is steady', () => {
     expect(steadinessRule()).toContain('>= 3 user cycles');
     expect(steadinessRule({ tolerance: 0.1 })).toContain('<= 10%');
     expect(steadinessRule()).toContain('except an overloaded level');
+    expect(steadinessRule()).toContain('its first half broke the budget too');
   });
 });

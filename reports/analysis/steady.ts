@@ -14,14 +14,15 @@
  *    waiting clients) ends the hold markedly longer than it began it: a growing queue means the level is
  *    above capacity and its latency is still rising, whatever its current value.
  *
- * One unsettled level is judged all the same: an overloaded one, whose latency rose through the hold (its
- * halves differ as in 2, the second the slower) or whose queue grew through it (3), and whose second half
- * already broke the budget. Where it would settle is known: after a step up in load a queue approaches its
- * equilibrium from below, so a latency still rising settles, if ever, above where it already is - above the
- * budget. A longer hold cannot make it hold, and an overloaded level's user cycle stretches towards the reply
- * deadline, so check 1 would call every hold of it too short. It is broken, and the report says it was by
- * overload. The mirror case (the first half broke the budget, the second held) stays "not steady": half a
- * hold within the budget is not a whole level held, and the first half's burst says nothing about the rest.
+ * One unsettled level is judged all the same: an overloaded one. Its second half broke the budget and is not
+ * markedly better than its first (as in 2), and either its latency rose through the hold (its halves differ as in 2, the second
+ * the slower), or a queue grew through it (3), or both halves broke the budget. Where it would settle is
+ * known: after a step up in load a queue approaches its equilibrium from below, so a latency still rising
+ * settles, if ever, above where it already is, and one past the budget all through the hold shows no sign of
+ * coming back under it. A longer hold cannot make it hold, and an overloaded level's user cycle stretches
+ * towards the reply deadline, so check 1 would call every hold of it too short. It is broken, and the report
+ * says it was by overload. The mirror case (the first half broke the budget, the second held it: a step's
+ * burst draining) stays "not steady": half a hold within the budget is not a whole level held.
  */
 export const STEADY_DEFAULTS = {
   minCycles: 3,
@@ -74,10 +75,12 @@ export type Steadiness =
   | {
       steady: false;
       reason: 'overloaded';
+      /** What showed it: the latency rose, a queue grew, or both halves broke the budget. */
+      evidence: 'latency-rose' | 'queue-grew' | 'past-budget-throughout';
       firstHalfMs: number;
       secondHalfMs: number;
       budgetMs: number;
-      /** The queue that grew through the hold, when that (not the halves) showed the growth. */
+      /** The queue that grew through the hold (evidence `queue-grew`), else null. */
       queue: string | null;
     };
 
@@ -154,24 +157,46 @@ export function levelSteadiness(window: LevelWindow, options: SteadyOptions = {}
   const differ = halvesRead && halvesDiffer(window, first, second, o);
   const queue = growingQueue(window, o);
 
-  // Overload first: it is judged however short the hold (see the module comment).
+  const unsettled = unsettledReason(window, o, differ, first, second, queue);
+  if (unsettled === undefined) return { steady: true };
+  // An unsettled level may still be judged broken, however short its hold (see the module comment).
   const { budgetMs } = window;
-  if (halvesRead && budgetMs !== undefined && second > budgetMs && second >= first && (differ || queue !== undefined))
-    return {
-      steady: false,
-      reason: 'overloaded',
-      firstHalfMs: first,
-      secondHalfMs: second,
-      budgetMs,
-      queue: differ ? null : queue!.queue,
-    };
+  // A second half markedly faster than the first is a burst draining, whatever its figure.
+  if (!halvesRead || budgetMs === undefined || second <= budgetMs || (differ && second < first)) return unsettled;
+  const evidence = differ
+    ? 'latency-rose'
+    : queue !== undefined
+      ? 'queue-grew'
+      : first > budgetMs
+        ? 'past-budget-throughout'
+        : undefined;
+  if (evidence === undefined) return unsettled;
+  return {
+    steady: false,
+    reason: 'overloaded',
+    evidence,
+    firstHalfMs: first,
+    secondHalfMs: second,
+    budgetMs,
+    queue: evidence === 'queue-grew' ? queue!.queue : null,
+  };
+}
 
+/** Why the level did not settle, by checks 1-3 in order; undefined when it did. */
+function unsettledReason(
+  window: LevelWindow,
+  o: SteadyRules,
+  differ: boolean,
+  first: number | undefined,
+  second: number | undefined,
+  queue: ReturnType<typeof growingQueue>,
+): Steadiness | undefined {
   const holdMs = window.toMs - window.fromMs;
   const neededMs = o.minCycles * window.cycleMs;
   if (holdMs < neededMs) return { steady: false, reason: 'too-short', holdMs, neededMs };
   if (differ) return { steady: false, reason: 'halves-differ', firstHalfMs: first!, secondHalfMs: second! };
   if (queue !== undefined) return { steady: false, reason: 'queue-growing', ...queue };
-  return { steady: true };
+  return undefined;
 }
 
 /**
@@ -186,7 +211,7 @@ export function steadinessRule(options: SteadyOptions = {}): string {
     `a level is judged only when steady: its hold lasts >= ${o.minCycles} user cycles (think + response time), ` +
     `the latency of its two halves differs by <= ${Math.round(o.tolerance * 100)}% (or ${o.slackMs} ms, or within their 90% intervals), ` +
     `and no queue (pending updates, Claude bulkhead, pool waiters) grows through it; otherwise it is "not steady", never held or broken - ` +
-    'except an overloaded level, whose latency rose through its hold (or a queue grew) and whose second half already broke the budget: it would settle above the budget, so it is broken'
+    'except an overloaded level, whose second half broke the budget, not markedly better than its first, while its latency rose, a queue grew, or its first half broke the budget too: it would settle above the budget, so it is broken'
   );
 }
 
@@ -211,7 +236,13 @@ export function steadinessText(s: Steadiness, options: SteadyOptions = {}): stri
       return `its halves differ (${Math.round(s.firstHalfMs)} ms, then ${Math.round(s.secondHalfMs)} ms)`;
     case 'queue-growing':
       return `${s.queue} grew through it (${Math.round(s.fromValue)} -> ${Math.round(s.toValue)})`;
-    case 'overloaded':
-      return `overloaded: ${s.queue === null ? 'its latency rose through the hold' : `${s.queue} grew through the hold`} (${Math.round(s.firstHalfMs)} ms, then ${Math.round(s.secondHalfMs)} ms, past the ${Math.round(s.budgetMs)} ms budget)`;
+    case 'overloaded': {
+      const how = {
+        'latency-rose': 'its latency rose through the hold',
+        'queue-grew': `${s.queue} grew through the hold`,
+        'past-budget-throughout': 'past the budget through the whole hold',
+      }[s.evidence];
+      return `overloaded: ${how} (${Math.round(s.firstHalfMs)} ms, then ${Math.round(s.secondHalfMs)} ms; budget ${Math.round(s.budgetMs)} ms)`;
+    }
   }
 }

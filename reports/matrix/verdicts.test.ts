@@ -287,16 +287,35 @@ describe('transport verdict', () => {
 
   it('says no level could be judged, and why, when none settled', () => {
     const polling = loadFixture('variant-polling-x1');
-    // Users who think 60 s: no 30 s step holds three of their cycles.
+    // Users who think 60 s: no 30 s step holds three of their cycles; up to 100 VUs no step broke the budget.
     polling.scenario.resolved = {
       ...polling.scenario.resolved,
       behaviour: { thinkTime: { distribution: 'constant', median: 60_000 } },
     };
+    polling.phases = polling.phases.filter((p) => (p.targetVus ?? 0) <= 100);
     const v = decideMatrix('transport', question('transport'), [ok(polling)]);
     expect(v.answer).toMatch(
       /^polling x1: no level could be judged \(not steady at 20, 40, .* VUs \(not judged; 20 VUs: held 30 s, shorter than 3 user cycles/,
     );
     expect(v.answer).not.toContain('n/a');
+  });
+
+  it('says where it broke by overload when the levels below never settled, without inventing a knee', () => {
+    const polling = loadFixture('variant-polling-x1');
+    polling.scenario.resolved = {
+      ...polling.scenario.resolved,
+      behaviour: { thinkTime: { distribution: 'constant', median: 60_000 } },
+    };
+    const v = decideMatrix('transport', question('transport'), [ok(polling)]);
+    // Too short to settle, but past the 3 s budget all through its hold from 160 VUs: broken, by overload.
+    expect(v.answer).toMatch(
+      /^polling x1: even it broke reply p95 <= 3 s at 160 VUs, with no level below it judged held;/,
+    );
+    expect(v.answer).toContain(
+      'polling x1 broke at 160 VUs, with no level below it judged held, already past its break at 300.',
+    );
+    expect(v.figure).toMatch(/^knee not known \(below 160 VUs\)/);
+    expect(v.answer).not.toMatch(/first level|over its knee/);
   });
 });
 

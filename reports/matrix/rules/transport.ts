@@ -82,11 +82,34 @@ function peakVus(o: UsableOutcome): number {
   return levels.length > 0 ? Math.max(...levels) : o.result.load.maxVus;
 }
 
-/** A variant's knee for a comparison: `400 VUs`, `>= 500 VUs` when it held every level, or `below the first level`. */
+/**
+ * Whether a variant broke above its first level with no level below the break judged held: the lower levels
+ * never settled, so its knee lies somewhere below the break, not known where.
+ */
+function kneeUnknownBelowBreak(o: UsableOutcome): boolean {
+  const k = kneeOf(o);
+  const lowest = Math.min(...k.levels.map((l) => l.load));
+  return k.kneeLoad === null && k.brokeAtLoad !== null && k.brokeAtLoad > lowest;
+}
+
+/** A knee that was not found: `below the first level`, or `not known (below 300 VUs)` when lower levels never settled. */
+function missingKneeText(o: UsableOutcome): string {
+  return kneeUnknownBelowBreak(o) ? `not known (below ${num(kneeOf(o).brokeAtLoad!)} VUs)` : 'below the first level';
+}
+
+/** Where a variant without a knee broke: `at the first level, 100 VUs` or `at 300 VUs, with no level below it judged held`. */
+function brokeWithoutKneeText(o: UsableOutcome): string {
+  const brokeAt = num(kneeOf(o).brokeAtLoad!);
+  return kneeUnknownBelowBreak(o)
+    ? `at ${brokeAt} VUs, with no level below it judged held`
+    : `at the first level, ${brokeAt} VUs`;
+}
+
+/** A variant's knee for a comparison: `400 VUs`, `>= 500 VUs` when it held every level, or why there is none. */
 function kneeFigure(o: UsableOutcome): string {
   const k = kneeOf(o);
   if (k.heldEveryLevel) return `>= ${num(peakVus(o))} VUs`;
-  return k.kneeLoad === null ? 'below the first level' : `${num(k.kneeLoad)} VUs`;
+  return k.kneeLoad === null ? missingKneeText(o) : `${num(k.kneeLoad)} VUs`;
 }
 
 /** The current configuration: one instance polling. */
@@ -112,8 +135,16 @@ export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): str
     p.brokeAtVus === null
       ? `polling x1 held at every level up to ${num(peakVus(polling))} VUs`
       : p.kneeVus === null
-        ? `polling x1 broke at the first level, ${num(p.brokeAtVus)} VUs`
+        ? `polling x1 broke ${brokeWithoutKneeText(polling)}`
         : `polling x1 broke at ${num(p.brokeAtVus)} VUs (knee ${num(p.kneeVus)})`;
+  if (kneeUnknownBelowBreak(polling) && p.brokeAtVus! > TODAY_USERS) {
+    // It broke above today's load, but no level below the break settled: its headroom today is not known.
+    const unsettled = notSteadyText(kneeOf(polling));
+    return winner === polling
+      ? `No measured variant does better than polling x1; ${where} (${unsettled}), so whether it holds ${num(TODAY_USERS)} is not known.`
+      : `Switch to ${winner.label} before ${num(p.brokeAtVus!)} concurrent users at the latest: ${where} (${unsettled}).`;
+  }
+  // A break at or below today's load with no knee is a knee below it, as far as today's margin goes.
   const knee = p.brokeAtVus === null ? peakVus(polling) : (p.kneeVus ?? 0);
   const margin = knee - TODAY_USERS;
   const marginText =
@@ -121,11 +152,13 @@ export function whenToSwitch(polling: UsableOutcome, winner: UsableOutcome): str
       ? margin >= 0
         ? `at least ${num(margin)} VUs of headroom at ${num(TODAY_USERS)}`
         : `untested at ${num(TODAY_USERS)}`
-      : margin > 0
-        ? `${num(margin)} VUs of headroom at ${num(TODAY_USERS)}`
-        : margin === 0
-          ? `no headroom at ${num(TODAY_USERS)}`
-          : `already ${num(-margin)} VUs over its knee at ${num(TODAY_USERS)}`;
+      : kneeUnknownBelowBreak(polling)
+        ? `already past its break at ${num(TODAY_USERS)}`
+        : margin > 0
+          ? `${num(margin)} VUs of headroom at ${num(TODAY_USERS)}`
+          : margin === 0
+            ? `no headroom at ${num(TODAY_USERS)}`
+            : `already ${num(-margin)} VUs over its knee at ${num(TODAY_USERS)}`;
   if (winner === polling) {
     return margin > 0 || (p.brokeAtVus === null && margin >= 0)
       ? `No switch needed yet: ${where}, ${marginText}.`
@@ -173,7 +206,7 @@ export const transportRule: VerdictRule = {
     for (const o of usable) {
       const f = figures(o);
       const k = kneeOf(o);
-      const kneeText = f.kneeVus === null ? 'below the first level' : `${num(f.kneeVus)} VUs`;
+      const kneeText = f.kneeVus === null ? missingKneeText(o) : `${num(f.kneeVus)} VUs`;
       const unsettled = k.notSteadyLoads.length === 0 ? '' : `, ${notSteadyText(k)}`;
       const knee = k.heldEveryLevel
         ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
@@ -231,7 +264,7 @@ export const transportRule: VerdictRule = {
         : w.kneeVus === null && w.brokeAtVus === null
           ? `${winner.label}: no level could be judged (${notSteadyText(kneeOf(winner))}); p95 reply ${ms(w.replyP95Ms)}.${when}`
           : w.kneeVus === null
-            ? `${winner.label}: even it broke ${budgetText(winner)} at the first level, ${num(w.brokeAtVus)} VUs; it ranks first on p95 reply, ${ms(w.replyP95Ms)}.${when}`
+            ? `${winner.label}: even it broke ${budgetText(winner)} ${brokeWithoutKneeText(winner)}; it ranks first on p95 reply, ${ms(w.replyP95Ms)}.${when}`
             : `${winner.label}: the highest knee, ${num(w.kneeVus)} VUs (${w.brokeAtVus === null ? 'not steady above it' : `broke at ${num(w.brokeAtVus)}`}), p95 reply ${ms(w.replyP95Ms)}.${when}`,
       figure: `knee ${kneeFigure(winner)}${runnerUp === undefined ? '' : ` vs ${runnerUp.label} ${kneeFigure(runnerUp)}`}; with a crash: ${killText}`,
       changesIf: held

@@ -415,6 +415,22 @@ describe('transport wording', () => {
     );
   });
 
+  it('names the break as the latest moment to switch when no level below it settled', () => {
+    const polling = loadFixture('variant-polling-x1');
+    // Users who think 60 s, so no step is long enough to settle; its steps tripled, so the overload that
+    // breaks it lies above today's 300 users and the knee below it is not known.
+    polling.scenario.resolved = {
+      ...polling.scenario.resolved,
+      behaviour: { thinkTime: { distribution: 'constant', median: 60_000 } },
+    };
+    polling.phases = polling.phases.map((p) => ({ ...p, targetVus: (p.targetVus ?? 0) * 3 }));
+    const text = whenToSwitch(ok(polling) as UsableOutcome, ok(loadFixture('variant-webhook-x3')) as UsableOutcome);
+    expect(text).toMatch(
+      /^Switch to webhook x3 before 480 concurrent users at the latest: polling x1 broke at 480 VUs, with no level below it judged held \(not steady at 60, 120, /,
+    );
+    expect(text).not.toMatch(/headroom|over its knee/);
+  });
+
   it('a single variant that broke at the first level: no "n/a VUs", and no sizing on it', () => {
     const polling = loadFixture('variant-polling-x1');
     polling.scenario.resolved = { ...polling.scenario.resolved, thresholds: { reply_latency: ['p(95)<1'] } };
