@@ -174,6 +174,43 @@ describe('findKneeInRamp', () => {
     expect(k.rules[0]).toContain('the percentile over the replies to every update sent in the phase');
   });
 
+  it('breaks a level whose answers never came, however fast its first output (a typing indicator)', () => {
+    // The top step's first output is a typing indicator within 50 ms, but one update in twelve (8%) had no
+    // final reply by the 30 s deadline, where measure.ts records it: more than a p95 leaves out.
+    const stairs = staircase(Array(16).fill(500));
+    stairs.scenario = {
+      ...stairs.scenario,
+      resolved: { ...stairs.scenario.resolved, replies: { deadline: 30_000 } },
+    };
+    const typing = Array(120).fill(50);
+    const finals = (lostEvery: number) =>
+      Array.from({ length: 120 }, (_, i) => (lostEvery > 0 && i % lostEvery === 0 ? 30_000 : 2_000));
+    const latency = (lostEvery: number) => {
+      const both = (v: readonly number[], w: readonly number[]) => ({
+        replyFirst: encodeHistogram(v),
+        replyFinal: encodeHistogram(w),
+      });
+      const final = finals(lostEvery);
+      return {
+        ...both(typing, final),
+        halves: [both(typing.slice(0, 60), final.slice(0, 60)), both(typing.slice(60), final.slice(60))],
+      };
+    };
+    const recorded: RunResult = {
+      ...stairs,
+      // The first step loses one update in forty (2.5%, within what a p95 leaves out), the second one in twelve.
+      phases: stairs.phases.map((p, i) => ({ ...p, latency: latency(i < 2 ? 40 : 12) })),
+    };
+    const k = findKneeInRamp(recorded, { budget: { percentile: 95, maxMs: 3000, metric: 'reply_first_latency' } });
+    expect(k.levels.map((l) => [l.load, l.status, l.latencyMs])).toEqual([
+      [100, 'held', 50],
+      [200, 'broke', 50],
+    ]);
+    expect(k.levels[1]!.unansweredShare).toBeCloseTo(10 / 120, 3);
+    expect(k.sentences[0]).toContain('broke at 200 VUs (50 ms; 8.3% of its updates unanswered by the deadline)');
+    expect(k.rules.join('\n')).toContain('more than 5% of its updates had no final reply by the deadline');
+  });
+
   it('judges a step by its replies even when its intervals are too sparse to have a latency series', () => {
     const sparse = staircase([]);
     const recorded: RunResult = {

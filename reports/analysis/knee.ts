@@ -3,7 +3,7 @@ import { type SeriesKey, seriesFor, seriesName } from '../../contracts/series.ts
 import { parseThresholdExpression, ThresholdError, thresholdsFromScenario } from '../../contracts/thresholds/parse.ts';
 import { detectSaturation, type LoadWindow, type SaturationOptions, saturationRules } from './bottleneck.ts';
 import { dayModelOfRun, meanThinkTimeS } from './day-model.ts';
-import { percentileOf } from './histogram.ts';
+import { bucketHistogram, percentileOf } from './histogram.ts';
 import { percentileInterval } from './quantile-interval.ts';
 import { quantile } from './series.ts';
 import {
@@ -115,6 +115,26 @@ export function budgetHistogram(latency: PhaseLatency, budget: LatencyBudget): E
 }
 
 /**
+ * The share of a phase's updates with no final reply by the reply deadline: measure.ts records those at the
+ * deadline (HDR keeps 3 significant digits, so anything within 0.1% of it counts). A first-output budget reads
+ * the first visible output, often a typing indicator sent before any work, so without this a level could
+ * hold it while its answers never came (polling x1 at 500 users in the transport matrix: first output p95
+ * 78 ms with 8% of its updates unanswered behind a full Claude queue).
+ */
+function unansweredShare(phase: Phase, deadlineMs: number | undefined): number | undefined {
+  const replies = phase.latency?.replyFinal;
+  if (deadlineMs === undefined || replies === undefined || replies.count === 0) return undefined;
+  const [, atDeadline] = bucketHistogram(replies, [0, deadlineMs * 0.999]);
+  return (atDeadline?.count ?? 0) / replies.count;
+}
+
+/** The run's reply deadline (ms) from its resolved scenario; undefined when it does not state one. */
+function replyDeadlineMs(result: RunResult): number | undefined {
+  const replies = result.scenario.resolved.replies as { deadline?: unknown } | undefined;
+  return typeof replies?.deadline === 'number' ? replies.deadline : undefined;
+}
+
+/**
  * A level's latency: the budget's percentile over the replies to the updates sent in the phase when the run
  * recorded them (every reply counts once, however few arrive per interval), else the median of the
  * per-interval percentile points inside it (results written before phases carried their replies).
@@ -205,6 +225,7 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
   // A closed-model user goes round think -> send -> wait for the reply; an open model's arrivals do not think.
   const thinkMs = open ? 0 : meanThinkTimeS(dayModelOfRun(result)) * 1000;
   const windows: Array<LoadWindow & { steady: boolean }> = [];
+  const deadlineMs = replyDeadlineMs(result);
   // One level per target load. A staircase has two phases per step with the same target - the ramp to
   // it and the hold at it - and the later one (the hold, with every VU there) is the level: judging both
   // read "held up to 500 VUs, broke at 500 VUs" when the ramp held and the hold did not.
@@ -216,6 +237,9 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
     const latencyMs = levelLatencyMs(phase, latencyPoints, budget);
     const rates = pointsIn(rate?.points, phase.startMs, phase.endMs).map(([, v]) => v);
     const steadiness = phaseSteadiness(result, phase, latencyPoints, budget, thinkMs, options.steady ?? {});
+    const unanswered = unansweredShare(phase, deadlineMs);
+    // More unanswered updates than the percentile leaves out: the percentile's answer never came.
+    const answered = unanswered === undefined || unanswered <= 1 - budget.percentile / 100;
     byLoad.set(load, {
       load,
       label: phase.name,
@@ -225,10 +249,11 @@ export function findKneeInRamp(result: RunResult, options: KneeOptions = {}): Kn
         ? 'broke'
         : !steadiness.steady
           ? 'not-steady'
-          : latencyMs !== null && latencyMs <= budget.maxMs
+          : latencyMs !== null && latencyMs <= budget.maxMs && answered
             ? 'held'
             : 'broke',
       steadiness,
+      ...(unanswered === undefined ? {} : { unansweredShare: unanswered }),
     });
     // An overloaded level is judged (broken), and its busiest resource is the one that ran out.
     const judged = steadiness.steady || isOverloaded(steadiness);
@@ -303,6 +328,16 @@ export function findKneeAcrossRuns(results: readonly RunResult[], options: KneeO
   );
 }
 
+/** What else a broken level's figure needs said: its overload, its unanswered updates. */
+function whyBroke(l: LoadLevel, budget: LatencyBudget, options: KneeOptions): string[] {
+  if (l.status !== 'broke') return [];
+  const why: string[] = [];
+  if (l.steadiness !== null && isOverloaded(l.steadiness)) why.push(steadinessText(l.steadiness, options.steady));
+  if (l.unansweredShare !== undefined && l.unansweredShare > 1 - budget.percentile / 100)
+    why.push(`${(l.unansweredShare * 100).toFixed(1)}% of its updates unanswered by the deadline`);
+  return why;
+}
+
 function assemble(
   basis: KneeAnalysis['basis'],
   loadUnit: KneeAnalysis['loadUnit'],
@@ -323,7 +358,7 @@ function assemble(
   const bottleneck = signals[0] ?? null;
   const name = budgetName(budget);
   const at = (l: LoadLevel) =>
-    `${l.load} ${loadUnit} (${fmtMs(l.latencyMs)}${l.steadiness !== null && isOverloaded(l.steadiness) ? `; ${steadinessText(l.steadiness, options.steady)}` : ''})`;
+    `${l.load} ${loadUnit} (${[fmtMs(l.latencyMs), ...whyBroke(l, budget, options)].join('; ')})`;
   const sentences: string[] = [];
   if (missing !== null) sentences.push(`No knee: ${missing}.`);
   else if (levels.length === 0) sentences.push('No knee: no load levels (phases with a target load) to compare.');
@@ -365,7 +400,12 @@ function assemble(
     signals,
     rules: [
       `knee = the highest load at which ${name} held at it and at every lower load (${levelRule})`,
-      ...(basis === 'ramp' ? [steadinessRule(options.steady)] : []),
+      ...(basis === 'ramp'
+        ? [
+            steadinessRule(options.steady),
+            `a level also broke when more than ${100 - budget.percentile}% of its updates had no final reply by the deadline (the p${budget.percentile}'s answer never came, whatever the first output)`,
+          ]
+        : []),
       ...saturationRules(options),
     ],
     sentences,

@@ -161,6 +161,12 @@ export interface LoadLevel {
   status: LevelStatus;
   /** Whether the level settled and, if not, why; null when not checked (a whole run of a set of runs). */
   steadiness: Steadiness | null;
+  /**
+   * The share of the level's updates with no final reply by the deadline, when the run recorded its replies
+   * per phase. More than the budget's percentile leaves (5% for a p95) breaks the budget whatever the first
+   * output says: a typing indicator is not an answer.
+   */
+  unansweredShare?: number;
 }
 
 /** A resource signal crossing its saturation rule at some load. */
