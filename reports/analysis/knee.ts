@@ -372,7 +372,9 @@ function assemble(
     );
   else if (stopLevel !== undefined)
     sentences.push(
-      `${kneeLevel === undefined ? `${name}: no level held before` : `${name} held up to ${at(kneeLevel)}; above it,`} ${stopLevel.load} ${loadUnit} was not steady, so nothing higher counts as held` +
+      (kneeLevel === undefined
+        ? `${name}: the first level, ${stopLevel.load} ${loadUnit}, was not steady, so no level counts as held`
+        : `${name} held up to ${at(kneeLevel)}; above it, ${stopLevel.load} ${loadUnit} was not steady, so nothing higher counts as held`) +
         (brokeLevel === undefined ? '.' : `; it broke at ${at(brokeLevel)}.`),
     );
   if (notSteady.length > 0)

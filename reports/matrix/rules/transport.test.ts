@@ -3,12 +3,12 @@ import { getMatrix } from '../../../scenarios/matrices/index.ts';
 import { loadFixture } from '../../fixtures/index.ts';
 import { ok } from '../testing/outcomes.ts';
 import { decideMatrix } from '../verdicts.ts';
-import { TODAY_USERS } from './transport.ts';
+import { TODAY_CONCURRENT_USERS } from './transport.ts';
 
 const question = getMatrix('transport').question;
 
 describe('transport verdict: when to switch', () => {
-  it('states where polling x1 breaks, its margin at 300 users, and what the winner costs', () => {
+  it("states where polling x1 breaks, its margin over today's 50 concurrent users, and what the winner costs", () => {
     const polling = loadFixture('variant-polling-x1');
     const webhook3 = loadFixture('variant-webhook-x3');
     polling.database.maxConnectionsSeen = 12;
@@ -18,13 +18,13 @@ describe('transport verdict: when to switch', () => {
     const p = row('polling x1');
     expect(v.winner).toBe('webhook x3');
     expect(p.brokeAtVus).not.toBeNull();
-    const margin = p.kneeVus! - TODAY_USERS;
+    const margin = p.kneeVus! - TODAY_CONCURRENT_USERS;
     const headroom =
       margin > 0
-        ? `${margin} VUs of headroom at 300`
+        ? `${margin} VUs of headroom over today's 50 concurrent users`
         : margin === 0
-          ? 'no headroom at 300'
-          : `already ${-margin} VUs over its knee at 300`;
+          ? "no headroom at today's 50 concurrent users"
+          : `already ${-margin} VUs over its knee at today's 50 concurrent users`;
     expect(v.answer).toContain(
       `polling x1 broke at ${p.brokeAtVus} VUs (knee ${p.kneeVus}), ${headroom}; webhook x3 costs 2 more instances and 20 more peak Postgres connections (32 vs 12).`,
     );
@@ -35,14 +35,16 @@ describe('transport verdict: when to switch', () => {
     );
   });
 
-  it('never says "no switch needed" when polling x1 wins but is over its knee at 300', () => {
+  it('never says "no switch needed" when polling x1 wins but is over its knee today', () => {
     const polling = loadFixture('variant-polling-x1');
     const v = decideMatrix('transport', question, [ok(polling)]);
     const p = v.rows[0]!.values;
     expect(v.winner).toBe('polling x1');
     expect(v.answer).not.toContain('costs');
-    if (p.brokeAtVus !== null && p.kneeVus! <= TODAY_USERS) {
-      expect(v.answer).toContain('No measured variant does better than polling x1, and it does not hold 300:');
+    if (p.brokeAtVus !== null && p.kneeVus! <= TODAY_CONCURRENT_USERS) {
+      expect(v.answer).toContain(
+        "No measured variant does better than polling x1, and it does not hold today's 50 concurrent users:",
+      );
       expect(v.answer).not.toContain('No switch needed');
     } else {
       expect(v.answer).toMatch(/No switch needed yet: polling x1 (broke|held)/);

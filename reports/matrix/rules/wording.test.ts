@@ -411,7 +411,7 @@ describe('transport wording', () => {
     polling.scenario.resolved = { ...polling.scenario.resolved, thresholds: { reply_latency: ['p(95)<600000'] } };
     const text = whenToSwitch(ok(polling) as UsableOutcome, ok(loadFixture('variant-webhook-x3')) as UsableOutcome);
     expect(text).toMatch(
-      /^Switch to webhook x3 only past [\d,]+ concurrent users \(untested above\): polling x1 held at every level up to [\d,]+ VUs, at least [\d,]+ VUs of headroom at 300; webhook x3 costs 2 more instances/,
+      /^Switch to webhook x3 only past [\d,]+ concurrent users \(untested above\): polling x1 held at every level up to [\d,]+ VUs, at least [\d,]+ VUs of headroom over today's 50 concurrent users; webhook x3 costs 2 more instances/,
     );
   });
 
