@@ -35,6 +35,16 @@ describe('transport verdict: when to switch', () => {
     );
   });
 
+  it('still reads polling x1 as the baseline of the switch when a duplicate reply kept it from winning', () => {
+    const polling = loadFixture('variant-polling-x1');
+    polling.correctness.duplicateReplies = 1;
+    const v = decideMatrix('transport', question, [ok(polling), ok(loadFixture('variant-webhook-x3'))]);
+    expect(v.winner).toBe('webhook x3');
+    expect(v.answer).toMatch(/Switch to webhook x3 (now|before [\d,]+ concurrent users): polling x1 (broke|held)/);
+    expect(v.sentences.join(' ')).toContain('polling x1: ');
+    expect(v.sentences.join(' ')).toContain('1 duplicate reply');
+  });
+
   it('never says "no switch needed" when polling x1 wins but is over its knee today', () => {
     const polling = loadFixture('variant-polling-x1');
     const v = decideMatrix('transport', question, [ok(polling)]);

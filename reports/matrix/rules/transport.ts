@@ -261,7 +261,9 @@ export const transportRule: VerdictRule = {
     const w = figures(winner);
     const runnerUp = clean[1];
     const held = kneeOf(winner).heldEveryLevel;
-    const polling = clean.find(isPollingX1);
+    // The current configuration is the baseline of the switch whether or not it could win: a polling x1
+    // that duplicated a reply under overload is still what runs today.
+    const polling = usable.find(isPollingX1);
     const switchText = polling === undefined ? null : whenToSwitch(polling, winner);
     const when = switchText === null ? '' : ` ${switchText}`;
     return {
