@@ -298,6 +298,8 @@ describe('transport verdict', () => {
       /^polling x1: no level could be judged \(not steady at 20, 40, .* VUs \(not judged; 20 VUs: held 30 s, shorter than 3 user cycles/,
     );
     expect(v.answer).not.toContain('n/a');
+    expect(v.sentences[0]).toMatch(/^polling x1: no level judged on reply p95 <= 3 s, not steady at 20, 40/);
+    expect(v.sentences.join(' ')).not.toContain('up to below');
   });
 
   it('says where it broke by overload when the levels below never settled, without inventing a knee', () => {

@@ -219,7 +219,9 @@ export const transportRule: VerdictRule = {
       const knee = k.heldEveryLevel
         ? `held ${budgetText(o)} at every level up to ${num(peakVus(o))} VUs`
         : f.brokeAtVus === null
-          ? `held ${budgetText(o)} up to ${kneeText}${unsettled}`
+          ? f.kneeVus === null
+            ? `no level judged on ${budgetText(o)}${unsettled}`
+            : `held ${budgetText(o)} up to ${kneeText}${unsettled}`
           : `broke ${budgetText(o)} at ${num(f.brokeAtVus)} VUs (knee ${kneeText})${unsettled}`;
       const policy = botKnob(o.result, 'telegram.webhookOnTimeout');
       v.sentences.push(
