@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../contracts/run-result.ts';
+import type { PhaseLatency, RunResult } from '../../contracts/run-result.ts';
 import { loadFixture } from '../fixtures/index.ts';
 import { RAMP_MODEL } from '../fixtures/models.ts';
 import { encodeHistogram } from '../fixtures/synth.ts';
@@ -193,7 +193,7 @@ describe('findKneeInRamp', () => {
       const final = finals(lostEvery);
       return {
         ...both(typing, final),
-        halves: [both(typing.slice(0, 60), final.slice(0, 60)), both(typing.slice(60), final.slice(60))],
+        halves: [both(typing.slice(0, 60), final.slice(0, 60)), both(typing.slice(60), final.slice(60))] as [PhaseLatency, PhaseLatency],
       };
     };
     const recorded: RunResult = {
