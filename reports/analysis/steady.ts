@@ -15,13 +15,13 @@
  *    above capacity and its latency is still rising, whatever its current value.
  *
  * One unsettled level is judged all the same: an overloaded one. Its second half broke the budget and is not
- * markedly better than its first (as in 2), and either its latency rose through the hold (its halves differ as in 2, the second
- * the slower), or a queue grew through it (3), or both halves broke the budget. Where it would settle is
- * known: after a step up in load a queue approaches its equilibrium from below, so a latency still rising
- * settles, if ever, above where it already is, and one past the budget all through the hold shows no sign of
- * coming back under it. A longer hold cannot make it hold, and an overloaded level's user cycle stretches
- * towards the reply deadline, so check 1 would call every hold of it too short. It is broken, and the report
- * says it was by overload. The mirror case (the first half broke the budget, the second held it: a step's
+ * markedly better than its first (as in 2), and either its latency rose through the hold (its halves differ
+ * as in 2, the second the slower), or a queue grew through it (3), or both halves broke the budget. Where it
+ * would settle is known: after a step up in load a queue approaches its equilibrium from below, so a latency
+ * still rising settles, if ever, above where it already is, and one past the budget all through the hold
+ * shows no sign of coming back under it. A longer hold cannot make it hold, and an overloaded level's user
+ * cycle stretches towards the reply deadline, so check 1 would call every hold of it too short. It is broken,
+ * and the report says it was by overload. The mirror case (the first half broke the budget, the second held it: a step's
  * burst draining) stays "not steady": half a hold within the budget is not a whole level held.
  */
 export const STEADY_DEFAULTS = {
@@ -145,7 +145,7 @@ function growingQueue(
 }
 
 /**
- * The level's steadiness, by the three checks in order.
+ * The level's steadiness, by the three checks in order; an unsettled level that was overloaded says so.
  *
  * @example
  * levelSteadiness({ fromMs: 0, toMs: 120_000, latency, queues: new Map(), cycleMs: 25_000 }) // { steady: true }
