@@ -193,7 +193,10 @@ describe('findKneeInRamp', () => {
       const final = finals(lostEvery);
       return {
         ...both(typing, final),
-        halves: [both(typing.slice(0, 60), final.slice(0, 60)), both(typing.slice(60), final.slice(60))] as [PhaseLatency, PhaseLatency],
+        halves: [both(typing.slice(0, 60), final.slice(0, 60)), both(typing.slice(60), final.slice(60))] as [
+          PhaseLatency,
+          PhaseLatency,
+        ],
       };
     };
     const recorded: RunResult = {
