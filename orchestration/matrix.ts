@@ -6,6 +6,7 @@ import { redactSecrets } from '../common/redact.ts';
 import type { MatrixName } from '../contracts/matrices.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
 import {
+  type DistortedRun,
   decideMatrix,
   foldRepetitions,
   MATRIX_REPORT_FILES,
@@ -236,6 +237,25 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
   return concludeMatrix(matrix, repetitions, interrupted, options.outDir, (performance.now() - startedRealMs) / 1000);
 }
 
+/** The runs of these repetitions that the lab distorted, for the report to name. */
+function distortedRuns(repetitions: readonly MatrixRepetition[]): DistortedRun[] {
+  return repetitions.flatMap((repetition, i) =>
+    repetition.outcomes.flatMap((o) => {
+      const fidelity = o.result?.fidelity;
+      if (o.result === null || fidelity?.status !== 'distorted') return [];
+      return [
+        {
+          variant: o.label,
+          repetition: i + 1,
+          timeScale: o.result.timeScale,
+          estimatedDistortionMs: fidelity.estimatedDistortionMs,
+          boundMs: fidelity.boundMs,
+        },
+      ];
+    }),
+  );
+}
+
 /** Folds the repetitions' verdicts and writes the report: the end of a matrix run, and all of a re-report. */
 async function concludeMatrix(
   matrix: MatrixDefinition,
@@ -248,7 +268,7 @@ async function concludeMatrix(
   const finished = interrupted && repetitions.length > 1 ? repetitions.slice(0, -1) : repetitions;
   const verdict = foldRepetitions(
     finished.map((r) => r.verdict),
-    { seeds: finished.map((r) => r.seed) },
+    { seeds: finished.map((r) => r.seed), distorted: distortedRuns(finished) },
   );
   const outcomes = finished[verdict.repetitions.representative - 1]!.outcomes;
   const paths = await writeMatrixReport(verdict, outcomes, outDir);

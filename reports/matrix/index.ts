@@ -18,6 +18,7 @@ export {
 export { formatCell, matrixHtml, matrixMarkdown, repetitionsText, reportVerdict } from './render.ts';
 export {
   asRepeated,
+  type DistortedRun,
   type FigureSpread,
   foldRepetitions,
   type RepeatedRow,

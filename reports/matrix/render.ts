@@ -73,9 +73,18 @@ export function repetitionsText(v: RepeatedVerdict): string | null {
   if (r.count < 2) return null;
   const seeds = r.seeds === undefined ? '' : ` (seeds ${r.seeds.join(', ')})`;
   const winners = listOfLabels(r.winners.map((w) => w ?? 'none'));
+  const distorted =
+    r.distorted === undefined || r.distorted.length === 0
+      ? ''
+      : ` Distorted by the lab, so no figures of their own (they still count in the medians and ranges): ${r.distorted
+          .map(
+            (d) =>
+              `${d.variant} in repetition ${d.repetition} (${d.estimatedDistortionMs} ms against the ${d.boundMs} ms bound at ${d.timeScale}x)`,
+          )
+          .join('; ')}.`;
   return (
     `${r.count} repetitions${seeds}; winners in order: ${winners}. Each figure is the median over the ` +
-    `repetitions with its range (min–max); the findings listed and the runs compared below are repetition ${r.representative}'s.`
+    `repetitions with its range (min–max); the findings listed and the runs compared below are repetition ${r.representative}'s.${distorted}`
   );
 }
 

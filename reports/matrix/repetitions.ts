@@ -50,6 +50,21 @@ export interface RepetitionSummary {
   representative: number;
   /** Each repetition's scenario seed, in order, when the runner passed them. */
   seeds?: number[];
+  /**
+   * The runs the lab distorted (fidelity `distorted`), in any repetition, when the runner passed them: the
+   * report's fidelity lines show the representative repetition only, so the others would go unsaid.
+   */
+  distorted?: DistortedRun[];
+}
+
+/** One run whose figures the lab's own delay distorted. */
+export interface DistortedRun {
+  variant: string;
+  /** 1-based. */
+  repetition: number;
+  timeScale: number;
+  estimatedDistortionMs: number;
+  boundMs: number;
 }
 
 /** A verdict row with each figure's spread over the repetitions. */
@@ -143,7 +158,7 @@ export function disagreement(
  */
 export function foldRepetitions(
   verdicts: readonly MatrixVerdict[],
-  options: { seeds?: readonly number[] } = {},
+  options: { seeds?: readonly number[]; distorted?: readonly DistortedRun[] } = {},
 ): RepeatedVerdict {
   if (verdicts.length === 0) throw new RangeError('foldRepetitions needs at least one verdict');
   const winners = verdicts.map((v) => v.winner);
@@ -168,6 +183,7 @@ export function foldRepetitions(
     stable,
     representative: representative + 1,
     ...(options.seeds === undefined ? {} : { seeds: [...options.seeds] }),
+    ...(options.distorted === undefined ? {} : { distorted: [...options.distorted] }),
   };
   const rows = mergedRows(verdicts);
   if (verdicts.length === 1) return { ...base, rows, repetitions: summary };

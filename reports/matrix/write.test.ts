@@ -218,6 +218,22 @@ describe('matrix report over repetitions', () => {
     expect(md).not.toMatch(/^\*\*Answer:\*\*/m);
   });
 
+  it('names the runs the lab distorted in any repetition, not only the one it shows', () => {
+    const distorted = [
+      { variant: 'advisory x3', repetition: 3, timeScale: 2, estimatedDistortionMs: 278.7, boundMs: 150 },
+    ];
+    const { md, html } = renderMatrixReport(
+      foldRepetitions(verdicts, { seeds: [1, 2, 3], distorted }),
+      race(6_000, 8_000),
+    );
+    const sentence =
+      'Distorted by the lab, so no figures of their own (they still count in the medians and ranges): ' +
+      'advisory x3 in repetition 3 (278.7 ms against the 150 ms bound at 2x).';
+    expect(md).toContain(sentence);
+    expect(html).toContain('advisory x3 in repetition 3 (278.7 ms against the 150 ms bound at 2x)');
+    expect(renderMatrixReport(folded, race(6_000, 8_000)).md).not.toContain('Distorted by the lab');
+  });
+
   it('shows every verdict figure as the median with its range, and how often each variant won', () => {
     const { md } = renderMatrixReport(folded, race(6_000, 8_000));
     const header = md.split('\n').find((l) => l.startsWith('| variant | status | won |'));
