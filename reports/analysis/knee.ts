@@ -208,9 +208,10 @@ function phaseSteadiness(
  * updates sent in it (older results without per-phase replies: the median of the per-interval
  * `reply_latency_pXX_ms` points inside it). A level is judged only when it was
  * steady (steady.ts: held for enough user cycles, its halves agree, no queue grew); one that never settled
- * is "not steady", neither held nor broken, unless it was overloaded (its latency still rising, already past
- * the budget), which is broken. The knee is the highest level at which it and every lower
- * level held the budget.
+ * is "not steady", neither held nor broken, unless it was overloaded (steady.ts: past the budget in its
+ * second half while its latency rose, a queue grew, or its first half was past it too), which is broken. A
+ * level whose unanswered updates exceed what the percentile leaves out is broken too. The knee is the
+ * highest level at which it and every lower level held the budget.
  *
  * @example
  * findKneeInRamp(readRunResult('ramp.json')).kneeLoad // 140
