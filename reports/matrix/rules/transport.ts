@@ -50,11 +50,22 @@ const columns = (budget: LatencyBudget | null): VerdictColumn[] => [
 ];
 
 /**
+ * Each run's knee, computed once: the rule reads it a dozen times per variant, and each reading decoded every
+ * phase's histograms again.
+ */
+const knees = new WeakMap<UsableOutcome['result'], KneeAnalysis>();
+
+/**
  * The knee on the run's knee budget (the scenario's first-output budget when it states one, else its reply
  * budget): the same analysis, on the same budget, as the report's capacity section and comparison table.
  */
 function kneeOf(o: UsableOutcome): KneeAnalysis {
-  return findKneeInRamp(o.result, { budget: kneeBudget(o.result) });
+  let knee = knees.get(o.result);
+  if (knee === undefined) {
+    knee = findKneeInRamp(o.result, { budget: kneeBudget(o.result) });
+    knees.set(o.result, knee);
+  }
+  return knee;
 }
 
 function figures(o: UsableOutcome): Record<string, number | null> {
