@@ -167,7 +167,11 @@ describe('method errors as Telegram words them', () => {
     expectError(await send({ chat_id: 999, text: 'hi' }), 400, 'Bad Request: chat not found');
     expectError(await send({ chat_id: 'abc', text: 'hi' }), 400, 'Bad Request: chat not found');
     expectError(await send({ chat_id: { id: 1 }, text: 'hi' }), 400, 'Bad Request: chat not found');
-    expectError(await send({ chat_id: 1, text: 'hi', reply_markup: '{oops' }), 400, /reply_markup/);
+    expectError(
+      await send({ chat_id: 1, text: 'hi', reply_markup: '{oops' }),
+      400,
+      "Bad Request: can't parse reply keyboard markup JSON object",
+    );
     expectError(await send({ chat_id: 1, text: 'hi', reply_to_message_id: 99_999 }), 400, /replied not found/);
     fake.setBlocked({ user_id: 1 });
     expectError(await send({ chat_id: 1, text: 'hi' }), 403, 'Forbidden: bot was blocked by the user');
@@ -220,7 +224,7 @@ describe('method errors as Telegram words them', () => {
       400,
       'Bad Request: unsupported parse_mode',
     );
-    expectError(await send({ chat_id: unknownChat, text: 'hi', reply_markup: '{oops' }), 400, /reply_markup/);
+    expectError(await send({ chat_id: unknownChat, text: 'hi', reply_markup: '{oops' }), 400, /reply keyboard markup/);
     expectError(await send({ chat_id: unknownChat, text: 'hi', reply_parameters: 7 }), 400, /reply parameters/);
     // What the server checks only once it knows the chat: blanks, length, the message replied to.
     expectError(await send({ chat_id: unknownChat, text: '   ' }), 400, 'Bad Request: chat not found');
@@ -242,6 +246,88 @@ describe('method errors as Telegram words them', () => {
     expectError(await del({ message_id: 1 }), 400, 'Bad Request: chat identifier is not specified');
     expectError(await del({ chat_id: unknownChat }), 400, 'Bad Request: message identifier is not specified');
     expectError(await del({ chat_id: unknownChat, message_id: 1 }), 400, 'Bad Request: chat not found');
+  });
+
+  it('reply_markup as the Bot API server reads it, and callback data over 64 bytes refused as Telegram does', async () => {
+    fake.addChat({ chat_id: 3 });
+    const keyboard = (...buttons: unknown[]) => ({
+      chat_id: 3,
+      text: 'menu',
+      reply_markup: { inline_keyboard: [buttons] },
+    });
+    const button = "can't parse inline keyboard button";
+    expectError(
+      await send({ chat_id: 3, text: 'hi', reply_markup: '[1]' }),
+      400,
+      'Bad Request: object expected as reply markup',
+    );
+    expectError(
+      await send({ chat_id: 3, text: 'hi', reply_markup: { inline_keyboard: 'x' } }),
+      400,
+      'Bad Request: field "inline_keyboard" must be of type Array',
+    );
+    expectError(
+      await send({ chat_id: 3, text: 'hi', reply_markup: { inline_keyboard: [{ text: 'A', callback_data: 'a' }] } }),
+      400,
+      'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays',
+    );
+    expectError(await send(keyboard('A')), 400, `Bad Request: ${button}: InlineKeyboardButton must be an Object`);
+    expectError(await send(keyboard({ callback_data: 'a' })), 400, `Bad Request: ${button}: Can't find field "text"`);
+    // The mistake of a bot that writes `data` for `callback_data`, and of one that sends nulls for unset fields.
+    expectError(
+      await send(keyboard({ text: 'A', data: 'a' })),
+      400,
+      `Bad Request: ${button}: Text buttons are unallowed in the inline keyboard`,
+    );
+    expectError(
+      await send(keyboard({ text: 'A', url: null, callback_data: 'a' })),
+      400,
+      `Bad Request: ${button}: Field "url" must be of type String`,
+    );
+
+    // 1-64 bytes of UTF-8: 64 ASCII characters pass, 33 Cyrillic ones (66 bytes) do not.
+    expect((await send(keyboard({ text: 'A', callback_data: 'x'.repeat(64) }))).status).toBe(200);
+    expectError(
+      await send(keyboard({ text: 'A', callback_data: 'я'.repeat(33) })),
+      400,
+      'Bad Request: BUTTON_DATA_INVALID',
+    );
+    // Telegram refuses it when sending, after the Bot API server's checks of the chat.
+    expectError(
+      await send({ ...keyboard({ text: 'A', callback_data: 'я'.repeat(33) }), chat_id: 987_654 }),
+      400,
+      'Bad Request: chat not found',
+    );
+    const sent = await send(keyboard({ text: 'A', callback_data: 'a' }));
+    const messageId = (sent.body.result as { message_id: number }).message_id;
+    expectError(
+      await callApi(fake.url, token, 'editMessageReplyMarkup', {
+        chat_id: 3,
+        message_id: messageId,
+        reply_markup: { inline_keyboard: [[{ text: 'A', callback_data: 'я'.repeat(33) }]] },
+      }),
+      400,
+      'Bad Request: BUTTON_DATA_INVALID',
+    );
+
+    // Other kinds of button, and a numeric callback_data, which the server reads as its string.
+    const kinds = await send(
+      keyboard(
+        { text: 'Site', url: 'https://example.com' },
+        { text: 'Pay', pay: true },
+        { text: 'N', callback_data: 7 },
+      ),
+    );
+    expect(kinds.status).toBe(200);
+    expect(fake.message({ chat_id: 3 })!.reply_markup).toEqual({
+      inline_keyboard: [
+        [
+          { text: 'Site', url: 'https://example.com' },
+          { text: 'Pay', pay: true },
+          { text: 'N', callback_data: '7' },
+        ],
+      ],
+    });
   });
 
   it('every refused call is recorded with its error code', () => {

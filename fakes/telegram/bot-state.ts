@@ -12,6 +12,21 @@ export interface UpdateIdSource {
   next: number;
 }
 
+/** A callback query the bot has not answered yet. */
+interface OpenCallbackQuery {
+  updateId: number;
+  chatId: number;
+  /** The bot message whose button was pressed. */
+  messageId: number;
+}
+
+/** A callback query the bot answered, and the chat's last update given to the bot at that moment. */
+interface AnsweredCallbackQuery {
+  updateId: number;
+  messageId: number;
+  givenThen: number | undefined;
+}
+
 /**
  * Everything the fake knows about one bot in one environment (`/bot<token>/` or `/bot<token>/test/`):
  * chats, pending updates, the webhook, flood buckets and the call record.
@@ -31,8 +46,10 @@ export class BotState implements WebhookHost {
   readonly recorder = new CallRecorder();
   readonly flood: FloodControl;
   readonly inFlightByChat = new Map<number, number>();
-  /** Open callback queries: id -> update_id. */
-  readonly callbackQueries = new Map<string, number>();
+  /** Open callback queries: id -> the update that carried it, and the message whose button was pressed. */
+  readonly callbackQueries = new Map<string, OpenCallbackQuery>();
+  /** Per chat, the callback query the bot answered last (see {@link answeredUpdate}). */
+  readonly answeredCallbackByChat = new Map<number, AnsweredCallbackQuery>();
   webhook: WebhookActor | undefined;
   /** Where webhook deliveries really go (see `FakeTelegram.routeWebhooks`); undefined = the registered URL. */
   webhookRoute: URL | undefined;
@@ -82,9 +99,39 @@ export class BotState implements WebhookHost {
     return Math.floor(this.options.clock.nowMs() / 1000);
   }
 
-  /** The update a call to `chatId` answers: the webhook update in flight, else the last one polled. */
-  answeredUpdate(chatId: number): number {
-    return this.inFlightByChat.get(chatId) ?? this.store.lastHandedOut.get(chatId) ?? Number.NaN;
+  /**
+   * The update a call to `chatId` answers (a call that edits or sends `messageId`): the webhook update in flight,
+   * else the callback query the bot answered last when the call edits its message, else the last update polled.
+   * A poller fetches a chat's next update while it still handles the last one, so "last polled" is wrong for
+   * a handler that answers late: a bot answers a button press and then edits the pressed message, so that
+   * edit belongs to the press it answered, as long as the bot was given no newer update of the chat before
+   * the answer (after it, an edit without an answer of its own may be the newer update's).
+   */
+  answeredUpdate(chatId: number, messageId: number): number {
+    const inFlight = this.inFlightByChat.get(chatId);
+    if (inFlight !== undefined) return inFlight;
+    const answered = this.answeredCallbackByChat.get(chatId);
+    if (
+      answered !== undefined &&
+      answered.messageId === messageId &&
+      answered.givenThen === this.store.lastGiven.get(chatId)
+    ) {
+      return answered.updateId;
+    }
+    return this.store.lastHandedOut.get(chatId) ?? Number.NaN;
+  }
+
+  /** answerCallbackQuery's bookkeeping: the query is closed, and its chat's next edit of its message is its reply. */
+  answerCallbackQuery(id: string): number | undefined {
+    const query = this.callbackQueries.get(id);
+    if (query === undefined) return undefined;
+    this.callbackQueries.delete(id);
+    this.answeredCallbackByChat.set(query.chatId, {
+      updateId: query.updateId,
+      messageId: query.messageId,
+      givenThen: this.store.lastGiven.get(query.chatId),
+    });
+    return query.updateId;
   }
 
   /** Builds the Update, makes its user and chat known, and queues it for getUpdates or the webhook. */
@@ -117,7 +164,7 @@ export class BotState implements WebhookHost {
         );
       }
       callbackQueryId = `${this.botId}${++this.callbackSeq}`;
-      this.callbackQueries.set(callbackQueryId, updateId);
+      this.callbackQueries.set(callbackQueryId, { updateId, chatId: chat.id, messageId });
       const stored = chat.messages.get(messageId);
       const markup = stored?.markupJson ? `,"reply_markup":${stored.markupJson}` : '';
       const text = stored === undefined ? '' : `,"text":${JSON.stringify(stored.text)}`;
@@ -214,6 +261,7 @@ export class BotState implements WebhookHost {
     this.getUpdatesReceived = 0;
     this.inFlightByChat.clear();
     this.callbackQueries.clear();
+    this.answeredCallbackByChat.clear();
   }
 }
 

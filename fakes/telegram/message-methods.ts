@@ -3,7 +3,8 @@ import type { BotState } from './bot-state.ts';
 import type { ChatState } from './chats.ts';
 import type { CallFacts, Handler } from './methods.ts';
 import { FAKE_TELEGRAM_DEFAULTS as D } from './options.ts';
-import { type Params, paramBool, paramInt, paramJson, paramJsonText, paramString } from './params.ts';
+import { type Params, paramBool, paramInt, paramJson, paramString } from './params.ts';
+import { checkButtonData, parseReplyMarkup } from './reply-markup.ts';
 
 /**
  * Methods about chats and messages: send, edit, delete, callback answers, chat actions. Each checks
@@ -120,11 +121,13 @@ export const sendMessage: Handler = (bot, params, facts) => {
     params.reply_parameters !== undefined || params.reply_to_message_id !== undefined
       ? parseReplyTo(params)
       : undefined;
-  const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
+  const replyMarkup = parseReplyMarkup(params);
+  const markup = bot.chats.internMarkup(replyMarkup.json);
   const chat = resolveChat(bot, params, facts);
   checkTextContent(text);
   if (replyTo !== undefined) checkReplyTo(chat, replyTo, facts);
   checkCanSend(bot, chat);
+  checkButtonData(replyMarkup);
   const dateS = bot.nowS();
   const id = bot.chats.addMessage(chat, { text, markupJson: markup, fromBot: true, dateS, updateId: Number.NaN });
   facts.messageId = id;
@@ -152,30 +155,33 @@ function editableMessage(bot: BotState, params: Params, facts: CallFacts) {
 
 export const editMessageText: Handler = (bot, params, facts) => {
   const text = checkTextParams(params, facts);
-  const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
+  const replyMarkup = parseReplyMarkup(params);
+  const markup = bot.chats.internMarkup(replyMarkup.json);
   const { chat, id, stored } = editableMessage(bot, params, facts);
   checkTextContent(text);
   if (stored.text === text && stored.markupJson === markup) throw ERRORS.notModified();
   checkCanSend(bot, chat);
+  checkButtonData(replyMarkup);
   stored.text = text;
   stored.markupJson = markup;
   return `${messageJson(bot, chat, id, stored.dateS, text, markup)},"edit_date":${bot.nowS()}}`;
 };
 
 export const editMessageReplyMarkup: Handler = (bot, params, facts) => {
-  const markup = bot.chats.internMarkup(paramJsonText(params, 'reply_markup'));
+  const replyMarkup = parseReplyMarkup(params);
+  const markup = bot.chats.internMarkup(replyMarkup.json);
   const { chat, id, stored } = editableMessage(bot, params, facts);
   if (stored.markupJson === markup) throw ERRORS.notModified();
   checkCanSend(bot, chat);
+  checkButtonData(replyMarkup);
   stored.markupJson = markup;
   return `${messageJson(bot, chat, id, stored.dateS, stored.text, markup)},"edit_date":${bot.nowS()}}`;
 };
 
 export const answerCallbackQuery: Handler = (bot, params, facts) => {
   const id = paramString(params, 'callback_query_id');
-  const updateId = id === undefined ? undefined : bot.callbackQueries.get(id);
-  if (id === undefined || updateId === undefined) throw ERRORS.queryTooOld();
-  bot.callbackQueries.delete(id);
+  const updateId = id === undefined ? undefined : bot.answerCallbackQuery(id);
+  if (updateId === undefined) throw ERRORS.queryTooOld();
   facts.updateId = updateId;
   facts.textLength = paramString(params, 'text')?.length ?? -1;
   return 'true';

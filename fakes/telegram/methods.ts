@@ -107,7 +107,8 @@ export function recordCall(
   source: CallSource,
 ): void {
   let updateId = facts.updateId;
-  if (Number.isNaN(updateId) && !Number.isNaN(facts.chatId)) updateId = bot.answeredUpdate(facts.chatId);
+  if (Number.isNaN(updateId) && !Number.isNaN(facts.chatId))
+    updateId = bot.answeredUpdate(facts.chatId, facts.messageId);
   bot.recorder.record(
     bot.recorder.methodId(method),
     facts.chatId,

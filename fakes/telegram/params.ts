@@ -132,7 +132,7 @@ export function paramBool(params: Params, name: string): boolean {
   return value === true || value === 1 || value === 'true' || value === '1' || value === 'True';
 }
 
-/** A JSON-typed field (reply_markup, allowed_updates): a string is parsed, an object taken as is. */
+/** A JSON-typed field (allowed_updates, reply_parameters): a string is parsed, an object taken as is. */
 export function paramJson(params: Params, name: string): unknown {
   const value = params[name];
   if (typeof value !== 'string') return value ?? undefined;
@@ -142,10 +142,4 @@ export function paramJson(params: Params, name: string): unknown {
   } catch {
     throw ERRORS.badRequest(`can't parse ${name} JSON object`);
   }
-}
-
-/** The same field as canonical JSON text, for storage and equality checks ('' when absent). */
-export function paramJsonText(params: Params, name: string): string {
-  const value = paramJson(params, name);
-  return value === undefined ? '' : JSON.stringify(value);
 }

@@ -53,6 +53,36 @@ describe('getUpdates with grammY', () => {
     expect(fake.updates().every((update) => update.confirmed_ms !== null)).toBe(true);
   });
 
+  it("attributes a late edit to the button press it answered, not to the chat's update polled since", async () => {
+    fake.addChat({ chat_id: 7 });
+    const menu = await callApi(fake.url, token, 'sendMessage', {
+      chat_id: 7,
+      text: 'menu',
+      reply_markup: { inline_keyboard: [[{ text: 'A', callback_data: 'a' }]] },
+    });
+    const messageId = (menu.body.result as { message_id: number }).message_id;
+    const first = fake.inject({ kind: 'callback_query', user_id: 7, data: 'a' });
+    const second = fake.inject({ kind: 'callback_query', user_id: 7, data: 'a' });
+    // The poller has both presses while the handler of the first is still running (a chat's updates in order).
+    const polled = await callApi(fake.url, token, 'getUpdates', {});
+    const queries = (polled.body.result as { callback_query: { id: string } }[]).map((u) => u.callback_query.id);
+    expect(queries).toHaveLength(2);
+    const answerAndEdit = async (queryId: string, text: string) => {
+      await callApi(fake.url, token, 'answerCallbackQuery', { callback_query_id: queryId });
+      await callApi(fake.url, token, 'editMessageText', { chat_id: 7, message_id: messageId, text });
+    };
+    await answerAndEdit(queries[0]!, 'first');
+    await answerAndEdit(queries[1]!, 'second');
+    const edits = fake.calls({ method: 'editMessageText' });
+    expect(edits.map((call) => call.update_id)).toEqual([first.update_id, second.update_id]);
+
+    // An edit with no answered press of its own (the next update was polled after the answer) keeps "last polled".
+    const third = fake.inject({ kind: 'callback_query', user_id: 7, data: 'a' });
+    await callApi(fake.url, token, 'getUpdates', { offset: second.update_id + 1 });
+    await callApi(fake.url, token, 'editMessageText', { chat_id: 7, message_id: messageId, text: 'third' });
+    expect(fake.calls({ method: 'editMessageText' }).at(-1)!.update_id).toBe(third.update_id);
+  });
+
   it('runner with sequentialize keeps each chat in order while chats run concurrently', async () => {
     const bot = newBot();
     bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));

@@ -43,6 +43,8 @@ export class UpdateStore {
   readonly log: UpdateEntry[] = [];
   /** The last update handed out by getUpdates per chat, to attribute polling replies. */
   readonly lastHandedOut = new Map<number, number>();
+  /** The last update given to the bot per chat, by getUpdates or a webhook delivery. */
+  readonly lastGiven = new Map<number, number>();
   allowedUpdates: readonly string[] = [];
   redeliveries = 0;
   dropped = 0;
@@ -168,6 +170,7 @@ export class UpdateStore {
   countDelivery(entry: UpdateEntry): void {
     entry.deliveries++;
     if (entry.deliveries > 1) this.redeliveries++;
+    this.lastGiven.set(entry.chat_id, entry.update_id);
   }
 
   private take(limit: number): UpdateEntry[] {
@@ -196,6 +199,7 @@ export class UpdateStore {
     this.dropAll('reset');
     this.log.length = 0;
     this.lastHandedOut.clear();
+    this.lastGiven.clear();
     this.allowedUpdates = [];
     this.redeliveries = 0;
     this.dropped = 0;
