@@ -200,6 +200,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
             expectedDigestMinute: (userId) =>
               this.options.expectedDigestMinute?.(userId) ?? this.assignedMinutes.get(userId),
             knownSinceMs: (userId) => this.onboarded.get(userId),
+            seededBeforeRun: this.scenario.population.onboarded,
           },
         )
       : { expected: [], usersMoved: 0 };

@@ -106,3 +106,37 @@ describe('users who onboard during the run', () => {
     expect(expected.map((e) => e.chatId)).toEqual([1]);
   });
 });
+
+describe('seeded users who pick a digest time again during the run', () => {
+  // 09:45-10:15; each user's new minute and the run ms at which the bot confirmed it.
+  const changes = new Map([
+    [1, { minute: 570, atMs: 5 * 60_000 }], // 10:00 -> 09:30 at 09:50: the new time has passed, owed at once
+    [2, { minute: 610, atMs: 10 * 60_000 }], // 09:50 -> 10:10 at 09:55: the old slot came first, and is the day's
+    [3, { minute: 605, atMs: 10 * 60_000 }], // 09:00 -> 10:05 at 09:55: sent before the run (seeded), none owed
+    [4, { minute: 605, atMs: 10 * 60_000 }], // 10:10 -> 10:05 at 09:55: the old slot still ahead, owed at 10:05
+  ]);
+  const users = [user(1, 600), user(2, 590), user(3, 540), user(4, 610)];
+  const changed = {
+    ...window,
+    expectedDigestMinute: (id: number) => changes.get(id)?.minute,
+    knownSinceMs: (id: number) => changes.get(id)?.atMs,
+  };
+
+  it('are owed the one digest of the day the bot sends them: the old slot if it came first, else the new one, at once if passed', () => {
+    const { expected } = expectedDigests(users, { ...changed, seededBeforeRun: true });
+    expect(expected.map((e) => [e.chatId, e.scheduledMs])).toEqual([
+      [1, 5 * 60_000],
+      [2, 5 * 60_000 - 120],
+      [4, 20 * 60_000 - 120],
+    ]);
+  });
+
+  it('new users (not seeded) are owed only slots after the bot learnt them, as before', () => {
+    const { expected } = expectedDigests(users, changed);
+    expect(expected.map((e) => [e.chatId, e.scheduledMs])).toEqual([
+      [2, 25 * 60_000 - 120],
+      [3, 20 * 60_000 - 120],
+      [4, 20 * 60_000 - 120],
+    ]);
+  });
+});

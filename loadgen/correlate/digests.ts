@@ -27,12 +27,24 @@ export interface DigestWindow {
    * before that is not owed. Undefined: known before the run.
    */
   knownSinceMs?: (userId: number) => number | undefined;
+  /**
+   * The users were onboarded before the run (seeded with their own minute, today's earlier digests sent), so
+   * one who onboards again during it changes a time the bot already held: see {@link expectedDigests}.
+   * Default false: users who onboard during the run are new.
+   */
+  seededBeforeRun?: boolean;
 }
 
 /**
  * Digests expected in the window: one per day-occurrence of each (unpaused) user's digest minute that
  * falls inside [start, start + duration), the start taken down to its minute (so `scheduledMs` may be a
  * little below 0). Also says how many users the bot moved from the minute they chose.
+ *
+ * A new user is owed only the slots after the bot learnt their time (`knownSinceMs`). A seeded user who picks
+ * a time again during the run (`seededBeforeRun`) is owed one digest that day, as the bot's scheduler sends it
+ * (bot/scheduler/due.ts: the current minute passed, none delivered today): at their old time if it came
+ * before the change, else at the new one, at once if the new time has already passed. Counting only the new
+ * time read the first as unexpected and missed the second, in every run whose mix re-onboards users.
  *
  * @example
  * expectedDigests(population.users, { startEpochMs: Date.parse('2026-11-30T09:45:00Z'), durationMs: 30 * 60_000 })
@@ -55,15 +67,35 @@ export function expectedDigests(
     const assigned = window.expectedDigestMinute?.(user.userId);
     if (assigned !== undefined && assigned !== user.digestMinute) usersMoved++;
     const minute = assigned ?? user.digestMinute;
-    const knownSinceEpochMs = window.startEpochMs + (window.knownSinceMs?.(user.userId) ?? Number.NEGATIVE_INFINITY);
+    const knownSinceMs = window.knownSinceMs?.(user.userId);
+    const knownSinceEpochMs = window.startEpochMs + (knownSinceMs ?? Number.NEGATIVE_INFINITY);
+    const changedTime = window.seededBeforeRun === true && knownSinceMs !== undefined;
     for (let day = firstDay; day <= lastDay; day++) {
-      const atEpochMs = day * DAY_MS + minute * 60_000;
-      if (atEpochMs >= fromEpochMs && atEpochMs < endEpochMs && atEpochMs >= knownSinceEpochMs) {
+      const atEpochMs = changedTime
+        ? reonboardedSlot(day, user.digestMinute, minute, knownSinceEpochMs)
+        : day * DAY_MS + minute * 60_000;
+      const owed = changedTime || atEpochMs >= knownSinceEpochMs;
+      if (owed && atEpochMs >= fromEpochMs && atEpochMs < endEpochMs) {
         expected.push({ chatId: user.chatId, userId: user.userId, scheduledMs: atEpochMs - window.startEpochMs });
       }
     }
   }
   return { expected, usersMoved };
+}
+
+/**
+ * When (epoch ms) a seeded user who changed their digest time at `changedEpochMs` is owed `day`'s digest: at
+ * the old minute on days before the change, and on its day if that slot came first (a slot before the run's
+ * start was sent before it: the caller's window leaves it out); at the new minute on days after; on the day of
+ * the change with the old slot still ahead, at the new minute, or at the change itself if that has passed.
+ */
+function reonboardedSlot(day: number, oldMinute: number, newMinute: number, changedEpochMs: number): number {
+  const changeDay = Math.floor(changedEpochMs / DAY_MS);
+  const oldAtEpochMs = day * DAY_MS + oldMinute * 60_000;
+  const newAtEpochMs = day * DAY_MS + newMinute * 60_000;
+  if (day < changeDay || (day === changeDay && oldAtEpochMs < changedEpochMs)) return oldAtEpochMs;
+  if (day > changeDay) return newAtEpochMs;
+  return Math.max(newAtEpochMs, changedEpochMs);
 }
 
 /** Digest accounting of a run. */
