@@ -93,8 +93,13 @@ export interface CeilingFigures {
    * the throughput ratio read 0.68 and 0.84 in two runs 35 minutes apart (docs/BENCHMARKS.md, 2026-12-04).
    */
   capacityRatio: number;
-  /** CPU of the generator process per update (runner + fake vs autocannon + fake), µs (medians). */
+  /**
+   * CPU of the generator process per update (runner + fake vs autocannon + fake), µs (medians); the runner's
+   * during the load only, which is what competes with the bot (its post-load measurement is runnerMeasureCpuSpread).
+   */
   runnerCpuUsPerUpdate: number;
+  /** CPU per update of the runner's measurement after the load (correlation, histograms), µs: wall time only. */
+  runnerMeasureCpuSpread: Spread;
   autocannonCpuUsPerRequest: number;
   runnerCorrelatedSpread: Spread;
   autocannonSpread: Spread;
@@ -238,11 +243,25 @@ function ceilingScenario(durationS: number, seed: number): ScenarioInput {
   };
 }
 
+/**
+ * One run of the LoadRunner, with this process's CPU split at the end of the load: what the load cost (the
+ * runner, the fake, their HTTP client), and what the run's measurement cost after it. Only the first competes
+ * with the bot and turns into lab delay in a scaled run; the second lengthens the wall time. The runner and its
+ * population are made before the count starts, as `botcap run` makes them before the bots take load.
+ */
 async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) {
   const scenario = parseScenario(ceilingScenario(durationS, seed));
   const clock = createScaledClock({ timeScale: 1, startAtMs: Date.parse(`${scenario.date}T${scenario.start}:00Z`) });
   const runner = new LoadRunner({ scenario, clock, fake, token: TOKEN, expectDigests: false, waitForStart: false });
-  return runner.run();
+  const start = process.cpuUsage();
+  let loadCpuUs = Number.NaN;
+  let measuringFrom = start;
+  runner.once('measuring', () => {
+    loadCpuUs = cpuUs(start);
+    measuringFrom = process.cpuUsage();
+  });
+  const measured = await runner.run();
+  return { measured, loadCpuUs, measureCpuUs: cpuUs(measuringFrom) };
 }
 
 /**
@@ -295,7 +314,10 @@ async function measureCeiling(
     const runnerRounds: {
       injectedPerS: number;
       correlatedPerS: number;
+      /** During the load. */
       cpuUs: number;
+      /** The run's measurement after the load. */
+      measureCpuUs: number;
       lost: number;
       duplicates: number;
     }[] = [];
@@ -323,14 +345,13 @@ async function measureCeiling(
         cpuUs: cpuUs(mark) / Math.max(1, delivered.updates),
       });
       process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: LoadRunner ...\n`);
-      mark = process.cpuUsage();
-      const measured = await runnerRound(fake, options.durationS, round + 1);
-      const used = cpuUs(mark);
+      const { measured, loadCpuUs, measureCpuUs } = await runnerRound(fake, options.durationS, round + 1);
       const injected = measured.load.updatesInjected;
       runnerRounds.push({
         injectedPerS: injected / measured.durationRealS,
         correlatedPerS: (injected - measured.correctness.lostUpdates) / measured.durationRealS,
-        cpuUs: used / Math.max(1, injected),
+        cpuUs: loadCpuUs / Math.max(1, injected),
+        measureCpuUs: measureCpuUs / Math.max(1, injected),
         lost: measured.correctness.lostUpdates,
         duplicates: measured.correctness.duplicateReplies,
       });
@@ -355,6 +376,7 @@ async function measureCeiling(
       ratio: runnerCorrelatedSpread.median / Math.max(1, autocannonSpread.median),
       capacityRatio: autocannonCpuSpread.median / Math.max(1e-9, runnerCpuSpread.median),
       runnerCpuUsPerUpdate: Math.round(runnerCpuSpread.median),
+      runnerMeasureCpuSpread: summarize(runnerRounds.map((r) => r.measureCpuUs)),
       autocannonCpuUsPerRequest: Math.round(autocannonCpuSpread.median),
       runnerCorrelatedSpread,
       autocannonSpread,
@@ -460,7 +482,8 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
         `The fake's delivery alone costs ${c.deliveryCpuUsPerUpdate} µs per update, ${c.deliveryRatio.toFixed(2)}x autocannon: ` +
         `the runner's own share is the other ${Math.max(0, c.runnerCpuUsPerUpdate - c.deliveryCpuUsPerUpdate)} µs, and no runner on this fake can pass ${c.deliveryRatio.toFixed(2)}x. ` +
         `undici alone, the client under that delivery, costs ${c.undiciCpuUsPerUpdate} µs per update, ${c.undiciRatio.toFixed(2)}x autocannon: ` +
-        `the fake's delivery adds ${Math.max(0, c.deliveryCpuUsPerUpdate - c.undiciCpuUsPerUpdate)} µs above it, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x.`,
+        `the fake's delivery adds ${Math.max(0, c.deliveryCpuUsPerUpdate - c.undiciCpuUsPerUpdate)} µs above it, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x. ` +
+        `After the load, the run's measurement (correlation, histograms) costs another ${formatSpread(c.runnerMeasureCpuSpread)} µs per update: wall time, not lab delay, since no update is in flight by then.`,
     ),
     '',
     'The echo bot (bench/echo-bot.ts, its own process) is the same in every row of a mode. With a sendMessage per update it ' +
@@ -472,7 +495,9 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
       `answering them). Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
       `(autocannon connections = the webhook's max_connections); the delivery-alone row keeps one update per chat in flight, as the runner's VUs do, and separates the fake's cost from the runner's; the undici row keeps ${CONNECTIONS} in flight as autocannon does, and separates the HTTP client's cost from the fake's. ${result.options.rounds} alternating rounds of ` +
       `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max). Generator CPU is the benchmark process's ` +
-      '(driver + in-process fake) per update, from process.cpuUsage(). Time scale 1 throughout (the runner plays real ' +
+      "(driver + in-process fake) per update, from process.cpuUsage(); the runner's is counted while its load runs (its " +
+      "population made before, its measurement after the load's end given apart), since that is the CPU a scaled run " +
+      'turns into lab delay. Time scale 1 throughout (the runner plays real ' +
       'time, and the memory part too): nothing here is simulated latency, so no fidelity verdict applies; the figures ' +
       'are throughput, CPU and memory.',
     '',

@@ -176,10 +176,16 @@ describe('LoadRunner against the fake Telegram', () => {
     );
     const progress: ProgressEvent[] = [];
     runner.on('progress', (event) => progress.push(event));
+    const measuring: Array<{ updates: number; calls: number; progressBefore: number }> = [];
+    runner.on('measuring', (event) => measuring.push({ ...event, progressBefore: progress.length }));
     const result = await runner.run();
 
     expect(result.status).toBe('completed');
     expect(result.load.updatesInjected).toBeGreaterThan(12);
+    // Once, when the load is over: no progress after it, and it counts what the result measures.
+    expect(measuring).toEqual([
+      { updates: result.load.updatesInjected, calls: result.telegram.botCalls, progressBefore: progress.length },
+    ]);
     expect(result.load.updatesByAction.start).toBeGreaterThanOrEqual(6 * 3);
     expect(result.correctness.lostUpdates).toBe(0);
     expect(result.correctness.duplicateReplies).toBe(0);

@@ -95,6 +95,11 @@ export interface ProgressEvent {
 export interface LoadRunnerEvents {
   progress: [ProgressEvent];
   phase: [Phase];
+  /**
+   * The load is over and its measurement begins: one correlation of every update with the bot's calls, which
+   * takes seconds on a large run. Nothing simulated runs from here on, so CPU spent after it is not lab delay.
+   */
+  measuring: [{ updates: number; calls: number }];
 }
 
 /**
@@ -186,6 +191,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       feed.close();
       this.options.signal?.removeEventListener('abort', onAbort);
     }
+    this.emit('measuring', { updates: this.updates.length, calls: feed.calls.length });
     const aborted = this.options.signal?.aborted === true;
     // An aborted run is measured over what ran: no digests owed, no empty buckets, after the stop.
     const durationMs = aborted ? Math.min(this.nowRunMs(), this.schedule.durationMs) : this.schedule.durationMs;

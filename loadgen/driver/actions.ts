@@ -1,5 +1,5 @@
 import { unreachable } from '../../common/unreachable.ts';
-import type { InjectUpdateInput } from '../../fakes/telegram/index.ts';
+import type { InjectUpdate } from '../../fakes/telegram/index.ts';
 import type { ActionKind, BehaviourSpec } from '../../scenarios/schema.ts';
 import type { InjectedUpdate, ObservedCall } from '../correlate/types.ts';
 import type { VirtualUser } from '../population/population.ts';
@@ -226,7 +226,7 @@ async function step(
     first_name: user.firstName,
     language_code: user.languageCode,
     intended_ms: Math.max(0, ctx.toFakeMs(intendedMs)),
-  } satisfies InjectUpdateInput;
+  } satisfies InjectUpdate;
   let record: ReturnType<TelegramTarget['inject']>;
   try {
     record = ctx.target.inject(update);

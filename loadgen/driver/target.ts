@@ -1,4 +1,4 @@
-import type { CallRecord, FakeTelegram, InjectUpdateInput, UpdateRecord } from '../../fakes/telegram/index.ts';
+import type { CallRecord, FakeTelegram, InjectUpdate, UpdateRecord } from '../../fakes/telegram/index.ts';
 
 /** One inline button of a bot message. */
 export interface InlineButton {
@@ -26,7 +26,8 @@ export interface BotMessageView {
 export interface TelegramTarget {
   /** The records' clock: real monotonic ms (performance.now on the fake's side). */
   nowMs(): number;
-  inject(update: InjectUpdateInput): UpdateRecord;
+  /** Injects an update the generator built (valid by construction: see FakeTelegram.injectUnchecked). */
+  inject(update: InjectUpdate): UpdateRecord;
   /** Recorded bot calls with `seq >= sinceSeq`, oldest first. */
   calls(sinceSeq: number): CallRecord[];
   /** The text and keyboard of a message in a chat, if the server still holds it. */
@@ -55,7 +56,7 @@ export function fakeTelegramTarget(fake: FakeTelegram, token: string): TelegramT
   };
   return {
     nowMs: () => fake.nowMs(),
-    inject: (update) => fake.inject({ ...update, token }),
+    inject: (update) => fake.injectUnchecked({ ...update, token }),
     calls: (sinceSeq) => fake.calls({ token, since_seq: sinceSeq, limit: CALLS_PAGE }),
     message: (chatId, messageId) => view(chatId, messageId),
     lastBotMessage: (chatId) => view(chatId),
