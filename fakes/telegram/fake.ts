@@ -65,8 +65,8 @@ export interface FakeTelegram {
    * inject() without checking the update against its schema, for an in-process injector whose updates are
    * valid by construction (the load generator's: user ids and names from its population, texts from its
    * question bank, commands the scenario schema checked, callback data from the bot's own buttons, which the
-   * fake refused over 64 bytes when the bot sent them). The check costs about 4 µs per update, 3% of the
-   * generator's CPU per update at its ceiling (docs/BENCHMARKS.md).
+   * fake refused over 64 bytes when the bot sent them). The check is work done twice on the generator's
+   * hottest path: once per simulated update.
    */
   injectUnchecked(update: InjectUpdate): UpdateRecord;
   injectBatch(updates: readonly InjectUpdateInput[]): UpdateRecord[];
