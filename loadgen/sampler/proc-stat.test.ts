@@ -52,6 +52,33 @@ describe.skipIf(proc === undefined)('ProcStat on Linux', () => {
     expect(new CpuMeter(proc!).sample(quick.pid!)).toBeUndefined();
   });
 
+  it('counts the CPU of children that lived and exited between two ticks in their parent tree', async () => {
+    // A parent that idles while it runs one short child after another, each burning ~30 ms and exiting: a
+    // PostgreSQL postmaster forking a backend per connection attempt, the attempts refused at once.
+    const parent = await child(
+      `const { spawn } = require('node:child_process');
+       const burn = "const end = Date.now() + 30; while (Date.now() < end) {}";
+       const next = () => spawn(process.execPath, ['-e', burn]).on('exit', () => setTimeout(next, 5));
+       next(); console.log('up')`,
+    );
+    const meter = new CpuMeter(proc!);
+    meter.sample(parent.pid!, proc!.children(parent.pid!));
+    meter.endTick();
+    await sleep(1_000);
+    const tree = meter.sample(parent.pid!, proc!.children(parent.pid!))!;
+    const parentAlone = new CpuMeter(proc!);
+    parentAlone.sample(parent.pid!);
+    parentAlone.endTick();
+    await sleep(500);
+    const ownPercent = parentAlone.sample(parent.pid!)!.cpuPercent;
+    // Each child is node's start-up (tens of ms of CPU) plus its 30 ms loop, back to back: most of a core
+    // (less on a busy machine). At most one child is alive at a tick, so without the children's reaped share
+    // the tree would read about the parent's own few percent.
+    expect(tree.cpuPercent).toBeGreaterThan(30);
+    expect(tree.cpuPercent).toBeGreaterThan(ownPercent * 3);
+    expect(tree.processCount).toBeLessThanOrEqual(2);
+  });
+
   it("lists a process's direct children, and none for one that has exited", async () => {
     const parent = await child(
       "const { spawn } = require('node:child_process'); const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']); console.log(c.pid)",

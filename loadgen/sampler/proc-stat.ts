@@ -19,6 +19,8 @@ import { procStatFields } from '../../common/proc-stat-fields.ts';
 export interface ProcReading {
   /** User + system CPU time since the process started, ms. */
   cpuMs: number;
+  /** User + system CPU time of the children it has reaped (waited for), theirs included, ms: cutime + cstime. */
+  reapedChildrenCpuMs: number;
   rssBytes: number;
   /** When the process started, ms after boot. */
   startedAfterBootMs: number;
@@ -51,8 +53,10 @@ export class ProcStat {
     const fields = procStatFields(pid);
     if (fields === undefined) return undefined;
     const ticks = Number(fields[11]) + Number(fields[12]);
+    const reapedTicks = Number(fields[13]) + Number(fields[14]);
     return {
       cpuMs: (ticks * 1000) / this.clockTicksPerS,
+      reapedChildrenCpuMs: (reapedTicks * 1000) / this.clockTicksPerS,
       rssBytes: Number(fields[21]) * this.pageSizeBytes,
       startedAfterBootMs: (Number(fields[19]) * 1000) / this.clockTicksPerS,
     };
@@ -81,13 +85,29 @@ export class ProcStat {
   }
 }
 
+/** One process's CPU share and memory in one tick; with children, the tree's. */
+export interface CpuSample {
+  cpuPercent: number;
+  rssBytes: number;
+  /** 1, or 1 + the live children read with it. */
+  processCount: number;
+}
+
 /**
  * CPU percent of one core per process since its previous reading; a process seen for the first time reports
  * its lifetime average once (as pidusage does).
  *
+ * With `children`, the figure is the whole tree's: the process, its live children, and the children it reaped
+ * since the previous reading (the kernel adds a reaped child's CPU to its parent's cutime + cstime). The tree's
+ * total CPU only grows, so its difference between two ticks is exact however children come and go. Summing
+ * each live child's share instead lost every child that lived between two ticks, and read a child first seen
+ * mid-interval at its lifetime average as if it had run the whole interval: PostgreSQL forks a backend per
+ * connection, and one refused with 53300 (too many clients) lives a few milliseconds.
+ *
  * @example
  * const meter = new CpuMeter(ProcStat.open()!);
- * meter.sample(process.pid); // { cpuPercent: 3.1, rssBytes: 98_000_000 }
+ * meter.sample(process.pid); // { cpuPercent: 3.1, rssBytes: 98_000_000, processCount: 1 }
+ * meter.sample(postmasterPid, proc.children(postmasterPid)); // the server and its backends, exited ones included
  */
 export class CpuMeter {
   private previous = new Map<number, { cpuMs: number; atMs: number }>();
@@ -95,18 +115,35 @@ export class CpuMeter {
 
   constructor(private readonly proc: ProcStat) {}
 
-  /** Undefined when the process has exited. */
-  sample(pid: number): { cpuPercent: number; rssBytes: number } | undefined {
+  /**
+   * Undefined when the process has exited. List `children` before calling: a child reaped after the listing
+   * is then in the parent's reaped share or not yet, never in both.
+   */
+  sample(pid: number, children?: readonly number[]): CpuSample | undefined {
     const reading = this.proc.read(pid);
     if (reading === undefined) return undefined;
     const atMs = performance.now();
+    let cpuMs = reading.cpuMs;
+    let rssBytes = reading.rssBytes;
+    let processCount = 1;
+    if (children !== undefined) {
+      cpuMs += reading.reapedChildrenCpuMs;
+      for (const child of children) {
+        // Gone since the listing: reaped after the parent was read, its CPU joins the parent's share next tick.
+        const one = this.proc.read(child);
+        if (one === undefined) continue;
+        cpuMs += one.cpuMs + one.reapedChildrenCpuMs;
+        rssBytes += one.rssBytes;
+        processCount++;
+      }
+    }
     const before = this.previous.get(pid);
-    this.seen.set(pid, { cpuMs: reading.cpuMs, atMs });
+    this.seen.set(pid, { cpuMs, atMs });
     const cpuPercent =
       before === undefined
-        ? share(reading.cpuMs, this.proc.uptimeMs() - reading.startedAfterBootMs)
-        : share(reading.cpuMs - before.cpuMs, atMs - before.atMs);
-    return { cpuPercent, rssBytes: reading.rssBytes };
+        ? share(cpuMs, this.proc.uptimeMs() - reading.startedAfterBootMs)
+        : share(cpuMs - before.cpuMs, atMs - before.atMs);
+    return { cpuPercent, rssBytes, processCount };
   }
 
   /** Ends a tick: processes not sampled in it are forgotten (a reused pid starts afresh). */

@@ -212,11 +212,14 @@ export function connectionProbeSource(options: {
 export interface ProcessStatsSample {
   name: string;
   pid: number;
-  /** Percent of one core since the previous sample (can exceed 100 on several cores); children included if asked. */
+  /**
+   * Percent of one core since the previous sample (can exceed 100 on several cores); with children, the tree's,
+   * children that exited since included (proc-stat.ts, CpuMeter).
+   */
   cpuPercent: number;
   /** Resident memory; with children it is a sum, which counts shared memory (Postgres shared_buffers) more than once. */
   rssBytes: number;
-  /** 1, or 1 + the direct children measured with it. */
+  /** 1, or 1 + the live direct children measured with it. */
   processCount: number;
 }
 
@@ -251,17 +254,8 @@ export function processStatsSource(
 function procStats(proc: ProcStat, targets: () => readonly ProcessTarget[]): SampleSource<ProcessStatsSample[]> {
   const meter = new CpuMeter(proc);
   const measure = (target: ProcessTarget): ProcessStatsSample | undefined => {
-    const main = meter.sample(target.pid);
-    if (main === undefined) return undefined;
-    const children = target.withChildren ? proc.children(target.pid).flatMap((pid) => meter.sample(pid) ?? []) : [];
-    const alive = [main, ...children];
-    return {
-      name: target.name,
-      pid: target.pid,
-      cpuPercent: alive.reduce((sum, s) => sum + s.cpuPercent, 0),
-      rssBytes: alive.reduce((sum, s) => sum + s.rssBytes, 0),
-      processCount: alive.length,
-    };
+    const tree = meter.sample(target.pid, target.withChildren ? proc.children(target.pid) : undefined);
+    return tree === undefined ? undefined : { name: target.name, pid: target.pid, ...tree };
   };
   return {
     collect() {
