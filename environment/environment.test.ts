@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../common/errors.ts';
 import { probeDockerEngine, probePgBouncer, probeRedis } from '../common/probes.ts';
 import { Environment, type EnvironmentEvent } from './environment.ts';
+import { SYSTEM_NICENESS_STEPS } from './priority.ts';
 import { RUN_REGISTRY_DEFAULTS } from './run-registry.ts';
 import { isAlive, waitFor } from './util.ts';
 
@@ -148,6 +149,10 @@ describe('Environment', () => {
     expect(env.databaseUrl).toBe(hasPgBouncer ? env.pgbouncer!.url : env.postgres.url);
     const pids = env.processes().map((p) => p.pid);
     expect(pids.length).toBe(started.length);
+    // The system under test yields the CPU to the lab: every process the environment started, a bot's too.
+    const bot = await env.startProcess({ name: 'bot-1', command: 'sleep', args: ['30'] });
+    const nicer = Math.min(19, getPriority() + SYSTEM_NICENESS_STEPS);
+    expect([...pids, ...bot.pids()].map((pid) => getPriority(pid))).toEqual([...pids, ...bot.pids()].map(() => nicer));
     await Promise.all([env.stop(), env.stop()]);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);

@@ -220,7 +220,8 @@ export class Environment {
     this.options.onEvent?.({ type: 'starting', component: spec.name });
     let managed: ManagedProcess;
     try {
-      managed = await this.supervisor.start({ logDir: this.logDirPath, ...spec });
+      // A process the run starts is the system under test's (a bot instance): the lab gets a core first.
+      managed = await this.supervisor.start({ logDir: this.logDirPath, yieldsCpu: true, ...spec });
     } catch (error) {
       const stopping = this.stopping as Promise<void> | undefined;
       if (!stopping) throw error;

@@ -210,6 +210,7 @@ async function startBinaryPgBouncer(postgres: PostgresHandle, options: PgBouncer
       ready: { kind: 'port', port: listenPort },
       readyTimeoutMs: options.startTimeoutMs ?? PGBOUNCER_DEFAULTS.startTimeoutMs,
       onSpawn: (pid) => options.onResource?.({ kind: 'process', name: 'pgbouncer', pid, group: true }),
+      yieldsCpu: true,
     });
     const url = new URL(postgres.url);
     url.hostname = '127.0.0.1';

@@ -8,6 +8,7 @@ import { probeEmbeddedPostgres } from '../common/probes.ts';
 import { redactSecrets, redactUrl } from '../common/redact.ts';
 import { once } from './component.ts';
 import { POSTGRES_DEFAULTS, type PostgresHandle, type PostgresOptions, provisionAppDatabase } from './postgres.ts';
+import { yieldCpuToLab } from './priority.ts';
 import {
   freePort,
   isAlive,
@@ -156,6 +157,7 @@ export async function startEmbeddedPostgres(options: PostgresOptions = {}): Prom
     await sleep(downRealMs);
     await withDeadline('embedded PostgreSQL restart', timeoutMs, () => server.start());
     pid = await readPid();
+    if (pid !== undefined) yieldCpuToLab(pid);
     return `embedded server shut down (fast) and started again on port ${port} with the same data`;
   };
 
@@ -165,6 +167,9 @@ export async function startEmbeddedPostgres(options: PostgresOptions = {}): Prom
       await server.start();
     });
     pid = await readPid();
+    // Part of the system under test, in botcap's own session (the library starts it so): every backend it
+    // forks from now on is as nice as the server (environment/priority.ts).
+    if (pid !== undefined) yieldCpuToLab(pid);
     const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     const app = await provisionAppDatabase(adminUrl);
     return {

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../common/errors.ts';
 import { connectAdmin, type PostgresHandle, startPostgres } from './postgres.ts';
+import { SYSTEM_NICENESS_STEPS } from './priority.ts';
 import { canConnect } from './supervisor.ts';
 import { isAlive } from './util.ts';
 
@@ -70,6 +72,14 @@ describe('embedded PostgreSQL', () => {
     expect(clients).toHaveLength(db.maxConnections - db.reservedConnections);
   });
 
+  it('runs nicer than botcap, and so does every backend it forks: the lab gets a core first', async () => {
+    const nicer = Math.min(19, getPriority() + SYSTEM_NICENESS_STEPS);
+    const [row] = await query<{ backend: number }>(db.url, 'SELECT pg_backend_pid() AS backend');
+    expect(getPriority(db.pids()[0]!)).toBe(nicer);
+    // A backend forked for a connection after the start inherits the server's niceness.
+    expect(getPriority(row!.backend)).toBe(nicer);
+  });
+
   it('restarts on the same port with the same data: sessions end, new ones get in, the server is down meanwhile', async () => {
     await query(db.url, 'CREATE TABLE IF NOT EXISTS survives_restart (n int); INSERT INTO survives_restart VALUES (7)');
     const held = new pg.Client({ connectionString: db.url });
@@ -98,6 +108,8 @@ describe('embedded PostgreSQL', () => {
     expect(db.pids()).toHaveLength(1);
     expect(db.pids()[0]).not.toBe(pidBefore);
     expect(await query<{ n: number }>(db.url, 'SELECT n FROM survives_restart')).toEqual([{ n: 7 }]);
+    // The restarted server is the system under test too.
+    expect(getPriority(db.pids()[0]!)).toBe(Math.min(19, getPriority() + SYSTEM_NICENESS_STEPS));
   });
 });
 

@@ -91,6 +91,7 @@ async function startBinaryRedis(binary: string, options: RedisOptions): Promise<
       ready: { kind: 'port', port },
       readyTimeoutMs: options.startTimeoutMs ?? REDIS_DEFAULTS.startTimeoutMs,
       onSpawn: (pid) => options.onResource?.({ kind: 'process', name: 'redis', pid, group: true }),
+      yieldsCpu: true,
     });
     const url = `redis://127.0.0.1:${port}`;
     const stop = once(async () => {

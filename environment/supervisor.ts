@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { EnvironmentError } from '../common/errors.ts';
 import { redactSecrets } from '../common/redact.ts';
 import type { ComponentHandle } from './component.ts';
+import { yieldCpuToLab } from './priority.ts';
 import { EnvironmentStopped, GiveUp, isGroupAlive, onProcessExit, signalQuietly, waitFor } from './util.ts';
 
 /** How to tell that a started process is ready to serve. */
@@ -40,6 +41,11 @@ export interface ProcessSpec {
   stopGraceMs?: number;
   /** Called with each new pid as soon as it is spawned (before ready): the run registry's cue. */
   onSpawn?: (pid: number) => void;
+  /**
+   * Part of the system under test: made nicer than botcap as soon as it is spawned, so the lab gets a core first
+   * (environment/priority.ts says why). Default false.
+   */
+  yieldsCpu?: boolean;
 }
 
 export const SUPERVISOR_DEFAULTS = { readyTimeoutMs: 15_000, stopGraceMs: 5_000, recentLines: 40 } as const;
@@ -138,7 +144,10 @@ class Process implements ManagedProcess {
       detached: true,
     });
     this.child = child;
-    if (child.pid !== undefined) spec.onSpawn?.(child.pid);
+    if (child.pid !== undefined) {
+      if (spec.yieldsCpu === true) yieldCpuToLab(child.pid);
+      spec.onSpawn?.(child.pid);
+    }
     // Detached children outlive us unless killed: if this process exits without stop(), kill the group.
     const unregisterExitHook = onProcessExit(() => {
       if (child.pid !== undefined) signalQuietly(-child.pid, 'SIGKILL');
