@@ -12,10 +12,12 @@ import { getPriority, setPriority } from 'node:os';
  * machines of its own too. So when both want a core, the lab goes first: it needs ~10% of one, and the system
  * loses little. Linux also groups the processes of a session (autogroup, on by default on most distributions):
  * the embedded PostgreSQL server, started by its library in botcap's own session, shared the generator's group.
- * In the pooling matrix's 5 x 50 direct variant at 1.5x (2026-12-05), where ~90 backends start at once at 10:00
- * and the bots' pools churn against max_connections after it, the generator's loop waited at most 344 and 409 ms
- * for a core with every process at botcap's niceness (two runs; 428 ms in a third under the CPU profiler), and
- * 157, 104 and 196 ms in three runs with the system 10 steps nicer. The runs' fidelity verdicts stayed
+ * Measured on the lab's own delay, not the system's figures (`botcap run` of the pooling matrix's base, 5 x 50
+ * direct, `--time-scale 1.5`, a 2-core AMD EPYC with nothing else running, 2026-12-05, at b8eb2f5 and then with
+ * this module). There ~90 backends start at once at 10:00 and the bots' pools churn against max_connections
+ * after it. The generator's loop waited at most 344 and 409 ms for a core with every process at botcap's
+ * niceness (two runs; 428 ms in a third under the CPU profiler), and 157, 104 and 196 ms in three runs with the
+ * system 10 steps nicer. The runs' fidelity verdicts stayed
  * "distorted" (242 and 419 ms, 280 under the profiler, against 331, 222 and 249 ms; the last three also count
  * the CPU of PostgreSQL's exited backends, which the first ones missed): the system's own processes saturate
  * both cores there, and the lab is not faithful beside them at 1.5x.
