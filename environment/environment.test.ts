@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../common/errors.ts';
 import { probeDockerEngine, probePgBouncer, probeRedis } from '../common/probes.ts';
 import { Environment, type EnvironmentEvent } from './environment.ts';
-import { SYSTEM_NICENESS_STEPS } from './priority.ts';
+import { autogroupOf, SYSTEM_NICENESS_STEPS } from './priority.ts';
 import { RUN_REGISTRY_DEFAULTS } from './run-registry.ts';
 import { isAlive, waitFor } from './util.ts';
 
@@ -137,6 +137,7 @@ describe('Environment', () => {
   it('starts Postgres, PgBouncer and Redis in order and stops them in reverse, once', async () => {
     const events: EnvironmentEvent[] = [];
     const sigintListeners = process.listenerCount('SIGINT');
+    const ourAutogroup = autogroupOf('self');
     const env = await Environment.start({
       maxConnections: 30,
       pgbouncer: hasPgBouncer ? { defaultPoolSize: 5 } : false,
@@ -153,6 +154,16 @@ describe('Environment', () => {
     const bot = await env.startProcess({ name: 'bot-1', command: 'sleep', args: ['30'] });
     const nicer = Math.min(19, getPriority() + SYSTEM_NICENESS_STEPS);
     expect([...pids, ...bot.pids()].map((pid) => getPriority(pid))).toEqual([...pids, ...bot.pids()].map(() => nicer));
+    // Where the kernel groups sessions (autogroup), what runs in a session of its own is niced as a group too,
+    // else its nice value would only order it within its own group; botcap's own group keeps its nice value.
+    if (ourAutogroup !== undefined) {
+      const ownSessions = [...pids.slice(1), ...bot.pids()];
+      expect(ownSessions.map((pid) => autogroupOf(pid)?.nice)).toEqual(
+        ownSessions.map(() => Math.min(19, ourAutogroup.nice + SYSTEM_NICENESS_STEPS)),
+      );
+      expect(autogroupOf(pids[0]!)).toEqual(ourAutogroup);
+      expect(autogroupOf('self')).toEqual(ourAutogroup);
+    }
     await Promise.all([env.stop(), env.stop()]);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { childPids } from '../../common/proc-children.ts';
 import { procStatFields } from '../../common/proc-stat-fields.ts';
 
 /**
@@ -67,21 +68,9 @@ export class ProcStat {
     return Number((readText('/proc/uptime') ?? '0').split(' ')[0]) * 1000;
   }
 
-  /**
-   * The direct children of `pid`: from each thread's `children` file (Linux 3.5+, CONFIG_PROC_CHILDREN), or
-   * where the kernel does not list them, by reading every process's parent from its stat.
-   */
+  /** The direct children of `pid` now (see {@link childPids}). */
   children(pid: number): number[] {
-    const tasks = readDir(`/proc/${pid}/task`);
-    // Gone (or never ours to read): no children to measure.
-    if (tasks === undefined) return [];
-    const listed = listedChildren(pid, tasks);
-    if (listed !== undefined) return listed;
-    const children: number[] = [];
-    for (const entry of readDir('/proc') ?? []) {
-      if (/^\d+$/.test(entry) && Number(procStatFields(entry)?.[1]) === pid) children.push(Number(entry));
-    }
-    return children;
+    return childPids(pid);
   }
 }
 
@@ -157,28 +146,9 @@ function share(cpuMs: number, elapsedMs: number): number {
   return elapsedMs > 0 ? Math.max(0, (cpuMs / elapsedMs) * 100) : 0;
 }
 
-/** The children the kernel lists in each thread's `children` file; undefined where it has no such file. */
-function listedChildren(pid: number, tasks: readonly string[]): number[] | undefined {
-  const children: number[] = [];
-  for (const task of tasks) {
-    const text = readText(`/proc/${pid}/task/${task}/children`);
-    if (text === undefined) return undefined;
-    for (const child of text.split(' ')) if (/^\d+$/.test(child)) children.push(Number(child));
-  }
-  return children;
-}
-
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
-}
-
-function readDir(path: string): string[] | undefined {
-  try {
-    return readdirSync(path);
   } catch {
     return undefined;
   }
