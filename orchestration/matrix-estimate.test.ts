@@ -31,13 +31,21 @@ describe('matrix wall-time estimates', () => {
   });
 
   it('estimate a matrix as its runs times the repetitions, plus one calibration per auto-scaled variant', () => {
-    const pooling = getMatrix('pooling');
-    const variants = variantsFor(pooling, 'default');
-    const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(pooling, v, 'default')), 0);
+    const sessions = getMatrix('sessions');
+    const variants = variantsFor(sessions, 'default');
+    expect(variants.every((v) => variantScenario(sessions, v, 'default').timeScale === 'auto')).toBe(true);
+    const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(sessions, v, 'default')), 0);
     const calibrationsS = variants.length * AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
-    expect(estimateMatrixRealS(pooling, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
-    expect(estimateMatrixRealS(pooling, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
-    expect(estimateMatrixRealS(pooling, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
+    expect(estimateMatrixRealS(sessions, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
+    expect(estimateMatrixRealS(sessions, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
+    expect(estimateMatrixRealS(sessions, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
+    // A fixed scale needs no calibration.
+    const pooling = getMatrix('pooling');
+    const fixedS = variantsFor(pooling, 'default').reduce(
+      (sum, v) => sum + estimateRunRealS(variantScenario(pooling, v, 'default')),
+      0,
+    );
+    expect(estimateMatrixRealS(pooling, 'default', 1)).toBeCloseTo(fixedS);
     expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
   });
 
