@@ -31,14 +31,14 @@ describe('matrix wall-time estimates', () => {
   });
 
   it('estimate a matrix as its runs times the repetitions, plus one calibration per auto-scaled variant', () => {
-    const sessions = getMatrix('sessions');
-    const variants = variantsFor(sessions, 'default');
-    expect(variants.every((v) => variantScenario(sessions, v, 'default').timeScale === 'auto')).toBe(true);
-    const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(sessions, v, 'default')), 0);
+    const slotCap = getMatrix('slot-cap');
+    const variants = variantsFor(slotCap, 'default');
+    expect(variants.every((v) => variantScenario(slotCap, v, 'default').timeScale === 'auto')).toBe(true);
+    const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(slotCap, v, 'default')), 0);
     const calibrationsS = variants.length * AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
-    expect(estimateMatrixRealS(sessions, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
-    expect(estimateMatrixRealS(sessions, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
-    expect(estimateMatrixRealS(sessions, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
+    expect(estimateMatrixRealS(slotCap, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
+    expect(estimateMatrixRealS(slotCap, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
+    expect(estimateMatrixRealS(slotCap, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
     // A fixed scale needs no calibration.
     const pooling = getMatrix('pooling');
     const fixedS = variantsFor(pooling, 'default').reduce(
