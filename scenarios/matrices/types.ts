@@ -29,7 +29,7 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * minute or more of load that holds the question's contrast) is hours before any level is held long enough
  * to be steady. Retuned to the smallest populations and windows that still hold each question's contrast, the
  * estimate is ~8.4 hours (`botcap matrix --list`, orchestration/matrix-estimate.ts); the ten committed runs
- * took 7.5 hours together (docs/findings); `--repeat 1` is estimated at ~2.9 hours.
+ * took 7.7 hours together (docs/findings); `--repeat 1` is estimated at ~3.0 hours.
  */
 export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 32_300, quick: 300 };
 
