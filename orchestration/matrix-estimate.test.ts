@@ -51,7 +51,8 @@ describe('matrix wall-time estimates', () => {
 
   it("estimate an auto scale as the pick would make it: the scenario's bound and peak rate count, never below 1x", () => {
     const transport = getMatrix('transport');
-    const staircase = variantScenario(transport, transport.variants[0]!, 'default');
+    // Transport's own scale is 1x (scenarios/matrices/transport.ts): the same staircase asked at `auto`.
+    const staircase = { ...variantScenario(transport, transport.variants[0]!, 'default'), timeScale: 'auto' as const };
     const tight = estimatedTimeScale(staircase);
     // The same load judged on a 15 s budget instead of 3 s: a bound five times wider allows a faster lab.
     const loose = estimatedTimeScale({ ...staircase, thresholds: { reply_first_latency: ['p(95)<15000'] } });

@@ -12,12 +12,16 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * budget on the final reply breaks at the first step for every variant and says nothing about transports.
  * The final reply's p95 is still measured and printed.
  *
- * The time scale is `auto` (issue 11): it multiplies the bots' real CPU time, so at 12x a 2-core machine
- * saturated at ~100 users and every variant's knee was this machine's, not the transport's. The levels are the
- * question's own - 100 (today's ~50 concurrent, doubled), 300 and 500 (the target) - and the pick replays them
- * at 1x on the 2-core lab machine (docs/BENCHMARKS.md: the reference bot stays faithful at 1x to 2,000 users),
- * so a knee inside them is the transport's; a knee above 500 is the capacity model's to predict
- * (`botcap plan`), not this machine's to replay. The run starts at 13:01 so no digest slot (every 15 minutes)
+ * The time scale is 1 (issue 11): it multiplies the bots' real CPU time, so at 12x a 2-core machine
+ * saturated at ~100 users and every variant's knee was this machine's, not the transport's. `auto` picked
+ * 1x-2x here (docs/findings/transport at f502052), but a knee is a saturation figure, and near saturation the
+ * fidelity estimate is a lower bound (loadgen/fidelity/estimate.ts): an update queued behind others waits out
+ * their scaled real time too. The pooling and sessions matrices measured exactly that, a figure that read ok
+ * at 2x-3x and moved at 1x (pooling.ts, sessions.ts). At 1x the system's real time reads as itself. The
+ * levels are the question's own - 100 (today's ~50 concurrent, doubled), 300 and 500 (the target) - and the
+ * reference bot stays faithful at 1x to 2,000 users on the 2-core lab machine (docs/BENCHMARKS.md), so a knee
+ * inside them is the transport's; a knee above 500 is the capacity model's to predict (`botcap plan`), not
+ * this machine's to replay. The run starts at 13:01 so no digest slot (every 15 minutes)
  * fires inside it: the 10:00 burst has matrices of its own.
  *
  * Each level is held 120 s: a level is judged only when steady (reports/analysis/steady.ts), and that takes
@@ -30,7 +34,7 @@ import type { MatrixDefinition, MatrixSize } from './types.ts';
  * Quick: polling x1 only, 2 steps at 15x (CI's check of the machinery, not a committed figure).
  */
 const SIZES: Record<MatrixSize, { levels: number[]; rampMs: number; holdMs: number; timeScale: number | 'auto' }> = {
-  default: { levels: [100, 300, 500], rampMs: 30_000, holdMs: 120_000, timeScale: 'auto' },
+  default: { levels: [100, 300, 500], rampMs: 30_000, holdMs: 120_000, timeScale: 1 },
   quick: { levels: [50, 100], rampMs: 5_000, holdMs: 100_000, timeScale: 15 },
 };
 
@@ -78,7 +82,7 @@ export const transport: MatrixDefinition = {
   name: 'transport',
   question: 'Long polling or webhooks, and when?',
   base,
-  budgetRealS: { default: 1430, quick: 24 },
+  budgetRealS: { default: 1950, quick: 24 },
   variants: [
     { label: 'polling x1', patch: { bot: { transport: 'polling', instances: 1 } }, quick: true },
     { label: 'webhook x1', patch: { bot: { transport: 'webhook', instances: 1 } }, quick: false },
