@@ -23,6 +23,11 @@ export const matrixProvenanceSchema = z.object({
   startedAt: z.string(),
   /** Real seconds the matrix took. */
   wallTimeS: z.number().min(0),
+  /**
+   * Whether the scale check was on: variants of the first repetition above 1x ran again at 1x
+   * (orchestration/matrix-scale-check.ts). Absent in records written before botcap had it: off.
+   */
+  scaleCheck: z.boolean().optional(),
   gitCommit: z.string().nullable(),
 });
 export type MatrixProvenance = z.infer<typeof matrixProvenanceSchema>;

@@ -55,8 +55,11 @@ export type ThresholdOutcome = z.infer<typeof thresholdOutcomeSchema>;
  */
 export const fidelitySchema = z.object({
   timeScale: z.number().positive(),
-  /** Where the scale came from: the scenario, an explicit `--time-scale`, or `--time-scale auto` calibration. */
-  timeScaleSource: z.enum(['scenario', 'flag', 'auto']),
+  /**
+   * Where the scale came from: the scenario, an explicit `--time-scale`, `--time-scale auto` calibration, or
+   * `botcap matrix`'s scale check (a run again at 1x; orchestration/matrix-scale-check.ts).
+   */
+  timeScaleSource: z.enum(['scenario', 'flag', 'auto', 'scale-check']),
   /** The estimation method, named (e.g. `lag-x-scale`), as the report states it. */
   method: z.string(),
   /** The lab's estimated added delay per update over the run, simulated ms. */

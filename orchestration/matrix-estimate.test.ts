@@ -14,17 +14,19 @@ import {
   estimatedTimeScale,
   estimateMatrixRealS,
   estimateRunRealS,
+  estimateScaleCheckRealS,
 } from './matrix-estimate.ts';
 
 describe('matrix wall-time estimates', () => {
-  it('fit their stated wall-time budgets per repetition, which with the repetitions add up to at most the total budget', () => {
+  it('fit their stated wall-time budgets per repetition, which with the repetitions and the scale check add up to at most the total budget', () => {
     for (const size of ['default', 'quick'] as const) {
       let total = 0;
       for (const matrix of listMatrices()) {
-        expect(estimateMatrixRealS(matrix, size, 1), `${matrix.name} ${size}`).toBeLessThanOrEqual(
+        expect(estimateMatrixRealS(matrix, size, 1, false), `${matrix.name} ${size}`).toBeLessThanOrEqual(
           matrix.budgetRealS[size],
         );
         total += matrix.budgetRealS[size] * MATRIX_REPETITIONS[size];
+        if (size === 'default') total += estimateScaleCheckRealS(matrix, size);
       }
       expect(total, size).toBeLessThanOrEqual(TOTAL_BUDGET_REAL_S[size]);
     }
@@ -36,9 +38,21 @@ describe('matrix wall-time estimates', () => {
     expect(variants.every((v) => variantScenario(slotCap, v, 'default').timeScale === 'auto')).toBe(true);
     const runsS = variants.reduce((sum, v) => sum + estimateRunRealS(variantScenario(slotCap, v, 'default')), 0);
     const calibrationsS = variants.length * AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
-    expect(estimateMatrixRealS(slotCap, 'default', 1)).toBeCloseTo(runsS + calibrationsS);
-    expect(estimateMatrixRealS(slotCap, 'default', 4)).toBeCloseTo(4 * runsS + calibrationsS);
-    expect(estimateMatrixRealS(slotCap, 'default')).toBeCloseTo(MATRIX_REPETITIONS.default * runsS + calibrationsS);
+    expect(estimateMatrixRealS(slotCap, 'default', 1, false)).toBeCloseTo(runsS + calibrationsS);
+    expect(estimateMatrixRealS(slotCap, 'default', 4, false)).toBeCloseTo(4 * runsS + calibrationsS);
+    expect(estimateMatrixRealS(slotCap, 'default', undefined, false)).toBeCloseTo(
+      MATRIX_REPETITIONS.default * runsS + calibrationsS,
+    );
+    // The scale check (on by default at default size): one run at 1x of each variant estimated above 1x.
+    const at1xS = variants
+      .map((v) => variantScenario(slotCap, v, 'default'))
+      .filter((s) => estimatedTimeScale(s) > 1)
+      .reduce((sum, s) => sum + estimateRunRealS({ ...s, timeScale: 1 }), 0);
+    expect(at1xS).toBeGreaterThan(0);
+    expect(estimateScaleCheckRealS(slotCap, 'default')).toBeCloseTo(at1xS);
+    expect(estimateMatrixRealS(slotCap, 'default')).toBeCloseTo(
+      MATRIX_REPETITIONS.default * runsS + calibrationsS + at1xS,
+    );
     // A fixed scale needs no calibration.
     const pooling = getMatrix('pooling');
     const fixedS = variantsFor(pooling, 'default').reduce(
@@ -46,6 +60,7 @@ describe('matrix wall-time estimates', () => {
       0,
     );
     expect(estimateMatrixRealS(pooling, 'default', 1)).toBeCloseTo(fixedS);
+    expect(estimateScaleCheckRealS(pooling, 'default')).toBe(0);
     expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
   });
 
@@ -70,9 +85,10 @@ describe('matrix wall-time estimates', () => {
   it('come within half to twice the wall time each committed matrix took (docs/findings)', () => {
     for (const matrix of listMatrices()) {
       const record = JSON.parse(readFileSync(`docs/findings/${matrix.name}/${MATRIX_RECORD_FILE}`, 'utf8')) as {
-        produced: { wallTimeS: number; size: 'default' | 'quick'; repetitions: number };
+        produced: { wallTimeS: number; size: 'default' | 'quick'; repetitions: number; scaleCheck?: boolean };
       };
-      const estimateS = estimateMatrixRealS(matrix, record.produced.size, record.produced.repetitions);
+      const { size, repetitions, scaleCheck } = record.produced;
+      const estimateS = estimateMatrixRealS(matrix, size, repetitions, scaleCheck ?? false);
       const ratio = record.produced.wallTimeS / estimateS;
       expect(
         ratio,

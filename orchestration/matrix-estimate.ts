@@ -83,8 +83,26 @@ export function estimateRunRealS(scenario: Scenario): number {
 }
 
 /**
+ * Estimated wall time of the scale check (orchestration/matrix-scale-check.ts): one run at 1x of each variant
+ * estimated to play above 1x. Its cost is the most it adds: a variant whose figures moved plays its later
+ * repetitions at 1x too, which this does not count (it cannot know which will move).
+ *
+ * @example
+ * estimateScaleCheckRealS(getMatrix('pooling'), 'default') // 0: every variant already runs at 1x
+ */
+export function estimateScaleCheckRealS(matrix: MatrixDefinition, size: MatrixSize): number {
+  let totalS = 0;
+  for (const variant of variantsFor(matrix, size)) {
+    const scenario = variantScenario(matrix, variant, size);
+    if (estimatedTimeScale(scenario) > 1) totalS += estimateRunRealS({ ...scenario, timeScale: 1 });
+  }
+  return totalS;
+}
+
+/**
  * Estimated wall time of a whole matrix at a size: the sum over the variants it runs, times the repetitions
- * (default: MATRIX_REPETITIONS of the size), plus one calibration per variant whose scale is `auto`.
+ * (default: MATRIX_REPETITIONS of the size), plus one calibration per variant whose scale is `auto`, plus the
+ * scale check's runs at 1x when it is on (default: at default size, as `botcap matrix` runs it).
  *
  * @example
  * estimateMatrixRealS(pooling, 'quick') // 52
@@ -94,8 +112,9 @@ export function estimateMatrixRealS(
   matrix: MatrixDefinition,
   size: MatrixSize,
   repetitions: number = MATRIX_REPETITIONS[size],
+  scaleCheck: boolean = size === 'default',
 ): number {
-  let totalS = 0;
+  let totalS = scaleCheck ? estimateScaleCheckRealS(matrix, size) : 0;
   for (const variant of variantsFor(matrix, size)) {
     const scenario = variantScenario(matrix, variant, size);
     totalS += estimateRunRealS(scenario) * repetitions;

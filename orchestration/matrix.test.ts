@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRun, spread, withDigests } from '../reports/matrix/testing/outcomes.ts';
 import { getMatrix, variantSlug } from '../scenarios/matrices/index.ts';
-import { type MatrixVariantStart, runMatrix, type ScenarioRunner } from './matrix.ts';
+import { type MatrixVariantStart, reportMatrixAgain, runMatrix, type ScenarioRunner } from './matrix.ts';
 
 /** runMatrix with runScenario replaced by a stand-in, so the plumbing is tested in milliseconds. */
 
@@ -122,6 +122,109 @@ describe('runMatrix', () => {
     for (const later of seen.slice(first.length)) {
       expect(later).toEqual({ variant: later.variant, timeScale: later.variant === 'none x3' ? 4 : 6, source: 'auto' });
     }
+  });
+
+  describe('the scale check', () => {
+    /**
+     * A scheduler whose queue-worker is late only above 1x (its figure is the scale's, as pooling's PgBouncer
+     * p95 was), while none x3 is as late at any scale: at 20x none x3 wins, at 1x queue-worker does.
+     */
+    const calls: Array<{ variant: string; timeScale: number | 'auto'; source: string | undefined; seed: number }> = [];
+    const scaleSensitive: ScenarioRunner = async (scenario, options) => {
+      const timeScale = scenario.timeScale === 'auto' ? 20 : scenario.timeScale;
+      calls.push({
+        variant: options.variant ?? 'x',
+        timeScale: scenario.timeScale,
+        source: options.timeScaleSource,
+        seed: scenario.seed,
+      });
+      const queueWorker = scenario.bot.config.scheduler?.strategy === 'queue-worker';
+      const p95Ms = queueWorker ? (timeScale > 1 ? 9_000 : 4_000) : 6_000;
+      return makeRun({
+        variant: options.variant ?? 'x',
+        instances: scenario.bot.instances,
+        config: scenario.bot.config,
+        edit: (r) => {
+          r.timeScale = timeScale;
+          withDigests(r, { expected: 100, latenessMs: spread(100, 1_000, p95Ms) });
+        },
+      });
+    };
+    const matrix = getMatrix('scheduler');
+    const out = join(outRoot, 'scale-check');
+
+    it('runs each variant above 1x again at 1x; one whose figure moved uses 1x from then on, one that held keeps its scale', async () => {
+      calls.length = 0;
+      const started: MatrixVariantStart[] = [];
+      const run = await runMatrix(matrix, {
+        size: 'quick',
+        repetitions: 3,
+        scaleCheck: true,
+        outDir: out,
+        run: scaleSensitive,
+        onVariant: (v) => started.push(v),
+      });
+      const labels = run.outcomes.map((o) => o.label);
+      const queueWorker = labels.find((l) => l.startsWith('queue-worker'))!;
+      const others = labels.filter((l) => l !== queueWorker);
+      expect(others.length).toBeGreaterThan(0);
+      // Repetition 1: every variant at its scale (20x), then again at 1x with the same seed.
+      const first = calls.slice(0, 2 * labels.length);
+      expect(first).toEqual(
+        labels.flatMap((variant) => [
+          { variant, timeScale: 20, source: undefined, seed: 1 },
+          { variant, timeScale: 1, source: 'scale-check', seed: 1 },
+        ]),
+      );
+      expect(started.filter((s) => s.scaleCheck === true).map((s) => s.label)).toEqual(labels);
+      // Later repetitions: the moved variant at 1x, the ones that held at their own scale.
+      for (const later of calls.slice(first.length))
+        expect(later).toMatchObject(
+          later.variant === queueWorker
+            ? { timeScale: 1, source: 'scale-check' }
+            : { timeScale: 20, source: undefined },
+        );
+      expect(calls.length).toBe(first.length + 2 * labels.length);
+
+      const checks = run.scaleCheck.checks;
+      expect(checks.map((c) => [c.variant, c.ranAt1x])).toEqual(labels.map((l) => [l, l === queueWorker]));
+      const moved = checks.find((c) => c.variant === queueWorker)!.moved;
+      expect(moved.map((m) => m.column)).toContain('latenessP95Ms');
+      // The answer rests on the 1x figures, in every repetition; the one the 20x runs would have given is kept.
+      expect(run.verdict.winner).toBe(queueWorker);
+      expect(run.verdict.repetitions.stable).toBe(true);
+      expect(run.scaleCheck.answerAtScales?.winner).not.toBe(queueWorker);
+      expect(run.verdict.scaleCheck).toEqual(run.scaleCheck);
+      expect(run.repetitions[0]!.outcomes.find((o) => o.label === queueWorker)!.result!.timeScale).toBe(1);
+
+      // Both runs and the check are on disk, and the report says what moved.
+      const variantDir = join(out, 'run-1', variantSlug(queueWorker));
+      expect(JSON.parse(readFileSync(join(variantDir, 'result.json'), 'utf8')).timeScale).toBe(20);
+      expect(JSON.parse(readFileSync(join(variantDir, 'at-1x', 'result.json'), 'utf8')).timeScale).toBe(1);
+      expect(JSON.parse(readFileSync(join(variantDir, 'scale-check.json'), 'utf8'))).toMatchObject({
+        variant: queueWorker,
+        ranAt1x: true,
+      });
+      const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+      expect(summary).toContain('**Scale check:**');
+      expect(summary).toContain(`Moved, so their figures come from 1x in every repetition: ${queueWorker}`);
+
+      // A report written again from the saved runs settles the check the same way.
+      const again = await reportMatrixAgain(matrix, { size: 'quick', repetitions: 3, outDir: out });
+      expect(again.scaleCheck).toEqual(run.scaleCheck);
+      expect(again.verdict.answer).toBe(run.verdict.answer);
+    });
+
+    it('is off with --quick unless asked, and the report then says its figures above 1x went unchecked', async () => {
+      calls.length = 0;
+      const run = await runMatrix(matrix, { size: 'quick', repetitions: 1, outDir: out, run: scaleSensitive });
+      expect(calls.every((c) => c.source === undefined && c.timeScale === 20)).toBe(true);
+      expect(run.scaleCheck).toEqual({ ran: false, checks: [] });
+      expect(existsSync(join(out, variantSlug(run.outcomes[0]!.label), 'at-1x'))).toBe(false);
+      expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(
+        '**Scale check:** not run, so figures from runs above 1x were not compared',
+      );
+    });
   });
 
   it('rejects a repetition count that is not a whole number from 1', async () => {

@@ -12,6 +12,8 @@ import {
   MATRIX_REPORT_FILES,
   type MatrixVerdict,
   type RepeatedVerdict,
+  type ScaleCheck,
+  type ScaleCheckSummary,
   type VariantOutcome,
   writeMatrixReport,
 } from '../reports/matrix/index.ts';
@@ -25,6 +27,7 @@ import {
   variantsFor,
 } from '../scenarios/matrices/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
+import { compareScales, needsScaleCheck, SCALE_CHECK_FILES, settleScaleCheck } from './matrix-scale-check.ts';
 import type { RunScenarioOptions } from './options.ts';
 import { runScenario } from './run.ts';
 
@@ -32,7 +35,10 @@ import { runScenario } from './run.ts';
  * A matrix run: its variants one after another, each a fresh runScenario, repeated R times with different
  * seeds; the rule decides each repetition and the verdicts fold into one (median and range per figure, win
  * counts, "no stable answer" when they disagree); then the report (all pure functions in reports/matrix/).
- * The CLI's `botcap matrix` prints and chooses folders around it.
+ * With the scale check on, each variant of the first repetition that ran above 1x runs again at 1x (same
+ * seed); a variant whose figures moved uses its 1x run and plays at 1x in every later repetition
+ * (reports/matrix/scale-check.ts says why and how it compares). The CLI's `botcap matrix` prints and chooses
+ * folders around it.
  */
 
 /** The run function a matrix uses: runScenario, or a stand-in in tests. */
@@ -48,6 +54,12 @@ export interface RunMatrixOptions {
   outDir: string;
   /** Times each variant runs, repetition i with the scenario's seed + i - 1. Default: MATRIX_REPETITIONS[size]. */
   repetitions?: number;
+  /**
+   * Run each variant of the first repetition that completed above 1x again at 1x, into its folder's `at-1x/`,
+   * and play a variant whose figures moved at 1x from then on. Default: on at default size, off with `quick`
+   * (fixed fast scales that check the machinery, not the answers).
+   */
+  scaleCheck?: boolean;
   /** Default: runScenario. */
   run?: ScenarioRunner;
   /** Called before each variant starts (the CLI prints a line). Default: none. */
@@ -69,6 +81,8 @@ export interface MatrixVariantStart {
   repetition: number;
   repetitions: number;
   seed: number;
+  /** This is the variant's run again at 1x, the scale check's. */
+  scaleCheck?: boolean;
 }
 
 /** One pass over the variants: their outcomes with one seed, and what the rule decided on them. */
@@ -87,6 +101,8 @@ export interface MatrixRun {
   outcomes: VariantOutcome[];
   /** The repetitions' verdicts folded into one. */
   verdict: RepeatedVerdict;
+  /** What the scale check ran and found (also in the verdict). */
+  scaleCheck: ScaleCheckSummary;
   paths: string[];
   wallTimeS: number;
   /** A variant's run ended aborted (Ctrl-C): the caller stops there. */
@@ -97,13 +113,24 @@ function message(error: unknown): string {
   return redactSecrets(error instanceof Error ? error.message : String(error));
 }
 
+/** A scale a variant keeps once chosen: its calibration's pick, or 1x after its figures moved there. */
+interface PinnedScale {
+  timeScale: number;
+  source: 'auto' | 'scale-check';
+}
+
+/**
+ * Runs one variant into `dir`: at `pinned`'s scale for it when set (an earlier repetition's `auto` pick, or 1x
+ * after the scale check), else at its scenario's; `forced` wins over both (the scale check's run at 1x).
+ */
 async function runVariant(
   matrix: MatrixDefinition,
   variant: MatrixVariant,
   seedOffset: number,
   dir: string,
   options: RunMatrixOptions,
-  timeScales: Map<string, number>,
+  pinned: Map<string, PinnedScale>,
+  forced?: PinnedScale,
 ): Promise<{ outcome: VariantOutcome; aborted: boolean }> {
   const base = outcomeBase(variant);
   // A previous run's result or logs in the same folder must not mix with this one.
@@ -113,17 +140,17 @@ async function runVariant(
   try {
     const scenario = variantScenario(matrix, variant, options.size);
     // `timeScale: 'auto'` calibrates once per variant: its repetitions run at the scale the first one chose.
-    const calibrated = scenario.timeScale === 'auto' ? timeScales.get(variant.label) : undefined;
+    const scale = forced ?? pinned.get(variant.label);
     // Each variant is its own runScenario: a fresh Postgres, fresh fakes and fresh bots, so no state leaks.
     result = runResultSchema.parse(
       await (options.run ?? runScenario)(
         {
           ...scenario,
           seed: scenario.seed + seedOffset,
-          ...(calibrated === undefined ? {} : { timeScale: calibrated }),
+          ...(scale === undefined ? {} : { timeScale: scale.timeScale }),
         },
         {
-          ...(calibrated === undefined ? {} : { timeScaleSource: 'auto' as const }),
+          ...(scale === undefined ? {} : { timeScaleSource: scale.source }),
           variant: variant.label,
           logDir: join(dir, 'logs'),
           ...(variant.kill === undefined ? {} : { killInstanceAt: { fraction: variant.kill.fraction } }),
@@ -138,7 +165,8 @@ async function runVariant(
     await writeFile(join(dir, ERROR_FILE), `${JSON.stringify({ variant: variant.label, error: text }, null, 2)}\n`);
     return { outcome: { ...base, result: null, error: text }, aborted: false };
   }
-  if (result.fidelity?.timeScaleSource === 'auto') timeScales.set(variant.label, result.timeScale);
+  if (result.fidelity?.timeScaleSource === 'auto' && !pinned.has(variant.label))
+    pinned.set(variant.label, { timeScale: result.timeScale, source: 'auto' });
   await writeFile(join(dir, RESULT_FILE), `${JSON.stringify(result)}\n`, 'utf8');
   return { outcome: outcomeOf(variant, result), aborted: result.status === 'aborted' };
 }
@@ -192,12 +220,16 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     ),
   );
   const repetitions: MatrixRepetition[] = [];
-  /** The scale each `auto` variant's calibration chose, reused by its later repetitions. */
-  const timeScales = new Map<string, number>();
+  /** The scale each variant keeps in later repetitions: its `auto` pick, or 1x after the scale check. */
+  const pinned = new Map<string, PinnedScale>();
+  const checkScales = options.scaleCheck ?? options.size === 'default';
+  let scaleCheck: ScaleCheckSummary = { ran: true, checks: [] };
   let interrupted = false;
   for (let r = 1; r <= count && !interrupted; r++) {
     const dir = repetitionDir(options.outDir, r, count);
-    const outcomes: VariantOutcome[] = [];
+    let outcomes: VariantOutcome[] = [];
+    /** The scale check's runs at 1x, by variant (first repetition only). */
+    const at1x = new Map<string, VariantOutcome>();
     for (let i = 0; i < variants.length; i++) {
       const variant = variants[i]!;
       if (interrupted) {
@@ -209,7 +241,7 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
         });
         continue;
       }
-      options.onVariant?.({
+      const start: MatrixVariantStart = {
         matrix: matrix.name,
         index: i,
         count: variants.length,
@@ -217,24 +249,53 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
         repetition: r,
         repetitions: count,
         seed: baseSeed + r - 1,
-      });
-      const { outcome, aborted } = await runVariant(
-        matrix,
-        variant,
-        r - 1,
-        join(dir, variantSlug(variant.label)),
-        options,
-        timeScales,
-      );
+      };
+      options.onVariant?.(start);
+      const variantDir = join(dir, variantSlug(variant.label));
+      const { outcome, aborted } = await runVariant(matrix, variant, r - 1, variantDir, options, pinned);
       outcomes.push(outcome);
       interrupted = aborted;
+      if (r === 1 && checkScales && !interrupted && needsScaleCheck(outcome)) {
+        options.onVariant?.({ ...start, scaleCheck: true });
+        const again = await runVariant(
+          matrix,
+          variant,
+          0,
+          join(variantDir, SCALE_CHECK_FILES.at1xDir),
+          options,
+          pinned,
+          {
+            timeScale: 1,
+            source: 'scale-check',
+          },
+        );
+        at1x.set(variant.label, again.outcome);
+        interrupted = again.aborted;
+      }
+    }
+    if (r === 1) {
+      const checks = compareScales(matrix, outcomes, at1x, baseSeed);
+      await writeScaleChecks(checks, dir);
+      for (const check of checks) if (check.ranAt1x) pinned.set(check.variant, { timeScale: 1, source: 'scale-check' });
+      ({ outcomes, summary: scaleCheck } = settleScaleCheck(matrix, outcomes, checks, at1x));
     }
     const verdict = decideMatrix(matrix.name, matrix.question, outcomes);
     if (count > 1)
       await writeFile(join(dir, MATRIX_REPORT_FILES.verdict), `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
     repetitions.push({ seed: baseSeed + r - 1, outcomes, verdict });
   }
-  return concludeMatrix(matrix, repetitions, interrupted, options.outDir, (performance.now() - startedRealMs) / 1000);
+  const wallTimeS = (performance.now() - startedRealMs) / 1000;
+  return concludeMatrix(matrix, repetitions, scaleCheck, interrupted, options.outDir, wallTimeS);
+}
+
+/** Each check's record beside its variant's result.json, for the report and `--report-only`. */
+async function writeScaleChecks(checks: readonly ScaleCheck[], repetitionDir: string): Promise<void> {
+  for (const check of checks)
+    await writeFile(
+      join(repetitionDir, variantSlug(check.variant), SCALE_CHECK_FILES.record),
+      `${JSON.stringify(check, null, 2)}\n`,
+      'utf8',
+    );
 }
 
 /** The runs of these repetitions that the lab distorted, for the report to name. */
@@ -260,6 +321,7 @@ function distortedRuns(repetitions: readonly MatrixRepetition[]): DistortedRun[]
 async function concludeMatrix(
   matrix: MatrixDefinition,
   repetitions: MatrixRepetition[],
+  scaleCheck: ScaleCheckSummary,
   interrupted: boolean,
   outDir: string,
   wallTimeS: number,
@@ -268,11 +330,11 @@ async function concludeMatrix(
   const finished = interrupted && repetitions.length > 1 ? repetitions.slice(0, -1) : repetitions;
   const verdict = foldRepetitions(
     finished.map((r) => r.verdict),
-    { seeds: finished.map((r) => r.seed), distorted: distortedRuns(finished) },
+    { seeds: finished.map((r) => r.seed), distorted: distortedRuns(finished), scaleCheck },
   );
   const outcomes = finished[verdict.repetitions.representative - 1]!.outcomes;
   const paths = await writeMatrixReport(verdict, outcomes, outDir);
-  return { matrix, repetitions, outcomes, verdict, paths, wallTimeS, interrupted };
+  return { matrix, repetitions, outcomes, verdict, scaleCheck, paths, wallTimeS, interrupted };
 }
 
 /** Options of {@link reportMatrixAgain}: the size and repetitions the saved run had (its matrix-run.json says). */
@@ -299,16 +361,44 @@ export async function reportMatrixAgain(
   const variants = variantsFor(matrix, options.size);
   const baseSeed = variants[0] === undefined ? 0 : variantScenario(matrix, variants[0], options.size).seed;
   const repetitions: MatrixRepetition[] = [];
+  let scaleCheck: ScaleCheckSummary = { ran: true, checks: [] };
   for (let r = 1; r <= options.repetitions; r++) {
     const dir = repetitionDir(options.outDir, r, options.repetitions);
-    const outcomes: VariantOutcome[] = [];
+    let outcomes: VariantOutcome[] = [];
     for (const variant of variants) outcomes.push(await savedOutcome(variant, join(dir, variantSlug(variant.label))));
+    if (r === 1) {
+      const { checks, at1x } = await savedScaleChecks(variants, dir);
+      ({ outcomes, summary: scaleCheck } = settleScaleCheck(matrix, outcomes, checks, at1x));
+    }
     const verdict = decideMatrix(matrix.name, matrix.question, outcomes);
     if (options.repetitions > 1)
       await writeFile(join(dir, MATRIX_REPORT_FILES.verdict), `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
     repetitions.push({ seed: baseSeed + r - 1, outcomes, verdict });
   }
-  return concludeMatrix(matrix, repetitions, false, options.outDir, 0);
+  return concludeMatrix(matrix, repetitions, scaleCheck, false, options.outDir, 0);
+}
+
+/** The scale checks a run left in the first repetition's variant folders, with their runs at 1x. */
+async function savedScaleChecks(
+  variants: readonly MatrixVariant[],
+  repetitionDir: string,
+): Promise<{ checks: ScaleCheck[]; at1x: Map<string, VariantOutcome> }> {
+  const checks: ScaleCheck[] = [];
+  const at1x = new Map<string, VariantOutcome>();
+  for (const variant of variants) {
+    const dir = join(repetitionDir, variantSlug(variant.label));
+    const path = join(dir, SCALE_CHECK_FILES.record);
+    const check = (await readJsonIfAny(path)) as Partial<ScaleCheck> | undefined;
+    if (check === undefined) continue;
+    if (check.variant !== variant.label || typeof check.ranAt1x !== 'boolean' || !Array.isArray(check.moved))
+      throw new ScenarioError(
+        `${path} is not the scale check of '${variant.label}' this botcap writes; rerun the matrix`,
+      );
+    checks.push(check as ScaleCheck);
+    if (check.error === undefined)
+      at1x.set(variant.label, await savedOutcome(variant, join(dir, SCALE_CHECK_FILES.at1xDir)));
+  }
+  return { checks, at1x };
 }
 
 /** A variant's outcome from what its run left in `dir`. */

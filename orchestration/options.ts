@@ -73,8 +73,8 @@ export interface RunScenarioOptions {
   killInstanceAt?: KillAt;
   /** What `killInstanceAt` kills: the last bot instance, or queue-worker's scheduler worker. Default 'bot-instance'. */
   killTarget?: KillTarget;
-  /** Where the scenario's time scale came from, for the fidelity verdict. Default 'scenario'. */
-  timeScaleSource?: 'scenario' | 'flag' | 'auto';
+  /** Where the scenario's time scale came from, for the fidelity verdict (contracts/run-result.ts). Default 'scenario'. */
+  timeScaleSource?: 'scenario' | 'flag' | 'auto' | 'scale-check';
   /**
    * Judge thresholds even when the run's fidelity verdict is `distorted` (`--allow-distorted`); the result
    * then records `fidelity.overridden`. Default false: a distorted run is not judged.

@@ -20,7 +20,7 @@ import type { RunScenarioOptions } from './options.ts';
 /** What `--time-scale auto` decided, for the console line and the result. */
 export interface TimeScaleDecision {
   timeScale: number;
-  source: 'scenario' | 'flag' | 'auto';
+  source: NonNullable<RunScenarioOptions['timeScaleSource']>;
   /** With `auto`: the calibration's figures and the model's pick. */
   calibration?: {
     choice: AutoScaleChoice;

@@ -265,6 +265,30 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(existsSync(join(out, 'scheduler', 'run-2', 'verdict.json'))).toBe(true);
   });
 
+  it('--scale-check runs the variants above 1x again at 1x and records it; --no-scale-check does not', async () => {
+    // The stub's runs say they played at the scenario's scale (20x with --quick, 1x when told 1).
+    const scaled: ScenarioRunner = async (scenario, options) => {
+      const result = await stubRunner(scenario, options);
+      return { ...result, timeScale: scenario.timeScale === 'auto' ? 2 : scenario.timeScale };
+    };
+    const checked = join(outRoot, 'scale-check');
+    const on = await cli(['scheduler', '--quick', '--scale-check', '--out', checked], scaled);
+    expect(on.stderr).toMatch(/variant 1\/\d+ 'none x3' again at 1x \(scale check\)/);
+    expect(on.stderr).toContain('matrix scheduler: scale check: the ');
+    const record = JSON.parse(readFileSync(join(checked, 'scheduler', 'matrix-run.json'), 'utf8'));
+    expect(record.produced).toMatchObject({ scaleCheck: true });
+    expect(record.produced.command).toBe(`botcap matrix scheduler --quick --scale-check --out ${checked}`);
+    expect(existsSync(join(checked, 'scheduler', 'none-x3', 'at-1x', 'result.json'))).toBe(true);
+
+    const unchecked = join(outRoot, 'no-scale-check');
+    const off = await cli(['scheduler', '--repeat', '1', '--no-scale-check', '--out', unchecked], scaled);
+    expect(off.stderr).not.toContain('again at 1x');
+    const offRecord = JSON.parse(readFileSync(join(unchecked, 'scheduler', 'matrix-run.json'), 'utf8'));
+    expect(offRecord.produced).toMatchObject({ scaleCheck: false });
+    expect(offRecord.produced.command).toContain(' --no-scale-check ');
+    expect(readFileSync(join(unchecked, 'scheduler', 'summary.md'), 'utf8')).toContain('**Scale check:** not run');
+  });
+
   it('repeats each variant by default and once with --quick', () => {
     expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
     expect(MATRIX_REPETITIONS.quick).toBe(1);

@@ -5,7 +5,7 @@ import { MATRIX_NAMES } from '../../contracts/matrices.ts';
 import { MATRIX_RECORD_FILE, type MatrixProvenance, type MatrixRecord } from '../../contracts/matrix-record.ts';
 import { gitCommit, machineInfo } from '../../orchestration/environment-info.ts';
 import { type MatrixRun, reportMatrixAgain, runMatrix, type ScenarioRunner } from '../../orchestration/matrix.ts';
-import { estimateMatrixRealS } from '../../orchestration/matrix-estimate.ts';
+import { estimateMatrixRealS, estimateScaleCheckRealS } from '../../orchestration/matrix-estimate.ts';
 import {
   assembleIndex,
   matrixRecord,
@@ -13,6 +13,7 @@ import {
   writeIndex,
   writeMatrixRecord,
 } from '../../orchestration/matrix-index.ts';
+import { scaleCheckText } from '../../reports/matrix/index.ts';
 import {
   getMatrix,
   listMatrices,
@@ -68,7 +69,8 @@ export function formatMatrixList(): string {
     `${'index'.padEnd(width)}  no run: index.html + index.md from the matrix folders already in --out (matrices run one at a time)`,
   );
   lines.push(
-    `(each variant runs ${MATRIX_REPETITIONS.default} times by default and ${MATRIX_REPETITIONS.quick} with --quick; --repeat N changes it, and the time with it)`,
+    `(each variant runs ${MATRIX_REPETITIONS.default} times by default and ${MATRIX_REPETITIONS.quick} with --quick; --repeat N changes it, and the time with it; ` +
+      'default size includes the scale check, one run at 1x of each variant expected above 1x; --no-scale-check drops it)',
   );
   return `${lines.join('\n')}\n`;
 }
@@ -79,10 +81,16 @@ export function formatMatrixList(): string {
  * @example
  * estimateLine(getMatrix('pooling'), 'default', 3) // 'matrix pooling: 4 variants x 3 repetitions, ~9 min estimated'
  */
-export function estimateLine(matrix: MatrixDefinition, size: MatrixSize, repetitions: number): string {
+export function estimateLine(
+  matrix: MatrixDefinition,
+  size: MatrixSize,
+  repetitions: number,
+  scaleCheck: boolean = size === 'default',
+): string {
   const variants = variantsFor(matrix, size).length;
   const times = repetitions === 1 ? '1 repetition' : `${repetitions} repetitions`;
-  return `matrix ${matrix.name}: ${variants} variants x ${times}, ${realTime(estimateMatrixRealS(matrix, size, repetitions))} estimated`;
+  const checked = scaleCheck && estimateScaleCheckRealS(matrix, size) > 0 ? ' and the scale check' : '';
+  return `matrix ${matrix.name}: ${variants} variants x ${times}${checked}, ${realTime(estimateMatrixRealS(matrix, size, repetitions, scaleCheck))} estimated`;
 }
 
 function machineText(): string {
@@ -93,6 +101,8 @@ function machineText(): string {
 interface MatrixCliOptions {
   quick?: boolean;
   repeat?: number;
+  /** Unset: on at default size, off with --quick. */
+  scaleCheck?: boolean;
   reportOnly?: boolean;
   out: string;
   list?: boolean;
@@ -126,6 +136,11 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       parseRepeat,
     )
     .option(
+      '--scale-check',
+      'run each variant of the first repetition that played above 1x again at 1x (same seed) and use 1x where a figure moved (default at default size)',
+    )
+    .option('--no-scale-check', 'skip that check (the default with --quick): faster, but figures above 1x go unchecked')
+    .option(
       '-o, --out <dir>',
       'output folder: <out>/<matrix>/<variant>/result.json (run-<i>/<variant>/ with repetitions) and the reports',
       MATRIX_DEFAULTS.outDir,
@@ -154,6 +169,7 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       }
       const size: MatrixSize = options.quick === true ? 'quick' : 'default';
       const repetitions = options.repeat ?? MATRIX_REPETITIONS[size];
+      const scaleCheck = options.scaleCheck ?? size === 'default';
       let matrices: MatrixDefinition[];
       try {
         if (name === undefined) throw new ScenarioError('name a matrix (or all); botcap matrix --list shows them');
@@ -172,7 +188,9 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       const startedRealMs = performance.now();
       const progress = new ProgressWriter(process.stderr);
       const runs: Array<readonly [MatrixRun, MatrixRecord]> = [];
-      const command = `botcap matrix ${name}${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`} --out ${options.out}`;
+      const scaleCheckFlag =
+        options.scaleCheck === undefined ? '' : options.scaleCheck ? ' --scale-check' : ' --no-scale-check';
+      const command = `botcap matrix ${name}${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`}${scaleCheckFlag} --out ${options.out}`;
       const commit = (await gitCommit()) ?? null;
       const produced = (matrixStartedAt: string, wallTimeS: number): MatrixProvenance => ({
         command,
@@ -182,22 +200,24 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         startedAt: matrixStartedAt,
         wallTimeS,
         gitCommit: commit,
+        scaleCheck,
       });
       if (matrices.length > 1) {
-        const totalS = matrices.reduce((sum, m) => sum + estimateMatrixRealS(m, size, repetitions), 0);
+        const totalS = matrices.reduce((sum, m) => sum + estimateMatrixRealS(m, size, repetitions, scaleCheck), 0);
         progress.line(`botcap matrix ${name}: ${matrices.length} matrices, ${realTime(totalS)} estimated`);
       }
       try {
         for (const matrix of matrices) {
-          progress.line(estimateLine(matrix, size, repetitions));
+          progress.line(estimateLine(matrix, size, repetitions, scaleCheck));
           const matrixStartedAt = new Date().toISOString();
           const result = await runMatrix(matrix, {
             size,
             repetitions,
+            scaleCheck,
             outDir: join(options.out, matrix.name),
             onVariant: (v) =>
               progress.line(
-                `matrix ${v.matrix}: ${v.repetitions > 1 ? `repetition ${v.repetition}/${v.repetitions} (seed ${v.seed}), ` : ''}variant ${v.index + 1}/${v.count} '${v.label}'`,
+                `matrix ${v.matrix}: ${v.repetitions > 1 ? `repetition ${v.repetition}/${v.repetitions} (seed ${v.seed}), ` : ''}variant ${v.index + 1}/${v.count} '${v.label}'${v.scaleCheck === true ? ' again at 1x (scale check)' : ''}`,
               ),
             onStage: (stage) => progress.stage(stage),
             onProgress: (event) => progress.update(event),
@@ -207,6 +227,8 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
           const recordPath = await writeMatrixRecord(join(options.out, matrix.name), record);
           runs.push([result, record]);
           progress.line(`matrix ${matrix.name}: ${result.verdict.answer} (${Math.round(result.wallTimeS)} s)`);
+          if (result.scaleCheck.checks.length > 0)
+            progress.line(`matrix ${matrix.name}: scale check: ${scaleCheckText(result.scaleCheck)}`);
           process.stdout.write(`${[...result.paths, recordPath].join('\n')}\n`);
           if (result.interrupted) break;
         }

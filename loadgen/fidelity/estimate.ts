@@ -50,7 +50,9 @@ import type { Fidelity } from '../../contracts/run-result.ts';
  * read ok while its latency still moves with the scale: the pooling matrix's PgBouncer skip-locked variant
  * (20 server connections pinned by open claims at 10:00) read ok at 1x and 3x (12 and 63 ms) with p95 reply
  * 2.1 s and 9.2 s (scenarios/matrices/pooling.ts has the run). Such a scenario runs at 1x, where the system's
- * real time reads as itself and only the lab's delay is added.
+ * real time reads as itself and only the lab's delay is added. One run cannot see this; two can: `botcap
+ * matrix` runs every variant it played above 1x again at 1x and compares their figures (the scale check,
+ * reports/matrix/scale-check.ts).
  */
 export const FIDELITY_METHOD = 'lab-delay-x-scale';
 

@@ -4,6 +4,7 @@ import { escapeHtml as e, escapeMarkdownCell, escapeMarkdownText } from '../rend
 import { chartGrid, type HtmlOptions, renderHtmlPage, section } from '../render/html.ts';
 import { memoChartId, memoChartSpecs, memoItems, memoMarkdown } from './memo.ts';
 import { listOfLabels, type RepeatedVerdict } from './repetitions.ts';
+import { scaleCheckBrief } from './scale-check.ts';
 import { MATRIX_VERDICT_SCHEMA_VERSION, type MatrixVerdict } from './types.ts';
 
 /** One matrix on the index page: its verdict and the folder its report is in (relative to the index). */
@@ -76,7 +77,8 @@ function status(entry: IndexEntry): string {
       ? `, wins over ${v.repetitions.count} repetitions: ${listOfLabels(v.repetitions.wins.map((w) => `${w.variant} ${w.wins}`)) || 'none'}`
       : '';
   const failed = entry.failedVariants > 0 ? `, ${entry.failedVariants} of ${entry.variants} variant runs failed` : '';
-  return `${STATUS_TEXT[v.status]}${wins}${failed}${fidelitySummary(entry.fidelity)}`;
+  const scaleCheck = 'repetitions' in v ? scaleCheckBrief(v.scaleCheck) : '';
+  return `${STATUS_TEXT[v.status]}${wins}${failed}${fidelitySummary(entry.fidelity)}${scaleCheck}`;
 }
 
 function repetitionsText(meta: IndexMeta): string {

@@ -7,6 +7,8 @@
  * const verdict = decideMatrix('scheduler', question, outcomes);
  * await writeMatrixReport(verdict, outcomes, 'out/scheduler');
  */
+
+export { formatCell } from './cell.ts';
 export {
   type AssembledIndexMeta,
   INDEX_FILES,
@@ -15,7 +17,7 @@ export {
   renderIndexHtml,
   renderIndexMarkdown,
 } from './index-page.ts';
-export { formatCell, matrixHtml, matrixMarkdown, repetitionsText, reportVerdict } from './render.ts';
+export { matrixHtml, matrixMarkdown, repetitionsText, reportVerdict } from './render.ts';
 export {
   asRepeated,
   type DistortedRun,
@@ -27,6 +29,16 @@ export {
   spread,
 } from './repetitions.ts';
 export { VERDICT_RULES } from './rules/index.ts';
+export {
+  figureMoved,
+  type MovedFigure,
+  movedFigures,
+  SCALE_CHECK_TOLERANCE,
+  type ScaleCheck,
+  type ScaleCheckSummary,
+  scaleCheckBrief,
+  scaleCheckText,
+} from './scale-check.ts';
 export type * from './types.ts';
 export { MATRIX_VERDICT_SCHEMA_VERSION } from './types.ts';
 export { decideMatrix } from './verdicts.ts';

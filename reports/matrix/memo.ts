@@ -1,7 +1,7 @@
 import type { ChartSpec } from '../render/charts.ts';
 import { escapeMarkdownText } from '../render/escape.ts';
+import { formatCell } from './cell.ts';
 import { capitalized } from './figures.ts';
-import { formatCell } from './render.ts';
 import { asRepeated, listOfLabels, type RepeatedVerdict } from './repetitions.ts';
 import type { DecidingFigure, MatrixVerdict, VerdictColumn } from './types.ts';
 

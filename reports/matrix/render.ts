@@ -1,9 +1,10 @@
 import type { Verdict } from '../render/document.ts';
 import { escapeHtml as e, escapeMarkdownText } from '../render/escape.ts';
-import { formatMs, formatNumber, formatShare, formatUsd } from '../render/format.ts';
 import { table } from '../render/html-sections.ts';
 import { mdTable } from '../render/markdown.ts';
+import { columnHeader, formatCell } from './cell.ts';
 import { asRepeated, listOfLabels, type RepeatedRow, type RepeatedVerdict } from './repetitions.ts';
+import { scaleCheckText } from './scale-check.ts';
 import type { MatrixVerdict, VerdictColumn } from './types.ts';
 
 /**
@@ -12,27 +13,6 @@ import type { MatrixVerdict, VerdictColumn } from './types.ts';
  * variants included, with their error). Over several repetitions each figure is the median with its range,
  * and a column says how often each variant won.
  */
-
-/** A figure in its column's unit. */
-export function formatCell(column: VerdictColumn, value: number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  switch (column.unit) {
-    case 'ms':
-      return formatMs(value);
-    case 'USD':
-      return formatUsd(value);
-    case 'share':
-      return formatShare(value);
-    default:
-      return formatNumber(value, 3);
-  }
-}
-
-function header(column: VerdictColumn): string {
-  return column.unit === '' || column.unit === 'ms' || column.unit === 'USD' || column.unit === 'share'
-    ? column.label
-    : `${column.label} (${column.unit})`;
-}
 
 /** A figure as the median over the repetitions with its range when they differ: `400 (300–500)`. */
 function spreadCell(column: VerdictColumn, row: RepeatedRow): string {
@@ -51,7 +31,7 @@ function cells(v: RepeatedVerdict): { headers: string[]; rows: string[][]; numer
   const repeated = v.repetitions.count > 1;
   const won = (variant: string) =>
     `${v.repetitions.wins.find((w) => w.variant === variant)?.wins ?? 0} of ${v.repetitions.count}`;
-  const headers = ['variant', 'status', ...(repeated ? ['won'] : []), ...v.columns.map(header)];
+  const headers = ['variant', 'status', ...(repeated ? ['won'] : []), ...v.columns.map(columnHeader)];
   const rows = v.rows.map((row) => [
     row.variant,
     rowStatus(row),
@@ -107,6 +87,7 @@ function answerLabel(v: RepeatedVerdict): string {
 export function reportVerdict(verdict: MatrixVerdict | RepeatedVerdict): Verdict {
   const v = asRepeated(verdict);
   const repetitions = repetitionsText(v);
+  const scaleCheck = scaleCheckText(v.scaleCheck);
   return {
     // An answer is information, not a pass: "no strategy passed" is a finding too, and so is "the repetitions
     // disagree". Only missing data fails.
@@ -116,6 +97,7 @@ export function reportVerdict(verdict: MatrixVerdict | RepeatedVerdict): Verdict
     sentences: [
       `Figure: ${v.figure}.`,
       ...(repetitions === null ? [] : [`Repetitions: ${repetitions}`]),
+      ...(scaleCheck === null ? [] : [`Scale check: ${scaleCheck}`]),
       `Would change if: ${v.changesIf}`,
       `Rule: ${v.rule}`,
     ],
@@ -132,6 +114,7 @@ export function matrixMarkdown(verdict: MatrixVerdict | RepeatedVerdict): string
   const v = asRepeated(verdict);
   const t = cells(v);
   const repetitions = repetitionsText(v);
+  const scaleCheck = scaleCheckText(v.scaleCheck);
   const lines = [
     `### Matrix ${escapeMarkdownText(v.matrix)}: the verdict`,
     '',
@@ -142,6 +125,7 @@ export function matrixMarkdown(verdict: MatrixVerdict | RepeatedVerdict): string
     `**Figure:** ${escapeMarkdownText(v.figure)}`,
     '',
     ...(repetitions === null ? [] : [`**Repetitions:** ${escapeMarkdownText(repetitions)}`, '']),
+    ...(scaleCheck === null ? [] : [`**Scale check:** ${escapeMarkdownText(scaleCheck)}`, '']),
     `**Would change if:** ${escapeMarkdownText(v.changesIf)}`,
     '',
     `**Rule:** ${escapeMarkdownText(v.rule)}`,
@@ -174,6 +158,7 @@ export function matrixHtml(verdict: MatrixVerdict | RepeatedVerdict): string {
   const v = asRepeated(verdict);
   const t = cells(v);
   const repetitions = repetitionsText(v);
+  const scaleCheck = scaleCheckText(v.scaleCheck);
   const expectations =
     v.expectations.length > 0
       ? `<h3>Predictions checked</h3><ul>${v.expectations
@@ -188,6 +173,7 @@ export function matrixHtml(verdict: MatrixVerdict | RepeatedVerdict): string {
 <p><strong>${answerLabel(v)}:</strong> ${e(v.answer)}</p>
 <p><strong>Figure:</strong> ${e(v.figure)}</p>
 ${repetitions === null ? '' : `<p><strong>Repetitions:</strong> ${e(repetitions)}</p>`}
+${scaleCheck === null ? '' : `<p><strong>Scale check:</strong> ${e(scaleCheck)}</p>`}
 <p><strong>Would change if:</strong> ${e(v.changesIf)}</p>
 <p class="notes"><strong>Rule:</strong> ${e(v.rule)}</p>
 ${expectations}

@@ -1,4 +1,5 @@
 import { capitalized } from './figures.ts';
+import type { ScaleCheckSummary } from './scale-check.ts';
 import type { MatrixVerdict, VerdictDirection, VerdictRow } from './types.ts';
 
 /**
@@ -76,6 +77,8 @@ export interface RepeatedVerdict extends Omit<MatrixVerdict, 'rows' | 'status'> 
   status: MatrixVerdict['status'] | 'no-stable-answer';
   rows: RepeatedRow[];
   repetitions: RepetitionSummary;
+  /** Which variants ran again at 1x and what moved (scale-check.ts), when the runner passed it. */
+  scaleCheck?: ScaleCheckSummary;
 }
 
 function winCounts(winners: ReadonlyArray<string | null>): Array<{ variant: string; wins: number }> {
@@ -158,7 +161,7 @@ export function disagreement(
  */
 export function foldRepetitions(
   verdicts: readonly MatrixVerdict[],
-  options: { seeds?: readonly number[]; distorted?: readonly DistortedRun[] } = {},
+  options: { seeds?: readonly number[]; distorted?: readonly DistortedRun[]; scaleCheck?: ScaleCheckSummary } = {},
 ): RepeatedVerdict {
   if (verdicts.length === 0) throw new RangeError('foldRepetitions needs at least one verdict');
   const winners = verdicts.map((v) => v.winner);
@@ -186,7 +189,8 @@ export function foldRepetitions(
     ...(options.distorted === undefined ? {} : { distorted: [...options.distorted] }),
   };
   const rows = mergedRows(verdicts);
-  if (verdicts.length === 1) return { ...base, rows, repetitions: summary };
+  const scaleCheck = options.scaleCheck === undefined ? {} : { scaleCheck: options.scaleCheck };
+  if (verdicts.length === 1) return { ...base, rows, repetitions: summary, ...scaleCheck };
   const agreement = `${wins[0]?.wins ?? 0} of ${verdicts.length} repetitions`;
   // The folded direction is the one every repetition gave, with each one's evidence (none when they differ).
   const { direction: _representatives, ...rest } = base;
@@ -200,6 +204,7 @@ export function foldRepetitions(
       ...(direction === undefined ? {} : { direction }),
       rows,
       repetitions: summary,
+      ...scaleCheck,
       figure: `${whose}: ${base.figure}`,
       answer:
         base.winner === null
@@ -215,6 +220,7 @@ export function foldRepetitions(
     status: 'no-stable-answer' as const,
     rows,
     repetitions: summary,
+    ...scaleCheck,
     winner: null,
     figure: `repetition ${representative + 1} of ${verdicts.length}, a typical one for ${modal ?? 'no winner'}: ${base.figure}`,
     // The rule's own sentence was written for one repetition's pick, which the folded answer does not make.

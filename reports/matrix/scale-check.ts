@@ -1,0 +1,194 @@
+import { figureWithUnit } from './cell.ts';
+import type { VerdictColumn, VerdictRow } from './types.ts';
+
+/**
+ * The scale check: does a variant's figure depend on the time scale it ran at?
+ *
+ * Why: the fidelity estimate (`lab-delay-x-scale`, loadgen/fidelity/estimate.ts) counts each update's own real
+ * time, scaled. Near saturation an update also waits out the scaled real time of every update queued ahead of
+ * it, which no estimate from one run can see. So a run can read ok and still move with the scale: the pooling
+ * matrix's PgBouncer skip-locked variant read ok at 1x and 3x (12 and 63 ms) with p95 reply 2.1 s and 9.2 s,
+ * and the sessions matrix's ranking of PostgreSQL over Redis held at 1.5x-2x and not at 1x
+ * (docs/findings/README.md, "Reading the numbers"). A second run at 1x does see it: it is the issue's
+ * metamorphic test (orchestration/fidelity.e2e.test.ts), applied to every variant a matrix plays above 1x.
+ * `botcap matrix` runs the first repetition of each such variant again at 1x with the same seed, compares
+ * every figure of the verdict's table, and a variant whose figure moved runs at 1x in every repetition, so
+ * the answer rests on figures that do not depend on the lab's speed.
+ *
+ * Tolerance, the metamorphic test's: a figure moved when the two values differ by more than 25% of the larger
+ * (a closed model's users take different paths once one reply lands a little earlier, so the sample itself
+ * changes) and by more than a floor in the figure's unit: twice the fidelity bound for milliseconds (each run
+ * may carry up to one bound of the lab's delay, in opposite directions), 2 for counts (a digest due at the
+ * window's edge lands on either side of it), 0.05 for shares; any change of a yes/no (`0/1`) figure; a value
+ * at one scale and none at the other (a knee found at one and not the other).
+ */
+export const SCALE_CHECK_TOLERANCE = {
+  relative: 0.25,
+  boundMultiple: 2,
+  countFloor: 2,
+  shareFloor: 0.05,
+} as const;
+
+/** Units compared by the relative tolerance alone: amounts, not counts of events. */
+const RELATIVE_ONLY_UNITS = new Set(['', 'USD', 'tokens', 'VUs']);
+
+/** One figure of the verdict's table that moved between the run above 1x and the run at 1x. */
+export interface MovedFigure {
+  column: string;
+  label: string;
+  unit: string;
+  atScale: number | null;
+  at1x: number | null;
+}
+
+/** One variant of the first repetition that ran above 1x, run again at 1x with the same seed. */
+export interface ScaleCheck {
+  variant: string;
+  /** The scale the variant first ran at. */
+  timeScale: number;
+  seed: number;
+  /** The figures that moved beyond SCALE_CHECK_TOLERANCE (none: the variant held). */
+  moved: MovedFigure[];
+  /** The variant's figures come from 1x in every repetition: a figure moved. */
+  ranAt1x: boolean;
+  /** The run at 1x did not complete: nothing was compared, and the variant kept its first scale. */
+  error?: string;
+}
+
+/** The scale check of a matrix run: every variant it ran again, and what the answer was before. */
+export interface ScaleCheckSummary {
+  /**
+   * False: a variant of the first repetition ran above 1x and was not run again at 1x (`--no-scale-check`,
+   * `--quick`'s default, or a run made before botcap had the check). True with no checks: all ran at 1x.
+   */
+  ran: boolean;
+  checks: ScaleCheck[];
+  /**
+   * The first repetition's answer at the scales the variants first ran at, when the moved variants' 1x figures
+   * changed its winner: the answer that the lab's speed would have given.
+   */
+  answerAtScales?: { winner: string | null; answer: string };
+}
+
+/**
+ * Whether a figure moved between two scales, by SCALE_CHECK_TOLERANCE.
+ *
+ * @example
+ * figureMoved('ms', 9_200, 2_100, 150) // true: 7.1 s apart, above 25% of 9.2 s and 300 ms
+ * figureMoved('updates', 28, 29, 150) // false
+ */
+export function figureMoved(unit: string, atScale: number | null, at1x: number | null, boundMs: number): boolean {
+  if (atScale === null || at1x === null) return atScale !== at1x;
+  const difference = Math.abs(atScale - at1x);
+  if (unit === '0/1') return difference > 0;
+  const t = SCALE_CHECK_TOLERANCE;
+  const floor =
+    unit === 'ms'
+      ? t.boundMultiple * boundMs
+      : unit === 'share'
+        ? t.shareFloor
+        : RELATIVE_ONLY_UNITS.has(unit)
+          ? 0
+          : t.countFloor;
+  return difference > floor && difference > t.relative * Math.max(Math.abs(atScale), Math.abs(at1x));
+}
+
+/**
+ * The figures of one variant's row that moved between its run above 1x and its run at 1x.
+ *
+ * @example
+ * movedFigures(verdict.columns, rowAt3x, rowAt1x, 150) // [{ column: 'replyP95Ms', atScale: 9200, at1x: 2100, ... }]
+ */
+export function movedFigures(
+  columns: readonly VerdictColumn[],
+  atScale: VerdictRow,
+  at1x: VerdictRow,
+  boundMs: number,
+): MovedFigure[] {
+  return columns.flatMap((c) => {
+    const a = atScale.values[c.key] ?? null;
+    const b = at1x.values[c.key] ?? null;
+    return figureMoved(c.unit, a, b, boundMs)
+      ? [{ column: c.key, label: c.label, unit: c.unit, atScale: a, at1x: b }]
+      : [];
+  });
+}
+
+function scaleText(scale: number): string {
+  return `${Number(scale.toFixed(2))}x`;
+}
+
+/** `p95 reply 9.2 s at 3x, 2.1 s at 1x`. */
+function movedText(check: ScaleCheck): string {
+  return check.moved
+    .map((m) => {
+      const column = { key: m.column, label: m.label, unit: m.unit };
+      return `${m.label} ${figureWithUnit(column, m.atScale)} at ${scaleText(check.timeScale)}, ${figureWithUnit(column, m.at1x)} at 1x`;
+    })
+    .join(', ');
+}
+
+/**
+ * The scale check in words, for the report; null for a verdict that carries none (a single rule's verdict).
+ *
+ * @example
+ * scaleCheckText({ ran: true, checks: [{ variant: 'a', timeScale: 2, seed: 1, moved: [], ranAt1x: false }] })
+ * // 'the variant of repetition 1 that ran above 1x ran again at 1x (seed 1) ... Held ...: a (2x).'
+ */
+export function scaleCheckText(summary: ScaleCheckSummary | undefined): string | null {
+  if (summary === undefined) return null;
+  if (!summary.ran)
+    return (
+      'not run, so figures from runs above 1x were not compared with a run at 1x. Near saturation ' +
+      'such a figure can move with the scale while its fidelity reads ok (`botcap matrix` at default size runs ' +
+      'the check unless told --no-scale-check).'
+    );
+  const { checks } = summary;
+  if (checks.length === 0) return 'no variant of repetition 1 completed above 1x, so there was nothing to compare.';
+  const seeds = [...new Set(checks.map((c) => c.seed))];
+  const held = checks.filter((c) => c.error === undefined && !c.ranAt1x);
+  const moved = checks.filter((c) => c.ranAt1x);
+  const failed = checks.filter((c) => c.error !== undefined);
+  const parts = [
+    `the ${checks.length === 1 ? 'variant' : `${checks.length} variants`} of repetition 1 that ran ` +
+      `above 1x ran again at 1x (seed ${seeds.join(', ')}) and every figure of the table was compared.`,
+    ...(held.length > 0
+      ? [`Held within the tolerance: ${held.map((c) => `${c.variant} (${scaleText(c.timeScale)})`).join('; ')}.`]
+      : []),
+    ...(moved.length > 0
+      ? [
+          `Moved, so their figures come from 1x in every repetition: ${moved.map((c) => `${c.variant} (${movedText(c)})`).join('; ')}.`,
+        ]
+      : []),
+    ...(failed.length > 0
+      ? [
+          `Not compared, the run at 1x did not complete, so they kept their first scale: ${failed.map((c) => `${c.variant} (${c.error})`).join('; ')}.`,
+        ]
+      : []),
+    ...(summary.answerAtScales === undefined
+      ? []
+      : [`At the scales first picked, repetition 1 would have answered otherwise: ${summary.answerAtScales.answer}`]),
+  ];
+  return parts.join(' ');
+}
+
+/**
+ * The scale check in a few words, for the findings index's status line: empty when nothing ran above 1x.
+ *
+ * @example
+ * scaleCheckBrief({ ran: true, checks: [held, moved] }) // '; scale check: 1 held, 1 moved (run at 1x)'
+ */
+export function scaleCheckBrief(summary: ScaleCheckSummary | undefined): string {
+  if (summary === undefined) return '';
+  if (!summary.ran) return '; scale check: not run';
+  if (summary.checks.length === 0) return '';
+  const held = summary.checks.filter((c) => c.error === undefined && !c.ranAt1x).length;
+  const moved = summary.checks.filter((c) => c.ranAt1x).length;
+  const failed = summary.checks.length - held - moved;
+  const parts = [
+    `${held} held`,
+    ...(moved > 0 ? [`${moved} moved (run at 1x)`] : []),
+    ...(failed > 0 ? [`${failed} not compared`] : []),
+  ];
+  return `; scale check: ${parts.join(', ')}${summary.answerAtScales === undefined ? '' : ', which changed the answer'}`;
+}
