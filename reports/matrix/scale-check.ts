@@ -140,7 +140,7 @@ export function scaleCheckText(summary: ScaleCheckSummary | undefined): string |
   if (!summary.ran)
     return (
       'not run, so figures from runs above 1x were not compared with a run at 1x. Near saturation ' +
-      'such a figure can move with the scale while its fidelity reads ok (`botcap matrix` at default size runs ' +
+      'such a figure can move with the scale while its fidelity reads ok (botcap matrix at default size runs ' +
       'the check unless told --no-scale-check).'
     );
   const { checks } = summary;
