@@ -95,6 +95,28 @@ export const fidelitySchema = z.object({
     .optional(),
   /** Thresholds were judged although the run was distorted, because the user asked (`--allow-distorted`). */
   overridden: z.boolean().optional(),
+  /**
+   * `botcap run --scale-check`: the same run (scenario and seed) again at 1x, figure by figure
+   * (reports/analysis/scale-check.ts). A figure that moved makes the run `distorted`, measured where the
+   * estimate could not see it (near saturation an update also waits out the scaled time of those ahead).
+   */
+  scaleCheck: z
+    .object({
+      seed: z.number().int(),
+      /** The run at 1x, its folder relative to this result's. */
+      at1xDir: z.string(),
+      /** The figures that moved beyond the tolerance; empty: the run held. */
+      moved: z.array(
+        z.object({
+          column: z.string(),
+          label: z.string(),
+          unit: z.string(),
+          atScale: z.number().nullable(),
+          at1x: z.number().nullable(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type Fidelity = z.infer<typeof fidelitySchema>;
 

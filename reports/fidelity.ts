@@ -1,4 +1,5 @@
 import type { Fidelity } from '../contracts/run-result.ts';
+import { figureWithUnit } from './matrix/cell.ts';
 
 /*
  * How a run's fidelity verdict (contracts/run-result.ts, estimated by loadgen/fidelity) reads in every
@@ -19,6 +20,12 @@ export function notJudged(fidelity: Fidelity | undefined): fidelity is Fidelity 
  * // 'not judged: the lab itself added ~412 ms (bound 150 ms) at 60x, mostly bot-1; at most 18x would have been faithful: rerun with --time-scale auto (or 18), or pass --allow-distorted'
  */
 export function distortedMessage(fidelity: Fidelity): string {
+  if (movedAtOneX(fidelity))
+    return (
+      `not judged: its figures moved with the time scale (${movedText(fidelity)}; scale check): the run at 1x ` +
+      `in ${fidelity.scaleCheck!.at1xDir}/ is the faithful one: judge that (botcap gate ${fidelity.scaleCheck!.at1xDir}/result.json), ` +
+      'or run at --time-scale 1, or pass --allow-distorted'
+    );
   const max = fidelity.maxFaithfulTimeScale;
   const faithful =
     max === undefined
@@ -36,6 +43,21 @@ export function distortedMessage(fidelity: Fidelity): string {
     ? `the generator took replies late enough to stretch each user's cycle by ${cycleText(fidelity)} at ${formatScale(fidelity.timeScale)}x`
     : `the lab itself added ~${Math.round(fidelity.estimatedDistortionMs)} ms (bound ${fidelity.boundMs} ms) at ${formatScale(fidelity.timeScale)}x, mostly ${fidelity.limitingProcess}`;
   return `not judged: ${what}${faithful}: ${rerun}, or pass --allow-distorted`;
+}
+
+/** Whether the scale check's run at 1x moved a figure (the run is distorted by measurement, not estimate). */
+function movedAtOneX(fidelity: Fidelity): boolean {
+  return (fidelity.scaleCheck?.moved.length ?? 0) > 0;
+}
+
+/** `p95 final reply 9.2 s at 3x, 2.1 s at 1x; lost 28 updates at 3x, 29 updates at 1x`. */
+function movedText(fidelity: Fidelity): string {
+  return fidelity
+    .scaleCheck!.moved.map((m) => {
+      const column = { key: m.column, label: m.label, unit: m.unit };
+      return `${m.label} ${figureWithUnit(column, m.atScale)} at ${formatScale(fidelity.timeScale)}x, ${figureWithUnit(column, m.at1x)} at 1x`;
+    })
+    .join('; ');
 }
 
 /** Whether the latency estimate alone was within its bound (a distorted run then failed on the cycle). */
@@ -69,9 +91,13 @@ export function fidelityLine(fidelity: Fidelity | undefined): string {
       : fidelity.overridden === true
         ? 'fidelity DISTORTED (judged anyway: --allow-distorted)'
         : 'fidelity DISTORTED';
+  const check = fidelity.scaleCheck;
+  if (check !== undefined && movedAtOneX(fidelity))
+    return `${head}: its figures moved when run again at 1x (scale check, ${check.at1xDir}/): ${movedText(fidelity)}; the lab's estimate was ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms (method ${fidelity.method})`;
   const limiting = fidelity.status === 'ok' ? '' : `, mostly ${fidelity.limitingProcess}`;
   const cycle = cycleStretched(fidelity) ? `; the users' cycles stretched by ${cycleText(fidelity)}` : '';
-  return `${head}: the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms${limiting}${cycle} (method ${fidelity.method})`;
+  const held = check === undefined ? '' : `; run again at 1x (scale check, ${check.at1xDir}/), every figure held`;
+  return `${head}: the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms${limiting}${cycle} (method ${fidelity.method})${held}`;
 }
 
 function formatScale(scale: number): string {

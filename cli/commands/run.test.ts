@@ -114,6 +114,37 @@ describe('botcap run', () => {
     expect(instances).toEqual(new Set(['loadgen', 'postgres', 'bot-1', 'bot-2']));
   });
 
+  it('--scale-check runs it again at 1x with the same seed and refines the fidelity verdict by what moved', async () => {
+    const out = join(outRoot, 'scale-check');
+    const { exitCode, stdout, stderr } = await run([
+      'smoke',
+      '--duration',
+      '12s',
+      '--time-scale',
+      '4',
+      '--scale-check',
+      '--out',
+      out,
+    ]);
+    expect([0, 3, 99]).toContain(exitCode);
+    expect(stderr).toContain(
+      `scale check: the run played at 4x; running it again at 1x (seed 1) into ${join(out, 'at-1x')}`,
+    );
+    const first = readResult(out);
+    const again = readResult(join(out, 'at-1x'));
+    expect(again).toMatchObject({ timeScale: 1, seed: first.seed, status: 'completed' });
+    expect(again.fidelity?.timeScaleSource).toBe('scale-check');
+    expect(first.fidelity?.scaleCheck).toMatchObject({ seed: first.seed, at1xDir: 'at-1x' });
+    // Whichever way the figures went on this machine, the verdict says it, on the summary's first line.
+    const moved = first.fidelity!.scaleCheck!.moved.length > 0;
+    expect(first.fidelity!.status).toBe(moved ? 'distorted' : first.fidelity!.status);
+    expect(stdout.split('\n')[0]).toMatch(
+      moved
+        ? /^fidelity DISTORTED: its figures moved when run again at 1x/
+        : /\(scale check, at-1x\/\), every figure held$/,
+    );
+  });
+
   it('rejects a bad override before starting anything, naming the flag', async () => {
     await expect(run(['smoke', '--duration', 'five minutes'])).rejects.toThrow(/duration/);
   });

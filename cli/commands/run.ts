@@ -10,6 +10,7 @@ import { TRANSPORTS, type Transport } from '../../contracts/transport.ts';
 import { EnvironmentStopped } from '../../environment/index.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from '../../orchestration/options.ts';
 import { runScenario } from '../../orchestration/run.ts';
+import { applyScaleCheck, RUN_SCALE_CHECK_DIR } from '../../orchestration/run-scale-check.ts';
 import { distortedMessage, notJudged } from '../../reports/fidelity.ts';
 import {
   applyOverrides,
@@ -19,6 +20,7 @@ import {
   parseDurationMs,
   type ScenarioOverrides,
 } from '../../scenarios/index.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
 import { ProgressWriter } from '../progress.ts';
 import {
   type ClaudeErrorWindow,
@@ -76,6 +78,8 @@ interface RunCliOptions {
   duration?: string;
   timeScale?: number | 'auto';
   allowDistorted?: boolean;
+  /** Run it again at 1x when it played above 1x, and refine the fidelity verdict by what moved. */
+  scaleCheck?: boolean;
   transport?: Transport;
   instances?: number;
   poolMax?: number;
@@ -330,6 +334,10 @@ export function registerRun(program: Command): void {
       timeScaleFlag,
     )
     .option('--allow-distorted', 'judge thresholds even when the fidelity verdict is distorted (the report says so)')
+    .option(
+      '--scale-check',
+      `when the run plays above 1x, run it again at 1x (same seed, into <out>/${RUN_SCALE_CHECK_DIR}/): a figure that moved makes it distorted`,
+    )
     .addOption(new Option('--transport <transport>', 'how the bot gets updates').choices(TRANSPORTS))
     .option('--instances <n>', 'bot instances', integer(1))
     .option('--pool-max <n>', "the bot's pg pool size per instance", integer(1))
@@ -414,6 +422,7 @@ export function registerRun(program: Command): void {
       await checkWritableDir('--out', outDir);
       const progress = new ProgressWriter(process.stderr);
       let result: RunResult;
+      let checkInterrupted = false;
       try {
         result = await runScenario(scenario, {
           ...runOptionsFrom(options),
@@ -421,6 +430,8 @@ export function registerRun(program: Command): void {
           onStage: (stage) => progress.stage(stage),
           onProgress: (event) => progress.update(event),
         });
+        if (options.scaleCheck === true && result.status === 'completed' && result.timeScale > 1)
+          ({ result, interrupted: checkInterrupted } = await checkAtOneX(scenario, result, outDir, options, progress));
       } catch (error) {
         if (!(error instanceof EnvironmentStopped)) throw error;
         // Stopped before the load began: nothing was measured, and everything started is already gone.
@@ -451,8 +462,52 @@ export function registerRun(program: Command): void {
         result.error === undefined
       )
         process.stderr.write(`botcap run: ${distortedMessage(result.fidelity)}\n`);
-      process.exitCode = runExitCode(result);
+      process.exitCode = checkInterrupted ? RUN_EXIT.interrupted : runExitCode(result);
     });
+}
+
+/**
+ * `--scale-check`: the same scenario and seed again at 1x into `<out>/at-1x/` (its own result and reports), and
+ * the first run's fidelity verdict refined by it (orchestration/run-scale-check.ts). Stopped or not completed
+ * at 1x, the first run keeps its verdict and the console says why.
+ */
+async function checkAtOneX(
+  scenario: Scenario,
+  result: RunResult,
+  outDir: string,
+  options: RunCliOptions,
+  progress: ProgressWriter,
+): Promise<{ result: RunResult; interrupted: boolean }> {
+  const dir = join(outDir, RUN_SCALE_CHECK_DIR);
+  progress.line(
+    `botcap run: scale check: the run played at ${result.timeScale}x; running it again at 1x (seed ${result.seed}) into ${dir}`,
+  );
+  let at1x: RunResult;
+  try {
+    at1x = await runScenario(
+      { ...scenario, timeScale: 1 },
+      {
+        ...runOptionsFrom(options),
+        timeScaleSource: 'scale-check',
+        logDir: join(dir, 'logs'),
+        onStage: (stage) => progress.stage(stage),
+        onProgress: (event) => progress.update(event),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof EnvironmentStopped)) throw error;
+    progress.line(`botcap run: scale check stopped before its load began (${error.message}); nothing compared`);
+    return { result, interrupted: true };
+  }
+  await writeOutputs(at1x, dir);
+  if (at1x.status !== 'completed') {
+    progress.line(`botcap run: scale check: the run at 1x ${at1x.status}; nothing compared, the verdict stands`);
+    return { result, interrupted: at1x.status === 'aborted' };
+  }
+  return {
+    result: applyScaleCheck(result, at1x, RUN_SCALE_CHECK_DIR, options.allowDistorted === true),
+    interrupted: false,
+  };
 }
 
 /**

@@ -8,6 +8,7 @@
  * await writeMatrixReport(verdict, outcomes, 'out/scheduler');
  */
 
+export { figureMoved, type MovedFigure, SCALE_CHECK_TOLERANCE } from '../analysis/scale-check.ts';
 export { formatCell } from './cell.ts';
 export {
   type AssembledIndexMeta,
@@ -30,10 +31,7 @@ export {
 } from './repetitions.ts';
 export { VERDICT_RULES } from './rules/index.ts';
 export {
-  figureMoved,
-  type MovedFigure,
   movedFigures,
-  SCALE_CHECK_TOLERANCE,
   type ScaleCheck,
   type ScaleCheckSummary,
   scaleCheckBrief,

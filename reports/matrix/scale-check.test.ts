@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { figureMoved, movedFigures, type ScaleCheck, scaleCheckBrief, scaleCheckText } from './scale-check.ts';
+import { figureMoved } from '../analysis/scale-check.ts';
+import { movedFigures, type ScaleCheck, scaleCheckBrief, scaleCheckText } from './scale-check.ts';
 import type { VerdictColumn } from './types.ts';
 
 const bound = 150;

@@ -1,45 +1,13 @@
+import { figureMoved, type MovedFigure } from '../analysis/scale-check.ts';
 import { figureWithUnit } from './cell.ts';
 import type { VerdictColumn, VerdictRow } from './types.ts';
 
 /**
- * The scale check: does a variant's figure depend on the time scale it ran at?
- *
- * Why: the fidelity estimate (`lab-delay-x-scale`, loadgen/fidelity/estimate.ts) counts each update's own real
- * time, scaled. Near saturation an update also waits out the scaled real time of every update queued ahead of
- * it, which no estimate from one run can see. So a run can read ok and still move with the scale: the pooling
- * matrix's PgBouncer skip-locked variant read ok at 1x and 3x (12 and 63 ms) with p95 reply 2.1 s and 9.2 s,
- * and the sessions matrix's ranking of PostgreSQL over Redis held at 1.5x-2x and not at 1x
- * (docs/findings/README.md, "Reading the numbers"). A second run at 1x does see it: it is the issue's
- * metamorphic test (orchestration/fidelity.e2e.test.ts), applied to every variant a matrix plays above 1x.
- * `botcap matrix` runs the first repetition of each such variant again at 1x with the same seed, compares
- * every figure of the verdict's table, and a variant whose figure moved runs at 1x in every repetition, so
- * the answer rests on figures that do not depend on the lab's speed.
- *
- * Tolerance, the metamorphic test's: a figure moved when the two values differ by more than 25% of the larger
- * (a closed model's users take different paths once one reply lands a little earlier, so the sample itself
- * changes) and by more than a floor in the figure's unit: twice the fidelity bound for milliseconds (each run
- * may carry up to one bound of the lab's delay, in opposite directions), 2 for counts (a digest due at the
- * window's edge lands on either side of it), 0.05 for shares; any change of a yes/no (`0/1`) figure; a value
- * at one scale and none at the other (a knee found at one and not the other).
+ * The scale check of a matrix: each variant of the first repetition that ran above 1x ran again at 1x with
+ * the same seed, and every figure of the verdict's table compared (why and with what tolerance:
+ * reports/analysis/scale-check.ts). A variant whose figure moved runs at 1x in every repetition, so the
+ * answer rests on figures that do not depend on the lab's speed (orchestration/matrix-scale-check.ts).
  */
-export const SCALE_CHECK_TOLERANCE = {
-  relative: 0.25,
-  boundMultiple: 2,
-  countFloor: 2,
-  shareFloor: 0.05,
-} as const;
-
-/** Units compared by the relative tolerance alone: amounts, not counts of events. */
-const RELATIVE_ONLY_UNITS = new Set(['', 'USD', 'tokens', 'VUs']);
-
-/** One figure of the verdict's table that moved between the run above 1x and the run at 1x. */
-export interface MovedFigure {
-  column: string;
-  label: string;
-  unit: string;
-  atScale: number | null;
-  at1x: number | null;
-}
 
 /** One variant of the first repetition that ran above 1x, run again at 1x with the same seed. */
 export interface ScaleCheck {
@@ -68,29 +36,6 @@ export interface ScaleCheckSummary {
    * changed its winner: the answer that the lab's speed would have given.
    */
   answerAtScales?: { winner: string | null; answer: string };
-}
-
-/**
- * Whether a figure moved between two scales, by SCALE_CHECK_TOLERANCE.
- *
- * @example
- * figureMoved('ms', 9_200, 2_100, 150) // true: 7.1 s apart, above 25% of 9.2 s and 300 ms
- * figureMoved('updates', 28, 29, 150) // false
- */
-export function figureMoved(unit: string, atScale: number | null, at1x: number | null, boundMs: number): boolean {
-  if (atScale === null || at1x === null) return atScale !== at1x;
-  const difference = Math.abs(atScale - at1x);
-  if (unit === '0/1') return difference > 0;
-  const t = SCALE_CHECK_TOLERANCE;
-  const floor =
-    unit === 'ms'
-      ? t.boundMultiple * boundMs
-      : unit === 'share'
-        ? t.shareFloor
-        : RELATIVE_ONLY_UNITS.has(unit)
-          ? 0
-          : t.countFloor;
-  return difference > floor && difference > t.relative * Math.max(Math.abs(atScale), Math.abs(at1x));
 }
 
 /**
