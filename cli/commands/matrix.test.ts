@@ -289,6 +289,15 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(readFileSync(join(unchecked, 'scheduler', 'summary.md'), 'utf8')).toContain('**Scale check:** not run');
   });
 
+  it("counts the scale check in a matrix's estimate when it has variants expected above 1x", () => {
+    // slot-cap's variants are auto and expected at 2x; pooling's all run at 1x, so nothing to check there.
+    const slotCap = getMatrix('slot-cap');
+    expect(estimateLine(slotCap, 'default', 3)).toMatch(/x 3 repetitions and the scale check, ~\d+ (s|min) estimated$/);
+    expect(estimateLine(slotCap, 'default', 3, false)).not.toContain('scale check');
+    expect(estimateLine(getMatrix('pooling'), 'default', 3)).not.toContain('scale check');
+    expect(estimateMatrixRealS(slotCap, 'default')).toBeGreaterThan(estimateMatrixRealS(slotCap, 'default', 3, false));
+  });
+
   it('repeats each variant by default and once with --quick', () => {
     expect(MATRIX_REPETITIONS.default).toBeGreaterThan(1);
     expect(MATRIX_REPETITIONS.quick).toBe(1);
