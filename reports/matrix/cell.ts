@@ -35,12 +35,14 @@ export function columnHeader(column: VerdictColumn): string {
 }
 
 /**
- * A figure in a sentence: formatted, with its unit when the number does not show it.
+ * A figure in a sentence after its label: formatted, with its unit when neither the number nor the label
+ * shows it ("lost updates 28", not "lost updates 28 updates").
  *
  * @example
  * figureWithUnit({ key: 'lost', label: 'lost', unit: 'updates' }, 28) // '28 updates'
  */
 export function figureWithUnit(column: VerdictColumn, value: number | null | undefined): string {
   const text = formatCell(column, value);
-  return SELF_EVIDENT_UNITS.has(column.unit) || text === '—' ? text : `${text} ${column.unit}`;
+  const shown = SELF_EVIDENT_UNITS.has(column.unit) || column.label.endsWith(column.unit) || text === '—';
+  return shown ? text : `${text} ${column.unit}`;
 }
