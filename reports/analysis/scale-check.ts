@@ -1,4 +1,4 @@
-import type { RunResult } from '../../contracts/run-result.ts';
+import type { Fidelity, RunResult } from '../../contracts/run-result.ts';
 import { percentileOf } from './histogram.ts';
 
 /**
@@ -31,15 +31,11 @@ export const SCALE_CHECK_TOLERANCE = {
 /** Units compared by the relative tolerance alone: amounts, not counts of events. */
 const RELATIVE_ONLY_UNITS = new Set(['', 'USD', 'tokens', 'VUs']);
 
-/** One figure that moved between the run above 1x and the run at 1x. */
-export interface MovedFigure {
-  /** The figure's key (a verdict column's, or a run figure's: RUN_FIGURES). */
-  column: string;
-  label: string;
-  unit: string;
-  atScale: number | null;
-  at1x: number | null;
-}
+/**
+ * One figure that moved between the run above 1x and the run at 1x: its key (a verdict column's, or a run
+ * figure's: RUN_FIGURES), label, unit and both values. The contract's shape, so a run records it as is.
+ */
+export type MovedFigure = NonNullable<Fidelity['scaleCheck']>['moved'][number];
 
 /**
  * Whether a figure moved between two scales, by SCALE_CHECK_TOLERANCE.
