@@ -28,8 +28,8 @@ async function brokenApi(status: number | 'drop') {
 let close: (() => void) | undefined;
 afterEach(() => close?.());
 
-function botAgainst(apiRoot: string, apiRetryAttempts: number): Bot<BotContext> {
-  const config = loadBotConfig({ overrides: { telegram: { apiRoot, apiRetryAttempts } } });
+function botAgainst(apiRoot: string, apiRetryAttempts: number, timeScale = 1): Bot<BotContext> {
+  const config = loadBotConfig({ overrides: { telegram: { apiRoot, apiRetryAttempts }, time: { timeScale } } });
   const bot = new Bot<BotContext>('123:test', { client: { apiRoot } });
   installApiRetries(bot, config, pino({ level: 'silent' }));
   return bot;
@@ -55,6 +55,36 @@ describe('Bot API retries', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(api.requests()).toBe(3);
+  });
+
+  it('in a run at 10x, a 429 asking for 2 simulated s is retried after 0.2 real s, not 2', async () => {
+    const requestAtMs: number[] = [];
+    const server = createServer((_req, res) => {
+      requestAtMs.push(performance.now());
+      const refused = requestAtMs.length === 1;
+      res.writeHead(refused ? 429 : 200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          refused
+            ? {
+                ok: false,
+                error_code: 429,
+                description: 'Too Many Requests: retry after 2',
+                parameters: { retry_after: 2 },
+              }
+            : { ok: true, result: { id: 1, is_bot: true, first_name: 'b', username: 'b' } },
+        ),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => server.close();
+    const { port } = server.address() as { port: number };
+    await botAgainst(`http://127.0.0.1:${port}`, 1, 10).api.getMe();
+    const waitedMs = requestAtMs[1]! - requestAtMs[0]!;
+    // 2 s would be the wall-clock reading of Telegram's 2; 200 ms is 2 simulated s at 10x (wide band: timers).
+    expect(waitedMs).toBeGreaterThanOrEqual(190);
+    expect(waitedMs).toBeLessThan(1_500);
   });
 
   it('0 attempts: the first failure is final', async () => {

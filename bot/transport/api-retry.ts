@@ -14,7 +14,8 @@ export const API_RETRY_DEFAULTS = {
 /**
  * Retries of Bot API calls, every one bounded by `telegram.apiRetryAttempts` (0 = none):
  * - 429 (flood control): after the `retry_after` Telegram asks for, up to `telegram.apiRetryMaxDelayS`
- *   (a longer wait fails the call at once), by @grammyjs/auto-retry.
+ *   (a longer wait fails the call at once), by @grammyjs/auto-retry. Lab only: in a run faster than real
+ *   time the fake Telegram answers in simulated seconds, so the wait is first converted to real ones.
  * - 5xx and network failures (refused, reset, timed out: grammY's HttpError): auto-retry (2.0.2) retries
  *   network failures forever whatever its attempt limit says, so a bot against an unreachable API root hung
  *   silently, and it sleeps once more after the last 5xx attempt (3 + 6 + 12 + 24 s for 3 retries). Both go to
@@ -30,7 +31,9 @@ export function installApiRetries(bot: Bot<BotContext>, config: BotConfig, logge
   const attempts = config.telegram.apiRetryAttempts;
   if (attempts === 0) return;
   const log = logger.child({ component: 'bot-api' });
-  // Installed first, so it runs inside the network retry: each network attempt gets its own 429/5xx handling.
+  // Innermost, so auto-retry reads the converted wait.
+  if (config.time.timeScale !== 1) bot.api.config.use(retryAfterInRealSeconds(config.time.timeScale));
+  // Installed before the network retry, so it runs inside it: each network attempt gets its own 429/5xx handling.
   bot.api.config.use(
     autoRetry({
       maxRetryAttempts: attempts,
@@ -40,6 +43,21 @@ export function installApiRetries(bot: Bot<BotContext>, config: BotConfig, logge
     }),
   );
   bot.api.config.use(retryServerAndNetworkFailures(attempts, log));
+}
+
+/**
+ * Lab only: a 429's `retry_after` from the fake Telegram is whole simulated seconds (what Telegram would say
+ * inside the simulated day) and auto-retry sleeps on the wall clock, so at 2x a 1 s wait would last 2
+ * simulated seconds: every flood-limited send would wait twice as long as in production and the next attempt
+ * would meet a refilled bucket. Dividing by the time scale makes the wait the one production would see.
+ * Not installed at scale 1 (production).
+ */
+export function retryAfterInRealSeconds(timeScale: number): Transformer {
+  return async (prev, method, payload, signal) => {
+    const result = await prev(method, payload, signal);
+    if (result.ok || result.parameters?.retry_after === undefined) return result;
+    return { ...result, parameters: { ...result.parameters, retry_after: result.parameters.retry_after / timeScale } };
+  };
 }
 
 const isServerError = (result: unknown): boolean =>

@@ -10,6 +10,10 @@ interface Bucket {
  * Telegram's flood control as token buckets: one per chat (private or group rate) and one for the
  * whole bot. Rates are simulated and refill `timeScale` times faster in real time. A refused send
  * consumes nothing, like Telegram, so a client that waits `retry_after` gets through.
+ * `retry_after` is whole simulated seconds, what Telegram would answer inside the simulated day: the Bot API
+ * types it as an Integer, so a real-time wait of a fraction of a second (1 simulated second at 2x) could not
+ * be written. A client that sleeps it on the wall clock waits `timeScale` times too long; the reference bot
+ * converts it (bot/transport/api-retry.ts).
  *
  * @example
  * const flood = new FloodControl(FAKE_TELEGRAM_DEFAULTS.floodControl, 1);
@@ -25,7 +29,7 @@ export class FloodControl {
 
   constructor(
     private readonly options: Required<FloodControlOptions>,
-    timeScale: number,
+    private readonly timeScale: number,
   ) {
     this.privatePerMs = (options.privateChatPerS * timeScale) / 1000;
     this.groupPerMs = (options.groupPerMin * timeScale) / 60_000;
@@ -33,7 +37,7 @@ export class FloodControl {
     this.global = { tokens: options.globalBurst, atMs: nowMs() };
   }
 
-  /** Takes one message from the chat's and the bot's budgets: 0 when allowed, else whole seconds to wait (>= 1). */
+  /** Takes one message from the chat's and the bot's budgets: 0 when allowed, else whole simulated seconds to wait (>= 1). */
   take(chatId: number, isGroup: boolean): number {
     if (!this.options.enabled) return 0;
     const now = nowMs();
@@ -52,8 +56,8 @@ export class FloodControl {
       return 0;
     }
     this.refused++;
-    const waitMs = Math.max(waitFor(chat, perMs), waitFor(this.global, this.globalPerMs));
-    return Math.max(1, Math.ceil(waitMs / 1000));
+    const waitRealMs = Math.max(waitFor(chat, perMs), waitFor(this.global, this.globalPerMs));
+    return Math.max(1, Math.ceil((waitRealMs * this.timeScale) / 1000));
   }
 
   reset(): void {

@@ -210,7 +210,7 @@ describe('getUpdates with grammY', () => {
 describe('flood control', () => {
   it('answers 429 with retry_after and Retry-After, and @grammyjs/auto-retry gets through', async () => {
     await fake.close();
-    // Real time: Telegram's retry_after is whole seconds, so the client waits at least 1 s whatever the scale.
+    // At 1x: Telegram's retry_after is whole seconds, so the client waits at least 1 s.
     fake = await startFakeTelegram({ floodControl: { privateChatBurst: 1 } });
     token = fake.tokens[0]!;
     fake.addChat({ chat_id: 11 });
@@ -241,4 +241,17 @@ describe('flood control', () => {
     await groupBot.api.sendMessage(-500, 'first');
     await expect(groupBot.api.sendMessage(-500, 'second')).rejects.toBeInstanceOf(GrammyError);
   }, 20_000);
+
+  it('retry_after is simulated seconds: a group allows one message per 3 s at 1x and at 10x alike', async () => {
+    for (const timeScale of [1, 10]) {
+      await fake.close();
+      fake = await startFakeTelegram({ timeScale, floodControl: { groupBurst: 1 } });
+      token = fake.tokens[0]!;
+      fake.addChat({ chat_id: -500, type: 'group' });
+      await callApi(fake.url, token, 'sendMessage', { chat_id: -500, text: 'first' });
+      const refused = await callApi(fake.url, token, 'sendMessage', { chat_id: -500, text: 'second' });
+      // 20 messages a minute: the next token is ~3 simulated s away (0.3 real s at 10x, which rounds up to 1).
+      expect(refused.body.parameters?.retry_after, `at ${timeScale}x`).toBe(3);
+    }
+  });
 });
