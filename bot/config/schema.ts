@@ -128,7 +128,7 @@ export const telegramSchema = z
       .describe('retries of a Bot API call after 429 (honouring retry_after), 5xx or a network failure, 0 = off'),
     apiRetryMaxDelayS: positiveInt
       .default(30)
-      .describe('longest retry_after the bot waits for; a longer one fails the call at once, real s'),
+      .describe('longest retry_after the bot waits for; a longer one fails the call at once, simulated s'),
   })
   .prefault({});
 

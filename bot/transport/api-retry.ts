@@ -37,7 +37,8 @@ export function installApiRetries(bot: Bot<BotContext>, config: BotConfig, logge
   bot.api.config.use(
     autoRetry({
       maxRetryAttempts: attempts,
-      maxDelaySeconds: config.telegram.apiRetryMaxDelayS,
+      // Compared with the converted retry_after, so converted the same way (simulated s -> real s).
+      maxDelaySeconds: config.telegram.apiRetryMaxDelayS / config.time.timeScale,
       rethrowHttpErrors: true,
       rethrowInternalServerErrors: true,
     }),
