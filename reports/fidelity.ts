@@ -100,6 +100,25 @@ export function fidelityLine(fidelity: Fidelity | undefined): string {
   return `${head}: the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update at ${formatScale(fidelity.timeScale)}x (${fidelity.timeScaleSource}), bound ${fidelity.boundMs} ms${limiting}${cycle} (method ${fidelity.method})${held}`;
 }
 
+/**
+ * A caveat for your own bot flood-limited above 1x. The fake's `retry_after` is whole simulated seconds (the
+ * Bot API's Integer cannot say half a second), and the reference bot divides it by the time scale; a bot that
+ * sleeps it on the wall clock waited `timeScale` times too long, met refilled buckets, and so saw fewer 429s and
+ * fallbacks than production would. botcap cannot tell whether your bot converts, so it says so.
+ *
+ * @example
+ * floodWaitNote({ timeScale: 2, botKind: 'command', floodLimited429: 548 })
+ * // 'flood control refused 548 sends at 2x: ...'
+ */
+export function floodWaitNote(run: {
+  timeScale: number;
+  botKind: string;
+  floodLimited429: number;
+}): string | undefined {
+  if (run.botKind === 'reference' || run.timeScale <= 1 || run.floodLimited429 === 0) return undefined;
+  return `flood control refused ${run.floodLimited429} sends at ${formatScale(run.timeScale)}x: retry_after is simulated seconds, so a bot that sleeps it on the wall clock waited ${formatScale(run.timeScale)}x too long and saw fewer refusals than production; divide it by BOTCAP_TIME_TIME_SCALE (environment/README.md) or judge this at 1x (--scale-check)`;
+}
+
 function formatScale(scale: number): string {
   return Number.isInteger(scale) ? String(scale) : scale < 1 ? scale.toFixed(2) : scale.toFixed(1);
 }

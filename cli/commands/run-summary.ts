@@ -2,7 +2,7 @@ import { decodeHistogram } from '../../contracts/histogram.ts';
 import type { EncodedHistogram, RunResult } from '../../contracts/run-result.ts';
 import { histogramStats } from '../../loadgen/metrics/histogram.ts';
 import { formatFaults } from '../../reports/faults.ts';
-import { distortedMessage, fidelityLine, notJudged } from '../../reports/fidelity.ts';
+import { distortedMessage, fidelityLine, floodWaitNote, notJudged } from '../../reports/fidelity.ts';
 import { formatGate } from './gate.ts';
 
 function latencyLine(label: string, encoded: EncodedHistogram): string {
@@ -52,6 +52,12 @@ export function formatRunSummary(result: RunResult, outDir: string | undefined):
       `${result.telegram.webhookRedeliveries} redeliveries`,
     `database: ${result.database.maxConnectionsSeen} connections at most, ${result.database.connectionErrors53300} refused (53300)`,
   ];
+  const floodNote = floodWaitNote({
+    timeScale: result.timeScale,
+    botKind: env.bot.kind,
+    floodLimited429: result.telegram.floodLimited429,
+  });
+  if (floodNote !== undefined) lines.push(`note: ${floodNote}`);
   if (result.faults !== undefined && result.faults.length > 0) lines.push(`faults: ${formatFaults(result.faults)}`);
   if (result.error) lines.push(`error: ${result.error}`);
   const thresholds =

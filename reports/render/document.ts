@@ -1,7 +1,7 @@
 import type { FaultEvent, Fidelity, RunResult, ThresholdOutcome, TimeSeries } from '../../contracts/run-result.ts';
 import type { Comparison, KneeAnalysis, Projection, RunAnalysis, SizingAdvice, UslFit } from '../analysis/types.ts';
 import type { CostReport } from '../cost/types.ts';
-import { distortedMessage, fidelityLine, notJudged } from '../fidelity.ts';
+import { distortedMessage, fidelityLine, floodWaitNote, notJudged } from '../fidelity.ts';
 
 /**
  * The one object every renderer reads: the analysis of one run (capacity report) or of several
@@ -25,6 +25,8 @@ export interface RunFacts {
   postgres: { runtime: string; version: string; maxConnections: number };
   pgbouncer: string | null;
   bot: { kind: string; instances: number; transport: string };
+  /** Sends the fake Telegram refused with 429 (its flood control). */
+  floodLimited429: number;
   phases: { name: string; startMs: number; endMs: number }[];
   /** Series the analysis does not summarise that a reader still wants charted (error and 429 rates). */
   extraSeries: TimeSeries[];
@@ -93,6 +95,7 @@ export function runFacts(result: RunResult): RunFacts {
       ? `${env.pgbouncer.source}, ${env.pgbouncer.poolMode} mode, pool ${env.pgbouncer.defaultPoolSize}`
       : null,
     bot: { kind: env.bot.kind, instances: env.bot.instances, transport: env.bot.transport },
+    floodLimited429: result.telegram.floodLimited429,
     phases: result.phases.map((p) => ({ name: p.name, startMs: p.startMs, endMs: p.endMs })),
     extraSeries: result.timeSeries.filter((s) => ERROR_SERIES.test(s.name)),
     faults: result.faults ?? [],
@@ -169,9 +172,16 @@ export function decideVerdict(runs: readonly RunReport[], comparison: Comparison
  * fidelityLines(doc) // ['fidelity ok: the lab added ~31 ms per update at 20x (auto), bound 150 ms (method lab-delay-x-scale)']
  */
 export function fidelityLines(doc: Pick<ReportDocument, 'runs'>): string[] {
-  return doc.runs.map(
-    (run) => `${doc.runs.length > 1 ? `${run.label}: ` : ''}${fidelityLine(run.facts.fidelity ?? undefined)}`,
-  );
+  return doc.runs.flatMap((run) => {
+    const prefix = doc.runs.length > 1 ? `${run.label}: ` : '';
+    const note = runFloodWaitNote(run.facts);
+    return [`${prefix}${fidelityLine(run.facts.fidelity ?? undefined)}`, ...(note ? [`${prefix}${note}`] : [])];
+  });
+}
+
+/** floodWaitNote for a report's run facts. */
+export function runFloodWaitNote(facts: RunFacts): string | undefined {
+  return floodWaitNote({ timeScale: facts.timeScale, botKind: facts.bot.kind, floodLimited429: facts.floodLimited429 });
 }
 
 function capitalise(text: string): string {

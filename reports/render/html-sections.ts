@@ -1,7 +1,7 @@
 import type { LatencySummary } from '../analysis/types.ts';
 import type { CostReport } from '../cost/types.ts';
 import { fidelityLine } from '../fidelity.ts';
-import type { ReportDocument, RunReport } from './document.ts';
+import { type ReportDocument, type RunReport, runFloodWaitNote } from './document.ts';
 import { escapeHtml as e } from './escape.ts';
 import { formatMs, formatNumber, formatShare, formatTokens, formatUsd } from './format.ts';
 
@@ -53,7 +53,9 @@ export function fidelitySection(doc: ReportDocument): string {
       const status = run.facts.fidelity?.status ?? 'unknown';
       const prefix = doc.runs.length > 1 ? `${run.label}: ` : '';
       const id = i === 0 ? ' id="fidelity"' : '';
-      return `<p class="fidelity ${status}"${id}>${e(prefix + fidelityLine(run.facts.fidelity ?? undefined))}</p>`;
+      const note = runFloodWaitNote(run.facts);
+      const caveat = note === undefined ? '' : `\n<p class="fidelity caveat">${e(prefix + note)}</p>`;
+      return `<p class="fidelity ${status}"${id}>${e(prefix + fidelityLine(run.facts.fidelity ?? undefined))}</p>${caveat}`;
     })
     .join('\n');
 }

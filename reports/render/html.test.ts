@@ -49,6 +49,16 @@ describe('HTML report', () => {
     }
   });
 
+  it('puts the flood-wait caveat for your own bot next to the fidelity verdict', () => {
+    const result = structuredClone(loadFixture('smoke'));
+    result.environment.bot.kind = 'command';
+    result.timeScale = 3;
+    result.telegram.floodLimited429 = 7;
+    const page = markupOnly(renderHtml(buildReport([result])));
+    expect(page).toMatch(/<p class="fidelity caveat">flood control refused 7 sends at 3x: [^<]*waited 3x too long/);
+    expect(page.indexOf('fidelity caveat')).toBeLessThan(page.indexOf('id="verdict"'));
+  });
+
   it('shows the digest lateness histogram for a scheduler run', () => {
     const html = renderHtml(buildReport([loadFixture('scheduler-advisory-lock')]));
     const lateness = embeddedCharts(html).find((c) => c.title === 'Digest lateness');

@@ -204,7 +204,7 @@ h2{font-size:1.2rem;margin:1.6em 0 .6em;border-bottom:1px solid var(--grid);padd
 h3{font-size:1rem;margin:1.2em 0 .4em}
 .muted{color:var(--muted)}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
-.fidelity{margin:8px 0;padding:6px 12px;border-radius:4px;background:var(--panel)}.fidelity.ok{border-left:6px solid var(--ok)}.fidelity.distorted{border-left:6px solid var(--bad);font-weight:600}
+.fidelity{margin:8px 0;padding:6px 12px;border-radius:4px;background:var(--panel)}.fidelity.ok{border-left:6px solid var(--ok)}.fidelity.distorted{border-left:6px solid var(--bad);font-weight:600}.fidelity.caveat{border-left:6px solid var(--info)}
 .verdict{border-left:6px solid var(--info);background:var(--panel);padding:10px 14px;margin:12px 0;border-radius:4px}
 .verdict.pass{border-color:var(--ok)}.verdict.fail{border-color:var(--bad)}
 .verdict .headline{font-size:1.1rem;font-weight:600;margin:0}

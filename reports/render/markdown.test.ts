@@ -52,6 +52,26 @@ describe('Markdown summary', () => {
     expect(key.rows).toHaveLength(1);
   });
 
+  it('warns that your own bot, flood-limited above 1x, may have slept retry_after on the wall clock', () => {
+    const run = (kind: 'reference' | 'command', timeScale: number, floodLimited429: number) => {
+      const result = structuredClone(loadFixture('smoke'));
+      result.environment.bot.kind = kind;
+      result.timeScale = timeScale;
+      result.telegram.floodLimited429 = floodLimited429;
+      return renderMarkdown(buildReport([result]));
+    };
+    expect(run('command', 2, 548)).toContain(
+      '> flood control refused 548 sends at 2x: retry\\_after is simulated seconds, so a bot that sleeps it on the wall clock waited 2x too long',
+    );
+    // The reference bot converts it; at 1x there is nothing to convert; with no 429 nothing was waited.
+    for (const [kind, scale, refused] of [
+      ['reference', 2, 548],
+      ['command', 1, 548],
+      ['command', 2, 0],
+    ] as const)
+      expect(run(kind, scale, refused), `${kind} ${scale}x ${refused}`).not.toContain('flood control refused');
+  });
+
   it('puts a comparison table with the winner first for several runs', () => {
     const runs = (['variant-polling-x1', 'variant-webhook-x1', 'variant-webhook-x3'] as const).map(loadFixture);
     const md = renderMarkdown(buildReport(runs));
