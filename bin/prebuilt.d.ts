@@ -12,3 +12,6 @@ export interface PrebuiltOptions {
  * current sources, built now unless it already exists.
  */
 export function prebuiltEntry(entry: string, options?: PrebuiltOptions): Promise<string>;
+
+/** Where the manifest of `entry`'s bundle for this checkout is kept (what it was built from, its hash). */
+export function prebuiltManifest(entry: string, options?: PrebuiltOptions): string;

@@ -8,6 +8,9 @@
 // esbuild read it, plus this file, tsconfig.json, package.json and esbuild's version) and is used only while the
 // files on disk still give that hash; any edit makes the next start rebuild (~0.1 s). Packages stay external,
 // imported from node_modules as usual: only this repository's own code is bundled.
+// One checkout's: a bundle names its modules' files by absolute URL (import.meta.url), so the hash and the
+// manifest also name the checkout. Two clones sharing one node_modules (a symlink, a workspace) each get their own;
+// before, the second reused the first's bundle, read the first's files and named the first's git commit.
 //
 // Plain JavaScript, not TypeScript: it runs before anything can compile TypeScript.
 import { createHash } from 'node:crypto';
@@ -46,12 +49,33 @@ const STALE_AFTER_MS = 60 * 60 * 1000;
  * const { main } = await import(await prebuiltEntry('cli/bot-main.ts'));
  */
 export async function prebuiltEntry(entry, options = {}) {
+  const build = buildOf(entry, options);
+  const file = (await currentBundle(build)) ?? (await bundle(build));
+  return pathToFileURL(file).href;
+}
+
+/**
+ * Where the manifest of `entry`'s bundle for this checkout is kept (what it was built from, its hash).
+ *
+ * @param {string} entry
+ * @param {PrebuiltOptions} [options]
+ * @returns {string}
+ */
+export function prebuiltManifest(entry, options = {}) {
+  return buildOf(entry, options).manifest;
+}
+
+/**
+ * @param {string} entry
+ * @param {PrebuiltOptions} options
+ * @returns {Build}
+ */
+function buildOf(entry, options) {
   const root = options.root ?? REPO_ROOT;
   const cacheDir = options.cacheDir ?? join(root, 'node_modules', '.cache', 'botcap');
   const name = basename(entry).replace(/\.[cm]?ts$/, '');
-  const build = { root, cacheDir, entry, name, manifest: join(cacheDir, `${name}.json`) };
-  const file = (await currentBundle(build)) ?? (await bundle(build));
-  return pathToFileURL(file).href;
+  const checkout = createHash('sha256').update(root).digest('hex').slice(0, 8);
+  return { root, cacheDir, entry, name, manifest: join(cacheDir, `${name}.${checkout}.json`) };
 }
 
 /**
@@ -163,8 +187,8 @@ async function bundle(build) {
 }
 
 /**
- * The bundle's name: a hash of its sources and of what else changes esbuild's output (this file, the project's
- * tsconfig.json and package.json, esbuild's version).
+ * The bundle's name: a hash of its sources and of what else changes esbuild's output (the checkout's path, this
+ * file, the project's tsconfig.json and package.json, esbuild's version).
  *
  * @param {Build} build
  * @param {Map<string, Buffer>} contents
@@ -173,6 +197,8 @@ async function bundle(build) {
 function hashOf(build, contents) {
   const hash = createHash('sha256');
   hash.update(esbuildVersion());
+  // The bundle holds the checkout's absolute file URLs.
+  hash.update(`\0root\0${build.root}\0`);
   for (const file of [
     fileURLToPath(import.meta.url),
     join(build.root, 'tsconfig.json'),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prebuiltEntry } from '../bin/prebuilt.js';
+import { prebuiltEntry, prebuiltManifest } from '../bin/prebuilt.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BOTCAP = join(REPO_ROOT, 'bin', 'botcap.js');
@@ -86,11 +86,31 @@ describe('bin/prebuilt.js', () => {
     expect(after.greeting).toBe('hello two');
   });
 
+  it('gives each of two checkouts sharing one cache its own bundle, whose files are its own', async () => {
+    // Two clones with one node_modules (a symlink, a workspace): a bundle names its modules' files by absolute
+    // URL, so one checkout's bundle run from the other would read the other's files and name its git commit.
+    const other = await mkdtemp(join(tmpdir(), 'botcap-prebuilt-other-'));
+    try {
+      await mkdir(join(other, 'src'));
+      for (const file of ['package.json', 'tsconfig.json', 'src/main.ts', 'src/name.ts'])
+        await writeFile(join(other, file), await readFile(join(root, file)));
+      await writeFile(join(other, 'src', 'note.txt'), 'the other checkout');
+      const shared = { cacheDir: join(root, 'cache') };
+      const mine = await prebuiltEntry('src/main.ts', { root, ...shared });
+      const theirs = await prebuiltEntry('src/main.ts', { root: other, ...shared });
+      expect(theirs).not.toBe(mine);
+      expect(((await import(theirs)) as { note: string }).note).toBe('the other checkout');
+      // Each keeps its own manifest: taking turns rebuilds nothing.
+      expect(await prebuiltEntry('src/main.ts', { root, ...shared })).toBe(mine);
+      expect(await prebuiltEntry('src/main.ts', { root: other, ...shared })).toBe(theirs);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it("bundles `botcap bot` from the bot's modules only, none of the load generator's, reports' or fakes'", async () => {
     await prebuiltEntry('cli/bot-main.ts');
-    const manifest = JSON.parse(
-      await readFile(join(REPO_ROOT, 'node_modules', '.cache', 'botcap', 'bot-main.json'), 'utf8'),
-    ) as { inputs: string[] };
+    const manifest = JSON.parse(await readFile(prebuiltManifest('cli/bot-main.ts'), 'utf8')) as { inputs: string[] };
     expect(manifest.inputs).toContain('bot/app.ts');
     expect(manifest.inputs).toContain('cli/commands/bot.ts');
     expect(manifest.inputs.filter((input) => /^(loadgen|reports|fakes|scenarios)\//.test(input))).toEqual([]);
