@@ -1,4 +1,6 @@
 import { FIDELITY_DEFAULTS } from '../loadgen/fidelity/estimate.ts';
+import type { MovedFigure } from '../reports/analysis/scale-check.ts';
+import { unfitReference } from '../reports/analysis/scale-check.ts';
 import {
   decideMatrix,
   type MatrixVerdict,
@@ -56,13 +58,40 @@ export function compareScales(
     if (again === undefined || first.result === null) return [];
     const base = { variant: first.label, timeScale: first.result.timeScale, seed };
     if (again.error !== null) return [{ ...base, moved: [], ranAt1x: false, error: again.error }];
+    const unfit = again.result === null ? undefined : unfitReference(again.result);
+    if (unfit !== undefined) return [{ ...base, moved: [], ranAt1x: false, error: unfit }];
+    const boundMs = first.result.fidelity?.boundMs ?? FIDELITY_DEFAULTS.boundFloorMs;
     const rowAtScale = rowOf(verdictAtScales, first.label);
     const rowAt1x = rowOf(verdictAt1x, first.label);
-    if (rowAtScale === undefined || rowAt1x === undefined)
-      return [{ ...base, moved: [], ranAt1x: false, error: 'the rule gave the variant no figures to compare' }];
-    const boundMs = first.result.fidelity?.boundMs ?? FIDELITY_DEFAULTS.boundFloorMs;
-    const moved = movedFigures(verdictAtScales.columns, rowAtScale, rowAt1x, boundMs);
-    return [{ ...base, moved, ranAt1x: moved.length > 0 }];
+    if (rowAtScale !== undefined && rowAt1x !== undefined) {
+      const moved = movedFigures(verdictAtScales.columns, rowAtScale, rowAt1x, boundMs);
+      return [{ ...base, moved, ranAt1x: moved.length > 0 }];
+    }
+    if (atScales.length === 1 && verdictAtScales.decidingFigure !== undefined) {
+      const moved = decidingFiguresMoved(verdictAtScales, verdictAt1x, boundMs);
+      return [{ ...base, moved, ranAt1x: moved.length > 0 }];
+    }
+    return [{ ...base, moved: [], ranAt1x: false, error: 'the rule gave the variant no figures to compare' }];
+  });
+}
+
+/**
+ * A one-run matrix whose rule gives a row per figure rather than per variant (signals: a row per metric, its
+ * lead before the budget broke): the deciding figure of every row either run has, by row, with the rows' own
+ * labels. A row one run lacks counts as no value (a metric that led at one scale and not at the other moved).
+ */
+function decidingFiguresMoved(atScale: MatrixVerdict, at1x: MatrixVerdict, boundMs: number): MovedFigure[] {
+  const column = atScale.columns.find((c) => c.key === atScale.decidingFigure?.column);
+  if (column === undefined) return [];
+  const labels = [...new Set([...atScale.rows, ...at1x.rows].filter((r) => r.status === 'ok').map((r) => r.variant))];
+  return labels.flatMap((label) => {
+    const moved = movedFigures(
+      [{ ...column, label: `${label}: ${column.label}` }],
+      rowOf(atScale, label) ?? { variant: label, status: 'ok', error: null, values: {} },
+      rowOf(at1x, label) ?? { variant: label, status: 'ok', error: null, values: {} },
+      boundMs,
+    );
+    return moved;
   });
 }
 

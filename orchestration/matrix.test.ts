@@ -215,6 +215,40 @@ describe('runMatrix', () => {
       expect(again.verdict.answer).toBe(run.verdict.answer);
     });
 
+    it('compares nothing with a run at 1x that was distorted itself: the variant keeps its scale, and the report says why', async () => {
+      const busyAt1x: ScenarioRunner = async (scenario, options) => {
+        const result = await scaleSensitive(scenario, options);
+        if (result.timeScale === 1)
+          result.fidelity = {
+            timeScale: 1,
+            timeScaleSource: 'scale-check',
+            method: 'lab-delay-x-scale',
+            estimatedDistortionMs: 221,
+            boundMs: 150,
+            status: 'distorted',
+            worstIntervals: [],
+            limitingProcess: 'loadgen',
+          };
+        return result;
+      };
+      calls.length = 0;
+      const dir = join(outRoot, 'scale-check-busy');
+      const run = await runMatrix(matrix, {
+        size: 'quick',
+        repetitions: 2,
+        scaleCheck: true,
+        outDir: dir,
+        run: busyAt1x,
+      });
+      expect(
+        run.scaleCheck.checks.every((c) => !c.ranAt1x && c.error?.startsWith('its run at 1x was distorted too')),
+      ).toBe(true);
+      // No variant adopted 1x: repetition 2 plays every variant at its own scale again.
+      const labels = run.outcomes.map((o) => o.label);
+      expect(calls.slice(2 * labels.length).every((c) => c.timeScale === 20)).toBe(true);
+      expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('Not compared, so they kept their first scale: ');
+    });
+
     it('is off with --quick unless asked, and the report then says its figures above 1x went unchecked', async () => {
       calls.length = 0;
       const run = await runMatrix(matrix, { size: 'quick', repetitions: 1, outDir: out, run: scaleSensitive });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Fidelity, RunResult } from '../contracts/run-result.ts';
+import { unfitReference } from '../reports/analysis/scale-check.ts';
 import { distortedMessage, fidelityLine, notJudged } from '../reports/fidelity.ts';
 import { encodeHistogram } from '../reports/fixtures/synth.ts';
 import { makeRun } from '../reports/matrix/testing/outcomes.ts';
@@ -66,5 +67,16 @@ describe('a run checked again at 1x', () => {
     const first = runAt(3, 9_200, 28);
     const aborted = { ...runAt(1, 2_100, 29), status: 'aborted' as const };
     expect(applyScaleCheck(first, aborted, RUN_SCALE_CHECK_DIR, false)).toBe(first);
+  });
+
+  it('keeps its verdict when the run at 1x was distorted itself: a distorted reference is no reference', () => {
+    const first = runAt(3, 9_200, 28);
+    const busy = runAt(1, 2_100, 29);
+    busy.fidelity = { ...busy.fidelity!, estimatedDistortionMs: 221, status: 'distorted', limitingProcess: 'loadgen' };
+    expect(applyScaleCheck(first, busy, RUN_SCALE_CHECK_DIR, false)).toBe(first);
+    expect(unfitReference(busy)).toBe(
+      'its run at 1x was distorted too (the lab added ~221 ms per update, bound 150 ms, mostly loadgen)',
+    );
+    expect(unfitReference(runAt(1, 2_100, 29))).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { RunResult } from '../contracts/run-result.ts';
-import { runFiguresMoved } from '../reports/analysis/scale-check.ts';
+import { runFiguresMoved, unfitReference } from '../reports/analysis/scale-check.ts';
 
 /**
  * `botcap run --scale-check`: the run's fidelity verdict, refined by the same run again at 1x (why, and the
@@ -13,8 +13,8 @@ export const RUN_SCALE_CHECK_DIR = 'at-1x';
 
 /**
  * `result` with its fidelity verdict refined by `at1x`, the same scenario and seed at 1x (written to `at1xDir`,
- * relative to the result's folder). Unchanged when either has no fidelity verdict to refine or the run at 1x
- * did not complete (nothing to compare). `allowDistorted`: the run's thresholds are judged anyway, as
+ * relative to the result's folder). Unchanged when the run has no fidelity verdict to refine or the run at 1x
+ * is no reference (it did not complete, or was distorted itself: `unfitReference`). `allowDistorted`: the run's thresholds are judged anyway, as
  * `--allow-distorted` does for an estimate, and the verdict says so.
  *
  * @example
@@ -27,7 +27,7 @@ export function applyScaleCheck(
   allowDistorted: boolean,
 ): RunResult {
   const fidelity = result.fidelity;
-  if (fidelity === undefined || at1x.status !== 'completed') return result;
+  if (fidelity === undefined || unfitReference(at1x) !== undefined) return result;
   const moved = runFiguresMoved(result, at1x, fidelity.boundMs);
   const distorted = fidelity.status === 'distorted' || moved.length > 0;
   return {

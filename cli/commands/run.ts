@@ -11,6 +11,7 @@ import { EnvironmentStopped } from '../../environment/index.ts';
 import { type KillAt, RUN_SCENARIO_DEFAULTS, type RunScenarioOptions } from '../../orchestration/options.ts';
 import { runScenario } from '../../orchestration/run.ts';
 import { applyScaleCheck, RUN_SCALE_CHECK_DIR } from '../../orchestration/run-scale-check.ts';
+import { unfitReference } from '../../reports/analysis/scale-check.ts';
 import { distortedMessage, notJudged } from '../../reports/fidelity.ts';
 import {
   applyOverrides,
@@ -500,8 +501,9 @@ async function checkAtOneX(
     return { result, interrupted: true };
   }
   await writeOutputs(at1x, dir);
-  if (at1x.status !== 'completed') {
-    progress.line(`botcap run: scale check: the run at 1x ${at1x.status}; nothing compared, the verdict stands`);
+  const unfit = unfitReference(at1x);
+  if (unfit !== undefined) {
+    progress.line(`botcap run: scale check: ${unfit}; nothing compared, the verdict stands`);
     return { result, interrupted: at1x.status === 'aborted' };
   }
   return {

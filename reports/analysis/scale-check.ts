@@ -118,3 +118,18 @@ export function runFiguresMoved(atScale: RunResult, at1x: RunResult, boundMs: nu
       : [];
   });
 }
+
+/**
+ * Why a run at 1x cannot be the reference a scale check compares with, or undefined when it can: it did not
+ * complete (no figures), or the lab distorted it too (its figures would be the lab's; seen when other work
+ * shared the cores during it). Either way the first run keeps its verdict and the check says why.
+ *
+ * @example
+ * unfitReference(at1x) // 'its run at 1x was distorted too (the lab added ~221 ms per update, bound 150 ms, mostly loadgen)'
+ */
+export function unfitReference(at1x: Pick<RunResult, 'status' | 'fidelity'>): string | undefined {
+  if (at1x.status !== 'completed') return `its run at 1x ${at1x.status}`;
+  const fidelity = at1x.fidelity;
+  if (fidelity?.status !== 'distorted') return undefined;
+  return `its run at 1x was distorted too (the lab added ~${Math.round(fidelity.estimatedDistortionMs)} ms per update, bound ${fidelity.boundMs} ms, mostly ${fidelity.limitingProcess})`;
+}

@@ -19,7 +19,7 @@ export interface ScaleCheck {
   moved: MovedFigure[];
   /** The variant's figures come from 1x in every repetition: a figure moved. */
   ranAt1x: boolean;
-  /** The run at 1x did not complete: nothing was compared, and the variant kept its first scale. */
+  /** Why nothing was compared (the run at 1x failed or was distorted itself, or gave no figures); the variant kept its first scale. */
   error?: string;
 }
 
@@ -106,9 +106,7 @@ export function scaleCheckText(summary: ScaleCheckSummary | undefined): string |
         ]
       : []),
     ...(failed.length > 0
-      ? [
-          `Not compared, the run at 1x did not complete, so they kept their first scale: ${failed.map((c) => `${c.variant} (${c.error})`).join('; ')}.`,
-        ]
+      ? [`Not compared, so they kept their first scale: ${failed.map((c) => `${c.variant} (${c.error})`).join('; ')}.`]
       : []),
     ...(summary.answerAtScales === undefined
       ? []
