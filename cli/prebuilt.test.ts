@@ -137,9 +137,10 @@ describe('bin/prebuilt.js', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    const manifest = JSON.parse(
-      await readFile(join(REPO_ROOT, 'node_modules', '.cache', 'botcap', 'main.json'), 'utf8'),
-    ) as { entry: string; inputs: string[] };
+    const manifest = JSON.parse(await readFile(prebuiltManifest('cli/main.ts'), 'utf8')) as {
+      entry: string;
+      inputs: string[];
+    };
     expect(manifest.entry).toBe('cli/main.ts');
     expect(manifest.inputs).toContain('loadgen/k6/generate.ts');
   });
