@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ScaleCheck } from '../reports/matrix/index.ts';
 import { makeRun, spread, withDigests } from '../reports/matrix/testing/outcomes.ts';
 import { getMatrix, variantSlug } from '../scenarios/matrices/index.ts';
 import { type MatrixVariantStart, reportMatrixAgain, runMatrix, type ScenarioRunner } from './matrix.ts';
@@ -247,6 +248,16 @@ describe('runMatrix', () => {
       const labels = run.outcomes.map((o) => o.label);
       expect(calls.slice(2 * labels.length).every((c) => c.timeScale === 20)).toBe(true);
       expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('Not compared, so they kept their first scale: ');
+
+      // A check saved by a botcap that still compared with a distorted run at 1x, and held: read as not compared.
+      const record = join(dir, 'run-1', variantSlug(labels[0]!), 'scale-check.json');
+      const { error: _refused, ...heldOnIt } = JSON.parse(readFileSync(record, 'utf8')) as ScaleCheck;
+      writeFileSync(record, JSON.stringify(heldOnIt));
+      const again = await reportMatrixAgain(matrix, { size: 'quick', repetitions: 2, outDir: dir });
+      expect(again.scaleCheck.checks[0]).toMatchObject({
+        ranAt1x: false,
+        error: expect.stringMatching(/distorted too/),
+      });
     });
 
     it('is off with --quick unless asked, and the report then says its figures above 1x went unchecked', async () => {

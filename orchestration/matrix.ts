@@ -5,6 +5,7 @@ import { readJsonIfAny } from '../common/read-json.ts';
 import { redactSecrets } from '../common/redact.ts';
 import type { MatrixName } from '../contracts/matrices.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
+import { unfitReference } from '../reports/analysis/scale-check.ts';
 import {
   type DistortedRun,
   decideMatrix,
@@ -394,9 +395,16 @@ async function savedScaleChecks(
       throw new ScenarioError(
         `${path} is not the scale check of '${variant.label}' this botcap writes; rerun the matrix`,
       );
-    checks.push(check as ScaleCheck);
-    if (check.error === undefined)
-      at1x.set(variant.label, await savedOutcome(variant, join(dir, SCALE_CHECK_FILES.at1xDir)));
+    if (check.error !== undefined) {
+      checks.push(check as ScaleCheck);
+      continue;
+    }
+    const again = await savedOutcome(variant, join(dir, SCALE_CHECK_FILES.at1xDir));
+    // Saved before a distorted run at 1x was refused as a reference, and held on one: not compared after all
+    // (the variant kept its first scale either way, so the repetitions after it stand).
+    const unfit = !check.ranAt1x && again.result !== null ? unfitReference(again.result) : undefined;
+    checks.push(unfit === undefined ? (check as ScaleCheck) : { ...(check as ScaleCheck), error: unfit });
+    if (unfit === undefined) at1x.set(variant.label, again);
   }
   return { checks, at1x };
 }
