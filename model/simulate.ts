@@ -164,7 +164,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     if (holdS <= 0 && pgS <= 0) return done(true);
     let granted = false;
     let timedOut = false;
-    const timeoutMs = config.poolConnectionTimeoutMs * scale;
+    // The bot's pool timeout is a simulated duration (bot/config/real-time.ts): the same at every time scale.
+    const timeoutMs = config.poolConnectionTimeoutMs;
     const timer = () => {
       if (granted) return;
       timedOut = true;
@@ -258,7 +259,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     const r = flood.take(sim.nowMs, 1);
     if (r.ok) return done();
     counters.telegram429++;
-    const waitMs = Math.max(1, Math.ceil(r.retryAfterMs / (1000 * scale))) * 1000 * scale;
+    // retry_after is whole simulated seconds (fakes/telegram/flood.ts), and the bot waits it out in simulated time.
+    const waitMs = Math.max(1, Math.ceil(r.retryAfterMs / 1000)) * 1000;
     sim.after(waitMs, () => send(done));
   };
 
@@ -286,7 +288,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
         }
       };
       if (config.transport === 'webhook') {
-        sim.after(config.webhookTimeoutMs * scale, () => {
+        sim.after(config.webhookTimeoutMs, () => {
           if (!connectionHeld) return;
           counters.webhookTimeouts++;
           freeConnection();
