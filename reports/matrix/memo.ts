@@ -93,12 +93,14 @@ export function confidenceOf(verdict: MatrixVerdict | RepeatedVerdict, runs: rea
   const top = r.wins[0];
   const votes =
     v.status === 'no-stable-answer'
-      ? `${v.direction === undefined ? 'the repetitions disagree' : `the repetitions agree on "${v.direction.claim}" but disagree on the variant`} (${listOfLabels(r.wins.map((w) => `${w.variant} won ${w.wins} of ${r.count}`))})`
+      ? `${v.direction !== undefined ? `the repetitions agree on "${v.direction.claim}" but disagree on the variant` : v.parts !== undefined ? 'the repetitions disagree in part' : 'the repetitions disagree'} (${listOfLabels(r.wins.map((w) => `${w.variant} won ${w.wins} of ${r.count}`))})`
       : r.count < 2
         ? 'one repetition, not repeated'
         : top === undefined
           ? `${r.count} of ${r.count} repetitions agreed that no variant qualifies`
-          : `${top.wins} of ${r.count} repetitions picked ${top.variant}`;
+          : v.parts !== undefined
+            ? `${r.count} of ${r.count} repetitions picked ${listOfLabels(v.parts.map((p) => p.winner ?? 'none'))}`
+            : `${top.wins} of ${r.count} repetitions picked ${top.variant}`;
   const level: ConfidenceLevel =
     v.status === 'no-stable-answer' || distorted > 0
       ? 'weak'

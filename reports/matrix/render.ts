@@ -72,9 +72,11 @@ function answerLabel(v: RepeatedVerdict): string {
   return v.status === 'no-data'
     ? 'Answer (no data)'
     : v.status === 'no-stable-answer'
-      ? v.direction === undefined
-        ? 'Answer (no stable answer)'
-        : 'Answer (stable in part: the winner is not)'
+      ? v.direction !== undefined
+        ? 'Answer (stable in part: the winner is not)'
+        : v.parts !== undefined
+          ? 'Answer (not stable in every part)'
+          : 'Answer (no stable answer)'
       : 'Answer';
 }
 

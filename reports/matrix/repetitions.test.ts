@@ -113,6 +113,44 @@ describe('repetition statistics', () => {
     expect(split.direction).toBeUndefined();
   });
 
+  it('answers in parts: a part that flips is no stable answer, a part that held keeps its pick', () => {
+    // Breaker: one pick per failure condition; repetitions 2 and 3 pick another variant in the MCP outage only.
+    const inParts = (mcpWinner: string): MatrixVerdict => ({
+      ...verdict('per-upstream, storm', { 'per-upstream, storm': 0, 'none, outage': 0, 'per-upstream, outage': 0 }),
+      parts: [
+        {
+          name: 'storm',
+          winner: 'per-upstream, storm',
+          answer: 'storm: per-upstream',
+          recommendation: 'Use per-upstream',
+        },
+        { name: 'outage', winner: mcpWinner, answer: `outage: ${mcpWinner}`, recommendation: `Use ${mcpWinner}` },
+      ],
+    });
+    const flipped = foldRepetitions([
+      inParts('per-upstream, outage'),
+      inParts('none, outage'),
+      inParts('none, outage'),
+    ]);
+    expect(flipped.status).toBe('no-stable-answer');
+    expect(flipped.answer).toBe(
+      'storm: per-upstream (3 of 3 repetitions); outage: no stable answer (wins: none, outage 2; per-upstream, outage 1).',
+    );
+    expect(flipped.recommendation).toMatch(
+      /^Use per-upstream; outage: no firm recommendation yet: none, outage won 2 of 3 repetitions; per-upstream, outage 1;/,
+    );
+    // Each variant counts the parts it won, so the table's "won" column is right for every part.
+    expect(flipped.repetitions.wins).toEqual([
+      { variant: 'per-upstream, storm', wins: 3 },
+      { variant: 'none, outage', wins: 2 },
+      { variant: 'per-upstream, outage', wins: 1 },
+    ]);
+
+    const held = foldRepetitions([inParts('none, outage'), inParts('none, outage')]);
+    expect(held.status).toBe('answered');
+    expect(held.answer).toContain('(2 of 2 repetitions, in each part, picked the same;');
+  });
+
   it('keeps a variant that failed in some repetitions, saying how many', () => {
     const folded = foldRepetitions([verdict('a', { a: 10, b: null }), verdict('a', { a: 12, b: 5 })]);
     const b = folded.rows.find((r) => r.variant === 'b')!;

@@ -81,6 +81,25 @@ export interface RepeatedVerdict extends Omit<MatrixVerdict, 'rows' | 'status'> 
   scaleCheck?: ScaleCheckSummary;
 }
 
+/** How the repetitions voted on one part of an answer in parts (MatrixVerdict.parts). */
+interface PartVote {
+  name: string;
+  /** Each repetition's pick for this part, in order. */
+  winners: Array<string | null>;
+  wins: Array<{ variant: string; wins: number }>;
+  stable: boolean;
+}
+
+/** The votes per part when the rule answers in parts, else undefined. */
+function partVotes(verdicts: readonly MatrixVerdict[]): PartVote[] | undefined {
+  const names = verdicts[0]?.parts?.map((part) => part.name);
+  if (names === undefined) return undefined;
+  return names.map((name) => {
+    const winners = verdicts.map((v) => v.parts?.find((part) => part.name === name)?.winner ?? null);
+    return { name, winners, wins: winCounts(winners), stable: winners.every((w) => w === winners[0]) };
+  });
+}
+
 function winCounts(winners: ReadonlyArray<string | null>): Array<{ variant: string; wins: number }> {
   const counts = new Map<string, number>();
   for (const w of winners) if (w !== null) counts.set(w, (counts.get(w) ?? 0) + 1);
@@ -164,10 +183,15 @@ export function foldRepetitions(
   options: { seeds?: readonly number[]; distorted?: readonly DistortedRun[]; scaleCheck?: ScaleCheckSummary } = {},
 ): RepeatedVerdict {
   if (verdicts.length === 0) throw new RangeError('foldRepetitions needs at least one verdict');
-  const winners = verdicts.map((v) => v.winner);
-  const wins = winCounts(winners);
-  const stable = winners.every((w) => w === winners[0]);
-  const modal = wins[0]?.variant ?? null;
+  const votes = partVotes(verdicts);
+  // In parts, a repetition's pick is its pick in every part, and each variant counts the parts it won.
+  const winners =
+    votes === undefined
+      ? verdicts.map((v) => v.winner)
+      : verdicts.map((_, i) => votes.map((part) => part.winners[i] ?? 'none').join(' + '));
+  const wins = winCounts(votes === undefined ? winners : votes.flatMap((part) => part.winners));
+  const stable = votes === undefined ? winners.every((w) => w === winners[0]) : votes.every((part) => part.stable);
+  const modal = winCounts(verdicts.map((v) => v.winner))[0]?.variant ?? null;
   const firstKey = verdicts[0]!.columns[0]?.key;
   const candidates = verdicts
     .map((v, index) => ({ v, index }))
@@ -191,7 +215,10 @@ export function foldRepetitions(
   const rows = mergedRows(verdicts);
   const scaleCheck = options.scaleCheck === undefined ? {} : { scaleCheck: options.scaleCheck };
   if (verdicts.length === 1) return { ...base, rows, repetitions: summary, ...scaleCheck };
-  const agreement = `${wins[0]?.wins ?? 0} of ${verdicts.length} repetitions`;
+  const agreement =
+    votes === undefined
+      ? `${wins[0]?.wins ?? 0} of ${verdicts.length} repetitions`
+      : `${verdicts.length} of ${verdicts.length} repetitions, in each part,`;
   // The folded direction is the one every repetition gave, with each one's evidence (none when they differ).
   const { direction: _representatives, ...rest } = base;
   const direction = agreedDirection(verdicts);
@@ -209,7 +236,7 @@ export function foldRepetitions(
       answer:
         base.winner === null
           ? base.answer
-          : `${base.answer} (${agreement} picked ${base.winner}; figures from ${whose}, medians in the table.)`,
+          : `${base.answer} (${agreement} picked ${votes === undefined ? base.winner : 'the same'}; figures from ${whose}, medians in the table.)`,
     };
   }
   const none = winners.filter((w) => w === null).length;
@@ -229,6 +256,7 @@ export function foldRepetitions(
       `${direction === undefined ? 'for an answer' : 'to pick a variant'}. ` +
       `In repetition ${representative + 1}, the typical one: ${base.changesIf}`,
   };
+  if (votes !== undefined) return { ...unstable, ...partlyStable(votes, base, verdicts.length) };
   if (direction === undefined) {
     return {
       ...unstable,
@@ -244,6 +272,42 @@ export function foldRepetitions(
     answer: `${direction.claim}. ${capitalized(all)} (${direction.evidence}). Which variant: no stable answer (wins: ${tally}).`,
     recommendation: `${direction.claim} (${all}). Which variant: no firm recommendation yet: ${split}; run more repetitions before choosing.`,
   };
+}
+
+/**
+ * The answer and advice of a verdict in parts where some part flipped: each part that held as the representative
+ * repetition gave it, each that flipped as "no stable answer" with its wins, so a stable half is not lost and a
+ * flipping one is not hidden behind it.
+ *
+ * @example
+ * partlyStable(votes, base, 3).answer
+ * // 'Claude 529 storm: the per-upstream breaker (...) (3 of 3 repetitions); MCP outage: no stable answer (wins: no breaker, MCP outage 2; per-upstream, MCP outage 1).'
+ */
+function partlyStable(
+  votes: readonly PartVote[],
+  base: MatrixVerdict,
+  count: number,
+): { answer: string; recommendation: string } {
+  const answers: string[] = [];
+  const advice: string[] = [];
+  for (const vote of votes) {
+    const part = base.parts?.find((p) => p.name === vote.name);
+    const none = vote.winners.filter((w) => w === null).length;
+    if (vote.stable && part !== undefined) {
+      answers.push(`${part.answer} (${count} of ${count} repetitions)`);
+      advice.push(part.recommendation);
+      continue;
+    }
+    const tally = listOfLabels([
+      ...vote.wins.map((w) => `${w.variant} ${w.wins}`),
+      ...(none > 0 ? [`none ${none}`] : []),
+    ]);
+    answers.push(`${vote.name}: no stable answer (wins: ${tally})`);
+    advice.push(
+      `${vote.name}: no firm recommendation yet: ${disagreement(vote.wins, none, count)}; run more repetitions before acting on it`,
+    );
+  }
+  return { answer: `${answers.join('; ')}.`, recommendation: `${advice.join('; ')}.` };
 }
 
 /**

@@ -79,8 +79,25 @@ export interface MatrixVerdict {
    * then gives it as the part that held. Absent when the rule has no such half.
    */
   direction?: VerdictDirection;
+  /**
+   * A question answered in parts (breaker: one pick per failure condition), each part's pick; `winner` is the
+   * first part's. Repetitions must agree on every part for the answer to be stable: one pick per repetition
+   * would hide a part that flips. Absent when the rule gives one pick.
+   */
+  parts?: VerdictPart[];
   columns: VerdictColumn[];
   rows: VerdictRow[];
+}
+
+/** One part of an answer in parts: its name, its pick, and the answer and advice for it alone. */
+export interface VerdictPart {
+  /** Equal names = the same part in another repetition, e.g. `MCP outage`. */
+  name: string;
+  winner: string | null;
+  /** "MCP outage: the per-upstream breaker (0 user-visible failures, 0 fallback replies)". */
+  answer: string;
+  /** "Against an MCP outage, use a per-upstream circuit breaker". */
+  recommendation: string;
 }
 
 /** The coarse half of an answer: a claim, its key (equal keys = the same claim) and this run's evidence. */

@@ -220,6 +220,12 @@ export const breakerRule: VerdictRule = {
       ...v,
       status: 'answered',
       answer: `${parts.join('; ')}.`,
+      parts: winners.map((w, i) => ({
+        name: w.condition,
+        winner: w.label,
+        answer: parts[i]!,
+        recommendation: capitalized(`${against(w.condition)}, ${advice(w.scope)}`),
+      })),
       figure: winners
         .map(
           (w) =>
