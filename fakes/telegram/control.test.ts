@@ -84,6 +84,9 @@ describe('control API over HTTP', () => {
     });
     expect(fake.message({ chat_id: 1, message_id: 2 })).toMatchObject({ text: '/start ref42', from_bot: false });
     expect(fake.message({ chat_id: 1, message_id: 999 })).toBeNull();
+    // The generator's cheap read: the same text, no record built.
+    expect(fake.messageText({ chat_id: 1, message_id: 2 })).toBe('/start ref42');
+    expect(fake.messageText({ chat_id: 1, message_id: 999 })).toBeNull();
     const updates = await control<UpdateRecord[]>('GET', 'updates?chat_id=1');
     expect(updates.result).toHaveLength(3);
   });

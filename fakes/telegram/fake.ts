@@ -76,6 +76,11 @@ export interface FakeTelegram {
   waitForReply(input: WaitReplyInput): Promise<CallRecord | null>;
   /** A message the fake holds, with its text and keyboard; default the bot's last one in the chat; null if none. */
   message(query: MessageQuery): MessageRecord | null;
+  /**
+   * The same message's text alone, without building its record or parsing its keyboard: what an in-process
+   * load generator reads for every reply it correlates.
+   */
+  messageText(query: MessageQuery): string | null;
   /** Marks a user as having blocked the bot (default) or not. */
   setBlocked(input: BlockInput): void;
   /** Makes a chat known without injecting an update (e.g. a group the bot posts to). */
@@ -224,22 +229,31 @@ class RunningFake implements FakeTelegram {
   }
 
   message(query: MessageQuery): MessageRecord | null {
-    const valid = query;
-    if (!Number.isSafeInteger(valid.chat_id)) {
-      throw new ControlInputError('chat_id: expected the integer id of a chat the fake knows');
-    }
-    const chat = this.bot(valid).chats.chats.get(valid.chat_id);
-    const messageId = valid.message_id ?? chat?.lastBotMessageId ?? 0;
-    const stored = chat?.messages.get(messageId);
-    if (stored === undefined) return null;
+    const found = this.storedMessage(query);
+    if (found === undefined) return null;
+    const { messageId, stored } = found;
     return {
-      chat_id: valid.chat_id,
+      chat_id: query.chat_id,
       message_id: messageId,
       text: stored.text,
       from_bot: stored.fromBot,
       date: stored.dateS,
       reply_markup: stored.markupJson === '' ? null : JSON.parse(stored.markupJson),
     };
+  }
+
+  messageText(query: MessageQuery): string | null {
+    return this.storedMessage(query)?.stored.text ?? null;
+  }
+
+  private storedMessage(query: MessageQuery) {
+    if (!Number.isSafeInteger(query.chat_id)) {
+      throw new ControlInputError('chat_id: expected the integer id of a chat the fake knows');
+    }
+    const chat = this.bot(query).chats.chats.get(query.chat_id);
+    const messageId = query.message_id ?? chat?.lastBotMessageId ?? 0;
+    const stored = chat?.messages.get(messageId);
+    return stored === undefined ? undefined : { messageId, stored };
   }
 
   setBlocked(input: BlockInput): void {

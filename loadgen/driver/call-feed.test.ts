@@ -12,7 +12,7 @@ function handTarget() {
   const target = {
     nowMs: () => nowMs,
     calls: (sinceSeq: number) => records.filter((r) => r.seq >= sinceSeq),
-    message: () => ({ text: 'a reply', buttons: [] }),
+    messageText: () => 'a reply',
   } as unknown as TelegramTarget;
   const record = (chatId: number, updateId: number, atMs: number): void => {
     records.push({

@@ -144,7 +144,7 @@ export class CallFeed {
     const isVisible = record.ok && this.visible.has(record.method);
     const text =
       isVisible && record.chat_id !== null && record.message_id !== null
-        ? (this.target.message(record.chat_id, record.message_id)?.text ?? null)
+        ? (this.target.messageText(record.chat_id, record.message_id) ?? null)
         : null;
     const call: ObservedCall = {
       seq: record.seq,

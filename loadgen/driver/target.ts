@@ -32,6 +32,8 @@ export interface TelegramTarget {
   calls(sinceSeq: number): CallRecord[];
   /** The text and keyboard of a message in a chat, if the server still holds it. */
   message(chatId: number, messageId: number): BotMessageView | undefined;
+  /** The same message's text alone (no keyboard): read for every reply, so it must be cheap. */
+  messageText(chatId: number, messageId: number): string | undefined;
   /** The bot's last message in a chat (the one whose buttons a user would press). */
   lastBotMessage(chatId: number): BotMessageView | undefined;
   /** Webhook redeliveries and 429s the server counted. */
@@ -59,6 +61,8 @@ export function fakeTelegramTarget(fake: FakeTelegram, token: string): TelegramT
     inject: (update) => fake.injectUnchecked({ ...update, token }),
     calls: (sinceSeq) => fake.calls({ token, since_seq: sinceSeq, limit: CALLS_PAGE }),
     message: (chatId, messageId) => view(chatId, messageId),
+    messageText: (chatId, messageId) =>
+      fake.messageText({ chat_id: chatId, message_id: messageId, token }) ?? undefined,
     lastBotMessage: (chatId) => view(chatId),
     counters: () => {
       const stats = fake.stats({ token }).bots[0];
