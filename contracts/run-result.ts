@@ -298,6 +298,19 @@ export const runResultSchema = z.object({
     costUsd: z.number().min(0).optional(),
   }),
 
+  /**
+   * The fake MCP knowledge server's counts, when the scenario's bot used it: HTTP requests, `search` calls
+   * answered, and requests its fault windows refused (attempts made while it was down: what a circuit breaker
+   * saves). Absent without MCP and in results from before it was counted.
+   */
+  mcp: z
+    .object({
+      requests: z.number().int().min(0),
+      toolCalls: z.number().int().min(0),
+      refused: z.number().int().min(0),
+    })
+    .optional(),
+
   telegram: z.object({
     botCalls: z.number().int().min(0),
     callsByMethod: z.record(z.string(), z.number().int().min(0)),

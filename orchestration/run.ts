@@ -425,6 +425,10 @@ async function finishResult(plan: RunPlan, outcome: RunOutcome): Promise<RunResu
     database: databaseFigures(samples),
     sampledSeries: [...samplesToSeries(samples, plan.scenario.timeScale), ...outcome.monitoring],
   });
+  if (fakes.mcp !== undefined) {
+    const mcp = fakes.mcp.stats();
+    result.mcp = { requests: mcp.requests, toolCalls: mcp.toolCalls, refused: mcp.injectedErrors };
+  }
   if (outcome.faults !== undefined && outcome.faults.length > 0)
     result.faults = withFaultCosts(outcome.faults, result.timeSeries, plan.scenario.replies.deadline);
   if (outcome.crashes.length > 0) {

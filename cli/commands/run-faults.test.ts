@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -192,6 +192,40 @@ describe('botcap run with faults', () => {
     expect(() => parseClaudeErrors('10s-20s:530')).toThrow(/KIND one of 429, 500, 529/);
     expect(() => parseWindow('--mcp-outage', '40s-20s')).toThrow(/must end after it starts/);
     expect(() => parseWindow('--mcp-outage', 'soon')).toThrow(/expects a window like '20s-40s'/);
+  });
+
+  it('counts the calls the MCP outage refused on the record, beside the ones it answered', async () => {
+    const runDir = mkdtempSync(join(scratch, 'mcp-'));
+    chmodSync(scratch, 0o755);
+    chmodSync(runDir, 0o755);
+    const scenarioFile = join(runDir, 'questions.json');
+    writeFileSync(
+      scenarioFile,
+      JSON.stringify({
+        name: 'mcp-questions',
+        seed: 1,
+        // A fixed scale: this is about the record, not about fidelity (no calibration run).
+        timeScale: 20,
+        start: '12:00',
+        load: { executor: 'constant-vus', vus: 8, duration: '1m' },
+        population: { size: 16, onboarded: true },
+        behaviour: {
+          mix: { navigation: 0, question: 1, settings: 0, start: 0 },
+          thinkTime: { distribution: 'lognormal', median: '3s', p95: '6s' },
+          conversationLength: { distribution: 'geometric', mean: 3, max: 8 },
+        },
+        replies: { deadline: '30s' },
+        bot: { transport: 'polling', instances: 1, config: { mcp: { timeoutMs: 3_000 } } },
+      }),
+    );
+    const out = join(runDir, 'out');
+    const { exitCode } = await botcap('run', scenarioFile, '--mcp-outage', '20s-40s', '--out', out);
+    expect(exitCode).not.toBe(130);
+    const result = runResultSchema.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    // Questions before and after the outage were answered with knowledge; the ones during it were refused.
+    expect(result.mcp?.toolCalls).toBeGreaterThan(0);
+    expect(result.mcp?.refused).toBeGreaterThan(0);
+    expect(result.mcp!.requests).toBeGreaterThanOrEqual(result.mcp!.toolCalls + result.mcp!.refused);
   });
 
   it('refuses an MCP outage for a bot that does not use MCP, before anything starts', async () => {

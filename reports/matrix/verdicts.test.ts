@@ -427,6 +427,23 @@ describe('breaker verdict', () => {
     expect(v.answer).toMatch(/^MCP outage: the per-upstream breaker \(2 user-visible failures/);
   });
 
+  it("counts the MCP server's refused calls as the outage's wasted calls, which separate breakers the failures tie", () => {
+    const withRefused = (variant: string, scope: string, refused: number) => {
+      const run = breakerRun(variant, scope, 0, 0, 'outage');
+      run.mcp = { requests: 900, toolCalls: 700, refused };
+      return run;
+    };
+    const v = decideMatrix('breaker', question('breaker'), [
+      ok(withRefused('no breaker, MCP outage', 'none', 240)),
+      ok(withRefused('per-upstream, MCP outage', 'per-upstream', 12)),
+    ]);
+    expect(v.answer).toBe(
+      'MCP outage: the per-upstream breaker (0 user-visible failures, 30 fallback replies, 12 wasted calls).',
+    );
+    expect(v.rows.find((r) => r.variant === 'no breaker, MCP outage')!.values.wastedCalls).toBe(240);
+    expect(v.changesIf).toMatch(/no breaker had fewer wasted calls than the per-upstream breaker \(240 against 12;/);
+  });
+
   it('counts a bot that never held the budget as recovered once it is back to its own p95 before the fault', () => {
     const slow = breakerRun('per-upstream, MCP outage', 'per-upstream', 0, 0, 'outage');
     // 8 s before (over the 5 s budget), 20 s in the window, 12 s then 7.5 s after it.

@@ -17,9 +17,10 @@ import type { MatrixVerdict, VariantOutcome, VerdictColumn, VerdictRule } from '
 
 export const BREAKER_RULE =
   'per condition (Claude 529 storm, MCP outage), the variant with the fewest user-visible failures ' +
-  '(updates with no reply within the deadline) wins, then the fewest wasted calls (Claude calls answered ' +
-  "with an error, i.e. attempted while the upstream was down; the MCP server's calls are not in the result, " +
-  'so the MCP outage has none), then the fewest fallback replies, then the lower p95 during the fault. ' +
+  '(updates with no reply within the deadline) wins, then the fewest wasted calls (calls attempted while the ' +
+  "upstream was down: Claude's answered with an error in the storm, the MCP server's refused in the outage; " +
+  'results from before botcap counted the MCP server have none), then the fewest fallback replies, then the ' +
+  'lower p95 during the fault. ' +
   'p95 before/during/after = median of the per-interval p95 reply latency before/inside/after the fault ' +
   "window (the scenario's Claude or MCP fault window); time to recover = from the window's end to the first " +
   "interval back within the scenario's latency budget or at the p95 before the fault, whichever is higher " +
@@ -74,8 +75,7 @@ function figures(o: UsableOutcome): Record<string, number | null> {
   return {
     failures: r.correctness.lostUpdates,
     fallbacks: r.correctness.fallbackReplies,
-    // Only Claude's calls are counted by a fake in the RunResult; the MCP fake's are not.
-    wastedCalls: fault?.condition === 'Claude 529 storm' ? errors : null,
+    wastedCalls: fault?.condition === 'Claude 529 storm' ? errors : (r.mcp?.refused ?? null),
     p95BeforeMs,
     p95DuringMs: quantile(inside, 0.5),
     p95AfterMs: quantile(after, 0.5),
