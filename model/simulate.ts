@@ -164,8 +164,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
     if (holdS <= 0 && pgS <= 0) return done(true);
     let granted = false;
     let timedOut = false;
-    // The bot's pool timeout is a simulated duration (bot/config/real-time.ts): the same at every time scale.
-    const timeoutMs = config.poolConnectionTimeoutMs;
+    const timeoutMs = config.poolConnectionTimeoutMs * scale;
     const timer = () => {
       if (granted) return;
       timedOut = true;
@@ -288,7 +287,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
         }
       };
       if (config.transport === 'webhook') {
-        sim.after(config.webhookTimeoutMs, () => {
+        sim.after(config.webhookTimeoutMs * scale, () => {
           if (!connectionHeld) return;
           counters.webhookTimeouts++;
           freeConnection();

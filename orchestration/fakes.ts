@@ -45,8 +45,7 @@ export async function startRunFakes(
       ...fakeTelegramOptions(scenario),
       clock,
       port: ports.telegramPort ?? 0,
-      // Telegram's 60 s, simulated, up to 6x; above, 10 real seconds, so a quick run at 20x (CI, not findings) does
-      // not turn the lab's own CPU delay into webhook timeouts. Its fidelity verdict says what that scale costs.
+      // The fake's webhook timeout is simulated; a real handler at a high scale needs real seconds.
       webhookTimeoutMs: Math.max(60_000, 10_000 * clock.timeScale),
     });
     started.push(telegram);

@@ -2,7 +2,6 @@ import { ExponentialBackoff, handleWhen, type RetryPolicy, retry } from 'cockati
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/index.ts';
-import { realMs } from '../config/real-time.ts';
 import { classifyDbError } from './errors.ts';
 
 export const POOL_DEFAULTS = {
@@ -45,15 +44,13 @@ export function createPool(config: BotConfig, logger: Logger): pg.Pool {
       max: database.poolMax,
       // pg's default 0 waits forever for a free connection: a saturated pool would hang every
       // update instead of failing fast into a fallback reply.
-      connectionTimeoutMillis: realMs(database.connectionTimeoutMs, config.time),
-      idleTimeoutMillis: realMs(database.idleTimeoutMs, config.time),
+      connectionTimeoutMillis: database.connectionTimeoutMs,
+      idleTimeoutMillis: database.idleTimeoutMs,
       // Sent as startup parameters, so each server connection is tagged without a SET round trip.
       // pg_stat_activity then shows which instance holds which connection. Behind PgBouncer,
       // statement_timeout must be listed in its ignore_startup_parameters.
       application_name: config.instanceId,
-      ...(database.statementTimeoutMs > 0
-        ? { statement_timeout: realMs(database.statementTimeoutMs, config.time) }
-        : {}),
+      ...(database.statementTimeoutMs > 0 ? { statement_timeout: database.statementTimeoutMs } : {}),
     },
     logger.child({ component: 'db' }),
   );
