@@ -67,11 +67,11 @@ describe('botcap run', () => {
     const latency = histogramStats(decodeHistogram(result.latency.replyFinal));
     expect(latency.count).toBeGreaterThan(20);
     expect(latency.p50).toBeGreaterThan(0);
-    // At 20x the 30 s reply deadline is 1.5 real seconds, and a broken path loses every update. A faithful run
-    // loses few (0 alone here; 47 of 423 once in CI, beside its parallel tests, with the verdict ok); one the lab
+    // At 20x the 30 s reply deadline is 1.5 real seconds, and a broken path loses every update (47 of 47 in CI when
+    // the pool's wait was 250 real ms, too short to open a connection there). A faithful run loses few; one the lab
     // distorted (CI's parallel tests starved it: 49 updates injected where a quiet machine injects ~230, 16 lost)
     // loses what the lab made late, so there the path only has to answer some.
-    const lostAtMost = result.load.updatesInjected * (result.fidelity?.status === 'ok' ? 0.25 : 0.9);
+    const lostAtMost = result.load.updatesInjected * (result.fidelity?.status === 'ok' ? 0.1 : 0.9);
     expect(result.correctness.lostUpdates).toBeLessThanOrEqual(lostAtMost);
     expect(result.telegram.callsByMethod.sendMessage).toBeGreaterThan(0);
     expect(result.timeSeries.some((s) => s.name === 'cpu_percent' && s.source === 'bot-1')).toBe(true);
