@@ -137,11 +137,14 @@ describe('webhook edges', () => {
 });
 
 describe.each([
-  { dedupUpdates: true, answers: 1 },
-  { dedupUpdates: false, answers: 2 },
+  { dedupUpdates: true, answers: 1, timeScale: 1 },
+  // The timeouts are simulated: at 10x the same 300 real ms are 3,000 simulated ones (the budget scales with them).
+  { dedupUpdates: true, answers: 1, timeScale: 10 },
+  // Last: its update keeps timing out and being delivered again, to whichever bot holds the webhook next.
+  { dedupUpdates: false, answers: 2, timeScale: 1 },
 ])(
-  'a webhook handler slower than webhookTimeoutMs with onTimeout "throw", dedupUpdates $dedupUpdates',
-  ({ dedupUpdates, answers }) => {
+  'a webhook handler slower than webhookTimeoutMs with onTimeout "throw", dedupUpdates $dedupUpdates, at $timeScale x',
+  ({ dedupUpdates, answers, timeScale }) => {
     let bot: BotHarness;
     beforeAll(async () => {
       const slowAssistant = (): Assistant => ({
@@ -153,13 +156,14 @@ describe.each([
         backends,
         'webhook',
         {
-          'telegram.webhookTimeoutMs': 300,
+          'time.timeScale': timeScale,
+          'telegram.webhookTimeoutMs': 300 * timeScale,
           'telegram.webhookOnTimeout': 'throw',
           'telegram.dedupUpdates': dedupUpdates,
           // A budget that fits the 300 ms (the start-up check insists); the stand-in assistant ignores it.
-          'resilience.timeoutMs': 100,
+          'resilience.timeoutMs': 100 * timeScale,
           'resilience.retryMaxAttempts': 0,
-          'database.connectionTimeoutMs': 100,
+          'database.connectionTimeoutMs': 100 * timeScale,
         },
         { createAssistant: slowAssistant },
       );
@@ -167,7 +171,7 @@ describe.each([
     afterAll(() => bot?.stop());
 
     it(`answers 500, Telegram redelivers, and the user gets the answer ${answers === 1 ? 'once' : 'twice (what the report measures)'}`, async () => {
-      const user = dedupUpdates ? 3201 : 3202;
+      const user = timeScale === 10 ? 3203 : dedupUpdates ? 3201 : 3202;
       // Injected directly: the first delivery outlives the timeout.
       const { update_id } = backends.telegram.inject({ kind: 'message', user_id: user, text: 'slow one' });
       const delivered = () => backends.telegram.updates({ chat_id: user }).find((u) => u.update_id === update_id)!;
@@ -192,18 +196,24 @@ describe.each([
   },
 );
 
-describe('a saturated pool (max 2, 300 ms wait)', () => {
+describe.each([
+  { timeScale: 1, waitMs: 300 },
+  // The wait is simulated: at 10x, 3,000 simulated ms are the same 300 real ones, long before the 1.5 s queries end
+  // (a pool that waited 3 real seconds would get a connection and answer normally: 10 times production's patience).
+  { timeScale: 10, waitMs: 3_000 },
+])('a saturated pool (max 2, $waitMs simulated ms wait at $timeScale x)', ({ timeScale, waitMs }) => {
   let bot: BotHarness;
   beforeAll(async () => {
     bot = await BotHarness.start(backends, 'polling', {
+      'time.timeScale': timeScale,
       'database.poolMax': 2,
-      'database.connectionTimeoutMs': 300,
+      'database.connectionTimeoutMs': waitMs,
     });
   });
   afterAll(() => bot?.stop());
 
   it('queues, times out cleanly into a ⚠️ reply, counts it, and recovers', async () => {
-    const user = 4001;
+    const user = timeScale === 10 ? 4002 : 4001;
     await bot.send({ kind: 'command', user_id: user, command: 'help' });
     const slowQueries = [1, 2].map(() => bot.app.pool.query('SELECT pg_sleep(1.5)'));
     await waitFor('both connections busy', () => bot.app.pool.totalCount === 2 && bot.app.pool.idleCount === 0);

@@ -164,7 +164,8 @@ export function simulate(input: SimulationInput): SimulationOutput {
     if (holdS <= 0 && pgS <= 0) return done(true);
     let granted = false;
     let timedOut = false;
-    const timeoutMs = config.poolConnectionTimeoutMs * scale;
+    // The bot's pool timeout is a simulated duration (bot/config/real-time.ts): the same at every time scale.
+    const timeoutMs = config.poolConnectionTimeoutMs;
     const timer = () => {
       if (granted) return;
       timedOut = true;
@@ -287,7 +288,7 @@ export function simulate(input: SimulationInput): SimulationOutput {
         }
       };
       if (config.transport === 'webhook') {
-        sim.after(config.webhookTimeoutMs * scale, () => {
+        sim.after(config.webhookTimeoutMs, () => {
           if (!connectionHeld) return;
           counters.webhookTimeouts++;
           freeConnection();

@@ -45,7 +45,8 @@ export async function startRunFakes(
       ...fakeTelegramOptions(scenario),
       clock,
       port: ports.telegramPort ?? 0,
-      // The fake's webhook timeout is simulated; a real handler at a high scale needs real seconds.
+      // Telegram's 60 s, simulated, up to 6x; above, 10 real seconds, so a quick run at 20x (CI, not findings) does
+      // not turn the lab's own CPU delay into webhook timeouts. Its fidelity verdict says what that scale costs.
       webhookTimeoutMs: Math.max(60_000, 10_000 * clock.timeScale),
     });
     started.push(telegram);

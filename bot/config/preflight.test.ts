@@ -59,13 +59,19 @@ describe('the bot’s start-up checks', () => {
     expect(preflight(labConfig(old)).errors).toEqual([]);
   });
 
-  it('count the knowledge lookup and the time scale in the budget', () => {
+  it('count the knowledge lookup in the budget, and judge it the same at every time scale', () => {
     const withMcp = answerBudget(labConfig({ mcp: { url: 'http://127.0.0.1:8083/mcp' } }));
     expect(withMcp.knowledgeMs).toBe(2 * BOT_DEFAULTS.mcp.timeoutMs + BOT_DEFAULTS.resilience.retryMaxDelayMs);
-    // Lab only: at 10x, 20 simulated seconds are 2 real ones.
-    expect(answerBudget(labConfig({ time: { timeScale: 10 } })).claudeMs).toBe(
-      answerBudget(BOT_DEFAULTS).claudeMs / 10,
-    );
+    // The budget and the webhook timeout are both simulated: a budget that does not fit at 1x does not fit at 10x.
+    const old = { resilience: { timeoutMs: 30_000, retryMaxAttempts: 2, retryMaxDelayMs: 8_000 } };
+    for (const timeScale of [1, 10]) {
+      const config = labConfig({
+        ...old,
+        time: { timeScale },
+        telegram: { transport: 'webhook', webhookTimeoutMs: 10_000 },
+      });
+      expect(preflight(config).errors).toEqual([expect.stringMatching(/an answer may take 111 s/)]);
+    }
   });
 
   it('refuse a webhook without a secret that nobody could register, and a long poll cut by its own timeout', () => {

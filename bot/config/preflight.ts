@@ -1,32 +1,36 @@
 import { LAB_DEFAULTS, REAL_API_HOSTS } from './lab-defaults.ts';
 import type { BotConfig } from './schema.ts';
 
-/** The worst case of one answer, from the knobs that bound it, in real milliseconds. */
+/** The worst case of one answer, from the knobs that bound it, in simulated milliseconds (real ones at 1x). */
 export interface AnswerBudget {
   /** Every Claude attempt at its timeout, plus the longest backoff between them. */
   claudeMs: number;
   /** The same for the knowledge lookup (MCP), 0 when there is none. */
   knowledgeMs: number;
-  /** One wait for a pool connection (the handler's queries mostly find one at once). */
+  /**
+   * One wait for a pool connection other updates hold (the handler's queries mostly find one at once). Opening a
+   * new connection is real work, bounded in real ms: the lab's delay, which a run's fidelity verdict measures.
+   */
   databaseMs: number;
   totalMs: number;
 }
 
 /**
  * How long one answer may take at worst: each upstream's attempts at their timeout plus the backoffs between
- * them, and one wait for a database connection. Simulated durations are converted with the time scale (lab only:
- * in production the scale is 1). Waiting in the bulkhead's queue is not in it: a queue that deep is the overload
- * the capacity runs look for, and its length is the `resilience.bulkheadQueue` knob.
+ * them, and one wait for a database connection. Every term is a simulated duration, as the webhook timeout and
+ * the update lease it is compared with are, so the check is the same at every time scale. Waiting in the
+ * bulkhead's queue is not in it: a queue that deep is the overload the capacity runs look for, and its length is
+ * the `resilience.bulkheadQueue` knob.
  *
  * @example
  * answerBudget(BOT_DEFAULTS).totalMs // 49_000: (1 + 1) x 20 s + 4 s of backoff + 5 s for a connection
  */
-export function answerBudget(config: Pick<BotConfig, 'resilience' | 'mcp' | 'database' | 'time'>): AnswerBudget {
-  const { resilience, time } = config;
+export function answerBudget(config: Pick<BotConfig, 'resilience' | 'mcp' | 'database'>): AnswerBudget {
+  const { resilience } = config;
   const attempts = resilience.retryMaxAttempts + 1;
   const backoffMs = resilience.retryMaxAttempts * resilience.retryMaxDelayMs;
-  const claudeMs = (attempts * resilience.timeoutMs + backoffMs) / time.timeScale;
-  const knowledgeMs = config.mcp.url === undefined ? 0 : (attempts * config.mcp.timeoutMs + backoffMs) / time.timeScale;
+  const claudeMs = attempts * resilience.timeoutMs + backoffMs;
+  const knowledgeMs = config.mcp.url === undefined ? 0 : attempts * config.mcp.timeoutMs + backoffMs;
   const databaseMs = config.database.connectionTimeoutMs;
   return { claudeMs, knowledgeMs, databaseMs, totalMs: claudeMs + knowledgeMs + databaseMs };
 }

@@ -5,8 +5,9 @@ import { LAB_DEFAULTS } from './lab-defaults.ts';
 /**
  * Every knob of the reference bot, declared once: its type, bounds, default and description.
  * `botcap bot --help`, the env-var mapping (`knobs.ts`) and the README all read from this schema,
- * so a default is never written twice. Durations are in *simulated* time where the name says so;
- * the clock's `timeScale` converts them.
+ * so a default is never written twice. Durations are in *simulated* time unless their description says real
+ * (the long poll's, the Bot API client's and the pool's idle lifetime, which decide nothing under load); the clock's `timeScale` converts
+ * them (config/real-time.ts).
  *
  * Lab only, in three places, each marked where it is: the `time` section (a production bot runs on the wall
  * clock: leave it unset), the scheduler strategy `none` (kept to show the duplicates it causes) and the lab's
@@ -95,7 +96,7 @@ export const telegramSchema = z
     // handler's worst case (resilience budget, config/preflight.ts) must end before this, or Telegram redelivers.
     webhookTimeoutMs: positiveInt
       .default(50_000)
-      .describe('webhook: handler time before onTimeout applies, real ms (must exceed the resilience budget)'),
+      .describe('webhook: handler time before onTimeout applies, simulated ms (must exceed the resilience budget)'),
     webhookMaxBodyBytes: positiveInt
       .default(256 * 1024)
       .describe('webhook: largest update body read; longer ones get 413 before a byte is read'),
@@ -107,7 +108,7 @@ export const telegramSchema = z
     updateLeaseMs: positiveInt
       .default(120_000)
       .describe(
-        'webhook: a redelivered update still claimed by a handler this long is taken over (its instance died), real ms',
+        'webhook: a redelivered update still claimed by a handler this long is taken over (its instance died), simulated ms',
       ),
     setWebhook: bool
       .default(true)
@@ -138,9 +139,13 @@ export const databaseSchema = z
     poolMax: positiveInt.default(10).describe('pg Pool max connections per instance'),
     connectionTimeoutMs: nonNegativeInt
       .default(5_000)
-      .describe('pg Pool wait for a connection before failing, real ms (pg default 0 = forever; never use 0)'),
+      .describe(
+        'pg Pool wait for a connection other updates hold before failing, simulated ms; opening a new one gets as long in real ms (pg default 0 = forever; never use 0)',
+      ),
     idleTimeoutMs: nonNegativeInt.default(10_000).describe('pg Pool idle connection lifetime, real ms'),
-    statementTimeoutMs: nonNegativeInt.default(0).describe('per-statement timeout sent on connect, real ms (0 = none)'),
+    statementTimeoutMs: nonNegativeInt
+      .default(0)
+      .describe('per-statement timeout sent on connect, simulated ms (0 = none)'),
     migrate: bool
       .default(true)
       .describe('run schema migrations at start (safe with several instances: they take a lock)'),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../../testing/postgres.ts';
 import { classifyDbError } from './errors.ts';
 import { migrate } from './migrate.ts';
+import { ResilientPool } from './pool.ts';
 import { PostgresSessionStorage } from './session-storage.ts';
 import { TurnStore } from './turns.ts';
 import { UserStore } from './users.ts';
@@ -112,6 +113,35 @@ describe('stores', () => {
       { role: 'assistant', text: 'a5' },
     ]);
     expect(await turns.lastTurns(99, 0)).toEqual([]);
+  });
+});
+
+describe('ResilientPool', () => {
+  it('bounds the wait for a connection another caller holds apart from opening a new one', async () => {
+    const databaseUrl = await server.createDatabase();
+    // 1 ms is far shorter than opening a connection (a TCP and auth round trip, a backend forked): pg-pool's one
+    // timeout for both would fail the first connect. The lab's pool at a high time scale is this case.
+    const pool = new ResilientPool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 10_000 }, logger, {
+      freeConnectionWaitMs: 1,
+    });
+    pool.on('error', () => undefined);
+    try {
+      const held = await pool.connect();
+      const busy = await pool.connect().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(classifyDbError(busy)?.code).toBe('pool_timeout');
+      expect(pool.waitingCount).toBe(0);
+      held.release();
+      // The idle connection is handed over at once, well inside the 1 ms wait.
+      const again = await pool.connect();
+      expect((await again.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+      again.release();
+      expect(pool.options.connectionTimeoutMillis).toBe(10_000);
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { ExponentialBackoff, handleWhen, type RetryPolicy, retry } from 'cockati
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/index.ts';
+import { realMs } from '../config/real-time.ts';
 import { classifyDbError } from './errors.ts';
 
 export const POOL_DEFAULTS = {
@@ -42,17 +43,24 @@ export function createPool(config: BotConfig, logger: Logger): pg.Pool {
     {
       connectionString: database.url,
       max: database.poolMax,
-      // pg's default 0 waits forever for a free connection: a saturated pool would hang every
-      // update instead of failing fast into a fallback reply.
+      // pg's default 0 waits forever: a saturated pool would hang every update instead of failing fast into a
+      // fallback reply. This is the bound on opening a new connection, real work (a TCP and auth round trip to
+      // PostgreSQL), so real ms: at a time scale above 1 the lab's delay in it is measured, not the bot's
+      // patience. The wait for a connection another update holds is the pool's patience: simulated, below.
       connectionTimeoutMillis: database.connectionTimeoutMs,
+      // Real ms: an idle connection decides no answer; simulated, the lab would close and reopen connections
+      // (real work again) timeScale times as often as production per real second.
       idleTimeoutMillis: database.idleTimeoutMs,
       // Sent as startup parameters, so each server connection is tagged without a SET round trip.
       // pg_stat_activity then shows which instance holds which connection. Behind PgBouncer,
       // statement_timeout must be listed in its ignore_startup_parameters.
       application_name: config.instanceId,
-      ...(database.statementTimeoutMs > 0 ? { statement_timeout: database.statementTimeoutMs } : {}),
+      ...(database.statementTimeoutMs > 0
+        ? { statement_timeout: realMs(database.statementTimeoutMs, config.time) }
+        : {}),
     },
     logger.child({ component: 'db' }),
+    { freeConnectionWaitMs: realMs(database.connectionTimeoutMs, config.time) },
   );
 }
 
@@ -96,6 +104,15 @@ export const CONNECT_REFUSED_EVENT = 'connectRefused';
 
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: () => void) => void;
 
+export interface ResilientPoolOptions {
+  /**
+   * How long `connect()` waits for a connection another caller holds (the pool is full) before it fails with
+   * pg-pool's own timeout error, real ms. Default: the pool's `connectionTimeoutMillis`, which then bounds only
+   * the opening of a new connection. The lab passes the simulated wait divided by the time scale.
+   */
+  freeConnectionWaitMs?: number;
+}
+
 /**
  * A pg Pool that survives its server restarting or dropping connections:
  * - every client gets an 'error' listener when it connects. pg-pool listens on idle clients only; a client
@@ -107,13 +124,19 @@ type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefi
  *   ({@link isConnectRefusal}), and a promise `query()` reruns a statement the server aborted
  *   ({@link isStatementAborted}), both with exponential backoff and at most {@link POOL_DEFAULTS}' retries.
  *   Statements on a client held for a transaction are not retried: the transaction is gone, its caller decides.
+ * - waiting for a busy connection and opening a new one have their own bounds
+ *   ({@link ResilientPoolOptions.freeConnectionWaitMs}); pg-pool has one for both.
  */
 export class ResilientPool extends pg.Pool {
   private readonly connectRetry = retryPolicy(isConnectRefusal, POOL_DEFAULTS.retries);
   private readonly statementRetry = retryPolicy(isStatementAborted, POOL_DEFAULTS.statementRetries);
+  private readonly connectTimeoutMs: number | undefined;
+  private readonly freeConnectionWaitMs: number | undefined;
 
-  constructor(config: pg.PoolConfig, log: Logger) {
+  constructor(config: pg.PoolConfig, log: Logger, options: ResilientPoolOptions = {}) {
     super(config);
+    this.connectTimeoutMs = config.connectionTimeoutMillis;
+    this.freeConnectionWaitMs = options.freeConnectionWaitMs ?? config.connectionTimeoutMillis;
     this.on('connect', (client) => {
       client.on('error', (error) => log.debug({ err: error.message }, 'database connection lost'));
     });
@@ -146,12 +169,28 @@ export class ResilientPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
-    const connected = this.connectRetry.execute(() => super.connect());
+    const connected = this.connectRetry.execute(() => this.checkOut());
     if (!callback) return connected;
     connected.then(
       (client) => callback(undefined, client, () => client.release()),
       (error: Error) => callback(error, undefined, () => undefined),
     );
     return undefined;
+  }
+
+  /**
+   * pg-pool's connect() with the bound that fits what it will do. pg-pool reads its one `connectionTimeoutMillis`
+   * synchronously in connect(): as the wait in its queue when every connection is taken (or an idle one is about to
+   * be handed over), as the bound on opening a new one otherwise. So the option is set for this call alone.
+   */
+  private checkOut(): Promise<pg.PoolClient> {
+    const willQueue = this.idleCount > 0 || this.totalCount >= (this.options.max ?? 10);
+    if (!willQueue || this.freeConnectionWaitMs === this.connectTimeoutMs) return super.connect();
+    this.options.connectionTimeoutMillis = this.freeConnectionWaitMs;
+    try {
+      return super.connect();
+    } finally {
+      this.options.connectionTimeoutMillis = this.connectTimeoutMs;
+    }
   }
 }

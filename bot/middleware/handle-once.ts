@@ -7,7 +7,7 @@ export interface HandleOnceOptions {
   ledger: UpdateLedger;
   /**
    * How old an unfinished claim must be before a redelivery takes the update over (its handler's instance died),
-   * real ms. Webhooks: longer than any handler runs (`telegram.updateLeaseMs`). Polling: 0, since only one
+   * real ms. Webhooks: longer than any handler runs (`telegram.updateLeaseMs`, simulated, converted by the caller). Polling: 0, since only one
    * instance may poll, so an unfinished claim found by a poller is a dead poller's.
    */
   leaseMs: number;

@@ -5,6 +5,7 @@ import type { Update } from 'grammy/types';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { BotConfig } from '../config/index.ts';
+import { realMs } from '../config/real-time.ts';
 import type { BotContext } from '../context.ts';
 import { type Route, sendText } from '../http/server.ts';
 
@@ -73,7 +74,7 @@ export function webhookRoute(bot: Bot<BotContext>, config: BotConfig, secret: st
   // The secret is checked above, before the body is read; grammY gets the update already parsed.
   const handle = webhookCallback(bot, 'callback', {
     onTimeout: webhookOnTimeout,
-    timeoutMilliseconds: webhookTimeoutMs,
+    timeoutMilliseconds: realMs(webhookTimeoutMs, config.time),
   });
   const expected = Buffer.from(secret);
   return {

@@ -38,9 +38,9 @@ const SIZES: Record<
   // sizes the burst to drain inside the window: ~100 digests x ~18 s / 30 Claude slots ~ 60 s of the 2 min after 10:00.
   // The default 30 s Claude timeout is 1.5 s of real time at 20x, less than a digest call takes on a busy
   // 2-core machine (the fake's latency scales, the bots' CPU work does not): timeouts would turn digests into
-  // fallbacks and hide the coordination question, so quick gives them room. Not at the default size: at the
-  // 1x-2x `auto` picks, 180 s is minutes of real time, longer than the webhook timeout, and the bots refuse to
-  // start (bot/config/preflight.ts).
+  // fallbacks and hide the coordination question, so quick gives them room, and a webhook timeout that holds the
+  // answer budget it makes (2 attempts x 180 s + backoff + the pool's wait; bot/config/preflight.ts refuses less).
+  // Not at the default size: at the 1x-2x `auto` picks the lab's delay is small and the defaults hold.
   quick: {
     start: '09:59',
     durationMs: 3 * 60_000,
@@ -79,7 +79,13 @@ function base(size: MatrixSize): ScenarioInput {
     bot: {
       transport: 'webhook',
       instances: 3,
-      config: s.claudeTimeoutMs === undefined ? {} : { resilience: { timeoutMs: s.claudeTimeoutMs } },
+      config:
+        s.claudeTimeoutMs === undefined
+          ? {}
+          : {
+              resilience: { timeoutMs: s.claudeTimeoutMs },
+              telegram: { webhookTimeoutMs: 2 * s.claudeTimeoutMs + 60_000 },
+            },
     },
     fakes: { claude: { latency: 'realistic', tier: 'start' } },
     thresholds: { digests_missing: ['count==0'], digests_duplicated: ['count==0'] },
