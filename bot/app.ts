@@ -110,7 +110,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
   const registry = new Registry();
   // Several instances feed one Prometheus (or one sampler): the label tells their series apart.
   registry.setDefaultLabels({ instance: config.instanceId });
-  const pool = createPool(config, logger);
+  const pool = createPool(config, logger, clock);
   const metrics = createBotMetrics(registry, pool);
   const sentry = reporterLoadedAtStart();
   const alerts = createTelegramAlerter({
@@ -218,7 +218,7 @@ export function createBotApp(given: BotConfig, deps: BotAppDeps = {}): BotApp {
       list.push(cronRoute(config.scheduler.cronPath, () => ticking.handleTick(), onError));
     }
     if (config.telegram.transport === 'webhook') {
-      list.push(webhookRoute(bot, config, config.telegram.webhookSecret!, logger));
+      list.push(webhookRoute(bot, config, config.telegram.webhookSecret!, logger, clock));
     }
     return list;
   }

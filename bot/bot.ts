@@ -1,7 +1,7 @@
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type StorageAdapter, session } from 'grammy';
 import type pg from 'pg';
-import { realMs } from './config/real-time.ts';
+import { realTimeoutMs } from './config/real-time.ts';
 import { BotContext, initialSession, type SessionData, sessionKey } from './context.ts';
 import { PostgresSessionStorage } from './db/session-storage.ts';
 import { UpdateLedger } from './db/update-ledger.ts';
@@ -65,7 +65,7 @@ export function createBot({
   if (config.telegram.dedupUpdates) {
     const ledger = new UpdateLedger(pool, config.instanceId);
     // Only one instance may poll, so a poller that finds an unfinished claim found a dead poller's: no lease.
-    const leaseMs = config.telegram.transport === 'polling' ? 0 : realMs(config.telegram.updateLeaseMs, config.time);
+    const leaseMs = config.telegram.transport === 'polling' ? 0 : realTimeoutMs(config.telegram.updateLeaseMs, clock);
     bot.use(handleOnce({ ledger, leaseMs, logger }));
   }
   // 4. Never silence: a failure below that left the user without a reply gets the ⚠️ fallback (then rethrows).

@@ -38,7 +38,7 @@ export function createSchedulerWorkerApp(config: BotConfig): SchedulerWorkerApp 
   const logger = createLogger(config);
   const registry = new Registry();
   registry.setDefaultLabels({ instance: config.instanceId });
-  const pool = createPool(config, logger);
+  const pool = createPool(config, logger, clock);
   const metrics = createBotMetrics(registry, pool);
   const assistant = createAssistant({ config, clock, logger, registry, pool });
   const scheduler = createScheduler({

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { realMs } from './real-time.ts';
+import { createScaledClock } from '../../common/clock.ts';
+import { realTimeoutMs } from './real-time.ts';
 
-describe('realMs', () => {
+const at = (timeScale: number) => createScaledClock({ timeScale });
+
+describe('realTimeoutMs', () => {
   it('divides a simulated duration by the time scale, and leaves it alone at 1x', () => {
-    expect(realMs(5_000, { timeScale: 10 })).toBe(500);
-    expect(realMs(5_000, { timeScale: 1 })).toBe(5_000);
+    expect(realTimeoutMs(5_000, at(10))).toBe(500);
+    expect(realTimeoutMs(5_000, at(1))).toBe(5_000);
   });
 
   it('keeps 0 as "off" and never turns a short timeout into 0, which libraries read as "off" or "forever"', () => {
-    expect(realMs(0, { timeScale: 60 })).toBe(0);
-    expect(realMs(10, { timeScale: 1_000 })).toBe(1);
+    expect(realTimeoutMs(0, at(60))).toBe(0);
+    expect(realTimeoutMs(10, at(1_000))).toBe(1);
   });
 });

@@ -1,6 +1,8 @@
+import type { Clock } from '../../common/clock.ts';
+
 /**
  * A simulated duration from the config in the real milliseconds a timer, a library or PostgreSQL waits (lab only:
- * at time scale 1, in production, it is unchanged). 0 stays 0, the knobs' "off"; anything else is at least 1 ms,
+ * at time scale 1, in production, it is unchanged), by the clock's own conversion. 0 stays 0, the knobs' "off"; anything else is at least 1 ms,
  * since 0 would mean "off" (or "forever") to the library it is handed to.
  *
  * The timeouts that decide an answer's fate under load (the pool's wait, the webhook's, the update lease, the
@@ -11,10 +13,10 @@
  * and cut to 1/timeScale it fails on a busy machine where production's would not (bot/db/pool.ts bounds it apart).
  *
  * @example
- * realMs(5_000, { timeScale: 10 }) // 500
- * realMs(0, { timeScale: 10 }) // 0
+ * realTimeoutMs(5_000, createScaledClock({ timeScale: 10 })) // 500
+ * realTimeoutMs(0, clock) // 0
  */
-export function realMs(simulatedMs: number, time: { timeScale: number }): number {
+export function realTimeoutMs(simulatedMs: number, clock: Pick<Clock, 'toRealMs'>): number {
   if (simulatedMs === 0) return 0;
-  return Math.max(1, Math.round(simulatedMs / time.timeScale));
+  return Math.max(1, Math.round(clock.toRealMs(simulatedMs)));
 }

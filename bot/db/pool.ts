@@ -1,8 +1,9 @@
 import { ExponentialBackoff, handleWhen, type RetryPolicy, retry } from 'cockatiel';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Clock } from '../../common/clock.ts';
 import type { BotConfig } from '../config/index.ts';
-import { realMs } from '../config/real-time.ts';
+import { realTimeoutMs } from '../config/real-time.ts';
 import { classifyDbError } from './errors.ts';
 
 export const POOL_DEFAULTS = {
@@ -33,11 +34,11 @@ export const POOL_DEFAULTS = {
  * - no session state (`SET`, `LISTEN`, session advisory locks): use `SET LOCAL` / xact locks inside a transaction.
  *
  * @example
- * const pool = createPool(config, logger);
+ * const pool = createPool(config, logger, clock);
  * const { rows } = await pool.query('SELECT 1 AS one');
  * await pool.end();
  */
-export function createPool(config: BotConfig, logger: Logger): pg.Pool {
+export function createPool(config: BotConfig, logger: Logger, clock: Pick<Clock, 'toRealMs'>): pg.Pool {
   const { database } = config;
   return new ResilientPool(
     {
@@ -56,11 +57,11 @@ export function createPool(config: BotConfig, logger: Logger): pg.Pool {
       // statement_timeout must be listed in its ignore_startup_parameters.
       application_name: config.instanceId,
       ...(database.statementTimeoutMs > 0
-        ? { statement_timeout: realMs(database.statementTimeoutMs, config.time) }
+        ? { statement_timeout: realTimeoutMs(database.statementTimeoutMs, clock) }
         : {}),
     },
     logger.child({ component: 'db' }),
-    { freeConnectionWaitMs: realMs(database.connectionTimeoutMs, config.time) },
+    { freeConnectionWaitMs: realTimeoutMs(database.connectionTimeoutMs, clock) },
   );
 }
 

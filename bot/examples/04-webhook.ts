@@ -67,7 +67,7 @@ bot.catch((error) => logger.error({ err: error.error }, 'update failed'));
 await bot.init(); // getMe: a wrong token fails here, not at the first update
 
 const { webhookHost: host, webhookPort: port, webhookPath } = config.telegram;
-const server = await startHttpServer({ host, port, routes: [webhookRoute(bot, config, secret, logger)] });
+const server = await startHttpServer({ host, port, routes: [webhookRoute(bot, config, secret, logger, clock)] });
 // Behind a load balancer, whoever deploys registers the balancer's URL once (telegram.setWebhook off).
 await registerWebhook(bot, config, `${server.url}${webhookPath}`, secret);
 

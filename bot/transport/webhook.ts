@@ -4,8 +4,9 @@ import { type Bot, webhookCallback } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Clock } from '../../common/clock.ts';
 import type { BotConfig } from '../config/index.ts';
-import { realMs } from '../config/real-time.ts';
+import { realTimeoutMs } from '../config/real-time.ts';
 import type { BotContext } from '../context.ts';
 import { type Route, sendText } from '../http/server.ts';
 
@@ -66,15 +67,21 @@ class BodyRefused extends Error {
  * this one). Holds no state: any number of instances can serve the same URL behind a load balancer.
  *
  * @example
- * const route = webhookRoute(bot, config, secret, logger); // POST /telegram
+ * const route = webhookRoute(bot, config, secret, logger, clock); // POST /telegram
  */
-export function webhookRoute(bot: Bot<BotContext>, config: BotConfig, secret: string, logger: Logger): Route {
+export function webhookRoute(
+  bot: Bot<BotContext>,
+  config: BotConfig,
+  secret: string,
+  logger: Logger,
+  clock: Pick<Clock, 'toRealMs'>,
+): Route {
   const log = logger.child({ component: 'webhook' });
   const { webhookOnTimeout, webhookTimeoutMs, webhookPath, webhookMaxBodyBytes } = config.telegram;
   // The secret is checked above, before the body is read; grammY gets the update already parsed.
   const handle = webhookCallback(bot, 'callback', {
     onTimeout: webhookOnTimeout,
-    timeoutMilliseconds: realMs(webhookTimeoutMs, config.time),
+    timeoutMilliseconds: realTimeoutMs(webhookTimeoutMs, clock),
   });
   const expected = Buffer.from(secret);
   return {
