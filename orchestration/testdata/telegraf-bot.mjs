@@ -18,8 +18,9 @@ let handled = 0;
 try {
   await db.query('CREATE TABLE IF NOT EXISTS telegraf_bot_users (user_id bigint PRIMARY KEY, messages int NOT NULL)');
 } catch (error) {
-  // Two instances creating the table at once: one wins, the other sees it exists.
-  if (error.code !== '23505' && error.code !== '42P07') throw error;
+  // Two instances creating the table at once: one wins; the other sees it exists (42P07), or loses the race
+  // on the table's row type in pg_type, as "type already exists" (42710) or a unique violation (23505).
+  if (!['42P07', '42710', '23505'].includes(error.code)) throw error;
 }
 
 bot.use(async (_ctx, next) => {
