@@ -1,9 +1,9 @@
 import type { Clock } from '../../common/clock.ts';
 
 /**
- * A simulated duration from the config in the real milliseconds a timer, a library or PostgreSQL waits (lab only:
- * at time scale 1, in production, it is unchanged), by the clock's own conversion. 0 stays 0, the knobs' "off"; anything else is at least 1 ms,
- * since 0 would mean "off" (or "forever") to the library it is handed to.
+ * A simulated duration from the config in the real milliseconds a timer, a library or PostgreSQL waits, by the
+ * clock's own conversion (lab only: at time scale 1, in production, it is unchanged). 0 stays 0, the knobs' "off";
+ * anything else is at least 1 ms, since 0 would mean "off" (or "forever") to the library it is handed to.
  *
  * The timeouts that decide an answer's fate under load (the pool's wait, the webhook's, the update lease, the
  * resilience policy's) are simulated so that an answer does not depend on the lab's time scale: a pool that gave
