@@ -121,6 +121,6 @@ export const monitoring: MatrixDefinition = {
   name: 'monitoring',
   question: 'How is the team told of an error storm at 10K DAU: PostgreSQL log, Telegram alerts, Sentry or metrics?',
   base,
-  budgetRealS: { default: 360, quick: 30 },
+  budgetRealS: { default: 360, quick: 28 },
   variants: (['claude-storm', 'postgres-outage'] as const).flatMap((fault) => RUNS.map((run) => variant(run, fault))),
 };

@@ -16,7 +16,11 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  * open transactions each pin one of its 20 server connections, so the pooler turns 53300 into waiting.
  *
  * Sizes (issue 11, fidelity first): default 100 browsing users for 90 simulated seconds through the burst
- * at 1x, five 5-instance variants; quick: 150 users for 1 min at 20x (CI's check of the machinery).
+ * at 1x, five 5-instance variants; quick: the same 100 users and 90 s at 10x, the production plan only (CI's
+ * check of the machinery). Quick once ran 150 users for 60 s at 20x, a window that ended at 10:00, so it caught
+ * only the burst's first instants: 8 and 14 connection errors in two runs here, 0 on a CI machine (which failed
+ * the check). With the burst inside the window it saw 480 and 786 (2026-12-06, still distorted at 10x, which
+ * quick accepts: it checks that 53300 is reached and counted, not how often).
  *
  * Why 1x and not `auto`: at 10:00 the variants saturate a pool (max_connections, or PgBouncer's 20 server
  * connections pinned by open claims), and a user's query waits behind the transactions ahead of it. The
@@ -29,7 +33,7 @@ import type { MatrixDefinition, MatrixSize, MatrixVariant } from './types.ts';
  */
 const SIZES: Record<MatrixSize, { durationMs: number; vus: number; timeScale: number | 'auto' }> = {
   default: { durationMs: 90_000, vus: 100, timeScale: 1 },
-  quick: { durationMs: 60_000, vus: 150, timeScale: 20 },
+  quick: { durationMs: 90_000, vus: 100, timeScale: 10 },
 };
 
 /** How the production plan's job queue holds its claims: open transactions across the LLM call (see above). */
@@ -101,7 +105,7 @@ export const pooling: MatrixDefinition = {
   name: 'pooling',
   question: 'Pool size, PgBouncer or a managed pooler?',
   base,
-  budgetRealS: { default: 520, quick: 16 },
+  budgetRealS: { default: 520, quick: 22 },
   variants: [
     direct(50, true),
     direct(20, false),

@@ -69,7 +69,7 @@ export const sessions: MatrixDefinition = {
   name: 'sessions',
   question: 'Where does conversation state live with several webhook instances?',
   base,
-  budgetRealS: { default: 660, quick: 36 },
+  budgetRealS: { default: 660, quick: 34 },
   variants: [
     storage('memory', 'none', true),
     storage('postgres', 'none', true),

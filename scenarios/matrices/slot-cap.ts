@@ -66,6 +66,6 @@ export const slotCap: MatrixDefinition = {
   name: 'slot-cap',
   question: 'Slot table or COUNT for the per-slot cap?',
   base,
-  budgetRealS: { default: 320, quick: 40 },
+  budgetRealS: { default: 320, quick: 36 },
   variants: [cap('count', true), cap('slot-table', true), cap('count', false, true), cap('slot-table', false, true)],
 };
