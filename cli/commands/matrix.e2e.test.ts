@@ -9,7 +9,7 @@ import type { MatrixVerdict } from '../../reports/matrix/types.ts';
 
 /**
  * The real `botcap matrix all --quick`, as CI runs it: every matrix's deciding variants against embedded
- * Postgres, the fakes and real bot processes (249-259 s on 2 cores in CI). It runs after the rest of the
+ * Postgres, the fakes and real bot processes (about 4.5 minutes on 2 cores). It runs after the rest of the
  * suite (vitest.e2e.config.ts), alone, because the time scale turns CPU taken by other tests into simulated
  * latency. Each test checks a prediction issue 6 makes about a verdict rule.
  */
