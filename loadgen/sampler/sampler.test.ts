@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PostgresHandle, startPostgres } from '../../environment/postgres.ts';
 import { type ManagedProcess, startProcess } from '../../environment/supervisor.ts';
 import { freePort, waitFor } from '../../environment/util.ts';
@@ -165,27 +165,36 @@ describe('Sampler', () => {
   });
 
   it('skips the ticks a slow sample overran instead of bunching them', async () => {
-    // Real time plus a jump per collection, so each collection "takes" 3.5 intervals without a real wait.
-    let jumpedMs = 0;
-    const start = performance.now();
-    const nowMs = () => performance.now() - start + jumpedMs;
-    const calls: number[] = [];
-    const sampler = new Sampler(
-      {
-        slow: {
-          collect: async () => {
-            calls.push(nowMs());
-            jumpedMs += 350;
+    // Fake timers and a clock that jumps 350 ms per collection, so each collection "takes" 3.5 intervals and
+    // every timer fires exactly when due: with real timers a busy machine's jitter moved the third sample
+    // (CI saw 1,000 for 800).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      let jumpedMs = 0;
+      const start = Date.now();
+      const nowMs = () => Date.now() - start + jumpedMs;
+      const calls: number[] = [];
+      const sampler = new Sampler(
+        {
+          slow: {
+            collect: async () => {
+              calls.push(nowMs());
+              jumpedMs += 350;
+            },
           },
         },
-      },
-      { intervalMs: 100, nowMs, sourceTimeoutMs: 10_000 },
-    );
-    sampler.start();
-    await waitFor('3 samples', async () => sampler.series.length >= 3, { timeoutMs: 5_000 });
-    await sampler.stop();
-    // Started at 0; 350 ms later the next grid point is 400 (300 is skipped), then 800. Rounded: timer jitter.
-    expect(calls.slice(0, 3).map((t) => Math.round(t / 100) * 100)).toEqual([0, 400, 800]);
+        { intervalMs: 100, nowMs, sourceTimeoutMs: 10_000 },
+      );
+      sampler.start();
+      await vi.advanceTimersByTimeAsync(120);
+      await sampler.stop();
+      // Started at 0; 350 ms later the next grid point is 400 (100-300 are skipped), then 800. The timers
+      // waited 50 ms each, so the fourth (1,200) is due at 150 ms of timer time, after the 120 advanced.
+      expect(calls).toEqual([0, 400, 800]);
+      expect(sampler.series.length).toBe(calls.length);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('warms up with a tick it does not keep: the series starts at the load, from the readings the warm-up took', async () => {
