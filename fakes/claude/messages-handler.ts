@@ -3,6 +3,7 @@
  * limiter, plan the call, wait out the latency on the scaled clock, answer (JSON or SSE) and record.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../common/clock.ts';
 import { ApiError, type ApiErrorType } from './api-errors.ts';
 import { messageJson, type PlannedCall, planCall } from './engine.ts';
 import { DEFAULT_FAULT_RETRY_AFTER_MS, type FaultWindow, pickFault } from './faults.ts';
@@ -32,12 +33,17 @@ export interface CallContext {
 }
 
 /**
- * `retry-after` in real seconds: the SDK sleeps on the wall clock, so a simulated wait is divided by the scale.
- * At scale 1 it is a whole number of seconds, as the API sends; faster runs get fractions (the SDKs parse floats).
+ * `retry-after` as the API sends it, a whole number of seconds (at least 1), counted in simulated time and then
+ * given in real seconds: the SDK sleeps on the wall clock, so faster runs get fractions (the SDKs parse floats;
+ * one simulated second at 2x is "0.500"). Rounding before dividing keeps every wait the same number of simulated
+ * seconds at every scale. Rounding after it did not: a 0.3 s wait read 1 s at 1x and 0.3 s at 2x, so faster
+ * runs retried sooner and drained a rate-limited burst faster than the real API lets a bot.
  */
-export function retryAfterHeader(state: FakeClaudeState, simulatedMs: number): string {
-  const realS = state.clock.toRealMs(simulatedMs) / 1000;
-  return state.clock.timeScale === 1 ? String(Math.max(1, Math.ceil(realS))) : Math.max(0.001, realS).toFixed(3);
+export function retryAfterHeader(clock: Clock, simulatedMs: number): string {
+  const wholeSimulatedS = Math.max(1, Math.ceil(simulatedMs / 1000));
+  if (clock.timeScale === 1) return String(wholeSimulatedS);
+  // Up to the next real millisecond, so the SDK never wakes before the simulated second is over.
+  return (Math.ceil(clock.toRealMs(wholeSimulatedS * 1000)) / 1000).toFixed(3);
 }
 
 function baseRecord(state: FakeClaudeState, ctx: CallContext): Omit<CallRecord, 'seq'> {
@@ -83,7 +89,7 @@ export async function handleMessages(
       const [type, message] = FAULT_ERRORS[fault.kind as keyof typeof FAULT_ERRORS];
       const retryAfterMs = fault.retryAfterMs ?? (fault.kind === '429' ? DEFAULT_FAULT_RETRY_AFTER_MS : undefined);
       const headers: Record<string, string> =
-        retryAfterMs === undefined ? {} : { 'retry-after': retryAfterHeader(state, retryAfterMs) };
+        retryAfterMs === undefined ? {} : { 'retry-after': retryAfterHeader(state.clock, retryAfterMs) };
       throw new ApiError(type, message, headers);
     }
     if (fault?.kind === 'mid_stream_error' && !stream)
@@ -102,7 +108,7 @@ export async function handleMessages(
       throw new ApiError(
         'rate_limit_error',
         `This request would exceed your organization's rate limit of ${admission.refusedBy} per minute for ${valid.model.id}. Please retry after the time in the retry-after header.`,
-        { ...admission.headers, 'retry-after': retryAfterHeader(state, admission.retryAfterMs) },
+        { ...admission.headers, 'retry-after': retryAfterHeader(state.clock, admission.retryAfterMs) },
       );
     }
     const reservation = new OutputReservation(state.limiter, modelClass, reservedTokens);

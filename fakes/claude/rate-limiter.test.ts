@@ -1,6 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createScaledClock } from '../../common/clock.ts';
 import { type FakeClaude, startFakeClaude } from './index.ts';
+import { retryAfterHeader } from './messages-handler.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { createManualClock } from './testing.ts';
 
@@ -138,5 +140,30 @@ describe('RateLimiter', () => {
     expect(refused.refusedBy).toBe('requests');
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(refused.headers['anthropic-ratelimit-requests-remaining']).toBe('0');
+  });
+});
+
+describe('retry-after', () => {
+  const atScale = (timeScale: number) => createScaledClock({ timeScale });
+
+  it('is whole seconds at 1x, at least 1, as the API sends it', () => {
+    expect(retryAfterHeader(atScale(1), 300)).toBe('1');
+    expect(retryAfterHeader(atScale(1), 1_200)).toBe('2');
+    expect(retryAfterHeader(atScale(1), 3_000)).toBe('3');
+  });
+
+  it('asks for the same whole simulated seconds at every scale, in real seconds', () => {
+    // A 0.3 s wait is one simulated second at any scale: 0.5 real s at 2x, not 0.15 (which retried sooner at 2x
+    // than at 1x, so a faster run drained a rate-limited burst faster than the API lets a bot).
+    for (const simulatedMs of [300, 1_200, 3_000]) {
+      const at1x = Number(retryAfterHeader(atScale(1), simulatedMs));
+      for (const timeScale of [2, 3, 15]) {
+        const realS = Number(retryAfterHeader(atScale(timeScale), simulatedMs));
+        expect(realS * timeScale).toBeGreaterThanOrEqual(at1x);
+        expect(realS * timeScale).toBeLessThan(at1x + 0.001 * timeScale);
+      }
+    }
+    expect(retryAfterHeader(atScale(2), 300)).toBe('0.500');
+    expect(retryAfterHeader(atScale(3), 300)).toBe('0.334');
   });
 });
