@@ -29,6 +29,19 @@ export const matrixProvenanceSchema = z.object({
    */
   scaleCheck: z.boolean().optional(),
   gitCommit: z.string().nullable(),
+  /**
+   * Runs kept from an earlier, unfinished invocation (`--resume`): how many, their commits, the earliest one's
+   * start, and the real seconds of their loads. `wallTimeS` and `gitCommit` are this invocation's. Absent:
+   * every run was made by the invocation recorded here.
+   */
+  kept: z
+    .object({
+      runs: z.number().int().positive(),
+      gitCommits: z.array(z.string()),
+      firstStartedAt: z.string(),
+      loadRealS: z.number().min(0),
+    })
+    .optional(),
 });
 export type MatrixProvenance = z.infer<typeof matrixProvenanceSchema>;
 

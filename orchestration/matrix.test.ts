@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../contracts/run-result.ts';
 import type { ScaleCheck } from '../reports/matrix/index.ts';
 import { makeRun, spread, withDigests } from '../reports/matrix/testing/outcomes.ts';
 import { getMatrix, variantSlug } from '../scenarios/matrices/index.ts';
@@ -10,6 +11,20 @@ import { type MatrixVariantStart, reportMatrixAgain, runMatrix, type ScenarioRun
 /** runMatrix with runScenario replaced by a stand-in, so the plumbing is tested in milliseconds. */
 
 const outRoot = mkdtempSync(join(tmpdir(), 'botcap-run-matrix-test-'));
+
+/** A fidelity verdict of ok (10 ms of 150) at `timeScale`, chosen by `source`. */
+function faithful(timeScale: number, source: NonNullable<RunResult['fidelity']>['timeScaleSource']) {
+  return {
+    timeScale,
+    timeScaleSource: source,
+    method: 'lab-delay-x-scale',
+    estimatedDistortionMs: 10,
+    boundMs: 150,
+    status: 'ok',
+    worstIntervals: [],
+    limitingProcess: 'bot-1',
+  } satisfies RunResult['fidelity'];
+}
 afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
 
 describe('runMatrix', () => {
@@ -100,16 +115,7 @@ describe('runMatrix', () => {
       return {
         ...run,
         timeScale: chosen,
-        fidelity: {
-          timeScale: chosen,
-          timeScaleSource: 'auto',
-          method: 'lab-delay-x-scale',
-          estimatedDistortionMs: 10,
-          boundMs: 150,
-          status: 'ok',
-          worstIntervals: [],
-          limitingProcess: 'bot-1',
-        },
+        fidelity: faithful(chosen, 'auto'),
       };
     };
     const scheduler = getMatrix('scheduler');
@@ -269,6 +275,119 @@ describe('runMatrix', () => {
       expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(
         '**Scale check:** not run, so figures from runs above 1x were not compared',
       );
+    });
+  });
+
+  describe('--resume', () => {
+    /**
+     * The scheduler at `auto` (picked 20x) where queue-worker's lateness is the scale's (it moves to 1x in the
+     * check), playing as runScenario records: each result carries its variant, seed and scenario. `abortAtCall`
+     * plays the Ctrl-C (or the lost machine) that stopped an earlier invocation: that run ends aborted.
+     */
+    const resumable = (calls: string[], abortAtCall?: number): ScenarioRunner => {
+      return async (scenario, options) => {
+        const timeScale = scenario.timeScale === 'auto' ? 20 : scenario.timeScale;
+        calls.push(`${options.variant} seed ${scenario.seed} at ${timeScale}x`);
+        const queueWorker = scenario.bot.config.scheduler?.strategy === 'queue-worker';
+        const p95Ms = queueWorker ? (timeScale > 1 ? 9_000 : 4_000) : 6_000 + scenario.seed;
+        return makeRun({
+          variant: options.variant ?? 'x',
+          instances: scenario.bot.instances,
+          config: scenario.bot.config,
+          edit: (r) => {
+            r.seed = scenario.seed;
+            r.scenario = { name: scenario.name, resolved: structuredClone(scenario) as Record<string, unknown> };
+            r.timeScale = timeScale;
+            r.fidelity = faithful(
+              timeScale,
+              options.timeScaleSource ?? (scenario.timeScale === 'auto' ? 'auto' : 'scenario'),
+            );
+            if (calls.length === abortAtCall) r.status = 'aborted';
+            withDigests(r, { expected: 100, latenessMs: spread(100, 1_000, p95Ms) });
+          },
+        });
+      };
+    };
+    const scheduler = getMatrix('scheduler');
+    const matrix = {
+      ...scheduler,
+      base: (size: 'quick' | 'default') => ({ ...scheduler.base(size), timeScale: 'auto' as const }),
+    };
+    const options = (outDir: string, run: ScenarioRunner) =>
+      ({ size: 'quick', repetitions: 2, scaleCheck: true, outDir, run }) as const;
+
+    it('keeps the runs an interrupted invocation made and runs only the rest, at the scales that one chose', async () => {
+      const fresh: string[] = [];
+      const whole = await runMatrix(matrix, options(join(outRoot, 'resume-whole'), resumable(fresh)));
+      const labels = whole.outcomes.map((o) => o.label);
+      const queueWorker = labels.find((l) => l.startsWith('queue-worker'))!;
+      // Repetition 1: each variant at 20x and again at 1x; repetition 2: queue-worker at 1x, the rest at 20x.
+      expect(fresh).toHaveLength(3 * labels.length);
+
+      const out = join(outRoot, 'resume');
+      const first: string[] = [];
+      // Stopped in repetition 2, at its second variant.
+      const stopAt = 2 * labels.length + 2;
+      const stopped = await runMatrix(matrix, options(out, resumable(first, stopAt)));
+      expect(stopped.interrupted).toBe(true);
+      expect(first).toHaveLength(stopAt);
+
+      const second: string[] = [];
+      const started: MatrixVariantStart[] = [];
+      const resumed = await runMatrix(matrix, {
+        ...options(out, resumable(second)),
+        resume: true,
+        onVariant: (v) => started.push(v),
+      });
+      // Only what the first invocation did not finish ran: repetition 2 from its second variant on.
+      expect(second).toEqual(fresh.slice(stopAt - 1));
+      expect(second.some((c) => c.startsWith(queueWorker) && c.endsWith('at 1x'))).toBe(true);
+      expect(started.filter((s) => s.kept === true)).toHaveLength(stopAt - 1);
+      expect(resumed.kept).toMatchObject({ runs: stopAt - 1, gitCommits: ['fixture'] });
+      expect(resumed.interrupted).toBe(false);
+      // The same answer, check and figures as the invocation that was never stopped.
+      expect(resumed.verdict.answer).toBe(whole.verdict.answer);
+      expect(resumed.scaleCheck).toEqual(whole.scaleCheck);
+      expect(resumed.repetitions.map((r) => r.verdict.rows)).toEqual(whole.repetitions.map((r) => r.verdict.rows));
+    });
+
+    it('runs again what it cannot keep: another scenario, another scale, an unreadable result', async () => {
+      const out = join(outRoot, 'resume-changed');
+      const calls: string[] = [];
+      const first = await runMatrix(matrix, options(out, resumable(calls)));
+      const [a, b] = first.outcomes.map((o) => o.label);
+      // a's repetition-2 run was made with another population, b's at another scale than its pin (1x).
+      type SavedRun = { timeScale: number; scenario: { resolved: { population: { size: number } } } };
+      const edit = (label: string, change: (r: SavedRun) => void) => {
+        const path = join(out, 'run-2', variantSlug(label), 'result.json');
+        const result = JSON.parse(readFileSync(path, 'utf8')) as SavedRun;
+        change(result);
+        writeFileSync(path, JSON.stringify(result));
+      };
+      edit(a!, (r) => {
+        r.scenario.resolved.population.size += 1;
+      });
+      edit(b!, (r) => {
+        r.timeScale = 7;
+      });
+      const again: string[] = [];
+      const resumed = await runMatrix(matrix, { ...options(out, resumable(again)), resume: true });
+      expect(again.map((c) => c.split(' seed')[0])).toEqual([a, b]);
+      expect(resumed.kept?.runs).toBe(calls.length - 2);
+      // A process killed while writing its result.
+      writeFileSync(join(out, 'run-2', variantSlug(a!), 'result.json'), '{"truncated');
+      const third: string[] = [];
+      await runMatrix(matrix, { ...options(out, resumable(third)), resume: true });
+      expect(third.map((c) => c.split(' seed')[0])).toEqual([a]);
+    });
+
+    it('without it, starts over: the earlier runs are removed first', async () => {
+      const out = join(outRoot, 'resume-off');
+      await runMatrix(matrix, options(out, resumable([])));
+      const calls: string[] = [];
+      const run = await runMatrix(matrix, options(out, resumable(calls)));
+      expect(calls).toHaveLength(3 * run.outcomes.length);
+      expect(run.kept).toBeUndefined();
     });
   });
 

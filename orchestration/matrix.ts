@@ -28,6 +28,7 @@ import {
   variantsFor,
 } from '../scenarios/matrices/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
+import { type KeptRuns, keptRun, summarizeKept } from './matrix-resume.ts';
 import { compareScales, needsScaleCheck, SCALE_CHECK_FILES, settleScaleCheck } from './matrix-scale-check.ts';
 import type { RunScenarioOptions } from './options.ts';
 import { runScenario } from './run.ts';
@@ -61,6 +62,12 @@ export interface RunMatrixOptions {
    * (fixed fast scales that check the machinery, not the answers).
    */
   scaleCheck?: boolean;
+  /**
+   * Keep the runs an earlier, unfinished invocation left in `outDir` (same matrix, size and repetitions) and
+   * run only the rest (orchestration/matrix-resume.ts says which runs are kept). Default false: `outDir`'s
+   * earlier runs of this matrix are removed first.
+   */
+  resume?: boolean;
   /** Default: runScenario. */
   run?: ScenarioRunner;
   /** Called before each variant starts (the CLI prints a line). Default: none. */
@@ -84,6 +91,8 @@ export interface MatrixVariantStart {
   seed: number;
   /** This is the variant's run again at 1x, the scale check's. */
   scaleCheck?: boolean;
+  /** Not run: an earlier invocation's run of it was kept (`resume`). */
+  kept?: boolean;
 }
 
 /** One pass over the variants: their outcomes with one seed, and what the rule decided on them. */
@@ -108,6 +117,8 @@ export interface MatrixRun {
   wallTimeS: number;
   /** A variant's run ended aborted (Ctrl-C): the caller stops there. */
   interrupted: boolean;
+  /** The runs kept from an earlier invocation (`resume`); undefined when every run was made by this one. */
+  kept?: KeptRuns;
 }
 
 function message(error: unknown): string {
@@ -166,10 +177,15 @@ async function runVariant(
     await writeFile(join(dir, ERROR_FILE), `${JSON.stringify({ variant: variant.label, error: text }, null, 2)}\n`);
     return { outcome: { ...base, result: null, error: text }, aborted: false };
   }
-  if (result.fidelity?.timeScaleSource === 'auto' && !pinned.has(variant.label))
-    pinned.set(variant.label, { timeScale: result.timeScale, source: 'auto' });
+  pinAutoPick(pinned, variant.label, result);
   await writeFile(join(dir, RESULT_FILE), `${JSON.stringify(result)}\n`, 'utf8');
   return { outcome: outcomeOf(variant, result), aborted: result.status === 'aborted' };
+}
+
+/** A variant's first run at `auto` fixes the scale of its later repetitions. */
+function pinAutoPick(pinned: Map<string, PinnedScale>, label: string, result: RunResult): void {
+  if (result.fidelity?.timeScaleSource === 'auto' && !pinned.has(label))
+    pinned.set(label, { timeScale: result.timeScale, source: 'auto' });
 }
 
 /** What a variant's run leaves in its folder: its RunResult, or why it has none. */
@@ -213,13 +229,30 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
   if (!Number.isInteger(count) || count < 1)
     throw new RangeError(`repetitions must be a whole number >= 1, got ${count}`);
   const baseSeed = variants[0] === undefined ? 0 : variantScenario(matrix, variants[0], options.size).seed;
+  const resume = options.resume === true;
   // Results of an earlier run with a different repetition count must not sit next to this one's.
-  const earlierRuns = (await readdir(options.outDir).catch(() => [])).filter((name) => /^run-\d+$/.test(name));
-  await Promise.all(
-    [...variants.map((v) => variantSlug(v.label)), ...earlierRuns].map((name) =>
-      rm(join(options.outDir, name), { recursive: true, force: true }),
-    ),
-  );
+  if (!resume) await removeEarlierRuns(options.outDir, variants);
+  /** The runs an earlier invocation made that this one keeps (`resume`). */
+  const kept: RunResult[] = [];
+  /** An earlier invocation's run of this variant in `dir` (as runVariant would run it), when `resume` may keep it. */
+  const keep = async (variant: MatrixVariant, dir: string, seedOffset: number, timeScale: number | undefined) => {
+    if (!resume) return undefined;
+    let planned: Scenario;
+    try {
+      planned = variantScenario(matrix, variant, options.size);
+    } catch {
+      return undefined; // runVariant records why the variant cannot run
+    }
+    const scenario = { ...planned, seed: planned.seed + seedOffset };
+    const result = await keptRun({
+      dir,
+      variant: variant.label,
+      scenario,
+      ...(timeScale === undefined ? {} : { timeScale }),
+    });
+    if (result !== undefined) kept.push(result);
+    return result === undefined ? undefined : outcomeOf(variant, result);
+  };
   const repetitions: MatrixRepetition[] = [];
   /** The scale each variant keeps in later repetitions: its `auto` pick, or 1x after the scale check. */
   const pinned = new Map<string, PinnedScale>();
@@ -251,27 +284,29 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
         repetitions: count,
         seed: baseSeed + r - 1,
       };
-      options.onVariant?.(start);
       const variantDir = join(dir, variantSlug(variant.label));
-      const { outcome, aborted } = await runVariant(matrix, variant, r - 1, variantDir, options, pinned);
+      let outcome = await keep(variant, variantDir, r - 1, pinned.get(variant.label)?.timeScale);
+      if (outcome?.result) pinAutoPick(pinned, variant.label, outcome.result);
+      options.onVariant?.(outcome === undefined ? start : { ...start, kept: true });
+      if (outcome === undefined) {
+        const ran = await runVariant(matrix, variant, r - 1, variantDir, options, pinned);
+        outcome = ran.outcome;
+        interrupted = ran.aborted;
+      }
       outcomes.push(outcome);
-      interrupted = aborted;
       if (r === 1 && checkScales && !interrupted && needsScaleCheck(outcome)) {
-        options.onVariant?.({ ...start, scaleCheck: true });
-        const again = await runVariant(
-          matrix,
-          variant,
-          0,
-          join(variantDir, SCALE_CHECK_FILES.at1xDir),
-          options,
-          pinned,
-          {
+        const at1xDir = join(variantDir, SCALE_CHECK_FILES.at1xDir);
+        let again = await keep(variant, at1xDir, 0, 1);
+        options.onVariant?.({ ...start, scaleCheck: true, ...(again === undefined ? {} : { kept: true }) });
+        if (again === undefined) {
+          const ran = await runVariant(matrix, variant, 0, at1xDir, options, pinned, {
             timeScale: 1,
             source: 'scale-check',
-          },
-        );
-        at1x.set(variant.label, again.outcome);
-        interrupted = again.aborted;
+          });
+          again = ran.outcome;
+          interrupted = ran.aborted;
+        }
+        at1x.set(variant.label, again);
       }
     }
     if (r === 1) {
@@ -286,7 +321,19 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     repetitions.push({ seed: baseSeed + r - 1, outcomes, verdict });
   }
   const wallTimeS = (performance.now() - startedRealMs) / 1000;
-  return concludeMatrix(matrix, repetitions, scaleCheck, interrupted, options.outDir, wallTimeS);
+  const run = await concludeMatrix(matrix, repetitions, scaleCheck, interrupted, options.outDir, wallTimeS);
+  const keptRuns = summarizeKept(kept);
+  return keptRuns === undefined ? run : { ...run, kept: keptRuns };
+}
+
+/** Removes this matrix's variant folders and repetition folders an earlier run left in `outDir`. */
+async function removeEarlierRuns(outDir: string, variants: readonly MatrixVariant[]): Promise<void> {
+  const earlierRuns = (await readdir(outDir).catch(() => [])).filter((name) => /^run-\d+$/.test(name));
+  await Promise.all(
+    [...variants.map((v) => variantSlug(v.label)), ...earlierRuns].map((name) =>
+      rm(join(outDir, name), { recursive: true, force: true }),
+    ),
+  );
 }
 
 /** Each check's record beside its variant's result.json, for the report and `--report-only`. */

@@ -171,6 +171,42 @@ describe('botcap matrix (stubbed runs)', () => {
     );
   });
 
+  it('--resume keeps the completed runs of a run that stopped, runs the rest and records what it kept', async () => {
+    const out = join(outRoot, 'resume');
+    // As runScenario records them: each result names its seed and the scenario it ran.
+    const recording: ScenarioRunner = async (scenario, options) => ({
+      ...(await stubRunner(scenario, options)),
+      seed: scenario.seed,
+      scenario: { name: scenario.name, resolved: structuredClone(scenario) as Record<string, unknown> },
+    });
+    await cli(['scheduler', '--quick', '--repeat', '2', '--out', out], recording);
+    const dir = join(out, 'scheduler');
+    // The run the lost machine never finished.
+    rmSync(join(dir, 'run-2', 'queue-worker-x3'), { recursive: true });
+    const ran: string[] = [];
+    const { exitCode, stderr } = await cli(
+      ['scheduler', '--quick', '--repeat', '2', '--resume', '--out', out],
+      async (scenario, options) => {
+        ran.push(`${options.variant} seed ${scenario.seed}`);
+        return recording(scenario, options);
+      },
+    );
+    expect({ exitCode, stderr }).toMatchObject({ exitCode: 0 });
+    expect(ran).toEqual(['queue-worker x3 seed 2']);
+    expect(stderr).toContain("repetition 1/2 (seed 1), variant 1/2 'none x3': kept from the earlier run");
+    const record = JSON.parse(readFileSync(join(dir, 'matrix-run.json'), 'utf8')) as {
+      produced: { command: string; kept?: { runs: number } };
+    };
+    expect(record.produced.command).toBe(`botcap matrix scheduler --quick --repeat 2 --resume --out ${out}`);
+    expect(record.produced.kept).toMatchObject({ runs: 3 });
+    await cli(['index', '--out', out]);
+    expect(readFileSync(join(out, 'index.md'), 'utf8')).toContain('; 3 runs kept from an earlier invocation (commit ');
+
+    const both = await cli(['scheduler', '--report-only', '--resume', '--out', out], recording);
+    expect(both.exitCode).toBe(1);
+    expect(both.stderr).toContain('--report-only runs nothing and --resume runs what is missing: pick one');
+  });
+
   it('all --quick writes every matrix and one index page', async () => {
     const out = join(outRoot, 'all');
     await cli(['all', '--quick', '--out', out], stubRunner);

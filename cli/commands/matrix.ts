@@ -13,6 +13,7 @@ import {
   writeIndex,
   writeMatrixRecord,
 } from '../../orchestration/matrix-index.ts';
+import type { KeptRuns } from '../../orchestration/matrix-resume.ts';
 import { scaleCheckText } from '../../reports/matrix/index.ts';
 import {
   getMatrix,
@@ -104,6 +105,7 @@ interface MatrixCliOptions {
   /** Unset: on at default size, off with --quick. */
   scaleCheck?: boolean;
   reportOnly?: boolean;
+  resume?: boolean;
   out: string;
   list?: boolean;
 }
@@ -146,6 +148,10 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       MATRIX_DEFAULTS.outDir,
     )
     .option(
+      '--resume',
+      'keep the runs an unfinished run of the same matrix (same size and --repeat) left in --out, and run only the rest: after a Ctrl-C, a crash or a lost machine',
+    )
+    .option(
       '--report-only',
       'run nothing: decide and write the verdict and report again from the results a finished run left in --out (after a botcap change to a rule or a report); all = every matrix folder there, then the index',
     )
@@ -180,6 +186,11 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         process.exitCode = 1;
         return;
       }
+      if (options.reportOnly === true && options.resume === true) {
+        process.stderr.write('botcap matrix: --report-only runs nothing and --resume runs what is missing: pick one\n');
+        process.exitCode = 1;
+        return;
+      }
       if (options.reportOnly === true) {
         await reportAgain(name!, matrices, options);
         return;
@@ -190,9 +201,10 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
       const runs: Array<readonly [MatrixRun, MatrixRecord]> = [];
       const scaleCheckFlag =
         options.scaleCheck === undefined ? '' : options.scaleCheck ? ' --scale-check' : ' --no-scale-check';
-      const command = `botcap matrix ${name}${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`}${scaleCheckFlag} --out ${options.out}`;
+      const resumeFlag = options.resume === true ? ' --resume' : '';
+      const command = `botcap matrix ${name}${size === 'quick' ? ' --quick' : ''}${options.repeat === undefined ? '' : ` --repeat ${options.repeat}`}${scaleCheckFlag}${resumeFlag} --out ${options.out}`;
       const commit = (await gitCommit()) ?? null;
-      const produced = (matrixStartedAt: string, wallTimeS: number): MatrixProvenance => ({
+      const produced = (matrixStartedAt: string, wallTimeS: number, kept?: KeptRuns): MatrixProvenance => ({
         command,
         size,
         repetitions,
@@ -201,6 +213,7 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         wallTimeS,
         gitCommit: commit,
         scaleCheck,
+        ...(kept === undefined ? {} : { kept }),
       });
       if (matrices.length > 1) {
         const totalS = matrices.reduce((sum, m) => sum + estimateMatrixRealS(m, size, repetitions, scaleCheck), 0);
@@ -214,16 +227,17 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
             size,
             repetitions,
             scaleCheck,
+            resume: options.resume === true,
             outDir: join(options.out, matrix.name),
             onVariant: (v) =>
               progress.line(
-                `matrix ${v.matrix}: ${v.repetitions > 1 ? `repetition ${v.repetition}/${v.repetitions} (seed ${v.seed}), ` : ''}variant ${v.index + 1}/${v.count} '${v.label}'${v.scaleCheck === true ? ' again at 1x (scale check)' : ''}`,
+                `matrix ${v.matrix}: ${v.repetitions > 1 ? `repetition ${v.repetition}/${v.repetitions} (seed ${v.seed}), ` : ''}variant ${v.index + 1}/${v.count} '${v.label}'${v.scaleCheck === true ? ' again at 1x (scale check)' : ''}${v.kept === true ? ': kept from the earlier run' : ''}`,
               ),
             onStage: (stage) => progress.stage(stage),
             onProgress: (event) => progress.update(event),
             ...(run === undefined ? {} : { run }),
           });
-          const record = matrixRecord(result, produced(matrixStartedAt, result.wallTimeS));
+          const record = matrixRecord(result, produced(matrixStartedAt, result.wallTimeS, result.kept));
           const recordPath = await writeMatrixRecord(join(options.out, matrix.name), record);
           runs.push([result, record]);
           progress.line(`matrix ${matrix.name}: ${result.verdict.answer} (${Math.round(result.wallTimeS)} s)`);

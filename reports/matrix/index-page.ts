@@ -130,9 +130,14 @@ function producedText(entry: IndexEntry, f: Formatter): string {
       : `${f.text('; verdict and report written again from those runs by ')}${f.code(r.command)}${f.text(
           `${r.gitCommit ? `, commit ${r.gitCommit}` : ''}, at ${r.at}`,
         )}`;
+  const kept =
+    p.kept === undefined
+      ? ''
+      : `; ${p.kept.runs} ${p.kept.runs === 1 ? 'run' : 'runs'} kept from an earlier invocation (commit ` +
+        `${p.kept.gitCommits.join(', ') || 'unknown'}, from ${p.kept.firstStartedAt}, ${Math.round(p.kept.loadRealS)} s of load)`;
   return `${f.code(p.command)}${f.text(
     ` (${p.size} size, ${repetitions})${p.gitCommit ? `, commit ${p.gitCommit}` : ''}, started ${p.startedAt}, ` +
-      `${Math.round(p.wallTimeS)} s on ${p.machine}`,
+      `${Math.round(p.wallTimeS)} s on ${p.machine}${kept}`,
   )}${rewritten}`;
 }
 
