@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { readJsonIfAny } from '../common/read-json.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
@@ -14,9 +13,9 @@ import type { Scenario } from '../scenarios/schema.ts';
  * used: the picks come from the kept runs, and the check compares the same results with the same rule.
  */
 
-/** Where a run may be kept from: its folder, and what it must have been. */
+/** Where a run may be kept from: its result file, and what it must have been. */
 export interface KeptRunQuery {
-  dir: string;
+  resultPath: string;
   variant: string;
   /** The scenario as this invocation would run it, seed included; its time scale is not compared. */
   scenario: Scenario;
@@ -25,17 +24,17 @@ export interface KeptRunQuery {
 }
 
 /**
- * The RunResult an earlier invocation left in `query.dir`, when this one can keep it; undefined when the
+ * The RunResult an earlier invocation left at `query.resultPath`, when this one can keep it; undefined when the
  * variant must run again: no result there (not reached, or it failed to run: a failure may not recur), an
  * unreadable one (a process killed while writing it), a run that did not complete (the Ctrl-C that stopped
  * that invocation ends its run aborted), or a run of another variant, scenario, seed or scale (the matrix
  * changed in between, or the folder held another size or repetition count).
  *
  * @example
- * const kept = await keptRun({ dir: 'out/slotting/run-2/none', variant: 'none', scenario, timeScale: 2 });
+ * const kept = await keptRun({ resultPath: 'out/slotting/run-2/none/result.json', variant: 'none', scenario, timeScale: 2 });
  */
 export async function keptRun(query: KeptRunQuery): Promise<RunResult | undefined> {
-  const saved = await readJsonIfAny(join(query.dir, 'result.json')).catch(() => undefined);
+  const saved = await readJsonIfAny(query.resultPath).catch(() => undefined);
   if (saved === undefined) return undefined;
   const parsed = runResultSchema.safeParse(saved);
   if (!parsed.success) return undefined;

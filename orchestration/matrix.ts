@@ -245,7 +245,7 @@ export async function runMatrix(matrix: MatrixDefinition, options: RunMatrixOpti
     }
     const scenario = { ...planned, seed: planned.seed + seedOffset };
     const result = await keptRun({
-      dir,
+      resultPath: join(dir, RESULT_FILE),
       variant: variant.label,
       scenario,
       ...(timeScale === undefined ? {} : { timeScale }),
