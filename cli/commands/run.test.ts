@@ -44,6 +44,16 @@ function readResult(dir: string): RunResult {
   return runResultSchema.parse(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')));
 }
 
+/**
+ * At 20x the 30 s reply deadline is 1.5 real seconds. A faithful run loses few. One the lab distorted (CI's
+ * parallel tests starve it: 49 updates injected where a quiet machine injects ~230, 16 lost; in later CI runs
+ * 47 of 47 lost) may lose all to lateness: there the replies recorded (late or not) are what shows the path
+ * works, and a broken path has none.
+ */
+function lostAtMost(result: RunResult): number {
+  return result.load.updatesInjected * (result.fidelity?.status === 'ok' ? 0.1 : 1);
+}
+
 describe('botcap run', () => {
   beforeEach(() => {
     process.exitCode = undefined;
@@ -67,12 +77,7 @@ describe('botcap run', () => {
     const latency = histogramStats(decodeHistogram(result.latency.replyFinal));
     expect(latency.count).toBeGreaterThan(20);
     expect(latency.p50).toBeGreaterThan(0);
-    // At 20x the 30 s reply deadline is 1.5 real seconds. A faithful run loses few. One the lab distorted (CI's
-    // parallel tests starve it: 49 updates injected where a quiet machine injects ~230, 16 lost; in later CI runs
-    // 47 of 47 lost) may lose all to lateness: there the replies above (latency.count, every one late or not) are
-    // what shows the path works, and a broken path has none.
-    const lostAtMost = result.load.updatesInjected * (result.fidelity?.status === 'ok' ? 0.1 : 1);
-    expect(result.correctness.lostUpdates).toBeLessThanOrEqual(lostAtMost);
+    expect(result.correctness.lostUpdates).toBeLessThanOrEqual(lostAtMost(result));
     expect(result.telegram.callsByMethod.sendMessage).toBeGreaterThan(0);
     expect(result.timeSeries.some((s) => s.name === 'cpu_percent' && s.source === 'bot-1')).toBe(true);
     expect(result.timeSeries.some((s) => s.name === 'pg_connections' && s.points.length > 0)).toBe(true);
@@ -112,7 +117,8 @@ describe('botcap run', () => {
     expect(runResultSchema.parse(JSON.parse(stdout)).startedAt).toBe(result.startedAt);
     expect(result.environment.bot).toMatchObject({ instances: 2, transport: 'webhook' });
     expect(result.latency.replyFinal.count).toBeGreaterThan(20);
-    expect(result.correctness.lostUpdates).toBeLessThanOrEqual(result.load.updatesInjected * 0.1);
+    // At 20x with --allow-distorted, the same rule as above: CI's parallel tests starved it to 54 updates, 14 lost.
+    expect(result.correctness.lostUpdates).toBeLessThanOrEqual(lostAtMost(result));
     expect(result.thresholds).toContainEqual(expect.objectContaining({ expression: 'p(50)<1', passed: false }));
     const instances = new Set(result.timeSeries.filter((s) => s.name === 'cpu_percent').map((s) => s.source));
     expect(instances).toEqual(new Set(['loadgen', 'postgres', 'bot-1', 'bot-2']));
