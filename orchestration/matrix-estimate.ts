@@ -34,7 +34,8 @@ export const RUN_OVERHEAD_REAL_S = { first: 9, perExtraInstance: 1 } as const;
  * commits 5156c49 to 7a13160, 2026-12-04/05, slotting's then from 9d8e458): every matrix's actual wall time came
  * out 0.64-1.29x of this estimate (scheduler 0.64, sessions 0.72, signals 0.85, slot-cap 0.93, slotting 0.94,
  * monitoring 1.04, breaker 1.05, pooling 1.21, llm-cost 1.26, transport 1.29). Slotting's next runs came out 0.80x
- * (a9e8136, 4,968 s) and, with the scale check, 0.93x (b0c13ef and b629669 with --resume, 8,623 s); not refitted. The earlier estimate, a fixed 10 work items per
+ * (a9e8136, 4,968 s) and, with the scale check, 0.93x (b0c13ef and b629669 with --resume, 8,623 s); scheduler's
+ * with the scale check 0.95x (6518043 and c796669 with --resume, 8,980 s); not refitted. The earlier estimate, a fixed 10 work items per
  * real second with no regard for the bound, was off by 0.27x (signals) to 2.63x (llm-cost).
  */
 export const AUTO_TIME_SCALE_ESTIMATE = {

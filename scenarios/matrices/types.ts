@@ -31,7 +31,7 @@ export const MATRIX_REPETITIONS: Readonly<Record<MatrixSize, number>> = { defaul
  * runs are estimated at ~8.9 hours, and the scale check (a run at 1x of each variant above 1x, because near
  * saturation a figure can move with the scale while it reads faithful: reports/matrix/scale-check.ts) adds
  * ~3.2: ~12.1 hours (`botcap matrix --list`, orchestration/matrix-estimate.ts). `--repeat 1` is estimated at
- * ~6.3 hours, `--no-scale-check` at ~8.9. The ten committed runs took 11.4 hours together (docs/findings).
+ * ~6.3 hours, `--no-scale-check` at ~8.9. The ten committed runs took 12.7 hours together (docs/findings).
  */
 export const TOTAL_BUDGET_REAL_S: Readonly<Record<MatrixSize, number>> = { default: 45_300, quick: 300 };
 
