@@ -1,7 +1,12 @@
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { readJsonIfAny } from '../common/read-json.ts';
 import { type RunResult, runResultSchema } from '../contracts/run-result.ts';
+import { variantSlug } from '../scenarios/matrices/apply.ts';
+import { type MatrixDefinition, type MatrixSize, variantScenario, variantsFor } from '../scenarios/matrices/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
+import { AUTO_TIME_SCALE_ESTIMATE, estimatedTimeScale, estimateRunRealS } from './matrix-estimate.ts';
+import { SCALE_CHECK_FILES } from './matrix-scale-check.ts';
 
 /**
  * `botcap matrix --resume`: a matrix at default size runs for hours, longer than a laptop stays awake or a
@@ -12,6 +17,14 @@ import type { Scenario } from '../scenarios/schema.ts';
  * The seeds, the `auto` picks and the scale check's decisions are the ones the first invocation would have
  * used: the picks come from the kept runs, and the check compares the same results with the same rule.
  */
+
+/** What a variant's run leaves in its folder: its RunResult. */
+export const RESULT_FILE = 'result.json';
+
+/** The folder of one repetition: the matrix's own with a single repetition, `run-<i>` under it with several. */
+export function repetitionDir(outDir: string, repetition: number, repetitions: number): string {
+  return repetitions === 1 ? outDir : join(outDir, `run-${repetition}`);
+}
 
 /** Where a run may be kept from: its result file, and what it must have been. */
 export interface KeptRunQuery {
@@ -75,4 +88,56 @@ export function summarizeKept(kept: readonly RunResult[]): KeptRuns | undefined 
   const firstStartedAt = kept.map((r) => r.startedAt).sort()[0]!;
   const loadRealS = kept.reduce((sum, r) => sum + r.durationRealS, 0);
   return { runs: kept.length, gitCommits, firstStartedAt, loadRealS };
+}
+
+/** The runs a `--resume` over a folder would keep, counted before it starts, and the wall time they save. */
+export interface KeptEstimate {
+  runs: number;
+  /** What orchestration/matrix-estimate.ts estimates those runs (and the calibrations they spare) to take. */
+  realS: number;
+}
+
+/**
+ * Before a `--resume` starts: which of the matrix's runs (every repetition's, and the scale check's at 1x) it
+ * will keep from `outDir`, by the same check the run applies, and what they would have cost by the matrix's
+ * estimate; so the line printed at the start says what is left, not the whole matrix. A count, not a promise:
+ * the time scale is not compared here (the picks and the check's moves are made during the run), so a kept-
+ * looking run that the matrix runs again at another scale counts as kept.
+ *
+ * @example
+ * await estimateKept(getMatrix('scheduler'), { size: 'default', repetitions: 3, scaleCheck: true, outDir: 'out/scheduler' })
+ * // { runs: 28, realS: 5_200 }
+ */
+export async function estimateKept(
+  matrix: MatrixDefinition,
+  options: { size: MatrixSize; repetitions: number; scaleCheck: boolean; outDir: string },
+): Promise<KeptEstimate> {
+  let runs = 0;
+  let realS = 0;
+  for (const variant of variantsFor(matrix, options.size)) {
+    let planned: Scenario;
+    try {
+      planned = variantScenario(matrix, variant, options.size);
+    } catch {
+      continue; // a variant that cannot run has nothing to keep
+    }
+    for (let r = 1; r <= options.repetitions; r++) {
+      const dir = join(repetitionDir(options.outDir, r, options.repetitions), variantSlug(variant.label));
+      const scenario = { ...planned, seed: planned.seed + r - 1 };
+      if ((await keptRun({ resultPath: join(dir, RESULT_FILE), variant: variant.label, scenario })) !== undefined) {
+        runs++;
+        realS += estimateRunRealS(planned);
+        // Later repetitions take the first's pick: keeping it spares the calibration.
+        if (r === 1 && planned.timeScale === 'auto') realS += AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
+      }
+      if (r !== 1 || !options.scaleCheck) continue;
+      const at1x = join(dir, SCALE_CHECK_FILES.at1xDir, RESULT_FILE);
+      if ((await keptRun({ resultPath: at1x, variant: variant.label, scenario, timeScale: 1 })) !== undefined) {
+        runs++;
+        // The estimate counts a check run only for a variant it expects above 1x.
+        if (estimatedTimeScale(planned) > 1) realS += estimateRunRealS({ ...planned, timeScale: 1 });
+      }
+    }
+  }
+  return { runs, realS };
 }

@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../contracts/run-result.ts';
 import type { ScaleCheck } from '../reports/matrix/index.ts';
 import { makeRun, spread, withDigests } from '../reports/matrix/testing/outcomes.ts';
-import { getMatrix, variantSlug } from '../scenarios/matrices/index.ts';
+import { getMatrix, variantScenario, variantSlug } from '../scenarios/matrices/index.ts';
 import { type MatrixVariantStart, reportMatrixAgain, runMatrix, type ScenarioRunner } from './matrix.ts';
+import { estimateMatrixRealS, estimateRunRealS } from './matrix-estimate.ts';
+import { estimateKept } from './matrix-resume.ts';
 
 /** runMatrix with runScenario replaced by a stand-in, so the plumbing is tested in milliseconds. */
 
@@ -331,6 +333,16 @@ describe('runMatrix', () => {
       const stopped = await runMatrix(matrix, options(out, resumable(first, stopAt)));
       expect(stopped.interrupted).toBe(true);
       expect(first).toHaveLength(stopAt);
+
+      // Counted before the resume starts: the runs it keeps, and an estimate of the rest that is exactly the
+      // estimate of the runs left (repetition 2 but its first variant).
+      const kept = await estimateKept(matrix, { size: 'quick', repetitions: 2, scaleCheck: true, outDir: out });
+      expect(kept.runs).toBe(stopAt - 1);
+      const runS = (label: string) =>
+        estimateRunRealS(variantScenario(matrix, matrix.variants.find((v) => v.label === label)!, 'quick'));
+      expect(estimateMatrixRealS(matrix, 'quick', 2, true) - kept.realS).toBeCloseTo(
+        labels.slice(1).reduce((sum, label) => sum + runS(label), 0),
+      );
 
       const second: string[] = [];
       const started: MatrixVariantStart[] = [];

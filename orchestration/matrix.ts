@@ -28,7 +28,7 @@ import {
   variantsFor,
 } from '../scenarios/matrices/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
-import { type KeptRuns, keptRun, summarizeKept } from './matrix-resume.ts';
+import { type KeptRuns, keptRun, RESULT_FILE, repetitionDir, summarizeKept } from './matrix-resume.ts';
 import { compareScales, needsScaleCheck, SCALE_CHECK_FILES, settleScaleCheck } from './matrix-scale-check.ts';
 import type { RunScenarioOptions } from './options.ts';
 import { runScenario } from './run.ts';
@@ -188,8 +188,7 @@ function pinAutoPick(pinned: Map<string, PinnedScale>, label: string, result: Ru
     pinned.set(label, { timeScale: result.timeScale, source: 'auto' });
 }
 
-/** What a variant's run leaves in its folder: its RunResult, or why it has none. */
-const RESULT_FILE = 'result.json';
+/** What a variant's run leaves in its folder besides its RunResult (RESULT_FILE): why it has none. */
 const ERROR_FILE = 'error.json';
 
 /** The variant's label, kill flag and note, as every outcome of it carries them. */
@@ -204,11 +203,6 @@ function outcomeOf(variant: MatrixVariant, result: RunResult): VariantOutcome {
       ? null
       : `the run ${result.status}${result.error ? `: ${redactSecrets(result.error)}` : ''}`;
   return { ...outcomeBase(variant), result, error };
-}
-
-/** The folder of one repetition: the matrix's own with a single repetition, `run-<i>` under it with several. */
-function repetitionDir(outDir: string, repetition: number, repetitions: number): string {
-  return repetitions === 1 ? outDir : join(outDir, `run-${repetition}`);
 }
 
 /**

@@ -331,6 +331,14 @@ describe('botcap matrix (stubbed runs)', () => {
     expect(estimateLine(slotCap, 'default', 3)).toMatch(/x 3 repetitions and the scale check, ~\d+ (s|min) estimated$/);
     expect(estimateLine(slotCap, 'default', 3, false)).not.toContain('scale check');
     expect(estimateLine(getMatrix('pooling'), 'default', 3)).not.toContain('scale check');
+    // --resume: what it keeps, and the estimate of the rest (the whole when the kept runs save nothing, none when they save it all).
+    const nothingSaved = estimateLine(slotCap, 'default', 3, true, { runs: 7, realS: 0 });
+    const [whole, left] = nothingSaved
+      .match(/, (~\d+ (?:s|min)) estimated; 7 runs kept, (~\d+ (?:s|min)) left$/)!
+      .slice(1);
+    expect(left).toBe(whole);
+    const wholeS = estimateMatrixRealS(slotCap, 'default', 3);
+    expect(estimateLine(slotCap, 'default', 3, true, { runs: 1, realS: wholeS })).toMatch(/; 1 run kept, ~0 s left$/);
     expect(estimateMatrixRealS(slotCap, 'default')).toBeGreaterThan(estimateMatrixRealS(slotCap, 'default', 3, false));
   });
 

@@ -13,7 +13,7 @@ import {
   writeIndex,
   writeMatrixRecord,
 } from '../../orchestration/matrix-index.ts';
-import type { KeptRuns } from '../../orchestration/matrix-resume.ts';
+import { estimateKept, type KeptEstimate, type KeptRuns } from '../../orchestration/matrix-resume.ts';
 import { scaleCheckText } from '../../reports/matrix/index.ts';
 import {
   getMatrix,
@@ -77,21 +77,29 @@ export function formatMatrixList(): string {
 }
 
 /**
- * The line printed before a matrix starts: what it will run and how long that should take.
+ * The line printed before a matrix starts: what it will run and how long that should take; with `--resume`,
+ * how many runs it keeps (`kept`, from estimateKept) and how long the rest should take.
  *
  * @example
  * estimateLine(getMatrix('pooling'), 'default', 3) // 'matrix pooling: 4 variants x 3 repetitions, ~9 min estimated'
+ * estimateLine(scheduler, 'default', 3, true, { runs: 28, realS: 5_200 })
+ * // 'matrix scheduler: 12 variants x 3 repetitions and the scale check, ~157 min estimated; 28 runs kept, ~70 min left'
  */
 export function estimateLine(
   matrix: MatrixDefinition,
   size: MatrixSize,
   repetitions: number,
   scaleCheck: boolean = size === 'default',
+  kept?: KeptEstimate,
 ): string {
   const variants = variantsFor(matrix, size).length;
   const times = repetitions === 1 ? '1 repetition' : `${repetitions} repetitions`;
   const checked = scaleCheck && estimateScaleCheckRealS(matrix, size) > 0 ? ' and the scale check' : '';
-  return `matrix ${matrix.name}: ${variants} variants x ${times}${checked}, ${realTime(estimateMatrixRealS(matrix, size, repetitions, scaleCheck))} estimated`;
+  const totalS = estimateMatrixRealS(matrix, size, repetitions, scaleCheck);
+  const line = `matrix ${matrix.name}: ${variants} variants x ${times}${checked}, ${realTime(totalS)} estimated`;
+  if (kept === undefined) return line;
+  const runs = kept.runs === 1 ? '1 run' : `${kept.runs} runs`;
+  return `${line}; ${runs} kept, ${realTime(Math.max(0, totalS - kept.realS))} left`;
 }
 
 function machineText(): string {
@@ -215,13 +223,23 @@ export function registerMatrix(program: Command, run?: ScenarioRunner): void {
         scaleCheck,
         ...(kept === undefined ? {} : { kept }),
       });
+      // With --resume, what each matrix keeps from --out (counted before it starts), so the estimates say what is left.
+      const keptByMatrix = new Map<string, KeptEstimate>();
+      if (options.resume === true) {
+        for (const m of matrices) {
+          const outDir = join(options.out, m.name);
+          keptByMatrix.set(m.name, await estimateKept(m, { size, repetitions, scaleCheck, outDir }));
+        }
+      }
       if (matrices.length > 1) {
         const totalS = matrices.reduce((sum, m) => sum + estimateMatrixRealS(m, size, repetitions, scaleCheck), 0);
-        progress.line(`botcap matrix ${name}: ${matrices.length} matrices, ${realTime(totalS)} estimated`);
+        const keptS = [...keptByMatrix.values()].reduce((sum, k) => sum + k.realS, 0);
+        const left = options.resume === true ? `, ${realTime(Math.max(0, totalS - keptS))} left` : '';
+        progress.line(`botcap matrix ${name}: ${matrices.length} matrices, ${realTime(totalS)} estimated${left}`);
       }
       try {
         for (const matrix of matrices) {
-          progress.line(estimateLine(matrix, size, repetitions, scaleCheck));
+          progress.line(estimateLine(matrix, size, repetitions, scaleCheck, keptByMatrix.get(matrix.name)));
           const matrixStartedAt = new Date().toISOString();
           const result = await runMatrix(matrix, {
             size,
