@@ -124,18 +124,21 @@ export async function estimateKept(
     for (let r = 1; r <= options.repetitions; r++) {
       const dir = join(repetitionDir(options.outDir, r, options.repetitions), variantSlug(variant.label));
       const scenario = { ...planned, seed: planned.seed + r - 1 };
-      if ((await keptRun({ resultPath: join(dir, RESULT_FILE), variant: variant.label, scenario })) !== undefined) {
+      const result = await keptRun({ resultPath: join(dir, RESULT_FILE), variant: variant.label, scenario });
+      if (result !== undefined) {
         runs++;
         realS += estimateRunRealS(planned);
         // Later repetitions take the first's pick: keeping it spares the calibration.
         if (r === 1 && planned.timeScale === 'auto') realS += AUTO_TIME_SCALE_ESTIMATE.calibrationRealS;
       }
-      if (r !== 1 || !options.scaleCheck) continue;
+      // The estimate counts a check run only for a variant it expects above 1x.
+      if (r !== 1 || !options.scaleCheck || estimatedTimeScale(planned) <= 1) continue;
       const at1x = join(dir, SCALE_CHECK_FILES.at1xDir, RESULT_FILE);
-      if ((await keptRun({ resultPath: at1x, variant: variant.label, scenario, timeScale: 1 })) !== undefined) {
-        runs++;
-        // The estimate counts a check run only for a variant it expects above 1x.
-        if (estimatedTimeScale(planned) > 1) realS += estimateRunRealS({ ...planned, timeScale: 1 });
+      const checked = await keptRun({ resultPath: at1x, variant: variant.label, scenario, timeScale: 1 });
+      if (checked !== undefined) runs++;
+      // Kept, or not needed: a first run kept at 1x has nothing to check.
+      if (checked !== undefined || (result !== undefined && result.timeScale <= 1)) {
+        realS += estimateRunRealS({ ...planned, timeScale: 1 });
       }
     }
   }

@@ -325,6 +325,15 @@ describe('runMatrix', () => {
       const queueWorker = labels.find((l) => l.startsWith('queue-worker'))!;
       // Repetition 1: each variant at 20x and again at 1x; repetition 2: queue-worker at 1x, the rest at 20x.
       expect(fresh).toHaveLength(3 * labels.length);
+      // Over a finished run, everything is kept and nothing is left.
+      const all = await estimateKept(matrix, {
+        size: 'quick',
+        repetitions: 2,
+        scaleCheck: true,
+        outDir: join(outRoot, 'resume-whole'),
+      });
+      expect(all.runs).toBe(fresh.length);
+      expect(estimateMatrixRealS(matrix, 'quick', 2, true) - all.realS).toBeCloseTo(0);
 
       const out = join(outRoot, 'resume');
       const first: string[] = [];
