@@ -82,8 +82,8 @@ export function formatMatrixList(): string {
  *
  * @example
  * estimateLine(getMatrix('pooling'), 'default', 3) // 'matrix pooling: 4 variants x 3 repetitions, ~9 min estimated'
- * estimateLine(scheduler, 'default', 3, true, { runs: 28, realS: 5_200 })
- * // 'matrix scheduler: 12 variants x 3 repetitions and the scale check, ~157 min estimated; 28 runs kept, ~70 min left'
+ * estimateLine(scheduler, 'default', 3, true, { runs: 28, realS: 6_151 })
+ * // 'matrix scheduler: 12 variants x 3 repetitions and the scale check, ~157 min estimated; 28 runs kept, ~54 min left'
  */
 export function estimateLine(
   matrix: MatrixDefinition,
