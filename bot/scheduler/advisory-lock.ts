@@ -26,6 +26,8 @@ export const SCHEDULER_LOCK_KEY = 0x626f_7463_7363n;
  */
 export function createAdvisoryLock(pool: pg.Pool, logger: pino.Logger): LeaderLock {
   let held: { client: pg.PoolClient; controller: AbortController; onError: (error: Error) => void } | undefined;
+  /** Set by kill(): like a crashed process, this instance never leads again. */
+  let killed = false;
 
   function lose(reason: Error | undefined, destroy: boolean): void {
     const current = held;
@@ -41,6 +43,7 @@ export function createAdvisoryLock(pool: pg.Pool, logger: pino.Logger): LeaderLo
 
   return {
     async acquire() {
+      if (killed) return undefined;
       if (held) {
         try {
           await held.client.query('SELECT 1');
@@ -71,6 +74,13 @@ export function createAdvisoryLock(pool: pg.Pool, logger: pino.Logger): LeaderLo
         client.release();
         return undefined;
       }
+      if (killed) {
+        // Killed while this acquire was in flight: a crashed process's connection closes and its lock with it,
+        // so close this one rather than hold a lock no tick will ever use or release.
+        client.off('error', onError);
+        client.release(true);
+        return undefined;
+      }
       held = { client, controller: new AbortController(), onError };
       logger.info('took the advisory-lock leadership');
       return held.controller.signal;
@@ -85,6 +95,7 @@ export function createAdvisoryLock(pool: pg.Pool, logger: pino.Logger): LeaderLo
       }
     },
     async kill() {
+      killed = true;
       lose(new Error('killed'), true);
     },
   };

@@ -12,6 +12,7 @@ import { waitFor } from '../../testing/wait.ts';
 import { botConfigSchema } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Assistant, createAssistant } from '../llm/assistant.ts';
+import { createAdvisoryLock, SCHEDULER_LOCK_KEY } from './advisory-lock.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
 import { RecipientBlockedError } from './send-with-telegram.ts';
 import { claimJobs, materializeJobs } from './skip-locked.ts';
@@ -219,6 +220,26 @@ describe('scheduler strategies with three instances', () => {
     await fleet.schedulers[leader]!.kill(); // and the old leader's process is gone for good
     expect(await runWindow(fleet)).toEqual({ delivered: USERS, duplicates: 0, missing: 0 });
     expect(new Set(fleet.sent.map((s) => s.instance)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it("advisory-lock: a kill while the lock is being taken leaves no lock behind, as a crashed process's closed connection does", async () => {
+    const databaseUrl = await server.createDatabase();
+    const pool = openTestPool(databaseUrl, { max: 2 });
+    const other = openTestPool(databaseUrl, { max: 1 });
+    try {
+      const lock = createAdvisoryLock(pool, logger);
+      const acquiring = lock.acquire();
+      await lock.kill();
+      expect(await acquiring).toBeUndefined();
+      expect(await lock.acquire()).toBeUndefined();
+      const { rows } = await other.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        SCHEDULER_LOCK_KEY.toString(),
+      ]);
+      expect(rows[0]!.locked).toBe(true);
+    } finally {
+      await pool.end();
+      await other.end();
+    }
   });
 
   it('skip-locked: instances share the work through job claims, no duplicates and none missing', async () => {
