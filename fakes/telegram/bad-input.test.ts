@@ -345,3 +345,42 @@ describe('method errors as Telegram words them', () => {
     expectError(await raw(`/bot${token}/sendMessage?chat_id=2&text=x`), 400, 'Bad Request: chat not found');
   });
 });
+
+describe('messages the fake no longer holds (messagesKeptPerChat)', () => {
+  it('a chat keeps its last messages: older ones cannot be replied to, edited or deleted, newer ones can', async () => {
+    const small = await startFakeTelegram({ messagesKeptPerChat: 3, floodControl: false });
+    try {
+      const bot = small.tokens[0]!;
+      small.addChat({ chat_id: 7 });
+      const ids: number[] = [];
+      for (let i = 1; i <= 5; i++) {
+        const sent = await callApi(small.url, bot, 'sendMessage', { chat_id: 7, text: `m${i}` });
+        ids.push((sent.body.result as { message_id: number }).message_id);
+      }
+      const [first, second, third] = ids;
+      const replyTo = (messageId: number) =>
+        callApi(small.url, bot, 'sendMessage', { chat_id: 7, text: 'r', reply_parameters: { message_id: messageId } });
+      expectError(await replyTo(first!), 400, /message to be replied not found/);
+      expectError(
+        await callApi(small.url, bot, 'editMessageText', { chat_id: 7, message_id: second, text: 'x' }),
+        400,
+        /message to edit not found/,
+      );
+      expectError(
+        await callApi(small.url, bot, 'deleteMessage', { chat_id: 7, message_id: first }),
+        400,
+        /message to delete not found/,
+      );
+      // The refused calls stored nothing: ids 3-5 are still held, until the next message pushes 3 out.
+      expect(small.message({ chat_id: 7, message_id: third! })?.text).toBe('m3');
+      expect((await replyTo(ids[3]!)).body.ok).toBe(true);
+      expect(small.message({ chat_id: 7, message_id: third! })).toBeNull();
+      expect(
+        (await callApi(small.url, bot, 'editMessageText', { chat_id: 7, message_id: ids[4], text: 'y' })).body.ok,
+      ).toBe(true);
+      expect(small.message({ chat_id: 7, message_id: ids[4]! })?.text).toBe('y');
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -136,22 +136,28 @@ export class BotState implements WebhookHost {
 
   /** Builds the Update, makes its user and chat known, and queues it for getUpdates or the webhook. */
   inject(input: InjectUpdate): UpdateEntry {
-    const user = this.chats.ensureUser({
-      id: input.user_id,
-      first_name: input.first_name ?? `User ${input.user_id}`,
-      username: input.username,
-      language_code: input.language_code ?? 'en',
-    });
-    const chat = this.chats.ensureChat({
-      id: input.chat_id ?? input.user_id,
-      type: input.chat_type,
-      title: input.chat_title,
-      firstName: user.first_name,
-      username: user.username,
-    });
+    // Known users and chats are looked up first: the arguments that would make them cost an object each.
+    const user =
+      this.chats.users.get(input.user_id) ??
+      this.chats.ensureUser({
+        id: input.user_id,
+        first_name: input.first_name ?? `User ${input.user_id}`,
+        username: input.username,
+        language_code: input.language_code ?? 'en',
+      });
+    const chatId = input.chat_id ?? input.user_id;
+    const chat =
+      this.chats.chats.get(chatId) ??
+      this.chats.ensureChat({
+        id: chatId,
+        type: input.chat_type,
+        title: input.chat_title,
+        firstName: user.first_name,
+        username: user.username,
+      });
     const updateId = this.updateIds.next++;
     const date = this.nowS();
-    const fromJson = JSON.stringify(user);
+    const fromJson = this.chats.userJson(user);
     let json: string;
     let messageId: number;
     let callbackQueryId: string | null = null;

@@ -1,3 +1,5 @@
+import { MessageWindow } from './message-window.ts';
+
 /** Distinct reply_markup texts the registry shares; beyond it a new keyboard is stored as sent. */
 const MARKUPS_INTERNED = 1024;
 
@@ -32,7 +34,8 @@ export interface ChatState {
   json: string;
   nextMessageId: number;
   lastBotMessageId: number;
-  messages: Map<number, StoredMessage>;
+  /** The last messagesKeptPerChat messages by id. */
+  messages: MessageWindow<StoredMessage>;
 }
 
 /** Input to register a chat; missing names get readable defaults. */
@@ -55,6 +58,8 @@ export interface ChatInit {
 export class ChatRegistry {
   readonly chats = new Map<number, ChatState>();
   readonly users = new Map<number, TelegramUser>();
+  /** Each user's JSON, made once: every update from the user carries it. */
+  private readonly userJsons = new Map<number, string>();
   readonly blocked = new Set<number>();
   /** reply_markup texts seen (at most {@link MARKUPS_INTERNED}): the same keyboard on many messages is one string. */
   private readonly markups = new Map<string, string>();
@@ -73,7 +78,13 @@ export class ChatRegistry {
       is_bot: false,
     };
     this.users.set(user.id, created);
+    this.userJsons.set(user.id, JSON.stringify(created));
     return created;
+  }
+
+  /** A known user's JSON as an update's `from` carries it. */
+  userJson(user: TelegramUser): string {
+    return this.userJsons.get(user.id) ?? JSON.stringify(user);
   }
 
   /**
@@ -102,7 +113,7 @@ export class ChatRegistry {
       json: JSON.stringify(chatObject),
       nextMessageId: 1,
       lastBotMessageId: 0,
-      messages: new Map(),
+      messages: new MessageWindow(this.messagesKept),
     };
     this.chats.set(init.id, chat);
     return chat;
@@ -111,10 +122,8 @@ export class ChatRegistry {
   /** Stores a message with the chat's next id, forgetting the oldest past the bound. */
   addMessage(chat: ChatState, message: StoredMessage): number {
     const id = chat.nextMessageId++;
-    chat.messages.set(id, message);
+    chat.messages.add(id, message);
     if (message.fromBot) chat.lastBotMessageId = id;
-    // Ids are sequential, so the message that falls out of the window is known without iterating.
-    if (chat.messages.size > this.messagesKept) chat.messages.delete(id - this.messagesKept);
     return id;
   }
 

@@ -221,6 +221,11 @@ describe('webhook queues', () => {
     expect(fake.stats().bots[0]!.webhook).toMatchObject({ in_flight: 2, non_empty_queues: 4, queued: 12 });
     await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'all delivered');
     expect(mostActive).toBe(2);
+    await waitFor(() => fake.stats().bots[0]!.webhook?.in_flight === 0, 10_000, 'the last delivery settled');
+    expect(fake.stats().bots[0]!.webhook).toMatchObject({ non_empty_queues: 0, queued: 0, deepest_queue: 0 });
+    // An emptied queue takes the chat's next update as a new one would.
+    fake.inject({ kind: 'message', user_id: 81, text: 'again' });
+    await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'the next update delivered');
   });
 
   it('drop_pending_updates empties the queue; deleteWebhook hands the rest to getUpdates', async () => {

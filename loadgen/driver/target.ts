@@ -26,7 +26,10 @@ export interface BotMessageView {
 export interface TelegramTarget {
   /** The records' clock: real monotonic ms (performance.now on the fake's side). */
   nowMs(): number;
-  /** Injects an update the generator built (valid by construction: see FakeTelegram.injectUnchecked). */
+  /**
+   * Injects an update the generator built (valid by construction: see FakeTelegram.injectUnchecked). The object
+   * becomes the target's: it may set fields on it (the bot's token) rather than copy it.
+   */
   inject(update: InjectUpdate): UpdateRecord;
   /** Recorded bot calls with `seq >= sinceSeq`, oldest first. */
   calls(sinceSeq: number): CallRecord[];
@@ -58,7 +61,12 @@ export function fakeTelegramTarget(fake: FakeTelegram, token: string): TelegramT
   };
   return {
     nowMs: () => fake.nowMs(),
-    inject: (update) => fake.injectUnchecked({ ...update, token }),
+    inject: (update) => {
+      // The update is the caller's own fresh object (actions.ts builds one per step): naming the bot on it
+      // spares a copy per update.
+      update.token = token;
+      return fake.injectUnchecked(update);
+    },
     calls: (sinceSeq) => fake.calls({ token, since_seq: sinceSeq, limit: CALLS_PAGE }),
     message: (chatId, messageId) => view(chatId, messageId),
     messageText: (chatId, messageId) =>
