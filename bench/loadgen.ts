@@ -5,8 +5,10 @@
  *    straight at the same bot's webhook in the same run. Same bot, same fake, same concurrency (autocannon's
  *    40 connections = the webhook's max_connections). Twice: with the echo bot calling sendMessage (usually
  *    the bot is then the bottleneck of both drivers) and answering in the webhook reply (no outgoing call,
- *    so the generator's own cost shows). Two floors in the same rounds: undici alone (the HTTP client the fake
- *    delivers with, POSTing what autocannon POSTs) and the fake's webhook delivery alone (no VUs, no correlation).
+ *    so the generator's own cost shows). Floors in the same rounds: undici alone (the HTTP client the fake
+ *    delivers with, POSTing what autocannon POSTs), the least a correlating generator does (undici, the webhook
+ *    reply parsed and handed to its user: webhook replies only) and the fake's webhook delivery with the runner's
+ *    reply reader alone (no VUs, no scenario, no measures).
  * 2. Memory: the generator process's RSS (runner + in-process fake, as `botcap run` has them) while a
  *    closed model holds 10,000 virtual users, measured in a child process of its own.
  * The built-in scenarios' wall times are bench/fidelity.ts's: at their default `--time-scale auto` they take
@@ -24,13 +26,24 @@ import type autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { createScaledClock } from '../common/clock.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
-import { LoadRunner } from '../loadgen/runner.ts';
+import { CallFeed } from '../loadgen/driver/call-feed.ts';
+import { fakeTelegramTarget } from '../loadgen/driver/target.ts';
+import { LOAD_RUNNER_DEFAULTS, LoadRunner } from '../loadgen/runner.ts';
 import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
 import { rerunFromBundle, runningFromBundle } from './bundled.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { TOKEN, type VuChildMessage, type VuMemoryFigures, WEBHOOK_SECRET } from './loadgen-memory-child.ts';
-import { BENCH_METHOD_DEFAULTS, bundledEntry, formatSpread, judge, pinToCpu, type Spread, summarize } from './proc.ts';
+import {
+  BENCH_METHOD_DEFAULTS,
+  bundledEntry,
+  formatSpread,
+  judge,
+  pairedRatios,
+  pinToCpu,
+  type Spread,
+  summarize,
+} from './proc.ts';
 import { type BenchRun, benchRun, formatRun, thousands, writeBenchmarkSection } from './report-file.ts';
 
 /** Every field optional; defaults in {@link LOADGEN_BENCH_DEFAULTS}. */
@@ -93,6 +106,8 @@ export interface CeilingFigures {
    * the throughput ratio read 0.68 and 0.84 in two runs 35 minutes apart (docs/BENCHMARKS.md, 2026-12-04).
    */
   capacityRatio: number;
+  /** The same, round by round: each round's autocannon over that round's runner. */
+  capacityRatioSpread: Spread;
   /**
    * CPU of the generator process per update (runner + fake vs autocannon + fake), µs (medians); the runner's
    * during the load only, which is what competes with the bot (its post-load measurement is runnerMeasureCpuSpread).
@@ -106,8 +121,8 @@ export interface CeilingFigures {
   runnerCpuSpread: Spread;
   autocannonCpuSpread: Spread;
   /**
-   * The fake's webhook delivery alone, no VUs and no correlation: what a generator built on this fake cannot go
-   * below. CPU µs per update (medians), updates/s, and autocannonCpuUsPerRequest / deliveryCpuUsPerUpdate.
+   * The fake's webhook delivery with the runner's reply reader, no VUs, no scenario, no measures: what a runner
+   * built on this fake and reader cannot go below. CPU µs per update (medians), updates/s, and autocannonCpuUsPerRequest / deliveryCpuUsPerUpdate.
    */
   deliveryCpuUsPerUpdate: number;
   deliveryCpuSpread: Spread;
@@ -121,6 +136,11 @@ export interface CeilingFigures {
   undiciCpuSpread: Spread;
   undiciSpread: Spread;
   undiciRatio: number;
+  /**
+   * The least a correlating generator does (correlatingFloorRound), webhook replies only (with sendMessage calls
+   * the reply comes as a call to the fake): CPU µs per update, updates/s, and autocannonCpuUsPerRequest / it.
+   */
+  correlatingFloor?: { cpuUsPerUpdate: number; cpuSpread: Spread; spread: Spread; ratio: number };
 }
 
 export type { VuMemoryFigures };
@@ -144,19 +164,23 @@ function updateBodies(): () => string {
   let sequence = 0;
   return () => {
     const i = sequence++;
-    const chatId = FIRST_CHAT_ID + (i % CEILING_VUS);
-    const user = { id: chatId, is_bot: false, first_name: 'Bench' };
-    return JSON.stringify({
-      update_id: 1_000_000 + i,
-      message: {
-        message_id: i + 1,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: chatId, type: 'private', first_name: 'Bench' },
-        from: user,
-        text: 'Привет! Что нового?',
-      },
-    });
+    return updateBody(i, FIRST_CHAT_ID + (i % CEILING_VUS));
   };
+}
+
+/** The `i`-th message update of a driver that POSTs its own, from `chatId`'s user: a fresh JSON each. */
+function updateBody(i: number, chatId: number): string {
+  const user = { id: chatId, is_bot: false, first_name: 'Bench' };
+  return JSON.stringify({
+    update_id: 1_000_000 + i,
+    message: {
+      message_id: i + 1,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private', first_name: 'Bench' },
+      from: user,
+      text: 'Привет! Что нового?',
+    },
+  });
 }
 
 const WEBHOOK_HEADERS = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET };
@@ -225,6 +249,69 @@ async function undiciRound(echo: EchoBot, durationS: number): Promise<{ updates:
   return { updates, realS: (performance.now() - startedMs) / 1000 };
 }
 
+/**
+ * The least a generator that correlates can do: CEILING_VUS users, each with one update in flight (a fresh
+ * JSON, as autocannon POSTs), through undici as the fake delivers (a Pool of CONNECTIONS, `dispatch`), the
+ * webhook reply parsed and handed to the user waiting on its chat, who then sends the next. No fake (no update
+ * store, queues, timeouts, Bot API checks or records), no scenario, no histograms. What the runner and the fake
+ * do besides is their cost above it; no generator that reads its replies through undici can pass its ratio.
+ */
+async function correlatingFloorRound(echo: EchoBot, durationS: number): Promise<{ updates: number; realS: number }> {
+  const { origin, pathname } = new URL(echo.webhookUrl);
+  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
+  /** Chat -> the user waiting for that chat's reply. */
+  const waiting = new Map<number, () => void>();
+  let sequence = 0;
+  const send = (chatId: number) =>
+    new Promise<void>((resolve, reject) => {
+      const body = updateBody(sequence++, chatId);
+      waiting.set(chatId, resolve);
+      const chunks: Buffer[] = [];
+      pool.dispatch(
+        { origin, path: pathname, method: 'POST', headers: WEBHOOK_HEADERS, body },
+        {
+          onRequestStart: () => {},
+          onResponseStart: () => {},
+          onResponseData: (_controller, chunk) => {
+            chunks.push(chunk);
+          },
+          onResponseEnd: () => {
+            const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id?: number };
+            const user = reply.chat_id === undefined ? undefined : waiting.get(reply.chat_id);
+            if (user === undefined) return reject(new Error('the echo bot answered without a known chat_id'));
+            waiting.delete(reply.chat_id!);
+            user();
+          },
+          onResponseError: (_controller, error) => reject(error),
+        },
+      );
+    });
+  try {
+    return await closedLoop(durationS, send);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** CEILING_VUS users, one per chat, each taking `turn` after `turn` until `durationS` is up; turns counted. */
+async function closedLoop(
+  durationS: number,
+  turn: (chatId: number) => Promise<unknown>,
+): Promise<{ updates: number; realS: number }> {
+  let updates = 0;
+  const startedMs = performance.now();
+  const untilMs = startedMs + durationS * 1000;
+  await Promise.all(
+    Array.from({ length: CEILING_VUS }, async (_, i) => {
+      while (performance.now() < untilMs) {
+        await turn(FIRST_CHAT_ID + i);
+        updates++;
+      }
+    }),
+  );
+  return { updates, realS: (performance.now() - startedMs) / 1000 };
+}
+
 /** A closed model of CEILING_VUS users asking questions with no think time: as fast as replies come back. */
 function ceilingScenario(durationS: number, seed: number): ScenarioInput {
   return {
@@ -265,28 +352,31 @@ async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) 
 }
 
 /**
- * The fake's webhook delivery alone: one update in flight per chat (the runner's VUs' shape), the next injected
- * when the fake recorded the reply to the last. Injection, delivery to the bot, running its webhook reply and
- * recording it, nothing else: no VUs, no think, no correlation, no measuring. Waiting goes through the fake's
- * own waitForReply, which the runner does not use (it reads the record in one poll for all VUs).
+ * The fake's webhook delivery with the runner's reply reader, nothing else: one update in flight per chat (the
+ * runner's VUs' shape), injected as the runner injects (fakeTelegramTarget) and its reply taken as the runner
+ * takes it (one CallFeed polled every LOAD_RUNNER_DEFAULTS.pollIntervalRealMs for all chats), the next update
+ * sent then. Injection, delivery to the bot, running its webhook reply, recording and reading it: no VUs, no
+ * scenario, no think time, no records of the run, no measuring. (The fake's own waitForReply, which validates its
+ * input and arms a timer per wait, cost more per update than the whole runner once the runner got leaner.)
  */
 async function deliveryRound(fake: FakeTelegram, durationS: number): Promise<{ updates: number; realS: number }> {
-  let updates = 0;
-  const startedMs = performance.now();
-  const untilMs = startedMs + durationS * 1000;
-  await Promise.all(
-    Array.from({ length: CEILING_VUS }, async (_, i) => {
-      const chatId = FIRST_CHAT_ID + i;
-      while (performance.now() < untilMs) {
-        const sinceMs = fake.nowMs();
-        fake.inject({ kind: 'message', user_id: chatId, text: 'Привет! Что нового?' });
-        await fake.waitForReply({ chat_id: chatId, since_ms: sinceMs, timeout_ms: 10_000 });
-        updates++;
-      }
-    }),
-  );
-  return { updates, realS: (performance.now() - startedMs) / 1000 };
+  const target = fakeTelegramTarget(fake, TOKEN);
+  const feed = new CallFeed(target, (fakeMs) => fakeMs, DELIVERY_REPLIES);
+  const poller = setInterval(() => feed.poll(), LOAD_RUNNER_DEFAULTS.pollIntervalRealMs);
+  try {
+    return await closedLoop(durationS, (chatId) => {
+      const record = target.inject({ kind: 'message', user_id: chatId, text: 'Привет! Что нового?' });
+      feed.noteUpdate(record.chat_id, record.update_id);
+      return feed.waitForReply(record.chat_id, record.update_id, record.injected_ms, 10_000);
+    });
+  } finally {
+    clearInterval(poller);
+    feed.close();
+  }
 }
+
+/** The reply conventions of the runner's ceiling scenario, for the delivery row's reader. */
+const DELIVERY_REPLIES = parseScenario(ceilingScenario(1, 1)).replies;
 
 async function measureCeiling(
   options: Required<LoadgenBenchOptions>,
@@ -306,11 +396,14 @@ async function measureCeiling(
     // Warm-up of both paths (JIT, sockets, the bot's first handler calls), unmeasured.
     await autocannonRound(echo, 2);
     await undiciRound(echo, 2);
+    const withFloor = botReply === 'webhook-reply';
+    if (withFloor) await correlatingFloorRound(echo, 2);
     await deliveryRound(fake, 2);
     await runnerRound(fake, 2, 99);
     const cannonRounds: { perS: number; cpuUs: number; non2xx: number; errors: number }[] = [];
     const undiciRounds: { perS: number; cpuUs: number }[] = [];
     const deliveryRounds: { perS: number; cpuUs: number }[] = [];
+    const floorRounds: { perS: number; cpuUs: number }[] = [];
     const runnerRounds: {
       injectedPerS: number;
       correlatedPerS: number;
@@ -331,19 +424,7 @@ async function measureCeiling(
         non2xx: cannon.non2xx,
         errors: cannon.errors + cannon.timeouts,
       });
-      process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: undici alone ...\n`);
-      mark = process.cpuUsage();
-      const posted = await undiciRound(echo, options.durationS);
-      undiciRounds.push({ perS: posted.updates / posted.realS, cpuUs: cpuUs(mark) / Math.max(1, posted.updates) });
-      process.stderr.write(
-        `bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: the fake's delivery alone ...\n`,
-      );
-      mark = process.cpuUsage();
-      const delivered = await deliveryRound(fake, options.durationS);
-      deliveryRounds.push({
-        perS: delivered.updates / delivered.realS,
-        cpuUs: cpuUs(mark) / Math.max(1, delivered.updates),
-      });
+      // The runner right after autocannon: the pair the verdict compares, seconds apart.
       process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: LoadRunner ...\n`);
       const { measured, loadCpuUs, measureCpuUs } = await runnerRound(fake, options.durationS, round + 1);
       const injected = measured.load.updatesInjected;
@@ -355,6 +436,27 @@ async function measureCeiling(
         lost: measured.correctness.lostUpdates,
         duplicates: measured.correctness.duplicateReplies,
       });
+      if (withFloor) {
+        process.stderr.write(
+          `bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: the least a correlating generator does ...\n`,
+        );
+        mark = process.cpuUsage();
+        const floor = await correlatingFloorRound(echo, options.durationS);
+        floorRounds.push({ perS: floor.updates / floor.realS, cpuUs: cpuUs(mark) / Math.max(1, floor.updates) });
+      }
+      process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: undici alone ...\n`);
+      mark = process.cpuUsage();
+      const posted = await undiciRound(echo, options.durationS);
+      undiciRounds.push({ perS: posted.updates / posted.realS, cpuUs: cpuUs(mark) / Math.max(1, posted.updates) });
+      process.stderr.write(
+        `bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: the fake's delivery and reply reader alone ...\n`,
+      );
+      mark = process.cpuUsage();
+      const delivered = await deliveryRound(fake, options.durationS);
+      deliveryRounds.push({
+        perS: delivered.updates / delivered.realS,
+        cpuUs: cpuUs(mark) / Math.max(1, delivered.updates),
+      });
     }
     if (cannonRounds.length === 0) throw new RangeError('rounds must be at least 1');
     const autocannonSpread = summarize(cannonRounds.map((r) => r.perS));
@@ -363,6 +465,16 @@ async function measureCeiling(
     const runnerCpuSpread = summarize(runnerRounds.map((r) => r.cpuUs));
     const deliveryCpuSpread = summarize(deliveryRounds.map((r) => r.cpuUs));
     const undiciCpuSpread = summarize(undiciRounds.map((r) => r.cpuUs));
+    const floorCpuSpread = withFloor ? summarize(floorRounds.map((r) => r.cpuUs)) : undefined;
+    // Each ratio round by round against that round's autocannon (bench/proc.ts, pairedRatios): the machine's speed
+    // wandered by a third between rounds here, which a ratio of two medians takes for the generator's.
+    const cannonCpu = cannonRounds.map((r) => r.cpuUs);
+    const ratioTo = (rows: readonly { cpuUs: number }[]) =>
+      pairedRatios(
+        cannonCpu,
+        rows.map((r) => r.cpuUs),
+      );
+    const capacityRatioSpread = ratioTo(runnerRounds);
     const sum = <T>(rows: T[], pick: (row: T) => number) => rows.reduce((total, row) => total + pick(row), 0);
     return {
       botReply,
@@ -374,7 +486,8 @@ async function measureCeiling(
       runnerLost: sum(runnerRounds, (r) => r.lost),
       runnerDuplicates: sum(runnerRounds, (r) => r.duplicates),
       ratio: runnerCorrelatedSpread.median / Math.max(1, autocannonSpread.median),
-      capacityRatio: autocannonCpuSpread.median / Math.max(1e-9, runnerCpuSpread.median),
+      capacityRatio: capacityRatioSpread.median,
+      capacityRatioSpread,
       runnerCpuUsPerUpdate: Math.round(runnerCpuSpread.median),
       runnerMeasureCpuSpread: summarize(runnerRounds.map((r) => r.measureCpuUs)),
       autocannonCpuUsPerRequest: Math.round(autocannonCpuSpread.median),
@@ -385,11 +498,21 @@ async function measureCeiling(
       deliveryCpuUsPerUpdate: Math.round(deliveryCpuSpread.median),
       deliveryCpuSpread,
       deliverySpread: summarize(deliveryRounds.map((r) => r.perS)),
-      deliveryRatio: autocannonCpuSpread.median / Math.max(1e-9, deliveryCpuSpread.median),
+      deliveryRatio: ratioTo(deliveryRounds).median,
       undiciCpuUsPerUpdate: Math.round(undiciCpuSpread.median),
       undiciCpuSpread,
       undiciSpread: summarize(undiciRounds.map((r) => r.perS)),
-      undiciRatio: autocannonCpuSpread.median / Math.max(1e-9, undiciCpuSpread.median),
+      undiciRatio: ratioTo(undiciRounds).median,
+      ...(floorCpuSpread === undefined
+        ? {}
+        : {
+            correlatingFloor: {
+              cpuUsPerUpdate: Math.round(floorCpuSpread.median),
+              cpuSpread: floorCpuSpread,
+              spread: summarize(floorRounds.map((r) => r.perS)),
+              ratio: ratioTo(floorRounds).median,
+            },
+          }),
     };
   } finally {
     await echo?.process.stop();
@@ -469,20 +592,26 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
     ...result.ceilings.flatMap((c) => [
       `| ${REPLY_LABEL[c.botReply]} | autocannon, ${CONNECTIONS} connections, updates POSTed at the webhook | ${formatSpread(c.autocannonSpread)} | - | ${formatSpread(c.autocannonCpuSpread)} | - | - | ${c.autocannonNon2xx} / ${c.autocannonErrors} | | |`,
       `| ${REPLY_LABEL[c.botReply]} | undici alone: the fake's HTTP client, ${CONNECTIONS} in flight, replies dropped | ${formatSpread(c.undiciSpread)} | - | ${formatSpread(c.undiciCpuSpread)} | - | - | - | ${c.undiciRatio.toFixed(2)} | |`,
-      `| ${REPLY_LABEL[c.botReply]} | the fake's webhook delivery alone: one update in flight per chat of ${CEILING_VUS}, no VUs, no correlation | ${formatSpread(c.deliverySpread)} | - | ${formatSpread(c.deliveryCpuSpread)} | - | - | - | ${c.deliveryRatio.toFixed(2)} | |`,
-      `| ${REPLY_LABEL[c.botReply]} | LoadRunner, ${CEILING_VUS} closed-loop VUs, no think time, via the fake's webhook delivery | ${thousands(c.runnerInjectedPerS)} | ${formatSpread(c.runnerCorrelatedSpread)} | ${formatSpread(c.runnerCpuSpread)} | ${c.runnerLost} | ${c.runnerDuplicates} | - | **${c.capacityRatio.toFixed(2)}** | ${c.ratio.toFixed(2)} |`,
+      ...(c.correlatingFloor === undefined
+        ? []
+        : [
+            `| ${REPLY_LABEL[c.botReply]} | the least a correlating generator does: undici, ${CEILING_VUS} users with one update each in flight, the reply parsed and handed to its user; no fake | ${formatSpread(c.correlatingFloor.spread)} | ${formatSpread(c.correlatingFloor.spread)} | ${formatSpread(c.correlatingFloor.cpuSpread)} | - | - | - | ${c.correlatingFloor.ratio.toFixed(2)} | |`,
+          ]),
+      `| ${REPLY_LABEL[c.botReply]} | the fake's webhook delivery and the runner's reply reader alone: one update in flight per chat of ${CEILING_VUS}, no VUs, no scenario, no measures | ${formatSpread(c.deliverySpread)} | - | ${formatSpread(c.deliveryCpuSpread)} | - | - | - | ${c.deliveryRatio.toFixed(2)} | |`,
+      `| ${REPLY_LABEL[c.botReply]} | LoadRunner, ${CEILING_VUS} closed-loop VUs, no think time, via the fake's webhook delivery | ${thousands(c.runnerInjectedPerS)} | ${formatSpread(c.runnerCorrelatedSpread)} | ${formatSpread(c.runnerCpuSpread)} | ${c.runnerLost} | ${c.runnerDuplicates} | - | **${formatSpread(c.capacityRatioSpread, 2)}** | ${c.ratio.toFixed(2)} |`,
     ]),
     '',
     ...result.ceilings.map(
       (c) =>
         `- ${REPLY_LABEL[c.botReply]}: by generator CPU per update (autocannon ${c.autocannonCpuUsPerRequest} µs vs runner ${c.runnerCpuUsPerUpdate} µs) ` +
-        `**${c.capacityRatio.toFixed(2)}x** (target >= ${targetRatio(c)}: ${verdict(c.capacityRatio >= targetRatio(c))}), i.e. one core runs the generator ` +
+        `**${c.capacityRatio.toFixed(2)}x**, the median of the rounds' ratios ${formatSpread(c.capacityRatioSpread, 2)} (target >= ${targetRatio(c)}: ${verdict(c.capacityRatio >= targetRatio(c))}), i.e. one core runs the generator ` +
         `and the fake at about ${thousands(1e6 / Math.max(1, c.runnerCpuUsPerUpdate))} correlated updates/s. ` +
         `Measured throughput ratio ${c.ratio.toFixed(2)} (not judged: the echo bot's core bounds both drivers as much as the generator's own cost does). ` +
-        `The fake's delivery alone costs ${c.deliveryCpuUsPerUpdate} µs per update, ${c.deliveryRatio.toFixed(2)}x autocannon: ` +
-        `the runner's own share is the other ${Math.max(0, c.runnerCpuUsPerUpdate - c.deliveryCpuUsPerUpdate)} µs, and no runner on this fake can pass ${c.deliveryRatio.toFixed(2)}x. ` +
+        `The fake's delivery with the runner's reply reader alone costs ${c.deliveryCpuUsPerUpdate} µs per update, ${c.deliveryRatio.toFixed(2)}x autocannon: ` +
+        `${above("the runner's VUs, scenario and records", c.runnerCpuUsPerUpdate, c.deliveryCpuUsPerUpdate)}, and no runner on this fake and reader can pass ${c.deliveryRatio.toFixed(2)}x. ` +
         `undici alone, the client under that delivery, costs ${c.undiciCpuUsPerUpdate} µs per update, ${c.undiciRatio.toFixed(2)}x autocannon: ` +
-        `the fake's delivery adds ${Math.max(0, c.deliveryCpuUsPerUpdate - c.undiciCpuUsPerUpdate)} µs above it, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x. ` +
+        `${above("the fake's delivery and the reader", c.deliveryCpuUsPerUpdate, c.undiciCpuUsPerUpdate)}, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x. ` +
+        floorSentence(c) +
         `After the load, the run's measurement (correlation, histograms) costs another ${formatSpread(c.runnerMeasureCpuSpread)} µs per update: wall time, not lab delay, since no update is in flight by then.`,
     ),
     '',
@@ -493,8 +622,8 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
       "the ratios price all of them: the runner's CPU per update includes the fake's delivery and, with webhook replies, its " +
       "execution of the reply, where autocannon's is its HTTP client alone (with sendMessage calls, both include the fake " +
       `answering them). Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
-      `(autocannon connections = the webhook's max_connections); the delivery-alone row keeps one update per chat in flight, as the runner's VUs do, and separates the fake's cost from the runner's; the undici row keeps ${CONNECTIONS} in flight as autocannon does, and separates the HTTP client's cost from the fake's. ${result.options.rounds} alternating rounds of ` +
-      `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max). Generator CPU is the benchmark process's ` +
+      `(autocannon connections = the webhook's max_connections); the delivery row keeps one update per chat in flight, as the runner's VUs do, and reads the replies with the runner's own reader (CallFeed), so it separates the fake's and the reader's cost from the rest of the runner's; the undici row keeps ${CONNECTIONS} in flight as autocannon does, and separates the HTTP client's cost from the fake's; with webhook replies, the row of the least a correlating generator does keeps one update per user in flight (${CEILING_VUS} users over ${CONNECTIONS} connections, as the runner) and reads each reply's chat_id to wake its user, so it prices what correlation cannot avoid and leaves the rest (the fake's queues, timeouts, Bot API checks and records, the runner's scenario and measures) to the runner's row. ${result.options.rounds} alternating rounds (autocannon, then the runner, then the floors) of ` +
+      `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max); every ratio to autocannon is the median of the rounds' own ratios (each round's autocannon over that round's driver). Generator CPU is the benchmark process's ` +
       "(driver + in-process fake) per update, from process.cpuUsage(); the runner's is counted while its load runs (its " +
       "population made before, its measurement after the load's end given apart), since that is the CPU a scaled run " +
       'turns into lab delay. Time scale 1 throughout (the runner plays real ' +
@@ -529,6 +658,39 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
       '500-concurrent < 180 s) gave way to fidelity (issue 11): at the scales those times needed, most of the measured ' +
       "latency was the lab's own.",
   ].join('\n');
+}
+
+/**
+ * What the least a correlating generator does costs, and where the target stands against it: a target above the
+ * floor's ratio cannot be met by any generator that reads its replies through undici, however lean its own code.
+ */
+function floorSentence(c: CeilingFigures): string {
+  const floor = c.correlatingFloor;
+  if (floor === undefined) return '';
+  const target = targetRatio(c);
+  const reach =
+    floor.ratio < target
+      ? `below the ${target}x target: no generator that reads its replies through undici meets it on this machine, however lean its own code`
+      : `so the ${target}x target leaves ${Math.max(0, Math.round(autocannonUsAt(c, target) - floor.cpuUsPerUpdate))} µs per update above it for everything a faithful generator adds`;
+  return (
+    `The least a correlating generator does (undici, a fresh update per user, the reply parsed and handed to its user) costs ${floor.cpuUsPerUpdate} µs per update, ` +
+    `${floor.ratio.toFixed(2)}x autocannon, ${reach}; ${above("the fake's delivery, its Bot API checks and records, and the runner", c.runnerCpuUsPerUpdate, floor.cpuUsPerUpdate)}. `
+  );
+}
+
+/**
+ * What `what` costs above a floor it contains, in µs per update; a floor that measured above the whole (the rounds'
+ * spread is wider than the difference) is said to be so rather than printed as a negative cost.
+ */
+function above(what: string, wholeUs: number, floorUs: number): string {
+  return wholeUs >= floorUs
+    ? `${what} add ${Math.round(wholeUs - floorUs)} µs above it`
+    : `${what} measured ${Math.round(floorUs - wholeUs)} µs below it in this run, less than the rounds' spread: nothing to tell apart`;
+}
+
+/** The generator CPU per update at which the ratio to autocannon equals `ratio`, µs. */
+function autocannonUsAt(c: CeilingFigures, ratio: number): number {
+  return c.autocannonCpuSpread.median / ratio;
 }
 
 /** Issue 16 raises the bar where the generator's own cost shows (the bot answering in the webhook reply). */
