@@ -164,9 +164,13 @@ describe('control API over HTTP', () => {
     expect(noMessage.description).toMatch(/message_id: chat 77 has no bot message yet/);
   });
 
-  it('refuses a bad token list and a busy port with errors that say what to do', async () => {
+  it('refuses a bad token list, a busy port and a bad message bound with errors that say what to do', async () => {
     await expect(startFakeTelegram({ tokens: ['oops'] })).rejects.toThrow(/tokens\[0\]: not a bot token/);
     await expect(startFakeTelegram({ port: fake.port })).rejects.toThrow(/pass port 0/);
+    await expect(startFakeTelegram({ messagesKeptPerChat: 0 })).rejects.toThrow(
+      /messagesKeptPerChat: 0 is not a positive/,
+    );
+    await expect(startFakeTelegram({ messagesKeptPerChat: 2.5 })).rejects.toThrow(/how many messages each chat keeps/);
   });
 
   it('reset forgets everything but keeps update ids increasing', async () => {

@@ -114,6 +114,12 @@ function resolveOptions(options: FakeTelegramOptions): ResolvedOptions {
       throw new ConfigError(`tokens[${index}]: not a bot token; use the shape <digits>:<letters, digits, _ or ->`);
     }
   });
+  const messagesKeptPerChat = options.messagesKeptPerChat ?? D.messagesKeptPerChat;
+  if (!Number.isSafeInteger(messagesKeptPerChat) || messagesKeptPerChat < 1) {
+    throw new ConfigError(
+      `messagesKeptPerChat: ${messagesKeptPerChat} is not a positive whole number; give how many messages each chat keeps (default ${D.messagesKeptPerChat})`,
+    );
+  }
   const host = options.host ?? D.host;
   return {
     host,
@@ -132,7 +138,7 @@ function resolveOptions(options: FakeTelegramOptions): ResolvedOptions {
     webhookBackoffMaxMs: options.webhookBackoffMaxMs ?? D.webhookBackoffMaxMs,
     updateExpiryMs: options.updateExpiryMs ?? D.updateExpiryMs,
     maxWebhookReplyBytes: options.maxWebhookReplyBytes ?? D.maxWebhookReplyBytes,
-    messagesKeptPerChat: options.messagesKeptPerChat ?? D.messagesKeptPerChat,
+    messagesKeptPerChat,
   };
 }
 

@@ -53,7 +53,10 @@ export interface FakeTelegramOptions {
   updateExpiryMs?: number;
   /** Largest webhook reply body read (a `{method,...}` answer). Default 1 MiB. */
   maxWebhookReplyBytes?: number;
-  /** Bot messages kept per chat for edits and callback queries; older ones are forgotten. Default 1000. */
+  /**
+   * Messages kept per chat (the last this many ids, the users' and the bot's) for replies, edits, deletes and
+   * callback queries; older ones are forgotten, as "message to edit not found". Default 1000.
+   */
   messagesKeptPerChat?: number;
 }
 
