@@ -334,10 +334,14 @@ export class WebhookActor {
     this.ready.push(queue);
   }
 
-  /** An emptied queue keeps its place (and its array) for the chat's next update. */
+  /**
+   * An emptied queue keeps its place (and its array) for the chat's next update, which starts afresh: its
+   * backoff from the first step, as a new queue's would (drop_pending_updates can empty a queue mid-backoff).
+   */
   private idle(queue: Queue): void {
     queue.items.length = 0;
     queue.head = 0;
+    queue.failures = 0;
   }
 
   private *allQueues(): IterableIterator<Queue> {
