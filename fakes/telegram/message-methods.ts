@@ -131,7 +131,7 @@ export const sendMessage: Handler = (bot, params, facts) => {
   const dateS = bot.nowS();
   const id = bot.chats.addMessage(chat, { text, markupJson: markup, fromBot: true, dateS, updateId: Number.NaN });
   facts.messageId = id;
-  return `${messageJson(bot, chat, id, dateS, text, markup)}}`;
+  return facts.resultRead ? `${messageJson(bot, chat, id, dateS, text, markup)}}` : '';
 };
 
 /**
@@ -164,6 +164,7 @@ export const editMessageText: Handler = (bot, params, facts) => {
   checkButtonData(replyMarkup);
   stored.text = text;
   stored.markupJson = markup;
+  if (!facts.resultRead) return '';
   return `${messageJson(bot, chat, id, stored.dateS, text, markup)},"edit_date":${bot.nowS()}}`;
 };
 
@@ -175,6 +176,7 @@ export const editMessageReplyMarkup: Handler = (bot, params, facts) => {
   checkCanSend(bot, chat);
   checkButtonData(replyMarkup);
   stored.markupJson = markup;
+  if (!facts.resultRead) return '';
   return `${messageJson(bot, chat, id, stored.dateS, stored.text, markup)},"edit_date":${bot.nowS()}}`;
 };
 

@@ -20,6 +20,11 @@ export interface CallFacts {
   messageId: number;
   textLength: number;
   updateId: number;
+  /**
+   * Whether anyone reads the result: false for a webhook reply, whose result Telegram sends nowhere, so a
+   * handler may return '' instead of building a message's JSON on the path every simulated update takes.
+   */
+  resultRead: boolean;
 }
 
 /** A synchronous method: returns the `result` as JSON text or throws {@link ApiError}. */
@@ -70,11 +75,17 @@ export const METHODS: ReadonlyMap<string, MethodDef> = new Map(
 /** Methods a webhook reply may not carry (tdlib refuses them there). */
 const NOT_IN_WEBHOOK_REPLY = /^(get|setwebhook$|deletewebhook$)/;
 
-const facts: CallFacts = { chatId: Number.NaN, messageId: Number.NaN, textLength: -1, updateId: Number.NaN };
+const facts: CallFacts = {
+  chatId: Number.NaN,
+  messageId: Number.NaN,
+  textLength: -1,
+  updateId: Number.NaN,
+  resultRead: true,
+};
 
 /**
- * Runs a synchronous method and records it: returns the reply body, or the {@link ApiError} to send.
- * `updateId` attributes the call to an update when the caller knows it (a webhook reply).
+ * Runs a synchronous method and records it: returns the reply body ('' for a webhook reply, which has none), or
+ * the {@link ApiError} to send. `updateId` attributes the call to an update when the caller knows it (a webhook reply).
  */
 export function runMethod(
   bot: BotState,
@@ -88,9 +99,11 @@ export function runMethod(
   facts.messageId = Number.NaN;
   facts.textLength = -1;
   facts.updateId = updateId;
+  facts.resultRead = source === 'http';
   let body: string | ApiError;
   try {
-    body = `{"ok":true,"result":${def.run(bot, params, facts)}}`;
+    const result = def.run(bot, params, facts);
+    body = facts.resultRead ? `{"ok":true,"result":${result}}` : '';
   } catch (error) {
     body = toApiError(error);
   }
@@ -127,6 +140,7 @@ export function clearFacts(): void {
   facts.messageId = Number.NaN;
   facts.textLength = -1;
   facts.updateId = Number.NaN;
+  facts.resultRead = true;
 }
 
 /** Any thrown value as the Bot API error a client should see; internal errors never leak details. */

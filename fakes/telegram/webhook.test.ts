@@ -75,6 +75,14 @@ describe('webhook delivery with grammY webhookCallback', () => {
       update_id: update.update_id,
       ok: true,
     });
+    // Its result goes nowhere, but the message it sent exists, for later edits and button presses.
+    expect(fake.message({ chat_id: 31, message_id: reply!.message_id! })).toMatchObject({
+      text: 'answered in the webhook response',
+    });
+    await expect(bot.api.editMessageText(31, reply!.message_id!, 'edited over HTTP')).resolves.toMatchObject({
+      message_id: reply!.message_id,
+      text: 'edited over HTTP',
+    });
   });
 
   it('keeps each chat in order while different chats overlap', async () => {
