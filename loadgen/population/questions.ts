@@ -163,7 +163,21 @@ export function drawQuestion(
   return { text, complexity };
 }
 
-/** A question template with its `{topic}` placeholders filled. */
+/**
+ * A question template with its `{topic}` placeholders filled, each distinct text made once. Questions are a few
+ * thousand combinations of the templates above, and the fake Telegram keeps each chat's last messages: a fresh
+ * copy of the same text for every question was kept per update, and the young-generation collector copied it
+ * (about a sixth of the bytes it copied per update in the generator's process, bench/loadgen.ts's ceiling run).
+ */
 function withTopic(template: string, topicName: string): string {
-  return template.replaceAll('{topic}', topicName);
+  const key = `${topicName}\u0000${template}`;
+  const made = FILLED_TEMPLATES.get(key);
+  if (made !== undefined) return made;
+  const text = template.replaceAll('{topic}', topicName);
+  // Topics come from the scenario, so the combinations are bounded; the cap only guards an unexpected caller.
+  if (FILLED_TEMPLATES.size < MAX_FILLED_TEMPLATES) FILLED_TEMPLATES.set(key, text);
+  return text;
 }
+
+const FILLED_TEMPLATES = new Map<string, string>();
+const MAX_FILLED_TEMPLATES = 100_000;
