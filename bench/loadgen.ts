@@ -361,7 +361,8 @@ async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) 
  */
 async function deliveryRound(fake: FakeTelegram, durationS: number): Promise<{ updates: number; realS: number }> {
   const target = fakeTelegramTarget(fake, TOKEN);
-  const feed = new CallFeed(target, (fakeMs) => fakeMs, DELIVERY_REPLIES);
+  // From the calls recorded so far, as the runner reads: the earlier rounds' calls are not this round's.
+  const feed = new CallFeed(target, (fakeMs) => fakeMs, DELIVERY_REPLIES, target.callCount());
   const poller = setInterval(() => feed.poll(), LOAD_RUNNER_DEFAULTS.pollIntervalRealMs);
   try {
     return await closedLoop(durationS, (chatId) => {

@@ -312,6 +312,7 @@ export const runResultSchema = z.object({
     .optional(),
 
   telegram: z.object({
+    /** Bot API calls from the load's start on (the bots' start-up calls before it are not the run's). */
     botCalls: z.number().int().min(0),
     callsByMethod: z.record(z.string(), z.number().int().min(0)),
     floodLimited429: z.number().int().min(0),

@@ -251,6 +251,7 @@ describe('LoadRunner against the fake Telegram', () => {
       },
       { transport: 'webhook' },
     );
+    const callsBefore = fake!.stats().bots[0]!.calls;
     const result = await runner.run();
     expect(result.load.updatesInjected).toBe(100);
     expect(result).toMatchObject({
@@ -258,6 +259,10 @@ describe('LoadRunner against the fake Telegram', () => {
       correctness: { lostUpdates: 0, duplicateReplies: 0, outOfOrderReplies: 0 },
     });
     expect(result.latency.replyFinal.count).toBe(100);
+    // setWebhook and the warm-up's calls came before the load: not the run's.
+    expect(callsBefore).toBeGreaterThan(1);
+    expect(result.telegram.callsByMethod.setWebhook).toBeUndefined();
+    expect(result.telegram.botCalls).toBe(fake!.stats().bots[0]!.calls - callsBefore);
   });
 
   it('the built-in smoke scenario runs clean against a minimal bot in seconds', async () => {

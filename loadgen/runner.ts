@@ -169,7 +169,13 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     this.startRunMs = this.clock.monotonicMs();
     const startEpochMs = this.clock.nowMs();
     const startRealMs = performance.now();
-    const feed = new CallFeed(this.target, (fakeMs) => this.toRunMs(fakeMs), this.scenario.replies);
+    // The run's calls are those from its start: the bots' start-up calls (getMe, setWebhook, ...) are not load.
+    const feed = new CallFeed(
+      this.target,
+      (fakeMs) => this.toRunMs(fakeMs),
+      this.scenario.replies,
+      this.target.callCount(),
+    );
     const ctx = this.driverContext(feed);
     let lastSampleRealMs = 0;
     const poller = setInterval(() => {

@@ -51,6 +51,24 @@ describe('the call feed', () => {
     expect(feed.replyProcessingLags).toEqual([[2_000, 60]]);
   });
 
+  it("reads the record from the seq it is given: earlier calls are not the run's", async () => {
+    const { target, record, setNow } = handTarget();
+    record(7, 1, 10); // before the run: a start-up call, or an earlier run on the same fake
+    const feed = new CallFeed(
+      target,
+      (fakeMs) => fakeMs,
+      { visibleMethods: ['sendMessage'], digestPrefix: '📰' } as CallFeedConventions,
+      1,
+    );
+    feed.noteUpdate(7, 2);
+    const reply = feed.waitForReply(7, 2, 0, 60_000);
+    record(7, 2, 20);
+    setNow(21);
+    feed.poll();
+    expect((await reply)?.seq).toBe(1);
+    expect(feed.calls.map((call) => call.seq)).toEqual([1]);
+  });
+
   it('records nothing for a reply nobody was waiting for', () => {
     const { target, record, setNow } = handTarget();
     const feed = new CallFeed(target, (fakeMs) => fakeMs, {

@@ -30,7 +30,7 @@ export class CallFeed {
    * user's cycle: the lab's own delay on the load's shape rather than on the latency measured.
    */
   readonly replyProcessingLags: Array<readonly [atMs: number, lagMs: number]> = [];
-  private nextSeq = 0;
+  private nextSeq: number;
   private readonly visible: ReadonlySet<string>;
   private readonly waiters = new Map<number, Waiter>();
   /** Earliest deadline of the waiters (may be one already answered: then the next sweep recomputes it). */
@@ -46,12 +46,20 @@ export class CallFeed {
   replies = 0;
   failedCalls = 0;
 
+  /**
+   * `fromSeq`: the first call that is the run's, usually `target.callCount()` when the load starts. Calls recorded
+   * before it (the bot's start-up calls, an earlier run on the same fake) answer none of the run's updates: read,
+   * they were counted as the run's calls, and a fake that had served earlier runs had them all converted and kept
+   * again at the run's first read.
+   */
   constructor(
     private readonly target: TelegramTarget,
     private readonly toRunMs: (fakeMs: number) => number,
     private readonly conventions: ReplyConventions,
+    fromSeq = 0,
   ) {
     this.visible = new Set(conventions.visibleMethods);
+    this.nextSeq = fromSeq;
   }
 
   /** Remembers an injected update of a chat (call before waiting). */

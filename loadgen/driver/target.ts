@@ -33,6 +33,8 @@ export interface TelegramTarget {
   inject(update: InjectUpdate): UpdateRecord;
   /** Recorded bot calls with `seq >= sinceSeq`, oldest first. */
   calls(sinceSeq: number): CallRecord[];
+  /** How many calls the server has recorded so far: the `seq` its next call gets. */
+  callCount(): number;
   /** The text and keyboard of a message in a chat, if the server still holds it. */
   message(chatId: number, messageId: number): BotMessageView | undefined;
   /** The same message's text alone (no keyboard): read for every reply, so it must be cheap. */
@@ -68,6 +70,7 @@ export function fakeTelegramTarget(fake: FakeTelegram, token: string): TelegramT
       return fake.injectUnchecked(update);
     },
     calls: (sinceSeq) => fake.calls({ token, since_seq: sinceSeq, limit: CALLS_PAGE }),
+    callCount: () => fake.stats({ token }).bots[0]?.calls ?? 0,
     message: (chatId, messageId) => view(chatId, messageId),
     messageText: (chatId, messageId) =>
       fake.messageText({ chat_id: chatId, message_id: messageId, token }) ?? undefined,
