@@ -166,8 +166,8 @@ export function drawQuestion(
 /**
  * A question template with its `{topic}` placeholders filled, each distinct text made once. Questions are a few
  * thousand combinations of the templates above, and the fake Telegram keeps each chat's last messages: a fresh
- * copy of the same text for every question was kept per update, and the young-generation collector copied it
- * (about a sixth of the bytes it copied per update in the generator's process, bench/loadgen.ts's ceiling run).
+ * copy of the same text for every question was kept per update, and the young-generation collector copied it:
+ * about a sixth of the bytes it copied per update of bench/loadgen.ts's ceiling scenario (measured in-process).
  */
 function withTopic(template: string, topicName: string): string {
   const key = `${topicName}\u0000${template}`;
