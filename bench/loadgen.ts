@@ -354,7 +354,7 @@ async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) 
 /**
  * The fake's webhook delivery with the runner's reply reader, nothing else: one update in flight per chat (the
  * runner's VUs' shape), injected as the runner injects (fakeTelegramTarget) and its reply taken as the runner
- * takes it (one CallFeed polled every LOAD_RUNNER_DEFAULTS.pollIntervalRealMs for all chats), the next update
+ * takes it (one CallFeed for all chats, following the fake's record as it grows), the next update
  * sent then. Injection, delivery to the bot, running its webhook reply, recording and reading it: no VUs, no
  * scenario, no think time, no records of the run, no measuring. (The fake's own waitForReply, which validates its
  * input and arms a timer per wait, cost more per update than the whole runner once the runner got leaner.)
@@ -363,7 +363,7 @@ async function deliveryRound(fake: FakeTelegram, durationS: number): Promise<{ u
   const target = fakeTelegramTarget(fake, TOKEN);
   // From the calls recorded so far, as the runner reads: the earlier rounds' calls are not this round's.
   const feed = new CallFeed(target, (fakeMs) => fakeMs, DELIVERY_REPLIES, target.callCount());
-  const poller = setInterval(() => feed.poll(), LOAD_RUNNER_DEFAULTS.pollIntervalRealMs);
+  feed.follow(LOAD_RUNNER_DEFAULTS.pollIntervalRealMs);
   try {
     return await closedLoop(durationS, (chatId) => {
       const record = target.inject({ kind: 'message', user_id: chatId, text: 'Привет! Что нового?' });
@@ -371,7 +371,6 @@ async function deliveryRound(fake: FakeTelegram, durationS: number): Promise<{ u
       return feed.waitForReply(record.chat_id, record.update_id, record.injected_ms, 10_000);
     });
   } finally {
-    clearInterval(poller);
     feed.close();
   }
 }

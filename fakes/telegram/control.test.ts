@@ -117,6 +117,28 @@ describe('control API over HTTP', () => {
     expect(none.result).toBeNull();
   });
 
+  it('tells an in-process watcher of each call its bot records, failed ones too, until it stops watching', async () => {
+    // A fake of its own: the calls here would be counted in the other tests' stats.
+    const own = await startFakeTelegram({ tokens: ['333:watched-bot-token', '444:other-bot-token'] });
+    try {
+      const [watched, other] = own.tokens as [string, string];
+      own.addChat({ chat_id: 1, token: watched });
+      own.addChat({ chat_id: 1, token: other });
+      const told: number[] = [];
+      const stop = own.watchCalls(() => told.push(own.stats({ token: watched }).bots[0]!.calls), { token: watched });
+      await callApi(own.url, watched, 'sendMessage', { chat_id: 1, text: 'one' });
+      await callApi(own.url, watched, 'sendMessage', { chat_id: 1 }); // 400: text is missing, recorded all the same
+      await callApi(own.url, other, 'sendMessage', { chat_id: 1, text: 'another bot' });
+      // Told after each record, with the record already grown: a reader finds the call it was told of.
+      expect(told).toEqual([1, 2]);
+      stop();
+      await callApi(own.url, watched, 'sendMessage', { chat_id: 1, text: 'after' });
+      expect(told).toEqual([1, 2]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('blocks and unblocks users, adds chats, and reports stats per bot', async () => {
     await control('POST', 'block', { user_id: 1 });
     expect((await callApi(fake.url, token, 'sendMessage', { chat_id: 1, text: 'x' })).status).toBe(403);

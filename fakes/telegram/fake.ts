@@ -71,6 +71,12 @@ export interface FakeTelegram {
   injectUnchecked(update: InjectUpdate): UpdateRecord;
   injectBatch(updates: readonly InjectUpdateInput[]): UpdateRecord[];
   calls(filter?: CallFilter & BotSelector): CallRecord[];
+  /**
+   * Calls `watcher` synchronously after every call of the bot is recorded, until the returned function is called:
+   * an in-process reader reads {@link calls} when the record grows instead of polling it on a timer. The watcher
+   * runs inside the bot's request, so it should only note that there is something to read.
+   */
+  watchCalls(watcher: () => void, selector?: BotSelector): () => void;
   updates(filter?: UpdateFilter & BotSelector): UpdateRecord[];
   /** The first successful reply to a chat at or after `since_ms` (default now); null after `timeout_ms`. */
   waitForReply(input: WaitReplyInput): Promise<CallRecord | null>;
@@ -210,6 +216,10 @@ class RunningFake implements FakeTelegram {
 
   calls(filter: CallFilter & BotSelector = {}): CallRecord[] {
     return this.bot(filter).recorder.query(filter);
+  }
+
+  watchCalls(watcher: () => void, selector: BotSelector = {}): () => void {
+    return this.bot(selector).recorder.watch(watcher);
   }
 
   updates(filter: UpdateFilter & BotSelector = {}): UpdateRecord[] {

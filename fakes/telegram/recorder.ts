@@ -41,6 +41,8 @@ export class CallRecorder {
   private readonly methodIds = new Map<string, number>();
   private readonly replyMethod: boolean[] = [];
   private readonly waiters = new Map<number, ReplyWaiter[]>();
+  /** Told after every call is recorded (see {@link watch}). */
+  private readonly watchers = new Set<() => void>();
   failed = 0;
 
   /** Interns a method name; names beyond a bound share one id so junk method names cannot grow memory. */
@@ -88,7 +90,18 @@ export class CallRecorder {
     this.source[i] = source === 'http' ? 0 : 1;
     if (errorCode !== 0) this.failed++;
     else if (this.waiters.size > 0 && this.replyMethod[methodId] === true) this.wakeWaiters(i);
+    if (this.watchers.size > 0) for (const watcher of this.watchers) watcher();
     return at;
+  }
+
+  /**
+   * Calls `watcher` synchronously after every call is recorded, until the returned function is called: a reader
+   * in the same process reads the record when it grows instead of polling it. The watcher should only note
+   * that there is something to read (it runs inside the bot's request).
+   */
+  watch(watcher: () => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** Recorded calls matching the filter, oldest first. */

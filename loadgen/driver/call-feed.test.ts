@@ -5,14 +5,26 @@ import type { TelegramTarget } from './target.ts';
 
 type CallFeedConventions = ConstructorParameters<typeof CallFeed>[2];
 
-/** A target whose record and clock the test moves by hand: real ms on the fake's side. */
-function handTarget() {
+/**
+ * A target whose record and clock the test moves by hand: real ms on the fake's side. `watchable` gives it
+ * watchCalls, as the in-process fake has; without it the record can only be polled, as a remote one.
+ */
+function handTarget(watchable = false) {
   const records: CallRecord[] = [];
+  const watchers = new Set<() => void>();
   let nowMs = 0;
   const target = {
     nowMs: () => nowMs,
     calls: (sinceSeq: number) => records.filter((r) => r.seq >= sinceSeq),
     messageText: () => 'a reply',
+    ...(watchable
+      ? {
+          watchCalls: (watcher: () => void) => {
+            watchers.add(watcher);
+            return () => watchers.delete(watcher);
+          },
+        }
+      : {}),
   } as unknown as TelegramTarget;
   const record = (chatId: number, updateId: number, atMs: number): void => {
     records.push({
@@ -27,12 +39,15 @@ function handTarget() {
       text_length: 7,
       update_id: updateId,
     } as CallRecord);
+    for (const watcher of watchers) watcher();
   };
   const setNow = (ms: number): void => {
     nowMs = ms;
   };
-  return { target, record, setNow };
+  return { target, record, setNow, watchers };
 }
+
+const CONVENTIONS = { visibleMethods: ['sendMessage'], digestPrefix: '📰' } as CallFeedConventions;
 
 describe('the call feed', () => {
   it('records how long after its record the generator took each reply, on the run clock', async () => {
@@ -80,5 +95,43 @@ describe('the call feed', () => {
     feed.poll();
     expect(feed.calls).toHaveLength(1);
     expect(feed.replyProcessingLags).toEqual([]);
+  });
+
+  it('follows a record that says when it grows: the reply reaches its user in the same turn, with no poll', async () => {
+    const { target, record, watchers } = handTarget(true);
+    const feed = new CallFeed(target, (fakeMs) => fakeMs, CONVENTIONS);
+    feed.follow(60_000); // a poll interval no test outlives: only the watch can deliver the reply
+    feed.noteUpdate(7, 1);
+    const reply = feed.waitForReply(7, 1, 0, 60_000);
+    record(7, 1, 100);
+    record(8, 2, 101);
+    expect((await reply)?.seq).toBe(0);
+    // Both calls of that turn came in one read.
+    expect(feed.calls.map((call) => call.seq)).toEqual([0, 1]);
+    feed.close();
+    expect(watchers.size).toBe(0);
+  });
+
+  it('releases a waiter at its deadline while following, though no call ever comes', async () => {
+    const { target } = handTarget(true);
+    const feed = new CallFeed(target, (fakeMs) => fakeMs, CONVENTIONS);
+    feed.follow(60_000);
+    feed.noteUpdate(7, 1);
+    const startedMs = performance.now();
+    const reply = await feed.waitForReply(7, 1, 0, 30);
+    expect(reply).toBeUndefined();
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(29);
+    feed.close();
+  });
+
+  it('polls a record that cannot be watched, every interval', async () => {
+    const { target, record } = handTarget(false);
+    const feed = new CallFeed(target, (fakeMs) => fakeMs, CONVENTIONS);
+    feed.follow(5);
+    feed.noteUpdate(7, 1);
+    const reply = feed.waitForReply(7, 1, 0, 60_000);
+    record(7, 1, 100);
+    expect((await reply)?.seq).toBe(0);
+    feed.close();
   });
 });

@@ -14,12 +14,13 @@ interface Waiter {
 /**
  * Reads the fake's call record as it grows, converts each call once to the run's axis (with the message
  * text, so fallbacks and digests can be told apart), keeps them for the final correlation and wakes the
- * VU waiting in that chat. One reader for all VUs: reading the in-process record is a few array reads,
- * so a short poll interval costs nothing and the VUs never poll themselves. Reply deadlines are checked
- * on the same polls, so a waiting VU holds one small object and no timer.
+ * VU waiting in that chat. One reader for all VUs, so the VUs never poll themselves: {@link follow} reads
+ * the in-process fake right after it records a call, a remote one on a timer. Reply deadlines are checked
+ * on the same reads and on one timer for the earliest, so a waiting VU holds one small object and no timer.
  *
  * @example
  * const feed = new CallFeed(target, (fakeMs) => (fakeMs - startFakeMs) * timeScale, scenario.replies);
+ * feed.follow(5);
  * const reply = await feed.waitForReply(chatId, record.update_id, record.injected_ms, 30_000);
  */
 export class CallFeed {
@@ -45,6 +46,14 @@ export class CallFeed {
   /** Live counters for progress events. */
   replies = 0;
   failedCalls = 0;
+  /** Stops {@link follow}ing the record; undefined when not following. */
+  private unfollow: (() => void) | undefined;
+  /** Whether a read is already queued for this turn of the event loop (calls recorded meanwhile wait for it). */
+  private readQueued = false;
+  /** Following a record that says when it grows: deadlines need a timer of their own (polling checks them). */
+  private watching = false;
+  /** Fires at the earliest deadline while {@link watching}. */
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   /**
    * `fromSeq`: the first call that is the run's, usually `target.callCount()` when the load starts. Calls recorded
@@ -76,6 +85,41 @@ export class CallFeed {
     this.updateChats.push(chatId);
   }
 
+  /**
+   * Reads the record as it grows, until {@link close}. Where the target tells when it records a call (the
+   * in-process fake), the read comes in the same turn of the event loop, once for all the calls of that turn:
+   * polling every 5 ms woke the generator 200 times a second with nothing to read when the load was light
+   * (about 10 ms of CPU a second, idle), and held each reply up to a poll interval before its VU saw it,
+   * which stretched every user's cycle. Elsewhere it polls every `pollIntervalRealMs`.
+   */
+  follow(pollIntervalRealMs: number): void {
+    if (this.unfollow !== undefined) return;
+    if (this.target.watchCalls === undefined) {
+      const poller = setInterval(() => this.poll(), pollIntervalRealMs);
+      this.unfollow = () => clearInterval(poller);
+      return;
+    }
+    const read = () => {
+      this.readQueued = false;
+      // A read queued just before close(): the run's record ended with close's final read.
+      if (this.unfollow !== undefined) this.poll();
+    };
+    const stopWatching = this.target.watchCalls(() => {
+      if (this.readQueued) return;
+      this.readQueued = true;
+      // After the current I/O callbacks: the calls recorded by the other responses of this turn come in the same read.
+      setImmediate(read);
+    });
+    this.watching = true;
+    this.unfollow = () => {
+      stopWatching();
+      this.watching = false;
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    };
+    this.armDeadlineTimer();
+  }
+
   /** Reads every call recorded since the last read, then releases the waiters whose deadline passed. */
   poll(): void {
     for (;;) {
@@ -84,7 +128,10 @@ export class CallFeed {
       for (const record of page) this.accept(record);
       this.nextSeq = page.at(-1)!.seq + 1;
     }
-    if (performance.now() >= this.nextDeadlineRealMs) this.expireWaiters();
+    if (performance.now() >= this.nextDeadlineRealMs) {
+      this.expireWaiters();
+      this.rearmDeadlineTimer();
+    }
   }
 
   /**
@@ -104,14 +151,19 @@ export class CallFeed {
       previous.resolve(undefined);
     }
     const deadlineRealMs = performance.now() + Math.max(0, timeoutRealMs);
-    if (deadlineRealMs < this.nextDeadlineRealMs) this.nextDeadlineRealMs = deadlineRealMs;
+    if (deadlineRealMs < this.nextDeadlineRealMs) {
+      this.nextDeadlineRealMs = deadlineRealMs;
+      this.rearmDeadlineTimer();
+    }
     return new Promise((resolve) => {
       this.waiters.set(chatId, { updateId, sinceFakeMs, deadlineRealMs, resolve });
     });
   }
 
-  /** Releases every waiter (the run is aborting). */
+  /** Stops following the record and releases every waiter (the load is over, or the run is aborting). */
   close(): void {
+    this.unfollow?.();
+    this.unfollow = undefined;
     const waiting = [...this.waiters.values()];
     this.waiters.clear();
     this.nextDeadlineRealMs = Number.POSITIVE_INFINITY;
@@ -128,6 +180,30 @@ export class CallFeed {
       } else if (waiter.deadlineRealMs < next) next = waiter.deadlineRealMs;
     }
     this.nextDeadlineRealMs = next;
+  }
+
+  /**
+   * While {@link watching}, one timer for the earliest deadline (no read may come when the bot stays silent).
+   * It often fires for a waiter already answered: the sweep then finds the true earliest and arms for it.
+   */
+  private armDeadlineTimer(): void {
+    if (!this.watching || this.deadlineTimer !== undefined || this.nextDeadlineRealMs === Number.POSITIVE_INFINITY) {
+      return;
+    }
+    // A timer may fire a fraction of a millisecond early: the callback arms again when nothing was due yet.
+    const inMs = Math.max(1, Math.ceil(this.nextDeadlineRealMs - performance.now()));
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = undefined;
+      this.poll();
+      this.armDeadlineTimer();
+    }, inMs);
+  }
+
+  private rearmDeadlineTimer(): void {
+    if (!this.watching) return;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.armDeadlineTimer();
   }
 
   /** Position of `updateId` in the injected ids (or where it would go). */

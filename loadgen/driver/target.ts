@@ -35,6 +35,11 @@ export interface TelegramTarget {
   calls(sinceSeq: number): CallRecord[];
   /** How many calls the server has recorded so far: the `seq` its next call gets. */
   callCount(): number;
+  /**
+   * Calls `watcher` after every call the server records, until the returned function is called: the run reads
+   * the record as it grows (CallFeed.follow). Absent where the record can only be polled (a remote server).
+   */
+  watchCalls?(watcher: () => void): () => void;
   /** The text and keyboard of a message in a chat, if the server still holds it. */
   message(chatId: number, messageId: number): BotMessageView | undefined;
   /** The same message's text alone (no keyboard): read for every reply, so it must be cheap. */
@@ -71,6 +76,7 @@ export function fakeTelegramTarget(fake: FakeTelegram, token: string): TelegramT
     },
     calls: (sinceSeq) => fake.calls({ token, since_seq: sinceSeq, limit: CALLS_PAGE }),
     callCount: () => fake.stats({ token }).bots[0]?.calls ?? 0,
+    watchCalls: (watcher) => fake.watchCalls(watcher, { token }),
     message: (chatId, messageId) => view(chatId, messageId),
     messageText: (chatId, messageId) =>
       fake.messageText({ chat_id: chatId, message_id: messageId, token }) ?? undefined,
