@@ -135,4 +135,25 @@ describe('behaviour distributions', () => {
     expect(en.text).toMatch(/finance/);
     expect(en.text).not.toMatch(/[а-яё]/i);
   });
+
+  it('a seed asks the same questions again, each about the topic it was drawn for', () => {
+    const ask = (seed: number) => {
+      const rng = createStream(seed, 'q');
+      const topics = ['tech', 'gardening', 'sport'];
+      return Array.from({ length: 400 }, (_, i) =>
+        drawQuestion(rng, i % 2 === 0 ? 'ru' : 'en', topics[i % 3]!, { simple: 1, medium: 1, complex: 1 }),
+      );
+    };
+    const first = ask(11);
+    expect(ask(11)).toEqual(first);
+    expect(ask(12)).not.toEqual(first);
+    // Texts are made once per language, topic and parts: another topic's or language's never stands in.
+    first.forEach((q, i) => {
+      if (q.complexity === 'simple') return;
+      const name =
+        i % 2 === 0 ? { 0: 'технологии', 1: 'gardening', 2: 'спорт' } : { 0: 'tech', 1: 'gardening', 2: 'sport' };
+      expect(q.text).toContain(name[(i % 3) as 0 | 1 | 2]);
+      expect(/[а-яё]/i.test(q.text.replace('спорт', ''))).toBe(i % 2 === 0);
+    });
+  });
 });

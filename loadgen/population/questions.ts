@@ -151,33 +151,79 @@ export function drawQuestion(
   const complexity = rng.weighted(weights);
   const topicName = TOPIC_NAMES[language][topic] ?? topic;
   if (complexity === 'simple') return { text: rng.pick(SIMPLE[language]), complexity };
-  if (complexity === 'medium') return { text: withTopic(rng.pick(MEDIUM[language]), topicName), complexity };
+  const made = madeQuestions(language, topicName);
+  // The draws are those of picking the parts themselves (pick draws one index), so a seed asks what it asked.
+  if (complexity === 'medium') {
+    const template = rng.int(0, MEDIUM[language].length - 1);
+    const key = -1 - template;
+    return {
+      text: made.get(key) ?? remember(made, key, withTopic(MEDIUM[language][template]!, topicName)),
+      complexity,
+    };
+  }
   const parts = COMPLEX_PARTS[language];
   const askCount = rng.int(2, 3);
-  const asks: string[] = [];
+  const asks: number[] = [];
   for (let i = 0; i < askCount; i++) {
-    const ask = rng.pick(parts.asks);
+    const ask = rng.int(0, parts.asks.length - 1);
     if (!asks.includes(ask)) asks.push(ask);
   }
-  const text = withTopic([rng.pick(parts.context), ...asks, rng.pick(parts.format)].join(' '), topicName);
+  const context = rng.int(0, parts.context.length - 1);
+  const format = rng.int(0, parts.format.length - 1);
+  // One digit per part, base PART_BASE (0 = no third ask): a small integer, hashed as cheaply as a key can be.
+  let key = context;
+  for (let i = 0; i < MAX_ASKS; i++) key = key * PART_BASE + (i < asks.length ? asks[i]! + 1 : 0);
+  key = key * PART_BASE + format;
+  const text =
+    made.get(key) ??
+    remember(
+      made,
+      key,
+      withTopic(
+        [parts.context[context]!, ...asks.map((ask) => parts.asks[ask]!), parts.format[format]!].join(' '),
+        topicName,
+      ),
+    );
   return { text, complexity };
 }
 
-/**
- * A question template with its `{topic}` placeholders filled, each distinct text made once. Questions are a few
- * thousand combinations of the templates above, and the fake Telegram keeps each chat's last messages: a fresh
- * copy of the same text for every question was kept per update, and the young-generation collector copied it:
- * about a sixth of the bytes it copied per update of bench/loadgen.ts's ceiling scenario (measured in-process).
- */
+/** Asks a complex question joins at most, and the base that numbers its parts (more than any part list holds). */
+const MAX_ASKS = 3;
+const PART_BASE =
+  1 + Math.max(...Object.values(COMPLEX_PARTS).flatMap((p) => [p.context.length, p.asks.length, p.format.length]));
+
 function withTopic(template: string, topicName: string): string {
-  const key = `${topicName}\u0000${template}`;
-  const made = FILLED_TEMPLATES.get(key);
-  if (made !== undefined) return made;
-  const text = template.replaceAll('{topic}', topicName);
+  return template.replaceAll('{topic}', topicName);
+}
+
+/**
+ * Each distinct question text made once, by language, topic and the parts drawn. Questions are a few thousand
+ * combinations of the templates above, and the fake Telegram keeps each chat's last messages: a fresh copy of
+ * the same text for every question was kept per update, and the young-generation collector copied it (about a
+ * sixth of the bytes it copied per update of bench/loadgen.ts's ceiling scenario, measured in-process). Keyed by
+ * the parts' indices rather than by the text: a key of topic and template text was a new 300-600 character
+ * string per question, flattened and hashed on every lookup.
+ */
+function madeQuestions(language: Language, topicName: string): Map<number, string> {
+  const byTopic = MADE_QUESTIONS[language];
+  let made = byTopic.get(topicName);
+  if (made === undefined) {
+    made = new Map();
+    byTopic.set(topicName, made);
+  }
+  return made;
+}
+
+/** Keeps `text` under `key` and returns it; past the bound it is returned unkept. */
+function remember(made: Map<number, string>, key: number, text: string): string {
   // Topics come from the scenario, so the combinations are bounded; the cap only guards an unexpected caller.
-  if (FILLED_TEMPLATES.size < MAX_FILLED_TEMPLATES) FILLED_TEMPLATES.set(key, text);
+  if (madeCount < MAX_MADE_QUESTIONS) {
+    made.set(key, text);
+    madeCount++;
+  }
   return text;
 }
 
-const FILLED_TEMPLATES = new Map<string, string>();
-const MAX_FILLED_TEMPLATES = 100_000;
+const MADE_QUESTIONS: Record<Language, Map<string, Map<number, string>>> = { ru: new Map(), en: new Map() };
+let madeCount = 0;
+const MAX_MADE_QUESTIONS = 100_000;
