@@ -88,9 +88,9 @@ export class CallFeed {
   /**
    * Reads the record as it grows, until {@link close}. Where the target tells when it records a call (the
    * in-process fake), the read comes in the same turn of the event loop, once for all the calls of that turn:
-   * polling every 5 ms woke the generator 200 times a second with nothing to read when the load was light
-   * (about 10 ms of CPU a second, idle), and held each reply up to a poll interval before its VU saw it,
-   * which stretched every user's cycle. Elsewhere it polls every `pollIntervalRealMs`.
+   * polling every 5 ms held each reply up to a poll interval before its VU saw it, which stretched every
+   * user's cycle, and woke the generator 200 times a second with nothing to read when the load was light
+   * (about 10 ms of CPU a second in a process doing nothing else). Elsewhere it polls every `pollIntervalRealMs`.
    */
   follow(pollIntervalRealMs: number): void {
     if (this.unfollow !== undefined) return;
