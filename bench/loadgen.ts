@@ -33,6 +33,7 @@ import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
 import { rerunFromBundle, runningFromBundle } from './bundled.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
+import { InProcessEchoBot } from './in-process-echo-bot.ts';
 import { TOKEN, type VuChildMessage, type VuMemoryFigures, WEBHOOK_SECRET } from './loadgen-memory-child.ts';
 import {
   BENCH_METHOD_DEFAULTS,
@@ -141,6 +142,18 @@ export interface CeilingFigures {
    * the reply comes as a call to the fake): CPU µs per update, updates/s, and autocannonCpuUsPerRequest / it.
    */
   correlatingFloor?: { cpuUsPerUpdate: number; cpuSpread: Spread; spread: Spread; ratio: number };
+  /**
+   * The LoadRunner on a fake whose webhook delivers to the echo bot in this process (inProcessRunnerRound), webhook
+   * replies only: the runner's and the fake's own work with no HTTP. CPU µs per update, updates/s, and the ratio
+   * autocannon's request would leave with this work added to it, autocannon / (autocannon + this), round by round.
+   */
+  withoutHttp?: {
+    cpuUsPerUpdate: number;
+    cpuSpread: Spread;
+    spread: Spread;
+    lost: number;
+    ratioAddedToAutocannon: Spread;
+  };
 }
 
 export type { VuMemoryFigures };
@@ -352,6 +365,44 @@ async function runnerRound(fake: FakeTelegram, durationS: number, seed: number) 
 }
 
 /**
+ * The LoadRunner as in {@link runnerRound}, on a fake of its own whose webhook delivers to the echo bot inside this
+ * process (bench/in-process-echo-bot.ts): no socket, no HTTP client or parser on either side. What the generator
+ * spends per update is then the runner's and the fake's own work (plus the in-process bot's, which finds two
+ * numbers and writes its answer): the part of its cost no HTTP client can take away. A fresh fake per round, so
+ * no round reads another's records.
+ */
+async function inProcessRunnerRound(durationS: number, seed: number) {
+  const fake = await startFakeTelegram({
+    tokens: [TOKEN],
+    floodControl: false,
+    webhookClient: () => new InProcessEchoBot(),
+  });
+  try {
+    for (let i = 0; i < CEILING_VUS; i++) fake.addChat({ chat_id: FIRST_CHAT_ID + i });
+    // The URL is what getWebhookInfo shows; the in-process client answers whatever origin it names.
+    const answer = await fetch(`${fake.url}/bot${TOKEN}/setWebhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        url: 'http://127.0.0.1:8443/in-process-echo-bot',
+        secret_token: WEBHOOK_SECRET,
+        max_connections: CONNECTIONS,
+      }),
+    });
+    if (!answer.ok) throw new Error(`setWebhook on the in-process fake answered ${answer.status}`);
+    const { measured, loadCpuUs } = await runnerRound(fake, durationS, seed);
+    const injected = measured.load.updatesInjected;
+    return {
+      perS: injected / measured.durationRealS,
+      cpuUs: loadCpuUs / Math.max(1, injected),
+      lost: measured.correctness.lostUpdates,
+    };
+  } finally {
+    await fake.close();
+  }
+}
+
+/**
  * The fake's webhook delivery with the runner's reply reader, nothing else: one update in flight per chat (the
  * runner's VUs' shape), injected as the runner injects (fakeTelegramTarget) and its reply taken as the runner
  * takes it (one CallFeed for all chats, following the fake's record as it grows), the next update
@@ -397,13 +448,17 @@ async function measureCeiling(
     await autocannonRound(echo, 2);
     await undiciRound(echo, 2);
     const withFloor = botReply === 'webhook-reply';
-    if (withFloor) await correlatingFloorRound(echo, 2);
+    if (withFloor) {
+      await correlatingFloorRound(echo, 2);
+      await inProcessRunnerRound(2, 98);
+    }
     await deliveryRound(fake, 2);
     await runnerRound(fake, 2, 99);
     const cannonRounds: { perS: number; cpuUs: number; non2xx: number; errors: number }[] = [];
     const undiciRounds: { perS: number; cpuUs: number }[] = [];
     const deliveryRounds: { perS: number; cpuUs: number }[] = [];
     const floorRounds: { perS: number; cpuUs: number }[] = [];
+    const withoutHttpRounds: { perS: number; cpuUs: number; lost: number }[] = [];
     const runnerRounds: {
       injectedPerS: number;
       correlatedPerS: number;
@@ -443,6 +498,10 @@ async function measureCeiling(
         mark = process.cpuUsage();
         const floor = await correlatingFloorRound(echo, options.durationS);
         floorRounds.push({ perS: floor.updates / floor.realS, cpuUs: cpuUs(mark) / Math.max(1, floor.updates) });
+        process.stderr.write(
+          `bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: LoadRunner without HTTP (in-process bot) ...\n`,
+        );
+        withoutHttpRounds.push(await inProcessRunnerRound(options.durationS, round + 1));
       }
       process.stderr.write(`bench: ceiling (${botReply}) round ${round + 1}/${options.rounds}: undici alone ...\n`);
       mark = process.cpuUsage();
@@ -466,6 +525,7 @@ async function measureCeiling(
     const deliveryCpuSpread = summarize(deliveryRounds.map((r) => r.cpuUs));
     const undiciCpuSpread = summarize(undiciRounds.map((r) => r.cpuUs));
     const floorCpuSpread = withFloor ? summarize(floorRounds.map((r) => r.cpuUs)) : undefined;
+    const withoutHttpCpuSpread = withFloor ? summarize(withoutHttpRounds.map((r) => r.cpuUs)) : undefined;
     // Each ratio round by round against that round's autocannon (bench/proc.ts, pairedRatios): the machine's speed
     // wandered by a third between rounds here, which a ratio of two medians takes for the generator's.
     const cannonCpu = cannonRounds.map((r) => r.cpuUs);
@@ -511,6 +571,21 @@ async function measureCeiling(
               cpuSpread: floorCpuSpread,
               spread: summarize(floorRounds.map((r) => r.perS)),
               ratio: ratioTo(floorRounds).median,
+            },
+          }),
+      ...(withoutHttpCpuSpread === undefined
+        ? {}
+        : {
+            withoutHttp: {
+              cpuUsPerUpdate: Math.round(withoutHttpCpuSpread.median),
+              cpuSpread: withoutHttpCpuSpread,
+              spread: summarize(withoutHttpRounds.map((r) => r.perS)),
+              lost: sum(withoutHttpRounds, (r) => r.lost),
+              // Round by round: that round's autocannon request with that round's work without HTTP added to it.
+              ratioAddedToAutocannon: pairedRatios(
+                cannonCpu,
+                withoutHttpRounds.map((r, i) => cannonCpu[i]! + r.cpuUs),
+              ),
             },
           }),
     };
@@ -599,6 +674,11 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
           ]),
       `| ${REPLY_LABEL[c.botReply]} | the fake's webhook delivery and the runner's reply reader alone: one update in flight per chat of ${CEILING_VUS}, no VUs, no scenario, no measures | ${formatSpread(c.deliverySpread)} | - | ${formatSpread(c.deliveryCpuSpread)} | - | - | - | ${c.deliveryRatio.toFixed(2)} | |`,
       `| ${REPLY_LABEL[c.botReply]} | LoadRunner, ${CEILING_VUS} closed-loop VUs, no think time, via the fake's webhook delivery | ${thousands(c.runnerInjectedPerS)} | ${formatSpread(c.runnerCorrelatedSpread)} | ${formatSpread(c.runnerCpuSpread)} | ${c.runnerLost} | ${c.runnerDuplicates} | - | **${formatSpread(c.capacityRatioSpread, 2)}** | ${c.ratio.toFixed(2)} |`,
+      ...(c.withoutHttp === undefined
+        ? []
+        : [
+            `| ${REPLY_LABEL[c.botReply]} | the same LoadRunner without HTTP: its own fake delivering to the echo bot inside this process, no sockets | ${formatSpread(c.withoutHttp.spread)} | - | ${formatSpread(c.withoutHttp.cpuSpread)} | ${c.withoutHttp.lost} | - | - | - | |`,
+          ]),
     ]),
     '',
     ...result.ceilings.map(
@@ -612,6 +692,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
         `undici alone, the client under that delivery, costs ${c.undiciCpuUsPerUpdate} µs per update, ${c.undiciRatio.toFixed(2)}x autocannon: ` +
         `${above("the fake's delivery and the reader", c.deliveryCpuUsPerUpdate, c.undiciCpuUsPerUpdate)}, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x. ` +
         floorSentence(c) +
+        withoutHttpSentence(c) +
         `After the load, the run's measurement (correlation, histograms) costs another ${formatSpread(c.runnerMeasureCpuSpread)} µs per update: wall time, not lab delay, since no update is in flight by then.`,
     ),
     '',
@@ -622,7 +703,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
       "the ratios price all of them: the runner's CPU per update includes the fake's delivery and, with webhook replies, its " +
       "execution of the reply, where autocannon's is its HTTP client alone (with sendMessage calls, both include the fake " +
       `answering them). Both drivers keep ${CONNECTIONS} requests in flight at the bot ` +
-      `(autocannon connections = the webhook's max_connections); the delivery row keeps one update per chat in flight, as the runner's VUs do, and reads the replies with the runner's own reader (CallFeed), so it separates the fake's and the reader's cost from the rest of the runner's; the undici row keeps ${CONNECTIONS} in flight as autocannon does, and separates the HTTP client's cost from the fake's; with webhook replies, the row of the least a correlating generator does keeps one update per user in flight (${CEILING_VUS} users over ${CONNECTIONS} connections, as the runner) and reads each reply's chat_id to wake its user, so it prices what correlation cannot avoid and leaves the rest (the fake's queues, timeouts, Bot API checks and records, the runner's scenario and measures) to the runner's row. ${result.options.rounds} alternating rounds (autocannon, then the runner, then the floors) of ` +
+      `(autocannon connections = the webhook's max_connections); the delivery row keeps one update per chat in flight, as the runner's VUs do, and reads the replies with the runner's own reader (CallFeed), so it separates the fake's and the reader's cost from the rest of the runner's; the undici row keeps ${CONNECTIONS} in flight as autocannon does, and separates the HTTP client's cost from the fake's; with webhook replies, the row of the least a correlating generator does keeps one update per user in flight (${CEILING_VUS} users over ${CONNECTIONS} connections, as the runner) and reads each reply's chat_id to wake its user, so it prices what correlation cannot avoid and leaves the rest (the fake's queues, timeouts, Bot API checks and records, the runner's scenario and measures) to the runner's row; the row without HTTP runs the same LoadRunner on a fake of its own (fresh each round) whose \`webhookClient\` is the echo bot as an undici Dispatcher in this process (bench/in-process-echo-bot.ts: it finds the chat and message ids in the update and answers the same sendMessage one event-loop turn later), so it prices the runner's and the fake's work with the sockets, HTTP client and parsers of both sides taken out, the bot's few string operations left in. ${result.options.rounds} alternating rounds (autocannon, then the runner, then the floors) of ` +
       `${result.options.durationS} s after a 2 s warm-up of each, figures as median (min-max); every ratio to autocannon is the median of the rounds' own ratios (each round's autocannon over that round's driver). Generator CPU is the benchmark process's ` +
       "(driver + in-process fake) per update, from process.cpuUsage(); the runner's is counted while its load runs (its " +
       "population made before, its measurement after the load's end given apart), since that is the CPU a scaled run " +
@@ -675,6 +756,23 @@ function floorSentence(c: CeilingFigures): string {
   return (
     `The least a correlating generator does (undici, a fresh update per user, the reply parsed and handed to its user) costs ${floor.cpuUsPerUpdate} µs per update, ` +
     `${floor.ratio.toFixed(2)}x autocannon, ${reach}; ${above("the fake's delivery, its Bot API checks and records, and the runner", c.runnerCpuUsPerUpdate, floor.cpuUsPerUpdate)}. `
+  );
+}
+
+/**
+ * The runner's and the fake's work with no HTTP, against the target: added to autocannon's whole request it gives
+ * the ratio a generator on this runner and fake would read with an HTTP client as cheap as autocannon's.
+ */
+function withoutHttpSentence(c: CeilingFigures): string {
+  const own = c.withoutHttp;
+  if (own === undefined) return '';
+  const target = targetRatio(c);
+  const allowedUs = c.autocannonCpuSpread.median * (1 / target - 1);
+  return (
+    `Without HTTP (its own fake delivering to the echo bot inside the process, no sockets), the runner and the fake cost ${own.cpuUsPerUpdate} µs per update: ` +
+    `the part of the generator's cost no HTTP client takes away. Added to autocannon's whole request it reads ${formatSpread(own.ratioAddedToAutocannon, 2)}x, ` +
+    `the most this runner and fake reach with an HTTP client as cheap as autocannon's; the ${target}x target needs that work within ` +
+    `${Math.round(allowedUs)} µs per update (autocannon's ${c.autocannonCpuUsPerRequest} µs x (1/${target} - 1)). `
   );
 }
 

@@ -62,6 +62,7 @@ export class BotState implements WebhookHost {
   readonly backoffMaxRealMs: number;
   readonly timeScale: number;
   readonly maxReplyBytes: number;
+  readonly webhookClient: ResolvedOptions['webhookClient'];
   private callbackSeq = 0;
 
   constructor(
@@ -93,6 +94,7 @@ export class BotState implements WebhookHost {
     this.backoffStartRealMs = options.webhookBackoffStartMs / this.timeScale;
     this.backoffMaxRealMs = options.webhookBackoffMaxMs / this.timeScale;
     this.maxReplyBytes = options.maxWebhookReplyBytes;
+    this.webhookClient = options.webhookClient;
   }
 
   nowS(): number {

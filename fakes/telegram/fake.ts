@@ -126,6 +126,11 @@ function resolveOptions(options: FakeTelegramOptions): ResolvedOptions {
       `messagesKeptPerChat: ${messagesKeptPerChat} is not a positive whole number; give how many messages each chat keeps (default ${D.messagesKeptPerChat})`,
     );
   }
+  if (options.webhookClient !== undefined && typeof options.webhookClient !== 'function') {
+    throw new ConfigError(
+      'webhookClient: expected a function (origin, maxConnections) => undici Dispatcher; omit it for the default Pool',
+    );
+  }
   const host = options.host ?? D.host;
   return {
     host,
@@ -145,6 +150,7 @@ function resolveOptions(options: FakeTelegramOptions): ResolvedOptions {
     updateExpiryMs: options.updateExpiryMs ?? D.updateExpiryMs,
     maxWebhookReplyBytes: options.maxWebhookReplyBytes ?? D.maxWebhookReplyBytes,
     messagesKeptPerChat,
+    webhookClient: options.webhookClient,
   };
 }
 

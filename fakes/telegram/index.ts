@@ -19,7 +19,12 @@ export {
   type WaitReplyInput,
 } from './control-input.ts';
 export { type BotSelector, type FakeTelegram, startFakeTelegram } from './fake.ts';
-export { FAKE_TELEGRAM_DEFAULTS, type FakeTelegramOptions, type FloodControlOptions } from './options.ts';
+export {
+  FAKE_TELEGRAM_DEFAULTS,
+  type FakeTelegramOptions,
+  type FloodControlOptions,
+  type WebhookClientFactory,
+} from './options.ts';
 export type {
   BotStats,
   CallFilter,

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../../common/clock.ts';
 
 /** Per-bucket flood limits; rates are in simulated time and run `timeScale` times faster in real time. */
@@ -17,6 +18,12 @@ export interface FloodControlOptions {
   /** Burst for the whole bot. Default 30. */
   globalBurst?: number;
 }
+
+/**
+ * Makes the HTTP client one webhook delivers with, from the origin its requests go to and setWebhook's
+ * max_connections; the actor closes it when the webhook is deleted or changes its max_connections.
+ */
+export type WebhookClientFactory = (origin: string, maxConnections: number) => Dispatcher;
 
 /**
  * Options of {@link startFakeTelegram}. Every field is optional; defaults live in {@link FAKE_TELEGRAM_DEFAULTS}.
@@ -58,6 +65,12 @@ export interface FakeTelegramOptions {
    * callback queries; older ones are forgotten, as "message to edit not found". Default 1000.
    */
   messagesKeptPerChat?: number;
+  /**
+   * The client webhook deliveries go through. Default an undici Pool of max_connections keep-alive
+   * connections, as Telegram holds them open. Another dispatcher (an in-process bot, undici's MockAgent) prices
+   * or tests the fake's own delivery work without sockets.
+   */
+  webhookClient?: WebhookClientFactory;
 }
 
 /** The one place where the fake's defaults are written; code, README and CLI read them from here. */
@@ -108,4 +121,6 @@ export interface ResolvedOptions {
   updateExpiryMs: number;
   maxWebhookReplyBytes: number;
   messagesKeptPerChat: number;
+  /** Undefined: the actor's own undici Pool. */
+  webhookClient: WebhookClientFactory | undefined;
 }

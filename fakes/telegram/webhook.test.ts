@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { Bot, InlineKeyboard, webhookCallback } from 'grammy';
+import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from './index.ts';
 import { callApi, closeServer, listen, readJson, waitFor } from './testing.ts';
@@ -307,5 +308,51 @@ describe('webhook queues', () => {
     } finally {
       await quick.close();
     }
+  });
+});
+
+describe('webhookClient: another client for the deliveries', () => {
+  it('delivers through the client it makes for the webhook, and runs the webhook reply it gets', async () => {
+    // undici's own MockAgent: a client nobody here wrote, reached without a socket. The fake owns what the
+    // factory returns (it destroys it when the webhook goes, here at close).
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const made: Array<[origin: string, maxConnections: number]> = [];
+    const own = await startFakeTelegram({
+      floodControl: false,
+      webhookClient: (origin, maxConnections) => {
+        made.push([origin, maxConnections]);
+        return agent;
+      },
+    });
+    try {
+      agent
+        .get('http://bot.example:8080')
+        .intercept({ path: '/hook?v=2', method: 'POST', headers: { 'x-telegram-bot-api-secret-token': 'm0ck' } })
+        .reply(200, ({ body }) => {
+          const update = JSON.parse(String(body)) as { message: { chat: { id: number } } };
+          return { method: 'sendMessage', chat_id: update.message.chat.id, text: 'pong' };
+        });
+      const set = await callApi(own.url, own.tokens[0]!, 'setWebhook', {
+        url: 'http://bot.example:8080/hook?v=2',
+        secret_token: 'm0ck',
+        max_connections: 7,
+      });
+      expect(set.body.ok).toBe(true);
+      const ping = own.inject({ kind: 'message', user_id: 31, text: 'ping' });
+      const reply = await own.waitForReply({ chat_id: 31, since_ms: ping.injected_ms, timeout_ms: 10_000 });
+      expect(made).toEqual([['http://bot.example:8080', 7]]);
+      expect(reply).toMatchObject({ method: 'sendMessage', source: 'webhook_reply', update_id: ping.update_id });
+      expect(own.messageText({ chat_id: 31, message_id: reply!.message_id! })).toBe('pong');
+      await waitFor(() => own.updates()[0]?.confirmed_ms !== null, 5_000, 'the update confirmed');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refuses a webhookClient that is not a function, saying what to pass', async () => {
+    await expect(startFakeTelegram({ webhookClient: 'undici' as never })).rejects.toThrow(
+      /webhookClient: expected a function \(origin, maxConnections\)/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
 import { redactSecrets } from '../../common/redact.ts';
+import type { WebhookClientFactory } from './options.ts';
 import type { WebhookStats } from './records.ts';
 import type { UpdateEntry, UpdateStore } from './update-store.ts';
 
@@ -21,6 +22,8 @@ export interface WebhookHost {
   backoffMaxRealMs: number;
   timeScale: number;
   maxReplyBytes: number;
+  /** Makes the client deliveries go through; undefined: an undici Pool (see {@link newPool}). */
+  webhookClient: WebhookClientFactory | undefined;
   /**
    * Where deliveries really go: this origin with the registered URL's path and query, the way DNS and a
    * TLS-terminating load balancer route Telegram's requests to a bot; undefined = the registered URL itself.
@@ -78,7 +81,7 @@ export class WebhookActor {
    * instead of node:http's ClientRequest + IncomingMessage streams (which cost about half of the generator's
    * CPU per update).
    */
-  private pool: Pool;
+  private pool: Dispatcher;
   /** Origin deliveries go to and the registered URL's path and query, parsed once (not on every delivery). */
   private readonly origin: string;
   private readonly path: string;
@@ -98,7 +101,7 @@ export class WebhookActor {
     const delivery = routedUrl(url, host.webhookRoute);
     this.origin = delivery.origin;
     this.path = `${delivery.pathname}${delivery.search}`;
-    this.pool = newPool(this.origin, config.maxConnections);
+    this.pool = this.newClient(config.maxConnections);
     this.fixedHeaders = fixedHeaders(url, config);
     this.deliveryOwner = {
       maxReplyBytes: host.maxReplyBytes,
@@ -118,8 +121,8 @@ export class WebhookActor {
   reconfigure(config: WebhookConfig): void {
     if (config.maxConnections !== this.config.maxConnections) {
       // A pool's connection count is fixed: deliveries in flight finish on the old one, new ones use the new.
-      void this.pool.close().catch(() => {});
-      this.pool = newPool(this.origin, config.maxConnections);
+      endClient(this.pool, 'close');
+      this.pool = this.newClient(config.maxConnections);
     }
     this.config = config;
     this.fixedHeaders = fixedHeaders(new URL(config.url), config);
@@ -131,6 +134,10 @@ export class WebhookActor {
       this.ready.push(queue);
     }
     this.pump();
+  }
+
+  private newClient(maxConnections: number): Dispatcher {
+    return (this.host.webhookClient ?? newPool)(this.origin, maxConnections);
   }
 
   enqueue(entry: UpdateEntry): void {
@@ -162,7 +169,7 @@ export class WebhookActor {
     this.host.inFlightByChat.clear();
     clearInterval(this.timeoutSweep);
     this.sent.clear();
-    void this.pool.destroy().catch(() => {});
+    endClient(this.pool, 'destroy');
   }
 
   /** Drops every queued update (drop_pending_updates on a live webhook). */
@@ -440,6 +447,18 @@ const READ_TIMEOUT = 'Read timeout expired';
  */
 function newPool(origin: string, connections: number): Pool {
   return new Pool(origin, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+}
+
+/**
+ * Ends a client without waiting for it: `close` lets its requests finish, `destroy` aborts them. A client that
+ * cannot be destroyed (undici's MockAgent throws "not implemented") is closed instead.
+ */
+function endClient(client: Dispatcher, how: 'close' | 'destroy'): void {
+  try {
+    void (how === 'destroy' ? client.destroy() : client.close()).catch(() => {});
+  } catch {
+    if (how === 'destroy') endClient(client, 'close');
+  }
 }
 
 /** Distinct failure reasons counted by name; network errors and status lines are few, so this is a bound, not a limit. */
