@@ -21,7 +21,8 @@ export interface FloodControlOptions {
 
 /**
  * Makes the HTTP client one webhook delivers with, from the origin its requests go to and setWebhook's
- * max_connections; the actor closes it when the webhook is deleted or changes its max_connections.
+ * max_connections. The fake owns what it returns and ends it when the webhook is deleted, changes its
+ * max_connections or the fake closes, then asks for a new one: return a fresh client on each call.
  */
 export type WebhookClientFactory = (origin: string, maxConnections: number) => Dispatcher;
 

@@ -314,7 +314,7 @@ describe('webhook queues', () => {
 describe('webhookClient: another client for the deliveries', () => {
   it('delivers through the client it makes for the webhook, and runs the webhook reply it gets', async () => {
     // undici's own MockAgent: a client nobody here wrote, reached without a socket. The fake owns what the
-    // factory returns (it destroys it when the webhook goes, here at close).
+    // factory returns and ends it when the webhook goes (here at close); one webhook asks for one client.
     const agent = new MockAgent();
     agent.disableNetConnect();
     const made: Array<[origin: string, maxConnections: number]> = [];
