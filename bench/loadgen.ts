@@ -42,6 +42,7 @@ import {
   judge,
   pairedRatios,
   pinToCpu,
+  roundsAgainst,
   type Spread,
   summarize,
 } from './proc.ts';
@@ -684,7 +685,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
     ...result.ceilings.map(
       (c) =>
         `- ${REPLY_LABEL[c.botReply]}: by generator CPU per update (autocannon ${c.autocannonCpuUsPerRequest} µs vs runner ${c.runnerCpuUsPerUpdate} µs) ` +
-        `**${c.capacityRatio.toFixed(2)}x**, the median of the rounds' ratios ${formatSpread(c.capacityRatioSpread, 2)} (target >= ${targetRatio(c)}: ${verdict(c.capacityRatio >= targetRatio(c))}), i.e. one core runs the generator ` +
+        `**${c.capacityRatio.toFixed(2)}x**, the median of the rounds' ratios ${formatSpread(c.capacityRatioSpread, 2)} (target >= ${targetRatio(c)}: ${verdict(c.capacityRatio >= targetRatio(c))}; ${roundsAgainst(c.capacityRatioSpread, targetRatio(c))}), i.e. one core runs the generator ` +
         `and the fake at about ${thousands(1e6 / Math.max(1, c.runnerCpuUsPerUpdate))} correlated updates/s. ` +
         `Measured throughput ratio ${c.ratio.toFixed(2)} (not judged: the echo bot's core bounds both drivers as much as the generator's own cost does). ` +
         `The fake's delivery with the runner's reply reader alone costs ${c.deliveryCpuUsPerUpdate} µs per update, ${c.deliveryRatio.toFixed(2)}x autocannon: ` +
@@ -693,6 +694,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
         `${above("the fake's delivery and the reader", c.deliveryCpuUsPerUpdate, c.undiciCpuUsPerUpdate)}, and no generator delivering through undici can pass ${c.undiciRatio.toFixed(2)}x. ` +
         floorSentence(c) +
         withoutHttpSentence(c) +
+        steadinessSentence(c) +
         `After the load, the run's measurement (correlation, histograms) costs another ${formatSpread(c.runnerMeasureCpuSpread)} µs per update: wall time, not lab delay, since no update is in flight by then.`,
     ),
     '',
@@ -770,11 +772,29 @@ function withoutHttpSentence(c: CeilingFigures): string {
   const allowedUs = c.autocannonCpuSpread.median * (1 / target - 1);
   return (
     `Without HTTP (its own fake delivering to the echo bot inside the process, no sockets), the runner and the fake cost ${own.cpuUsPerUpdate} µs per update: ` +
-    `the part of the generator's cost no HTTP client takes away. Added to autocannon's whole request it reads ${formatSpread(own.ratioAddedToAutocannon, 2)}x, ` +
+    `the part of the generator's cost no HTTP client takes away. Added to autocannon's whole request it reads ${formatSpread(own.ratioAddedToAutocannon, 2)}x (${roundsAgainst(own.ratioAddedToAutocannon, target)}), ` +
     `the most this runner and fake reach with an HTTP client as cheap as autocannon's; the ${target}x target needs that work within ` +
     `${Math.round(allowedUs)} µs per update (autocannon's ${c.autocannonCpuUsPerRequest} µs x (1/${target} - 1)). `
   );
 }
+
+/**
+ * How steady the machine was: autocannon's own CPU per request across the rounds, the reference every ratio
+ * is paired with. A machine whose speed wanders moves every row alike, which the paired ratios cancel; the
+ * rows' µs figures do not cancel it, so they are comparable within a round, not across runs.
+ */
+function steadinessSentence(c: CeilingFigures): string {
+  const wander = c.autocannonCpuSpread.max / Math.max(1e-9, c.autocannonCpuSpread.min);
+  return (
+    `The machine's speed: autocannon alone took ${formatSpread(c.autocannonCpuSpread)} µs per request across the rounds (max/min ${wander.toFixed(2)})` +
+    (wander > STEADY_MAX_OVER_MIN
+      ? `, more than ${STEADY_MAX_OVER_MIN}: the machine's speed wandered during the run, so read the paired ratios, not the µs figures across rounds. `
+      : '. ')
+  );
+}
+
+/** Above this max/min of the reference's CPU per request across rounds, the run says the machine wandered. */
+const STEADY_MAX_OVER_MIN = 1.2;
 
 /**
  * What `what` costs above a floor it contains, in µs per update; a floor that measured above the whole (the rounds'

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { formatSpread, judge, machineQuiet, pairedRatios, parsePerfInstructions, summarize } from './proc.ts';
+import {
+  formatSpread,
+  judge,
+  machineQuiet,
+  pairedRatios,
+  parsePerfInstructions,
+  roundsAgainst,
+  summarize,
+} from './proc.ts';
 
 describe('benchmark method', () => {
+  it('says a verdict is firm only when every round falls on the same side of the target', () => {
+    expect(roundsAgainst(summarize([0.45, 0.51, 0.74]), 0.8)).toBe('every round below it');
+    expect(roundsAgainst(summarize([0.8, 0.82, 0.9]), 0.8)).toBe('every round at or above it');
+    expect(roundsAgainst(summarize([0.69, 0.77, 0.82]), 0.8)).toMatch(/both sides of it: .* no firm verdict/);
+  });
+
   it('summarises repeats by median and range, whatever their order', () => {
     expect(summarize([9, 1, 5, 3, 7])).toEqual({ median: 5, min: 1, max: 9, n: 5 });
     expect(summarize([4, 2]).median).toBe(3);

@@ -165,6 +165,19 @@ export function formatSpread(spread: Spread, digits = 0): string {
     : `${number(spread.median)} (${number(spread.min)}-${number(spread.max)})`;
 }
 
+/**
+ * Where the rounds' own ratios fall against the target: a verdict is firm only when they all fall on one side
+ * of it; when they straddle it, the machine's noise is as large as the distance to the target (pure).
+ *
+ * @example
+ * roundsAgainst({ median: 0.51, min: 0.45, max: 0.74, n: 7 }, 0.8) // 'every round below it'
+ */
+export function roundsAgainst(rounds: Spread, target: number): string {
+  if (rounds.min >= target) return `every round at or above it`;
+  if (rounds.max < target) return `every round below it`;
+  return `rounds on both sides of it: the machine's noise is as large as the distance, no firm verdict`;
+}
+
 /** Whether the machine was quiet enough before a run for its figures to be judged against targets. */
 export interface MachineQuiet {
   judged: boolean;
