@@ -167,24 +167,28 @@ export function formatFidelityBenchmark(
     '',
     '### Largest faithful scale for the reference bot (500-concurrent mix, polling x1), by concurrent users',
     '',
-    '| concurrent users | reference bot at | bot CPU ms per update (calibration) | scale picked | predicted lab delay ms | check run at that scale | faithful simulated user-s per real s | check wall s |',
-    '| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| concurrent users | reference bot at | bot CPU ms per update (calibration) | generator + fakes CPU ms per update | PostgreSQL CPU ms per update | scale picked | predicted lab delay ms | check run at that scale | faithful simulated user-s per real s | check wall s |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
     ...users.map(
       (u) =>
-        `| ${u.users} | ${u.bot} | ${botCpuMs(u)} | ${u.decision.timeScale}x | ${Math.round(u.decision.calibration?.choice.distortionMs ?? 0)} | ${fidelityCell(u.check)} | ${u.check?.status === 'ok' ? (u.users * u.decision.timeScale).toLocaleString('en-US') : '-'} | ${u.checkWallS} |`,
+        `| ${u.users} | ${u.bot} | ${calibratedCpuMs(u, 'bot-1')} | ${calibratedCpuMs(u, 'loadgen')} | ${calibratedCpuMs(u, 'postgres')} | ${u.decision.timeScale}x | ${Math.round(u.decision.calibration?.choice.distortionMs ?? 0)} | ${fidelityCell(u.check)} | ${u.check?.status === 'ok' ? (u.users * u.decision.timeScale).toLocaleString('en-US') : '-'} | ${u.checkWallS} |`,
     ),
     '',
     ...bots.map((bot) => meritLine(bot, users)),
     '',
     `The pick comes from a calibration run (the scenario's peak held flat at a low scale, its users as their steady arrival rate) fed to the queueing model of loadgen/fidelity/auto-scale.ts; the check run (${FIDELITY_BENCH_DEFAULTS.checkDuration} simulated at the picked scale) measures its own fidelity with the lab-delay-x-scale method, which is what a user's run reports. ` +
-      `Each size runs both reference bots, one after the other, with this commit's lab (generator, fakes, PostgreSQL, knobs, seed): the earlier bot is checked out in a git worktree and started in place of this one, so the rows compare the bot alone. 1x is the lowest scale \`auto\` picks (candidateScales in loadgen/fidelity/auto-scale.ts: it never plays slower than real time), so where both bots get 1x, the calibration's CPU per update and the check run's lab delay are what tell them apart.`,
+      `Each size runs both reference bots, one after the other, with this commit's lab (generator, fakes, PostgreSQL, knobs, seed): the earlier bot is checked out in a git worktree and started in place of this one, so the rows compare the bot alone. 1x is the lowest scale \`auto\` picks (candidateScales in loadgen/fidelity/auto-scale.ts: it never plays slower than real time), so where both bots get 1x, the calibration's CPU per update and the check run's lab delay are what tell them apart. ` +
+      `The CPU columns are the calibration's real CPU per update (busy time over updates, at the peak held flat) of the bot instance, of the generator process with the fakes it hosts (Telegram and Claude, and MCP or the ingest feed when the scenario has them: the lab's own cost, which turns into lab delay at any scale and which production would not have), and of PostgreSQL's backends; at these rates of tens of updates per second each of the fakes' calls wakes an idle core, so the generator costs far more per update here than at the loadgen section's ceiling.`,
   ].join('\n');
 }
 
-/** The bot's real CPU ms per update in the calibration (one instance). */
-function botCpuMs(u: UsersRow): string {
-  const bot = u.decision.calibration?.processes.find((p) => p.name === 'bot-1');
-  return bot === undefined ? '-' : bot.cpuMsPerItem.toFixed(2);
+/**
+ * A process's real CPU ms per update in the calibration: `bot-1` (one instance), `loadgen` (the generator with the
+ * fakes it hosts: the lab's own cost, which production would not have) or `postgres` (its backends together).
+ */
+function calibratedCpuMs(u: UsersRow, name: 'bot-1' | 'loadgen' | 'postgres'): string {
+  const process = u.decision.calibration?.processes.find((p) => p.name === name);
+  return process === undefined ? '-' : process.cpuMsPerItem.toFixed(2);
 }
 
 /** One bot's figure of merit and the most users it replayed with fidelity ok. */
