@@ -17,7 +17,7 @@
  *   npx tsx bench/fidelity.ts --before none    # without the earlier bot
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../contracts/run-result.ts';
@@ -103,20 +103,34 @@ async function runScenarioCli(scenario: string): Promise<ScenarioRow> {
 }
 
 /**
- * The reference bot of `commit` in a temporary git worktree sharing this checkout's node_modules, its bundle
- * built once (`botcap bot --help`) so the first instance does not build it within its ready timeout.
+ * The reference bot of `commit` in a temporary git worktree using this checkout's packages, its bundle built once
+ * (`botcap bot --help`) so the first instance does not build it within its ready timeout.
  */
 function checkOutBot(commit: string): { bot: ReferenceBot; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `botcap-bench-bot-${commit}-`));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   git('worktree', 'add', '--force', '--detach', dir, commit);
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  linkPackages(dir);
   const bin = join(dir, 'bin/botcap.js');
   execFileSync(process.execPath, [bin, 'bot', '--help'], { cwd: dir, stdio: 'ignore' });
   return {
     bot: { commit: git('rev-parse', '--short', commit).toString().trim(), bin },
     remove: () => git('worktree', 'remove', '--force', dir),
   };
+}
+
+/**
+ * A node_modules for the worktree `dir` whose packages link to this checkout's, and whose bundle cache
+ * (node_modules/.cache) is its own. Sharing node_modules whole shared the cache too: an earlier commit's
+ * bin/prebuilt.js (7f63079's) keys a bundle by content alone, so it took the bundle an earlier worktree of the
+ * same commit had built, whose files were gone with that worktree, and the bot could not start.
+ */
+function linkPackages(dir: string): void {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules);
+  for (const name of readdirSync(join(REPO_ROOT, 'node_modules'))) {
+    if (name !== '.cache') symlinkSync(join(REPO_ROOT, 'node_modules', name), join(modules, name));
+  }
 }
 
 /** The calibration's pick for N concurrent users of 500-concurrent's mix, and a check run held at that scale. */
