@@ -12,6 +12,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchCommandLine, QUICK_FLAG } from './args.ts';
 import { runBotSection } from './bot.ts';
 import { rerunFromBundle, runningFromBundle } from './bundled.ts';
 import { runFakeBenchmarks } from './fakes.ts';
@@ -19,10 +20,11 @@ import { runLoadgenSection } from './loadgen.ts';
 import { BENCH_METHOD_DEFAULTS, machineQuiet, pinToCpu } from './proc.ts';
 import { loadAverage } from './report-file.ts';
 
+// Before the re-run: a command line it cannot take stops here, without building a bundle.
+const { quick } = benchCommandLine('bench/all.ts', { quick: QUICK_FLAG });
 // The load generator's section measures this process's own runner and fake: run everything as `botcap run`
 // runs, from a bundle (bench/bundled.ts).
 if (!runningFromBundle('bench/all.ts')) process.exit(await rerunFromBundle('bench/all.ts'));
-const quick = process.argv.includes('--quick');
 const quiet = machineQuiet(loadAverage()[0], cpus().length);
 if (!quiet.judged) {
   process.stderr.write(

@@ -28,6 +28,7 @@ import { Environment, type ManagedProcess } from '../environment/index.ts';
 import { type FakeClaude, startFakeClaude } from '../fakes/claude/index.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram/index.ts';
 import { createHistogram, type Histogram, recordValue } from '../loadgen/metrics/histogram.ts';
+import { benchCommandLine, QUICK_FLAG } from './args.ts';
 import { BOT_STAGES, type CpuProfile, formatStages, profileStages, type StageShare } from './cpu-profile.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import {
@@ -489,16 +490,6 @@ export function formatBotBenchmark(result: BotBenchResult, run: BenchRun): strin
   ].join('\n');
 }
 
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
-
-function numberFlag(name: string): number | undefined {
-  const value = flag(name);
-  return value === undefined ? undefined : Number(value);
-}
-
 /**
  * Runs the benchmark and writes section `bot` of docs/BENCHMARKS.md. `before.quiet` comes from bench/all.ts
  * when benchmarks run back to back.
@@ -517,11 +508,29 @@ export async function runBotSection(
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = benchCommandLine('bench/bot.ts', {
+    'duration-s': {
+      type: 'number',
+      help: `measured seconds per bot per round (default ${BOT_BENCH_DEFAULTS.durationS})`,
+    },
+    chats: {
+      type: 'number',
+      integer: true,
+      help: `chats pressing buttons in a closed loop (default ${BOT_BENCH_DEFAULTS.chats})`,
+    },
+    rounds: { type: 'number', integer: true, help: `alternating rounds (default ${BOT_BENCH_DEFAULTS.rounds})` },
+    'cpu-prof-dir': {
+      type: 'string',
+      valueName: 'dir',
+      help: "run the reference bot under --cpu-prof, its profile written here (the section's stage shares)",
+    },
+    quick: QUICK_FLAG,
+  });
   await runBotSection({
-    durationS: numberFlag('duration-s'),
-    chats: numberFlag('chats'),
-    rounds: numberFlag('rounds'),
-    cpuProfDir: flag('cpu-prof-dir'),
-    quick: process.argv.includes('--quick'),
+    durationS: args['duration-s'],
+    chats: args.chats,
+    rounds: args.rounds,
+    cpuProfDir: args['cpu-prof-dir'],
+    quick: args.quick,
   });
 }

@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { benchCommandLine } from './args.ts';
 import {
   BENCH_METHOD_DEFAULTS,
   bundledEntry,
@@ -288,20 +289,27 @@ export function formatClaudeBench(result: ClaudeBenchResult): string {
   ].join('\n');
 }
 
-function flag(name: string): number | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? Number(process.argv[index + 1]) : undefined;
-}
-
 // The child (from the bundle, where import.meta.url still names this source file) is told by its flag.
 const serveIndex = process.argv.indexOf('--serve');
 if (serveIndex >= 0) {
   await serve(process.argv[serveIndex + 1] ?? 'bare', process.argv[serveIndex + 2] ?? '');
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = benchCommandLine('bench/claude.ts', {
+    'duration-s': {
+      type: 'number',
+      help: `measured seconds per server per round (default ${CLAUDE_BENCH_DEFAULTS.durationS})`,
+    },
+    connections: {
+      type: 'number',
+      integer: true,
+      help: `autocannon's connections (default ${CLAUDE_BENCH_DEFAULTS.connections})`,
+    },
+    rounds: { type: 'number', integer: true, help: `alternating rounds (default ${CLAUDE_BENCH_DEFAULTS.rounds})` },
+  });
   const result = await benchmarkFakeClaude({
-    durationS: flag('--duration-s'),
-    connections: flag('--connections'),
-    rounds: flag('--rounds'),
+    durationS: args['duration-s'],
+    connections: args.connections,
+    rounds: args.rounds,
   });
   process.stdout.write(`${formatClaudeBench(result)}\n`);
 }

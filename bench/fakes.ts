@@ -7,6 +7,7 @@
  * per fake at the defaults. `npm run bench` runs this and every other benchmark (bench/all.ts).
  */
 import { pathToFileURL } from 'node:url';
+import { benchCommandLine, QUICK_FLAG } from './args.ts';
 import { benchmarkFakeClaude, type ClaudeBenchResult, formatClaudeBench } from './claude.ts';
 import { BENCH_METHOD_DEFAULTS, formatSpread, judge, pinToCpu, roundsAgainst } from './proc.ts';
 import { type BenchRun, benchRun, formatRun, thousands, writeBenchmarkSection } from './report-file.ts';
@@ -14,6 +15,7 @@ import {
   FLOOR_PROBE_WORK_US,
   formatTelegramBenchmark,
   runTelegramBenchmark,
+  TELEGRAM_BENCH_DEFAULTS,
   type TelegramBenchResult,
 } from './telegram.ts';
 import { benchmarkHandlers, type HandlerBenchResult } from './telegram-handler.ts';
@@ -92,16 +94,6 @@ export function claudeSection(result: ClaudeBenchResult, run: BenchRun): string 
   ].join('\n');
 }
 
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
-
-function numberFlag(name: string): number | undefined {
-  const value = flag(name);
-  return value === undefined ? undefined : Number(value);
-}
-
 /** What `--quick` shortens to: a smoke run of the method, not figures to commit. */
 export const FAKES_QUICK = { durationS: 2, rounds: BENCH_METHOD_DEFAULTS.quickRepeats } as const;
 
@@ -135,16 +127,21 @@ export async function runFakeBenchmarks(
 }
 
 async function main(): Promise<void> {
-  const only = flag('only');
-  if (only !== undefined && only !== 'telegram' && only !== 'claude') {
-    throw new RangeError(`--only ${only}: use telegram or claude`);
-  }
+  const args = benchCommandLine('bench/fakes.ts', {
+    only: { type: 'string', choices: ['telegram', 'claude'], help: "one fake's section only (default both)" },
+    'duration-s': {
+      type: 'number',
+      help: `measured seconds per server per round (default ${TELEGRAM_BENCH_DEFAULTS.durationS})`,
+    },
+    rounds: { type: 'number', integer: true, help: `alternating rounds (default ${BENCH_METHOD_DEFAULTS.repeats})` },
+    quick: QUICK_FLAG,
+  });
   await pinToCpu(process.pid, BENCH_METHOD_DEFAULTS.driverCpu);
   await runFakeBenchmarks({
-    only,
-    durationS: numberFlag('duration-s'),
-    rounds: numberFlag('rounds'),
-    quick: process.argv.includes('--quick'),
+    only: args.only,
+    durationS: args['duration-s'],
+    rounds: args.rounds,
+    quick: args.quick,
   });
   process.stderr.write('bench: written to docs/BENCHMARKS.md\n');
 }

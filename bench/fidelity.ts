@@ -24,6 +24,7 @@ import type { RunResult } from '../contracts/run-result.ts';
 import { runScenario } from '../orchestration/run.ts';
 import { resolveTimeScale, type TimeScaleDecision } from '../orchestration/time-scale.ts';
 import { applyOverrides, loadScenario } from '../scenarios/index.ts';
+import { benchCommandLine } from './args.ts';
 import {
   commandLine,
   formatMachine,
@@ -217,13 +218,20 @@ function meritLine(bot: string, users: readonly UsersRow[]): string {
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+  const args = benchCommandLine('bench/fidelity.ts', {
+    before: {
+      type: 'string',
+      valueName: 'commit|none',
+      help: `the earlier reference bot the users part compares with (default ${FIDELITY_BENCH_DEFAULTS.beforeCommit}; none: this one only)`,
+    },
+    quick: { type: 'boolean', help: 'smoke, and 100 users only: checks the method, not figures to commit' },
+  });
+  const quick = args.quick;
   const machine = await machineDetails();
   const loadBefore = loadAverage();
   // The users part first: it checks out and starts the earlier bot, which fails early if it cannot run.
-  const beforeArg = process.argv[process.argv.indexOf('--before') + 1];
-  const beforeCommit = process.argv.includes('--before') ? beforeArg : FIDELITY_BENCH_DEFAULTS.beforeCommit;
-  const before = beforeCommit === undefined || beforeCommit === 'none' ? undefined : checkOutBot(beforeCommit);
+  const beforeCommit = args.before ?? FIDELITY_BENCH_DEFAULTS.beforeCommit;
+  const before = beforeCommit === 'none' ? undefined : checkOutBot(beforeCommit);
   const bots: ReferenceBot[] = [{ commit: machine.gitCommit }, ...(before === undefined ? [] : [before.bot])];
   const users: UsersRow[] = [];
   try {

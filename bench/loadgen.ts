@@ -31,6 +31,7 @@ import { fakeTelegramTarget } from '../loadgen/driver/target.ts';
 import { LOAD_RUNNER_DEFAULTS, LoadRunner } from '../loadgen/runner.ts';
 import type { ScenarioInput } from '../scenarios/schema.ts';
 import { parseScenario } from '../scenarios/validate.ts';
+import { type BenchFlag, benchCommandLine, QUICK_FLAG } from './args.ts';
 import { rerunFromBundle, runningFromBundle } from './bundled.ts';
 import { type EchoBot, startEchoBot } from './echo-bot.ts';
 import { InProcessEchoBot } from './in-process-echo-bot.ts';
@@ -818,11 +819,6 @@ function targetRatio(c: CeilingFigures): number {
     : LOADGEN_TARGETS.ratioToAutocannon;
 }
 
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
-
 /** Runs the benchmark and writes section `loadgen`; `before.quiet` comes from bench/all.ts. */
 export async function runLoadgenSection(
   options: LoadgenBenchOptions & { quick?: boolean },
@@ -837,16 +833,33 @@ export async function runLoadgenSection(
   process.stdout.write(`${section}\n`);
 }
 
+/** The command line, read before the re-run from the bundle (so a wrong one stops before any build) and in it. */
+const LOADGEN_FLAGS = {
+  'duration-s': {
+    type: 'number',
+    help: `measured seconds per ceiling round (default ${LOADGEN_BENCH_DEFAULTS.durationS})`,
+  },
+  rounds: { type: 'number', integer: true, help: `alternating rounds (default ${LOADGEN_BENCH_DEFAULTS.rounds})` },
+  vus: {
+    type: 'number',
+    integer: true,
+    help: `virtual users of the memory measurement (default ${LOADGEN_BENCH_DEFAULTS.vus})`,
+  },
+  'skip-memory': { type: 'boolean', help: 'the ceiling only' },
+  quick: QUICK_FLAG,
+} as const satisfies Record<string, BenchFlag>;
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchCommandLine('bench/loadgen.ts', LOADGEN_FLAGS);
   // The runner and the fake are what is measured: run them as `botcap run` does, from a bundle.
   process.exit(await rerunFromBundle('bench/loadgen.ts'));
 } else if (runningFromBundle('bench/loadgen.ts')) {
-  const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
+  const args = benchCommandLine('bench/loadgen.ts', LOADGEN_FLAGS);
   await runLoadgenSection({
-    durationS: number('duration-s'),
-    rounds: number('rounds'),
-    vus: number('vus'),
-    skipMemory: process.argv.includes('--skip-memory') || undefined,
-    quick: process.argv.includes('--quick'),
+    durationS: args['duration-s'],
+    rounds: args.rounds,
+    vus: args.vus,
+    skipMemory: args['skip-memory'] || undefined,
+    quick: args.quick,
   });
 }

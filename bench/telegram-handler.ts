@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { startFakeTelegram } from '../fakes/telegram/index.ts';
 import { type BotLookup, handleBotRequest } from '../fakes/telegram/server.ts';
+import { benchCommandLine } from './args.ts';
 import { BENCH_METHOD_DEFAULTS, bundledEntry, pinToCpu, type Spread, summarize } from './proc.ts';
 import { floorHandler } from './telegram.ts';
 
@@ -113,6 +114,7 @@ if (childRounds !== undefined) {
   process.send?.(await measureHandlers(Number(childRounds.slice('--child-rounds='.length))));
   process.disconnect?.();
 } else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchCommandLine('bench/telegram-handler.ts', {});
   const r = await benchmarkHandlers();
   process.stdout.write(
     `floor ${r.floorUs.median.toFixed(2)} µs, fake ${r.fakeUs.median.toFixed(2)} µs per call (medians of ${r.rounds} rounds): the fake adds ${r.extraUs.toFixed(2)} µs of JavaScript\n`,

@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { benchCommandLine } from './args.ts';
 import {
   BENCH_METHOD_DEFAULTS,
   bundledEntry,
@@ -366,19 +367,26 @@ export function formatTelegramBenchmark(result: TelegramBenchResult): string {
 
 const roundsRange = (spread: Spread) => `${spread.min.toFixed(2)}-${spread.max.toFixed(2)}`;
 
-function flag(name: string): number | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : Number(process.argv[index + 1]);
-}
-
 const childArg = process.argv.find((arg) => arg.startsWith('--child='));
 if (childArg !== undefined) {
   await serveChild(childArg.slice('--child='.length));
 } else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = benchCommandLine('bench/telegram.ts', {
+    'duration-s': {
+      type: 'number',
+      help: `measured seconds per server per round (default ${TELEGRAM_BENCH_DEFAULTS.durationS})`,
+    },
+    connections: {
+      type: 'number',
+      integer: true,
+      help: `autocannon's connections (default ${TELEGRAM_BENCH_DEFAULTS.connections})`,
+    },
+    rounds: { type: 'number', integer: true, help: `alternating rounds (default ${TELEGRAM_BENCH_DEFAULTS.rounds})` },
+  });
   const result = await runTelegramBenchmark({
-    durationS: flag('duration-s'),
-    connections: flag('connections'),
-    rounds: flag('rounds'),
+    durationS: args['duration-s'],
+    connections: args.connections,
+    rounds: args.rounds,
   });
   process.stdout.write(`${formatTelegramBenchmark(result)}\n`);
 }
