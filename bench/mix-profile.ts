@@ -1,0 +1,402 @@
+/**
+ * Where the lab's CPU goes in the production mix (issue 16): one `botcap run <scenario> --time-scale <x>` with every
+ * reference bot and the generator (the runner with the fakes it hosts) under V8's sampling profiler. Each process's
+ * busy CPU by stage (bench/cpu-profile.ts) in µs per update, with the part of it spent inside write system calls;
+ * beside it, what one loopback round trip costs this machine when the peer answers back to back and when both sides
+ * sleep between messages, as they do at the production mix's tens of updates per second.
+ *
+ * The saturated benchmarks (bench/bot.ts, bench/loadgen.ts) price the JavaScript of a busy process. A scaled run is
+ * not busy: every call wakes a process that was asleep, and on a virtual machine that wake is dear. This section
+ * says which of the two the lab's own delay is made of.
+ *
+ * The profiler starts in each process from a preload (NODE_OPTIONS=--require: the bots are botcap's children and
+ * take no node flags of their own) and writes its profile when the process exits. It costs CPU of its own, so the
+ * run's fidelity verdict is stated, and the section reads the shares, not the scale the run would pick.
+ *
+ * Run: `npx tsx bench/mix-profile.ts [--scenario 500-concurrent] [--time-scale 2] [--quick]`; writes section
+ * `mix-profile` of docs/BENCHMARKS.md, in about 6 minutes (`--quick`: smoke, about 2).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RunResult } from '../contracts/run-result.ts';
+import { benchCommandLine } from './args.ts';
+import {
+  type CpuProfile,
+  formatStages,
+  GENERATOR_STAGES,
+  MIX_BOT_STAGES,
+  profileStageCosts,
+  type StageCosts,
+  type StageRule,
+} from './cpu-profile.ts';
+import { formatSpread, type Spread, summarize } from './proc.ts';
+import {
+  commandLine,
+  formatMachine,
+  loadAverage,
+  machineDetails,
+  REPO_ROOT,
+  writeBenchmarkSection,
+} from './report-file.ts';
+
+export const MIX_PROFILE_DEFAULTS = {
+  scenario: '500-concurrent',
+  /** The scale `auto` picked for 500-concurrent in the fidelity section's runs (2x at 4eb1da0). */
+  timeScale: 2,
+  /** The profiler's sampling interval, µs: node --cpu-prof's default. */
+  samplingIntervalUs: 1000,
+  /** Round trips per measurement of the wake cost, back to back and with a sleep between. */
+  roundTripsBackToBack: 5000,
+  roundTripsAsleep: 400,
+  /** The sleep between round trips, ms: a process of the production mix waits about this long between calls. */
+  asleepGapMs: 5,
+  wakeRounds: 3,
+} as const;
+
+const PROFILE_DIR_ENV = 'BOTCAP_BENCH_PROFILE_DIR';
+
+/**
+ * Profiles `botcap run` (the generator) and `botcap bot` (each reference bot), nothing else botcap starts: the
+ * in-process inspector session answers synchronously, so the profile is written within the exit handler.
+ */
+const PRELOAD = `'use strict';
+const role = process.argv[2];
+const dir = process.env.${PROFILE_DIR_ENV};
+if (dir && (role === 'run' || role === 'bot')) {
+  const { Session } = require('node:inspector');
+  const { writeFileSync } = require('node:fs');
+  const { join } = require('node:path');
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: ${MIX_PROFILE_DEFAULTS.samplingIntervalUs} });
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    session.post('Profiler.stop', (error, result) => {
+      if (!error) writeFileSync(join(dir, role + '-' + process.pid + '.cpuprofile'), JSON.stringify(result.profile));
+    });
+  });
+}
+`;
+
+/** An echo server on loopback in a process of its own: the peer a round trip wakes. */
+const ECHO_SERVER = `
+const server = require('node:net').createServer((socket) => {
+  socket.setNoDelay(true);
+  socket.on('data', (data) => socket.write(data));
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+/** CPU of this process per loopback round trip (µs): back to back, and with both sides asleep between them. */
+export interface WakeCost {
+  backToBackUs: Spread;
+  asleepUs: Spread;
+  /** The system (kernel) part of each, µs. */
+  backToBackSystemUs: Spread;
+  asleepSystemUs: Spread;
+}
+
+/** A process's busy CPU by stage, from its profile (or several bots' profiles, summed). */
+interface ProcessProfile {
+  name: string;
+  profiles: number;
+  costs: StageCosts;
+  /** CPU per update from the run's own /proc sampling (the result's cpu_percent series), µs. */
+  sampledCpuUsPerUpdate: number | undefined;
+}
+
+export interface MixProfileResult {
+  scenario: string;
+  timeScale: number;
+  exitCode: number | null;
+  wallS: number;
+  updates: number;
+  fidelity: RunResult['fidelity'];
+  generator: ProcessProfile;
+  bot: ProcessProfile;
+  postgresCpuUsPerUpdate: number | undefined;
+  wake: WakeCost;
+}
+
+async function startEchoServer(): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the echo server exited (code ${code}) before it listened`)));
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString(), 10)));
+  });
+  return { port, child };
+}
+
+/** `count` round trips of 200 bytes, each sent `gapMs` after the last answer (0: at once); this process's CPU per trip. */
+async function roundTrips(port: number, count: number, gapMs: number): Promise<{ totalUs: number; systemUs: number }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const message = Buffer.alloc(200, 0x61);
+  const warmUp = 20;
+  let answered = 0;
+  let from: NodeJS.CpuUsage | undefined;
+  const used = await new Promise<NodeJS.CpuUsage>((resolve) => {
+    const send = () => socket.write(message);
+    socket.on('data', () => {
+      answered++;
+      if (answered === warmUp) from = process.cpuUsage();
+      if (answered === warmUp + count) {
+        resolve(process.cpuUsage(from));
+        return;
+      }
+      if (gapMs === 0) send();
+      else setTimeout(send, gapMs);
+    });
+    send();
+  });
+  socket.destroy();
+  return { totalUs: (used.user + used.system) / count, systemUs: used.system / count };
+}
+
+/** What a loopback round trip costs this machine, rounds alternating between back to back and asleep. */
+export async function measureWakeCost(): Promise<WakeCost> {
+  const d = MIX_PROFILE_DEFAULTS;
+  const { port, child } = await startEchoServer();
+  const busy: { totalUs: number; systemUs: number }[] = [];
+  const asleep: { totalUs: number; systemUs: number }[] = [];
+  try {
+    for (let round = 0; round < d.wakeRounds; round++) {
+      busy.push(await roundTrips(port, d.roundTripsBackToBack, 0));
+      asleep.push(await roundTrips(port, d.roundTripsAsleep, d.asleepGapMs));
+    }
+  } finally {
+    child.kill();
+  }
+  return {
+    backToBackUs: summarize(busy.map((r) => r.totalUs)),
+    asleepUs: summarize(asleep.map((r) => r.totalUs)),
+    backToBackSystemUs: summarize(busy.map((r) => r.systemUs)),
+    asleepSystemUs: summarize(asleep.map((r) => r.systemUs)),
+  };
+}
+
+/**
+ * A process's CPU over the run from its cpu_percent series (each point the share of a core since the previous one,
+ * at simulated times), per update injected, µs; undefined when the series is missing.
+ */
+export function sampledCpuUsPerUpdate(
+  result: Pick<RunResult, 'timeSeries' | 'timeScale'> & { load: Pick<RunResult['load'], 'updatesInjected'> },
+  source: string,
+): number | undefined {
+  const series = result.timeSeries.find((s) => s.name === 'cpu_percent' && s.source === source);
+  const updates = result.load.updatesInjected;
+  if (series === undefined || series.points.length < 2 || updates === 0) return undefined;
+  let cpuMs = 0;
+  for (let i = 1; i < series.points.length; i++) {
+    const [atMs, percent] = series.points[i]!;
+    const realSpanMs = (atMs - series.points[i - 1]![0]) / result.timeScale;
+    cpuMs += (percent / 100) * realSpanMs;
+  }
+  return (cpuMs * 1000) / updates;
+}
+
+/** Several processes' stage costs as one (the bots of a run with more than one instance), weighted by busy time. */
+export function sumStageCosts(all: readonly StageCosts[]): StageCosts {
+  const busyMs = all.reduce((sum, c) => sum + c.busyMs, 0);
+  const byStage = new Map<string, { ms: number; writesMs: number }>();
+  for (const costs of all) {
+    for (const s of costs.stages) {
+      const acc = byStage.get(s.stage) ?? { ms: 0, writesMs: 0 };
+      acc.ms += s.share * costs.busyMs;
+      acc.writesMs += s.writeShare * costs.busyMs;
+      byStage.set(s.stage, acc);
+    }
+  }
+  const stages = [...byStage]
+    .map(([stage, acc]) => ({
+      stage,
+      share: busyMs === 0 ? 0 : acc.ms / busyMs,
+      writeShare: busyMs === 0 ? 0 : acc.writesMs / busyMs,
+    }))
+    .sort((a, b) => b.share - a.share);
+  return { busyMs, stages };
+}
+
+function readProfiles(dir: string, role: 'run' | 'bot', rules: readonly StageRule[]): StageCosts[] {
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(`${role}-`) && name.endsWith('.cpuprofile'))
+    .map((name) => profileStageCosts(JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile, rules));
+}
+
+/** The run, profiled: `botcap run <scenario> --time-scale <x>` in a child process, as a user starts it. */
+export async function profileMix(scenario: string, timeScale: number): Promise<Omit<MixProfileResult, 'wake'>> {
+  const dir = mkdtempSync(join(tmpdir(), 'botcap-bench-mix-'));
+  try {
+    const profiles = join(dir, 'profiles');
+    mkdirSync(profiles);
+    const preload = join(dir, 'profile-preload.cjs');
+    writeFileSync(preload, PRELOAD);
+    const out = join(dir, 'out');
+    const started = performance.now();
+    let stderr = '';
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'bin/botcap.js'), 'run', scenario, '--time-scale', String(timeScale), '-o', out],
+        {
+          env: {
+            ...process.env,
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim(),
+            [PROFILE_DIR_ENV]: profiles,
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => resolve(code));
+    });
+    const wallS = (performance.now() - started) / 1000;
+    let result: RunResult;
+    try {
+      result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+    } catch {
+      throw new Error(`botcap run ${scenario} wrote no result.json (exit ${exitCode}):\n${stderr.slice(-2000)}`);
+    }
+    const generator = readProfiles(profiles, 'run', GENERATOR_STAGES);
+    const bots = readProfiles(profiles, 'bot', MIX_BOT_STAGES);
+    if (generator.length !== 1 || bots.length === 0) {
+      throw new Error(
+        `expected one generator profile and one per bot, found ${generator.length} and ${bots.length} in ${profiles}`,
+      );
+    }
+    return {
+      scenario,
+      timeScale: result.timeScale,
+      exitCode,
+      wallS,
+      updates: result.load.updatesInjected,
+      fidelity: result.fidelity,
+      generator: {
+        name: 'generator (runner, fake Telegram, fake Claude, sampler)',
+        profiles: 1,
+        costs: generator[0]!,
+        sampledCpuUsPerUpdate: sampledCpuUsPerUpdate(result, 'loadgen'),
+      },
+      bot: {
+        name: bots.length === 1 ? 'reference bot' : `reference bots (${bots.length} instances, summed)`,
+        profiles: bots.length,
+        costs: sumStageCosts(bots),
+        sampledCpuUsPerUpdate: bots.length === 1 ? sampledCpuUsPerUpdate(result, 'bot-1') : undefined,
+      },
+      postgresCpuUsPerUpdate: sampledCpuUsPerUpdate(result, 'postgres'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Share of a process's busy CPU spent in write system calls, over every stage. */
+export function writeShare(costs: StageCosts): number {
+  return costs.stages.reduce((sum, s) => sum + s.writeShare, 0);
+}
+
+function processTable(p: ProcessProfile, updates: number): string {
+  const profiledUs = (p.costs.busyMs * 1000) / Math.max(1, updates);
+  const sampled =
+    p.sampledCpuUsPerUpdate === undefined
+      ? ''
+      : `; the run's own /proc sampling read ${Math.round(p.sampledCpuUsPerUpdate)} µs per update for it, profiler included`;
+  return [
+    `**${p.name}**: ${Math.round(profiledUs)} µs of busy CPU per update in its profile${sampled}; ` +
+      `${(writeShare(p.costs) * 100).toFixed(0)}% of it inside write system calls.`,
+    '',
+    formatStages(p.costs.stages, profiledUs, { writes: true }),
+  ].join('\n');
+}
+
+/** The section (pure). */
+export function formatMixProfile(
+  r: MixProfileResult,
+  run: Parameters<typeof formatMachine>[1] & { machine: Awaited<ReturnType<typeof machineDetails>> },
+): string {
+  const f = r.fidelity;
+  const verdict =
+    f === undefined
+      ? 'no fidelity verdict'
+      : `fidelity ${f.status}: the lab added ~${Math.round(f.estimatedDistortionMs)} ms per update (bound ${f.boundMs} ms), limiting ${f.limitingProcess}`;
+  const w = r.wake;
+  const wakeRatio = w.asleepUs.median / Math.max(1e-9, w.backToBackUs.median);
+  const pg =
+    r.postgresCpuUsPerUpdate === undefined
+      ? ''
+      : ` PostgreSQL (every backend) used ${Math.round(r.postgresCpuUsPerUpdate)} µs per update, not profiled.`;
+  return [
+    "## Production mix: where the lab's CPU per update goes",
+    '',
+    formatMachine(run.machine, run),
+    `- Run: \`botcap run ${r.scenario} --time-scale ${r.timeScale}\`, ${r.updates.toLocaleString('en-US')} updates, ` +
+      `${r.wallS.toFixed(0)} s of wall time, exit ${r.exitCode}, ${verdict}. ` +
+      `The profiler (V8's sampler, every ${MIX_PROFILE_DEFAULTS.samplingIntervalUs} µs) runs in the bot and the generator, so this run's lab delay is above an unprofiled one's.`,
+    '',
+    '### What a loopback round trip costs this machine',
+    '',
+    '| round trips | CPU µs per round trip (this side) | of it, kernel µs |',
+    '| --- | ---: | ---: |',
+    `| back to back (the peer never sleeps) | ${formatSpread(w.backToBackUs)} | ${formatSpread(w.backToBackSystemUs)} |`,
+    `| ${MIX_PROFILE_DEFAULTS.asleepGapMs} ms apart (both sides sleep between them) | ${formatSpread(w.asleepUs)} | ${formatSpread(w.asleepSystemUs)} |`,
+    '',
+    `200 bytes to an echo server in another process and back, ${MIX_PROFILE_DEFAULTS.roundTripsBackToBack.toLocaleString('en-US')} back to back ` +
+      `and ${MIX_PROFILE_DEFAULTS.roundTripsAsleep} with ${MIX_PROFILE_DEFAULTS.asleepGapMs} ms between, ${MIX_PROFILE_DEFAULTS.wakeRounds} alternating rounds, ` +
+      `median (min-max), from process.cpuUsage() of the sending side. The same round trip costs ${wakeRatio.toFixed(1)}x as much ` +
+      'when both sides sleep between messages, as the processes of a scaled run do: what each wake costs (the idle core woken, its caches cold) ' +
+      'is CPU the saturated benchmarks never see.',
+    '',
+    '### Each process by stage',
+    '',
+    'Each profile over the whole run, module loading and idle time left out (setup and teardown are in it: the environment stage), ' +
+      'each sample charged to the deepest frame on its stack that belongs to a stage (bench/cpu-profile.ts); µs per update = ' +
+      "the process's busy CPU in its profile over the updates injected. The profile sees the main thread only, where /proc counts every " +
+      "thread (V8's garbage-collector helpers, libuv's pool); and V8 samples on the wall clock, so a sample preempted is charged, " +
+      'too long, to whatever ran when it was. ' +
+      '"Write system calls" are samples whose leaf is one of Node\'s write bindings (writev, writeBuffer, writeString, ...): ' +
+      'a socket write there also runs the loopback delivery to the peer and wakes it.' +
+      pg,
+    '',
+    processTable(r.bot, r.updates),
+    '',
+    processTable(r.generator, r.updates),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = benchCommandLine('bench/mix-profile.ts', {
+    scenario: {
+      type: 'string',
+      choices: ['smoke', '500-concurrent', 'peak-10am'],
+      help: `the built-in scenario to run (default ${MIX_PROFILE_DEFAULTS.scenario})`,
+    },
+    'time-scale': { type: 'number', help: `the run's time scale (default ${MIX_PROFILE_DEFAULTS.timeScale})` },
+    quick: { type: 'boolean', help: 'smoke instead of the default scenario: checks the method, not figures to commit' },
+  });
+  const scenario = args.scenario ?? (args.quick ? 'smoke' : MIX_PROFILE_DEFAULTS.scenario);
+  const timeScale = args['time-scale'] ?? MIX_PROFILE_DEFAULTS.timeScale;
+  const machine = await machineDetails();
+  const loadBefore = loadAverage();
+  process.stderr.write('bench: the cost of a loopback round trip, back to back and asleep ...\n');
+  const wake = await measureWakeCost();
+  process.stderr.write(`bench: botcap run ${scenario} --time-scale ${timeScale}, profiled ...\n`);
+  const mix = await profileMix(scenario, timeScale);
+  const body = formatMixProfile(
+    { ...mix, wake },
+    { machine, command: commandLine(), loadBefore, loadAfter: loadAverage() },
+  );
+  await writeBenchmarkSection('mix-profile', body);
+  process.stdout.write(`${body}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
