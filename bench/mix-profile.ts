@@ -61,7 +61,10 @@ const PROFILE_DIR_ENV = 'BOTCAP_BENCH_PROFILE_DIR';
 
 /**
  * Profiles `botcap run` (the generator) and `botcap bot` (each reference bot), nothing else botcap starts: the
- * in-process inspector session answers synchronously, so the profile is written within the exit handler.
+ * in-process inspector session answers synchronously, so the profile is written within the handler. Written at
+ * the first SIGTERM or SIGINT too: botcap stops a bot with SIGTERM and kills it when its shutdown takes too long
+ * (a bot with a full Claude queue), and a killed process runs no exit handler. The signal keeps its effect: the
+ * process's own handlers run, and one without any is ended by the signal, as it would have been.
  */
 const PRELOAD = `'use strict';
 const role = process.argv[2];
@@ -75,11 +78,25 @@ if (dir && (role === 'run' || role === 'bot')) {
   session.post('Profiler.enable');
   session.post('Profiler.setSamplingInterval', { interval: ${MIX_PROFILE_DEFAULTS.samplingIntervalUs} });
   session.post('Profiler.start');
-  process.on('exit', () => {
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
     session.post('Profiler.stop', (error, result) => {
       if (!error) writeFileSync(join(dir, role + '-' + process.pid + '.cpuprofile'), JSON.stringify(result.profile));
     });
-  });
+  };
+  process.on('exit', write);
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    const onSignal = () => {
+      write();
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.prependListener(signal, onSignal);
+  }
 }
 `;
 
@@ -271,7 +288,8 @@ export async function profileMix(scenario: string, timeScale: number): Promise<O
     const bots = readProfiles(profiles, 'bot', MIX_BOT_STAGES);
     if (generator.length !== 1 || bots.length === 0) {
       throw new Error(
-        `expected one generator profile and one per bot, found ${generator.length} and ${bots.length} in ${profiles}`,
+        `expected one generator profile and one per bot, found ${generator.length} and ${bots.length} ` +
+          '(a process killed before its first SIGTERM writes none)',
       );
     }
     return {
