@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { sampledCpuUsPerUpdate, sumStageCosts, writeShare } from './mix-profile.ts';
+import {
+  botsCpuUsPerUpdate,
+  formatMixProfile,
+  sampledCpuUsPerUpdate,
+  sumStageCosts,
+  writeShare,
+} from './mix-profile.ts';
+import { summarize } from './proc.ts';
 
 describe('sampledCpuUsPerUpdate', () => {
   const series = (source: string, points: [number, number][]) => ({
@@ -70,5 +77,68 @@ describe('sumStageCosts', () => {
       { stage: 'GC', share: 50 / 400, writeShare: 0 },
     ]);
     expect(writeShare(sum)).toBeCloseTo(150 / 400);
+  });
+});
+
+describe('botsCpuUsPerUpdate', () => {
+  it('sums every bot instance, and nothing else', () => {
+    const cpu = (source: string, percent: number) => ({
+      name: 'cpu_percent',
+      unit: '%',
+      source,
+      points: [
+        [0, percent],
+        [1000, percent],
+      ] as [number, number][],
+    });
+    const result = {
+      timeScale: 1,
+      load: { updatesInjected: 10 },
+      timeSeries: [cpu('bot-1', 10), cpu('bot-2', 30), cpu('loadgen', 50)],
+    };
+    // 100 + 300 ms of CPU over 10 updates.
+    expect(botsCpuUsPerUpdate(result)).toBeCloseTo(40_000);
+  });
+});
+
+describe('formatMixProfile', () => {
+  it("prices each stage as its profile share of the process's CPU per update without the profiler", () => {
+    const run = {
+      exitCode: 0,
+      wallS: 100,
+      updates: 2000,
+      timeScale: 2,
+      fidelity: undefined,
+      bots: 1,
+      cpuUsPerUpdate: { generator: 1000, bots: 4000, postgres: 1500 },
+    };
+    const text = formatMixProfile(
+      {
+        scenario: '500-concurrent',
+        plain: run,
+        profiled: {
+          ...run,
+          cpuUsPerUpdate: { generator: 2000, bots: 5000, postgres: 1600 },
+          botCosts: { busyMs: 10, stages: [{ stage: 'SQL', share: 0.25, writeShare: 0.2 }] },
+          generatorCosts: { busyMs: 5, stages: [{ stage: 'fake Telegram', share: 0.5, writeShare: 0 }] },
+        },
+        wake: {
+          backToBackUs: summarize([30, 33]),
+          asleepUs: summarize([140, 150]),
+          backToBackSystemUs: summarize([13]),
+          asleepSystemUs: summarize([40]),
+        },
+      },
+      {
+        machine: { cpuModel: 'X', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20', gitCommit: 'abc', date: 'd' },
+        command: 'npx tsx bench/mix-profile.ts',
+        loadBefore: [0.1, 0.1, 0.1],
+        loadAfter: [0.2, 0.2, 0.2],
+      },
+    );
+    expect(text).toContain('| SQL | 25.0% | 1000 | 800 |');
+    expect(text).toContain('| fake Telegram | 50.0% | 500 | 0 |');
+    expect(text).toMatch(/\| without the profiler \| 2,000 \| 100 \| 0 \| - \| 4,000 \| 1,000 \| 1,500 \|/);
+    expect(text).toContain('4.6x as much');
   });
 });

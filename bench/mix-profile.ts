@@ -1,23 +1,24 @@
 /**
- * Where the lab's CPU goes in the production mix (issue 16): one `botcap run <scenario> --time-scale <x>` with every
- * reference bot and the generator (the runner with the fakes it hosts) under V8's sampling profiler. Each process's
- * busy CPU by stage (bench/cpu-profile.ts) in µs per update, with the part of it spent inside write system calls;
- * beside it, what one loopback round trip costs this machine when the peer answers back to back and when both sides
- * sleep between messages, as they do at the production mix's tens of updates per second.
+ * Where the lab's CPU goes in the production mix (issue 16). `botcap run <scenario> --time-scale <x>` twice: once as a
+ * user runs it, for each process's CPU per update; once with every reference bot and the generator (the runner with
+ * the fakes it hosts) under V8's sampling profiler, for where that CPU goes. Each process's CPU per update by stage
+ * (bench/cpu-profile.ts), with the part of it spent inside write system calls; beside it, what one loopback round
+ * trip costs this machine when the peer answers back to back and when both sides sleep between messages, as they do
+ * at the production mix's tens of updates per second.
  *
  * The saturated benchmarks (bench/bot.ts, bench/loadgen.ts) price the JavaScript of a busy process. A scaled run is
- * not busy: every call wakes a process that was asleep, and on a virtual machine that wake is dear. This section
+ * not busy: every call wakes a process that was asleep, and what that wake costs is the machine's (the section measures it). This section
  * says which of the two the lab's own delay is made of.
  *
  * The profiler starts in each process from a preload (NODE_OPTIONS=--require: the bots are botcap's children and
- * take no node flags of their own) and writes its profile when the process exits. It costs CPU of its own, so the
- * run's fidelity verdict is stated, and the section reads the shares, not the scale the run would pick.
+ * take no node flags of their own) and writes its profile when the process exits or is told to stop. It costs CPU of
+ * its own (each sample wakes the process), which the run without it measures.
  *
  * Run: `npx tsx bench/mix-profile.ts [--scenario 500-concurrent] [--time-scale 2] [--quick]`; writes section
- * `mix-profile` of docs/BENCHMARKS.md, in about 6 minutes (`--quick`: smoke, about 2).
+ * `mix-profile` of docs/BENCHMARKS.md, in about 10 minutes (`--quick`: smoke, about 3).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,7 @@ import {
   loadAverage,
   machineDetails,
   REPO_ROOT,
+  thousands,
   writeBenchmarkSection,
 } from './report-file.ts';
 
@@ -47,8 +49,11 @@ export const MIX_PROFILE_DEFAULTS = {
   scenario: '500-concurrent',
   /** The scale `auto` picked for 500-concurrent in the fidelity section's runs (2x at 4eb1da0). */
   timeScale: 2,
-  /** The profiler's sampling interval, µs: node --cpu-prof's default. */
-  samplingIntervalUs: 1000,
+  /**
+   * The profiler's sampling interval, µs. Each sample wakes the process, which costs far more here than on a busy
+   * machine: at node --cpu-prof's 1 ms the generator's CPU per update doubled.
+   */
+  samplingIntervalUs: 5000,
   /** Round trips per measurement of the wake cost, back to back and with a sleep between. */
   roundTripsBackToBack: 5000,
   roundTripsAsleep: 400,
@@ -118,25 +123,30 @@ export interface WakeCost {
   asleepSystemUs: Spread;
 }
 
-/** A process's busy CPU by stage, from its profile (or several bots' profiles, summed). */
-interface ProcessProfile {
-  name: string;
-  profiles: number;
-  costs: StageCosts;
-  /** CPU per update from the run's own /proc sampling (the result's cpu_percent series), µs. */
-  sampledCpuUsPerUpdate: number | undefined;
+/** One `botcap run` of the section: what the run's own /proc sampling read, per update injected. */
+export interface MixRun {
+  exitCode: number | null;
+  wallS: number;
+  updates: number;
+  timeScale: number;
+  fidelity: RunResult['fidelity'];
+  /** CPU µs per update of each process botcap samples; bots summed over instances. */
+  cpuUsPerUpdate: { generator?: number; bots?: number; postgres?: number };
+  /** Instances of the reference bot. */
+  bots: number;
+}
+
+/** The profiled run: its processes' stage costs from their profiles (the bots' summed). */
+export interface ProfiledMixRun extends MixRun {
+  generatorCosts: StageCosts;
+  botCosts: StageCosts;
 }
 
 export interface MixProfileResult {
   scenario: string;
-  timeScale: number;
-  exitCode: number | null;
-  wallS: number;
-  updates: number;
-  fidelity: RunResult['fidelity'];
-  generator: ProcessProfile;
-  bot: ProcessProfile;
-  postgresCpuUsPerUpdate: number | undefined;
+  /** The same run without the profiler: the CPU per update the stages' µs are shares of. */
+  plain: MixRun;
+  profiled: ProfiledMixRun;
   wake: WakeCost;
 }
 
@@ -247,14 +257,35 @@ function readProfiles(dir: string, role: 'run' | 'bot', rules: readonly StageRul
     .map((name) => profileStageCosts(JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile, rules));
 }
 
-/** The run, profiled: `botcap run <scenario> --time-scale <x>` in a child process, as a user starts it. */
-export async function profileMix(scenario: string, timeScale: number): Promise<Omit<MixProfileResult, 'wake'>> {
+/** The bot instances a run sampled: its series' sources bot-1, bot-2, ... */
+function botSources(result: Pick<RunResult, 'timeSeries'>): Set<string> {
+  return new Set(result.timeSeries.filter((s) => /^bot-\d+$/.test(s.source)).map((s) => s.source));
+}
+
+/** The bots' CPU per update, summed over their instances (sources bot-1, bot-2, ...). */
+export function botsCpuUsPerUpdate(result: Parameters<typeof sampledCpuUsPerUpdate>[0]): number | undefined {
+  let total: number | undefined;
+  for (const source of botSources(result)) {
+    const perUpdate = sampledCpuUsPerUpdate(result, source);
+    if (perUpdate !== undefined) total = (total ?? 0) + perUpdate;
+  }
+  return total;
+}
+
+/**
+ * `botcap run <scenario> --time-scale <x>` in a child process, as a user starts it; with `profileDir`, the bots and
+ * the generator under the profiler, writing there.
+ */
+async function runMix(scenario: string, timeScale: number, profileDir?: string): Promise<MixRun> {
   const dir = mkdtempSync(join(tmpdir(), 'botcap-bench-mix-'));
   try {
-    const profiles = join(dir, 'profiles');
-    mkdirSync(profiles);
-    const preload = join(dir, 'profile-preload.cjs');
-    writeFileSync(preload, PRELOAD);
+    const env = { ...process.env };
+    if (profileDir !== undefined) {
+      const preload = join(dir, 'profile-preload.cjs');
+      writeFileSync(preload, PRELOAD);
+      env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim();
+      env[PROFILE_DIR_ENV] = profileDir;
+    }
     const out = join(dir, 'out');
     const started = performance.now();
     let stderr = '';
@@ -262,14 +293,7 @@ export async function profileMix(scenario: string, timeScale: number): Promise<O
       const child = spawn(
         process.execPath,
         [join(REPO_ROOT, 'bin/botcap.js'), 'run', scenario, '--time-scale', String(timeScale), '-o', out],
-        {
-          env: {
-            ...process.env,
-            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim(),
-            [PROFILE_DIR_ENV]: profiles,
-          },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
+        { env, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       child.stderr!.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
@@ -284,37 +308,40 @@ export async function profileMix(scenario: string, timeScale: number): Promise<O
     } catch {
       throw new Error(`botcap run ${scenario} wrote no result.json (exit ${exitCode}):\n${stderr.slice(-2000)}`);
     }
-    const generator = readProfiles(profiles, 'run', GENERATOR_STAGES);
-    const bots = readProfiles(profiles, 'bot', MIX_BOT_STAGES);
-    if (generator.length !== 1 || bots.length === 0) {
-      throw new Error(
-        `expected one generator profile and one per bot, found ${generator.length} and ${bots.length} ` +
-          '(a process killed before its first SIGTERM writes none)',
-      );
-    }
     return {
-      scenario,
-      timeScale: result.timeScale,
       exitCode,
       wallS,
       updates: result.load.updatesInjected,
+      timeScale: result.timeScale,
       fidelity: result.fidelity,
-      generator: {
-        name: 'generator (runner, fake Telegram, fake Claude, sampler)',
-        profiles: 1,
-        costs: generator[0]!,
-        sampledCpuUsPerUpdate: sampledCpuUsPerUpdate(result, 'loadgen'),
+      cpuUsPerUpdate: {
+        generator: sampledCpuUsPerUpdate(result, 'loadgen'),
+        bots: botsCpuUsPerUpdate(result),
+        postgres: sampledCpuUsPerUpdate(result, 'postgres'),
       },
-      bot: {
-        name: bots.length === 1 ? 'reference bot' : `reference bots (${bots.length} instances, summed)`,
-        profiles: bots.length,
-        costs: sumStageCosts(bots),
-        sampledCpuUsPerUpdate: bots.length === 1 ? sampledCpuUsPerUpdate(result, 'bot-1') : undefined,
-      },
-      postgresCpuUsPerUpdate: sampledCpuUsPerUpdate(result, 'postgres'),
+      bots: botSources(result).size,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The run with its bots and generator under the profiler, and their stage costs. */
+async function profiledMix(scenario: string, timeScale: number): Promise<ProfiledMixRun> {
+  const profiles = mkdtempSync(join(tmpdir(), 'botcap-bench-mix-profiles-'));
+  try {
+    const run = await runMix(scenario, timeScale, profiles);
+    const generator = readProfiles(profiles, 'run', GENERATOR_STAGES);
+    const bots = readProfiles(profiles, 'bot', MIX_BOT_STAGES);
+    if (generator.length !== 1 || bots.length !== run.bots) {
+      throw new Error(
+        `expected one generator profile and ${run.bots} of bots, found ${generator.length} and ${bots.length} ` +
+          '(a process killed before its first SIGTERM writes none)',
+      );
+    }
+    return { ...run, generatorCosts: generator[0]!, botCosts: sumStageCosts(bots) };
+  } finally {
+    rmSync(profiles, { recursive: true, force: true });
   }
 }
 
@@ -323,18 +350,22 @@ export function writeShare(costs: StageCosts): number {
   return costs.stages.reduce((sum, s) => sum + s.writeShare, 0);
 }
 
-function processTable(p: ProcessProfile, updates: number): string {
-  const profiledUs = (p.costs.busyMs * 1000) / Math.max(1, updates);
-  const sampled =
-    p.sampledCpuUsPerUpdate === undefined
-      ? ''
-      : `; the run's own /proc sampling read ${Math.round(p.sampledCpuUsPerUpdate)} µs per update for it, profiler included`;
+function processTable(name: string, costs: StageCosts, plainCpuUsPerUpdate: number | undefined): string {
+  if (plainCpuUsPerUpdate === undefined) return `**${name}**: no CPU series in the run without the profiler.`;
   return [
-    `**${p.name}**: ${Math.round(profiledUs)} µs of busy CPU per update in its profile${sampled}; ` +
-      `${(writeShare(p.costs) * 100).toFixed(0)}% of it inside write system calls.`,
+    `**${name}**: ${thousands(plainCpuUsPerUpdate)} µs of CPU per update without the profiler; ` +
+      `${(writeShare(costs) * 100).toFixed(0)}% of its profile inside write system calls.`,
     '',
-    formatStages(p.costs.stages, profiledUs, { writes: true }),
+    formatStages(costs.stages, plainCpuUsPerUpdate, { writes: true }),
   ].join('\n');
+}
+
+function runRow(what: string, run: MixRun): string {
+  const f = run.fidelity;
+  const fidelity = f === undefined ? '-' : `${f.status}: ${Math.round(f.estimatedDistortionMs)} of ${f.boundMs} ms`;
+  const us = (value: number | undefined) => (value === undefined ? '-' : thousands(value));
+  const c = run.cpuUsPerUpdate;
+  return `| ${what} | ${thousands(run.updates)} | ${run.wallS.toFixed(0)} | ${run.exitCode} | ${fidelity} | ${us(c.bots)} | ${us(c.generator)} | ${us(c.postgres)} |`;
 }
 
 /** The section (pure). */
@@ -342,52 +373,60 @@ export function formatMixProfile(
   r: MixProfileResult,
   run: Parameters<typeof formatMachine>[1] & { machine: Awaited<ReturnType<typeof machineDetails>> },
 ): string {
-  const f = r.fidelity;
-  const verdict =
-    f === undefined
-      ? 'no fidelity verdict'
-      : `fidelity ${f.status}: the lab added ~${Math.round(f.estimatedDistortionMs)} ms per update (bound ${f.boundMs} ms), limiting ${f.limitingProcess}`;
+  const d = MIX_PROFILE_DEFAULTS;
   const w = r.wake;
   const wakeRatio = w.asleepUs.median / Math.max(1e-9, w.backToBackUs.median);
-  const pg =
-    r.postgresCpuUsPerUpdate === undefined
-      ? ''
-      : ` PostgreSQL (every backend) used ${Math.round(r.postgresCpuUsPerUpdate)} µs per update, not profiled.`;
+  const scale = r.plain.timeScale;
   return [
     "## Production mix: where the lab's CPU per update goes",
     '',
     formatMachine(run.machine, run),
-    `- Run: \`botcap run ${r.scenario} --time-scale ${r.timeScale}\`, ${r.updates.toLocaleString('en-US')} updates, ` +
-      `${r.wallS.toFixed(0)} s of wall time, exit ${r.exitCode}, ${verdict}. ` +
-      `The profiler (V8's sampler, every ${MIX_PROFILE_DEFAULTS.samplingIntervalUs} µs) runs in the bot and the generator, so this run's lab delay is above an unprofiled one's.`,
     '',
     '### What a loopback round trip costs this machine',
     '',
     '| round trips | CPU µs per round trip (this side) | of it, kernel µs |',
     '| --- | ---: | ---: |',
     `| back to back (the peer never sleeps) | ${formatSpread(w.backToBackUs)} | ${formatSpread(w.backToBackSystemUs)} |`,
-    `| ${MIX_PROFILE_DEFAULTS.asleepGapMs} ms apart (both sides sleep between them) | ${formatSpread(w.asleepUs)} | ${formatSpread(w.asleepSystemUs)} |`,
+    `| ${d.asleepGapMs} ms apart (both sides sleep between them) | ${formatSpread(w.asleepUs)} | ${formatSpread(w.asleepSystemUs)} |`,
     '',
-    `200 bytes to an echo server in another process and back, ${MIX_PROFILE_DEFAULTS.roundTripsBackToBack.toLocaleString('en-US')} back to back ` +
-      `and ${MIX_PROFILE_DEFAULTS.roundTripsAsleep} with ${MIX_PROFILE_DEFAULTS.asleepGapMs} ms between, ${MIX_PROFILE_DEFAULTS.wakeRounds} alternating rounds, ` +
+    `200 bytes to an echo server in another process and back, ${d.roundTripsBackToBack.toLocaleString('en-US')} back to back ` +
+      `and ${d.roundTripsAsleep} with ${d.asleepGapMs} ms between, ${d.wakeRounds} alternating rounds, ` +
       `median (min-max), from process.cpuUsage() of the sending side. The same round trip costs ${wakeRatio.toFixed(1)}x as much ` +
       'when both sides sleep between messages, as the processes of a scaled run do: what each wake costs (the idle core woken, its caches cold) ' +
       'is CPU the saturated benchmarks never see.',
+    '',
+    `### \`botcap run ${r.scenario} --time-scale ${scale}\`, without and with the profiler`,
+    '',
+    '| run | updates | wall s | exit | fidelity (lab delay of bound) | bot CPU µs per update | generator | PostgreSQL |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    runRow('without the profiler', r.plain),
+    runRow(`the bot and the generator under V8's sampler, every ${d.samplingIntervalUs / 1000} ms`, r.profiled),
+    '',
+    "CPU per update from the run's own /proc sampling (each process's cpu_percent series over the run, every thread, " +
+      'PostgreSQL with all its backends) over the updates injected. The second run says what the profiler itself costs; ' +
+      "the stages below are the second run's shares of the first run's CPU.",
     '',
     '### Each process by stage',
     '',
     'Each profile over the whole run, module loading and idle time left out (setup and teardown are in it: the environment stage), ' +
       'each sample charged to the deepest frame on its stack that belongs to a stage (bench/cpu-profile.ts); µs per update = ' +
-      "the process's busy CPU in its profile over the updates injected. The profile sees the main thread only, where /proc counts every " +
-      "thread (V8's garbage-collector helpers, libuv's pool); and V8 samples on the wall clock, so a sample preempted is charged, " +
-      'too long, to whatever ran when it was. ' +
-      '"Write system calls" are samples whose leaf is one of Node\'s write bindings (writev, writeBuffer, writeString, ...): ' +
-      'a socket write there also runs the loopback delivery to the peer and wakes it.' +
-      pg,
+      "the stage's share of the profile x the process's CPU per update without the profiler. The profile sees the main thread only " +
+      "(V8's garbage-collector helpers and libuv's pool are spread over the stages in proportion), and V8 samples on the wall clock: " +
+      'a sample taken while the thread was preempted is charged to whatever it was running. "Write system calls" are samples whose ' +
+      "leaf is one of Node's write bindings (writev, writeBuffer, writeString, ...). A write to a loopback socket runs the " +
+      "delivery to the peer and wakes it, and on 2 cores the woken peer often takes the writer's core at once: that wait is in the column too.",
     '',
-    processTable(r.bot, r.updates),
+    processTable(
+      r.profiled.bots === 1 ? 'reference bot' : `reference bots (${r.profiled.bots} instances, summed)`,
+      r.profiled.botCosts,
+      r.plain.cpuUsPerUpdate.bots,
+    ),
     '',
-    processTable(r.generator, r.updates),
+    processTable(
+      'generator (runner, fake Telegram, fake Claude, sampler)',
+      r.profiled.generatorCosts,
+      r.plain.cpuUsPerUpdate.generator,
+    ),
   ].join('\n');
 }
 
@@ -407,10 +446,12 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   process.stderr.write('bench: the cost of a loopback round trip, back to back and asleep ...\n');
   const wake = await measureWakeCost();
+  process.stderr.write(`bench: botcap run ${scenario} --time-scale ${timeScale} ...\n`);
+  const plain = await runMix(scenario, timeScale);
   process.stderr.write(`bench: botcap run ${scenario} --time-scale ${timeScale}, profiled ...\n`);
-  const mix = await profileMix(scenario, timeScale);
+  const profiled = await profiledMix(scenario, timeScale);
   const body = formatMixProfile(
-    { ...mix, wake },
+    { scenario, plain, profiled, wake },
     { machine, command: commandLine(), loadBefore, loadAfter: loadAverage() },
   );
   await writeBenchmarkSection('mix-profile', body);
