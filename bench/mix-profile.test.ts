@@ -140,5 +140,9 @@ describe('formatMixProfile', () => {
     expect(text).toContain('| fake Telegram | 50.0% | 500 | 0 |');
     expect(text).toMatch(/\| without the profiler \| 2,000 \| 100 \| 0 \| - \| 4,000 \| 1,000 \| 1,500 \|/);
     expect(text).toContain('4.6x as much');
+    // Writes: 20% of the bot's 4,000 µs; the fake Telegram is half of the generator's 1,000 µs; +25% and +100%.
+    expect(text).toContain('the bot 800 µs per update (20% of its CPU), the generator 0 (0%)');
+    expect(text).toMatch(/load runner, webhook delivery client\): 500 µs per update, 50% of the generator's CPU/);
+    expect(text).toContain("The profiler added 25% to the bot's CPU per update and 100% to the generator's");
   });
 });

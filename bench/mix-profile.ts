@@ -360,6 +360,45 @@ function processTable(name: string, costs: StageCosts, plainCpuUsPerUpdate: numb
   ].join('\n');
 }
 
+/**
+ * The generator's stages the loadgen section's ceiling prices: the fakes' and the runner's own JavaScript, which the
+ * runner-vs-autocannon ratio is about. The rest (Node's HTTP server, the runtime, garbage collection, sampling, the
+ * environment) a faster runner would not remove.
+ */
+const CEILING_PRICED = ['fake Telegram', 'fake Claude', 'load runner', 'webhook delivery client'];
+
+/** What the figures say, as bullets (pure). */
+export function mixFindings(r: MixProfileResult): string[] {
+  const bot = r.plain.cpuUsPerUpdate.bots;
+  const generator = r.plain.cpuUsPerUpdate.generator;
+  const lines: string[] = [];
+  const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
+  if (bot !== undefined && generator !== undefined) {
+    const botWrites = writeShare(r.profiled.botCosts);
+    const generatorWrites = writeShare(r.profiled.generatorCosts);
+    lines.push(
+      `- Inside write system calls: the bot ${thousands(botWrites * bot)} µs per update (${pct(botWrites)} of its CPU), ` +
+        `the generator ${thousands(generatorWrites * generator)} (${pct(generatorWrites)}). Each such write hands a message to a ` +
+        "process that was asleep, at this machine's price for a wake (the round-trip table).",
+    );
+    const priced = r.profiled.generatorCosts.stages
+      .filter((s) => CEILING_PRICED.some((prefix) => s.stage.startsWith(prefix)))
+      .reduce((sum, s) => sum + s.share, 0);
+    lines.push(
+      `- What the loadgen section's ceiling prices, the fakes' and the runner's own JavaScript (${CEILING_PRICED.join(', ')}): ` +
+        `${thousands(priced * generator)} µs per update, ${pct(priced)} of the generator's CPU here. The rest is Node's HTTP ` +
+        'server under the fakes, the runtime, garbage collection, resource sampling and the environment, which a faster runner would not remove.',
+    );
+  }
+  const added = (profiled: number | undefined, plain: number | undefined) =>
+    profiled === undefined || plain === undefined ? '-' : `${((profiled / plain - 1) * 100).toFixed(0)}%`;
+  lines.push(
+    `- The profiler added ${added(r.profiled.cpuUsPerUpdate.bots, bot)} to the bot's CPU per update and ` +
+      `${added(r.profiled.cpuUsPerUpdate.generator, generator)} to the generator's (one run each: the runs' own spread is not measured).`,
+  );
+  return lines;
+}
+
 function runRow(what: string, run: MixRun): string {
   const f = run.fidelity;
   const fidelity = f === undefined ? '-' : `${f.status}: ${Math.round(f.estimatedDistortionMs)} of ${f.boundMs} ms`;
@@ -405,6 +444,8 @@ export function formatMixProfile(
     "CPU per update from the run's own /proc sampling (each process's cpu_percent series over the run, every thread, " +
       'PostgreSQL with all its backends) over the updates injected. The second run says what the profiler itself costs; ' +
       "the stages below are the second run's shares of the first run's CPU.",
+    '',
+    ...mixFindings(r),
     '',
     '### Each process by stage',
     '',
