@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunResult } from '../contracts/run-result.ts';
+import { listScenarios } from '../scenarios/index.ts';
 import { benchCommandLine } from './args.ts';
 import {
   type CpuProfile,
@@ -475,7 +476,7 @@ async function main(): Promise<void> {
   const args = benchCommandLine('bench/mix-profile.ts', {
     scenario: {
       type: 'string',
-      choices: ['smoke', '500-concurrent', 'peak-10am'],
+      choices: listScenarios().map((scenario) => scenario.name),
       help: `the built-in scenario to run (default ${MIX_PROFILE_DEFAULTS.scenario})`,
     },
     'time-scale': { type: 'number', help: `the run's time scale (default ${MIX_PROFILE_DEFAULTS.timeScale})` },
