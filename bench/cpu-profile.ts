@@ -236,15 +236,19 @@ export function profileStageCosts(profile: CpuProfile, rules: readonly StageRule
     if (WRITE_CALLS.has(leaf)) cost.writes += time;
     byStage.set(charged, cost);
   }
-  const stages = [...byStage]
+  // timeDeltas are in microseconds.
+  return { busyMs: busy / 1000, stages: sharesOf(byStage, busy) };
+}
+
+/** Each stage's time (and its time in writes) as shares of `busy`, in the same unit, largest first (pure). */
+export function sharesOf(byStage: ReadonlyMap<string, { time: number; writes: number }>, busy: number): StageShare[] {
+  return [...byStage]
     .map(([stage, cost]) => ({
       stage,
       share: busy === 0 ? 0 : cost.time / busy,
       writeShare: busy === 0 ? 0 : cost.writes / busy,
     }))
     .sort((a, b) => b.share - a.share);
-  // timeDeltas are in microseconds.
-  return { busyMs: busy / 1000, stages };
 }
 
 /**

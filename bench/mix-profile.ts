@@ -34,6 +34,7 @@ import {
   profileStageCosts,
   type StageCosts,
   type StageRule,
+  sharesOf,
 } from './cpu-profile.ts';
 import { formatSpread, type Spread, summarize } from './proc.ts';
 import {
@@ -233,23 +234,16 @@ export function sampledCpuUsPerUpdate(
 /** Several processes' stage costs as one (the bots of a run with more than one instance), weighted by busy time. */
 export function sumStageCosts(all: readonly StageCosts[]): StageCosts {
   const busyMs = all.reduce((sum, c) => sum + c.busyMs, 0);
-  const byStage = new Map<string, { ms: number; writesMs: number }>();
+  const byStage = new Map<string, { time: number; writes: number }>();
   for (const costs of all) {
     for (const s of costs.stages) {
-      const acc = byStage.get(s.stage) ?? { ms: 0, writesMs: 0 };
-      acc.ms += s.share * costs.busyMs;
-      acc.writesMs += s.writeShare * costs.busyMs;
-      byStage.set(s.stage, acc);
+      const cost = byStage.get(s.stage) ?? { time: 0, writes: 0 };
+      cost.time += s.share * costs.busyMs;
+      cost.writes += s.writeShare * costs.busyMs;
+      byStage.set(s.stage, cost);
     }
   }
-  const stages = [...byStage]
-    .map(([stage, acc]) => ({
-      stage,
-      share: busyMs === 0 ? 0 : acc.ms / busyMs,
-      writeShare: busyMs === 0 ? 0 : acc.writesMs / busyMs,
-    }))
-    .sort((a, b) => b.share - a.share);
-  return { busyMs, stages };
+  return { busyMs, stages: sharesOf(byStage, busyMs) };
 }
 
 function readProfiles(dir: string, role: 'run' | 'bot', rules: readonly StageRule[]): StageCosts[] {
