@@ -75,6 +75,10 @@ describe('the production-mix stages', () => {
       /^Claude calls/,
     );
     expect(profileStages(sample('file:///r/node_modules/pg/lib/client.js'), MIX_BOT_STAGES)[0]!.stage).toMatch(/^SQL/);
+    // The cheap path's other stages stay as they are.
+    expect(
+      profileStages(sample('file:///r/node_modules/prom-client/lib/registry.js'), MIX_BOT_STAGES)[0]!.stage,
+    ).toMatch(/^metrics/);
   });
 
   it("tells the generator's fake Telegram from the HTTP server under it and from the runner", () => {

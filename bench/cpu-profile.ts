@@ -26,25 +26,30 @@ export interface StageRule {
   files?: readonly string[];
 }
 
+const SQL_STAGE: StageRule = {
+  stage: 'SQL (pg, pg-pool; session load/save, update_id ledger, queries)',
+  packages: ['pg', 'pg-pool', 'pg-protocol', 'pg-types'],
+  files: ['bot/db/'],
+};
+
+/** The cheap path's Bot API calls: grammY's client and undici under it (no Claude call shares undici there). */
+const BOT_API_STAGE: StageRule = {
+  stage: 'Bot API calls (grammY client, undici)',
+  packages: [
+    'undici',
+    'node-fetch',
+    'abort-controller',
+    'event-target-shim',
+    '@grammyjs/auto-retry',
+    'grammy/out/core/',
+  ],
+  files: ['bot/telegram-fetch.ts', 'bot/reply.ts'],
+};
+
 /** The reference bot's stages, in the words of docs/BENCHMARKS.md. First matching rule wins. */
 export const BOT_STAGES: readonly StageRule[] = [
-  {
-    stage: 'SQL (pg, pg-pool; session load/save, update_id ledger, queries)',
-    packages: ['pg', 'pg-pool', 'pg-protocol', 'pg-types'],
-    files: ['bot/db/'],
-  },
-  {
-    stage: 'Bot API calls (grammY client, undici)',
-    packages: [
-      'undici',
-      'node-fetch',
-      'abort-controller',
-      'event-target-shim',
-      '@grammyjs/auto-retry',
-      'grammy/out/core/',
-    ],
-    files: ['bot/telegram-fetch.ts', 'bot/reply.ts'],
-  },
+  SQL_STAGE,
+  BOT_API_STAGE,
   { stage: 'session plugin (grammY)', packages: ['grammy/out/convenience/session'] },
   {
     stage: 'metrics (prom-client)',
@@ -67,7 +72,7 @@ export const BOT_STAGES: readonly StageRule[] = [
  * its own turns of the event loop, with no caller on the stack: one stage for both. First matching rule wins.
  */
 export const MIX_BOT_STAGES: readonly StageRule[] = [
-  BOT_STAGES[0]!,
+  SQL_STAGE,
   {
     stage: 'outgoing HTTP (undici: the Bot API calls and the Claude calls)',
     packages: ['undici', 'node-fetch', 'abort-controller', 'event-target-shim', 'agentkeepalive'],
@@ -79,7 +84,7 @@ export const MIX_BOT_STAGES: readonly StageRule[] = [
   },
   { stage: 'Claude calls (Anthropic SDK, prompts, the answer)', packages: ['@anthropic-ai/sdk'], files: ['bot/llm/'] },
   { stage: 'resilience policy (cockatiel)', packages: ['cockatiel'], files: ['bot/resilience/'] },
-  ...BOT_STAGES.slice(2),
+  ...BOT_STAGES.filter((rule) => rule !== SQL_STAGE && rule !== BOT_API_STAGE),
 ];
 
 /**
