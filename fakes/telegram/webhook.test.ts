@@ -211,7 +211,7 @@ describe('webhook queues', () => {
     expect(info).toMatchObject({ last_error_message: 'Wrong response from the webhook: 429 Too Many Requests' });
   });
 
-  it('keeps at most max_connections requests in flight across chats', async () => {
+  it('keeps at most max_connections requests in flight across chats, on as many kept-alive connections', async () => {
     let active = 0;
     let mostActive = 0;
     const { server, url } = await listen(async (req, res) => {
@@ -224,12 +224,15 @@ describe('webhook queues', () => {
       }, 5);
     });
     servers.push(server);
+    let connections = 0;
+    server.on('connection', () => connections++);
     await callApi(fake.url, token, 'setWebhook', { url, max_connections: 2 });
     for (let n = 0; n < 3; n++)
       for (const chat of [81, 82, 83, 84]) fake.inject({ kind: 'message', user_id: chat, text: `${n}` });
     expect(fake.stats().bots[0]!.webhook).toMatchObject({ in_flight: 2, non_empty_queues: 4, queued: 12 });
     await waitFor(() => fake.stats().bots[0]!.pending_update_count === 0, 10_000, 'all delivered');
     expect(mostActive).toBe(2);
+    expect(connections).toBe(2);
     await waitFor(() => fake.stats().bots[0]!.webhook?.in_flight === 0, 10_000, 'the last delivery settled');
     expect(fake.stats().bots[0]!.webhook).toMatchObject({ non_empty_queues: 0, queued: 0, deepest_queue: 0 });
     // An emptied queue takes the chat's next update as a new one would.
