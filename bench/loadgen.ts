@@ -773,6 +773,7 @@ export function formatLoadgenBenchmark(result: LoadgenBenchResult, run: BenchRun
  *
  * @example
  * deliverySentence(ceiling, (met) => judge(met, run.quiet))
+ * // with bench/loadgen.test.ts's made-up ceiling, not a measurement:
  * // "The fake's delivery with the runner's reply reader alone costs 48 µs per update, 0.72x autocannon, below the 0.8x target: ..."
  */
 export function deliverySentence(c: CeilingFigures, verdict: (met: boolean) => string): string {
