@@ -90,10 +90,14 @@ describe('botcap matrix all --quick (real runs)', () => {
 
   it('sessions: Postgres sessions leave fewer onboardings unfinished than memory behind a round-robin balancer', () => {
     const v = verdict('sessions');
-    // Not exactly 0: at --quick's fixed 30x one onboarding can time out on a busy CI machine (seen: 1 of 60).
+    // Not 0, nor a fixed few: --quick's fixed 30x is far past the faithful scale. `node bin/botcap.js matrix sessions
+    // --quick` at 50fa59b (2-core Intel Xeon, nothing else running, 2026-12-08) read fidelity DISTORTED, the lab adding
+    // ~2.1 s per update to postgres, round-robin, which left 1 of 60 onboardings unfinished (CI runs saw 1 and 2);
+    // at the findings' faithful 1x none is (docs/findings/sessions). What --quick must still show is the contrast:
+    // memory breaks most flows (47 there), Postgres a tenth as many at most.
     const postgres = row(v, 'postgres, round-robin').values.unfinished!;
     const memory = row(v, 'memory, round-robin').values.unfinished!;
-    expect(postgres).toBeLessThanOrEqual(1);
+    expect(postgres).toBeLessThanOrEqual(memory / 10);
     expect(memory).toBeGreaterThan(postgres);
   });
 
